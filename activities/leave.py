@@ -1,0 +1,44 @@
+"""Side effects particular to leave requests: the case row and the acting official during leave."""
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.tasks import add_event
+from store.models import LeaveRequest, Substitution
+from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
+
+FINAL_STATUSES = {"approved", "rejected"}
+
+
+class LeaveActivities:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    @activity.defn(name=UPDATE_LEAVE_REQUEST)
+    async def update_leave_request(self, update: LeaveUpdate) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            leave = await session.get(LeaveRequest, update.request_id)
+            if leave is None:
+                raise LookupError(f"leave request {update.request_id} does not exist")
+            leave.status = update.status
+            if update.letter_number:
+                leave.letter_number = update.letter_number
+            if update.document_id:
+                leave.document_id = update.document_id
+            if update.reason:
+                leave.decision_reason = update.reason
+            if update.status in FINAL_STATUSES and leave.finished_at is None:
+                leave.finished_at = datetime.now(timezone.utc)
+            if update.acting_official_id is not None:
+                exists = await session.scalar(select(Substitution.id).where(Substitution.leave_request_id == leave.id))
+                if exists is None:
+                    session.add(Substitution(
+                        official_id=leave.employee_id, acting_id=update.acting_official_id, start_date=leave.start_date,
+                        end_date=leave.end_date, reason=f"Cuti ({leave.leave_type}) disetujui", source="leave",
+                        leave_request_id=leave.id, created_by_id=leave.employee_id,
+                    ))
+            if update.event:
+                await add_event(session, update.event)

@@ -1,0 +1,62 @@
+"""The one numbering service: official letter numbers, gap-free and unique per scope and year.
+
+Assigning is one transaction keyed by an idempotency key, so a retried activity gets back the
+number it already received and never burns one.
+"""
+
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from store.models import IssuedNumber, NumberSequence
+from workflows.contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberingFormat, NumberRequest
+
+ROMAN_MONTHS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def format_number(numbering: NumberingFormat, *, sequence: int, issued_on: datetime) -> str:
+    return numbering.format.format(
+        seq=sequence, month=issued_on.month, month_roman=ROMAN_MONTHS[issued_on.month - 1], year=issued_on.year,
+        **numbering.fields,
+    )
+
+
+async def assign_number(session: AsyncSession, request: NumberRequest, *, now: datetime | None = None) -> IssuedNumberResult:
+    """Issues the next number in the request's scope, inside the caller's transaction."""
+    issued_at = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(request.timezone))
+    scope, year = request.numbering.scope, issued_at.year
+    # Take the write lock on the scope's counter first, then look up the key: two assigners with the
+    # same key are serialised behind the lock, and the second finds the first's number.
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(NumberSequence).values(scope=scope, year=year, last_value=0).on_conflict_do_nothing())
+    await session.execute(
+        select(NumberSequence.last_value).where(NumberSequence.scope == scope, NumberSequence.year == year).with_for_update()
+    )
+    existing = await session.scalar(select(IssuedNumber).where(IssuedNumber.idempotency_key == request.idempotency_key))
+    if existing is not None:
+        return IssuedNumberResult(number=existing.number, sequence=existing.sequence, year=existing.year, issued_at=existing.issued_at)
+    sequence = await session.scalar(
+        update(NumberSequence)
+        .where(NumberSequence.scope == scope, NumberSequence.year == year)
+        .values(last_value=NumberSequence.last_value + 1)
+        .returning(NumberSequence.last_value)
+    )
+    number = format_number(request.numbering, sequence=sequence, issued_on=issued_at)
+    session.add(IssuedNumber(idempotency_key=request.idempotency_key, scope=scope, year=year, sequence=sequence,
+                             number=number, subject=request.subject, issued_at=issued_at))
+    return IssuedNumberResult(number=number, sequence=sequence, year=year, issued_at=issued_at)
+
+
+class NumberingActivities:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    @activity.defn(name=ASSIGN_NUMBER)
+    async def assign_number(self, request: NumberRequest) -> IssuedNumberResult:
+        async with self.sessionmaker() as session, session.begin():
+            return await assign_number(session, request)

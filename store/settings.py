@@ -1,0 +1,52 @@
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """One settings class for every process; values come from SATUPINTU_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SATUPINTU_", env_file=".env", extra="ignore")
+
+    dev_mode: bool = True
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "satupintu"
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
+    access_token_minutes: int = 12 * 60
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = "SatuPintu <noreply@satupintu.local>"
+
+    # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
+    signing_key_path: Path | None = None
+    signing_cert_path: Path | None = None
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.var_dir / "documents"
+
+    @property
+    def maildir(self) -> Path:
+        return self.var_dir / "mail"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

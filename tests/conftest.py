@@ -1,0 +1,153 @@
+"""Environment fixtures: the real Temporal dev server and time-skipping test server (from PyPI),
+throwaway SQLite databases, a real SMTP sink, and the whole stack on 127.0.0.1 for end-to-end tests."""
+
+import asyncio
+import os
+import socket
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from cli.smtp_sink import start_sink
+from gateway.security import hash_password
+from store.db import create_schema, make_engine, make_sessionmaker
+from store.seed import DEMO_PASSWORD, seed_demo
+from store.settings import Settings
+from workers.main import build_worker
+
+BIN = Path(sys.prefix) / "bin"
+_exit_status = 0
+_DEMO_HASH = hash_password(DEMO_PASSWORD)
+
+
+# --- a green run exits 0 and a red one non-zero, whatever temporalio does at shutdown (sdk-python #300)
+
+
+def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):  # noqa: ANN001
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status)
+
+
+# --- building blocks -------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Database:
+    settings: Settings
+    engine: object
+    sessionmaker: object
+
+
+async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
+    settings = Settings(var_dir=tmp, database_url=f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", dev_mode=True, **settings_overrides)
+    engine = make_engine(settings.effective_database_url)
+    await create_schema(engine)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await seed_demo(session, _DEMO_HASH)
+    return Database(settings=settings, engine=engine, sessionmaker=sessionmaker)
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    """A fresh SQLite database with the demo organisation, and an SMTP sink its settings point at."""
+    port = free_port()
+    sink = start_sink(tmp_path / "mail", port=port)
+    database = await make_database(tmp_path, smtp_port=port, task_queue=f"test-{uuid.uuid4().hex[:8]}")
+    yield database
+    await database.engine.dispose()
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_env():
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def local_env():
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=pydantic_data_converter, ui=False,
+    )
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+async def worker_for(db: Database):
+    """Starts a real worker (all workflows and activities) on a client; stops it after the test."""
+    workers: list[Worker] = []
+
+    async def start(client: Client) -> Worker:
+        worker = build_worker(client, db.settings, db.sessionmaker)
+        workers.append(worker)
+        asyncio.get_running_loop().create_task(worker.run())
+        return worker
+
+    yield start
+    for worker in workers:
+        await worker.shutdown()
+
+
+# --- the whole stack, for end-to-end and browser tests ----------------------------------------
+
+
+@dataclass
+class LiveStack:
+    base_url: str
+    settings: Settings
+    client: Client
+    sessionmaker: object
+
+
+@pytest.fixture(scope="session")
+async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory):
+    from gateway.app import create_app
+
+    tmp = tmp_path_factory.mktemp("stack")
+    smtp_port, http_port = free_port(), free_port()
+    sink = start_sink(tmp / "mail", port=smtp_port)
+    database = await make_database(tmp, smtp_port=smtp_port, task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
+                                   public_base_url=f"http://127.0.0.1:{http_port}")
+    worker = build_worker(local_env.client, database.settings, database.sessionmaker)
+    worker_task = asyncio.get_running_loop().create_task(worker.run())
+    server = uvicorn.Server(uvicorn.Config(create_app(database.settings, temporal_client=local_env.client),
+                                           host="127.0.0.1", port=http_port, log_level="warning", lifespan="on"))
+    server_task = asyncio.get_running_loop().create_task(server.serve())
+    while not server.started:
+        if server_task.done():
+            server_task.result()
+        await asyncio.sleep(0.05)
+    yield LiveStack(base_url=f"http://127.0.0.1:{http_port}", settings=database.settings, client=local_env.client,
+                    sessionmaker=database.sessionmaker)
+    server.should_exit = True
+    await server_task
+    await worker.shutdown()
+    await worker_task
+    await database.engine.dispose()
+    sink.stop()

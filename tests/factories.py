@@ -1,0 +1,77 @@
+"""Small builders shared by the tests."""
+
+import asyncio
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from gateway.services.leave import office_calendar
+from gateway.services.people import actor, office_today, person
+from process_defs.loader import leave_snapshot, load_leave
+from store.models import Task, User
+from workflows.contracts import Actor, LeaveInput
+
+
+def future_working_range(days: int, *, weeks_ahead: int = 3) -> tuple[date, date]:
+    """`days` consecutive working days starting on a working day a few weeks from today."""
+    calendar = office_calendar()
+    start = office_today() + timedelta(weeks=weeks_ahead)
+    while not calendar.is_working_day(start):
+        start += timedelta(days=1)
+    end, counted = start, 1
+    while counted < days:
+        end += timedelta(days=1)
+        counted += calendar.is_working_day(end)
+    return start, end
+
+
+async def user(sessionmaker, username: str) -> User:  # noqa: ANN001
+    async with sessionmaker() as session:
+        return await session.scalar(select(User).where(User.username == username))
+
+
+async def actor_for(sessionmaker, username: str, acting_for: str | None = None) -> Actor:  # noqa: ANN001
+    return actor(await user(sessionmaker, username), acting_for=await user(sessionmaker, acting_for) if acting_for else None)
+
+
+async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai1", days: int = 3, leave_type: str = "tahunan") -> LeaveInput:  # noqa: ANN001
+    emp = await user(sessionmaker, employee)
+    async with sessionmaker() as session:
+        supervisor = await session.get(User, emp.supervisor_id)
+    start, end = future_working_range(days)
+    return LeaveInput(
+        request_id=request_id, employee=person(emp), supervisor=person(supervisor), leave_type=leave_type,
+        leave_type_label=load_leave().leave_type(leave_type).label, start_date=start, end_date=end,
+        working_days=office_calendar().working_days_between(start, end), reason="Keperluan keluarga", definition=leave_snapshot(),
+    )
+
+
+async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", timeout: float = 20) -> Task:  # noqa: ANN001
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with sessionmaker() as session:
+            task = await session.get(Task, task_id)
+            if task is not None and task.status == status:
+                return task
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"task {task_id} did not reach status {status!r}")
+        await asyncio.sleep(0.1)
+
+
+async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):  # noqa: ANN001, ANN201
+    """Records a leave request and starts its workflow, as the gateway does after its checks."""
+    from store.models import LeaveRequest
+    from workflows.leave import LeaveRequestWorkflow, leave_workflow_id
+
+    async with sessionmaker() as session:
+        emp = await session.scalar(select(User).where(User.username == employee))
+        row = LeaveRequest(employee_id=emp.id, leave_type="tahunan", start_date=date.today(), end_date=date.today(),
+                           working_days=days, reason="Keperluan keluarga", status="waiting_supervisor", workflow_id=f"tmp-{id(object())}")
+        session.add(row)
+        await session.flush()
+        row.workflow_id = leave_workflow_id(row.id)
+        inp = await leave_input(sessionmaker, request_id=row.id, employee=employee, days=days)
+        row.start_date, row.end_date, row.working_days = inp.start_date, inp.end_date, inp.working_days
+        await session.commit()
+    handle = await client.start_workflow(LeaveRequestWorkflow.run, inp, id=row.workflow_id, task_queue=task_queue)
+    return handle, inp

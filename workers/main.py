@@ -1,0 +1,63 @@
+"""The worker process: registers every process workflow and the activities with their dependencies."""
+
+import asyncio
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+
+from activities.documents import DocumentActivities
+from activities.leave import LeaveActivities
+from activities.notify import NotifyActivities
+from activities.numbering import NumberingActivities
+from activities.tasks import TaskActivities
+from store.db import make_engine, make_sessionmaker
+from store.settings import Settings, get_settings
+from workflows.leave import LeaveRequestWorkflow
+
+WORKFLOWS = [LeaveRequestWorkflow]
+
+
+def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
+    tasks = TaskActivities(sessionmaker)
+    return [
+        tasks.open_task,
+        tasks.update_task,
+        tasks.close_task,
+        tasks.record_event,
+        NumberingActivities(sessionmaker).assign_number,
+        NotifyActivities(settings, sessionmaker).notify,
+        DocumentActivities(settings, sessionmaker).render_leave_letter,
+        LeaveActivities(sessionmaker).update_leave_request,
+    ]
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter)
+
+
+def build_worker(client: Client, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Worker:
+    return Worker(
+        client,
+        task_queue=settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_for(settings, sessionmaker),
+    )
+
+
+async def run_worker(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    engine = make_engine(settings.effective_database_url)
+    client = await connect(settings)
+    worker = build_worker(client, settings, make_sessionmaker(engine))
+    logging.getLogger(__name__).info("worker listening on task queue %s", settings.task_queue)
+    try:
+        await worker.run()
+    finally:
+        await engine.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(run_worker())

@@ -1,0 +1,331 @@
+"""Dataclasses exchanged between the gateway, the workflows and the activities.
+
+Standard library only: workflow code imports this module inside the sandbox. Every workflow,
+update and activity takes one of these and returns one, so fields can be added (with defaults)
+without breaking running instances.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+# Activity names: workflows call activities by name so that importing a workflow module never
+# imports SQLAlchemy, httpx or reportlab into the sandbox.
+OPEN_TASK = "open_task"
+UPDATE_TASK = "update_task"
+CLOSE_TASK = "close_task"
+RECORD_EVENT = "record_event"
+ASSIGN_NUMBER = "assign_number"
+NOTIFY = "notify"
+RENDER_LEAVE_LETTER = "render_leave_letter"
+UPDATE_LEAVE_REQUEST = "update_leave_request"
+
+# Update names, shared by every process (see workflows/human_task.py).
+DECIDE_TASK = "decide_task"
+DELEGATE_TASK = "delegate_task"
+
+
+@dataclass
+class CalendarSnapshot:
+    timezone: str
+    country: str = "ID"
+    holiday_categories: list[str] = field(default_factory=lambda: ["public", "government"])
+    working_weekdays: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    office_start: str = "08:00"
+    office_end: str = "16:30"
+    extra_holidays: dict[str, str] = field(default_factory=dict)
+    extra_working_days: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OfficeSnapshot:
+    name: str
+    short_name: str
+    city: str
+    address: str
+    timezone: str
+    head_title: str
+
+
+@dataclass
+class TaskPolicy:
+    role: str
+    due_working_days: int
+    escalate_after_working_days: int = 0
+    escalate_to_role: str | None = None
+
+
+@dataclass
+class NumberingFormat:
+    scope: str
+    format: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Person:
+    id: int
+    username: str
+    full_name: str
+    nip: str | None = None
+    position: str | None = None
+    unit_name: str | None = None
+
+
+# --- human tasks -----------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    name: str
+    label: str
+    requires_reason: bool = False
+
+
+@dataclass
+class TaskSpec:
+    """What a workflow asks a person for. `owner` set: a personal task; otherwise anyone with `policy.role`."""
+
+    key: str
+    title: str
+    policy: TaskPolicy
+    outcomes: list[Outcome]
+    subject_id: str
+    owner: Person | None = None
+    form: dict = field(default_factory=dict)
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass
+class Actor:
+    """A person acting on a task, as authenticated by the gateway.
+
+    `acting_for` is set when the gateway found an active substitution (Plh.) from that official to
+    this person for today; the workflow records it so the history and the letter show it.
+    """
+
+    user_id: int
+    username: str
+    full_name: str
+    roles: list[str] = field(default_factory=list)
+    position: str | None = None
+    acting_for: Person | None = None
+
+
+@dataclass
+class DecisionRequest:
+    task_id: str
+    actor: Actor
+    outcome: str
+    reason: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class DelegationRequest:
+    task_id: str
+    actor: Actor
+    delegate: Person
+    note: str = ""
+
+
+@dataclass
+class TaskAck:
+    task_id: str
+    status: str  # "decided", "recommended" (a delegate's input, back to the owner) or "delegated"
+
+
+@dataclass
+class TaskDecision:
+    task_id: str
+    outcome: str
+    actor: Actor
+    decided_at: datetime
+    reason: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+# --- activities ------------------------------------------------------------------------------
+
+
+@dataclass
+class OpenTaskInput:
+    task_id: str
+    workflow_id: str
+    process: str
+    subject_id: str
+    title: str
+    role: str
+    owner_id: int | None
+    outcomes: list[Outcome]
+    form: dict
+    summary: dict
+    policy: TaskPolicy
+    calendar: CalendarSnapshot
+    opened_at: datetime
+
+
+@dataclass
+class OpenTaskResult:
+    created_at: datetime
+    due_at: datetime
+    escalate_at: datetime | None
+    # Who should hear of the task now: the owner and, if the owner has an acting official today, the Plh.
+    notify_user_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TaskChange:
+    """A change to an open task's routing, recorded in the inbox and the timeline in one transaction."""
+
+    task_id: str
+    kind: str  # "reminded", "escalated", "delegated", "recommended"
+    title: str
+    occurred_at: datetime
+    actor: Actor | None = None
+    escalate_to_role: str | None = None
+    delegate_id: int | None = None
+    clear_delegate: bool = False
+    outcome: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class TaskChangeResult:
+    notify_user_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CloseTaskInput:
+    task_id: str
+    outcome: str
+    actor: Actor
+    decided_at: datetime
+    title: str
+    reason: str | None = None
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class CaseEventInput:
+    event_id: str
+    workflow_id: str
+    process: str
+    subject_id: str
+    occurred_at: datetime
+    kind: str
+    title: str
+    actor_id: int | None = None
+    actor_name: str | None = None
+    role: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class NumberRequest:
+    idempotency_key: str
+    numbering: NumberingFormat
+    timezone: str
+    subject: str
+
+
+@dataclass
+class IssuedNumberResult:
+    number: str
+    sequence: int
+    year: int
+    issued_at: datetime
+
+
+@dataclass
+class NotifyInput:
+    idempotency_key: str
+    subject: str
+    body: str
+    recipient_ids: list[int] = field(default_factory=list)
+    recipient_roles: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=lambda: ["inapp", "email"])
+    link: str | None = None
+    attachment_document_id: str | None = None
+
+
+@dataclass
+class NotifyResult:
+    delivered: int
+    recipients: list[int] = field(default_factory=list)
+
+
+@dataclass
+class DocumentResult:
+    document_id: str
+    sha256: str
+    url: str
+    verification_url: str
+
+
+@dataclass
+class LeaveLetterInput:
+    idempotency_key: str
+    workflow_id: str
+    request_id: int
+    letter_number: str
+    issued_at: datetime
+    employee: Person
+    leave_type_label: str
+    start_date: date
+    end_date: date
+    working_days: int
+    reason: str
+    approver: Person
+    approver_acting_for: Person | None
+    office: OfficeSnapshot
+    address_during_leave: str | None = None
+
+
+@dataclass
+class LeaveUpdate:
+    request_id: int
+    status: str
+    event: CaseEventInput | None = None
+    letter_number: str | None = None
+    document_id: str | None = None
+    reason: str | None = None
+    # On approval of an official's leave: who acts for them (Plh.) for the leave dates.
+    acting_official_id: int | None = None
+
+
+# --- processes -------------------------------------------------------------------------------
+
+
+@dataclass
+class LeaveDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    supervisor_approval: TaskPolicy
+    letter_numbering: TaskPolicy
+    numbering: NumberingFormat
+
+
+@dataclass
+class LeaveInput:
+    request_id: int
+    employee: Person
+    supervisor: Person
+    leave_type: str
+    leave_type_label: str
+    start_date: date
+    end_date: date
+    working_days: int
+    reason: str
+    definition: LeaveDefinitionSnapshot
+    address_during_leave: str | None = None
+    acting_official: Person | None = None
+
+
+@dataclass
+class LeaveResult:
+    status: str
+    letter_number: str | None = None
+    document_id: str | None = None
+    reason: str | None = None

@@ -1,0 +1,331 @@
+"""The one human-task mechanism every process uses.
+
+A workflow class inherits `HumanTaskWorkflow` and asks for a decision with `await self.ask(spec)`.
+The helper writes the task into the SQL inbox (idempotent by task id), notifies the holder, waits
+for the `decide_task` Workflow Update, reminds at the due time and escalates after the escalation
+period (both in working days of the office calendar), and closes the task with actor, time,
+outcome and reason. The update's validator refuses what is not allowed before anything reaches
+the history, so a refused decision leaves no trace in the run.
+
+The update handlers live on this base class, so they are registered on every process workflow and
+the gateway addresses all of them by the same names.
+"""
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import (
+        CLOSE_TASK,
+        DECIDE_TASK,
+        DELEGATE_TASK,
+        NOTIFY,
+        OPEN_TASK,
+        UPDATE_TASK,
+        Actor,
+        CalendarSnapshot,
+        CloseTaskInput,
+        DecisionRequest,
+        DelegationRequest,
+        NotifyInput,
+        NotifyResult,
+        OpenTaskInput,
+        OpenTaskResult,
+        Person,
+        TaskAck,
+        TaskChange,
+        TaskChangeResult,
+        TaskDecision,
+        TaskSpec,
+    )
+
+# Projection writes and notifications must eventually happen: retry without limit, backing off.
+# A channel outage then delays a message; it never loses it.
+DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5))
+ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+# Error types the gateway maps to HTTP statuses.
+ERR_NOT_FOUND = "TaskNotFound"
+ERR_ALREADY_DECIDED = "TaskAlreadyDecided"
+ERR_NOT_HOLDER = "NotTaskHolder"
+ERR_INVALID = "InvalidDecision"
+
+
+@dataclass
+class _OpenTask:
+    spec: TaskSpec
+    task_id: str
+    # Roles whose holders may decide: the task's role for role tasks, plus any escalation role.
+    open_to_roles: list[str] = field(default_factory=list)
+    delegate: Person | None = None
+    decision: TaskDecision | None = None
+    # The inbox row exists: only then can anyone have seen the task and decide it.
+    opened: bool = False
+    closed: bool = False
+
+
+def _holder_names(task: _OpenTask) -> str:
+    if task.delegate:
+        return task.delegate.full_name
+    if task.spec.owner:
+        return task.spec.owner.full_name
+    return task.spec.policy.role
+
+
+class HumanTaskWorkflow:
+    """Base class for process workflows: shared human-task state, updates and the `ask` helper."""
+
+    process: str = ""
+
+    def __init__(self) -> None:
+        self._tasks: dict[str, _OpenTask] = {}
+        self._calendar: CalendarSnapshot | None = None
+        self._subject_id: str = ""
+
+    # -- what the process calls -------------------------------------------------------------
+
+    def use_calendar(self, calendar: CalendarSnapshot, subject_id: str) -> None:
+        self._calendar = calendar
+        self._subject_id = subject_id
+
+    async def ask(self, spec: TaskSpec) -> TaskDecision:
+        assert self._calendar is not None, "call use_calendar() before ask()"
+        task_id = f"{workflow.info().workflow_id}.{spec.key}"
+        if task_id in self._tasks:
+            raise ApplicationError(f"task key {spec.key!r} used twice in one run", non_retryable=True)
+        task = _OpenTask(spec=spec, task_id=task_id, open_to_roles=[] if spec.owner else [spec.policy.role])
+        self._tasks[task_id] = task
+
+        opened: OpenTaskResult = await self._activity(
+            OPEN_TASK,
+            OpenTaskInput(
+                task_id=task_id,
+                workflow_id=workflow.info().workflow_id,
+                process=self.process,
+                subject_id=spec.subject_id,
+                title=spec.title,
+                role=spec.policy.role,
+                owner_id=spec.owner.id if spec.owner else None,
+                outcomes=spec.outcomes,
+                form=spec.form,
+                summary=spec.summary,
+                policy=spec.policy,
+                calendar=self._calendar,
+                opened_at=workflow.now(),
+            ),
+            OpenTaskResult,
+        )
+        task.opened = True
+        await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
+
+        reminded = escalated = False
+        while task.decision is None:
+            deadline = opened.due_at if not reminded else opened.escalate_at if not escalated else None
+            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(seconds=0))
+            try:
+                await workflow.wait_condition(lambda: task.decision is not None, timeout=timeout)
+            except asyncio.TimeoutError:
+                if not reminded:
+                    reminded = True
+                    await self._remind(task)
+                    if opened.escalate_at is None or not spec.policy.escalate_to_role:
+                        escalated = True  # nothing to escalate to: one reminder, then wait
+                else:
+                    escalated = True
+                    await self._escalate(task)
+        # The update handler closes the inbox row; wait so the next step starts after it.
+        await workflow.wait_condition(lambda: task.closed)
+        return task.decision
+
+    # -- updates --------------------------------------------------------------------------------
+
+    @workflow.update(name=DECIDE_TASK)
+    async def decide_task(self, request: DecisionRequest) -> TaskAck:
+        task = self._tasks[request.task_id]
+        # Two updates validated in the same activation could both pass the validator; the first
+        # handler to run wins and the second is refused here (the duplicate guard).
+        self._check_open(task)
+        now = workflow.now()
+        if task.delegate is not None and request.actor.user_id == task.delegate.id:
+            # A delegate's decision is a recommendation: the task goes back to its owner.
+            delegate = task.delegate
+            task.delegate = None
+            await self._activity(
+                UPDATE_TASK,
+                TaskChange(
+                    task_id=task.task_id,
+                    kind="recommended",
+                    title=f"{delegate.full_name} memberi pertimbangan '{self._outcome_label(task, request.outcome)}'; tugas kembali ke {_holder_names(task)}",
+                    occurred_at=now,
+                    actor=request.actor,
+                    clear_delegate=True,
+                    outcome=request.outcome,
+                    reason=request.reason,
+                ),
+                TaskChangeResult,
+            )
+            if task.spec.owner:
+                await self._notify_task(task, f"{task.task_id}.recommended.{delegate.id}", "Tugas kembali kepada Anda",
+                                        f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.", [task.spec.owner.id])
+            return TaskAck(task_id=task.task_id, status="recommended")
+
+        task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
+        acting = f" sebagai Plh. {request.actor.acting_for.full_name}" if request.actor.acting_for else ""
+        await self._activity(
+            CLOSE_TASK,
+            CloseTaskInput(
+                task_id=task.task_id,
+                outcome=request.outcome,
+                actor=request.actor,
+                decided_at=now,
+                title=f"{task.spec.title}: {self._outcome_label(task, request.outcome)} oleh {request.actor.full_name}{acting}",
+                reason=request.reason,
+                data=request.data,
+            ),
+            None,
+        )
+        task.closed = True
+        return TaskAck(task_id=task.task_id, status="decided")
+
+    @decide_task.validator
+    def _validate_decision(self, request: DecisionRequest) -> None:
+        task = self._find(request.task_id)
+        self._check_open(task)
+        self._check_holder(task, request.actor)
+        offered = {o.name: o for o in task.spec.outcomes}
+        outcome = offered.get(request.outcome)
+        if outcome is None:
+            raise ApplicationError(
+                f"Keputusan '{request.outcome}' tidak tersedia untuk tugas ini. Pilihan: {', '.join(offered)}.", type=ERR_INVALID
+            )
+        if outcome.requires_reason and not (request.reason or "").strip():
+            raise ApplicationError(f"Alasan wajib diisi untuk keputusan '{outcome.label}'.", type=ERR_INVALID)
+        _check_form(task.spec.form, request.data)
+
+    @workflow.update(name=DELEGATE_TASK)
+    async def delegate_task(self, request: DelegationRequest) -> TaskAck:
+        task = self._tasks[request.task_id]
+        self._check_open(task)
+        if task.delegate is not None:
+            raise ApplicationError(f"Tugas ini sedang didelegasikan kepada {task.delegate.full_name}.", type=ERR_INVALID)
+        task.delegate = request.delegate
+        note = f" dengan catatan: {request.note}" if request.note else ""
+        await self._activity(
+            UPDATE_TASK,
+            TaskChange(
+                task_id=task.task_id,
+                kind="delegated",
+                title=f"Didelegasikan oleh {request.actor.full_name} kepada {request.delegate.full_name}{note}",
+                occurred_at=workflow.now(),
+                actor=request.actor,
+                delegate_id=request.delegate.id,
+                reason=request.note or None,
+            ),
+            TaskChangeResult,
+        )
+        await self._notify_task(task, f"{task.task_id}.delegated.{request.delegate.id}", "Tugas didelegasikan kepada Anda",
+                                f"{request.actor.full_name} meminta pertimbangan Anda atas tugas: {task.spec.title}.{note}", [request.delegate.id])
+        return TaskAck(task_id=task.task_id, status="delegated")
+
+    @delegate_task.validator
+    def _validate_delegation(self, request: DelegationRequest) -> None:
+        task = self._find(request.task_id)
+        self._check_open(task)
+        owner = task.spec.owner
+        acting_for_owner = request.actor.acting_for is not None and owner is not None and request.actor.acting_for.id == owner.id
+        if owner is None or (request.actor.user_id != owner.id and not acting_for_owner):
+            raise ApplicationError("Hanya pemilik tugas yang dapat mendelegasikannya.", type=ERR_NOT_HOLDER)
+        if task.delegate is not None:
+            raise ApplicationError(f"Tugas ini sedang didelegasikan kepada {task.delegate.full_name}.", type=ERR_INVALID)
+        if request.delegate.id in (request.actor.user_id, owner.id):
+            raise ApplicationError("Pilih rekan lain sebagai penerima delegasi.", type=ERR_INVALID)
+
+    @workflow.query
+    def open_tasks(self) -> list[str]:
+        return [t.task_id for t in self._tasks.values() if t.decision is None]
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _find(self, task_id: str) -> _OpenTask:
+        task = self._tasks.get(task_id)
+        if task is None or not task.opened:
+            raise ApplicationError("Tugas tidak ditemukan pada proses ini.", type=ERR_NOT_FOUND)
+        return task
+
+    @staticmethod
+    def _check_open(task: _OpenTask) -> None:
+        if task.decision is not None:
+            d = task.decision
+            raise ApplicationError(f"Tugas ini sudah diputuskan oleh {d.actor.full_name} ({d.outcome}).", type=ERR_ALREADY_DECIDED)
+
+    @staticmethod
+    def _check_holder(task: _OpenTask, actor: Actor) -> None:
+        holder = task.delegate or task.spec.owner
+        if holder is not None and (actor.user_id == holder.id or (actor.acting_for is not None and actor.acting_for.id == holder.id)):
+            return
+        if task.delegate is None and set(actor.roles) & set(task.open_to_roles):
+            return
+        raise ApplicationError(f"Anda tidak berwenang memutuskan tugas ini (pemegang: {_holder_names(task)}).", type=ERR_NOT_HOLDER)
+
+    @staticmethod
+    def _outcome_label(task: _OpenTask, name: str) -> str:
+        return next((o.label for o in task.spec.outcomes if o.name == name), name)
+
+    async def _remind(self, task: _OpenTask) -> None:
+        change: TaskChangeResult = await self._activity(
+            UPDATE_TASK,
+            TaskChange(task_id=task.task_id, kind="reminded", title=f"Pengingat dikirim kepada {_holder_names(task)}: tugas melewati batas waktu", occurred_at=workflow.now()),
+            TaskChangeResult,
+        )
+        await self._notify_task(task, f"{task.task_id}.reminded", "Pengingat: tugas melewati batas waktu",
+                                f"Tugas '{task.spec.title}' telah melewati batas waktu. Mohon segera diputuskan.", change.notify_user_ids)
+
+    async def _escalate(self, task: _OpenTask) -> None:
+        role = task.spec.policy.escalate_to_role
+        assert role is not None
+        task.open_to_roles.append(role)
+        await self._activity(
+            UPDATE_TASK,
+            TaskChange(task_id=task.task_id, kind="escalated", title=f"Dieskalasi kepada peran {role}: belum diputuskan oleh {_holder_names(task)}",
+                       occurred_at=workflow.now(), escalate_to_role=role),
+            TaskChangeResult,
+        )
+        await self._activity(
+            NOTIFY,
+            NotifyInput(idempotency_key=f"{task.task_id}.escalated", subject="Eskalasi tugas",
+                        body=f"Tugas '{task.spec.title}' belum diputuskan oleh {_holder_names(task)} dan dieskalasi kepada Anda.",
+                        recipient_roles=[role], link=f"/inbox?task={task.task_id}"),
+            NotifyResult,
+        )
+
+    async def _notify_task(self, task: _OpenTask, key: str, subject: str, body: str, user_ids: list[int]) -> None:
+        await self._activity(
+            NOTIFY,
+            NotifyInput(idempotency_key=key, subject=subject, body=body, recipient_ids=user_ids,
+                        recipient_roles=[] if user_ids else list(task.open_to_roles), link=f"/inbox?task={task.task_id}"),
+            NotifyResult,
+        )
+
+    async def _activity(self, name: str, arg, result_type):  # noqa: ANN001
+        return await workflow.execute_activity(
+            name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=DURABLE_RETRY
+        )
+
+
+_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
+
+
+def _check_form(schema: dict, data: dict) -> None:
+    """The subset of JSON Schema the task forms use: required properties and their types."""
+    for name in schema.get("required", []):
+        if data.get(name) in (None, ""):
+            title = schema.get("properties", {}).get(name, {}).get("title", name)
+            raise ApplicationError(f"Isian '{title}' wajib diisi.", type=ERR_INVALID)
+    for name, prop in schema.get("properties", {}).items():
+        if name in data and "type" in prop and not isinstance(data[name], _JSON_TYPES.get(prop["type"], object)):
+            raise ApplicationError(f"Isian '{prop.get('title', name)}' tidak valid.", type=ERR_INVALID)
