@@ -90,7 +90,8 @@ async def test_approval_numbers_the_letter_and_notifies(local_env, db, worker_fo
 
     if os.environ.get("SATUPINTU_RECORD_HISTORIES"):
         HISTORIES.mkdir(exist_ok=True)
-        (HISTORIES / "leave_approved.json").write_text(json.dumps(json.loads(history.to_json()), indent=1))
+        golden = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
+        (HISTORIES / "leave_approved.json").write_text(json.dumps(golden, indent=1))
 
 
 async def test_rejection_tells_the_employee_why(local_env, db, worker_for):

@@ -2,7 +2,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
-from activities.documents import verify_document
+from activities.documents import load_or_create_signing_identity, verify_document
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import forbidden, not_found
@@ -21,7 +21,9 @@ async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
 async def verification(session, settings, document_id: str) -> dict:  # noqa: ANN001
     doc = await get_document(session, document_id)
     path = settings.documents_dir / doc.file_name
-    result = await verify_document(path.read_bytes()) if path.exists() else {"intact": False, "valid": False}
+    # Trust only this installation's signing CA: a letter signed elsewhere is not ours.
+    identity = load_or_create_signing_identity(settings)
+    result = await verify_document(path.read_bytes(), identity) if path.exists() else {"intact": False, "valid": False}
     return {"document_id": doc.id, "title": doc.title, "number": doc.number, "kind": doc.kind, "sha256": doc.sha256,
             "signed_by": doc.signed_by, "issued_at": doc.created_at.isoformat(), "summary": doc.summary,
             "signature": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()}}

@@ -3,13 +3,13 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.tasks import acting_officials_on
 from gateway.errors import forbidden, invalid, not_found
 from process_defs.loader import load_office
-from store.models import Substitution, User, utcnow
+from store.models import Notification, Substitution, User, utcnow
 from workflows.contracts import Actor, Person
 
 
@@ -89,3 +89,33 @@ async def cancel_substitution(session: AsyncSession, *, user: User, substitution
         sub.cancelled_at = utcnow()
         await session.commit()
     return sub
+
+
+async def colleagues(session: AsyncSession, *, user: User) -> list[User]:
+    """Active people other than `user`, by name: the choices for a Plh. or a delegation."""
+    return list(await session.scalars(select(User).where(User.is_active.is_(True), User.id != user.id).order_by(User.full_name)))
+
+
+async def notifications(session: AsyncSession, *, user: User, unread: bool = False, limit: int = 100) -> list[Notification]:
+    """The user's in-app messages, newest first."""
+    query = select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp")
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    return list(await session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+async def unread_notification_count(session: AsyncSession, *, user: User) -> int:
+    return await session.scalar(
+        select(func.count()).select_from(Notification).where(
+            Notification.recipient_id == user.id, Notification.channel == "inapp", Notification.read_at.is_(None))
+    ) or 0
+
+
+async def mark_notifications_read(session: AsyncSession, *, user: User) -> int:
+    rows = await session.scalars(select(Notification).where(
+        Notification.recipient_id == user.id, Notification.channel == "inapp", Notification.read_at.is_(None)))
+    count = 0
+    for n in rows:
+        n.read_at, count = utcnow(), count + 1
+    await session.commit()
+    return count

@@ -78,6 +78,7 @@ async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
     task.claimed_by_id = user.id
     await session.commit()
+    await session.refresh(task)
     return task
 
 
@@ -87,6 +88,7 @@ async def unclaim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         raise forbidden("Hanya yang mengklaim tugas ini yang dapat melepasnya.")
     task.claimed_by_id = None
     await session.commit()
+    await session.refresh(task)
     return task
 
 

@@ -1,0 +1,181 @@
+"""End to end over HTTP: the real gateway, the real Temporal dev server, a worker, SQLite and the
+SMTP sink — what an employee, a supervisor and the numbering officer do, through the API."""
+
+import asyncio
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from gateway.services.people import office_today
+from tests.factories import future_working_range
+
+
+async def login(client: httpx.AsyncClient, username: str) -> dict:
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.1)
+
+
+async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: int, process: str = "leave") -> dict:
+    async def find():  # noqa: ANN202
+        items = (await client.get("/api/v1/tasks", headers=headers, params={"process": process})).json()["items"]
+        return next((t for t in items if t["subject_id"] == str(subject_id)), None)
+
+    return await wait_for(find)
+
+
+@pytest.fixture
+async def http(live_stack):
+    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
+        yield client
+
+
+async def test_health_and_contract(http):
+    health = (await http.get("/healthz")).json()
+    assert health == {"ok": True, "database": True, "temporal": True}
+    assert (await http.post("/api/v1/auth/login", json={"username": "pegawai1", "password": "salah"})).status_code == 401
+    assert (await http.post("/api/v1/auth/login", json={"username": "tidakada", "password": "x"})).status_code == 401
+    assert (await http.get("/api/v1/tasks")).status_code == 401
+    spec = (await http.get("/openapi.json")).json()
+    assert "/api/v1/tasks/{task_id}/decision" in spec["paths"]
+
+
+async def test_leave_from_request_to_letter(http, live_stack):
+    employee, supervisor, numbering = await login(http, "pegawai1"), await login(http, "atasan1"), await login(http, "penomoran1")
+    start, end = future_working_range(3, weeks_ahead=2)
+    created = await http.post("/api/v1/leave-requests", headers=employee, json={
+        "leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Menghadiri pernikahan adik"})
+    assert created.status_code == 201, created.text
+    leave = created.json()
+    assert leave["status"] == "waiting_supervisor" and leave["working_days"] == 3
+
+    task = await open_task_for(http, supervisor, leave["id"])
+    assert task["outcomes"][0]["name"] == "approve" and task["role"] == "atasan" and task["due_at"]
+    assert task["form"] == {}
+    # The employee does not see the supervisor's task; a colleague cannot decide it.
+    assert (await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=employee, json={"outcome": "approve"})).status_code == 403
+    refused = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "reject"})
+    assert refused.status_code == 422 and "Alasan wajib diisi" in refused.json()["detail"]
+    assert (await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "terbang"})).status_code == 422
+    approved = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "approve"})
+    assert approved.status_code == 200, approved.text
+    again = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "approve"})
+    assert again.status_code == 409
+
+    number_task = await open_task_for(http, numbering, leave["id"])
+    assert [o["name"] for o in number_task["outcomes"]] == ["assign_number"]
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=numbering, json={"outcome": "assign_number"})).status_code == 200
+
+    async def approved_leave():  # noqa: ANN202
+        body = (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=employee)).json()
+        return body if body["status"] == "approved" else None
+
+    final = await wait_for(approved_leave)
+    assert final["letter_number"].startswith("B-") and final["letter_number"].endswith(f"/KP.07.6/{office_today().month}/{office_today().year}")
+    kinds = [h["kind"] for h in final["history"]]
+    assert kinds[0] == "submitted" and kinds[-1] == "approved"
+    decision = next(h for h in final["history"] if h["kind"] == "task_decided" and h["outcome"] == "approve")
+    assert decision["actor"] == "Rahmawati, S.H., M.H." and decision["at"]
+
+    letter = await http.get(final["document_url"].removeprefix(live_stack.base_url), headers=employee)
+    assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
+    assert (await http.get(final["document_url"].removeprefix(live_stack.base_url), headers=await login(http, "pegawai2"))).status_code == 403
+    document_id = final["document_url"].rsplit("/", 1)[1].removesuffix(".pdf")
+    verification = (await http.get(f"/api/v1/documents/{document_id}/verification")).json()
+    assert verification["number"] == final["letter_number"] and verification["signature"]["valid"] is True
+
+    balance = (await http.get("/api/v1/leave-balance", headers=employee, params={"year": start.year})).json()
+    assert balance["used"] >= 3
+
+    outbox = (await http.get("/dev/outbox")).json()
+    to_employee = [m for m in outbox if m["channel"] == "email" and m["to"] == "pegawai1@satupintu.local"]
+    assert any(final["letter_number"] in m["body"] for m in to_employee)
+    assert any(m["channel"] == "email" and m["to"] == "atasan1@satupintu.local" and "Tugas baru" in m["subject"] for m in outbox)
+    assert any(m["channel"] == "inapp" and m["to"] == "pegawai1" for m in outbox)
+
+
+async def test_bad_requests_are_refused_and_nothing_starts(http):
+    employee = await login(http, "pegawai2")
+    start, end = future_working_range(2, weeks_ahead=5)
+    base = {"leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Urusan keluarga"}
+
+    async def refused(body: dict, fragment: str) -> None:
+        response = await http.post("/api/v1/leave-requests", headers=employee, json=body)
+        assert response.status_code == 422, response.text
+        assert fragment in response.json()["detail"]
+
+    await refused({**base, "end_date": (start - timedelta(days=1)).isoformat()}, "sebelum tanggal mulai")
+    past = office_today() - timedelta(days=3)
+    await refused({**base, "start_date": past.isoformat(), "end_date": past.isoformat()}, "masa lalu")
+    await refused({**base, "leave_type": "piknik"}, "tidak dikenal")
+    await refused({**base, "start_date": "besok"}, "start_date")
+    far_start, far_end = future_working_range(25, weeks_ahead=8)
+    await refused({**base, "start_date": far_start.isoformat(), "end_date": far_end.isoformat()}, "tidak mencukupi")
+    assert (await http.get("/api/v1/leave-requests", headers=employee)).json()["items"] == []
+
+    first = await http.post("/api/v1/leave-requests", headers={**employee, "Idempotency-Key": "klik-1"}, json=base)
+    double = await http.post("/api/v1/leave-requests", headers={**employee, "Idempotency-Key": "klik-1"}, json=base)
+    assert first.status_code == 201 and double.status_code == 200 and double.json()["id"] == first.json()["id"]
+    await refused(base, "bertumpuk")
+    assert len((await http.get("/api/v1/leave-requests", headers=employee)).json()["items"]) == 1
+
+
+async def test_acting_official_sees_and_decides_the_absent_supervisors_task(http):
+    official, acting, employee = await login(http, "atasan1"), await login(http, "atasan2"), await login(http, "pegawai1")
+    today = office_today()
+    sub = await http.post("/api/v1/substitutions", headers=official, json={
+        "acting_username": "atasan2", "start_date": today.isoformat(), "end_date": (today + timedelta(days=2)).isoformat(),
+        "reason": "Dinas luar ke Banda Aceh"})
+    assert sub.status_code == 201, sub.text
+    try:
+        start, end = future_working_range(1, weeks_ahead=6)
+        leave = (await http.post("/api/v1/leave-requests", headers=employee, json={
+            "leave_type": "sakit", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Kontrol pascaoperasi"})).json()
+        task = await open_task_for(http, acting, leave["id"])
+        assert task["acting_for"] == "Rahmawati, S.H., M.H."
+        decided = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=acting, json={"outcome": "reject", "reason": "Lengkapi surat dokter"})
+        assert decided.status_code == 200, decided.text
+        detail = (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=employee)).json()
+        decision = next(h for h in detail["history"] if h["kind"] == "task_decided")
+        assert "Plh. Rahmawati" in decision["title"] and decision["actor"] == "Teuku Iskandar, S.E."
+    finally:
+        await http.delete(f"/api/v1/substitutions/{sub.json()['id']}", headers=official)
+
+
+async def test_claiming_a_role_task(http, live_stack):
+    """Role tasks are claimed so two officers do not work on one; a claimed task is refused to others."""
+    from sqlalchemy import select
+
+    from store.models import UserRole
+    from tests.factories import user
+
+    # A second numbering officer for this test.
+    async with live_stack.sessionmaker() as session:
+        colleague = await user(live_stack.sessionmaker, "pegawai2")
+        if not await session.scalar(select(UserRole).where(UserRole.user_id == colleague.id, UserRole.role == "penomoran")):
+            session.add(UserRole(user_id=colleague.id, role="penomoran"))
+            await session.commit()
+    employee, supervisor = await login(http, "pegawai1"), await login(http, "atasan1")
+    officer, other = await login(http, "penomoran1"), await login(http, "pegawai2")
+    start, end = future_working_range(1, weeks_ahead=10)
+    leave = (await http.post("/api/v1/leave-requests", headers=employee, json={
+        "leave_type": "alasan_penting", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Orang tua sakit"})).json()
+    task = await open_task_for(http, supervisor, leave["id"])
+    await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "approve"})
+    number_task = await open_task_for(http, officer, leave["id"])
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/claim", headers=officer)).json()["claimed_by"] == "penomoran1"
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/claim", headers=other)).status_code == 409
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=other, json={"outcome": "assign_number"})).status_code == 409
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/unclaim", headers=officer)).status_code == 200
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=other, json={"outcome": "assign_number"})).status_code == 200

@@ -1,0 +1,55 @@
+"""Golden histories of finished runs, replayed against the current workflow code: a change that
+would break running instances fails here. Re-record with
+`SATUPINTU_RECORD_HISTORIES=1 pytest tests/test_leave_workflow.py -k approval` only when a
+change is deliberately made safe with workflow.patched()."""
+
+import json
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from temporalio import workflow
+
+from workflows.contracts import LeaveInput, LeaveResult
+from workflows.human_task import HumanTaskWorkflow
+from workflows.leave import LeaveRequestWorkflow
+
+HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+
+
+def load(path: Path) -> WorkflowHistory:
+    # Task ids derive from the workflow id, so a history replays only under its own id.
+    golden = json.loads(path.read_text())
+    return WorkflowHistory.from_json(golden["workflow_id"], golden["history"])
+
+
+@workflow.defn(name="LeaveRequest", sandboxed=False)
+class SkipsTheSupervisor(HumanTaskWorkflow):
+    """A careless change: the same process without the supervisor's approval."""
+
+    @workflow.run
+    async def run(self, request: LeaveInput) -> LeaveResult:
+        return LeaveResult(status="approved")
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays_deterministically(path: Path):
+    history = load(path)
+    replayer = Replayer(workflows=[LeaveRequestWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
+
+
+def test_there_is_a_golden_history_of_the_leave_process():
+    assert any(p.stem.startswith("leave_") for p in HISTORIES)
+
+
+async def test_a_changed_workflow_is_caught(tmp_path: Path):
+    """The replay check itself can fail: replaying against a workflow that skips a step is refused."""
+    history = load(HISTORIES[0])
+    result = await Replayer(workflows=[SkipsTheSupervisor], data_converter=pydantic_data_converter).replay_workflow(
+        history, raise_on_replay_failure=False)
+    assert result.replay_failure is not None
