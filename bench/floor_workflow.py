@@ -1,0 +1,46 @@
+"""The floor workflow (see bench/floor.py), kept free of heavy imports like every workflow module."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+
+@dataclass
+class FloorInput:
+    key: str
+
+
+@dataclass
+class FloorDecision:
+    outcome: str
+
+
+@dataclass
+class FloorResult:
+    number: str
+
+
+@workflow.defn(name="Floor")
+class FloorWorkflow:
+    def __init__(self) -> None:
+        self.decision: FloorDecision | None = None
+
+    @workflow.run
+    async def run(self, inp: FloorInput) -> FloorResult:
+        opts = {"start_to_close_timeout": timedelta(seconds=30)}
+        await workflow.execute_activity("floor_write_task", inp, **opts)
+        await workflow.wait_condition(lambda: self.decision is not None)
+        number = await workflow.execute_activity("floor_assign_number", inp, result_type=str, **opts)
+        return FloorResult(number=number)
+
+    @workflow.update
+    async def decide(self, decision: FloorDecision) -> str:
+        self.decision = decision
+        return "ok"
+
+    @decide.validator
+    def _validate(self, decision: FloorDecision) -> None:
+        if self.decision is not None or decision.outcome != "approve":
+            raise ApplicationError("refused")
