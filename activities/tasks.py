@@ -76,7 +76,7 @@ class TaskActivities:
                 )
                 session.add(task)
                 owner = await session.get(User, inp.owner_id) if inp.owner_id else None
-                holder = owner.full_name if owner else f"peran {inp.role}"
+                holder = owner.full_name if owner else (inp.policy.role_label or inp.role)
                 await add_event(session, _event(task, suffix="opened", kind="task_opened", at=inp.opened_at,
                                                 title=f"Tugas dibuka untuk {holder}: {inp.title}",
                                                 detail={"due_at": due_at.isoformat()}))

@@ -68,13 +68,15 @@ def run_embedded(args: argparse.Namespace) -> int:
     var, logs = settings.var_dir, settings.var_dir / "log"
     logs.mkdir(parents=True, exist_ok=True)
     temporal_host, temporal_port = settings.temporal_address.rsplit(":", 1)
-    for name, port in (("Temporal", int(temporal_port)), ("Temporal UI", 8233), ("SMTP sink", settings.smtp_port), ("gateway", args.port)):
+    for name, port in (("Temporal", int(temporal_port)), ("Temporal UI", settings.temporal_ui_port), ("SMTP sink", settings.smtp_port), ("gateway", args.port)):
         if _port_open("127.0.0.1", port):
             raise SystemExit(f"Port {port} ({name}) sudah dipakai: apakah SatuPintu sudah berjalan? Hentikan dulu proses itu.")
     asyncio.run(init_db(seed=True))
 
     children: list[tuple[str, subprocess.Popen]] = []
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # Links in letters and emails point at the gateway actually started, unless set explicitly.
+    env.setdefault("SATUPINTU_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
 
     def start(name: str, cmd: list[str], log_to_file: bool = False) -> subprocess.Popen:
         out = open(logs / f"{name}.log", "ab") if log_to_file else None  # noqa: SIM115 - child keeps it
@@ -93,10 +95,15 @@ def run_embedded(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    # Explicit, because a shell that starts us in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     try:
         temporal = start("temporal", [
-            temporal_binary(), "server", "start-dev", "--ip", temporal_host, "--port", temporal_port, "--ui-port", "8233",
+            temporal_binary(), "server", "start-dev", "--ip", temporal_host, "--port", temporal_port, "--ui-port", str(settings.temporal_ui_port),
             "--db-filename", str(var / "temporal.db"), "--log-level", "warn",
             # WAL with synchronous=normal survives a crash of the server process and roughly doubles throughput.
             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",

@@ -67,7 +67,11 @@ class NumberingScopeDef(BaseModel):
 class OfficeFile(_Strict):
     office: OfficeDef
     calendar: CalendarDef
+    roles: dict[str, str]
     numbering: dict[str, NumberingScopeDef]
+
+    def role_label(self, role: str | None) -> str:
+        return self.roles.get(role, role) if role else ""
 
 
 class LeaveTypeDef(_Strict):
@@ -120,6 +124,10 @@ def load_leave(defs_dir: Path = DEFS_DIR) -> LeaveFile:
     for needed in ("supervisor_approval", "letter_numbering"):
         if needed not in leave.tasks:
             raise ValueError(f"leave.yaml: tasks.{needed} is missing")
+    for name, task in leave.tasks.items():
+        for role in (task.role, task.escalate_to_role):
+            if role and role not in office.roles:
+                raise ValueError(f"leave.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
     return leave
 
 
@@ -148,8 +156,10 @@ def numbering_format(office: OfficeFile, scope: str) -> NumberingFormat:
     return NumberingFormat(scope=scope, format=scope_def.format, fields=fields)
 
 
-def _policy(d: TaskPolicyDef) -> TaskPolicy:
-    return TaskPolicy(role=d.role, due_working_days=d.due_working_days, escalate_after_working_days=d.escalate_after_working_days, escalate_to_role=d.escalate_to_role)
+def _policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
+    return TaskPolicy(role=d.role, due_working_days=d.due_working_days, escalate_after_working_days=d.escalate_after_working_days,
+                      escalate_to_role=d.escalate_to_role, role_label=office.role_label(d.role),
+                      escalate_to_role_label=office.role_label(d.escalate_to_role))
 
 
 def leave_snapshot(defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:
@@ -157,7 +167,7 @@ def leave_snapshot(defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:
     return LeaveDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),
-        supervisor_approval=_policy(leave.tasks["supervisor_approval"]),
-        letter_numbering=_policy(leave.tasks["letter_numbering"]),
+        supervisor_approval=_policy(leave.tasks["supervisor_approval"], office),
+        letter_numbering=_policy(leave.tasks["letter_numbering"], office),
         numbering=numbering_format(office, leave.numbering_scope),
     )

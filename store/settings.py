@@ -17,7 +17,7 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "satupintu"
-    temporal_ui_url: str = "http://127.0.0.1:8233"
+    temporal_ui_port: int = 8233
 
     public_base_url: str = "http://127.0.0.1:8000"
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
+
+    @property
+    def temporal_ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.temporal_ui_port}"
 
     @property
     def documents_dir(self) -> Path:

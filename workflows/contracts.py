@@ -52,6 +52,8 @@ class TaskPolicy:
     due_working_days: int
     escalate_after_working_days: int = 0
     escalate_to_role: str | None = None
+    role_label: str = ""
+    escalate_to_role_label: str = ""
 
 
 @dataclass

@@ -74,7 +74,7 @@ def _holder_names(task: _OpenTask) -> str:
         return task.delegate.full_name
     if task.spec.owner:
         return task.spec.owner.full_name
-    return task.spec.policy.role
+    return task.spec.policy.role_label or task.spec.policy.role
 
 
 class HumanTaskWorkflow:
@@ -291,7 +291,7 @@ class HumanTaskWorkflow:
         task.open_to_roles.append(role)
         await self._activity(
             UPDATE_TASK,
-            TaskChange(task_id=task.task_id, kind="escalated", title=f"Dieskalasi kepada peran {role}: belum diputuskan oleh {_holder_names(task)}",
+            TaskChange(task_id=task.task_id, kind="escalated", title=f"Dieskalasi kepada {task.spec.policy.escalate_to_role_label or role}: belum diputuskan oleh {_holder_names(task)}",
                        occurred_at=workflow.now(), escalate_to_role=role),
             TaskChangeResult,
         )
