@@ -179,3 +179,43 @@ async def test_claiming_a_role_task(http, live_stack):
     assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=other, json={"outcome": "assign_number"})).status_code == 409
     assert (await http.post(f"/api/v1/tasks/{number_task['id']}/unclaim", headers=officer)).status_code == 200
     assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=other, json={"outcome": "assign_number"})).status_code == 200
+
+
+async def test_an_official_on_approved_leave_has_tasks_routed_to_the_plh(http, live_stack):
+    """atasan1 takes sick leave from today with atasan2 as Plh.; once approved, pegawai1's new request
+    goes to atasan2 as Plh. for those dates."""
+    from sqlalchemy import select
+
+    from gateway.services.leave import office_calendar
+    from store.models import Substitution
+
+    official, head, officer = await login(http, "atasan1"), await login(http, "kepala1"), await login(http, "penomoran1")
+    today = office_today()
+    end = today + timedelta(days=9)
+    assert office_calendar().working_days_between(today, end) > 0
+    leave = (await http.post("/api/v1/leave-requests", headers=official, json={
+        "leave_type": "sakit", "start_date": today.isoformat(), "end_date": end.isoformat(), "reason": "Rawat inap",
+        "acting_official_username": "atasan2"})).json()
+    approval = await open_task_for(http, head, leave["id"])  # her own supervisor decides
+    assert (await http.post(f"/api/v1/tasks/{approval['id']}/decision", headers=head, json={"outcome": "approve"})).status_code == 200
+    numbering = await open_task_for(http, officer, leave["id"])
+    assert (await http.post(f"/api/v1/tasks/{numbering['id']}/decision", headers=officer, json={"outcome": "assign_number"})).status_code == 200
+
+    async def substitution():  # noqa: ANN202
+        async with live_stack.sessionmaker() as session:
+            return await session.scalar(select(Substitution).where(Substitution.leave_request_id == leave["id"]))
+
+    sub = await wait_for(substitution)
+    assert (sub.start_date, sub.end_date, sub.source) == (today, end, "leave")
+    try:
+        acting, employee = await login(http, "atasan2"), await login(http, "pegawai2")
+        start, finish = future_working_range(1, weeks_ahead=12)
+        request = (await http.post("/api/v1/leave-requests", headers=employee, json={
+            "leave_type": "alasan_penting", "start_date": start.isoformat(), "end_date": finish.isoformat(), "reason": "Akad nikah"})).json()
+        task = await open_task_for(http, acting, request["id"])
+        assert task["owner"] == "atasan1" and task["acting_for"] == "Rahmawati, S.H., M.H."
+        assert (await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=acting, json={"outcome": "approve"})).status_code == 200
+    finally:
+        async with live_stack.sessionmaker() as session:  # later tests expect atasan1 at her desk
+            (await session.get(Substitution, sub.id)).cancelled_at = sub.created_at
+            await session.commit()

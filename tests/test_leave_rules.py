@@ -1,0 +1,36 @@
+"""Annual-leave balance and carry-over, on a real database."""
+
+from datetime import date
+
+from gateway.services.leave import annual_balance
+from store.models import LeaveRequest
+from tests.factories import user
+
+
+async def add_leave(db, employee_id: int, start: date, end: date, days: int, status: str = "approved") -> None:  # noqa: ANN001
+    async with db.sessionmaker() as session:
+        session.add(LeaveRequest(employee_id=employee_id, leave_type="tahunan", start_date=start, end_date=end, working_days=days,
+                                 reason="x", status=status, workflow_id=f"leave-t{start.isoformat()}"))
+        await session.commit()
+
+
+async def test_unused_days_carry_over_up_to_the_limit(db):
+    employee = await user(db.sessionmaker, "pegawai1")
+    async with db.sessionmaker() as session:
+        fresh = await annual_balance(session, employee_id=employee.id, year=2027)
+    assert (fresh.entitlement, fresh.carried_over, fresh.available) == (12, 6, 18)  # nothing used in 2026: carry 6 (the cap)
+
+    await add_leave(db, employee.id, date(2026, 3, 2), date(2026, 3, 11), 8)  # 8 used in 2026 → 4 left to carry
+    await add_leave(db, employee.id, date(2027, 2, 1), date(2027, 2, 3), 3)
+    await add_leave(db, employee.id, date(2027, 3, 1), date(2027, 3, 2), 2, status="waiting_supervisor")
+    async with db.sessionmaker() as session:
+        balance = await annual_balance(session, employee_id=employee.id, year=2027)
+    assert (balance.carried_over, balance.used, balance.pending, balance.available) == (4, 3, 2, 11)
+
+
+async def test_rejected_requests_do_not_count(db):
+    employee = await user(db.sessionmaker, "pegawai2")
+    await add_leave(db, employee.id, date(2027, 5, 3), date(2027, 5, 7), 5, status="rejected")
+    async with db.sessionmaker() as session:
+        balance = await annual_balance(session, employee_id=employee.id, year=2027)
+    assert balance.used == 0 and balance.pending == 0
