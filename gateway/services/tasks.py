@@ -101,11 +101,19 @@ async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User 
     return None
 
 
-def _raise_for_update_failure(exc: Exception) -> None:
-    cause = getattr(exc, "cause", None)
-    if isinstance(cause, ApplicationError):
-        raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
-    raise exc
+async def _send_update(client: Client, workflow_id: str, update: str, request: object) -> TaskAck:
+    """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error."""
+    try:
+        return await client.get_workflow_handle(workflow_id).execute_update(update, request, result_type=TaskAck)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
+        raise
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
+        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
 
 
 async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
@@ -120,17 +128,9 @@ async def decide(session: AsyncSession, client: Client, *, user: User, task_id: 
     task = await get_visible(session, user=user, task_id=task_id)
     await _check_open(session, user=user, task=task)
     acting_for = await _acting_for(session, user=user, task=task)
-    handle = client.get_workflow_handle(task.workflow_id)
     request = DecisionRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), outcome=outcome,
                               reason=(reason or "").strip() or None, data=data or {})
-    try:
-        return await handle.execute_update(DECIDE_TASK, request, result_type=TaskAck)
-    except WorkflowUpdateFailedError as exc:
-        _raise_for_update_failure(exc)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
-        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+    return await _send_update(client, task.workflow_id, DECIDE_TASK, request)
 
 
 async def delegate(session: AsyncSession, client: Client, *, user: User, task_id: str, delegate_username: str, note: str) -> TaskAck:
@@ -141,14 +141,7 @@ async def delegate(session: AsyncSession, client: Client, *, user: User, task_id
         raise invalid(f"Pegawai '{delegate_username}' tidak ditemukan.", field="username")
     acting_for = await _acting_for(session, user=user, task=task)
     request = DelegationRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), delegate=person(colleague), note=note.strip())
-    try:
-        return await client.get_workflow_handle(task.workflow_id).execute_update(DELEGATE_TASK, request, result_type=TaskAck)
-    except WorkflowUpdateFailedError as exc:
-        _raise_for_update_failure(exc)
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
-        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+    return await _send_update(client, task.workflow_id, DELEGATE_TASK, request)
 
 
 def serialize(task: Task, *, viewer: User | None = None, represented: list[int] | None = None) -> dict:
