@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway.api import auth, documents, leave, people, system, tasks
@@ -86,6 +87,13 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
             return await pages.render_error(request, exc)
         return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,
                             headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # Unknown paths and wrong methods: pages get a page, the API gets JSON.
+        if not request.url.path.startswith(JSON_PREFIXES) and exc.status_code in (404, 405):
+            return await pages.render_error(request, ApiError(exc.status_code, "Halaman tidak ditemukan." if exc.status_code == 404 else "Metode tidak diizinkan."))
+        return JSONResponse({"detail": exc.detail, "code": None, "errors": []}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -4,7 +4,7 @@ from sqlalchemy import select
 from gateway.api.schemas import ERRORS, SubstitutionBody
 from gateway.deps import CurrentUser, SessionDep
 from gateway.services import people
-from store.models import Notification, User, utcnow
+from store.models import User
 
 router = APIRouter(prefix="/api/v1", tags=["pegawai"])
 
@@ -22,8 +22,8 @@ async def _names(session, ids: set[int]) -> dict[int, str]:  # noqa: ANN001
 
 @router.get("/colleagues", responses={401: ERRORS[401]})
 async def colleagues(user: CurrentUser, session: SessionDep) -> list[dict]:
-    rows = await session.scalars(select(User).where(User.is_active.is_(True), User.id != user.id).order_by(User.full_name))
-    return [{"username": u.username, "full_name": u.full_name, "position": u.position} for u in rows]
+    return [{"username": u.username, "full_name": u.full_name, "position": u.position}
+            for u in await people.colleagues(session, user=user)]
 
 
 @router.get("/substitutions", responses={401: ERRORS[401]})
@@ -48,20 +48,11 @@ async def cancel_substitution(substitution_id: int, user: CurrentUser, session: 
 
 @router.get("/notifications", responses={401: ERRORS[401]})
 async def my_notifications(user: CurrentUser, session: SessionDep, unread: bool = False) -> dict:
-    query = select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp")
-    if unread:
-        query = query.where(Notification.read_at.is_(None))
-    rows = await session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(100))
+    rows = await people.notifications(session, user=user, unread=unread)
     return {"items": [{"id": n.id, "subject": n.subject, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
                        "read": n.read_at is not None} for n in rows]}
 
 
 @router.post("/notifications/read-all", responses={401: ERRORS[401]})
 async def mark_all_read(user: CurrentUser, session: SessionDep) -> dict:
-    rows = await session.scalars(select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp",
-                                                            Notification.read_at.is_(None)))
-    count = 0
-    for n in rows:
-        n.read_at, count = utcnow(), count + 1
-    await session.commit()
-    return {"marked": count}
+    return {"marked": await people.mark_notifications_read(session, user=user)}
