@@ -579,13 +579,11 @@ class DocumentActivities:
     async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> tuple[bytes, str]:
         verification_url = self._verification_url(doc_id)
         unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
-        signed = await sign_pdf(
-            unsigned,
-            await self.identity(),
-            reason="Persetujuan cuti",
-            location=inp.office.city,
-            signer_name=inp.approver.full_name,
-        )
+        identity = await self.identity()
+        # pyHanko's signing is ~100 ms of pure-Python CPU: on the worker's event loop it would stall
+        # every other workflow and activity, so it runs on its own loop in a thread.
+        signed = await asyncio.to_thread(lambda: asyncio.run(sign_pdf(
+            unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)))
         return signed, hashlib.sha256(signed).hexdigest()
 
     @activity.defn(name=RENDER_LEAVE_LETTER)
