@@ -63,9 +63,12 @@ class User(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "staff" (an office employee) or "applicant" (a citizen or business; username = NIK).
+    kind: Mapped[str] = mapped_column(String(20), default="staff")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    profile: Mapped["ApplicantProfile | None"] = relationship(lazy="joined", uselist=False, back_populates="user")
     roles: Mapped[list["UserRole"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     @property
@@ -249,3 +252,175 @@ class Document(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     summary: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- applicants (seed 003 §2.3) ----------------------------------------------------------------
+
+
+class ApplicantProfile(Base):
+    """What an applicant registers with. NIK and name are locked after registration."""
+
+    __tablename__ = "applicant_profile"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    nik: Mapped[str] = mapped_column(String(16), unique=True)
+    npwp: Mapped[str | None] = mapped_column(String(20))
+    gender: Mapped[str] = mapped_column(String(1))  # "L" / "P"
+    birth_date: Mapped[date] = mapped_column(Date)
+    education: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(Text)
+    province_code: Mapped[str] = mapped_column(String(20))
+    regency_code: Mapped[str] = mapped_column(String(20))
+    district_code: Mapped[str] = mapped_column(String(20))
+    village_code: Mapped[str] = mapped_column(String(20))
+    postal_code: Mapped[str] = mapped_column(String(5))
+
+    user: Mapped[User] = relationship(back_populates="profile")
+
+
+class EmailCode(Base):
+    """A one-time code sent by email: to verify an address at registration, or to reset a password (PIN)."""
+
+    __tablename__ = "email_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(200), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # "register" | "reset"
+    code_hash: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class Throttle(Base):
+    """Failures per key (an account, an address, a client IP): repeated failures are slowed down."""
+
+    __tablename__ = "throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    blocked_until: Mapped[datetime | None]
+
+
+class StoredFile(Base):
+    """File Saya: an applicant's uploaded file, reusable across applications. Typed by content."""
+
+    __tablename__ = "stored_file"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    original_filename: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(100))
+    extension: Mapped[str] = mapped_column(String(10))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+# --- permits (seeds 003, 001) -------------------------------------------------------------------
+
+
+class PermitDraft(Base):
+    """The wizard's saved state, so a draft survives leaving the page."""
+
+    __tablename__ = "permit_draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    step: Mapped[int] = mapped_column(Integer, default=1)
+    data: Mapped[dict] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PermitApplication(Base):
+    __tablename__ = "permit_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resi: Mapped[str] = mapped_column(String(6), unique=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(40))
+    permit_type: Mapped[str] = mapped_column(String(60))
+    request_kind: Mapped[str] = mapped_column(String(20))
+    # "in_process" (Dalam Proses), "revision" (Revisi), "rejected" (Ditolak), "finished" (Selesai)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    stage: Mapped[str] = mapped_column(String(40))  # finer: verification, signing, ready_for_download, …
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    applicant_data: Mapped[dict] = mapped_column(default=dict)
+    company: Mapped[dict | None] = mapped_column(JSON)
+    location: Mapped[dict] = mapped_column(default=dict)
+    details: Mapped[dict] = mapped_column(default=dict)
+    documents: Mapped[dict] = mapped_column(default=dict)  # requirement code → stored file id
+    revision_round: Mapped[int] = mapped_column(Integer, default=0)
+    revision_notes: Mapped[str | None] = mapped_column(Text)
+    revision_due_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    permit_number: Mapped[str | None] = mapped_column(String(120))
+    permit_document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
+    download_expires_at: Mapped[datetime | None]
+    downloaded_at: Mapped[datetime | None]
+    office_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    applicant_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    applicant: Mapped[User] = relationship(lazy="joined")
+
+
+class PermitRevision(Base):
+    """Each submitted version, so the verifier sees what changed between rounds."""
+
+    __tablename__ = "permit_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("permit_application.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(default=dict)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("application_id", "round"),)
+
+
+class ChatMessage(Base):
+    __tablename__ = "chat_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("permit_application.id"), index=True)
+    sender_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    body: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_file.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    sender: Mapped[User] = relationship(lazy="joined")
+
+
+class SurveyResponse(Base):
+    """IKM survey: once per finished application."""
+
+    __tablename__ = "survey_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("permit_application.id"), unique=True)
+    permit_type: Mapped[str] = mapped_column(String(60), index=True)
+    answers: Mapped[dict] = mapped_column(default=dict)
+    ikm: Mapped[float] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SigningAuthorization(Base):
+    """A one-time capability to sign with an official's key, made when the official enters the TTE
+    passphrase. The passphrase itself is never stored: the key is re-wrapped under a random token
+    that only the workflow's signing step holds, and the row is deleted once used or expired."""
+
+    __tablename__ = "signing_authorization"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    wrapped_key: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]

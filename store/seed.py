@@ -16,12 +16,13 @@ UNITS = [
 
 # username, full name, NIP, position, unit, supervisor, roles
 ACCOUNTS = [
-    ("kepala1", "Dr. H. Munir Hasan, S.H.I., M.H.", "197203151998031002", "Ketua Mahkamah Syar'iyah Lhokseumawe", "MS-LSM", None, ["kepala_kantor", "atasan"]),
+    ("kepala1", "Dr. H. Munir Hasan, S.H.I., M.H.", "197203151998031002", "Ketua Mahkamah Syar'iyah Lhokseumawe", "MS-LSM", None, ["kepala_kantor", "atasan", "penandatangan"]),
     ("atasan1", "Rahmawati, S.H., M.H.", "198004122005022001", "Kepala Subbagian Kepegawaian dan Ortala", "KEPEG", "kepala1", ["atasan"]),
     ("atasan2", "Teuku Iskandar, S.E.", "198107082006041003", "Kepala Subbagian Umum dan Keuangan", "UMUM", "kepala1", ["atasan", "kepala_subbag_umum"]),
     ("pegawai1", "Muhammad Rizki, S.Kom.", "199201102019031005", "Pranata Komputer Ahli Pertama", "KEPEG", "atasan1", ["pegawai"]),
     ("pegawai2", "Nurul Aini, A.Md.", "199508212020122004", "Pengelola Kepegawaian", "KEPEG", "atasan1", ["pegawai"]),
     ("penomoran1", "Cut Meutia Sari, S.Sos.", "199003052015032002", "Pengelola Persuratan (Petugas Penomoran Surat)", "UMUM", "atasan2", ["pegawai", "penomoran"]),
+    ("verifikator1", "Fauzan Ramadhan, S.T.", "198812142014031001", "Verifikator Perizinan", "UMUM", "atasan2", ["pegawai", "verifikator"]),
     ("admin", "Administrator SatuPintu", None, "Administrator Sistem", "SEKRE", None, ["admin"]),
 ]
 
