@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -28,9 +29,18 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
-from store.models import Document
-from workflows.contracts import RENDER_LEAVE_LETTER, DocumentResult, LeaveLetterInput, Person
+from store.models import Document, PermitApplication
+from workflows.contracts import (
+    RENDER_LEAVE_LETTER,
+    RENDER_PERMIT,
+    DocumentResult,
+    LeaveLetterInput,
+    OfficeSnapshot,
+    PermitDocumentInput,
+    Person,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -221,17 +231,105 @@ def _or_dash(value: str | None) -> str:
     return value if value and value.strip() else "-"
 
 
+def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None):  # noqa: ANN202
+    """A QR code for `value` with a caption and `value` itself printed under it, `width` wide."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    small_center = ParagraphStyle("qr_caption", fontName="Helvetica", fontSize=7.5, leading=9.5, alignment=TA_CENTER)
+    qr = QrCodeWidget(value, barLevel="M")
+    x0, y0, x1, y1 = qr.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    # Break a long URL before its last segment rather than wherever the column ends.
+    url_caption = escape(value)
+    if stringWidth(value, small_center.fontName, small_center.fontSize) > width and "/" in value:
+        head, tail = value.rsplit("/", 1)
+        url_caption = f"{escape(head)}/<br/>{escape(tail)}"
+    rows = [[drawing], [Paragraph(escape(caption), small_center)], [Paragraph(url_caption, small_center)]]
+    if extra:
+        rows.append([Paragraph(extra, small_center)])
+    block = Table(rows, colWidths=[width])
+    block.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return block
+
+
+def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: ANN202
+    """A page callback drawing a rule, "Kode dokumen", the page number and `note` at the foot of each page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+
+    page_width, _ = A4
+
+    def footer(canvas, doc) -> None:  # noqa: ANN001
+        canvas.saveState()
+        canvas.setStrokeColor(colors.HexColor("#999999"))
+        canvas.setLineWidth(0.4)
+        y = 1.6 * cm
+        canvas.line(margin_x, y, page_width - margin_x, y)
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        if code:
+            canvas.drawString(margin_x, y - 10, f"Kode dokumen: {code}")
+        canvas.drawRightString(page_width - margin_x, y - 10, f"Halaman {doc.page}")
+        canvas.drawString(margin_x, y - 20, note)
+        canvas.restoreState()
+
+    return footer
+
+
+def _rows_table(rows: list[tuple[str, str]], cell, *, frame_width: float, indent: float | None = None,  # noqa: ANN001, ANN202
+                label_width: float | None = None):
+    """"Label : value" rows as in a typed letter, indented under the sentence that introduces them.
+    Labels and values are plain text (escaped here)."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    indent = 1 * cm if indent is None else indent
+    label_width = 4.2 * cm if label_width is None else label_width
+    data = [[Paragraph(escape(label), cell), Paragraph(":", cell), Paragraph(escape(value), cell)] for label, value in rows]
+    table = Table(data, colWidths=[label_width, 0.5 * cm, frame_width - indent - label_width - 0.5 * cm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    if not indent:
+        return table
+    outer = Table([[table]], colWidths=[frame_width - indent], hAlign="RIGHT")
+    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return outer
+
+
 def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, document_code: str | None = None) -> bytes:
     """The Surat Izin Cuti as an A4 PDF, unsigned. `document_code` (default: the last segment of
     the verification URL) is printed in the footer."""
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm, mm
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import (
         HRFlowable,
         KeepTogether,
@@ -254,8 +352,6 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
     number = ParagraphStyle("number", parent=base, alignment=TA_CENTER)
     cell = ParagraphStyle("cell", parent=base, leading=14)
-    small = ParagraphStyle("small", parent=base, fontSize=7.5, leading=9.5)
-    small_center = ParagraphStyle("small_center", parent=small, alignment=TA_CENTER)
 
     start = format_date_id(inp.start_date)
     end = format_date_id(inp.end_date)
@@ -266,23 +362,7 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     frame_width = page_width - 2 * margin_x
 
     def rows_table(rows: list[tuple[str, str]]) -> Table:
-        data = [[Paragraph(e(label), cell), Paragraph(":", cell), Paragraph(e(value), cell)] for label, value in rows]
-        table = Table(data, colWidths=[4.2 * cm, 0.5 * cm, frame_width - 1 * cm - 4.7 * cm], hAlign="LEFT")
-        table.setStyle(
-            TableStyle(
-                [
-                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                    ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-                    ("TOPPADDING", (0, 0), (-1, -1), 1),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-                ]
-            )
-        )
-        # Indented under the sentence that introduces it, as in a typed letter.
-        outer = Table([[table]], colWidths=[frame_width - 1 * cm], hAlign="RIGHT")
-        outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-        return outer
+        return _rows_table(rows, cell, frame_width=frame_width)
 
     story: list = [
         # Kop surat
@@ -341,36 +421,8 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     ]
 
     # Signature area: QR on the left, signer block on the right (the usual place in a letter).
-    qr_size = 2.8 * cm
     qr_col = 6.4 * cm
-    qr = QrCodeWidget(verification_url, barLevel="M")
-    x0, y0, x1, y1 = qr.getBounds()
-    qr_drawing = Drawing(qr_size, qr_size, transform=[qr_size / (x1 - x0), 0, 0, qr_size / (y1 - y0), 0, 0])
-    qr_drawing.add(qr)
-    # Break a long URL before the code rather than wherever the column ends.
-    url_caption = e(verification_url)
-    if stringWidth(verification_url, small.fontName, small.fontSize) > qr_col and "/" in verification_url:
-        head, tail = verification_url.rsplit("/", 1)
-        url_caption = f"{e(head)}/<br/>{e(tail)}"
-    qr_block = Table(
-        [
-            [qr_drawing],
-            [Paragraph("Pindai untuk memverifikasi keaslian dokumen", small_center)],
-            [Paragraph(url_caption, small_center)],
-        ],
-        colWidths=[qr_col],
-    )
-    qr_block.setStyle(
-        TableStyle(
-            [
-                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("TOPPADDING", (0, 0), (-1, -1), 1),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
-            ]
-        )
-    )
+    qr_block = _qr_block(verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_col, size=2.8 * cm)
 
     signer = inp.approver
     esign = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=9, leading=12, textColor=colors.HexColor("#444444"))
@@ -401,22 +453,11 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     )
     story.append(KeepTogether([signature_row]))
 
-    def footer(canvas, doc) -> None:  # noqa: ANN001
-        canvas.saveState()
-        canvas.setStrokeColor(colors.HexColor("#999999"))
-        canvas.setLineWidth(0.4)
-        y = 1.6 * cm
-        canvas.line(margin_x, y, page_width - margin_x, y)
-        canvas.setFont("Helvetica", 7.5)
-        canvas.setFillColor(colors.HexColor("#444444"))
-        canvas.drawString(margin_x, y - 10, f"Kode dokumen: {code}")
-        canvas.drawRightString(page_width - margin_x, y - 10, f"Halaman {doc.page}")
-        canvas.drawString(
-            margin_x,
-            y - 20,
-            "Dokumen ini ditandatangani secara elektronik; keasliannya dapat diperiksa melalui kode QR atau kode dokumen di atas.",
-        )
-        canvas.restoreState()
+    footer = _footer_painter(
+        code,
+        "Dokumen ini ditandatangani secara elektronik; keasliannya dapat diperiksa melalui kode QR atau kode dokumen di atas.",
+        margin_x=margin_x,
+    )
 
     buffer = io.BytesIO()
     template = SimpleDocTemplate(
@@ -433,6 +474,537 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
         lang="id-ID",
     )
     template.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+# --- the permit (Cetak Izin) and the receipt (Cetak Resi) ------------------------------------
+
+PERMIT_KIND = "izin"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+# A permit type whose name already says what the document is keeps it as its title; others are
+# titled "SURAT IZIN <NAME>".
+_DOCUMENT_WORDS = {
+    "izin", "surat", "persetujuan", "sertifikat", "sertifikasi", "tanda", "rekomendasi", "pengesahan",
+    "keputusan", "lisensi", "perizinan", "pendaftaran", "nomor", "kesesuaian", "standar",
+}
+
+
+def mask_nik(nik: str | None) -> str:
+    """A NIK as printed on documents others may see: 3374********0001."""
+    value = (nik or "").strip()
+    if not value:
+        return "-"
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(t for t in (_text(v) for v in value) if t)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items() if _text(v))
+    if isinstance(value, dt.datetime):
+        return format_date_id(value.date())
+    if isinstance(value, dt.date):
+        return format_date_id(value)
+    if isinstance(value, (int, float)):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale="id_ID")
+    text = str(value).strip()
+    if _ISO_DATE.match(text):
+        try:
+            return format_date_id(dt.date.fromisoformat(text))
+        except ValueError:
+            pass
+    return text
+
+
+def _first(data: dict | None, *keys: str, blanks: tuple[str, ...] = ("", "-")) -> str:
+    """The first of `keys` with a real value. The wizard lets an individual fill company fields
+    with "0" or "-" (seed 003), so callers pass those as blanks where they apply."""
+    for key in keys:
+        value = _text((data or {}).get(key))
+        if value not in blanks:
+            return value
+    return ""
+
+
+def _region(data: dict | None, *, village_prefix: str = "") -> str:
+    parts = []
+    village = _first(data, "village_name", "village", "kelurahan", "desa")
+    if village:
+        parts.append(f"{village_prefix}{village}")
+    district = _first(data, "district_name", "district", "kecamatan")
+    if district:
+        parts.append(f"Kec. {district}")
+    parts.append(_first(data, "regency_name", "regency", "kabupaten", "city"))
+    parts.append(_first(data, "province_name", "province", "provinsi"))
+    return ", ".join(p for p in parts if p)
+
+
+def _applicant_fields(applicant_data: dict) -> tuple[str, str, str]:
+    """(name, NIK, address) from the application's applicant data."""
+    name = _first(applicant_data, "full_name", "name", "nama")
+    nik = _first(applicant_data, "nik")
+    address = ", ".join(p for p in (_first(applicant_data, "address", "alamat"), _region(applicant_data)) if p)
+    return name, nik, address
+
+
+def _has_company(company: dict | None) -> bool:
+    blanks = ("", "-", "0")
+    return bool(company) and bool(_first(company, "name", "nama", blanks=blanks) or _first(company, "nib", blanks=blanks))
+
+
+def _company_rows(company: dict | None) -> list[tuple[str, str]]:
+    if not _has_company(company):
+        return []
+    blanks = ("", "-", "0")
+    rows = [("Nama perusahaan", _first(company, "name", "nama", blanks=blanks) or "-")]
+    form = _first(company, "legal_form", "form", "bentuk", blanks=blanks)
+    if form:
+        rows[0] = ("Nama perusahaan", f"{rows[0][1]} ({form})" if form.lower() not in rows[0][1].lower() else rows[0][1])
+    nib, npwp = _first(company, "nib", blanks=blanks), _first(company, "npwp", blanks=blanks)
+    rows.append(("NIB / NPWP", f"{nib or '-'} / {npwp or '-'}"))
+    address = ", ".join(p for p in (_first(company, "address", "alamat", blanks=blanks), _region(company)) if p)
+    if address:
+        rows.append(("Alamat perusahaan", address))
+    return rows
+
+
+def _coordinates(location: dict) -> str:
+    lat, lon = (location or {}).get("latitude"), (location or {}).get("longitude")
+    if lat in (None, "") or lon in (None, ""):
+        return ""
+    try:
+        return f"{float(lat):.6f}, {float(lon):.6f}"
+    except (TypeError, ValueError):
+        return f"{lat}, {lon}"
+
+
+def _street(location: dict) -> str:
+    street = _first(location, "street", "jalan", "address")
+    number = _first(location, "number", "no", "house_number")
+    if number:
+        street = f"{street} No. {number}" if street else f"No. {number}"
+    return street
+
+
+def _rt_rw(location: dict) -> str:
+    rt, rw = _first(location, "rt"), _first(location, "rw")
+    if not (rt or rw):
+        return ""
+    return f"RT {rt or '-'}/RW {rw or '-'}"
+
+
+def _location_rows(location: dict) -> list[tuple[str, str]]:
+    rows = [("Alamat lokasi", ", ".join(p for p in (_street(location), _rt_rw(location)) if p) or "-")]
+    region = _region(location)
+    if not region and _first(location, "village_code"):
+        region = f"Kode wilayah {_first(location, 'village_code')}"
+    rows.append(("Kelurahan/Desa", region or "-"))
+    if _coordinates(location):
+        rows.append(("Koordinat", _coordinates(location)))
+    return rows
+
+
+def location_summary(location: dict) -> str:
+    """One line, for registers and the verification page: "Jl. Mawar No. 5, RT 001/RW 002, Sukamaju, …"."""
+    parts = [_street(location)]
+    parts.append(_rt_rw(location))
+    parts.append(_region(location))
+    return ", ".join(p for p in parts if p) or "-"
+
+
+def _details_rows(details: dict, labels: dict[str, str]) -> list[tuple[str, str]]:
+    """The permit type's details in the catalog's order, then any others; empty values left out."""
+    ordered = [code for code in labels if code in (details or {})] + [code for code in (details or {}) if code not in labels]
+    rows = []
+    for code in ordered:
+        value = _text(details[code])
+        if value:
+            rows.append((labels.get(code) or code.replace("_", " ").strip().capitalize(), value))
+    return rows
+
+
+def permit_title(permit_type_name: str) -> str:
+    name = " ".join(permit_type_name.split())
+    first = name.split(" ", 1)[0].lower() if name else ""
+    return (name if first in _DOCUMENT_WORDS else f"Surat Izin {name}").upper()
+
+
+def validity_text(valid_until: dt.date | None) -> str:
+    if valid_until is not None:
+        return f"Berlaku sampai dengan {format_date_id(valid_until)}"
+    return "Berlaku selama usaha/kegiatan berjalan"
+
+
+def _local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
+    """`moment` in the office's zone, with its Indonesian abbreviation (WIB/WITA/WIT)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        local = moment.astimezone(ZoneInfo(timezone))
+    except Exception:  # an unknown zone name must not stop the document
+        return moment, "UTC"
+    return local, _TZ_ABBREVIATIONS.get(timezone, local.tzname() or "")
+
+
+def _permit_signer_title(inp: PermitDocumentInput) -> str:
+    head = inp.definition.office.head_title or "Kepala"
+    if inp.signer_acting_for is not None:
+        return f"Plh. {inp.signer_acting_for.position or head}"
+    return inp.signer.position or head
+
+
+def _permit_signed_by(inp: PermitDocumentInput) -> str:
+    return f"{inp.signer.full_name}, {_permit_signer_title(inp)}"[:200]
+
+
+def _kop(story: list, lines: list[tuple[str, object]]) -> None:
+    """Kop surat: the given (text, style) lines and the double rule under them."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import HRFlowable, Paragraph, Spacer
+
+    for text, style in lines:
+        story.append(Paragraph(escape(text), style))
+    story += [
+        Spacer(1, 2.5 * mm),
+        HRFlowable(width="100%", thickness=2.2, color=colors.black, spaceBefore=0, spaceAfter=0.8 * mm),
+        HRFlowable(width="100%", thickness=0.6, color=colors.black, spaceBefore=0, spaceAfter=6 * mm),
+    ]
+
+
+def render_permit_pdf(
+    inp: PermitDocumentInput,
+    verification_url: str,
+    *,
+    document_code: str,
+    applicant_data: dict,
+    company: dict | None,
+    location: dict,
+    details: dict,
+    details_labels: dict[str, str],
+    submitted_at: dt.datetime | None = None,
+) -> bytes:
+    """The permit (Cetak Izin) as an A4 PDF, unsigned: letterhead, title and number, the basis
+    (Dasar), the holder (NIK masked), company, location, details, request kind, validity, the
+    signer block (Plh. when acting), a QR to `verification_url`, the resi, and `document_code`
+    in the footer."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm, mm
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    definition = inp.definition
+    office = definition.office
+    e = escape
+
+    base = ParagraphStyle("base", fontName="Helvetica", fontSize=10, leading=13, alignment=TA_LEFT)
+    body = ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=3)
+    kop_agency = ParagraphStyle("kop_agency", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=16, alignment=TA_CENTER)
+    kop_office = ParagraphStyle("kop_office", parent=base, fontName="Helvetica-Bold", fontSize=11, leading=14, alignment=TA_CENTER)
+    kop_addr = ParagraphStyle("kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER)
+    title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
+    number = ParagraphStyle("number", parent=base, alignment=TA_CENTER)
+    heading = ParagraphStyle("heading", parent=base, fontName="Helvetica-Bold", spaceBefore=2, spaceAfter=2)
+    cell = ParagraphStyle("cell", parent=base, leading=12.5)
+    clause = ParagraphStyle("clause", parent=body, leftIndent=0.6 * cm, bulletIndent=0, spaceAfter=1)
+
+    page_width, _ = A4
+    margin_x = 2.3 * cm
+    frame_width = page_width - 2 * margin_x
+
+    def rows(items: list[tuple[str, str]]) -> Table:
+        return _rows_table(items, cell, frame_width=frame_width, indent=0.6 * cm, label_width=4.4 * cm)
+
+    name, nik, address = _applicant_fields(applicant_data)
+    name = name or inp.applicant.full_name
+    issued = format_date_id(_local_date(inp.issued_at, office.timezone))
+    story: list = []
+    kop_lines: list[tuple[str, object]] = []
+    if definition.agency_name and definition.agency_name.strip().lower() != office.name.strip().lower():
+        kop_lines.append((definition.agency_name.upper(), kop_agency))
+        kop_lines.append((office.name.upper(), kop_office))
+    else:
+        kop_lines.append((office.name.upper(), kop_agency))
+    kop_lines.append((office.address, kop_addr))
+    _kop(story, kop_lines)
+
+    submitted = ""
+    if submitted_at is not None:
+        submitted = f" tanggal {format_date_id(_local_date(submitted_at, office.timezone))}"
+    story += [
+        Paragraph(f"<u>{e(permit_title(definition.permit_type_name))}</u>", title),
+        Paragraph(f"Nomor: {e(inp.permit_number)}", number),
+        Spacer(1, 5 * mm),
+        Paragraph("Dasar:", heading),
+        Paragraph(
+            f"Permohonan {e(definition.request_kind_label)} {e(definition.permit_type_name)} atas nama {e(name)} "
+            f"dengan nomor resi {e(inp.resi)}{e(submitted)};",
+            clause, bulletText="1.",
+        ),
+        Paragraph(f"Hasil verifikasi {e(office.short_name or office.name)} bahwa permohonan telah memenuhi persyaratan;",
+                  clause, bulletText="2."),
+        Paragraph(
+            f"Ketentuan peraturan perundang-undangan mengenai {e(definition.permit_type_name)}.",
+            clause, bulletText="3.",
+        ),
+        Spacer(1, 3 * mm),
+        Paragraph("Memberikan izin kepada:", heading),
+        rows([("Nama", _or_dash(name)), ("NIK", mask_nik(nik)), ("Alamat", _or_dash(address))] + _company_rows(company)),
+        Spacer(1, 2 * mm),
+        Paragraph(f"untuk {e(definition.permit_type_name)} pada lokasi:", body),
+        rows(_location_rows(location)),
+    ]
+    detail_rows = _details_rows(details, details_labels)
+    story += [Spacer(1, 2 * mm), Paragraph("dengan keterangan sebagai berikut:", body),
+              rows(detail_rows + [("Jenis permohonan", definition.request_kind_label)])]
+    # The conditions stay with the signature: a page holding only a signature would invite doubt.
+    closing = [
+        Spacer(1, 2 * mm),
+        Paragraph("Ketentuan:", heading),
+        Paragraph(f"{e(validity_text(inp.valid_until))}.", clause, bulletText="1."),
+        Paragraph(
+            "Pemegang izin wajib mematuhi ketentuan peraturan perundang-undangan yang berlaku dan "
+            "menunjukkan izin ini apabila diminta oleh petugas yang berwenang.",
+            clause, bulletText="2.",
+        ),
+        Paragraph(
+            "Apabila di kemudian hari terdapat kekeliruan dalam izin ini, akan diadakan perbaikan "
+            "sebagaimana mestinya.",
+            clause, bulletText="3.",
+        ),
+        Spacer(1, 4 * mm),
+    ]
+
+    qr_col = 6.0 * cm
+    qr_block = _qr_block(
+        verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_col, size=2.6 * cm,
+        extra=f"Nomor resi: <b>{e(inp.resi)}</b>",
+    )
+    signer = inp.signer
+    esign = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=8.5, leading=11,
+                           textColor=colors.HexColor("#444444"))
+    signer_lines = [
+        Paragraph(f"Ditetapkan di {e(office.city)}", base),
+        Paragraph(f"pada tanggal {e(issued)}", base),
+        Spacer(1, 2 * mm),
+        Paragraph(f"{e(_permit_signer_title(inp))},", base),
+        Spacer(1, 3 * mm),
+        Paragraph("Ditandatangani secara elektronik menggunakan sertifikat elektronik", esign),
+        Spacer(1, 3 * mm),
+        Paragraph(f"<b><u>{e(signer.full_name)}</u></b>", base),
+    ]
+    if signer.nip:
+        signer_lines.append(Paragraph(f"NIP. {e(signer.nip)}", base))
+    signer_width = 8.0 * cm
+    signature_row = Table([[qr_block, "", signer_lines]], colWidths=[qr_col, frame_width - qr_col - signer_width, signer_width])
+    signature_row.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (2, 0), (2, 0), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    story.append(KeepTogether(closing + [signature_row]))
+
+    footer = _footer_painter(
+        document_code,
+        "Dokumen ini ditandatangani secara elektronik menggunakan sertifikat elektronik dan tidak memerlukan "
+        "tanda tangan basah atau cap.",
+        margin_x=margin_x,
+    )
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=margin_x,
+        rightMargin=margin_x,
+        topMargin=1.6 * cm,
+        bottomMargin=2.4 * cm,
+        title=f"{definition.permit_type_name} {inp.resi}",
+        author=office.name,
+        subject=f"{definition.permit_type_name} Nomor {inp.permit_number}",
+        creator="SatuPintu",
+        lang="id-ID",
+    ).build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def render_receipt_pdf(
+    *,
+    office: OfficeSnapshot,
+    application: PermitApplication,
+    permit_type_name: str,
+    agency_name: str,
+    request_kind_label: str,
+    requirements: list[tuple[str, str]],
+    tracking_url: str,
+    verification_working_days: int | None = None,
+) -> bytes:
+    """Cetak Resi: the A4 proof of submission (unsigned), laid out to print cleanly in black and
+    white: the resi in large type, applicant, permit, request kind, submission time in the
+    office's zone (WIB/WITA/WIT), the documents handed in (requirement, file name), a QR to
+    `tracking_url`, and what happens next."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm, mm
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    e = escape
+    base = ParagraphStyle("base", fontName="Helvetica", fontSize=10.5, leading=14, alignment=TA_LEFT)
+    kop_name = ParagraphStyle("kop_name", parent=base, fontName="Helvetica-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
+    kop_addr = ParagraphStyle("kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER)
+    title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
+    center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
+    resi_style = ParagraphStyle("resi", parent=base, fontName="Courier-Bold", fontSize=34, leading=40, alignment=TA_CENTER)
+    heading = ParagraphStyle("heading", parent=base, fontName="Helvetica-Bold", spaceBefore=6, spaceAfter=3)
+    cell = ParagraphStyle("cell", parent=base, fontSize=10, leading=13)
+    cell_bold = ParagraphStyle("cell_bold", parent=cell, fontName="Helvetica-Bold")
+    step = ParagraphStyle("step", parent=base, leftIndent=0.6 * cm, bulletIndent=0, spaceAfter=2)
+
+    page_width, _ = A4
+    margin_x = 2.2 * cm
+    frame_width = page_width - 2 * margin_x
+
+    applicant_data = dict(application.applicant_data or {})
+    name, nik, _address = _applicant_fields(applicant_data)
+    try:  # the joined applicant, when the row was loaded with it
+        user = application.applicant
+    except Exception:
+        user = None
+    if user is not None:
+        name = name or user.full_name
+        profile = getattr(user, "profile", None)
+        nik = nik or (profile.nik if profile is not None else "")
+    submitted_at = application.created_at or dt.datetime.now(dt.timezone.utc)
+    local, zone = _local_moment(submitted_at, office.timezone)
+    submitted = f"{format_date_id(local.date())} pukul {local:%H.%M} {zone}".strip()
+
+    story: list = []
+    _kop(story, [(office.name.upper(), kop_name), (office.address, kop_addr)])
+    story += [
+        Paragraph("TANDA TERIMA PERMOHONAN IZIN", title),
+        Paragraph("(Resi Pendaftaran)", center),
+        Spacer(1, 5 * mm),
+    ]
+    resi_box = Table(
+        [[Paragraph("Nomor Resi", center)], [Paragraph(e(application.resi), resi_style)]],
+        colWidths=[9 * cm],
+        hAlign="CENTER",
+    )
+    resi_box.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 1.6, colors.black),
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("TOPPADDING", (0, 0), (-1, 0), 6),
+                ("BOTTOMPADDING", (0, -1), (-1, -1), 10),
+            ]
+        )
+    )
+    story += [resi_box, Spacer(1, 6 * mm)]
+
+    info = [("Nama pemohon", _or_dash(name)), ("NIK", mask_nik(nik))]
+    company = application.company
+    if _has_company(company):
+        info.append(("Perusahaan", _first(company, "name", "nama", blanks=("", "-", "0")) or "-"))
+    info += [
+        ("Jenis izin", permit_type_name),
+        ("Dinas/Badan", agency_name),
+        ("Jenis permohonan", request_kind_label),
+        ("Tanggal pengajuan", submitted),
+    ]
+    if application.location:
+        info.append(("Lokasi izin", location_summary(application.location)))
+    story.append(_rows_table(info, cell, frame_width=frame_width, indent=0, label_width=4.2 * cm))
+
+    story.append(Paragraph("Dokumen yang diserahkan", heading))
+    if requirements:
+        data = [[Paragraph("No.", cell_bold), Paragraph("Persyaratan", cell_bold), Paragraph("Berkas", cell_bold)]]
+        data += [[Paragraph(f"{i}.", cell), Paragraph(e(req), cell), Paragraph(e(file_name or "-"), cell)]
+                 for i, (req, file_name) in enumerate(requirements, start=1)]
+        docs = Table(data, colWidths=[1.1 * cm, (frame_width - 1.1 * cm) * 0.55, (frame_width - 1.1 * cm) * 0.45], repeatRows=1)
+        docs.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                    ("LINEBELOW", (0, 0), (-1, 0), 1.2, colors.black),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("TOPPADDING", (0, 0), (-1, -1), 3),
+                    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                ]
+            )
+        )
+        story.append(docs)
+    else:
+        story.append(Paragraph("Tidak ada dokumen yang dilampirkan.", base))
+
+    days = f" dalam {verification_working_days} hari kerja" if verification_working_days else ""
+    next_steps = [
+        Paragraph("Langkah berikutnya", heading),
+        Paragraph(f"Petugas memverifikasi permohonan dan dokumen Anda{e(days)}.", step, bulletText="1."),
+        Paragraph(
+            "Bila ada yang perlu diperbaiki, status permohonan menjadi <b>Revisi</b> disertai catatan petugas; "
+            "perbaiki dan kirim ulang sebelum batas waktu agar permohonan tidak ditolak.",
+            step, bulletText="2.",
+        ),
+        Paragraph(
+            "Setelah disetujui, izin ditandatangani secara elektronik oleh pejabat berwenang dan dapat diunduh "
+            "melalui tombol <b>Cetak Izin</b>. Setiap perubahan status juga diberitahukan lewat Inbox dan email.",
+            step, bulletText="3.",
+        ),
+    ]
+    qr_col = 5.2 * cm
+    qr_block = _qr_block(tracking_url, "Pindai untuk memantau permohonan", width=qr_col, size=3.0 * cm)
+    keep = Paragraph(
+        f"Simpan resi ini untuk memantau permohonan di <b>{e(tracking_url)}</b> "
+        f"(Monitoring Izin, cukup dengan nomor resi <b>{e(application.resi)}</b>, tanpa login).",
+        base,
+    )
+    tracking_row = Table([[[keep] + next_steps, qr_block]], colWidths=[frame_width - qr_col, qr_col])
+    tracking_row.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (0, 0), 10),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+            ]
+        )
+    )
+    story += [Spacer(1, 6 * mm), KeepTogether([tracking_row])]
+
+    footer = _footer_painter(None, "Resi ini adalah bukti pendaftaran permohonan, bukan izin.", margin_x=margin_x)
+    buffer = io.BytesIO()
+    SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=margin_x,
+        rightMargin=margin_x,
+        topMargin=1.6 * cm,
+        bottomMargin=2.4 * cm,
+        title=f"Resi Permohonan {application.resi}",
+        author=office.name,
+        subject=f"Tanda terima permohonan {permit_type_name}",
+        creator="SatuPintu",
+        lang="id-ID",
+    ).build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
 
 
@@ -463,6 +1035,14 @@ async def sign_pdf(pdf_bytes: bytes, identity: SigningIdentity, *, reason: str, 
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes))
     out = await signers.PdfSigner(meta, signer=signer).async_sign_pdf(writer, output=io.BytesIO())
     return out.getvalue()
+
+
+async def sign_pdf_off_loop(pdf_bytes: bytes, identity: SigningIdentity, *, reason: str, location: str, signer_name: str) -> bytes:
+    """`sign_pdf` on its own event loop in a worker thread. pyHanko's signing is ~100 ms of pure-Python
+    CPU: on the worker's event loop it would stall every other workflow and activity."""
+    return await asyncio.to_thread(
+        lambda: asyncio.run(sign_pdf(pdf_bytes, identity, reason=reason, location=location, signer_name=signer_name))
+    )
 
 
 def _common_name(asn1_cert) -> str:  # noqa: ANN001
@@ -550,6 +1130,36 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+SIGNING_AUTHORIZATION_EXPIRED = "Otorisasi TTE sudah kedaluwarsa; penandatangan perlu memasukkan passphrase lagi."
+
+
+def details_labels(permit_type_code: str) -> dict[str, str]:
+    """Labels of a permit type's detail fields from the service catalog, in the catalog's order;
+    empty when the catalog (or the type) is not available, and the renderer then prints the codes."""
+    try:
+        from process_defs import catalog as catalog_module
+    except ImportError:
+        return {}
+    try:
+        finder = getattr(catalog_module, "permit_type", None)
+        if finder is None:
+            finder = catalog_module.load_catalog().permit_type
+        permit_type = finder(permit_type_code)
+    except Exception:
+        return {}
+    fields = getattr(permit_type, "details_fields", None)
+    if fields is None and isinstance(permit_type, dict):
+        fields = permit_type.get("details_fields")
+    labels: dict[str, str] = {}
+    for item in fields or []:
+        code = item.get("code") if isinstance(item, dict) else getattr(item, "code", None)
+        label = item.get("label") if isinstance(item, dict) else getattr(item, "label", None)
+        unit = item.get("unit") if isinstance(item, dict) else getattr(item, "unit", None)
+        if code:
+            labels[str(code)] = f"{label or code} ({unit})" if unit else str(label or code)
+    return labels
+
+
 class DocumentActivities:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
@@ -580,10 +1190,8 @@ class DocumentActivities:
         verification_url = self._verification_url(doc_id)
         unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
         identity = await self.identity()
-        # pyHanko's signing is ~100 ms of pure-Python CPU: on the worker's event loop it would stall
-        # every other workflow and activity, so it runs on its own loop in a thread.
-        signed = await asyncio.to_thread(lambda: asyncio.run(sign_pdf(
-            unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)))
+        signed = await sign_pdf_off_loop(
+            unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)
         return signed, hashlib.sha256(signed).hexdigest()
 
     @activity.defn(name=RENDER_LEAVE_LETTER)
@@ -641,4 +1249,138 @@ class DocumentActivities:
             if stored is None:
                 raise
             return self._result(stored.id, stored.sha256)
+        return self._result(doc_id, digest)
+
+    # --- the permit ----------------------------------------------------------------------------
+
+    async def _permit_content(self, inp: PermitDocumentInput) -> dict:
+        """The keyword arguments of `render_permit_pdf` that come from the application row."""
+        async with self.sessionmaker() as session:
+            application = await session.get(PermitApplication, inp.application_id)
+            if application is None:
+                raise ApplicationError(
+                    f"Permohonan {inp.resi} (id {inp.application_id}) tidak ditemukan.",
+                    type="PermitApplicationNotFound", non_retryable=True,
+                )
+            applicant_data = dict(application.applicant_data or {})
+            user = application.applicant
+            profile = user.profile if user is not None else None
+        # The wizard pre-fills from the profile; fall back to it for anything the row lacks.
+        applicant_data.setdefault("full_name", inp.applicant.full_name)
+        if not applicant_data.get("nik"):
+            applicant_data["nik"] = profile.nik if profile is not None else ""
+        if not applicant_data.get("address") and profile is not None:
+            applicant_data["address"] = profile.address
+        return {
+            "applicant_data": applicant_data,
+            "company": application.company,
+            "location": dict(application.location or {}),
+            "details": dict(application.details or {}),
+            "details_labels": details_labels(inp.definition.permit_type_code),
+            "submitted_at": application.created_at,
+        }
+
+    async def _authorized_identity(self, inp: PermitDocumentInput) -> SigningIdentity:
+        from activities.signing import SigningAuthorizationError, load_authorized_key
+
+        try:
+            async with self.sessionmaker() as session:
+                private_key, chain, signer_id = await load_authorized_key(session, token=inp.signing_token)
+        except SigningAuthorizationError:
+            raise ApplicationError(SIGNING_AUTHORIZATION_EXPIRED, type="SigningAuthorizationExpired", non_retryable=True) from None
+        if signer_id != inp.signer.id:
+            raise ApplicationError(
+                "Otorisasi TTE milik pejabat lain; penandatangan perlu memasukkan passphrase lagi.",
+                type="SigningAuthorizationMismatch", non_retryable=True,
+            )
+        return SigningIdentity(private_key, chain[0], tuple(chain[1:]))
+
+    async def _produce_permit(self, inp: PermitDocumentInput, doc_id: str) -> tuple[bytes, str, dict]:
+        identity = await self._authorized_identity(inp)
+        content = await self._permit_content(inp)
+        unsigned = await asyncio.to_thread(
+            lambda: render_permit_pdf(inp, self._verification_url(doc_id), document_code=doc_id, **content)
+        )
+        signed = await sign_pdf_off_loop(
+            unsigned, identity, reason=f"Penetapan {inp.definition.permit_type_name} Nomor {inp.permit_number}",
+            location=inp.definition.office.city, signer_name=inp.signer.full_name,
+        )
+        return signed, hashlib.sha256(signed).hexdigest(), content
+
+    @activity.defn(name=RENDER_PERMIT)
+    async def render_permit(self, inp: PermitDocumentInput) -> DocumentResult:
+        """Render the permit, sign it with the official's key unlocked by `inp.signing_token` (PAdES),
+        register it and use up the authorization in one transaction. Idempotent by
+        `inp.idempotency_key`. An unknown or expired authorization fails with the non-retryable
+        `SigningAuthorizationExpired`, so the workflow can ask the official for the passphrase again."""
+        from activities.signing import consume
+
+        documents_dir = Path(self.settings.documents_dir)
+        existing = await self._find(inp.idempotency_key)
+        if existing is not None:
+            path = documents_dir / existing.file_name
+            if path.exists():
+                return self._result(existing.id, existing.sha256)
+            # The row outlived its file: re-sign under the same code (so a QR already handed out still
+            # resolves), which needs a fresh authorization from the official.
+            signed, digest, _ = await self._produce_permit(inp, existing.id)
+            await asyncio.to_thread(_write_atomically, path, signed)
+            async with self.sessionmaker() as session, session.begin():
+                row = await session.get(Document, existing.id)
+                row.sha256 = digest
+                await consume(session, inp.signing_token)
+            return self._result(existing.id, digest)
+
+        doc_id = new_document_code()
+        try:
+            signed, digest, content = await self._produce_permit(inp, doc_id)
+        except ApplicationError as exc:
+            # A concurrent attempt may have signed, registered and used up the authorization since we looked.
+            stored = await self._find(inp.idempotency_key) if exc.type == "SigningAuthorizationExpired" else None
+            if stored is None:
+                raise
+            return self._result(stored.id, stored.sha256)
+        file_name = f"{doc_id}.pdf"
+        path = documents_dir / file_name
+        await asyncio.to_thread(_write_atomically, path, signed)
+
+        definition = inp.definition
+        holder, _, _ = _applicant_fields(content["applicant_data"])
+        company_name = _first(content["company"], "name", "nama", blanks=("", "-", "0")) if _has_company(content["company"]) else ""
+        signed_by = _permit_signed_by(inp)
+        row = Document(
+            id=doc_id,
+            idempotency_key=inp.idempotency_key,
+            kind=PERMIT_KIND,
+            workflow_id=inp.workflow_id,
+            title=f"{definition.permit_type_name} — {inp.resi}",
+            number=inp.permit_number,
+            file_name=file_name,
+            sha256=digest,
+            signed_by=signed_by,
+            owner_id=inp.applicant.id,
+            # Shown on the public verification page: no NIK, no personal address.
+            summary={
+                "Nomor": inp.permit_number,
+                "Pemegang": f"{holder or inp.applicant.full_name}" + (f" ({company_name})" if company_name else ""),
+                "Jenis izin": f"{definition.permit_type_name} ({definition.request_kind_label})",
+                "Lokasi": location_summary(content["location"]),
+                "Berlaku": validity_text(inp.valid_until),
+                "Ditandatangani oleh": signed_by,
+            },
+        )
+        try:
+            async with self.sessionmaker() as session, session.begin():
+                session.add(row)
+                await session.flush()
+                await consume(session, inp.signing_token)
+        except IntegrityError:
+            # A concurrent attempt registered its document (and used the authorization) first.
+            path.unlink(missing_ok=True)
+            stored = await self._find(inp.idempotency_key)
+            if stored is None:
+                raise
+            return self._result(stored.id, stored.sha256)
+        if activity.in_activity():
+            activity.logger.info("permit %s signed as document %s", inp.permit_number, doc_id)
         return self._result(doc_id, digest)

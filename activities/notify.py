@@ -142,6 +142,18 @@ class NotifyActivities:
                         session.add(row)
                         await session.flush()
                     row_ids.append(row.id)
+            # Bare addresses (no account behind them yet): email only, recipient_id None.
+            email = self.channels.get("email")
+            if email is not None and "email" in inp.channels:
+                for address in dict.fromkeys(a.strip() for a in inp.recipient_emails if a and a.strip()):
+                    key = f"{inp.idempotency_key}|{address.lower()}"
+                    row = await session.scalar(select(Notification).where(Notification.idempotency_key == key, Notification.channel == "email"))
+                    if row is None:
+                        row = Notification(idempotency_key=key, channel="email", recipient_id=None, address=address,
+                                           subject=inp.subject, body=inp.body, link=inp.link, status="pending")
+                        session.add(row)
+                        await session.flush()
+                    row_ids.append(row.id)
         return row_ids
 
     async def _attachment(self, document_id: str | None) -> tuple[str, bytes] | None:

@@ -71,7 +71,8 @@ class TaskActivities:
                 task = Task(
                     id=inp.task_id, workflow_id=inp.workflow_id, process=inp.process, subject_id=inp.subject_id,
                     title=inp.title, summary=inp.summary, role=inp.role, owner_id=inp.owner_id, status="open",
-                    outcomes=[{"name": o.name, "label": o.label, "requires_reason": o.requires_reason} for o in inp.outcomes],
+                    outcomes=[{"name": o.name, "label": o.label, "requires_reason": o.requires_reason, "requires_tte": o.requires_tte}
+                              for o in inp.outcomes],
                     form=inp.form, created_at=inp.opened_at, due_at=due_at, escalate_at=escalate_at,
                 )
                 session.add(task)

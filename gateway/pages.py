@@ -20,7 +20,7 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from gateway.api import leave as leave_api
-from gateway.api.auth import authenticate
+from gateway.api.auth import BAD_CREDENTIALS, sign_in
 from gateway.api.documents import verification
 from gateway.api.system import outbox
 from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, get_temporal
@@ -29,6 +29,7 @@ from gateway.security import create_access_token
 from gateway.services import leave as leave_service
 from gateway.services import people as people_service
 from gateway.services import tasks as task_service
+from gateway.services import throttle
 from gateway.services.leave import LeaveForm
 from process_defs.loader import load_leave, load_office
 from store.models import User
@@ -263,14 +264,17 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, _:
     form = await request.form()
     username, password = _field(form, "username", 200), _field(form, "password", 200)
     target = _safe_next(_field(form, "next", 500))
-    user = None
+    user, status_code = None, 401
     if not username.strip() or not password:
         error = "Nama pengguna dan kata sandi wajib diisi."
     else:
-        user = await authenticate(session, username, password)
-        error = None if user else "Nama pengguna atau kata sandi salah."
+        try:
+            user = await sign_in(session, username, password, client_ip=throttle.client_ip(request))
+            error = None if user else BAD_CREDENTIALS
+        except ApiError as exc:  # slowed down after repeated failures (429)
+            error, status_code = exc.detail, exc.status_code
     if user is None:
-        return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=401)
+        return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=status_code)
     response = _redirect(target)
     response.set_cookie(SESSION_COOKIE, create_access_token(user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_minutes),
                         max_age=settings.access_token_minutes * 60, httponly=True, samesite="lax",
@@ -517,7 +521,7 @@ async def task_page(request: Request, task_id: str, user: CurrentUser, session: 
 
 
 @router.post("/inbox/{task_id}/keputusan")
-async def decide_task(request: Request, task_id: str, user: CurrentUser, session: SessionDep, _: SameOrigin) -> Response:
+async def decide_task(request: Request, task_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep, _: SameOrigin) -> Response:
     form = await request.form()
     outcome, reason = _field(form, "outcome", 40), _field(form, "reason", 2000)
     task = await task_service.get_visible(session, user=user, task_id=task_id)
@@ -528,8 +532,10 @@ async def decide_task(request: Request, task_id: str, user: CurrentUser, session
                                 field_errors={"outcome": "Pilih salah satu keputusan."}, status_code=422)
     try:
         client = await _temporal(request)
-        ack = await task_service.decide(session, client, user=user, task_id=task_id, outcome=outcome, reason=reason,
-                                        data=_form_data(form, _form_fields(task.form or {})))
+        data = _form_data(form, _form_fields(task.form or {}))
+        if _field(form, "passphrase", 200):  # a TTE outcome: exchanged for a signing token, never stored or echoed
+            data["passphrase"] = _field(form, "passphrase", 200)
+        ack = await task_service.decide(session, client, settings, user=user, task_id=task_id, outcome=outcome, reason=reason, data=data)
     except ApiError as exc:
         field = "reason" if "alasan" in exc.detail.lower() else None
         return await _task_page(request, session, user, task_id, error=exc.detail, values=values,

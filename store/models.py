@@ -364,8 +364,8 @@ class PermitApplication(Base):
     permit_document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
     download_expires_at: Mapped[datetime | None]
     downloaded_at: Mapped[datetime | None]
-    office_seconds: Mapped[int] = mapped_column(Integer, default=0)
-    applicant_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    # SLA clock segments [{"side": "office"|"applicant", "start", "end"}], written by the workflow.
+    clock: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 

@@ -19,7 +19,7 @@ from temporalio.worker import Worker
 from cli.smtp_sink import start_sink
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
-from store.seed import DEMO_PASSWORD, seed_demo
+from store.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
 from store.settings import Settings
 from workers.main import build_worker
 
@@ -66,6 +66,7 @@ async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: A
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
         await seed_demo(session, _DEMO_HASH)
+        await provision_demo_signers(session, settings)
     return Database(settings=settings, engine=engine, sessionmaker=sessionmaker)
 
 

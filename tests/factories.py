@@ -75,3 +75,67 @@ async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = 
         await session.commit()
     handle = await client.start_workflow(LeaveRequestWorkflow.run, inp, id=row.workflow_id, task_queue=task_queue)
     return handle, inp
+
+
+# --- permits -----------------------------------------------------------------------------------
+
+PERMIT_NUMBERING = {"scope": "permit:test", "format": "503/{seq}/DPMPTSP/{month_roman}/{year}"}
+
+
+def permit_definition(**overrides):  # noqa: ANN003, ANN201
+    """A permit definition built by hand, so workflow tests do not depend on the shipped catalog."""
+    from process_defs.loader import calendar_snapshot, load_office, office_snapshot
+    from workflows.contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
+
+    office = load_office()
+    values = dict(
+        office=office_snapshot(office), calendar=calendar_snapshot(office), agency_code="dpmptsp",
+        agency_name="Dinas Penanaman Modal dan PTSP", permit_type_code="reklame", permit_type_name="Izin Reklame",
+        request_kind="baru", request_kind_label="Baru", sla_working_days=5,
+        verification=TaskPolicy(role="verifikator", due_working_days=3, escalate_after_working_days=2, escalate_to_role="kepala_kantor"),
+        signing=TaskPolicy(role="penandatangan", due_working_days=2), revision_deadline_working_days=5,
+        numbering=NumberingFormat(scope=PERMIT_NUMBERING["scope"], format=PERMIT_NUMBERING["format"]), validity_years=1,
+    )
+    values.update(overrides)
+    return PermitDefinitionSnapshot(**values)
+
+
+async def applicant_user(sessionmaker, nik: str = "3374010101900099"):  # noqa: ANN001, ANN201
+    from gateway.security import hash_password
+    from store.models import UserRole
+
+    async with sessionmaker() as session:
+        existing = await session.scalar(select(User).where(User.username == nik))
+        if existing:
+            return existing
+        applicant = User(username=nik, full_name="Siti Aminah", kind="applicant", email=f"{nik}@contoh.id", phone="6281200000000",
+                         password_hash=hash_password("Demo12345"), roles=[UserRole(role="pemohon")])
+        session.add(applicant)
+        await session.commit()
+    return await user(sessionmaker, nik)
+
+
+async def start_permit(client, sessionmaker, *, task_queue: str, definition=None):  # noqa: ANN001, ANN201
+    """Records an application and starts its workflow, as the gateway does after its checks."""
+    import secrets
+
+    from gateway.services.people import person
+    from store.models import PermitApplication
+    from workflows.contracts import PermitInput
+    from workflows.permit import PermitApplicationWorkflow, permit_workflow_id
+
+    applicant = await applicant_user(sessionmaker)
+    resi = secrets.token_hex(3).upper()
+    async with sessionmaker() as session:
+        row = PermitApplication(resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
+                                status="in_process", stage="verification", workflow_id=permit_workflow_id(resi),
+                                applicant_data={"full_name": applicant.full_name, "nik": applicant.username},
+                                location={"street": "Jl. Pemuda 1", "rt": "001", "rw": "002", "latitude": -6.98, "longitude": 110.41},
+                                details={"ukuran": "4x6 m"})
+        session.add(row)
+        await session.commit()
+    handle = await client.start_workflow(
+        PermitApplicationWorkflow.run,
+        PermitInput(application_id=row.id, resi=resi, applicant=person(applicant), definition=definition or permit_definition()),
+        id=row.workflow_id, task_queue=task_queue)
+    return handle, row, applicant

@@ -16,6 +16,7 @@ from temporalio import workflow
 from workflows.contracts import LeaveInput, LeaveResult
 from workflows.human_task import HumanTaskWorkflow
 from workflows.leave import LeaveRequestWorkflow
+from workflows.permit import PermitApplicationWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -38,18 +39,19 @@ class SkipsTheSupervisor(HumanTaskWorkflow):
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays_deterministically(path: Path):
     history = load(path)
-    replayer = Replayer(workflows=[LeaveRequestWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[LeaveRequestWorkflow, PermitApplicationWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 
 
-def test_there_is_a_golden_history_of_the_leave_process():
+def test_there_is_a_golden_history_of_each_process():
     assert any(p.stem.startswith("leave_") for p in HISTORIES)
+    assert any(p.stem.startswith("permit_") for p in HISTORIES)
 
 
 async def test_a_changed_workflow_is_caught(tmp_path: Path):
     """The replay check itself can fail: replaying against a workflow that skips a step is refused."""
-    history = load(HISTORIES[0])
+    history = load(next(p for p in HISTORIES if p.stem.startswith("leave_")))
     result = await Replayer(workflows=[SkipsTheSupervisor], data_converter=pydantic_data_converter).replay_workflow(
         history, raise_on_replay_failure=False)
     assert result.replay_failure is not None

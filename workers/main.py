@@ -12,16 +12,20 @@ from activities.documents import DocumentActivities
 from activities.leave import LeaveActivities
 from activities.notify import NotifyActivities
 from activities.numbering import NumberingActivities
+from activities.permits import CalendarActivities, PermitActivities
 from activities.tasks import TaskActivities
 from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
 from workflows.leave import LeaveRequestWorkflow
+from workflows.permit import PermitApplicationWorkflow
 
-WORKFLOWS = [LeaveRequestWorkflow]
+WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow]
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
     tasks = TaskActivities(sessionmaker)
+    documents = DocumentActivities(settings, sessionmaker)
+    permits = PermitActivities(sessionmaker)
     return [
         tasks.open_task,
         tasks.update_task,
@@ -29,8 +33,11 @@ def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
         tasks.record_event,
         NumberingActivities(sessionmaker).assign_number,
         NotifyActivities(settings, sessionmaker).notify,
-        DocumentActivities(settings, sessionmaker).render_leave_letter,
+        documents.render_leave_letter,
+        documents.render_permit,
         LeaveActivities(sessionmaker).update_leave_request,
+        permits.update_permit,
+        CalendarActivities().working_deadline,
     ]
 
 

@@ -88,6 +88,9 @@ class Outcome:
     name: str
     label: str
     requires_reason: bool = False
+    # An electronic signature (TTE): the person enters a passphrase, which the gateway exchanges for a
+    # one-time signing token; only the token reaches the workflow, as data["signing_token"].
+    requires_tte: bool = False
 
 
 @dataclass
@@ -257,6 +260,8 @@ class NotifyInput:
     channels: list[str] = field(default_factory=lambda: ["inapp", "email"])
     link: str | None = None
     attachment_document_id: str | None = None
+    # People without an account yet (an address being verified at registration): email channel only.
+    recipient_emails: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -54,6 +54,8 @@ ERR_NOT_FOUND = "TaskNotFound"
 ERR_ALREADY_DECIDED = "TaskAlreadyDecided"
 ERR_NOT_HOLDER = "NotTaskHolder"
 ERR_INVALID = "InvalidDecision"
+# The request is well-formed but the process is not in a state to take it (HTTP 409).
+ERR_STATE = "ProcessStateConflict"
 
 
 @dataclass
@@ -205,6 +207,10 @@ class HumanTaskWorkflow:
             )
         if outcome.requires_reason and not (request.reason or "").strip():
             raise ApplicationError(f"Alasan wajib diisi untuk keputusan '{outcome.label}'.", type=ERR_INVALID)
+        if "passphrase" in request.data:
+            raise ApplicationError("Passphrase tidak boleh dikirim ke proses.", type=ERR_INVALID)
+        if outcome.requires_tte and not request.data.get("signing_token"):
+            raise ApplicationError(f"Keputusan '{outcome.label}' memerlukan tanda tangan elektronik (passphrase TTE).", type=ERR_INVALID)
         _check_form(task.spec.form, request.data)
 
     @workflow.update(name=DELEGATE_TASK)

@@ -3,7 +3,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 
 from gateway.api.schemas import ERRORS, DecisionBody, DelegationBody
-from gateway.deps import CurrentUser, SessionDep, TemporalDep
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.services import tasks as task_service
 from gateway.services.people import officials_represented_by
 
@@ -29,8 +29,8 @@ async def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> dict
 
 
 @router.post("/{task_id}/decision", responses=ERRORS)
-async def decide(task_id: str, body: DecisionBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
-    ack = await task_service.decide(session, client, user=user, task_id=task_id, outcome=body.outcome, reason=body.reason, data=body.data)
+async def decide(task_id: str, body: DecisionBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+    ack = await task_service.decide(session, client, settings, user=user, task_id=task_id, outcome=body.outcome, reason=body.reason, data=body.data)
     return {"task_id": ack.task_id, "status": ack.status}
 
 

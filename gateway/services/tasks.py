@@ -13,11 +13,14 @@ from temporalio.service import RPCError, RPCStatusCode
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
 from store.models import Task, User, utcnow
+from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
-from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_STATE
 
 PROCESS_LABELS = {"leave": "Cuti Pegawai"}
-_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409}
+_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_STATE: 409,
+                 # The permit's one download is spent, or its week has passed.
+                 "DownloadUnavailable": 410}
 
 
 @dataclass
@@ -101,10 +104,10 @@ async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User 
     return None
 
 
-async def _send_update(client: Client, workflow_id: str, update: str, request: object) -> TaskAck:
+async def send_update(client: Client, workflow_id: str, update: str, request: object, *, result_type: type | None = TaskAck):  # noqa: ANN201
     """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error."""
     try:
-        return await client.get_workflow_handle(workflow_id).execute_update(update, request, result_type=TaskAck)
+        return await client.get_workflow_handle(workflow_id).execute_update(update, request, result_type=result_type)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -124,13 +127,34 @@ async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
         raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
 
 
-async def decide(session: AsyncSession, client: Client, *, user: User, task_id: str, outcome: str, reason: str | None, data: dict) -> TaskAck:
+async def _exchange_passphrase(session: AsyncSession, settings: Settings, *, user: User, task: Task, outcome: str, data: dict) -> dict:
+    """For a TTE outcome, checks the passphrase and swaps it for a one-time signing token: the
+    passphrase goes no further than this request."""
+    data = dict(data or {})
+    passphrase = data.pop("passphrase", None)
+    offered = next((o for o in task.outcomes if o["name"] == outcome), None)
+    if not offered or not offered.get("requires_tte"):
+        return data
+    if not passphrase:
+        raise invalid("Masukkan passphrase TTE untuk menandatangani.", field="data.passphrase")
+    from activities.signing import SigningPassphraseError, authorize_signing  # noqa: PLC0415 - loads cryptography only when signing
+
+    try:
+        data["signing_token"] = await authorize_signing(session, settings, signer=user, passphrase=passphrase)
+    except SigningPassphraseError as exc:
+        raise invalid(str(exc), field="data.passphrase") from None
+    return data
+
+
+async def decide(session: AsyncSession, client: Client, settings: Settings, *, user: User, task_id: str, outcome: str,
+                 reason: str | None, data: dict) -> TaskAck:
     task = await get_visible(session, user=user, task_id=task_id)
     await _check_open(session, user=user, task=task)
     acting_for = await _acting_for(session, user=user, task=task)
+    data = await _exchange_passphrase(session, settings, user=user, task=task, outcome=outcome, data=data)
     request = DecisionRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), outcome=outcome,
                               reason=(reason or "").strip() or None, data=data or {})
-    return await _send_update(client, task.workflow_id, DECIDE_TASK, request)
+    return await send_update(client, task.workflow_id, DECIDE_TASK, request)
 
 
 async def delegate(session: AsyncSession, client: Client, *, user: User, task_id: str, delegate_username: str, note: str) -> TaskAck:
@@ -141,7 +165,7 @@ async def delegate(session: AsyncSession, client: Client, *, user: User, task_id
         raise invalid(f"Pegawai '{delegate_username}' tidak ditemukan.", field="username")
     acting_for = await _acting_for(session, user=user, task=task)
     request = DelegationRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), delegate=person(colleague), note=note.strip())
-    return await _send_update(client, task.workflow_id, DELEGATE_TASK, request)
+    return await send_update(client, task.workflow_id, DELEGATE_TASK, request)
 
 
 def serialize(task: Task, *, viewer: User | None = None, represented: list[int] | None = None) -> dict:

@@ -1,0 +1,46 @@
+"""Side effects particular to permit applications: the case row the pages and tracking read."""
+
+from dataclasses import asdict
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from activities.calendar import OfficeCalendar
+from activities.tasks import add_event
+from store.models import PermitApplication, utcnow
+from workflows.contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
+
+
+class PermitActivities:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    @activity.defn(name=UPDATE_PERMIT)
+    async def update_permit(self, update: PermitUpdate) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            application = await session.get(PermitApplication, update.application_id, with_for_update=True)
+            if application is None:
+                raise LookupError(f"permit application {update.application_id} does not exist")
+            application.status, application.stage = update.status, update.stage
+            if update.clear_revision:
+                application.revision_notes = application.revision_due_at = None
+            if update.revision_notes is not None:
+                application.revision_notes = update.revision_notes
+                application.revision_round += 1
+            for name in ("revision_due_at", "decision_reason", "permit_number", "download_expires_at", "downloaded_at"):
+                if getattr(update, name) is not None:
+                    setattr(application, name, getattr(update, name))
+            if update.document_id is not None:
+                application.permit_document_id = update.document_id
+            if update.clock is not None:
+                application.clock = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(s).items()} for s in update.clock]
+            if update.finished and application.finished_at is None:
+                application.finished_at = utcnow()
+            if update.event:
+                await add_event(session, update.event)
+
+
+class CalendarActivities:
+    @activity.defn(name=WORKING_DEADLINE)
+    async def working_deadline(self, inp: DeadlineInput) -> DeadlineResult:
+        return DeadlineResult(deadline=OfficeCalendar(inp.calendar).add_working_days(inp.start, inp.working_days))

@@ -1,0 +1,125 @@
+from fastapi import APIRouter, Header, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.errors import not_found
+from gateway.services import permits as permit_service
+from gateway.services.permits import PermitForm
+from store.models import Document, PermitApplication
+from sqlalchemy import select
+
+router = APIRouter(prefix="/api/v1", tags=["perizinan"])
+
+
+class LocationBody(BaseModel):
+    street: str = Field(min_length=1, max_length=300)
+    rt: str | None = Field(default=None, max_length=3)
+    rw: str | None = Field(default=None, max_length=3)
+    village_code: str | None = Field(default=None, max_length=20)
+    village_name: str | None = Field(default=None, max_length=200)
+    latitude: float
+    longitude: float
+
+
+class PermitBody(BaseModel):
+    permit_type: str = Field(min_length=1, max_length=60)
+    request_kind: str = Field(min_length=1, max_length=20)
+    applicant: dict | None = None
+    company: dict | None = None
+    location: LocationBody
+    details: dict = Field(default_factory=dict)
+    documents: dict[str, str] = Field(default_factory=dict)
+    declaration: bool
+
+
+class ReissueBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+def _form(body: PermitBody, client_key: str | None = None) -> PermitForm:
+    return PermitForm(permit_type=body.permit_type, request_kind=body.request_kind, applicant=body.applicant or {}, company=body.company,
+                      location=body.location.model_dump(), details=body.details, documents=body.documents,
+                      declaration=body.declaration, client_key=client_key)
+
+
+@router.post("/permit-applications", status_code=201, responses=ERRORS)
+async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
+                 idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+    application, created = await permit_service.submit(session, client, settings, applicant=user,
+                                                       form=_form(body, f"{user.id}:{idempotency_key}" if idempotency_key else None))
+    if not created:
+        response.status_code = 200
+    return permit_service.serialize(application, settings)
+
+
+@router.get("/permit-applications", responses={401: ERRORS[401]})
+async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict:
+    rows = await permit_service.list_for_applicant(session, applicant=user, query=q)
+    return {"items": [permit_service.serialize(a, settings) for a in rows]}
+
+
+@router.get("/permit-applications/{resi}", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
+    data = permit_service.serialize(application, settings, events=await permit_service.timeline(session, workflow_id=application.workflow_id))
+    data["revisions"] = [{"round": r.round, "submitted_at": r.submitted_at.isoformat(), "snapshot": r.snapshot}
+                         for r in await permit_service.revisions(session, application_id=application.id)]
+    return data
+
+
+@router.put("/permit-applications/{resi}", responses=ERRORS)
+async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+    application = await permit_service.resubmit(session, client, applicant=user, resi=resi, form=_form(body))
+    return permit_service.serialize(application, settings)
+
+
+@router.get("/permit-applications/{resi}/permit.pdf", responses={**ERRORS, 410: {"description": "Sudah diunduh atau kedaluwarsa"}})
+async def download_permit(resi: str, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> FileResponse:
+    """Once: the workflow grants one download per window and refuses the next with 410."""
+    grant = await permit_service.claim_download(session, client, applicant=user, resi=resi)
+    document = await session.get(Document, grant.document_id)
+    return FileResponse(settings.documents_dir / document.file_name, media_type="application/pdf",
+                        filename=f"Izin-{resi.upper()}.pdf")
+
+
+@router.post("/permit-applications/{resi}/reissue", status_code=202, responses=ERRORS)
+async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+    await permit_service.request_reissue(session, client, applicant=user, resi=resi, reason=body.reason)
+    return {"resi": resi.upper(), "status": "reissue_requested"}
+
+
+@router.get("/permit-applications/{resi}/receipt.pdf", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """Cetak Resi."""
+    from activities.documents import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
+    from process_defs import catalog
+    from process_defs.loader import load_office, office_snapshot
+
+    application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
+    permit_type = catalog.permit_type(application.permit_type)
+    files = {f.id: f for f in await _files(session, list(application.documents.values()))}
+    requirements = [(r.name, files[application.documents[r.code]].name) for r in catalog.requirements_for(permit_type, application.request_kind)
+                    if r.code in application.documents and application.documents[r.code] in files]
+    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name,
+                             agency_name=catalog.agency_of(application.permit_type).name,
+                             request_kind_label=catalog.request_kind_label(application.request_kind), requirements=requirements,
+                             tracking_url=f"{settings.public_base_url}/lacak/{application.resi}")
+    return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="Resi-{application.resi}.pdf"'})
+
+
+async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
+    from store.models import StoredFile
+
+    return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
+
+
+@router.get("/tracking/{resi}", responses={404: ERRORS[404]})
+async def tracking(resi: str, session: SessionDep, settings: SettingsDep) -> dict:
+    """Monitoring Izin: public, by resi, without personal data."""
+    application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi.strip().upper()))
+    if application is None:
+        raise not_found("Permohonan dengan resi tersebut")
+    return permit_service.serialize(application, settings, events=await permit_service.timeline(session, workflow_id=application.workflow_id),
+                                    for_public=True)

@@ -1,0 +1,381 @@
+"""Permit applications: the checks before a process starts or a revision is accepted, and the views
+of a case for its applicant, the office, and the public tracking page."""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+
+from activities.calendar import OfficeCalendar
+from gateway.errors import ApiError, conflict, invalid, not_found
+from gateway.services import files as file_service
+from gateway.services.people import actor, person
+from gateway.services.tasks import send_update
+from process_defs import catalog
+from store.models import CaseEvent, PermitApplication, PermitRevision, Task, User
+from store.settings import Settings
+from workflows.contracts import (
+    CLAIM_PERMIT_DOWNLOAD,
+    REQUEST_PERMIT_REISSUE,
+    RESUBMIT_PERMIT,
+    DownloadClaim,
+    DownloadGrant,
+    PermitInput,
+    ReissueRequest,
+    ResubmitRequest,
+)
+from workflows.permit import STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION, PermitApplicationWorkflow, permit_workflow_id
+
+STATUS_LABELS = {STATUS_IN_PROCESS: "Dalam Proses", STATUS_REVISION: "Revisi", STATUS_REJECTED: "Ditolak", STATUS_FINISHED: "Selesai"}
+STAGE_LABELS = {
+    "verification": "Verifikasi berkas oleh verifikator",
+    "revision": "Menunggu perbaikan dari pemohon",
+    "signing": "Menunggu tanda tangan elektronik pejabat",
+    "ready_for_download": "Izin terbit dan siap diunduh",
+    "downloaded": "Izin telah diunduh",
+    "download_expired": "Tautan unduh kedaluwarsa; dapat diajukan terbit ulang",
+    "reissue_requested": "Permintaan terbit ulang sedang diperiksa",
+    "issued": "Izin telah terbit",
+    "rejected": "Permohonan ditolak",
+    "revision_expired": "Ditutup karena batas waktu perbaikan terlewati",
+}
+NEXT_STEP = {
+    "verification": "Verifikator memeriksa berkas Anda. Anda akan diberi tahu bila disetujui, perlu perbaikan, atau ditolak.",
+    "revision": "Perbaiki permohonan sesuai catatan verifikator dan kirim ulang sebelum batas waktu.",
+    "signing": "Berkas telah disetujui. Pejabat berwenang akan menandatangani izin secara elektronik.",
+    "ready_for_download": "Unduh izin melalui Cetak Izin. Unduhan hanya satu kali dan berlaku 7 hari.",
+    "downloaded": "Izin telah Anda unduh. Bila berkas hilang, ajukan terbit ulang.",
+    "download_expired": "Tautan unduh kedaluwarsa. Ajukan terbit ulang untuk mendapatkan tautan baru.",
+    "reissue_requested": "Verifikator memeriksa permintaan terbit ulang Anda.",
+    "issued": "Izin telah terbit. Bila berkas hilang, ajukan terbit ulang.",
+    "rejected": "Permohonan ditolak. Anda dapat mengajukan permohonan baru.",
+    "revision_expired": "Permohonan ditutup. Anda dapat mengajukan permohonan baru.",
+}
+STAFF_ROLES = {"verifikator", "penandatangan", "admin", "kepala_kantor"}
+# Indonesia's extent, Sabang to Merauke, Miangas to Rote: a quick first check before the real one.
+LAT_RANGE, LON_RANGE = (-11.2, 6.3), (94.7, 141.2)
+APPLICANT_FIELDS = ("full_name", "nik", "npwp", "email", "phone", "address", "postal_code")
+
+
+@dataclass
+class PermitForm:
+    permit_type: str
+    request_kind: str
+    location: dict
+    details: dict
+    documents: dict[str, str]
+    declaration: bool
+    applicant: dict = field(default_factory=dict)
+    company: dict | None = None
+    client_key: str | None = None
+
+
+def _applicant_snapshot(user: User, overrides: dict) -> dict:
+    profile = user.profile
+    base = {"full_name": user.full_name, "nik": profile.nik if profile else user.username, "npwp": profile.npwp if profile else None,
+            "email": user.email, "phone": user.phone, "address": profile.address if profile else None,
+            "postal_code": profile.postal_code if profile else None}
+    for key in ("email", "phone", "postal_code"):  # the fields an applicant may change per application
+        if overrides.get(key):
+            base[key] = str(overrides[key]).strip()
+    return base
+
+
+def nearest_country(lat: float, lon: float) -> str:
+    """The country of the nearest populated place (GeoNames, offline): Singapore, Kuala Lumpur, Dili and
+    Vanimo lie inside Indonesia's bounding box but are not Indonesia."""
+    import reverse_geocode  # noqa: PLC0415 - builds its index on first use
+
+    return reverse_geocode.get((lat, lon))["country_code"]
+
+
+def _check_location(location: dict) -> dict:
+    street = str(location.get("street") or "").strip()
+    if not street:
+        raise invalid("Alamat lokasi izin (jalan) wajib diisi.", field="location.street")
+    cleaned = {"street": street[:300]}
+    for part in ("rt", "rw"):
+        value = str(location.get(part) or "").strip()
+        if value and not (value.isdigit() and len(value) <= 3):
+            raise invalid(f"{part.upper()} harus angka 1–3 digit.", field=f"location.{part}")
+        cleaned[part] = value.zfill(3) if value else None
+    try:
+        lat, lon = float(location.get("latitude")), float(location.get("longitude"))
+    except (TypeError, ValueError):
+        raise invalid("Koordinat lokasi (lintang dan bujur) wajib diisi dengan angka.", field="location.latitude") from None
+    inside_box = LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
+    if not inside_box or nearest_country(lat, lon) != "ID":
+        raise invalid("Koordinat lokasi berada di luar wilayah Indonesia. Periksa lintang dan bujur (contoh: -6.98, 110.41).",
+                      field="location.latitude")
+    cleaned.update(latitude=round(lat, 7), longitude=round(lon, 7),
+                   village_code=str(location.get("village_code") or "").strip() or None,
+                   village_name=str(location.get("village_name") or "").strip() or None)
+    return cleaned
+
+
+def _check_company(company: dict | None) -> dict | None:
+    if not company:
+        return None
+    name = str(company.get("name") or "").strip()
+    if not name:
+        raise invalid("Nama perusahaan wajib diisi bila data perusahaan dilengkapi.", field="company.name")
+    cleaned = {"name": name[:200]}
+    for key, digits in (("nib", (13,)), ("npwp", (15, 16))):
+        value = "".join(ch for ch in str(company.get(key) or "") if ch.isdigit())
+        if value and len(value) not in digits:
+            raise invalid(f"{key.upper()} perusahaan harus {' atau '.join(map(str, digits))} digit.", field=f"company.{key}")
+        cleaned[key] = value or None
+    for key in ("status", "address", "phone"):
+        cleaned[key] = str(company.get(key) or "").strip()[:300] or None
+    return cleaned
+
+
+async def _check_documents(session: AsyncSession, user: User, permit_type, request_kind: str, documents: dict) -> dict:  # noqa: ANN001
+    requirements = catalog.requirements_for(permit_type, request_kind)
+    known = {r.code for r in requirements}
+    unknown = set(documents) - known
+    if unknown:
+        raise invalid(f"Persyaratan tidak dikenal: {', '.join(sorted(unknown))}.", field="documents")
+    cleaned = {}
+    for requirement in requirements:
+        file_id = documents.get(requirement.code)
+        if not file_id:
+            if requirement.mandatory:
+                raise invalid(f"Dokumen wajib belum dilampirkan: {requirement.name}.", field=f"documents.{requirement.code}")
+            continue
+        stored = await file_service.get_file_for(session, user, str(file_id))
+        problem = file_service.check_against_requirement(stored, requirement)
+        if problem:
+            raise invalid(f"{requirement.name}: {problem}", field=f"documents.{requirement.code}")
+        cleaned[requirement.code] = stored.id
+    return cleaned
+
+
+async def validate(session: AsyncSession, *, applicant: User, form: PermitForm) -> dict:
+    """Everything a submission or a resubmission must satisfy; returns the cleaned content."""
+    if applicant.kind != "applicant":
+        raise ApiError(403, "Permohonan izin diajukan dari akun pemohon.", code="forbidden")
+    permit_type = catalog.permit_type(form.permit_type)
+    if permit_type is None:
+        raise invalid(f"Jenis izin '{form.permit_type}' tidak dikenal.", field="permit_type")
+    if form.request_kind not in permit_type.request_kinds:
+        raise invalid(f"Jenis permohonan '{form.request_kind}' tidak tersedia untuk {permit_type.name}.", field="request_kind")
+    if not form.declaration:
+        raise invalid("Centang pernyataan kebenaran data sebelum mengirim permohonan.", field="declaration")
+    details_errors = catalog.validate_details(form.permit_type, form.details or {})
+    if details_errors:
+        code, message = next(iter(details_errors.items()))
+        raise ApiError(422, f"Detail permohonan belum lengkap: {message}", code="invalid",
+                       errors=[{"field": f"details.{c}", "message": m} for c, m in details_errors.items()])
+    return {
+        "applicant_data": _applicant_snapshot(applicant, form.applicant or {}),
+        "company": _check_company(form.company),
+        "location": _check_location(form.location or {}),
+        "details": {k: v for k, v in (form.details or {}).items() if k in {f.code for f in permit_type.details_fields}},
+        "documents": await _check_documents(session, applicant, permit_type, form.request_kind, form.documents or {}),
+    }
+
+
+async def _new_resi(session: AsyncSession) -> str:
+    for _ in range(20):
+        resi = secrets.token_hex(3).upper()
+        if await session.scalar(select(PermitApplication.id).where(PermitApplication.resi == resi)) is None:
+            return resi
+    raise ApiError(503, "Gagal membuat nomor resi; coba lagi.", code="resi_exhausted")
+
+
+async def submit(session: AsyncSession, client: Client, settings: Settings, *, applicant: User, form: PermitForm) -> tuple[PermitApplication, bool]:
+    if form.client_key:
+        existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
+        if existing is not None:
+            return existing, False
+    content = await validate(session, applicant=applicant, form=form)
+    resi = await _new_resi(session)
+    application = PermitApplication(
+        resi=resi, applicant_id=applicant.id, agency_code=catalog.agency_of(form.permit_type).code, permit_type=form.permit_type,
+        request_kind=form.request_kind, status=STATUS_IN_PROCESS, stage="verification", workflow_id=permit_workflow_id(resi),
+        client_key=form.client_key, **content,
+    )
+    session.add(application)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
+        if existing is not None:
+            return existing, False
+        raise
+    session.add(PermitRevision(application_id=application.id, round=1, snapshot=content))
+    await session.commit()
+    try:
+        await client.start_workflow(
+            PermitApplicationWorkflow.run,
+            PermitInput(application_id=application.id, resi=resi, applicant=person(applicant),
+                        definition=catalog.permit_definition(form.permit_type, form.request_kind)),
+            id=application.workflow_id, task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except Exception as exc:
+        await session.delete(application)
+        await session.commit()
+        raise ApiError(503, "Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
+                       code="temporal_unavailable") from exc
+    return application, True
+
+
+def _changed(before: dict, after: dict) -> list[str]:
+    labels = {"applicant_data": "data pemohon", "company": "data perusahaan", "location": "lokasi", "details": "detail permohonan",
+              "documents": "dokumen"}
+    return [label for key, label in labels.items() if (before or {}).get(key) != after.get(key)]
+
+
+async def resubmit(session: AsyncSession, client: Client, *, applicant: User, resi: str, form: PermitForm) -> PermitApplication:
+    application = await get_for_viewer(session, viewer=applicant, resi=resi)
+    if application.applicant_id != applicant.id:
+        raise not_found("Permohonan")
+    if application.status != STATUS_REVISION:
+        raise conflict("Permohonan ini tidak sedang menunggu perbaikan.", code="not_in_revision")
+    if form.permit_type != application.permit_type or form.request_kind != application.request_kind:
+        raise invalid("Jenis izin dan jenis permohonan tidak dapat diubah saat revisi; ajukan permohonan baru.", field="permit_type")
+    content = await validate(session, applicant=applicant, form=form)
+    previous = await session.scalar(select(PermitRevision).where(PermitRevision.application_id == application.id)
+                                    .order_by(PermitRevision.round.desc()).limit(1))
+    next_round = application.revision_round + 1
+    if previous is not None and previous.round >= next_round:
+        raise conflict("Perbaikan untuk putaran revisi ini sudah dikirim dan sedang diverifikasi.", code="already_resubmitted")
+    changed = _changed(previous.snapshot if previous else {}, content)
+    # The new version is written but committed only once the workflow has accepted it: a refused
+    # resubmission leaves no trace, an accepted one is never lost.
+    session.add(PermitRevision(application_id=application.id, round=next_round, snapshot=content))
+    for key, value in content.items():
+        setattr(application, key, value)
+    await session.flush()
+    try:
+        await send_update(client, application.workflow_id, RESUBMIT_PERMIT,
+                          ResubmitRequest(actor=actor(applicant), round=next_round, changed=changed), result_type=None)
+    except BaseException:
+        await session.rollback()
+        raise
+    await session.commit()
+    await session.refresh(application)
+    return application
+
+
+async def claim_download(session: AsyncSession, client: Client, *, applicant: User, resi: str) -> DownloadGrant:
+    application = await get_for_viewer(session, viewer=applicant, resi=resi)
+    if application.applicant_id != applicant.id:
+        raise not_found("Permohonan")
+    return await send_update(client, application.workflow_id, CLAIM_PERMIT_DOWNLOAD, DownloadClaim(actor=actor(applicant)),
+                             result_type=DownloadGrant)
+
+
+async def request_reissue(session: AsyncSession, client: Client, *, applicant: User, resi: str, reason: str) -> None:
+    application = await get_for_viewer(session, viewer=applicant, resi=resi)
+    if application.applicant_id != applicant.id:
+        raise not_found("Permohonan")
+    await send_update(client, application.workflow_id, REQUEST_PERMIT_REISSUE, ReissueRequest(actor=actor(applicant), reason=reason.strip()),
+                      result_type=None)
+
+
+def is_staff(user: User) -> bool:
+    return bool(STAFF_ROLES & set(user.role_names))
+
+
+async def get_for_viewer(session: AsyncSession, *, viewer: User, resi: str) -> PermitApplication:
+    """The applicant's own case, or any case for office staff; everyone else gets 404, not 403,
+    so a resi cannot be probed for someone else's data."""
+    application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi.strip().upper()))
+    if application is None or (application.applicant_id != viewer.id and not is_staff(viewer)):
+        raise not_found("Permohonan")
+    return application
+
+
+async def list_for_applicant(session: AsyncSession, *, applicant: User, query: str | None = None) -> list[PermitApplication]:
+    stmt = select(PermitApplication).where(PermitApplication.applicant_id == applicant.id)
+    if query:
+        like = f"%{query.strip()}%"
+        stmt = stmt.where(or_(PermitApplication.resi.ilike(like), PermitApplication.permit_type.ilike(like)))
+    return list(await session.scalars(stmt.order_by(PermitApplication.id.desc())))
+
+
+async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
+    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
+
+
+async def revisions(session: AsyncSession, *, application_id: int) -> list[PermitRevision]:
+    return list(await session.scalars(select(PermitRevision).where(PermitRevision.application_id == application_id).order_by(PermitRevision.round)))
+
+
+def clock_working_days(application: PermitApplication, now: datetime | None = None) -> dict[str, int]:
+    """Working days the case spent with the office and with the applicant (the SLA counts the former)."""
+    from process_defs.loader import calendar_snapshot, load_office
+
+    calendar = OfficeCalendar(calendar_snapshot(load_office()))
+    totals = {"office": 0, "applicant": 0}
+    for segment in application.clock or []:
+        start = datetime.fromisoformat(segment["start"])
+        end = datetime.fromisoformat(segment["end"]) if segment.get("end") else (now or datetime.now(start.tzinfo))
+        days = calendar.working_days_between(calendar.local_today(start), calendar.local_today(end))
+        totals[segment["side"]] += days
+    return totals
+
+
+def serialize(application: PermitApplication, settings: Settings, *, events: list[CaseEvent] | None = None,
+              for_public: bool = False) -> dict:
+    permit_type = catalog.permit_type(application.permit_type)
+    data = {
+        "resi": application.resi,
+        "status": application.status,
+        "status_label": STATUS_LABELS.get(application.status, application.status),
+        "stage": application.stage,
+        "stage_label": STAGE_LABELS.get(application.stage, application.stage),
+        "next_step": NEXT_STEP.get(application.stage),
+        "permit_type": application.permit_type,
+        "permit_type_name": permit_type.name if permit_type else application.permit_type,
+        "agency": catalog.agency_of(application.permit_type).name if permit_type else None,
+        "request_kind": application.request_kind,
+        "revision_notes": application.revision_notes,
+        "revision_due_at": application.revision_due_at.isoformat() if application.revision_due_at else None,
+        "decision_reason": application.decision_reason,
+        "submitted_at": application.created_at.isoformat(),
+        "finished_at": application.finished_at.isoformat() if application.finished_at else None,
+    }
+    if events is not None:
+        data["timeline"] = [{"at": e.occurred_at.isoformat(), "kind": e.kind, "title": e.title,
+                             **({} if for_public else {"actor": e.actor_name, "reason": e.reason})} for e in events
+                            if not (for_public and e.kind.startswith("task_") and e.kind not in ("task_opened", "task_decided"))]
+    if for_public:
+        return data
+    data.update({
+        "id": application.id,
+        "workflow_id": application.workflow_id,
+        "applicant": application.applicant_data,
+        "company": application.company,
+        "location": application.location,
+        "details": application.details,
+        "documents": application.documents,
+        "revision_round": application.revision_round,
+        "permit_number": application.permit_number,
+        "download_expires_at": application.download_expires_at.isoformat() if application.download_expires_at else None,
+        "downloaded_at": application.downloaded_at.isoformat() if application.downloaded_at else None,
+        "permit_url": f"{settings.public_base_url}/api/v1/permit-applications/{application.resi}/permit.pdf"
+        if application.permit_document_id else None,
+        "receipt_url": f"{settings.public_base_url}/api/v1/permit-applications/{application.resi}/receipt.pdf",
+        "verification_url": f"{settings.public_base_url}/verify/{application.permit_document_id}" if application.permit_document_id else None,
+        "working_days": clock_working_days(application),
+    })
+    return data
+
+
+async def open_tasks_for(session: AsyncSession, *, workflow_id: str) -> list[Task]:
+    return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open")))
+
+
+async def count_by_status(session: AsyncSession, *, applicant: User) -> dict[str, int]:
+    rows = await session.execute(select(PermitApplication.status, func.count()).where(PermitApplication.applicant_id == applicant.id)
+                                 .group_by(PermitApplication.status))
+    return dict(rows.all())
