@@ -124,7 +124,8 @@ SatuPintu berjalan.
   Basis data           {settings.effective_database_url}
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
   Log                  {logs}
-Akun demo (kata sandi Demo12345): pegawai1, atasan1, atasan2, penomoran1, kepala1, pegawai2, admin
+Akun demo (kata sandi Demo12345): pegawai1, atasan1, atasan2, penomoran1, kepala1, pegawai2, verifikator1, admin
+Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
 Tekan Ctrl-C untuk berhenti.
 """, flush=True)
         while True:
