@@ -119,7 +119,7 @@ def run_embedded(args: argparse.Namespace) -> int:
         print(f"""
 SatuPintu berjalan.
   Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
-  Temporal Web UI      {settings.temporal_ui_url}
+  Temporal Web UI      {settings.temporal_web_ui}
   Temporal server      {settings.temporal_address}  (status: {var / 'temporal.db'})
   Basis data           {settings.effective_database_url}
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
@@ -171,7 +171,9 @@ def main(argv: list[str] | None = None) -> None:
 
             from gateway.app import create_app
 
-            uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+            settings = get_settings()
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True,
+                        forwarded_allow_ips=settings.forwarded_allow_ips)
         elif args.command == "init-db":
             asyncio.run(init_db(seed=not args.no_seed))
         elif args.command == "smtp-sink":

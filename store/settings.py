@@ -18,8 +18,13 @@ class Settings(BaseSettings):
     temporal_namespace: str = "default"
     task_queue: str = "satupintu"
     temporal_ui_port: int = 8233
+    # Where people open the Temporal Web UI; empty means the embedded one on temporal_ui_port.
+    temporal_ui_url: str = ""
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # Addresses of the reverse proxy whose X-Forwarded-For is trusted, so rate limits see the citizen's
+    # address rather than the proxy's ("*" inside a private compose network).
+    forwarded_allow_ips: str = "127.0.0.1"
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
     access_token_minutes: int = 12 * 60
 
@@ -39,8 +44,8 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
 
     @property
-    def temporal_ui_url(self) -> str:
-        return f"http://127.0.0.1:{self.temporal_ui_port}"
+    def temporal_web_ui(self) -> str:
+        return self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}"
 
     @property
     def documents_dir(self) -> Path:
