@@ -17,9 +17,10 @@ from activities.tasks import TaskActivities
 from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
 from workflows.leave import LeaveRequestWorkflow
+from workflows.notification import NotificationWorkflow
 from workflows.permit import PermitApplicationWorkflow
 
-WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow]
+WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow, NotificationWorkflow]
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:

@@ -1,9 +1,10 @@
 """People and acting officials (Plh.): who a user is in a workflow, and whom they stand in for."""
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.tasks import acting_officials_on
@@ -27,8 +28,9 @@ def actor(user: User, *, acting_for: User | None = None) -> Actor:
                  position=user.position, acting_for=person(acting_for) if acting_for else None)
 
 
-async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
-    return await session.scalar(select(User).where(User.username == username.strip(), User.is_active.is_(True)))
+async def get_user_by_username(session: AsyncSession, username: str, *, staff_only: bool = True) -> User | None:
+    query = select(User).where(User.username == username.strip(), User.is_active.is_(True))
+    return await session.scalar(query.where(User.kind == "staff") if staff_only else query)
 
 
 async def officials_represented_by(session: AsyncSession, *, user: User, day: date | None = None) -> list[int]:
@@ -93,15 +95,54 @@ async def cancel_substitution(session: AsyncSession, *, user: User, substitution
 
 async def colleagues(session: AsyncSession, *, user: User) -> list[User]:
     """Active people other than `user`, by name: the choices for a Plh. or a delegation."""
-    return list(await session.scalars(select(User).where(User.is_active.is_(True), User.id != user.id).order_by(User.full_name)))
+    # Staff only: a citizen's account is never offered as a Plh. or a delegate.
+    return list(await session.scalars(select(User).where(User.is_active.is_(True), User.kind == "staff", User.id != user.id)
+                                      .order_by(User.full_name)))
 
 
-async def notifications(session: AsyncSession, *, user: User, unread: bool = False, limit: int = 100) -> list[Notification]:
-    """The user's in-app messages, newest first."""
-    query = select(Notification).where(Notification.recipient_id == user.id, Notification.channel == "inapp")
+class NotificationPage(list):
+    """One page of in-app messages (a list, newest first) with `total`: how many match in all."""
+
+    total: int = 0
+
+
+def _like(text: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", text.lower()) + "%"
+
+
+async def notifications(session: AsyncSession, *, user: User, unread: bool = False, q: str | None = None, limit: int = 100,
+                        offset: int = 0) -> NotificationPage:
+    """The user's in-app messages, newest first; `q` searches the subject and the body (case-insensitive).
+    The result is the page's rows; `.total` counts every match."""
+    conditions = [Notification.recipient_id == user.id, Notification.channel == "inapp"]
     if unread:
-        query = query.where(Notification.read_at.is_(None))
-    return list(await session.scalars(query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+        conditions.append(Notification.read_at.is_(None))
+    text = " ".join((q or "").split())[:100]
+    if text:
+        like = _like(text)
+        conditions.append(or_(func.lower(Notification.subject).like(like, escape="\\"),
+                              func.lower(Notification.body).like(like, escape="\\")))
+    rows = await session.scalars(select(Notification).where(*conditions)
+                                 .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit).offset(offset))
+    page = NotificationPage(rows)
+    page.total = await session.scalar(select(func.count()).select_from(Notification).where(*conditions)) or 0
+    return page
+
+
+async def get_notification(session: AsyncSession, *, user: User, notification_id: int) -> Notification:
+    """One of the user's own in-app messages; anyone else's is 404."""
+    row = await session.get(Notification, notification_id)
+    if row is None or row.recipient_id != user.id or row.channel != "inapp":
+        raise not_found("Pesan")
+    return row
+
+
+async def mark_notification_read(session: AsyncSession, *, user: User, notification_id: int) -> Notification:
+    row = await get_notification(session, user=user, notification_id=notification_id)
+    if row.read_at is None:
+        row.read_at = utcnow()
+        await session.commit()
+    return row
 
 
 async def unread_notification_count(session: AsyncSession, *, user: User) -> int:
@@ -111,9 +152,12 @@ async def unread_notification_count(session: AsyncSession, *, user: User) -> int
     ) or 0
 
 
-async def mark_notifications_read(session: AsyncSession, *, user: User) -> int:
-    rows = await session.scalars(select(Notification).where(
-        Notification.recipient_id == user.id, Notification.channel == "inapp", Notification.read_at.is_(None)))
+async def mark_notifications_read(session: AsyncSession, *, user: User, link: str | None = None) -> int:
+    """Marks the user's unread in-app messages read: all of them, or only those pointing at `link`."""
+    conditions = [Notification.recipient_id == user.id, Notification.channel == "inapp", Notification.read_at.is_(None)]
+    if link is not None:
+        conditions.append(Notification.link == link)
+    rows = await session.scalars(select(Notification).where(*conditions))
     count = 0
     for n in rows:
         n.read_at, count = utcnow(), count + 1

@@ -1,0 +1,22 @@
+"""A message sent outside any process (a chat reply, say) still goes through a workflow, so that an
+outage of a channel delays it and never loses it: the one notification activity, retried durably."""
+
+from datetime import timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.contracts import NOTIFY, NotifyInput, NotifyResult
+    from workflows.human_task import DURABLE_RETRY
+
+
+def notification_workflow_id(idempotency_key: str) -> str:
+    return f"notify-{idempotency_key}"
+
+
+@workflow.defn(name="Notification")
+class NotificationWorkflow:
+    @workflow.run
+    async def run(self, message: NotifyInput) -> NotifyResult:
+        return await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult,
+                                               start_to_close_timeout=timedelta(seconds=60), retry_policy=DURABLE_RETRY)
