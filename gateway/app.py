@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
-from gateway.api import applicants, auth, catalog, documents, files, leave, people, permits, system, tasks
+from gateway.api import applicants, auth, catalog, chat, documents, files, leave, people, permits, survey, system, tasks
 from gateway.errors import ApiError
 from store.db import make_engine, make_sessionmaker
 from store.settings import PROJECT_ROOT, Settings, get_settings
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app = FastAPI(title="SatuPintu", version="0.1.0", lifespan=lifespan,
                   description="Sistem proses bisnis PTSP: setiap layanan berjalan sebagai workflow Temporal yang tahan gangguan.")
 
-    from gateway import pages, pages_applicants, pages_catalog, pages_files  # noqa: PLC0415 - pages import the API services
+    from gateway import pages, pages_applicants, pages_catalog, pages_chat, pages_files, pages_permits, pages_survey  # noqa: PLC0415 - pages import the API services
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -101,7 +101,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         return JSONResponse({"detail": "Isian tidak valid: " + "; ".join(e["message"] for e in errors), "code": "invalid", "errors": errors},
                             status_code=422)
 
-    for module in (system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, pages, pages_applicants, pages_catalog, pages_files):
+    for module in (system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, pages, pages_applicants,
+                   pages_catalog, pages_files, pages_permits, pages_chat, pages_survey):
         app.include_router(module.router)
     if Path(STATIC_DIR).exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

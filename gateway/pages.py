@@ -44,7 +44,8 @@ LOCALE = "id_ID"
 _TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED)
 STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger"}
-OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan"}
+OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan",
+                  "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang"}
 # Roles that are not "staff who receive tasks": such users see Kotak Tugas only when a task is theirs.
 NON_STAFF_ROLES = {"pegawai", "pemohon"}
 # Flash messages are fixed texts chosen by a code, so a crafted link cannot put words in the office's mouth.
@@ -623,10 +624,26 @@ async def cancel_plh(substitution_id: str, user: CurrentUser, session: SessionDe
 
 @router.get("/notifikasi")
 async def notifications_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    items = await people_service.notifications(session, user=user)
-    return await _render(request, "pages/notifications.html", {"items": items, "active": "notifikasi",
-                                                               "unread_here": sum(1 for n in items if n.read_at is None)},
-                         session=session, user=user)
+    """Inbox (seed 003 §3.4): search in subject and body, only unread, pages of PAGE_SIZE; htmx swaps the list."""
+    q = " ".join(request.query_params.get("q", "").split())[:100]
+    unread_only = request.query_params.get("belum") == "1"
+    raw_page = request.query_params.get("halaman", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 100_000 else 1
+    items = await people_service.notifications(session, user=user, unread=unread_only, q=q or None, limit=PAGE_SIZE,
+                                               offset=(page - 1) * PAGE_SIZE)
+    pages = max(1, -(-items.total // PAGE_SIZE))
+    if page > pages:  # past the end (e.g. after messages were read with "only unread" on): the last page
+        page = pages
+        items = await people_service.notifications(session, user=user, unread=unread_only, q=q or None, limit=PAGE_SIZE,
+                                                   offset=(page - 1) * PAGE_SIZE)
+    query = {k: v for k, v in (("q", q), ("belum", "1" if unread_only else "")) if v}
+    here = "/notifikasi" + (f"?{urlencode({**query, **({'halaman': page} if page > 1 else {})})}" if query or page > 1 else "")
+    ctx = {"items": items, "total": items.total, "q": q, "unread_only": unread_only, "page": page, "pages": pages, "here": here,
+           "page_url": lambda n: "/notifikasi?" + urlencode({**query, "halaman": n}), "active": "notifikasi",
+           "unread_here": await people_service.unread_notification_count(session, user=user)}
+    if _is_htmx(request):
+        return await _render(request, "pages/notifications.html", ctx, user=user, block="notif_list")
+    return await _render(request, "pages/notifications.html", ctx, session=session, user=user)
 
 
 @router.post("/notifikasi/baca-semua")

@@ -250,6 +250,8 @@ async def _profile_page(request: Request, session: Any, user: User, values: dict
 async def profile_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     values = {k: ("" if v is None else str(v)) for k, v in service.profile_of(user).items()}
     values["email_code"] = ""
+    if values["phone"].startswith("62"):  # shown as people write it: 0812…
+        values["phone"] = "0" + values["phone"][2:]
     return await _profile_page(request, session, user, values)
 
 

@@ -394,6 +394,72 @@ async def test_region_lists_for_the_address_selects(http):
     assert (await http.get("/api/v1/regions/regencies/33/districts")).status_code == 404
 
 
+# --- the same through the pages' forms (no browser) ------------------------------------------------
+
+
+def page_challenge(html: str) -> dict:
+    token = re.search(r'name="challenge_token" value="([^"]+)"', html).group(1)
+    question = re.search(r"Pertanyaan keamanan: (Berapa [^<]+\?)", html).group(1)
+    return {"challenge_token": token, "challenge_answer": solve(question)}
+
+
+async def test_pages_forgot_password_profile_and_change_password(http, live_stack):
+    maildir = live_stack.settings.maildir
+    applicant = await register_applicant(http, maildir)
+    nik, email = applicant["nik"], applicant["email"]
+
+    # "Kirim Kode" with htmx answers with the message only; a wrong answer brings a new question (out of band).
+    form = (await http.get("/daftar")).text
+    fresh = new_email()
+    wrong = {**page_challenge(form), "challenge_answer": "999"}
+    fragment = await http.post("/daftar/kirim-kode", headers={"HX-Request": "true"}, data={"email": fresh, **wrong})
+    assert fragment.status_code == 200 and "pertanyaan keamanan" in fragment.text.lower() and 'hx-swap-oob="true"' in fragment.text
+    fragment = await http.post("/daftar/kirim-kode", headers={"HX-Request": "true"}, data={"email": fresh, **page_challenge(form)})
+    assert "Kode verifikasi telah dikirim" in fragment.text and "<html" not in fragment.text
+    await code_from_mail(maildir, fresh, "Kode verifikasi email")
+
+    # Lupa password → the PIN page straight away, the same whether or not the data matched.
+    page = await http.get("/lupa-password")
+    mismatch = await http.post("/lupa-password", data={"nik": nik, "phone": "081299990000", "email": email, **page_challenge(page.text)})
+    page = await http.get("/lupa-password")
+    matched = await http.post("/lupa-password", data={"nik": nik, "phone": "081234567001", "email": email, **page_challenge(page.text)})
+    assert mismatch.status_code == matched.status_code == 200
+    assert "Masukkan PIN" in matched.text and service.mask_nik(nik) in matched.text and nik not in matched.text.replace(f'value="{nik}"', "")
+    pin = await code_from_mail(maildir, email, "PIN reset password")
+    differs = await http.post("/reset-password", data={"nik": nik, "nik_locked": "1", "pin": pin, "new_password": "Halaman123",
+                                                        "new_password2": "Halaman124"})
+    assert differs.status_code == 422 and "tidak sama" in differs.text
+    done = await http.post("/reset-password", data={"nik": nik, "nik_locked": "1", "pin": pin, "new_password": "Halaman123",
+                                                     "new_password2": "Halaman123"})
+    assert done.status_code == 303 and done.headers["location"] == "/masuk?pesan=password-diubah"
+
+    # Signed in: Profil shows NIK and name read-only; a refused save keeps what was typed.
+    signed_in = await http.post("/masuk", data={"username": nik, "password": "Halaman123", "next": "/profil"})
+    assert signed_in.status_code == 303
+    profile_page = await http.get("/profil")
+    assert profile_page.status_code == 200 and nik in profile_page.text and 'name="nik"' not in profile_page.text
+    assert 'name="full_name"' not in profile_page.text and "0812" in profile_page.text
+    values = {**SEMARANG, "npwp": "", "gender": "P", "birth_date": "1993-05-17", "education": "D3", "address": "Jl. Baru No. 1",
+              "phone": "0812345", "email": email, "email_code": ""}
+    refused = await http.post("/profil", data=values)
+    assert refused.status_code == 422 and 'id="phone-galat"' in refused.text and "Jl. Baru No. 1" in refused.text
+    saved = await http.post("/profil", data={**values, "phone": "081234567009"})
+    assert saved.status_code == 303 and saved.headers["location"] == "/profil?pesan=profil-disimpan"
+    after = (await http.get("/api/v1/profile", headers=await bearer(http, nik, "Halaman123"))).json()
+    assert after["education"] == "D3" and after["phone"] == "6281234567009" and after["full_name"] == applicant["full_name"]
+
+    # Ganti Password.
+    wrong_old = await http.post("/ganti-password", data={"old_password": "Salah12345", "new_password": "Lagi12345", "new_password2": "Lagi12345"})
+    assert wrong_old.status_code == 422 and "Password lama salah" in wrong_old.text
+    changed = await http.post("/ganti-password", data={"old_password": "Halaman123", "new_password": "Lagi12345", "new_password2": "Lagi12345"})
+    assert changed.status_code == 303
+    assert (await login(http, nik, "Lagi12345")).status_code == 200
+    # A staff account has no applicant profile page.
+    async with httpx.AsyncClient(base_url=live_stack.base_url) as staff:
+        await staff.post("/masuk", data={"username": "pegawai1", "password": DEMO_PASSWORD, "next": "/"})
+        assert (await staff.get("/profil")).status_code == 403
+
+
 # --- delivery: one notification mechanism, retried with the same code ---------------------------
 
 

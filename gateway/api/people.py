@@ -1,4 +1,4 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
 
 from gateway.api.schemas import ERRORS, SubstitutionBody
@@ -46,11 +46,26 @@ async def cancel_substitution(substitution_id: int, user: CurrentUser, session: 
     return _substitution(sub, await _names(session, {sub.official_id, sub.acting_id}))
 
 
+def _notification(n) -> dict:  # noqa: ANN001
+    return {"id": n.id, "subject": n.subject, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
+            "read": n.read_at is not None, "read_at": n.read_at.isoformat() if n.read_at else None}
+
+
 @router.get("/notifications", responses={401: ERRORS[401]})
-async def my_notifications(user: CurrentUser, session: SessionDep, unread: bool = False) -> dict:
-    rows = await people.notifications(session, user=user, unread=unread)
-    return {"items": [{"id": n.id, "subject": n.subject, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
-                       "read": n.read_at is not None} for n in rows]}
+async def my_notifications(user: CurrentUser, session: SessionDep, unread: bool = False,
+                           q: str | None = Query(default=None, max_length=100, description="Cari pada judul dan isi pesan"),
+                           limit: int = Query(default=100, ge=1, le=500), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict:
+    """Inbox: pesan dalam aplikasi, terbaru di atas. `total` = jumlah seluruh pesan yang cocok (untuk halaman)."""
+    rows = await people.notifications(session, user=user, unread=unread, q=q, limit=limit, offset=offset)
+    return {"items": [_notification(n) for n in rows], "total": rows.total,
+            "unread": await people.unread_notification_count(session, user=user)}
+
+
+@router.post("/notifications/{notification_id}/read", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def mark_read(user: CurrentUser, session: SessionDep,
+                    notification_id: int = Path(ge=1, le=2_147_483_647)) -> dict:
+    """Tandai satu pesan sudah dibaca."""
+    return _notification(await people.mark_notification_read(session, user=user, notification_id=notification_id))
 
 
 @router.post("/notifications/read-all", responses={401: ERRORS[401]})

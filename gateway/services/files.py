@@ -26,7 +26,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from gateway.errors import ApiError, invalid, not_found
-from store.models import StoredFile, User, utcnow
+from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
 from store.settings import Settings
 
 MAX_MB = 50
@@ -110,8 +110,20 @@ STAFF_READERS = {"verifikator", "penandatangan", "admin"}
 
 def can_read(user: User, file: StoredFile) -> bool:
     """The owner, and the office staff who examine applications. (The permit work may narrow staff
-    access to files attached to applications they handle.)"""
+    access to files attached to applications they handle.) `get_file_for` also lets the participants
+    of an application's chat read a file attached there (`in_conversation`)."""
     return file.owner_id == user.id or bool(STAFF_READERS & set(user.role_names))
+
+
+async def in_conversation(session: AsyncSession, user: User, file: StoredFile) -> bool:
+    """Whether `file` is attached to a chat message of an application `user` takes part in: that
+    application's applicant, or office staff."""
+    from gateway.services.permits import is_staff  # noqa: PLC0415 - permits imports this module
+
+    applicant_ids = set(await session.scalars(
+        select(PermitApplication.applicant_id).join(ChatMessage, ChatMessage.application_id == PermitApplication.id)
+        .where(ChatMessage.file_id == file.id)))
+    return bool(applicant_ids) and (user.id in applicant_ids or is_staff(user))
 
 
 def require_applicant(user: User) -> None:
@@ -305,7 +317,9 @@ async def get_file_for(session: AsyncSession, user: User, file_id: str, *, inclu
     if not isinstance(file_id, str) or not file_id or len(file_id) > 40:
         raise not_found("Berkas")
     file = await session.get(StoredFile, file_id)
-    if file is None or not can_read(user, file) or (file.deleted_at is not None and not include_deleted):
+    if file is None or (file.deleted_at is not None and not include_deleted):
+        raise not_found("Berkas")
+    if not can_read(user, file) and not await in_conversation(session, user, file):
         raise not_found("Berkas")
     return file
 

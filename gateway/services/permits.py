@@ -3,7 +3,7 @@ of a case for its applicant, the office, and the public tracking page."""
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -311,7 +311,9 @@ async def revisions(session: AsyncSession, *, application_id: int) -> list[Permi
 
 
 def clock_working_days(application: PermitApplication, now: datetime | None = None) -> dict[str, int]:
-    """Working days the case spent with the office and with the applicant (the SLA counts the former)."""
+    """Working days the case spent with the office and with the applicant (the SLA counts the former).
+    A segment counts the working days that ended while it ran, so a same-day hand-over counts nothing
+    and a case handed over at noon is not counted twice for that day."""
     from process_defs.loader import calendar_snapshot, load_office
 
     calendar = OfficeCalendar(calendar_snapshot(load_office()))
@@ -319,8 +321,8 @@ def clock_working_days(application: PermitApplication, now: datetime | None = No
     for segment in application.clock or []:
         start = datetime.fromisoformat(segment["start"])
         end = datetime.fromisoformat(segment["end"]) if segment.get("end") else (now or datetime.now(start.tzinfo))
-        days = calendar.working_days_between(calendar.local_today(start), calendar.local_today(end))
-        totals[segment["side"]] += days
+        first, last = calendar.local_today(start), calendar.local_today(end)
+        totals[segment["side"]] += calendar.working_days_between(first + timedelta(days=1), last) if last > first else 0
     return totals
 
 

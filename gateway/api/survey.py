@@ -1,0 +1,53 @@
+"""Survei IKM over JSON: the questionnaire and its state for one application, the answers (once, after
+the permit is finished), and the staff's IKM recap per service and period."""
+
+from datetime import date
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep
+from gateway.services import survey as survey_service
+
+router = APIRouter(prefix="/api/v1", tags=["survei ikm"])
+
+
+class SurveyBody(BaseModel):
+    answers: dict[str, int] = Field(description="Unsur pelayanan u1–u9, masing-masing 1 (terendah) sampai 4 (tertinggi)",
+                                    examples=[{c: 4 for c in survey_service.ELEMENT_CODES}])
+    integrity: dict[str, bool] = Field(description="Kuesioner persepsi korupsi i1–i9: true = Ya, false = Tidak",
+                                       examples=[{q.code: q.sound for q in survey_service.INTEGRITY}])
+    comment: str | None = Field(default=None, max_length=survey_service.COMMENT_MAX, description="Masukan dan saran (opsional)")
+
+
+@router.get("/survey/questionnaire")
+async def questionnaire() -> dict:
+    """Pertanyaan survei: 9 unsur pelayanan (PermenPAN-RB 14/2017) dengan label jawaban 1–4, dan pertanyaan integritas Ya/Tidak."""
+    return survey_service.questionnaire()
+
+
+@router.get("/permit-applications/{resi}/survey", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+async def survey_state(resi: str, user: CurrentUser, session: SessionDep) -> dict:
+    """Apakah survei permohonan ini dapat diisi, dan jawaban yang sudah dikirim."""
+    application, response = await survey_service.state(session, viewer=user, resi=resi)
+    reason = survey_service.availability(application, response)
+    return {"resi": application.resi, "can_submit": reason is None, "reason": reason,
+            "response": survey_service.serialize_response(application, response) if response else None}
+
+
+@router.post("/permit-applications/{resi}/survey", status_code=201, responses=ERRORS)
+async def submit_survey(resi: str, body: SurveyBody, user: CurrentUser, session: SessionDep) -> dict:
+    """Isi survei IKM: sekali per permohonan, oleh pemohonnya, setelah izin selesai (409 bila sudah diisi atau belum selesai)."""
+    application, response = await survey_service.submit(session, applicant=user, resi=resi, answers=body.answers,
+                                                        integrity=body.integrity, comment=body.comment)
+    return survey_service.serialize_response(application, response)
+
+
+@router.get("/ikm", responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+async def ikm(user: CurrentUser, session: SessionDep,
+              permit_type: str | None = Query(default=None, max_length=60, description="Kode jenis izin; kosong = semua"),
+              from_: date | None = Query(default=None, alias="from", description="Tanggal awal (YYYY-MM-DD), termasuk"),
+              to: date | None = Query(default=None, description="Tanggal akhir (YYYY-MM-DD), termasuk")) -> dict:
+    """Rekap IKM per jenis layanan dan periode (petugas): jumlah responden, NRR per unsur, indeks 25–100, mutu A–D."""
+    return await survey_service.report(session, viewer=user, permit_type=permit_type or None, start=from_, end=to)
