@@ -90,7 +90,7 @@ async def test_leave_from_request_to_letter(http, live_stack):
 
     letter = await http.get(final["document_url"].removeprefix(live_stack.base_url), headers=employee)
     assert letter.status_code == 200 and letter.content.startswith(b"%PDF")
-    assert (await http.get(final["document_url"].removeprefix(live_stack.base_url), headers=await login(http, "pegawai2"))).status_code == 403
+    assert (await http.get(final["document_url"].removeprefix(live_stack.base_url), headers=await login(http, "pegawai2"))).status_code == 404
     document_id = final["document_url"].rsplit("/", 1)[1].removesuffix(".pdf")
     verification = (await http.get(f"/api/v1/documents/{document_id}/verification")).json()
     assert verification["number"] == final["letter_number"] and verification["signature"]["valid"] is True

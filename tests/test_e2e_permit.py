@@ -66,8 +66,11 @@ async def http(live_stack):
         yield client
 
 
-async def test_permit_from_application_to_one_time_download(http, live_stack):
-    applicant = await login(http, APPLICANT)
+async def test_register_apply_revise_sign_download_once_track_survey(http, live_stack):
+    from tests.test_applicants import bearer, register_applicant
+
+    registered = await register_applicant(http, live_stack.settings.maildir)
+    applicant = await bearer(http, registered["nik"])
     verifier, head = await login(http, "verifikator1"), await login(http, "kepala1")
     names = ["surat_permohonan", "ktp", "npwp", "desain_reklame", "foto_lokasi", "denah_lokasi"]
     documents = {name: await upload(http, applicant, name) for name in names}
@@ -139,14 +142,27 @@ async def test_permit_from_application_to_one_time_download(http, live_stack):
     assert not (await verify_document(bytes(tampered), load_or_create_signing_identity(live_stack.settings)))["valid"]
     second = await http.get(f"/api/v1/permit-applications/{resi}/permit.pdf", headers=applicant)
     assert second.status_code == 410 and "sudah pernah diunduh" in second.json()["detail"]
+    other_document = await http.get(f"/dokumen/{ready['verification_url'].rsplit('/', 1)[1]}.pdf", headers=other)
+    assert other_document.status_code == 404
+    notices = [m for m in (await http.get("/dev/outbox")).json() if m["channel"] == "email" and m["to"] == registered["email"]]
+    subjects = " | ".join(m["subject"] for m in notices)
+    for expected in ("Permohonan diterima", "perlu diperbaiki", "Perbaikan diterima", "disetujui verifikator", "Izin siap diunduh"):
+        assert expected in subjects, f"no email '{expected}' in: {subjects}"
 
     # Public tracking: the status and the timeline, nothing personal.
     tracked = await http.get(f"/api/v1/tracking/{resi}")
     assert tracked.status_code == 200
     body = tracked.text
     assert tracked.json()["status_label"] == "Selesai" and tracked.json()["timeline"]
-    assert APPLICANT not in body and "Budi Santoso" not in body and "Pemuda" not in body
+    assert registered["nik"] not in body and registered["full_name"] not in body and "Pemuda" not in body
     assert (await http.get("/api/v1/tracking/ZZZZZZ")).status_code == 404
+
+    # The IKM survey: once, after the permit is finished.
+    answers = {"answers": {f"u{i}": 4 for i in range(1, 10)}, "integrity": {f"i{i}": False for i in range(1, 10)}, "comment": "Cepat"}
+    survey = await http.post(f"/api/v1/permit-applications/{resi}/survey", headers=applicant, json=answers)
+    assert survey.status_code == 201, survey.text
+    assert (survey.json()["ikm"], survey.json()["grade"]) == (100.0, "A")
+    assert (await http.post(f"/api/v1/permit-applications/{resi}/survey", headers=applicant, json=answers)).status_code == 409
 
 
 async def _other_applicant(http: httpx.AsyncClient, live_stack) -> dict:  # noqa: ANN001

@@ -49,6 +49,8 @@ STATUS_REVISION = "revision"
 STATUS_REJECTED = "rejected"
 STATUS_FINISHED = "finished"
 ERR_DOWNLOAD = "DownloadUnavailable"
+# Version markers (workflow.patched): each names a change made while runs may be in flight.
+PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
 
@@ -109,6 +111,11 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
                                           "Permohonan ditutup: perbaikan tidak dikirim sebelum batas waktu")
 
         await self._update(inp, STATUS_IN_PROCESS, "signing", "verified", "Permohonan disetujui verifikator; menunggu tanda tangan elektronik")
+        # Added after runs were already recorded: patched() keeps those histories replayable (they take
+        # the old path), while new runs also tell the applicant. See tests/histories and docs in README.
+        if workflow.patched(PATCH_NOTIFY_PROGRESS):
+            await self._notify(inp, "verified", "Permohonan disetujui verifikator",
+                               f"Permohonan resi {inp.resi} telah disetujui verifikator dan menunggu tanda tangan elektronik pejabat.")
         document, number = await self._sign_and_issue(inp)
         if document is None:
             return PermitResult(status=STATUS_REJECTED, reason=self._reject_reason)
@@ -192,6 +199,9 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         await self._update(inp, STATUS_IN_PROCESS, "verification", f"resubmitted-{self._round}",
                            f"Perbaikan ke-{self._round - 1} dikirim pemohon; diubah: {changed}", actor=inp.applicant,
                            clear_revision=True, clock=list(self._clock))
+        if workflow.patched(PATCH_NOTIFY_PROGRESS):
+            await self._notify(inp, f"resubmitted-{self._round}", "Perbaikan diterima",
+                               f"Perbaikan permohonan resi {inp.resi} telah diterima dan akan diverifikasi kembali.")
         return True
 
     async def _sign_and_issue(self, inp: PermitInput) -> tuple[DocumentResult | None, str]:

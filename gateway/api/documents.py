@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from activities.documents import load_or_create_signing_identity, verify_document
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import forbidden, not_found
+from gateway.errors import not_found
 from store.models import Document, Task
 
 router = APIRouter(tags=["dokumen"])
@@ -42,6 +42,7 @@ async def download(document_id: str, user: CurrentUser, session: SessionDep, set
         select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
                                                      (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
     if not involved:
-        raise forbidden("Dokumen ini bukan milik Anda.")
+        # 404, not 403: whether a document code exists is nobody else's business.
+        raise not_found("Dokumen")
     return FileResponse(settings.documents_dir / doc.file_name, media_type="application/pdf",
                         filename=f"{doc.title}.pdf".replace("/", "-"))
