@@ -682,6 +682,19 @@ def _kop(story: list, lines: list[tuple[str, object]]) -> None:
     ]
 
 
+
+def _build_a4(story: list, footer, *, margin_x: float, title: str, author: str, subject: str) -> bytes:  # noqa: ANN001
+    """Lays out one A4 document of the office, with its footer on every page and its PDF metadata."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.platypus import SimpleDocTemplate
+
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin_x, rightMargin=margin_x, topMargin=1.6 * cm, bottomMargin=2.4 * cm,
+                      title=title, author=author, subject=subject, creator="SatuPintu", lang="id-ID",
+                      ).build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
 def render_permit_pdf(
     inp: PermitDocumentInput,
     verification_url: str,
@@ -827,21 +840,8 @@ def render_permit_pdf(
         "tanda tangan basah atau cap.",
         margin_x=margin_x,
     )
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=margin_x,
-        rightMargin=margin_x,
-        topMargin=1.6 * cm,
-        bottomMargin=2.4 * cm,
-        title=f"{definition.permit_type_name} {inp.resi}",
-        author=office.name,
-        subject=f"{definition.permit_type_name} Nomor {inp.permit_number}",
-        creator="SatuPintu",
-        lang="id-ID",
-    ).build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return _build_a4(story, footer, margin_x=margin_x, title=f"{definition.permit_type_name} {inp.resi}", author=office.name,
+                     subject=f"{definition.permit_type_name} Nomor {inp.permit_number}")
 
 
 def render_receipt_pdf(
@@ -991,21 +991,8 @@ def render_receipt_pdf(
     story += [Spacer(1, 6 * mm), KeepTogether([tracking_row])]
 
     footer = _footer_painter(None, "Resi ini adalah bukti pendaftaran permohonan, bukan izin.", margin_x=margin_x)
-    buffer = io.BytesIO()
-    SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=margin_x,
-        rightMargin=margin_x,
-        topMargin=1.6 * cm,
-        bottomMargin=2.4 * cm,
-        title=f"Resi Permohonan {application.resi}",
-        author=office.name,
-        subject=f"Tanda terima permohonan {permit_type_name}",
-        creator="SatuPintu",
-        lang="id-ID",
-    ).build(story, onFirstPage=footer, onLaterPages=footer)
-    return buffer.getvalue()
+    return _build_a4(story, footer, margin_x=margin_x, title=f"Resi Permohonan {application.resi}", author=office.name,
+                     subject=f"Tanda terima permohonan {permit_type_name}")
 
 
 # --- signing and verification ----------------------------------------------------------------
