@@ -8,6 +8,7 @@ functions that need them: the gateway imports this module for `verify_document` 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import base64
 import datetime as dt
 import hashlib
@@ -99,6 +100,36 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
+
+def issue_signing_certificate(ca_key, ca_cert: x509.Certificate, subject: x509.Name, *, not_after: dt.datetime):  # noqa: ANN001, ANN201
+    """A new RSA key and a document-signing certificate for it, issued by the CA: the one way this
+    installation makes signers (its own dev signer, and each official who signs with TTE)."""
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(min(not_after, ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True, content_commitment=True, key_encipherment=False,
+                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+                encipher_only=False, decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
+    with contextlib.suppress(x509.ExtensionNotFound):
+        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    return key, builder.sign(ca_key, hashes.SHA256())
+
 def _make_dev_pems() -> dict[str, bytes]:
     now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -125,28 +156,8 @@ def _make_dev_pems() -> dict[str, bytes]:
         .sign(ca_key, hashes.SHA256())
     )
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name("SatuPintu Development Signing (BUKAN BSrE)"))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + DEV_VALIDITY)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    key, cert = issue_signing_certificate(ca_key, ca_cert, _name("SatuPintu Development Signing (BUKAN BSrE)"),
+                                          not_after=now + DEV_VALIDITY)
 
     def key_pem(k: rsa.RSAPrivateKey) -> bytes:
         return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -716,7 +727,7 @@ def render_permit_pdf(
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm, mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     definition = inp.definition
     office = definition.office
@@ -864,7 +875,7 @@ def render_receipt_pdf(
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm, mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
     e = escape
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=10.5, leading=14, alignment=TA_LEFT)
@@ -1173,66 +1184,78 @@ class DocumentActivities:
         async with self.sessionmaker() as session:
             return (await session.execute(select(Document).where(Document.idempotency_key == idempotency_key))).scalar_one_or_none()
 
-    async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> tuple[bytes, str]:
+    async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> bytes:
         verification_url = self._verification_url(doc_id)
         unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
         identity = await self.identity()
         signed = await sign_pdf_off_loop(
             unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)
-        return signed, hashlib.sha256(signed).hexdigest()
+        return signed
 
     @activity.defn(name=RENDER_LEAVE_LETTER)
     async def render_leave_letter(self, inp: LeaveLetterInput) -> DocumentResult:
+        async def make(doc_id: str) -> tuple[bytes, dict]:
+            signed = await self._produce(inp, doc_id)
+            employee: Person = inp.employee
+            signed_by = _signed_by(inp)
+            return signed, dict(
+                kind=LEAVE_LETTER_KIND, workflow_id=inp.workflow_id, title=f"Surat Izin Cuti {employee.full_name}",
+                number=inp.letter_number, signed_by=signed_by, owner_id=employee.id,
+                summary={
+                    "Nomor": inp.letter_number,
+                    "Pegawai": f"{employee.full_name} (NIP {employee.nip})" if employee.nip else employee.full_name,
+                    "Jenis cuti": inp.leave_type_label,
+                    "Tanggal": f"{format_date_id(inp.start_date)} s.d. {format_date_id(inp.end_date)}",
+                    "Lama": f"{inp.working_days} hari kerja",
+                    "Ditandatangani oleh": signed_by,
+                },
+            )
+
+        return await self._issue(inp.idempotency_key, make)
+
+    async def _issue(self, idempotency_key: str, make, *, in_register=None) -> DocumentResult:  # noqa: ANN001
+        """The one way a document is issued: once per idempotency key, so a retried activity returns
+        the document it already made. `make(code)` renders and signs under that code and returns the
+        bytes and the register fields; `in_register(session)` runs in the transaction that registers it."""
         documents_dir = Path(self.settings.documents_dir)
-        existing = await self._find(inp.idempotency_key)
+        existing = await self._find(idempotency_key)
         if existing is not None:
             path = documents_dir / existing.file_name
             if path.exists():
                 return self._result(existing.id, existing.sha256)
-            # The row outlived its file (restored backup, manual clean-up): re-issue under the same
-            # code so the QR already printed or sent still resolves.
-            signed, digest = await self._produce(inp, existing.id)
+            # The row outlived its file (restored backup, manual clean-up): issue again under the same
+            # code, so a QR already printed or sent still resolves.
+            signed, _ = await make(existing.id)
+            digest = hashlib.sha256(signed).hexdigest()
             await asyncio.to_thread(_write_atomically, path, signed)
             async with self.sessionmaker() as session, session.begin():
-                row = await session.get(Document, existing.id)
-                row.sha256 = digest
+                (await session.get(Document, existing.id)).sha256 = digest
+                if in_register:
+                    await in_register(session)
             return self._result(existing.id, digest)
 
         doc_id = new_document_code()
-        signed, digest = await self._produce(inp, doc_id)
-        file_name = f"{doc_id}.pdf"
-        path = documents_dir / file_name
+        try:
+            signed, fields = await make(doc_id)
+        except ApplicationError:
+            # A concurrent attempt may have issued it (and used up what it needed) since we looked.
+            stored = await self._find(idempotency_key)
+            if stored is None:
+                raise
+            return self._result(stored.id, stored.sha256)
+        digest = hashlib.sha256(signed).hexdigest()
+        path = documents_dir / f"{doc_id}.pdf"
         await asyncio.to_thread(_write_atomically, path, signed)
-
-        employee: Person = inp.employee
-        signed_by = _signed_by(inp)
-        row = Document(
-            id=doc_id,
-            idempotency_key=inp.idempotency_key,
-            kind=LEAVE_LETTER_KIND,
-            workflow_id=inp.workflow_id,
-            title=f"Surat Izin Cuti {employee.full_name}",
-            number=inp.letter_number,
-            file_name=file_name,
-            sha256=digest,
-            signed_by=signed_by,
-            owner_id=employee.id,
-            summary={
-                "Nomor": inp.letter_number,
-                "Pegawai": f"{employee.full_name} (NIP {employee.nip})" if employee.nip else employee.full_name,
-                "Jenis cuti": inp.leave_type_label,
-                "Tanggal": f"{format_date_id(inp.start_date)} s.d. {format_date_id(inp.end_date)}",
-                "Lama": f"{inp.working_days} hari kerja",
-                "Ditandatangani oleh": signed_by,
-            },
-        )
         try:
             async with self.sessionmaker() as session, session.begin():
-                session.add(row)
+                session.add(Document(id=doc_id, idempotency_key=idempotency_key, file_name=path.name, sha256=digest, **fields))
+                await session.flush()
+                if in_register:
+                    await in_register(session)
         except IntegrityError:
-            # A concurrent attempt of this activity registered its document first: keep that one.
+            # A concurrent attempt registered its document first: keep that one.
             path.unlink(missing_ok=True)
-            stored = await self._find(inp.idempotency_key)
+            stored = await self._find(idempotency_key)
             if stored is None:
                 raise
             return self._result(stored.id, stored.sha256)
@@ -1282,7 +1305,7 @@ class DocumentActivities:
             )
         return SigningIdentity(private_key, chain[0], tuple(chain[1:]))
 
-    async def _produce_permit(self, inp: PermitDocumentInput, doc_id: str) -> tuple[bytes, str, dict]:
+    async def _produce_permit(self, inp: PermitDocumentInput, doc_id: str) -> tuple[bytes, dict]:
         identity = await self._authorized_identity(inp)
         content = await self._permit_content(inp)
         unsigned = await asyncio.to_thread(
@@ -1292,7 +1315,7 @@ class DocumentActivities:
             unsigned, identity, reason=f"Penetapan {inp.definition.permit_type_name} Nomor {inp.permit_number}",
             location=inp.definition.office.city, signer_name=inp.signer.full_name,
         )
-        return signed, hashlib.sha256(signed).hexdigest(), content
+        return signed, content
 
     @activity.defn(name=RENDER_PERMIT)
     async def render_permit(self, inp: PermitDocumentInput) -> DocumentResult:
@@ -1302,72 +1325,31 @@ class DocumentActivities:
         `SigningAuthorizationExpired`, so the workflow can ask the official for the passphrase again."""
         from activities.signing import consume
 
-        documents_dir = Path(self.settings.documents_dir)
-        existing = await self._find(inp.idempotency_key)
-        if existing is not None:
-            path = documents_dir / existing.file_name
-            if path.exists():
-                return self._result(existing.id, existing.sha256)
-            # The row outlived its file: re-sign under the same code (so a QR already handed out still
-            # resolves), which needs a fresh authorization from the official.
-            signed, digest, _ = await self._produce_permit(inp, existing.id)
-            await asyncio.to_thread(_write_atomically, path, signed)
-            async with self.sessionmaker() as session, session.begin():
-                row = await session.get(Document, existing.id)
-                row.sha256 = digest
-                await consume(session, inp.signing_token)
-            return self._result(existing.id, digest)
+        async def make(doc_id: str) -> tuple[bytes, dict]:
+            signed, content = await self._produce_permit(inp, doc_id)
+            definition = inp.definition
+            holder, _, _ = _applicant_fields(content["applicant_data"])
+            company = content["company"]
+            company_name = _first(company, "name", "nama", blanks=("", "-", "0")) if _has_company(company) else ""
+            signed_by = _permit_signed_by(inp)
+            return signed, dict(
+                kind=PERMIT_KIND, workflow_id=inp.workflow_id, title=f"{definition.permit_type_name} — {inp.resi}",
+                number=inp.permit_number, signed_by=signed_by, owner_id=inp.applicant.id,
+                # Shown on the public verification page: no NIK, no personal address.
+                summary={
+                    "Nomor": inp.permit_number,
+                    "Pemegang": f"{holder or inp.applicant.full_name}" + (f" ({company_name})" if company_name else ""),
+                    "Jenis izin": f"{definition.permit_type_name} ({definition.request_kind_label})",
+                    "Lokasi": location_summary(content["location"]),
+                    "Berlaku": validity_text(inp.valid_until),
+                    "Ditandatangani oleh": signed_by,
+                },
+            )
 
-        doc_id = new_document_code()
-        try:
-            signed, digest, content = await self._produce_permit(inp, doc_id)
-        except ApplicationError as exc:
-            # A concurrent attempt may have signed, registered and used up the authorization since we looked.
-            stored = await self._find(inp.idempotency_key) if exc.type == "SigningAuthorizationExpired" else None
-            if stored is None:
-                raise
-            return self._result(stored.id, stored.sha256)
-        file_name = f"{doc_id}.pdf"
-        path = documents_dir / file_name
-        await asyncio.to_thread(_write_atomically, path, signed)
+        async def use_up_authorization(session) -> None:  # noqa: ANN001
+            await consume(session, inp.signing_token)
 
-        definition = inp.definition
-        holder, _, _ = _applicant_fields(content["applicant_data"])
-        company_name = _first(content["company"], "name", "nama", blanks=("", "-", "0")) if _has_company(content["company"]) else ""
-        signed_by = _permit_signed_by(inp)
-        row = Document(
-            id=doc_id,
-            idempotency_key=inp.idempotency_key,
-            kind=PERMIT_KIND,
-            workflow_id=inp.workflow_id,
-            title=f"{definition.permit_type_name} — {inp.resi}",
-            number=inp.permit_number,
-            file_name=file_name,
-            sha256=digest,
-            signed_by=signed_by,
-            owner_id=inp.applicant.id,
-            # Shown on the public verification page: no NIK, no personal address.
-            summary={
-                "Nomor": inp.permit_number,
-                "Pemegang": f"{holder or inp.applicant.full_name}" + (f" ({company_name})" if company_name else ""),
-                "Jenis izin": f"{definition.permit_type_name} ({definition.request_kind_label})",
-                "Lokasi": location_summary(content["location"]),
-                "Berlaku": validity_text(inp.valid_until),
-                "Ditandatangani oleh": signed_by,
-            },
-        )
-        try:
-            async with self.sessionmaker() as session, session.begin():
-                session.add(row)
-                await session.flush()
-                await consume(session, inp.signing_token)
-        except IntegrityError:
-            # A concurrent attempt registered its document (and used the authorization) first.
-            path.unlink(missing_ok=True)
-            stored = await self._find(inp.idempotency_key)
-            if stored is None:
-                raise
-            return self._result(stored.id, stored.sha256)
+        result = await self._issue(inp.idempotency_key, make, in_register=use_up_authorization)
         if activity.in_activity():
-            activity.logger.info("permit %s signed as document %s", inp.permit_number, doc_id)
-        return self._result(doc_id, digest)
+            activity.logger.info("permit %s signed as document %s", inp.permit_number, result.document_id)
+        return result

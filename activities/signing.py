@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -42,12 +41,18 @@ from typing import TYPE_CHECKING
 from cryptography import x509
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 from sqlalchemy import delete, select
 
-from activities.documents import DEV_CA_CERT, DEV_CA_KEY, DEV_SIGNING_DIRNAME, _write_atomically, load_or_create_signing_identity
+from activities.documents import (
+    DEV_CA_CERT,
+    DEV_CA_KEY,
+    DEV_SIGNING_DIRNAME,
+    _write_atomically,
+    issue_signing_certificate,
+    load_or_create_signing_identity,
+)
 from store.models import SigningAuthorization, Throttle, User
 
 if TYPE_CHECKING:
@@ -106,7 +111,7 @@ def has_official_identity(settings: Settings, user: User) -> bool:
 
 def _issue_official_pems(ca_key, ca_cert: x509.Certificate, user: User, passphrase: bytes) -> tuple[bytes, bytes]:  # noqa: ANN001
     now = _utcnow() - dt.timedelta(minutes=5)  # tolerate small clock skew
-    not_after = min(now + OFFICIAL_VALIDITY, ca_cert.not_valid_after_utc)
+    not_after = now + OFFICIAL_VALIDITY
     organization = [a.value for a in ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
     attributes = [x509.NameAttribute(NameOID.COUNTRY_NAME, "ID")]
     if organization:
@@ -114,30 +119,7 @@ def _issue_official_pems(ca_key, ca_cert: x509.Certificate, user: User, passphra
     attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, user.full_name[:64]))
     if user.nip:
         attributes.append(x509.NameAttribute(NameOID.SERIAL_NUMBER, user.nip))
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name(attributes))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-                encipher_only=False, decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    with contextlib.suppress(x509.ExtensionNotFound):
-        ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
-        builder = builder.add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
-    cert = builder.sign(ca_key, hashes.SHA256())
+    key, cert = issue_signing_certificate(ca_key, ca_cert, x509.Name(attributes), not_after=not_after)
     key_pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(passphrase)
     )

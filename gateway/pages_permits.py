@@ -38,8 +38,7 @@ from gateway.pages import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _r
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
-from gateway.services import tasks as task_service
-from gateway.services.permits import PermitForm, _check_company, _check_location
+from gateway.services.permits import PermitForm, check_company, check_location
 from process_defs import catalog
 from store.models import Document, PermitApplication, PermitDraft, StoredFile, User
 from store.settings import Settings
@@ -296,7 +295,7 @@ def _check_step3(d: dict) -> dict[str, str]:
     company = _company_payload(d)
     if company is None:
         return {}
-    return _service_errors(_check_company, company, "company", {"name": "PT Contoh", "nib": "", "npwp": ""})
+    return _service_errors(check_company, company, "company", {"name": "PT Contoh", "nib": "", "npwp": ""})
 
 
 def _location_payload(d: dict) -> dict:
@@ -313,7 +312,7 @@ def _check_step4(d: dict) -> dict[str, str]:
                        ("village_code", "kelurahan/desa")):
         if not loc.get(key):
             errors[key] = f"Pilih {label} lokasi izin."
-    errors.update(_service_errors(_check_location, _location_payload(d), "location", {"street": "Jalan", "rt": "", "rw": ""}))
+    errors.update(_service_errors(check_location, _location_payload(d), "location", {"street": "Jalan", "rt": "", "rw": ""}))
     return errors
 
 
@@ -458,7 +457,7 @@ async def _form_ctx(session: AsyncSession, user: User, d: dict, *, steps: tuple[
         ctx["fields"] = permit.details_fields_for(d["request_kind"]) if permit else []
         ctx["rows"] = await _requirement_rows(session, user, permit, d["request_kind"], d["documents"], errors, uploaded or []) if permit else []
         ctx["max_mb"] = file_service.MAX_MB
-        ctx["ranges"] = {f.code: f"dari {catalog._bound(f, f.min)} sampai {catalog._bound(f, f.max)}" for f in ctx["fields"]
+        ctx["ranges"] = {f.code: f"dari {catalog.bound_text(f, f.min)} sampai {catalog.bound_text(f, f.max)}" for f in ctx["fields"]
                          if f.type == "number" and f.min is not None and f.max is not None}
         ctx["accepted"] = file_service.ACCEPTED_TEXT
         ctx["labels"] = {**FIELD_LABELS, **{f"details.{f.code}": f.label for f in ctx["fields"]},
@@ -623,7 +622,8 @@ async def my_applications(request: Request, user: CurrentUser, session: SessionD
 
     tabs = [{"key": "", "label": "Semua", "count": total_all}] + [
         {"key": k, "label": permit_service.STATUS_LABELS[v], "count": counts[k]} for k, v in STATUS_FILTERS.items()]
-    ctx = {"items": items, "q": q, "status": status, "tabs": tabs, "url": url, "page": page, "pages": pages_count,
+    ctx = {"items": items, "q": q, "status": status, "tabs": tabs, "url": url, "page_url": lambda n: url(halaman=str(n)),
+           "page": page, "pages": pages_count,
            "draft": await _draft(session, user), "active": "permohonan", "flash": _flash(request)}
     return await _render(request, "pages/permits/list.html", ctx, session=session, user=user)
 

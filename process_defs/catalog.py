@@ -376,7 +376,7 @@ def _unit(field: DetailFieldDef) -> str:
     return f" {field.unit}" if field.unit not in ("rupiah",) else ""
 
 
-def _bound(field: DetailFieldDef, value: float) -> str:
+def bound_text(field: DetailFieldDef, value: float) -> str:
     return f"Rp{_fmt_number(value)}" if field.unit == "rupiah" else f"{_fmt_number(value)}{_unit(field)}"
 
 
@@ -422,10 +422,10 @@ def clean_details(permit: str | PermitTypeDef, details: dict | None, request_kin
                 errors[f.code] = f"{f.label} harus bilangan bulat." if f.integer else f"{f.label} harus berupa angka."
                 continue
             if f.min is not None and number < f.min:
-                errors[f.code] = f"{f.label} paling sedikit {_bound(f, f.min)}."
+                errors[f.code] = f"{f.label} paling sedikit {bound_text(f, f.min)}."
                 continue
             if f.max is not None and number > f.max:
-                errors[f.code] = f"{f.label} paling banyak {_bound(f, f.max)}."
+                errors[f.code] = f"{f.label} paling banyak {bound_text(f, f.max)}."
                 continue
             cleaned[f.code] = number
         elif f.type == "date":

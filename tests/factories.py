@@ -46,6 +46,17 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
     )
 
 
+async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
+    """Polls `predicate` until it returns something truthy, as a person refreshing a page would."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await predicate()
+        if value:
+            return value
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.1)
+
+
 async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", timeout: float = 20) -> Task:  # noqa: ANN001
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

@@ -3,7 +3,6 @@ other side, and the IKM survey with its index and grade — over HTTP against th
 SQLite, the SMTP sink). Application rows are written directly, as the permit workflow would leave them:
 chat works on any status, a survey needs "finished"."""
 
-import asyncio
 import re
 import email
 import email.policy
@@ -21,7 +20,7 @@ from gateway.deps import SESSION_COOKIE
 from gateway.services import survey as survey_service
 from gateway.services.people import office_today
 from store.models import Notification, PermitApplication, StoredFile, User
-from tests.factories import applicant_user
+from tests.factories import applicant_user, wait_for
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -71,16 +70,6 @@ async def token(http: httpx.AsyncClient, username: str) -> str:
 
 async def login(http: httpx.AsyncClient, username: str) -> dict:
     return {"Authorization": f"Bearer {await token(http, username)}"}
-
-
-async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.1)
 
 
 def new_nik() -> str:

@@ -1,30 +1,19 @@
 """End to end over HTTP: the real gateway, the real Temporal dev server, a worker, SQLite and the
 SMTP sink — what an employee, a supervisor and the numbering officer do, through the API."""
 
-import asyncio
 from datetime import timedelta
 
 import httpx
 import pytest
 
 from gateway.services.people import office_today
-from tests.factories import future_working_range
+from tests.factories import future_working_range, wait_for
 
 
 async def login(client: httpx.AsyncClient, username: str) -> dict:
     response = await client.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await predicate()
-        if value:
-            return value
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.1)
 
 
 async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: int, process: str = "leave") -> dict:

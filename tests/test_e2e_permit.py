@@ -10,7 +10,8 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from activities.documents import load_or_create_signing_identity, verify_document
-from tests.test_e2e_leave import login, wait_for
+from tests.factories import wait_for
+from tests.test_e2e_leave import login
 
 APPLICANT = "3374010101900001"
 

@@ -61,7 +61,6 @@ async def test_approval_numbers_the_letter_and_notifies(local_env, db, worker_fo
 
     result = await handle.result()
     assert result.status == "approved"
-    year, month = inp.start_date.year, None
     async with db.sessionmaker() as session:
         leave = await session.get(LeaveRequest, inp.request_id)
         issued = (await session.scalars(select(IssuedNumber))).all()

@@ -3,7 +3,7 @@
 import pytest
 
 from gateway.errors import ApiError
-from gateway.services.permits import _check_location, clock_working_days
+from gateway.services.permits import check_location, clock_working_days
 from store.models import PermitApplication
 
 
@@ -28,10 +28,10 @@ def test_holidays_do_not_count_against_the_office():
 @pytest.mark.parametrize(("lat", "lon"), [(1.30, 103.83), (3.14, 101.69), (-8.55, 125.57), (-2.6, 141.2), (4.9, 114.9), (48.85, 2.35)])
 def test_coordinates_outside_indonesia_are_refused(lat, lon):
     with pytest.raises(ApiError) as info:
-        _check_location({"street": "Jl. X", "latitude": lat, "longitude": lon})
+        check_location({"street": "Jl. X", "latitude": lat, "longitude": lon})
     assert "luar wilayah Indonesia" in info.value.detail
 
 
 @pytest.mark.parametrize(("lat", "lon"), [(-6.98, 110.41), (5.88, 95.32), (-2.53, 140.70), (-10.2, 123.6), (-8.65, 115.22)])
 def test_coordinates_in_indonesia_are_accepted(lat, lon):
-    assert _check_location({"street": "Jl. X", "rt": "1", "latitude": lat, "longitude": lon})["rt"] == "001"
+    assert check_location({"street": "Jl. X", "rt": "1", "latitude": lat, "longitude": lon})["rt"] == "001"

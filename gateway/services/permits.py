@@ -94,7 +94,7 @@ def nearest_country(lat: float, lon: float) -> str:
     return reverse_geocode.get((lat, lon))["country_code"]
 
 
-def _check_location(location: dict) -> dict:
+def check_location(location: dict) -> dict:
     street = str(location.get("street") or "").strip()
     if not street:
         raise invalid("Alamat lokasi izin (jalan) wajib diisi.", field="location.street")
@@ -118,7 +118,7 @@ def _check_location(location: dict) -> dict:
     return cleaned
 
 
-def _check_company(company: dict | None) -> dict | None:
+def check_company(company: dict | None) -> dict | None:
     if not company:
         return None
     name = str(company.get("name") or "").strip()
@@ -174,8 +174,8 @@ async def validate(session: AsyncSession, *, applicant: User, form: PermitForm) 
                        errors=[{"field": f"details.{c}", "message": m} for c, m in details_errors.items()])
     return {
         "applicant_data": _applicant_snapshot(applicant, form.applicant or {}),
-        "company": _check_company(form.company),
-        "location": _check_location(form.location or {}),
+        "company": check_company(form.company),
+        "location": check_location(form.location or {}),
         "details": {k: v for k, v in (form.details or {}).items() if k in {f.code for f in permit_type.details_fields}},
         "documents": await _check_documents(session, applicant, permit_type, form.request_kind, form.documents or {}),
     }
