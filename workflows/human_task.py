@@ -87,13 +87,11 @@ class HumanTaskWorkflow:
     def __init__(self) -> None:
         self._tasks: dict[str, _OpenTask] = {}
         self._calendar: CalendarSnapshot | None = None
-        self._subject_id: str = ""
 
     # -- what the process calls -------------------------------------------------------------
 
-    def use_calendar(self, calendar: CalendarSnapshot, subject_id: str) -> None:
+    def use_calendar(self, calendar: CalendarSnapshot) -> None:
         self._calendar = calendar
-        self._subject_id = subject_id
 
     async def ask(self, spec: TaskSpec) -> TaskDecision:
         assert self._calendar is not None, "call use_calendar() before ask()"

@@ -49,7 +49,7 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
     async def run(self, request: LeaveInput) -> LeaveResult:
         definition = request.definition
         subject_id = str(request.request_id)
-        self.use_calendar(definition.calendar, subject_id)
+        self.use_calendar(definition.calendar)
         employee = request.employee
         period = f"{request.start_date:%d-%m-%Y} s.d. {request.end_date:%d-%m-%Y}"
         summary = {

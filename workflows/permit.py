@@ -83,7 +83,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         d = inp.definition
         self._inp = inp
         self._applicant_id = inp.applicant.id
-        self.use_calendar(d.calendar, inp.resi)
+        self.use_calendar(d.calendar)
         self._clock.append(ClockSegment(side="office", start=workflow.now()))
         await self._update(inp, STATUS_IN_PROCESS, "verification", "submitted",
                            f"Permohonan {d.permit_type_name} ({d.request_kind_label}) diajukan", actor=inp.applicant)

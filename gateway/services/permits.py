@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -375,9 +375,3 @@ def serialize(application: PermitApplication, settings: Settings, *, events: lis
 
 async def open_tasks_for(session: AsyncSession, *, workflow_id: str) -> list[Task]:
     return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open")))
-
-
-async def count_by_status(session: AsyncSession, *, applicant: User) -> dict[str, int]:
-    rows = await session.execute(select(PermitApplication.status, func.count()).where(PermitApplication.applicant_id == applicant.id)
-                                 .group_by(PermitApplication.status))
-    return dict(rows.all())
