@@ -25,7 +25,7 @@ def _exit(status: int) -> None:
 async def init_db(seed: bool) -> None:
     from gateway.security import hash_password
     from store.db import create_schema, make_engine, make_sessionmaker
-    from store.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
+    from store.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -34,7 +34,7 @@ async def init_db(seed: bool) -> None:
     if seed and settings.dev_mode:
         async with make_sessionmaker(engine)() as session:
             if await seed_demo(session, hash_password(DEMO_PASSWORD)):
-                print("Akun demo dibuat (kata sandi Demo12345): kepala1, atasan1, atasan2, pegawai1, pegawai2, penomoran1, verifikator1, admin")
+                print("Akun demo (kata sandi Demo12345): " + ", ".join(a[0] for a in ACCOUNTS))
             for username in await provision_demo_signers(session, settings):
                 print(f"Sertifikat TTE demo dibuat untuk {username} (passphrase Demo12345)")
     await engine.dispose()

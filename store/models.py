@@ -424,3 +424,120 @@ class SigningAuthorization(Base):
     signer_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     wrapped_key: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime]
+
+
+class QueueTicket(Base):
+    """A queue number (nomor antrian) for one service group on one local day: A-001, A-002, …"""
+
+    __tablename__ = "queue_ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    service_day: Mapped[date] = mapped_column(Date)
+    group_code: Mapped[str] = mapped_column(String(8))
+    sequence: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(16))
+    # "waiting", "called", "served" or "skipped".
+    status: Mapped[str] = mapped_column(String(12), default="waiting")
+    counter_code: Mapped[str | None] = mapped_column(String(8))
+    called_at: Mapped[datetime | None]
+    called_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    recall_count: Mapped[int] = mapped_column(Integer, default=0)
+    finished_at: Mapped[datetime | None]
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("walk_in_visit.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("service_day", "group_code", "sequence", name="uq_queue_ticket_day_group_seq"),
+        Index("ix_queue_ticket_waiting", "service_day", "group_code", "status", "sequence"),
+        Index("ix_queue_ticket_counter", "service_day", "counter_code", "called_at"),
+    )
+
+
+class WalkInVisit(Base):
+    """A visit to the counter (seed 004): one walk-in workflow per row."""
+
+    __tablename__ = "walk_in_visit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    service_code: Mapped[str] = mapped_column(String(60))
+    service_name: Mapped[str] = mapped_column(String(200))
+    one_day: Mapped[bool] = mapped_column(Boolean)
+    visitor_name: Mapped[str] = mapped_column(String(200))
+    visitor_phone: Mapped[str | None] = mapped_column(String(20))
+    visitor_nik: Mapped[str | None] = mapped_column(String(16))
+    queue_number: Mapped[str | None] = mapped_column(String(16))
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    receipt_number: Mapped[str | None] = mapped_column(String(120))
+    estimated_done_at: Mapped[datetime | None]
+    target_at: Mapped[datetime | None]
+    overrun_at: Mapped[datetime | None]
+    result_number: Mapped[str | None] = mapped_column(String(120))
+    documents: Mapped[dict] = mapped_column(default=dict)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_walk_in_open", "finished_at", "created_at"),)
+
+
+class Letter(Base):
+    """An incoming or outgoing letter (seed 004 §H): one letter workflow per row."""
+
+    __tablename__ = "letter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    direction: Mapped[str] = mapped_column(String(10))  # "incoming" | "outgoing"
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(Text)
+    # Incoming: who sent it, their number and how it came. Outgoing: to whom, requested by which unit.
+    sender: Mapped[str | None] = mapped_column(String(300))
+    sender_number: Mapped[str | None] = mapped_column(String(120))
+    received_via: Mapped[str | None] = mapped_column(String(20))
+    recipient: Mapped[str | None] = mapped_column(String(300))
+    letter_date: Mapped[date] = mapped_column(Date)
+    classification: Mapped[str | None] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(20))
+    # Incoming: the agenda number; outgoing: the letter's official number.
+    number: Mapped[str | None] = mapped_column(String(120))
+    disposition: Mapped[dict | None] = mapped_column(JSON)
+    documents: Mapped[dict] = mapped_column(default=dict)
+    scan_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_file.id"))
+    softcopy_file_id: Mapped[str | None] = mapped_column(ForeignKey("stored_file.id"))
+    delivered_to: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+
+class WhatsAppMessage(Base):
+    """Every WhatsApp message in and out, per contact: the conversation an officer reads.
+
+    Inbound rows are written by the webhook before anything else happens (unique on the message id,
+    so a redelivered event is recognised); outbound rows point at the notification that carries them.
+    """
+
+    __tablename__ = "whatsapp_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wa_message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    phone: Mapped[str] = mapped_column(String(20), index=True)
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Inbound: "received" → "processed" once the conversation workflow has it. Outbound: the delivery state.
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notification.id"))
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    raw: Mapped[dict] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import ApplicantProfile, Unit, User, UserRole
@@ -14,6 +14,11 @@ UNITS = [
     ("SEKRE", "Kesekretariatan", "MS-LSM"),
     ("KEPEG", "Subbagian Kepegawaian dan Ortala", "SEKRE"),
     ("UMUM", "Subbagian Umum dan Keuangan", "SEKRE"),
+    ("TU", "Bagian Tata Usaha", "MS-LSM"),
+    ("PTSP", "Pelayanan Terpadu Satu Pintu", "TU"),
+    ("PENMAD", "Seksi Pendidikan Madrasah", "MS-LSM"),
+    ("BIMAS", "Seksi Bimbingan Masyarakat Islam", "MS-LSM"),
+    ("PHU", "Seksi Penyelenggaraan Haji dan Umrah", "MS-LSM"),
 ]
 
 # username, full name, NIP, position, unit, supervisor, roles
@@ -26,6 +31,15 @@ ACCOUNTS = [
     ("penomoran1", "Cut Meutia Sari, S.Sos.", "199003052015032002", "Pengelola Persuratan (Petugas Penomoran Surat)", "UMUM", "atasan2", ["pegawai", "penomoran"]),
     ("verifikator1", "Fauzan Ramadhan, S.T.", "198812142014031001", "Verifikator Perizinan", "UMUM", "atasan2", ["pegawai", "verifikator"]),
     ("admin", "Administrator SatuPintu", None, "Administrator Sistem", "SEKRE", None, ["admin"]),
+    # The PTSP counter and the letters (seed 004).
+    ("tu1", "Hj. Zulfikar Amri, S.Ag., M.Si.", "197506102001121002", "Kepala Bagian Tata Usaha", "TU", "kepala1", ["atasan", "tata_usaha"]),
+    ("supervisor1", "Siti Hajar, S.H.", "198306152009012004", "Supervisor PTSP", "PTSP", "tu1", ["pegawai", "atasan", "supervisor"]),
+    ("info1", "Dewi Kartika, A.Md.", "199704032022032001", "Petugas Informasi PTSP", "PTSP", "supervisor1", ["pegawai", "petugas_informasi"]),
+    ("fo1", "Rahmat Hidayat, S.Kom.", "199410172019031003", "Petugas Front Office PTSP", "PTSP", "supervisor1", ["pegawai", "front_office", "petugas_informasi"]),
+    ("bo1", "Aulia Rahman, S.E.", "199112202018011002", "Petugas Back Office PTSP", "PTSP", "supervisor1", ["pegawai", "back_office"]),
+    ("unitkerja1", "Drs. Hasballah, M.Pd.", "197108151997031003", "Kepala Seksi Bimbingan Masyarakat Islam", "BIMAS", "kepala1", ["pegawai", "atasan", "unit_kerja"]),
+    ("arsiparis1", "Nadia Safitri, A.Md.", "199609092021122002", "Arsiparis Terampil", "TU", "tu1", ["pegawai", "arsiparis"]),
+    ("caraka1", "Samsul Bahri", None, "Caraka", "TU", "tu1", ["pegawai", "caraka"]),
 ]
 
 
@@ -40,17 +54,21 @@ DEMO_APPLICANT = {
 
 
 async def seed_demo(session: AsyncSession, password_hash: str) -> bool:
-    """Seeds once, into an empty database. Returns whether it seeded."""
-    if await session.scalar(select(func.count()).select_from(User)):
-        return False
-    units: dict[str, Unit] = {}
+    """Adds the demo units and accounts that are missing (a database seeded by an older version gets
+    the new ones; nothing existing is changed). Returns whether it added anything."""
+    units = {u.code: u for u in await session.scalars(select(Unit))}
+    users = {u.username: u for u in await session.scalars(select(User))}
+    added = False
     for code, name, parent in UNITS:
-        unit = Unit(code=code, name=name, parent_id=units[parent].id if parent else None)
-        session.add(unit)
-        await session.flush()
-        units[code] = unit
-    users: dict[str, User] = {}
+        if code not in units:
+            unit = Unit(code=code, name=name, parent_id=units[parent].id if parent else None)
+            session.add(unit)
+            await session.flush()
+            units[code] = unit
+            added = True
     for username, full_name, nip, position, unit, supervisor, roles in ACCOUNTS:
+        if username in users:
+            continue
         user = User(username=username, full_name=full_name, nip=nip, position=position, email=f"{username}@satupintu.local",
                     password_hash=password_hash, unit_id=units[unit].id,
                     supervisor_id=users[supervisor].id if supervisor else None,
@@ -58,7 +76,11 @@ async def seed_demo(session: AsyncSession, password_hash: str) -> bool:
         session.add(user)
         await session.flush()
         users[username] = user
+        added = True
     a = DEMO_APPLICANT
+    if a["nik"] in users:
+        await session.commit()
+        return added
     applicant = User(username=a["nik"], full_name=a["full_name"], email=a["email"], phone=a["phone"], password_hash=password_hash,
                      kind="applicant", roles=[UserRole(role="pemohon")])
     session.add(applicant)

@@ -35,6 +35,17 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     mail_from: str = "SatuPintu <noreply@satupintu.local>"
 
+    # WhatsApp Cloud API (or a compatible gateway). Outbound: POST {whatsapp_api_url}/{version}/{phone_number_id}/messages
+    # with the bearer token. Inbound: the webhook checks X-Hub-Signature-256 against the app secret and answers the
+    # GET handshake with the verify token. In dev mode the API is the local fake (`satupintu wa-fake`) on whatsapp_fake_port.
+    whatsapp_api_url: str = ""
+    whatsapp_api_version: str = "v21.0"
+    whatsapp_phone_number_id: str = "dev-phone-number-id"
+    whatsapp_access_token: str = "dev-access-token"
+    whatsapp_app_secret: str = "dev-app-secret"
+    whatsapp_verify_token: str = "dev-verify-token"
+    whatsapp_fake_port: int = 8026
+
     # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
     signing_key_path: Path | None = None
     signing_cert_path: Path | None = None
@@ -46,6 +57,10 @@ class Settings(BaseSettings):
     @property
     def temporal_web_ui(self) -> str:
         return self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}"
+
+    @property
+    def effective_whatsapp_api_url(self) -> str:
+        return self.whatsapp_api_url or f"http://127.0.0.1:{self.whatsapp_fake_port}"
 
     @property
     def documents_dir(self) -> Path:

@@ -21,6 +21,12 @@ UPDATE_LEAVE_REQUEST = "update_leave_request"
 UPDATE_PERMIT = "update_permit"
 RENDER_PERMIT = "render_permit"
 WORKING_DEADLINE = "working_deadline"
+UPDATE_WALK_IN = "update_walk_in"
+UPDATE_LETTER = "update_letter"
+# One activity renders and signs every document of the counter and the letters (activities/counter_documents.py).
+RENDER_COUNTER_DOCUMENT = "render_counter_document"
+# Checks a staff upload (a letter scan or softcopy) and links it to the letter.
+ATTACH_LETTER_FILE = "attach_letter_file"
 
 # Update names, shared by every process (see workflows/human_task.py).
 DECIDE_TASK = "decide_task"
@@ -262,6 +268,8 @@ class NotifyInput:
     attachment_document_id: str | None = None
     # People without an account yet (an address being verified at registration): email channel only.
     recipient_emails: list[str] = field(default_factory=list)
+    # People known only by a phone number (a walk-in visitor, a WhatsApp contact): WhatsApp channel only.
+    recipient_phones: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -464,3 +472,207 @@ class PermitDocumentInput:
     signing_token: str
     signer_acting_for: Person | None = None
     valid_until: date | None = None
+
+
+# --- documents of the counter and the letters ----------------------------------------------------
+
+
+@dataclass
+class CounterDocumentInput:
+    """One document of the walk-in counter or the letters, rendered and PAdES-signed.
+
+    `kind` picks the layout; `fields` holds what that layout prints (see activities/counter_documents.py
+    for the fields of each kind). `copies` prints the same page once per label on one PDF (rangkap 3).
+    """
+
+    idempotency_key: str
+    workflow_id: str
+    kind: str
+    title: str
+    office: OfficeSnapshot
+    issued_at: datetime
+    number: str | None = None
+    fields: dict = field(default_factory=dict)
+    copies: list[str] = field(default_factory=list)
+    owner_id: int | None = None
+
+
+# --- walk-in counter -------------------------------------------------------------------------------
+
+
+@dataclass
+class RequirementItem:
+    code: str
+    name: str
+    mandatory: bool = True
+
+
+@dataclass
+class WalkInServiceSnapshot:
+    code: str
+    name: str
+    group: str
+    one_day: bool
+    result_kind: str
+    classification: str
+    requirements: list[RequirementItem]
+    procedure: str = ""
+    target_minutes: int | None = None
+    sla_working_days: int | None = None
+    work_unit_code: str | None = None
+    work_unit_name: str | None = None
+    delivery: bool = False
+
+
+@dataclass
+class WalkInDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    service: WalkInServiceSnapshot
+    completeness_check: TaskPolicy
+    research: TaskPolicy
+    field_verification: TaskPolicy
+    coordination: TaskPolicy
+    numbering_task: TaskPolicy
+    handover: TaskPolicy
+    archive: TaskPolicy
+    delivery: TaskPolicy
+    result_numbering: NumberingFormat
+    receipt_numbering: NumberingFormat
+    overrun_notify_role: str = "supervisor"
+
+
+@dataclass
+class Visitor:
+    name: str
+    phone: str | None = None
+    nik: str | None = None
+
+
+@dataclass
+class WalkInInput:
+    visit_id: int
+    code: str
+    visitor: Visitor
+    registered_by: Person
+    definition: WalkInDefinitionSnapshot
+    queue_ticket: str | None = None
+
+
+@dataclass
+class WalkInResult:
+    status: str
+    result_number: str | None = None
+    document_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class WalkInUpdate:
+    visit_id: int
+    status: str
+    stage: str
+    event: CaseEventInput | None = None
+    receipt_number: str | None = None
+    estimated_done_at: datetime | None = None
+    target_at: datetime | None = None
+    overrun_at: datetime | None = None
+    result_number: str | None = None
+    # Documents issued so far, by kind ("checklist", "receipt", "berita_acara", "ketidaksesuaian", "result").
+    documents: dict[str, str] = field(default_factory=dict)
+    rating: int | None = None
+    finished: bool = False
+
+
+# --- letters ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LetterDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    classify: TaskPolicy
+    registration: TaskPolicy
+    disposition_head: TaskPolicy
+    disposition_admin: TaskPolicy
+    scan: TaskPolicy
+    distribute: TaskPolicy
+    format_check: TaskPolicy
+    softcopy: TaskPolicy
+    agenda_numbering: NumberingFormat
+    outgoing_numbering: NumberingFormat
+    classifications: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    # Units a disposition can route to (code → name), from the staff directory at start.
+    units: dict[str, str] = field(default_factory=dict)
+    disposition_instructions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IncomingLetterInput:
+    letter_id: int
+    code: str
+    sender: str
+    sender_number: str
+    letter_date: date
+    subject: str
+    received_via: str
+    received_via_label: str
+    received_by: Person
+    definition: LetterDefinitionSnapshot
+
+
+@dataclass
+class OutgoingLetterInput:
+    letter_id: int
+    code: str
+    requester: Person
+    unit_name: str
+    subject: str
+    recipient: str
+    classification: str
+    letter_date: date
+    definition: LetterDefinitionSnapshot
+    softcopy_file_id: str | None = None
+
+
+@dataclass
+class LetterResult:
+    status: str
+    number: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class LetterUpdate:
+    letter_id: int
+    status: str
+    stage: str
+    event: CaseEventInput | None = None
+    number: str | None = None
+    classification: str | None = None
+    category: str | None = None
+    disposition: dict | None = None
+    documents: dict[str, str] = field(default_factory=dict)
+    scan_file_id: str | None = None
+    softcopy_file_id: str | None = None
+    delivered_to: str | None = None
+    notes: str | None = None
+    finished: bool = False
+
+
+@dataclass
+class AttachLetterFile:
+    """Links a staff upload to a letter after checking it is a PDF the uploader owns."""
+
+    letter_id: int
+    file_id: str
+    purpose: str  # "scan" | "softcopy"
+    uploader_id: int
+
+
+@dataclass
+class AttachLetterFileResult:
+    ok: bool
+    problem: str | None = None
+    sha256: str | None = None

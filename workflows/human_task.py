@@ -142,6 +142,10 @@ class HumanTaskWorkflow:
         await workflow.wait_condition(lambda: task.closed)
         return task.decision
 
+    def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
+        """A process's own rule for a decision, checked by the validator after the shared ones.
+        Raise ApplicationError(type=ERR_INVALID) to refuse; must not change state (it runs in a validator)."""
+
     # -- updates --------------------------------------------------------------------------------
 
     @workflow.update(name=DECIDE_TASK)
@@ -210,6 +214,7 @@ class HumanTaskWorkflow:
         if outcome.requires_tte and not request.data.get("signing_token"):
             raise ApplicationError(f"Keputusan '{outcome.label}' memerlukan tanda tangan elektronik (passphrase TTE).", type=ERR_INVALID)
         _check_form(task.spec.form, request.data)
+        self.check_decision(task.spec, request)
 
     @workflow.update(name=DELEGATE_TASK)
     async def delegate_task(self, request: DelegationRequest) -> TaskAck:
@@ -324,12 +329,30 @@ class HumanTaskWorkflow:
 _JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
 
 
+def form_options(prop: dict) -> list:
+    """The allowed values of a property: `oneOf` of {const, title} (labelled) or a plain `enum`."""
+    return [o["const"] for o in prop.get("oneOf", [])] or list(prop.get("enum", []))
+
+
 def _check_form(schema: dict, data: dict) -> None:
-    """The subset of JSON Schema the task forms use: required properties and their types."""
+    """The subset of JSON Schema the task forms use: required properties, their types, allowed values
+    (`enum` / `oneOf` const, also for the items of an array) and integer bounds."""
     for name in schema.get("required", []):
-        if data.get(name) in (None, ""):
+        if data.get(name) in (None, "", []):
             title = schema.get("properties", {}).get(name, {}).get("title", name)
             raise ApplicationError(f"Isian '{title}' wajib diisi.", type=ERR_INVALID)
     for name, prop in schema.get("properties", {}).items():
-        if name in data and "type" in prop and not isinstance(data[name], _JSON_TYPES.get(prop["type"], object)):
-            raise ApplicationError(f"Isian '{prop.get('title', name)}' tidak valid.", type=ERR_INVALID)
+        if name not in data:
+            continue
+        value, title = data[name], prop.get("title", name)
+        if "type" in prop and not isinstance(value, _JSON_TYPES.get(prop["type"], object)):
+            raise ApplicationError(f"Isian '{title}' tidak valid.", type=ERR_INVALID)
+        options = form_options(prop)
+        if options and value not in options:
+            raise ApplicationError(f"Isian '{title}' harus salah satu dari: {', '.join(map(str, options))}.", type=ERR_INVALID)
+        item_options = form_options(prop.get("items", {}))
+        if isinstance(value, list) and item_options and any(v not in item_options for v in value):
+            raise ApplicationError(f"Isian '{title}' berisi pilihan yang tidak tersedia.", type=ERR_INVALID)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if ("minimum" in prop and value < prop["minimum"]) or ("maximum" in prop and value > prop["maximum"]):
+                raise ApplicationError(f"Isian '{title}' harus antara {prop.get('minimum', '…')} dan {prop.get('maximum', '…')}.", type=ERR_INVALID)
