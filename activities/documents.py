@@ -101,10 +101,11 @@ def _name(common_name: str) -> x509.Name:
 
 
 
-def issue_signing_certificate(ca_key, ca_cert: x509.Certificate, subject: x509.Name, *, not_after: dt.datetime):  # noqa: ANN001, ANN201
+def issue_signing_certificate(ca_key, ca_cert: x509.Certificate, subject: x509.Name, *, not_after: dt.datetime,  # noqa: ANN001, ANN201
+                              not_before: dt.datetime | None = None):
     """A new RSA key and a document-signing certificate for it, issued by the CA: the one way this
     installation makes signers (its own dev signer, and each official who signs with TTE)."""
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
+    now = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     builder = (
         x509.CertificateBuilder()
@@ -156,8 +157,9 @@ def _make_dev_pems() -> dict[str, bytes]:
         .sign(ca_key, hashes.SHA256())
     )
 
+    # The CA's own start: a signer starting a second later would be valid a second short of DEV_VALIDITY.
     key, cert = issue_signing_certificate(ca_key, ca_cert, _name("SatuPintu Development Signing (BUKAN BSrE)"),
-                                          not_after=now + DEV_VALIDITY)
+                                          not_after=now + DEV_VALIDITY, not_before=now)
 
     def key_pem(k: rsa.RSAPrivateKey) -> bytes:
         return k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -242,20 +244,27 @@ def _or_dash(value: str | None) -> str:
     return value if value and value.strip() else "-"
 
 
-def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None):  # noqa: ANN202
-    """A QR code for `value` with a caption and `value` itself printed under it, `width` wide."""
+def qr_drawing(value: str, size: float):  # noqa: ANN201
+    """A vector QR code for `value`, `size` points square (a reportlab Drawing)."""
     from reportlab.graphics.barcode.qr import QrCodeWidget
     from reportlab.graphics.shapes import Drawing
+
+    qr = QrCodeWidget(value, barLevel="M")
+    x0, y0, x1, y1 = qr.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    return drawing
+
+
+def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None):  # noqa: ANN202
+    """A QR code for `value` with a caption and `value` itself printed under it, `width` wide."""
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, Table, TableStyle
 
     small_center = ParagraphStyle("qr_caption", fontName="Helvetica", fontSize=7.5, leading=9.5, alignment=TA_CENTER)
-    qr = QrCodeWidget(value, barLevel="M")
-    x0, y0, x1, y1 = qr.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(qr)
+    drawing = qr_drawing(value, size)
     # Break a long URL before its last segment rather than wherever the column ends.
     url_caption = escape(value)
     if stringWidth(value, small_center.fontName, small_center.fontSize) > width and "/" in value:
@@ -304,7 +313,7 @@ def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: A
     return footer
 
 
-def _rows_table(rows: list[tuple[str, str]], cell, *, frame_width: float, indent: float | None = None,  # noqa: ANN001, ANN202
+def label_value_rows(rows: list[tuple[str, str]], cell, *, frame_width: float, indent: float | None = None,  # noqa: ANN001, ANN202
                 label_width: float | None = None):
     """"Label : value" rows as in a typed letter, indented under the sentence that introduces them.
     Labels and values are plain text (escaped here)."""
@@ -373,7 +382,7 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     frame_width = page_width - 2 * margin_x
 
     def rows_table(rows: list[tuple[str, str]]) -> Table:
-        return _rows_table(rows, cell, frame_width=frame_width)
+        return label_value_rows(rows, cell, frame_width=frame_width)
 
     story: list = [
         # Kop surat
@@ -656,7 +665,7 @@ def validity_text(valid_until: dt.date | None) -> str:
     return "Berlaku selama usaha/kegiatan berjalan"
 
 
-def _local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
+def local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
     """`moment` in the office's zone, with its Indonesian abbreviation (WIB/WITA/WIT)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)
@@ -678,7 +687,7 @@ def _permit_signed_by(inp: PermitDocumentInput) -> str:
     return f"{inp.signer.full_name}, {_permit_signer_title(inp)}"[:200]
 
 
-def _kop(story: list, lines: list[tuple[str, object]]) -> None:
+def letterhead(story: list, lines: list[tuple[str, object]]) -> None:
     """Kop surat: the given (text, style) lines and the double rule under them."""
     from reportlab.lib import colors
     from reportlab.lib.units import mm
@@ -694,14 +703,17 @@ def _kop(story: list, lines: list[tuple[str, object]]) -> None:
 
 
 
-def _build_a4(story: list, footer, *, margin_x: float, title: str, author: str, subject: str) -> bytes:  # noqa: ANN001
-    """Lays out one A4 document of the office, with its footer on every page and its PDF metadata."""
+def build_a4(story: list, footer, *, margin_x: float, title: str, author: str, subject: str,  # noqa: ANN001
+             bottom_margin: float | None = None) -> bytes:
+    """Lays out one A4 document of the office, with its footer on every page and its PDF metadata.
+    `bottom_margin` leaves room for a taller footer (default 2.4 cm)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
     from reportlab.platypus import SimpleDocTemplate
 
+    bottom_margin = 2.4 * cm if bottom_margin is None else bottom_margin
     buffer = io.BytesIO()
-    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin_x, rightMargin=margin_x, topMargin=1.6 * cm, bottomMargin=2.4 * cm,
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin_x, rightMargin=margin_x, topMargin=1.6 * cm, bottomMargin=bottom_margin,
                       title=title, author=author, subject=subject, creator="SatuPintu", lang="id-ID",
                       ).build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
@@ -749,7 +761,7 @@ def render_permit_pdf(
     frame_width = page_width - 2 * margin_x
 
     def rows(items: list[tuple[str, str]]) -> Table:
-        return _rows_table(items, cell, frame_width=frame_width, indent=0.6 * cm, label_width=4.4 * cm)
+        return label_value_rows(items, cell, frame_width=frame_width, indent=0.6 * cm, label_width=4.4 * cm)
 
     name, nik, address = _applicant_fields(applicant_data)
     name = name or inp.applicant.full_name
@@ -762,7 +774,7 @@ def render_permit_pdf(
     else:
         kop_lines.append((office.name.upper(), kop_agency))
     kop_lines.append((office.address, kop_addr))
-    _kop(story, kop_lines)
+    letterhead(story, kop_lines)
 
     submitted = ""
     if submitted_at is not None:
@@ -851,7 +863,7 @@ def render_permit_pdf(
         "tanda tangan basah atau cap.",
         margin_x=margin_x,
     )
-    return _build_a4(story, footer, margin_x=margin_x, title=f"{definition.permit_type_name} {inp.resi}", author=office.name,
+    return build_a4(story, footer, margin_x=margin_x, title=f"{definition.permit_type_name} {inp.resi}", author=office.name,
                      subject=f"{definition.permit_type_name} Nomor {inp.permit_number}")
 
 
@@ -904,11 +916,11 @@ def render_receipt_pdf(
         profile = getattr(user, "profile", None)
         nik = nik or (profile.nik if profile is not None else "")
     submitted_at = application.created_at or dt.datetime.now(dt.timezone.utc)
-    local, zone = _local_moment(submitted_at, office.timezone)
+    local, zone = local_moment(submitted_at, office.timezone)
     submitted = f"{format_date_id(local.date())} pukul {local:%H.%M} {zone}".strip()
 
     story: list = []
-    _kop(story, [(office.name.upper(), kop_name), (office.address, kop_addr)])
+    letterhead(story, [(office.name.upper(), kop_name), (office.address, kop_addr)])
     story += [
         Paragraph("TANDA TERIMA PERMOHONAN IZIN", title),
         Paragraph("(Resi Pendaftaran)", center),
@@ -943,7 +955,7 @@ def render_receipt_pdf(
     ]
     if application.location:
         info.append(("Lokasi izin", location_summary(application.location)))
-    story.append(_rows_table(info, cell, frame_width=frame_width, indent=0, label_width=4.2 * cm))
+    story.append(label_value_rows(info, cell, frame_width=frame_width, indent=0, label_width=4.2 * cm))
 
     story.append(Paragraph("Dokumen yang diserahkan", heading))
     if requirements:
@@ -1002,7 +1014,7 @@ def render_receipt_pdf(
     story += [Spacer(1, 6 * mm), KeepTogether([tracking_row])]
 
     footer = _footer_painter(None, "Resi ini adalah bukti pendaftaran permohonan, bukan izin.", margin_x=margin_x)
-    return _build_a4(story, footer, margin_x=margin_x, title=f"Resi Permohonan {application.resi}", author=office.name,
+    return build_a4(story, footer, margin_x=margin_x, title=f"Resi Permohonan {application.resi}", author=office.name,
                      subject=f"Tanda terima permohonan {permit_type_name}")
 
 
@@ -1158,7 +1170,10 @@ def details_labels(permit_type_code: str) -> dict[str, str]:
     return labels
 
 
-class DocumentActivities:
+class DocumentIssuer:
+    """What every document activity shares: the installation's signing identity, the verification
+    URL printed under the QR, and `issue`, the idempotent render-sign-register path."""
+
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
@@ -1184,36 +1199,7 @@ class DocumentActivities:
         async with self.sessionmaker() as session:
             return (await session.execute(select(Document).where(Document.idempotency_key == idempotency_key))).scalar_one_or_none()
 
-    async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> bytes:
-        verification_url = self._verification_url(doc_id)
-        unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
-        identity = await self.identity()
-        signed = await sign_pdf_off_loop(
-            unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)
-        return signed
-
-    @activity.defn(name=RENDER_LEAVE_LETTER)
-    async def render_leave_letter(self, inp: LeaveLetterInput) -> DocumentResult:
-        async def make(doc_id: str) -> tuple[bytes, dict]:
-            signed = await self._produce(inp, doc_id)
-            employee: Person = inp.employee
-            signed_by = _signed_by(inp)
-            return signed, dict(
-                kind=LEAVE_LETTER_KIND, workflow_id=inp.workflow_id, title=f"Surat Izin Cuti {employee.full_name}",
-                number=inp.letter_number, signed_by=signed_by, owner_id=employee.id,
-                summary={
-                    "Nomor": inp.letter_number,
-                    "Pegawai": f"{employee.full_name} (NIP {employee.nip})" if employee.nip else employee.full_name,
-                    "Jenis cuti": inp.leave_type_label,
-                    "Tanggal": f"{format_date_id(inp.start_date)} s.d. {format_date_id(inp.end_date)}",
-                    "Lama": f"{inp.working_days} hari kerja",
-                    "Ditandatangani oleh": signed_by,
-                },
-            )
-
-        return await self._issue(inp.idempotency_key, make)
-
-    async def _issue(self, idempotency_key: str, make, *, in_register=None) -> DocumentResult:  # noqa: ANN001
+    async def issue(self, idempotency_key: str, make, *, in_register=None) -> DocumentResult:  # noqa: ANN001
         """The one way a document is issued: once per idempotency key, so a retried activity returns
         the document it already made. `make(code)` renders and signs under that code and returns the
         bytes and the register fields; `in_register(session)` runs in the transaction that registers it."""
@@ -1260,6 +1246,39 @@ class DocumentActivities:
                 raise
             return self._result(stored.id, stored.sha256)
         return self._result(doc_id, digest)
+
+
+class DocumentActivities(DocumentIssuer):
+    """The leave letter and the permit."""
+
+    async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> bytes:
+        verification_url = self._verification_url(doc_id)
+        unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
+        identity = await self.identity()
+        signed = await sign_pdf_off_loop(
+            unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)
+        return signed
+
+    @activity.defn(name=RENDER_LEAVE_LETTER)
+    async def render_leave_letter(self, inp: LeaveLetterInput) -> DocumentResult:
+        async def make(doc_id: str) -> tuple[bytes, dict]:
+            signed = await self._produce(inp, doc_id)
+            employee: Person = inp.employee
+            signed_by = _signed_by(inp)
+            return signed, dict(
+                kind=LEAVE_LETTER_KIND, workflow_id=inp.workflow_id, title=f"Surat Izin Cuti {employee.full_name}",
+                number=inp.letter_number, signed_by=signed_by, owner_id=employee.id,
+                summary={
+                    "Nomor": inp.letter_number,
+                    "Pegawai": f"{employee.full_name} (NIP {employee.nip})" if employee.nip else employee.full_name,
+                    "Jenis cuti": inp.leave_type_label,
+                    "Tanggal": f"{format_date_id(inp.start_date)} s.d. {format_date_id(inp.end_date)}",
+                    "Lama": f"{inp.working_days} hari kerja",
+                    "Ditandatangani oleh": signed_by,
+                },
+            )
+
+        return await self.issue(inp.idempotency_key, make)
 
     # --- the permit ----------------------------------------------------------------------------
 
@@ -1349,7 +1368,7 @@ class DocumentActivities:
         async def use_up_authorization(session) -> None:  # noqa: ANN001
             await consume(session, inp.signing_token)
 
-        result = await self._issue(inp.idempotency_key, make, in_register=use_up_authorization)
+        result = await self.issue(inp.idempotency_key, make, in_register=use_up_authorization)
         if activity.in_activity():
             activity.logger.info("permit %s signed as document %s", inp.permit_number, result.document_id)
         return result

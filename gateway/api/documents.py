@@ -6,9 +6,19 @@ from activities.documents import load_or_create_signing_identity, verify_documen
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
-from store.models import Document, Task
+from gateway.services.walk_ins import COUNTER_ROLES
+from store.models import Document, Task, User
 
 router = APIRouter(tags=["dokumen"])
+
+# The counter prints and hands over its documents (receipts, berita acara, disposition sheets) whoever
+# started the visit or letter, so its staff may read any document of those processes.
+COUNTER_WORKFLOW_PREFIXES = ("walkin-", "surat-masuk-", "surat-keluar-")
+
+
+def counter_staff_may_read(doc: Document, user: User) -> bool:
+    return (doc.workflow_id.startswith(COUNTER_WORKFLOW_PREFIXES) and user.kind == "staff"
+            and not COUNTER_ROLES.isdisjoint(user.role_names))
 
 
 async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
@@ -38,7 +48,7 @@ async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
     doc = await get_document(session, document_id)
-    involved = doc.owner_id == user.id or "admin" in user.role_names or await session.scalar(
+    involved = doc.owner_id == user.id or "admin" in user.role_names or counter_staff_may_read(doc, user) or await session.scalar(
         select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
                                                      (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
     if not involved:
