@@ -6,13 +6,11 @@ import copy
 import shutil
 from datetime import datetime, timezone
 
-import httpx
 import pytest
 import yaml
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from activities.numbering import format_number
-from gateway.app import create_app
 from process_defs import catalog
 from process_defs.catalog import FILE_TYPES, CatalogError, load_catalog, permit_definition, requirements_for, validate_details
 from process_defs.loader import DEFS_DIR, load_office
@@ -188,14 +186,6 @@ def test_loader_refuses_broken_yaml_and_accepts_a_faithful_copy(tmp_path):
 
 
 # --- the public API and pages --------------------------------------------------------------------
-
-
-@pytest.fixture
-async def client(db):
-    app = create_app(db.settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-            yield c
 
 
 async def test_catalog_api_shape(client):
