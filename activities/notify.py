@@ -3,21 +3,23 @@ delivery state before it is sent; a channel that is down makes the activity fail
 message is delayed, never lost, and a message already sent is not sent again."""
 
 import hashlib
-from abc import ABC, abstractmethod
 import logging
+import re
+from abc import ABC, abstractmethod
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
+import httpx
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from store.models import Document, Notification, User, UserRole
+from store.models import Document, Notification, User, UserRole, WhatsAppMessage
 from store.settings import Settings
-from workflows.contracts import NOTIFY, NotifyInput, NotifyResult
+from workflows.contracts import NOTIFY, WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +79,82 @@ class EmailChannel(Channel):
         )
 
 
+def whatsapp_number(raw: str | None) -> str | None:
+    """A phone as the Cloud API addresses it (country code, digits only): 0812… and +62 812… become 62812…."""
+    digits = re.sub(r"\D", "", raw or "")
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if 8 <= len(digits) <= 15 else None
+
+
+def whatsapp_text(row: Notification, public_base_url: str) -> str:
+    """Subject (bold, as WhatsApp formats *…*), body and absolute link, within the Cloud API's 4096 characters."""
+    parts = [f"*{row.subject}*"] if row.subject else []
+    parts.append(row.body)
+    link = f"{public_base_url}{row.link}" if row.link else ""
+    room = WHATSAPP_MAX_TEXT - (len(link) + 2 if link else 0)
+    text = "\n\n".join(p for p in parts if p)
+    if len(text) > room:
+        text = text[: room - 1].rstrip() + "…"
+    return f"{text}\n\n{link}" if link else text
+
+
+class WhatsAppApiError(RuntimeError):
+    """The Cloud API refused or did not answer; the row is recorded failed and the activity retries."""
+
+
+class WhatsAppChannel(Channel):
+    """The WhatsApp Cloud API (or a compatible endpoint; the dev fake in development)."""
+
+    name = "whatsapp"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def address_of(self, user: User) -> str | None:
+        return whatsapp_number(user.phone)
+
+    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None) -> None:
+        s = self.settings
+        text = whatsapp_text(row, s.public_base_url)
+        payload = {
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": row.address, "type": "text",
+            "text": {"preview_url": False, "body": text},
+            # The same on every retry: the API echoes it in status webhooks and the fake drops a second copy.
+            "biz_opaque_callback_data": f"{row.idempotency_key}|{row.channel}",
+        }
+        url = f"{s.effective_whatsapp_api_url.rstrip('/')}/{s.whatsapp_api_version}/{s.whatsapp_phone_number_id}/messages"
+        try:
+            async with httpx.AsyncClient(timeout=15) as client:
+                response = await client.post(url, json=payload, headers={"Authorization": f"Bearer {s.whatsapp_access_token}"})
+        except httpx.HTTPError as exc:
+            raise WhatsAppApiError(f"WhatsApp API tidak dapat dihubungi ({type(exc).__name__}: {exc})") from exc
+        if not response.is_success:
+            raise WhatsAppApiError(f"WhatsApp API menjawab {response.status_code}: {_graph_error(response)}")
+        try:
+            wamid = response.json()["messages"][0]["id"]
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            raise WhatsAppApiError(f"jawaban WhatsApp API tanpa id pesan: {response.text[:200]}") from exc
+        # Recorded in the transaction that marks the row sent (the caller commits both, or neither).
+        session = async_object_session(row)
+        if session is not None and await session.scalar(select(WhatsAppMessage.id).where(WhatsAppMessage.wa_message_id == wamid)) is None:
+            session.add(WhatsAppMessage(wa_message_id=wamid, direction="out", phone=row.address, body=text, status="sent",
+                                        notification_id=row.id, raw={"request": payload}))
+
+
+def _graph_error(response: httpx.Response) -> str:
+    try:
+        error = response.json().get("error") or {}
+        return f"{error.get('message') or response.reason_phrase} (kode {error.get('code')})"
+    except (ValueError, AttributeError):
+        return response.text[:200] or response.reason_phrase
+
+
 class NotifyActivities:
     def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], channels: list[Channel] | None = None) -> None:
         self.settings = settings
         self.sessionmaker = sessionmaker
-        self.channels = {c.name: c for c in (channels or [InAppChannel(), EmailChannel(settings)])}
+        self.channels = {c.name: c for c in (channels or [InAppChannel(), EmailChannel(settings), WhatsAppChannel(settings)])}
 
     @activity.defn(name=NOTIFY)
     async def notify(self, inp: NotifyInput) -> NotifyResult:
@@ -134,26 +207,17 @@ class NotifyActivities:
                     address = channel.address_of(user) if channel else None
                     if channel is None or not address:
                         continue
-                    key = f"{inp.idempotency_key}|{user_id}"
-                    row = await session.scalar(select(Notification).where(Notification.idempotency_key == key, Notification.channel == channel_name))
-                    if row is None:
-                        row = Notification(idempotency_key=key, channel=channel_name, recipient_id=user_id, address=address,
-                                           subject=inp.subject, body=inp.body, link=inp.link, status="pending")
-                        session.add(row)
-                        await session.flush()
-                    row_ids.append(row.id)
-            # Bare addresses (no account behind them yet): email only, recipient_id None.
-            email = self.channels.get("email")
-            if email is not None and "email" in inp.channels:
-                for address in dict.fromkeys(a.strip() for a in inp.recipient_emails if a and a.strip()):
-                    key = f"{inp.idempotency_key}|{address.lower()}"
-                    row = await session.scalar(select(Notification).where(Notification.idempotency_key == key, Notification.channel == "email"))
-                    if row is None:
-                        row = Notification(idempotency_key=key, channel="email", recipient_id=None, address=address,
-                                           subject=inp.subject, body=inp.body, link=inp.link, status="pending")
-                        session.add(row)
-                        await session.flush()
-                    row_ids.append(row.id)
+                    row_ids.append(await _row(session, inp, key=f"{inp.idempotency_key}|{user_id}", channel=channel_name,
+                                              recipient_id=user_id, address=address))
+            # Bare addresses (no account behind them): email addresses being verified at registration, and the
+            # phone numbers of walk-in visitors and WhatsApp contacts; each on its own channel, recipient_id None.
+            bare = {"email": dict.fromkeys(a.strip() for a in inp.recipient_emails if a and a.strip()),
+                    "whatsapp": dict.fromkeys(p for p in map(whatsapp_number, inp.recipient_phones) if p)}
+            for channel_name, addresses in bare.items():
+                if channel_name in self.channels and channel_name in inp.channels:
+                    for address in addresses:
+                        row_ids.append(await _row(session, inp, key=f"{inp.idempotency_key}|{address.lower()}", channel=channel_name,
+                                                  recipient_id=None, address=address))
         return row_ids
 
     async def _attachment(self, document_id: str | None) -> tuple[str, bytes] | None:
@@ -165,3 +229,14 @@ class NotifyActivities:
             return None
         path = self.settings.documents_dir / doc.file_name
         return (f"{doc.title}.pdf".replace("/", "-"), path.read_bytes())
+
+
+async def _row(session: AsyncSession, inp: NotifyInput, *, key: str, channel: str, recipient_id: int | None, address: str) -> int:
+    """The message's row for one recipient on one channel, written once: a retried activity finds it."""
+    row = await session.scalar(select(Notification).where(Notification.idempotency_key == key, Notification.channel == channel))
+    if row is None:
+        row = Notification(idempotency_key=key, channel=channel, recipient_id=recipient_id, address=address,
+                           subject=inp.subject, body=inp.body, link=inp.link, status="pending")
+        session.add(row)
+        await session.flush()
+    return row.id

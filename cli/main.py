@@ -70,7 +70,12 @@ def run_embedded(args: argparse.Namespace) -> int:
     var, logs = settings.var_dir, settings.var_dir / "log"
     logs.mkdir(parents=True, exist_ok=True)
     temporal_host, temporal_port = settings.temporal_address.rsplit(":", 1)
-    for name, port in (("Temporal", int(temporal_port)), ("Temporal UI", settings.temporal_ui_port), ("SMTP sink", settings.smtp_port), ("gateway", args.port)):
+    # In development, WhatsApp goes to the local fake of the Cloud API unless a real endpoint is configured.
+    wa_fake = settings.dev_mode and not settings.whatsapp_api_url
+    ports = [("Temporal", int(temporal_port)), ("Temporal UI", settings.temporal_ui_port), ("SMTP sink", settings.smtp_port), ("gateway", args.port)]
+    if wa_fake:
+        ports.append(("WhatsApp fake", settings.whatsapp_fake_port))
+    for name, port in ports:
         if _port_open("127.0.0.1", port):
             raise SystemExit(f"Port {port} ({name}) sudah dipakai: apakah SatuPintu sudah berjalan? Hentikan dulu proses itu.")
     asyncio.run(init_db(seed=True))
@@ -113,9 +118,14 @@ def run_embedded(args: argparse.Namespace) -> int:
         _wait_port(temporal_host, int(temporal_port), "Temporal", temporal)
         sink = start("smtp-sink", [sys.executable, "-m", "cli.main", "smtp-sink"], log_to_file=True)
         _wait_port("127.0.0.1", settings.smtp_port, "SMTP sink", sink)
+        if wa_fake:
+            fake = start("wa-fake", [sys.executable, "-m", "cli.main", "wa-fake"], log_to_file=True)
+            _wait_port("127.0.0.1", settings.whatsapp_fake_port, "WhatsApp fake", fake)
         start("worker", [sys.executable, "-m", "cli.main", "worker"])
         gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port)])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
+        from store.seed import ACCOUNTS
+
         print(f"""
 SatuPintu berjalan.
   Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
@@ -123,8 +133,10 @@ SatuPintu berjalan.
   Temporal server      {settings.temporal_address}  (status: {var / 'temporal.db'})
   Basis data           {settings.effective_database_url}
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
+  WhatsApp             {settings.effective_whatsapp_api_url}{' (tiruan Cloud API, pesan di ' + str(var / 'whatsapp') + ')' if wa_fake else ''}
+                       coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
   Log                  {logs}
-Akun demo (kata sandi Demo12345): pegawai1, atasan1, atasan2, penomoran1, kepala1, pegawai2, verifikator1, admin
+Akun demo (kata sandi Demo12345): {', '.join(a[0] for a in ACCOUNTS)}
 Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
 Tekan Ctrl-C untuk berhenti.
 """, flush=True)
@@ -155,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
     init.add_argument("--no-seed", action="store_true")
     sink = sub.add_parser("smtp-sink", help="the development SMTP sink")
     sink.add_argument("--port", type=int, default=None)
+    fake = sub.add_parser("wa-fake", help="the development fake of the WhatsApp Cloud API")
+    fake.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -181,6 +195,13 @@ def main(argv: list[str] | None = None) -> None:
 
             settings = get_settings()
             asyncio.run(serve(settings.maildir, "127.0.0.1", args.port or settings.smtp_port))
+        elif args.command == "wa-fake":
+            from cli.wa_fake import fake_dir
+            from cli.wa_fake import serve as serve_fake
+
+            settings = get_settings()
+            asyncio.run(serve_fake(fake_dir(settings.var_dir), "127.0.0.1", args.port or settings.whatsapp_fake_port,
+                                   settings.whatsapp_access_token))
     except KeyboardInterrupt:
         status = 0
     _exit(status)

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from cli.smtp_sink import start_sink
+from cli.wa_fake import start_fake
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
@@ -57,6 +58,8 @@ class Database:
     settings: Settings
     engine: object
     sessionmaker: object
+    # The fake WhatsApp Cloud API its settings point at (cli.wa_fake.RunningFake).
+    whatsapp: object = None
 
 
 async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
@@ -75,14 +78,22 @@ async def db(tmp_path: Path):
     """A fresh SQLite database with the demo organisation, and an SMTP sink its settings point at."""
     port = free_port()
     sink = start_sink(tmp_path / "mail", port=port)
-    database = await make_database(tmp_path, smtp_port=port, task_queue=f"test-{uuid.uuid4().hex[:8]}")
+    whatsapp = start_fake(tmp_path / "whatsapp", port=free_port())
+    database = await make_database(tmp_path, smtp_port=port, task_queue=f"test-{uuid.uuid4().hex[:8]}", **_whatsapp_settings(whatsapp))
+    database.whatsapp = whatsapp
     yield database
     await database.engine.dispose()
     sink.stop()
+    whatsapp.stop()
 
 
-@pytest.fixture(scope="session")
+def _whatsapp_settings(fake) -> dict:  # noqa: ANN001
+    return {"whatsapp_api_url": fake.url, "whatsapp_fake_port": fake.port}
+
+
+@pytest.fixture
 async def time_skipping_env():
+    """One test server per test: skipped time and runs a failed test left waiting stay with that test."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
     )
@@ -97,6 +108,19 @@ async def local_env():
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+async def client(db: Database):
+    """The gateway in process over the `db` fixture (no Temporal): for API and page tests that start no process."""
+    import httpx
+
+    from gateway.app import create_app
+
+    app = create_app(db.settings)
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            yield c
 
 
 @pytest.fixture
@@ -124,6 +148,7 @@ class LiveStack:
     settings: Settings
     client: Client
     sessionmaker: object
+    whatsapp: object = None
 
 
 @pytest.fixture(scope="session")
@@ -133,7 +158,8 @@ async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.Te
     tmp = tmp_path_factory.mktemp("stack")
     smtp_port, http_port = free_port(), free_port()
     sink = start_sink(tmp / "mail", port=smtp_port)
-    database = await make_database(tmp, smtp_port=smtp_port, task_queue=f"e2e-{uuid.uuid4().hex[:8]}",
+    whatsapp = start_fake(tmp / "whatsapp", port=free_port())
+    database = await make_database(tmp, smtp_port=smtp_port, task_queue=f"e2e-{uuid.uuid4().hex[:8]}", **_whatsapp_settings(whatsapp),
                                    public_base_url=f"http://127.0.0.1:{http_port}")
     worker = build_worker(local_env.client, database.settings, database.sessionmaker)
     worker_task = asyncio.get_running_loop().create_task(worker.run())
@@ -145,10 +171,11 @@ async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.Te
             server_task.result()
         await asyncio.sleep(0.05)
     yield LiveStack(base_url=f"http://127.0.0.1:{http_port}", settings=database.settings, client=local_env.client,
-                    sessionmaker=database.sessionmaker)
+                    sessionmaker=database.sessionmaker, whatsapp=whatsapp)
     server.should_exit = True
     await server_task
     await worker.shutdown()
     await worker_task
     await database.engine.dispose()
     sink.stop()
+    whatsapp.stop()

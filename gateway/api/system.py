@@ -50,11 +50,25 @@ def read_maildir(path) -> list[dict]:  # noqa: ANN001
     return items
 
 
+def read_whatsapp_fake(settings) -> list[dict] | None:  # noqa: ANN001
+    """Every message the development WhatsApp API fake accepted (var/whatsapp); None when no fake runs here."""
+    from cli.wa_fake import fake_dir, read_messages  # noqa: PLC0415 - the dev fake's own file format
+
+    if not fake_dir(settings.var_dir).exists():
+        return None
+    return [{"channel": "whatsapp", "to": m.get("to"), "subject": f"WhatsApp ke +{m.get('to')}", "body": m.get("text", ""),
+             "sent_at": m.get("received_at"), "message_id": m.get("id"), "attachments": []}
+            for m in read_messages(fake_dir(settings.var_dir))]
+
+
 async def outbox(session, settings) -> list[dict]:  # noqa: ANN001
-    items = read_maildir(settings.maildir)
+    whatsapp = read_whatsapp_fake(settings)
+    items = read_maildir(settings.maildir) + (whatsapp or [])
+    # Email and (with the fake) WhatsApp are listed as their servers received them; the rest from the records.
+    listed = ["email", "whatsapp"] if whatsapp is not None else ["email"]
     rows = await session.execute(
         select(Notification, User.username).join(User, User.id == Notification.recipient_id, isouter=True)
-        .where(Notification.channel != "email", Notification.status == "sent")
+        .where(Notification.channel.not_in(listed), Notification.status == "sent")
     )
     items += [{"channel": n.channel, "to": username or n.address, "subject": n.subject, "body": n.body,
                "sent_at": n.sent_at.isoformat() if n.sent_at else None} for n, username in rows]
