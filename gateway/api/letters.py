@@ -1,0 +1,132 @@
+"""Letters over the API (seed 004 §H): record an incoming letter, request an outgoing number, the
+register, one letter with its documents and timeline, and staff uploads of a scan or a softcopy.
+Every later step is a task: decide it with POST /api/v1/tasks/{id}/decision."""
+
+from datetime import date
+from typing import Literal
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+
+from gateway.api.schemas import ERRORS, ErrorOut
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.errors import not_found
+from gateway.services import files as file_service
+from gateway.services import letters as letter_service
+from process_defs.counter import load_counter
+
+router = APIRouter(prefix="/api/v1", tags=["persuratan"])
+
+
+class IncomingBody(BaseModel):
+    sender: str = Field(min_length=1, max_length=letter_service.SENDER_MAX, description="Pengirim: instansi atau nama orang")
+    sender_number: str = Field(min_length=1, max_length=letter_service.NUMBER_MAX, description="Nomor surat dari pengirim")
+    letter_date: date
+    subject: str = Field(min_length=1, max_length=letter_service.SUBJECT_MAX, description="Perihal")
+    received_via: str = Field(min_length=1, max_length=20, description="Kode dari counter.yaml letters.received_via (asn, masyarakat, pos, kurir)")
+
+
+class OutgoingBody(BaseModel):
+    subject: str = Field(min_length=1, max_length=letter_service.SUBJECT_MAX, description="Perihal")
+    recipient: str = Field(min_length=1, max_length=letter_service.SENDER_MAX, description="Kepada")
+    classification: str = Field(min_length=1, max_length=20, description="Kode klasifikasi dari counter.yaml letters.classifications")
+    letter_date: date
+    softcopy_file_id: str | None = Field(default=None, max_length=40, description="Softcopy PDF yang sudah diunggah (tidak wajib)")
+
+
+def _client_key(user_id: int, idempotency_key: str | None) -> str | None:
+    return f"{user_id}:{idempotency_key}" if idempotency_key else None
+
+
+@router.get("/letters/options", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def options(user: CurrentUser, session: SessionDep) -> dict:
+    """Pilihan isian persuratan: cara diterima, sifat, kode klasifikasi, unit tujuan, instruksi disposisi."""
+    letter_service.require_staff(user)
+    defs = load_counter().letters
+    return {"received_via": defs.received_via, "categories": defs.categories, "classifications": defs.classifications,
+            "units": await letter_service.unit_choices(session), "disposition_instructions": defs.disposition_instructions,
+            "statuses": letter_service.STATUS_LABELS}
+
+
+@router.post("/letters/incoming", status_code=201, responses=ERRORS)
+async def register_incoming(body: IncomingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
+                            response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+    """Catat surat masuk (petugas Front Office). Selanjutnya petugas Back Office memilahnya."""
+    letter, created = await letter_service.register_incoming(session, client, settings, user=user, form=letter_service.IncomingForm(
+        sender=body.sender, sender_number=body.sender_number, letter_date=body.letter_date, subject=body.subject,
+        received_via=body.received_via, client_key=_client_key(user.id, idempotency_key)))
+    if not created:
+        response.status_code = 200
+    return letter_service.serialize(letter)
+
+
+@router.post("/letters/outgoing", status_code=201, responses=ERRORS)
+async def request_outgoing(body: OutgoingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
+                           response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+    """Minta nomor surat keluar (semua pegawai). Petugas persuratan memeriksa format dan kode klasifikasinya."""
+    letter, created = await letter_service.request_outgoing(session, client, settings, user=user, form=letter_service.OutgoingForm(
+        subject=body.subject, recipient=body.recipient, classification=body.classification, letter_date=body.letter_date,
+        softcopy_file_id=body.softcopy_file_id, client_key=_client_key(user.id, idempotency_key)))
+    if not created:
+        response.status_code = 200
+    return letter_service.serialize(letter)
+
+
+@router.get("/letters", responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+async def register(user: CurrentUser, session: SessionDep,
+                   direction: Literal["incoming", "outgoing"] | None = None,
+                   status: str | None = Query(default=None, max_length=30), q: str | None = Query(default=None, max_length=100),
+                   limit: int = Query(default=25, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict:
+    """Buku agenda: surat masuk dan keluar, terbaru di atas; `q` mencari kode, perihal, pengirim, tujuan dan nomor."""
+    rows, total = await letter_service.list_letters(session, viewer=user, direction=direction, status=status, q=q, limit=limit, offset=offset)
+    return {"items": [letter_service.serialize(r) for r in rows], "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/letters/{code}", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def detail(code: str, user: CurrentUser, session: SessionDep) -> dict:
+    """Satu surat: data, dokumen (tanda terima, lembar disposisi), berkas, langkah saat ini dan riwayatnya."""
+    return await letter_service.detail(session, viewer=user, code=code)
+
+
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"multipart/form-data": {"schema": {
+            "type": "object", "required": ["file", "purpose"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": f"PDF (diperiksa dari isinya), paling besar {file_service.MAX_MB} MB"},
+                "purpose": {"type": "string", "enum": list(letter_service.FILE_PURPOSES),
+                            "description": "scan: pindaian surat masuk; softcopy: softcopy surat keluar"},
+            },
+        }}},
+    },
+}
+
+
+@router.post("/letters/{code}/files", status_code=201, openapi_extra=_UPLOAD_BODY,
+             responses={**ERRORS, 413: {"model": ErrorOut, "description": "Berkas melebihi 50 MB"}})
+async def upload(code: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    """Unggah pindaian (surat masuk) atau softcopy (surat keluar) oleh pemegang langkahnya. Lalu kirim keputusan
+    tugasnya dengan data.scan_file_id / data.softcopy_file_id."""
+    form = await file_service.read_upload_form(request)
+    try:
+        if form.too_large:
+            raise file_service.too_large()
+        purpose = form.get("purpose")
+        stored = await letter_service.upload_for_letter(session, settings, user=user, code=code,
+                                                        purpose=purpose if isinstance(purpose, str) else "", upload=form.get("file"))
+    finally:
+        await form.close()
+    return {"file_id": stored.id, "purpose": purpose, **file_service.serialize(stored)}
+
+
+@router.get("/letters/{code}/files/{purpose}", response_class=FileResponse, responses={401: ERRORS[401], 404: ERRORS[404]})
+async def file_content(code: str, purpose: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """Pindaian atau softcopy surat yang sudah dilampirkan (PDF)."""
+    file = await letter_service.letter_file(session, viewer=user, code=code, purpose=purpose)
+    path = file_service.file_path(settings, file)
+    if not path.exists():
+        raise not_found("Isi berkas")
+    return FileResponse(path, media_type=file.media_type, filename=f"{purpose}-{code.upper()}.pdf", content_disposition_type="inline",
+                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
