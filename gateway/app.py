@@ -13,6 +13,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway.api import applicants, auth, catalog, chat, documents, files, leave, people, permits, survey, system, tasks
+from gateway.api import walk_ins
+from gateway.api import letters
+from gateway.api import queue
+from gateway.api import whatsapp
 from gateway.errors import ApiError
 from store.db import make_engine, make_sessionmaker
 from store.settings import PROJECT_ROOT, Settings, get_settings
@@ -20,7 +24,7 @@ from workers.main import connect
 
 STATIC_DIR = PROJECT_ROOT / "static"
 # Paths whose errors are answered as JSON; every other path is a page and gets an HTML error page.
-JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz")
+JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz", "/webhooks/")
 
 _FIELD_MESSAGES = {
     "missing": "wajib diisi",
@@ -80,6 +84,10 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
                   description="Sistem proses bisnis PTSP: setiap layanan berjalan sebagai workflow Temporal yang tahan gangguan.")
 
     from gateway import pages, pages_applicants, pages_catalog, pages_chat, pages_files, pages_permits, pages_survey  # noqa: PLC0415 - pages import the API services
+    from gateway import pages_queue  # noqa: PLC0415
+    from gateway import pages_letters  # noqa: PLC0415
+    from gateway import pages_walk_ins  # noqa: PLC0415
+    from gateway import pages_whatsapp  # noqa: PLC0415
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -101,8 +109,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         return JSONResponse({"detail": "Isian tidak valid: " + "; ".join(e["message"] for e in errors), "code": "invalid", "errors": errors},
                             status_code=422)
 
-    for module in (system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, pages, pages_applicants,
-                   pages_catalog, pages_files, pages_permits, pages_chat, pages_survey):
+    for module in (system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
+                   pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
+                   whatsapp, pages_whatsapp, pages_walk_ins):
         app.include_router(module.router)
     if Path(STATIC_DIR).exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

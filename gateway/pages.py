@@ -31,6 +31,9 @@ from gateway.services import people as people_service
 from gateway.services import tasks as task_service
 from gateway.services import throttle
 from gateway.services.leave import LeaveForm
+from gateway.services.queue import DESK_ROLES
+from process_defs.counter import load_counter
+from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.loader import load_leave, load_office
 from store.models import User
 from store.settings import PROJECT_ROOT
@@ -45,7 +48,11 @@ _TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makas
 FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED)
 STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger"}
 OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan",
-                  "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang"}
+                  "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang",
+                  # the walk-in visit (workflows/walk_in.py)
+                  "lengkap": "Lengkap", "tidak_lengkap": "Tidak lengkap", "sesuai": "Sesuai", "tidak_sesuai": "Tidak sesuai",
+                  "setujui": "Disetujui", "beri_nomor": "Nomor dan stempel diberikan", "diserahkan": "Hasil diserahkan",
+                  "dikembalikan": "Berkas dikembalikan", "diarsipkan": "Diarsipkan", "terkirim": "Sudah diantar"}
 # Roles that are not "staff who receive tasks": such users see Kotak Tugas only when a task is theirs.
 NON_STAFF_ROLES = {"pegawai", "pemohon"}
 # Flash messages are fixed texts chosen by a code, so a crafted link cannot put words in the office's mouth.
@@ -61,6 +68,22 @@ FLASH = {
     "keluar": "Anda telah keluar. Sampai jumpa.",
 }
 PAGE_SIZE = 25
+# The counter's pages in the navigation: (active key, path, label, roles that see it; None = any staff).
+ROLE_LINKS = (
+    ("loket", "/loket", "Loket", DESK_ROLES),
+    ("kunjungan", "/kunjungan", "Kunjungan", COUNTER_ROLES),
+    ("surat", "/surat", "Surat", None),
+    ("whatsapp", "/whatsapp", "WhatsApp", frozenset(load_counter().whatsapp.reply_roles)),
+)
+# A task's case page, by process: where "see the whole case" on the task page leads.
+CASE_PAGES = {
+    "leave": ("/cuti/{}", "Lihat permohonan lengkap dan riwayat prosesnya"),
+    "walk_in": ("/kunjungan/{}", "Lihat kunjungan lengkap dan riwayatnya"),
+    "letter": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
+    "letter_in": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
+    "letter_out": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
+    "whatsapp": ("/whatsapp/{}", "Lihat percakapan WhatsApp lengkap"),
+}
 _CLIENT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
@@ -200,6 +223,14 @@ async def _temporal(request: Request) -> Client:
     return await get_temporal(request)
 
 
+def _role_links(user: User | None) -> list[dict]:
+    """The counter's pages a staff member's roles open (seed 004); the only place these role checks live."""
+    if user is None or user.kind != "staff":
+        return []
+    roles = set(user.role_names)
+    return [{"key": key, "href": href, "label": label} for key, href, label, allowed in ROLE_LINKS if allowed is None or roles & allowed]
+
+
 async def _nav(session: Any, user: User | None) -> dict:
     if user is None:
         return {}
@@ -208,14 +239,15 @@ async def _nav(session: Any, user: User | None) -> dict:
     if not staff:
         staff = await people_service.has_subordinates(session, user=user)
     return {"open_tasks": open_tasks, "unread": await people_service.unread_notification_count(session, user=user),
-            "show_inbox": staff}
+            "show_inbox": staff, "links": _role_links(user)}
 
 
 async def _render(request: Request, name: str, ctx: dict, *, session: Any = None, user: User | None = None,
                   status_code: int = 200, block: str | None = None, headers: dict | None = None) -> Response:
     ctx = {"user": user, "office": load_office().office, "nav": {}, "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
-    if block is None and user is not None and session is not None:
-        ctx["nav"] = await _nav(session, user)
+    if block is None and user is not None:
+        # Without a session (the error page) the counts are left out; the role links still show.
+        ctx["nav"] = await _nav(session, user) if session is not None else {"links": _role_links(user)}
     headers = {"Vary": "HX-Request", "Cache-Control": "no-store", **(headers or {})}
     return templates.TemplateResponse(request, name, ctx, status_code=status_code, headers=headers, block_name=block)
 
@@ -466,21 +498,81 @@ async def unclaim_task(request: Request, task_id: str, user: CurrentUser, sessio
     return _redirect(_with_flash(_safe_next(_field(form, "next", 500), "/inbox"), "dilepas"))
 
 
+# Up to this many choices show as radio buttons; more as a select (e.g. the classification codes).
+RADIO_MAX = 5
+# Strings allowed to be longer than this get a textarea (findings, notes) instead of one line.
+TEXTAREA_MIN_LENGTH = 300
+
+
+def _options(prop: dict) -> list[dict]:
+    """A property's choices as the page shows them: the `oneOf` titles, or an `enum`'s own values.
+    `value` is the HTML value (a string); `const` the typed value sent to the workflow."""
+    if prop.get("oneOf"):
+        return [{"value": str(o["const"]), "const": o["const"], "label": o.get("title", str(o["const"]))} for o in prop["oneOf"]]
+    return [{"value": str(v), "const": v, "label": str(v)} for v in prop.get("enum", [])]
+
+
+def _widget(prop: dict, options: list[dict]) -> str:
+    kind = prop.get("type", "string")
+    if prop.get("format") == "file-id":  # an upload: made on the case's own page (e.g. a letter's scan on /surat/…)
+        return "file"
+    if kind == "array":
+        return "checkboxes" if options else "input"
+    if kind == "boolean":
+        return "checkbox"
+    if options:
+        return "radios" if len(options) <= RADIO_MAX else "select"
+    if kind == "string" and prop.get("maxLength", 0) > TEXTAREA_MIN_LENGTH:
+        return "textarea"
+    return "input"
+
+
 def _form_fields(schema: dict) -> list[dict]:
-    """The task's own form (the JSON Schema subset the workflows use) as inputs named data.<property>."""
+    """The task's own form (the JSON Schema subset the workflows use, see workflows/human_task.py `_check_form`)
+    as inputs named data.<property>: a checkbox group for an array of choices, radios or a select for a choice,
+    a textarea for long text."""
     required = set(schema.get("required", []))
-    return [{"name": name, "title": prop.get("title", name), "type": prop.get("type", "string"), "required": name in required,
-             "description": prop.get("description")} for name, prop in (schema.get("properties") or {}).items()]
+    fields = []
+    for name, prop in (schema.get("properties") or {}).items():
+        options = _options(prop.get("items", {}) if prop.get("type") == "array" else prop)
+        fields.append({"name": name, "title": prop.get("title", name), "type": prop.get("type", "string"), "required": name in required,
+                       "description": prop.get("description"), "options": options, "widget": _widget(prop, options),
+                       "max_length": prop.get("maxLength")})
+    return fields
+
+
+def _form_values(form: Any, fields: list[dict]) -> dict:
+    """What was submitted, as the form shows it again after a refusal: a list for a checkbox group."""
+    values: dict = {}
+    for f in fields:
+        key = f"data.{f['name']}"
+        if f["widget"] == "checkboxes":
+            values[key] = [v[:200] for v in form.getlist(key) if isinstance(v, str)][:100]
+        else:
+            values[key] = _field(form, key)
+    return values
+
+
+def _typed(raw: str, f: dict) -> Any:
+    """A submitted choice as the workflow's value (the rating 1-4 is an integer); an unknown choice stays as
+    sent, so the workflow's validator names the field."""
+    return next((o["const"] for o in f["options"] if o["value"] == raw), raw)
 
 
 def _form_data(form: Any, fields: list[dict]) -> dict:
     data: dict = {}
+    values = _form_values(form, fields)
     for f in fields:
-        raw = _field(form, f"data.{f['name']}")
-        if f["type"] == "boolean":
+        raw = values[f"data.{f['name']}"]
+        if f["widget"] == "checkboxes":
+            # Always sent, also empty: "nothing ticked" is an answer (e.g. no requirement brought).
+            data[f["name"]] = [_typed(v, f) for v in dict.fromkeys(raw)]
+        elif f["type"] == "boolean":
             data[f["name"]] = raw in ("1", "on", "true")
         elif raw == "":
             continue
+        elif f["options"]:
+            data[f["name"]] = _typed(raw, f)
         elif f["type"] in ("integer", "number"):
             try:
                 data[f["name"]] = int(raw) if f["type"] == "integer" else float(raw.replace(",", "."))
@@ -489,6 +581,11 @@ def _form_data(form: Any, fields: list[dict]) -> dict:
         else:
             data[f["name"]] = raw
     return data
+
+
+def _form_field_errors(message: str, fields: list[dict]) -> dict[str, str]:
+    """The workflow's validator names a field by its title ("Isian 'Nama penerima' wajib diisi."): show the message there too."""
+    return {f"data.{f['name']}": message for f in fields if f"'{f['title']}'" in message}
 
 
 async def _task_page(request: Request, session: Any, user: User, task_id: str, *, error: str | None = None,
@@ -504,7 +601,8 @@ async def _task_page(request: Request, session: Any, user: User, task_id: str, *
         "claimed_by_me": task.claimed_by_id == user.id,
         "can_delegate": is_open and task.owner_id == user.id and task.delegate_id is None,
         "is_delegate": task.delegate_id == user.id,
-        "case_url": f"/cuti/{task.subject_id}" if task.process == "leave" else None,
+        "case_url": CASE_PAGES[task.process][0].format(quote(task.subject_id, safe="")) if task.process in CASE_PAGES and task.subject_id else None,
+        "case_label": CASE_PAGES[task.process][1] if task.process in CASE_PAGES else None,
         "form_fields": _form_fields(task.form or {}),
         "completed_by": (await session.get(User, task.completed_by_id)).full_name if task.completed_by_id else None,
         # The case's history: the delegation note, a delegate's recommendation, reminders and escalations.
@@ -526,21 +624,22 @@ async def decide_task(request: Request, task_id: str, user: CurrentUser, session
     form = await request.form()
     outcome, reason = _field(form, "outcome", 40), _field(form, "reason", 2000)
     task = await task_service.get_visible(session, user=user, task_id=task_id)
-    values = {"outcome": outcome, "reason": reason,
-              **{f"data.{f['name']}": _field(form, f"data.{f['name']}") for f in _form_fields(task.form or {})}}
+    fields = _form_fields(task.form or {})
+    values = {"outcome": outcome, "reason": reason, **_form_values(form, fields)}
     if not outcome:
         return await _task_page(request, session, user, task_id, error="Pilih salah satu keputusan.", values=values,
                                 field_errors={"outcome": "Pilih salah satu keputusan."}, status_code=422)
     try:
         client = await _temporal(request)
-        data = _form_data(form, _form_fields(task.form or {}))
+        data = _form_data(form, fields)
         if _field(form, "passphrase", 200):  # a TTE outcome: exchanged for a signing token, never stored or echoed
             data["passphrase"] = _field(form, "passphrase", 200)
         ack = await task_service.decide(session, client, settings, user=user, task_id=task_id, outcome=outcome, reason=reason, data=data)
     except ApiError as exc:
         field = "reason" if "alasan" in exc.detail.lower() else None
         return await _task_page(request, session, user, task_id, error=exc.detail, values=values,
-                                field_errors={**_field_errors(exc), **({field: exc.detail} if field else {})},
+                                field_errors={**_field_errors(exc), **_form_field_errors(exc.detail, fields),
+                                              **({field: exc.detail} if field else {})},
                                 status_code=exc.status_code)
     return _redirect(_with_flash("/inbox", "rekomendasi" if ack.status == "recommended" else "keputusan"))
 

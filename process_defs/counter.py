@@ -10,7 +10,7 @@ from process_defs.loader import (
     DEFS_DIR,
     OfficeFile,
     TaskPolicyDef,
-    _policy,
+    task_policy,
     calendar_snapshot,
     load_office,
     numbering_format,
@@ -99,6 +99,11 @@ class LettersDef(_Strict):
     disposition_instructions: list[str]
 
 
+class WhatsAppDef(_Strict):
+    handoff: TaskPolicyDef
+    reply_roles: list[str] = Field(min_length=1)
+
+
 class CounterTasksDef(_Strict):
     completeness_check: TaskPolicyDef
     research: TaskPolicyDef
@@ -118,6 +123,7 @@ class CounterFile(_Strict):
     overrun_notify_role: str
     services: list[WalkInServiceDef]
     letters: LettersDef
+    whatsapp: WhatsAppDef
 
     def service(self, code: str) -> WalkInServiceDef | None:
         return next((s for s in self.services if s.code == code), None)
@@ -153,7 +159,11 @@ def _check(counter: CounterFile, office: OfficeFile) -> None:
             raise ValueError(f"counter.yaml: service {s.code} names work unit {s.work_unit!r}, which work_units does not list")
         if s.classification not in classifications:
             raise ValueError(f"counter.yaml: service {s.code} has classification {s.classification!r}, which letters.classifications does not list")
-    policies = {**counter.tasks.model_dump(), **{f"letters.{k}": v for k, v in counter.letters.tasks.model_dump().items()}}
+    policies = {**counter.tasks.model_dump(), **{f"letters.{k}": v for k, v in counter.letters.tasks.model_dump().items()},
+                "whatsapp.handoff": counter.whatsapp.handoff.model_dump()}
+    for role in counter.whatsapp.reply_roles:
+        if role not in office.roles:
+            raise ValueError(f"counter.yaml: whatsapp.reply_roles names role {role!r}, which office.yaml does not list")
     for name, task in policies.items():
         for role in (task["role"], task["escalate_to_role"]):
             if role and role not in office.roles:
@@ -191,14 +201,14 @@ def walk_in_snapshot(service_code: str, defs_dir: Path = DEFS_DIR) -> WalkInDefi
             work_unit_code=s.work_unit, work_unit_name=counter.work_units.get(s.work_unit) if s.work_unit else None,
             delivery=s.delivery,
         ),
-        completeness_check=_policy(t.completeness_check, office),
-        research=_policy(t.research, office),
-        field_verification=_policy(t.field_verification, office),
-        coordination=_policy(t.coordination, office),
-        numbering_task=_policy(t.numbering, office),
-        handover=_policy(t.handover, office),
-        archive=_policy(t.archive, office),
-        delivery=_policy(t.delivery, office),
+        completeness_check=task_policy(t.completeness_check, office),
+        research=task_policy(t.research, office),
+        field_verification=task_policy(t.field_verification, office),
+        coordination=task_policy(t.coordination, office),
+        numbering_task=task_policy(t.numbering, office),
+        handover=task_policy(t.handover, office),
+        archive=task_policy(t.archive, office),
+        delivery=task_policy(t.delivery, office),
         result_numbering=result_numbering,
         receipt_numbering=numbering_format(office, "walkin_receipt"),
         overrun_notify_role=counter.overrun_notify_role,
@@ -211,14 +221,14 @@ def letter_snapshot(units: dict[str, str], defs_dir: Path = DEFS_DIR) -> LetterD
     return LetterDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),
-        classify=_policy(t.classify, office),
-        registration=_policy(t.registration, office),
-        disposition_head=_policy(t.disposition_head, office),
-        disposition_admin=_policy(t.disposition_admin, office),
-        scan=_policy(t.scan, office),
-        distribute=_policy(t.distribute, office),
-        format_check=_policy(t.format_check, office),
-        softcopy=_policy(t.softcopy, office),
+        classify=task_policy(t.classify, office),
+        registration=task_policy(t.registration, office),
+        disposition_head=task_policy(t.disposition_head, office),
+        disposition_admin=task_policy(t.disposition_admin, office),
+        scan=task_policy(t.scan, office),
+        distribute=task_policy(t.distribute, office),
+        format_check=task_policy(t.format_check, office),
+        softcopy=task_policy(t.softcopy, office),
         agenda_numbering=numbering_format(office, "incoming_letter"),
         outgoing_numbering=numbering_format(office, "outgoing_letter"),
         classifications=dict(letters.classifications),

@@ -156,7 +156,7 @@ def numbering_format(office: OfficeFile, scope: str) -> NumberingFormat:
     return NumberingFormat(scope=scope, format=scope_def.format, fields=fields)
 
 
-def _policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
+def task_policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
     return TaskPolicy(role=d.role, due_working_days=d.due_working_days, escalate_after_working_days=d.escalate_after_working_days,
                       escalate_to_role=d.escalate_to_role, role_label=office.role_label(d.role),
                       escalate_to_role_label=office.role_label(d.escalate_to_role))
@@ -167,7 +167,7 @@ def leave_snapshot(defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:
     return LeaveDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),
-        supervisor_approval=_policy(leave.tasks["supervisor_approval"], office),
-        letter_numbering=_policy(leave.tasks["letter_numbering"], office),
+        supervisor_approval=task_policy(leave.tasks["supervisor_approval"], office),
+        letter_numbering=task_policy(leave.tasks["letter_numbering"], office),
         numbering=numbering_format(office, leave.numbering_scope),
     )

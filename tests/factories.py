@@ -46,6 +46,20 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
     )
 
 
+async def record_golden_history(handle, name: str) -> None:  # noqa: ANN001
+    """Saves a finished run's history under tests/histories when SATUPINTU_RECORD_HISTORIES is set
+    (only when a change was deliberately made replay-safe; see tests/test_replay.py)."""
+    import json
+    import os
+    from pathlib import Path
+
+    if not os.environ.get("SATUPINTU_RECORD_HISTORIES"):
+        return
+    history = await handle.fetch_history()
+    golden = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
+    (Path(__file__).parent / "histories" / f"{name}.json").write_text(json.dumps(golden, indent=1))
+
+
 async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
     """Polls `predicate` until it returns something truthy, as a person refreshing a page would."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -67,6 +81,15 @@ async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", tim
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"task {task_id} did not reach status {status!r}")
         await asyncio.sleep(0.1)
+
+
+async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
+    """The inbox row is there a moment before the workflow records the task as open; a test deciding
+    through the workflow handle (not the gateway, which retries) waits for the workflow's own view."""
+    async def open_in_workflow():  # noqa: ANN202
+        return task_id in await handle.query("open_tasks", result_type=list[str])
+
+    await wait_for(open_in_workflow)
 
 
 async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):  # noqa: ANN001, ANN201
@@ -150,3 +173,34 @@ async def start_permit(client, sessionmaker, *, task_queue: str, definition=None
         PermitInput(application_id=row.id, resi=resi, applicant=person(applicant), definition=definition or permit_definition()),
         id=row.workflow_id, task_queue=task_queue)
     return handle, row, applicant
+
+
+# --- walk-in visits ------------------------------------------------------------------------------
+
+
+async def start_walk_in(client, sessionmaker, *, task_queue: str, service_code: str = "legalisir_ijazah",  # noqa: ANN001, ANN201
+                        phone: str | None = "6281355550001", registrar: str = "info1"):
+    """Records a visit and starts its workflow, as the gateway does after its checks."""
+    import secrets
+
+    from gateway.services.people import person
+    from process_defs.counter import walk_in_snapshot
+    from store.models import WalkInVisit
+    from workflows.contracts import Visitor, WalkInInput
+    from workflows.walk_in import WalkInVisitWorkflow, walk_in_workflow_id
+
+    definition = walk_in_snapshot(service_code)
+    registered_by = await user(sessionmaker, registrar)
+    code = "K" + secrets.token_hex(3).upper()
+    async with sessionmaker() as session:
+        row = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), service_code=service_code, service_name=definition.service.name,
+                          one_day=definition.service.one_day, visitor_name="Ahmad Fauzi", visitor_phone=phone, registered_by_id=registered_by.id,
+                          status="registered", stage="completeness_check")
+        session.add(row)
+        await session.commit()
+    handle = await client.start_workflow(
+        WalkInVisitWorkflow.run,
+        WalkInInput(visit_id=row.id, code=code, visitor=Visitor(name="Ahmad Fauzi", phone=phone, nik="3524010101800001"),
+                    registered_by=person(registered_by), definition=definition),
+        id=row.workflow_id, task_queue=task_queue)
+    return handle, row, definition

@@ -2,9 +2,7 @@
 Workflow Updates, which the time-skipping server cannot serve while it skips) and on the
 time-skipping server (reminders and escalation over working days)."""
 
-import json
 import mailbox
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,11 +12,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
-from tests.factories import actor_for, start_leave, wait_for_task
+from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from gateway.services.people import person
 
-HISTORIES = Path(__file__).parent / "histories"
 
 
 async def decide(handle, task_id, actor, outcome, reason=None):  # noqa: ANN001, ANN201
@@ -87,10 +84,7 @@ async def test_approval_numbers_the_letter_and_notifies(local_env, db, worker_fo
     assert result.letter_number in approved_mail.get_payload()[0].get_payload(decode=True).decode()
     assert approved_mail.get_payload()[1].get_content_type() == "application/pdf"
 
-    if os.environ.get("SATUPINTU_RECORD_HISTORIES"):
-        HISTORIES.mkdir(exist_ok=True)
-        golden = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
-        (HISTORIES / "leave_approved.json").write_text(json.dumps(golden, indent=1))
+    await record_golden_history(handle, "leave_approved")
 
 
 async def test_rejection_tells_the_employee_why(local_env, db, worker_for):

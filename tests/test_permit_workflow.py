@@ -2,10 +2,7 @@
 one-week expiry and reissue."""
 
 import asyncio
-import json
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +12,7 @@ from activities.documents import load_or_create_signing_identity, verify_documen
 from activities.signing import authorize_signing, ensure_official_identity
 from gateway.services.people import actor
 from store.models import CaseEvent, Document, PermitApplication, SigningAuthorization
-from tests.factories import actor_for, start_permit, user, wait_for_task
+from tests.factories import actor_for, record_golden_history, start_permit, user, wait_for_task
 from workflows.contracts import (
     CLAIM_PERMIT_DOWNLOAD,
     DECIDE_TASK,
@@ -116,10 +113,7 @@ async def test_revision_loop_then_signed_permit_downloaded_once_and_reissued(loc
         kinds = [e.kind for e in await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == handle.id).order_by(CaseEvent.occurred_at))]
     for expected in ("submitted", "revision", "resubmitted", "verified", "numbered", "issued", "downloaded", "reissue-requested", "reissued"):
         assert expected in kinds, expected
-    if os.environ.get("SATUPINTU_RECORD_HISTORIES"):
-        history = await handle.fetch_history()
-        golden = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
-        (Path(__file__).parent / "histories" / "permit_revised_signed_reissued.json").write_text(json.dumps(golden, indent=1))
+    await record_golden_history(handle, "permit_revised_signed_reissued")
     await handle.terminate("test selesai")
 
 

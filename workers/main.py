@@ -8,25 +8,34 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.counter_documents import CounterDocumentActivities
 from activities.documents import DocumentActivities
 from activities.leave import LeaveActivities
+from activities.letters import LetterActivities
 from activities.notify import NotifyActivities
 from activities.numbering import NumberingActivities
 from activities.permits import CalendarActivities, PermitActivities
 from activities.tasks import TaskActivities
+from activities.walk_in import WalkInActivities
+from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
 from workflows.leave import LeaveRequestWorkflow
+from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
 from workflows.notification import NotificationWorkflow
 from workflows.permit import PermitApplicationWorkflow
+from workflows.walk_in import WalkInVisitWorkflow
+from workflows.whatsapp import WhatsAppConversationWorkflow
 
-WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow, NotificationWorkflow]
+WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow, NotificationWorkflow, WalkInVisitWorkflow, IncomingLetterWorkflow, OutgoingLetterWorkflow,
+             WhatsAppConversationWorkflow]
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
     tasks = TaskActivities(sessionmaker)
     documents = DocumentActivities(settings, sessionmaker)
     permits = PermitActivities(sessionmaker)
+    letters = LetterActivities(sessionmaker)
     return [
         tasks.open_task,
         tasks.update_task,
@@ -36,9 +45,14 @@ def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
         NotifyActivities(settings, sessionmaker).notify,
         documents.render_leave_letter,
         documents.render_permit,
+        CounterDocumentActivities(settings, sessionmaker).render_counter_document,
         LeaveActivities(sessionmaker).update_leave_request,
         permits.update_permit,
         CalendarActivities().working_deadline,
+        letters.update_letter,
+        letters.attach_letter_file,
+        WalkInActivities(sessionmaker).update_walk_in,
+        WhatsAppActivities(settings).auto_reply,
     ]
 
 

@@ -256,7 +256,8 @@ class HumanTaskWorkflow:
 
     @workflow.query
     def open_tasks(self) -> list[str]:
-        return [t.task_id for t in self._tasks.values() if t.decision is None]
+        # Only tasks whose inbox row is written: those are the ones a person can have seen and may decide.
+        return [t.task_id for t in self._tasks.values() if t.opened and t.decision is None]
 
     # -- internals ------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 """The task inbox: what a person may see, claim and decide. Decisions are forwarded to the
 workflow as a Workflow Update; the workflow's validator has the last word."""
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -17,7 +18,8 @@ from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_STATE
 
-PROCESS_LABELS = {"leave": "Cuti Pegawai", "permit": "Perizinan"}
+PROCESS_LABELS = {"leave": "Cuti Pegawai", "permit": "Perizinan", "walk_in": "Layanan Loket", "letter": "Persuratan",
+                  "whatsapp": "WhatsApp"}
 _ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_STATE: 409,
                  # The permit's one download is spent, or its week has passed.
                  "DownloadUnavailable": 410}
@@ -32,7 +34,7 @@ class InboxFilter:
     offset: int = 0
 
 
-async def _visibility(session: AsyncSession, user: User):  # noqa: ANN202
+async def visibility(session: AsyncSession, user: User):  # noqa: ANN202
     roles = user.role_names
     represented = await officials_represented_by(session, user=user)
     return or_(
@@ -45,7 +47,7 @@ async def _visibility(session: AsyncSession, user: User):  # noqa: ANN202
 
 
 async def inbox(session: AsyncSession, *, user: User, filters: InboxFilter) -> tuple[list[Task], int]:
-    visible, _ = await _visibility(session, user)
+    visible, _ = await visibility(session, user)
     query: Select = select(Task)
     if filters.status == "completed":
         query = query.where(Task.status == "completed", Task.completed_by_id == user.id)
@@ -66,7 +68,7 @@ async def get_visible(session: AsyncSession, *, user: User, task_id: str) -> Tas
     task = await session.get(Task, task_id)
     if task is None:
         raise not_found("Tugas")
-    visible, _ = await _visibility(session, user)
+    visible, _ = await visibility(session, user)
     allowed = await session.scalar(select(func.count()).select_from(Task).where(Task.id == task_id, visible | (Task.completed_by_id == user.id)))
     if not allowed:
         raise forbidden("Tugas ini bukan untuk Anda.")
@@ -104,19 +106,30 @@ async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User 
     return None
 
 
+_NOT_OPEN_YET_RETRIES = 30
+
+
 async def send_update(client: Client, workflow_id: str, update: str, request: object, *, result_type: type | None = TaskAck):  # noqa: ANN201
-    """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error."""
-    try:
-        return await client.get_workflow_handle(workflow_id).execute_update(update, request, result_type=result_type)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError):
-            raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
-        raise
-    except RPCError as exc:
-        if exc.status == RPCStatusCode.NOT_FOUND:
-            raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
-        raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+    """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error.
+
+    The inbox row is written by an activity just before the workflow records that the task is open, so a
+    person quick enough can decide in between: a "task not found" is then asked again for a moment."""
+    handle = client.get_workflow_handle(workflow_id)
+    for attempt in range(_NOT_OPEN_YET_RETRIES + 1):
+        try:
+            return await handle.execute_update(update, request, result_type=result_type)
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError):
+                if cause.type == ERR_NOT_FOUND and attempt < _NOT_OPEN_YET_RETRIES:
+                    await asyncio.sleep(0.1)
+                    continue
+                raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
+            raise
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
+            raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
 
 
 async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:

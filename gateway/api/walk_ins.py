@@ -1,0 +1,52 @@
+from fastapi import APIRouter, Header, Query, Response
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.errors import forbidden
+from gateway.services import walk_ins as walk_in_service
+from gateway.services.walk_ins import WalkInForm
+
+router = APIRouter(prefix="/api/v1", tags=["loket"])
+
+
+@router.get("/walk-in-services")
+async def walk_in_services() -> list[dict]:
+    """Public: the counter's services with their requirement checklists (process_defs/counter.yaml)."""
+    return walk_in_service.services()
+
+
+@router.post("/walk-ins", status_code=201, responses=ERRORS)
+async def register(body: WalkInForm, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
+                   idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+    """Info desk or front office registers a visitor for a service; the visit's workflow starts."""
+    if idempotency_key:
+        body = body.model_copy(update={"client_key": f"{user.id}:{idempotency_key}"})
+    visit, created = await walk_in_service.register(session, client, settings, user=user, form=body)
+    if not created:
+        response.status_code = 200
+    return walk_in_service.serialize(visit, settings)
+
+
+@router.get("/walk-ins", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def list_visits(user: CurrentUser, session: SessionDep, settings: SettingsDep, status: str | None = Query(default=None, max_length=30),
+                      open_only: bool = False, q: str | None = Query(default=None, max_length=100),
+                      page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict:
+    if not walk_in_service.is_counter_staff(user):
+        raise forbidden("Hanya petugas PTSP yang dapat melihat daftar kunjungan.")
+    rows, total = await walk_in_service.list_visits(session, status=status, open_only=open_only, q=q, limit=per_page, offset=(page - 1) * per_page)
+    return {"items": [walk_in_service.serialize(v, settings) for v in rows], "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/walk-ins/dashboard", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def dashboard(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    """Open visits with their age against the target (overruns first) and today's figures."""
+    if not walk_in_service.is_counter_staff(user):
+        raise forbidden("Hanya petugas PTSP yang dapat melihat dasbor loket.")
+    return await walk_in_service.dashboard(session, settings)
+
+
+@router.get("/walk-ins/{code}", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def get_visit(code: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    visit = await walk_in_service.get_for_staff(session, user=user, code=code)
+    return walk_in_service.serialize(visit, settings, events=await walk_in_service.timeline(session, workflow_id=visit.workflow_id),
+                                     tasks=await walk_in_service.open_tasks(session, workflow_id=visit.workflow_id))
