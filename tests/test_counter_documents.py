@@ -14,7 +14,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.counter_documents import CounterDocumentActivities
 from activities.documents import load_or_create_signing_identity, verify_document
 from gateway.security import hash_password
-from store.models import Document, User, UserRole
+from store.models import Document, Letter, User, UserRole
 from store.seed import DEMO_APPLICANT
 from tests.factories import user
 from tests.test_e2e_leave import login
@@ -253,6 +253,12 @@ async def test_counter_staff_may_print_counter_documents_and_nobody_else(db, act
     # Not a counter process: the counter's roles give no access to it.
     other = await render(activities, counter_input("letter_receipt", key="permit-ABC:x", workflow_id="permit-ABC"))
     async with db.sessionmaker() as session, session.begin():
+        # The letters these documents belong to (a letter's documents follow who may see the letter).
+        clerk = await session.scalar(select(User).where(User.username == "fo1"))
+        for code, direction, workflow_id in (("SM1", "incoming", WORKFLOWS["disposition_sheet"]), ("SK7", "outgoing", "surat-keluar-7")):
+            session.add(Letter(code=code, direction=direction, workflow_id=workflow_id,
+                               status="diterima", stage="pilah", subject="Surat pengujian", letter_date=dt.date(2026, 11, 20),
+                               created_by_id=clerk.id))
         # An applicant account that somehow holds a counter role is still not staff.
         session.add(User(username="3374010101900077", full_name="Pemohon Bercampur", kind="applicant",
                          password_hash=hash_password("Demo12345"), roles=[UserRole(role="pemohon"), UserRole(role="front_office")]))

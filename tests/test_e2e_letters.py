@@ -217,16 +217,22 @@ async def test_letter_pages_record_and_take_steps(http, live_stack):
 
 
 async def test_a_secret_letter_is_seen_only_by_those_it_concerns(http, live_stack):
-    fo, bo, head, clerk = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "pegawai1")]
+    fo, bo, head, clerk, archivist = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "pegawai1", "arsiparis1")]
     created = await http.post("/api/v1/letters/incoming", headers=fo, json={
         **INCOMING, "subject": "Laporan pemeriksaan disiplin pegawai", "letter_date": office_today().isoformat()})
     code = created.json()["id"]
     letter = await pending(http, bo, code, "pilah")
     assert (await decide(http, bo, letter["pending_task_id"], "dipilah", classification="KP.00", category="rahasia",
                          route="disposisi_kepala")).status_code == 200
-    await pending(http, fo, code, "registrasi")
-    # Before it was marked secret anyone on staff could see it; now a colleague it does not concern cannot.
-    assert (await http.get(f"/api/v1/letters/{code}", headers=clerk)).status_code == 404
-    assert code not in [item["id"] for item in (await http.get("/api/v1/letters", headers=clerk, params={"q": code})).json()["items"]]
+    letter = await pending(http, fo, code, "registrasi")
+    assert (await decide(http, fo, letter["pending_task_id"], "registrasi")).status_code == 200
+    letter = await pending(http, head, code, "disposisi")
+    receipt = next(d["url"] for d in letter["documents"] if d["kind"] == "letter_receipt")
+    # Colleagues it does not concern neither find the letter nor print its documents, counter staff included.
+    for outsider in (clerk, archivist):
+        assert (await http.get(f"/api/v1/letters/{code}", headers=outsider)).status_code == 404
+        assert code not in [item["id"] for item in (await http.get("/api/v1/letters", headers=outsider, params={"q": code})).json()["items"]]
+        assert (await http.get(receipt, headers=outsider)).status_code == 404
     for reader in (head, bo, fo):
         assert (await http.get(f"/api/v1/letters/{code}", headers=reader)).status_code == 200
+        assert (await http.get(receipt, headers=reader)).status_code == 200

@@ -6,19 +6,25 @@ from activities.documents import load_or_create_signing_identity, verify_documen
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
+from gateway.services import letters as letter_service
 from gateway.services.walk_ins import COUNTER_ROLES
 from store.models import Document, Task, User
 
 router = APIRouter(tags=["dokumen"])
 
 # The counter prints and hands over its documents (receipts, berita acara, disposition sheets) whoever
-# started the visit or letter, so its staff may read any document of those processes.
-COUNTER_WORKFLOW_PREFIXES = ("walkin-", "surat-masuk-", "surat-keluar-")
+# started the visit or letter, so its staff may read any document of those processes, except the
+# documents of a secret letter, which follow the letter's own readers.
+WALK_IN_PREFIX = "walkin-"
+LETTER_PREFIXES = ("surat-masuk-", "surat-keluar-")
 
 
-def counter_staff_may_read(doc: Document, user: User) -> bool:
-    return (doc.workflow_id.startswith(COUNTER_WORKFLOW_PREFIXES) and user.kind == "staff"
-            and not COUNTER_ROLES.isdisjoint(user.role_names))
+async def counter_staff_may_read(session, doc: Document, user: User) -> bool:  # noqa: ANN001
+    if user.kind != "staff" or COUNTER_ROLES.isdisjoint(user.role_names):
+        return False
+    if doc.workflow_id.startswith(LETTER_PREFIXES):
+        return await letter_service.visible(session, viewer=user, workflow_id=doc.workflow_id)
+    return doc.workflow_id.startswith(WALK_IN_PREFIX)
 
 
 async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
@@ -48,7 +54,7 @@ async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
     doc = await get_document(session, document_id)
-    involved = doc.owner_id == user.id or "admin" in user.role_names or counter_staff_may_read(doc, user) or await session.scalar(
+    involved = doc.owner_id == user.id or "admin" in user.role_names or await counter_staff_may_read(session, doc, user) or await session.scalar(
         select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
                                                      (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
     if not involved:

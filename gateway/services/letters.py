@@ -138,6 +138,13 @@ def _visible_to(viewer: User):  # noqa: ANN202
     return or_(Letter.category.is_(None), Letter.category != SECRET_CATEGORY, Letter.created_by_id == viewer.id, involved)
 
 
+async def visible(session: AsyncSession, *, viewer: User, workflow_id: str) -> bool:
+    """Whether `viewer` may see the letter of this run (its documents follow the letter)."""
+    condition = _visible_to(viewer)
+    return await session.scalar(select(Letter.id).where(Letter.workflow_id == workflow_id,
+                                                        *([condition] if condition is not None else []))) is not None
+
+
 def require_staff(user: User) -> None:
     if not is_staff(user):
         raise forbidden("Persuratan hanya untuk petugas kantor.")
