@@ -59,10 +59,13 @@ class OfficeCalendar:
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The deadline `days` working days after `start`: the end of office hours on the days-th
-        working day after the start's local date. Zero days means the end of today's office hours
-        (or of the next working day when today is not one)."""
-        day = start.astimezone(self.tz).date()
+        working day after the start's local date. Zero days means the end of today's office hours, or
+        of the next working day when today is not one or its office hours are already over."""
+        local = start.astimezone(self.tz)
+        day = local.date()
         if days <= 0:
+            if local.time() >= self.office_end:
+                day += timedelta(days=1)
             while not self.is_working_day(day):
                 day += timedelta(days=1)
         remaining = days

@@ -37,3 +37,6 @@ def test_deadlines_skip_non_working_days_and_end_at_closing_time():
     assert due.isoformat() == "2026-12-29T16:30:00+07:00"
     # Zero days on a Saturday: the end of the next working day.
     assert calendar.add_working_days(datetime(2026, 11, 28, 3, tzinfo=timezone.utc), 0).date() == date(2026, 11, 30)
+    # Due "today" after office hours (a visitor registered at 18.00 WIB on a Friday) means the next working day.
+    assert calendar.add_working_days(datetime(2026, 11, 27, 11, tzinfo=timezone.utc), 0) == datetime(2026, 11, 30, 16, 30, tzinfo=calendar.tz)
+    assert calendar.add_working_days(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), 0) == datetime(2026, 11, 27, 16, 30, tzinfo=calendar.tz)
