@@ -165,7 +165,7 @@ def _check(counter: CounterFile, office: OfficeFile) -> None:
         if role not in office.roles:
             raise ValueError(f"counter.yaml: whatsapp.reply_roles names role {role!r}, which office.yaml does not list")
     for name, task in policies.items():
-        for role in (task["role"], task["escalate_to_role"]):
+        for role in (task["role"], task["escalate_to_role"], *task["escalation_chain"]):
             if role and role not in office.roles:
                 raise ValueError(f"counter.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
     if counter.overrun_notify_role not in office.roles:

@@ -91,6 +91,12 @@ class TaskPolicyDef(_Strict):
     due_working_days: int = Field(ge=0)
     escalate_after_working_days: int = Field(default=0, ge=0)
     escalate_to_role: str | None = None
+    # Further escalation levels after escalate_to_role, each escalate_after_working_days later.
+    escalation_chain: list[str] = []
+
+    @property
+    def roles(self) -> list[str]:
+        return [r for r in (self.role, self.escalate_to_role, *self.escalation_chain) if r]
 
 
 class LeaveFile(_Strict):
@@ -125,8 +131,8 @@ def load_leave(defs_dir: Path = DEFS_DIR) -> LeaveFile:
         if needed not in leave.tasks:
             raise ValueError(f"leave.yaml: tasks.{needed} is missing")
     for name, task in leave.tasks.items():
-        for role in (task.role, task.escalate_to_role):
-            if role and role not in office.roles:
+        for role in task.roles:
+            if role not in office.roles:
                 raise ValueError(f"leave.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
     return leave
 
@@ -159,7 +165,8 @@ def numbering_format(office: OfficeFile, scope: str) -> NumberingFormat:
 def task_policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
     return TaskPolicy(role=d.role, due_working_days=d.due_working_days, escalate_after_working_days=d.escalate_after_working_days,
                       escalate_to_role=d.escalate_to_role, role_label=office.role_label(d.role),
-                      escalate_to_role_label=office.role_label(d.escalate_to_role))
+                      escalate_to_role_label=office.role_label(d.escalate_to_role), escalation_chain=list(d.escalation_chain),
+                      escalation_chain_labels=[office.role_label(r) for r in d.escalation_chain])
 
 
 def leave_snapshot(defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:

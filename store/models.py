@@ -541,3 +541,85 @@ class WhatsAppMessage(Base):
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     raw: Mapped[dict] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiramasakanRequest(Base):
+    """A SIRAMASAKAN request (seed 000 §4): a case's documents and the population-data changes it causes."""
+
+    __tablename__ = "siramasakan_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
+    case_number: Mapped[str] = mapped_column(String(80))
+    kk_number: Mapped[str] = mapped_column(String(16))
+    # [{"nik", "kind", "description"}]
+    changes: Mapped[list] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    decision_date: Mapped[date | None] = mapped_column(Date)
+    decided_case_number: Mapped[str | None] = mapped_column(String(80))
+    # "external" (sent to the registry's endpoint) or "internal" (the civil-registry officer's inbox).
+    handoff_path: Mapped[str | None] = mapped_column(String(10))
+    handed_off_at: Mapped[datetime | None]
+    registry_reference: Mapped[str | None] = mapped_column(String(120))
+    outcome: Mapped[str | None] = mapped_column(String(20))  # "processed" | "refused"
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    documents_to_collect: Mapped[list] = mapped_column(default=list)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_siramasakan_pending", "finished_at", "handed_off_at"),)
+
+
+class RegistryCallback(Base):
+    """Every callback the civil registry sent, kept before it is acted on (idempotent on its event id)."""
+
+    __tablename__ = "registry_callback"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(120), unique=True)
+    request_code: Mapped[str] = mapped_column(String(12), index=True)
+    body: Mapped[dict] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Complaint(Base):
+    """A complaint or criticism (seeds 002, 003, 000 §5): one complaint workflow per row."""
+
+    __tablename__ = "complaint"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # "pengaduan" (public form), "pengaduan_pemohon" (from an applicant's dashboard) or "kritik" (Kritis).
+    channel: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    content: Mapped[str] = mapped_column(Text)
+    nik: Mapped[str | None] = mapped_column(String(16))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(200))
+    incident_date: Mapped[date | None] = mapped_column(Date)
+    applicant_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("permit_application.id"))
+    photos: Mapped[list] = mapped_column(default=list)  # [{"file", "name", "media_type", "size", "sha256"}]
+    # Public stages: "verifikasi" → "tindak_lanjut" → "selesai" (or "ditolak" when invalid / spam).
+    stage: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    letter_number: Mapped[str | None] = mapped_column(String(120))
+    letter_document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    response: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    escalations: Mapped[int] = mapped_column(Integer, default=0)
+    stage_due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    responded_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]

@@ -19,6 +19,9 @@ UNITS = [
     ("PENMAD", "Seksi Pendidikan Madrasah", "MS-LSM"),
     ("BIMAS", "Seksi Bimbingan Masyarakat Islam", "MS-LSM"),
     ("PHU", "Seksi Penyelenggaraan Haji dan Umrah", "MS-LSM"),
+    ("KEPANITERAAN", "Kepaniteraan", "MS-LSM"),
+    ("PELAYANAN", "Seksi Pelayanan", "MS-LSM"),
+    ("DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil Kota Lhokseumawe (mitra)", None),
 ]
 
 # username, full name, NIP, position, unit, supervisor, roles
@@ -40,6 +43,14 @@ ACCOUNTS = [
     ("unitkerja1", "Drs. Hasballah, M.Pd.", "197108151997031003", "Kepala Seksi Bimbingan Masyarakat Islam", "BIMAS", "kepala1", ["pegawai", "atasan", "unit_kerja"]),
     ("arsiparis1", "Nadia Safitri, A.Md.", "199609092021122002", "Arsiparis Terampil", "TU", "tu1", ["pegawai", "arsiparis"]),
     ("caraka1", "Samsul Bahri", None, "Caraka", "TU", "tu1", ["pegawai", "caraka"]),
+    # SIRAMASAKAN and complaints (seeds 000 §4-5, 002).
+    ("pimpinan1", "Drs. H. Abdul Hamid, M.H.", "196905121994031004", "Wakil Ketua Mahkamah Syar'iyah Lhokseumawe", "MS-LSM", None,
+     ["kepala_kantor", "atasan"]),
+    ("panitera1", "Zainal Abidin, S.H.", "197808202003121002", "Panitera Muda Hukum", "KEPANITERAAN", "pimpinan1", ["pegawai", "panitera"]),
+    ("dukcapil1", "Rosmawati, S.Sos.", "198502142010012003", "Petugas Pencatatan Sipil (Disdukcapil Kota Lhokseumawe)", "DUKCAPIL", None,
+     ["dukcapil"]),
+    ("kasi1", "Ir. Mukhlis, M.Si.", "197511112002121001", "Kepala Seksi Pelayanan", "PELAYANAN", "pimpinan1", ["pegawai", "atasan", "kepala_seksi"]),
+    ("pengaduan1", "Yuliana Putri, S.Kom.", "199307072019032004", "Admin Pengaduan", "PELAYANAN", "kasi1", ["pegawai", "pengaduan_admin"]),
 ]
 
 

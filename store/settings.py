@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     whatsapp_verify_token: str = "dev-verify-token"
     whatsapp_fake_port: int = 8026
 
+    # The civil registry (Disdukcapil) for SIRAMASAKAN hand-offs. Empty URL: the civil-registry officer records
+    # the outcome in the SatuPintu inbox. Set: hand-offs are POSTed to {civil_registry_url}/handoffs with an
+    # Idempotency-Key, and the registry's callbacks to /webhooks/civil-registry are HMAC-SHA256-signed with the
+    # shared secret. In dev mode `satupintu registry-fake` speaks the same protocol on civil_registry_fake_port.
+    civil_registry_url: str = ""
+    civil_registry_secret: str = "dev-registry-secret"
+    civil_registry_fake_port: int = 8027
+
     # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
     signing_key_path: Path | None = None
     signing_cert_path: Path | None = None

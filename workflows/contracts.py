@@ -67,6 +67,10 @@ class TaskPolicy:
     escalate_to_role: str | None = None
     role_label: str = ""
     escalate_to_role_label: str = ""
+    # Further levels after escalate_to_role, each escalate_after_working_days after the one before
+    # (e.g. officer → unit head → head of office), with their labels.
+    escalation_chain: list[str] = field(default_factory=list)
+    escalation_chain_labels: list[str] = field(default_factory=list)
 
 
 @dataclass

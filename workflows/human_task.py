@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         CLOSE_TASK,
         DECIDE_TASK,
+        WORKING_DEADLINE,
         DELEGATE_TASK,
         NOTIFY,
         OPEN_TASK,
@@ -30,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
         Actor,
         CalendarSnapshot,
         CloseTaskInput,
+        DeadlineInput,
+        DeadlineResult,
         DecisionRequest,
         DelegationRequest,
         NotifyInput,
@@ -64,6 +67,8 @@ class _OpenTask:
     task_id: str
     # Roles whose holders may decide: the task's role for role tasks, plus any escalation role.
     open_to_roles: list[str] = field(default_factory=list)
+    # Labels of the roles the task was escalated to, in order (for the timeline).
+    open_to_roles_labels: list[str] = field(default_factory=list)
     delegate: Person | None = None
     decision: TaskDecision | None = None
     # The inbox row exists: only then can anyone have seen the task and decide it.
@@ -123,9 +128,14 @@ class HumanTaskWorkflow:
         task.opened = True
         await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
 
-        reminded = escalated = False
+        # Past the due time: one reminder; then each escalation level in turn (none: wait after the reminder).
+        policy = spec.policy
+        roles = [policy.escalate_to_role, *policy.escalation_chain] if opened.escalate_at is not None and policy.escalate_to_role else []
+        labels = [policy.escalate_to_role_label, *policy.escalation_chain_labels]
+        levels = [(role, labels[i] if i < len(labels) else "") for i, role in enumerate(roles)]
+        reminded, level, escalate_at = False, 0, opened.escalate_at
         while task.decision is None:
-            deadline = opened.due_at if not reminded else opened.escalate_at if not escalated else None
+            deadline = opened.due_at if not reminded else escalate_at if level < len(levels) else None
             timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(seconds=0))
             try:
                 await workflow.wait_condition(lambda: task.decision is not None, timeout=timeout)
@@ -133,11 +143,13 @@ class HumanTaskWorkflow:
                 if not reminded:
                     reminded = True
                     await self._remind(task)
-                    if opened.escalate_at is None or not spec.policy.escalate_to_role:
-                        escalated = True  # nothing to escalate to: one reminder, then wait
                 else:
-                    escalated = True
-                    await self._escalate(task)
+                    role, label = levels[level]
+                    await self._escalate(task, role, label, level)
+                    level += 1
+                    if level < len(levels):
+                        escalate_at = (await self._activity(WORKING_DEADLINE, DeadlineInput(
+                            calendar=self._calendar, start=workflow.now(), working_days=policy.escalate_after_working_days), DeadlineResult)).deadline
         # The update handler closes the inbox row; wait so the next step starts after it.
         await workflow.wait_condition(lambda: task.closed)
         return task.decision
@@ -295,19 +307,19 @@ class HumanTaskWorkflow:
         await self._notify_task(task, f"{task.task_id}.reminded", "Pengingat: tugas melewati batas waktu",
                                 f"Tugas '{task.spec.title}' telah melewati batas waktu. Mohon segera diputuskan.", change.notify_user_ids)
 
-    async def _escalate(self, task: _OpenTask) -> None:
-        role = task.spec.policy.escalate_to_role
-        assert role is not None
+    async def _escalate(self, task: _OpenTask, role: str, label: str, level: int) -> None:
+        holders = _holder_names(task) if level == 0 else ", ".join([_holder_names(task), *task.open_to_roles_labels])
         task.open_to_roles.append(role)
+        task.open_to_roles_labels.append(label or role)
         await self._activity(
             UPDATE_TASK,
-            TaskChange(task_id=task.task_id, kind="escalated", title=f"Dieskalasi kepada {task.spec.policy.escalate_to_role_label or role}: belum diputuskan oleh {_holder_names(task)}",
+            TaskChange(task_id=task.task_id, kind="escalated", title=f"Dieskalasi kepada {label or role}: belum diputuskan oleh {holders}",
                        occurred_at=workflow.now(), escalate_to_role=role),
             TaskChangeResult,
         )
         await self._activity(
             NOTIFY,
-            NotifyInput(idempotency_key=f"{task.task_id}.escalated", subject="Eskalasi tugas",
+            NotifyInput(idempotency_key=f"{task.task_id}.escalated" + (f".{level}" if level else ""), subject="Eskalasi tugas",
                         body=f"Tugas '{task.spec.title}' belum diputuskan oleh {_holder_names(task)} dan dieskalasi kepada Anda.",
                         recipient_roles=[role], link=f"/inbox?task={task.task_id}"),
             NotifyResult,
