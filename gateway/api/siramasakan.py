@@ -1,0 +1,51 @@
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.services import siramasakan as sira_service
+from gateway.services.siramasakan import SiramasakanForm
+from store.models import User
+
+router = APIRouter(tags=["siramasakan"])
+
+
+@router.get("/api/v1/siramasakan-kinds")
+async def change_kinds() -> list[dict]:
+    """Public: the population-data changes a case can cause, with the new documents each gives (process_defs/siramasakan.yaml)."""
+    return sira_service.change_kinds()
+
+
+@router.post("/api/v1/siramasakan", status_code=201, responses=ERRORS)
+async def file_request(body: SiramasakanForm, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
+                       response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+    """An applicant files a SIRAMASAKAN request with the case; it waits for the decision, then goes to Disdukcapil."""
+    if idempotency_key:
+        body = body.model_copy(update={"client_key": f"{user.id}:{idempotency_key}"})
+    row, created = await sira_service.file(session, client, settings, user=user, form=body)
+    if not created:
+        response.status_code = 200
+    return sira_service.serialize(row)
+
+
+@router.get("/api/v1/siramasakan", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool = False,
+                        page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict:
+    """An applicant's own requests; staff see all, or with over_sla=true the open hand-offs past their SLA."""
+    rows, total = await sira_service.list_requests(session, user=user, over_sla_only=over_sla, limit=per_page, offset=(page - 1) * per_page)
+    return {"items": [sira_service.serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page}
+
+
+@router.get("/api/v1/siramasakan/{code}", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict:
+    row = await sira_service.get_visible(session, user=user, code=code)
+    return sira_service.serialize(row, applicant=await session.get(User, row.applicant_id),
+                                  events=await sira_service.timeline(session, workflow_id=row.workflow_id),
+                                  tasks=await sira_service.open_tasks(session, workflow_id=row.workflow_id))
+
+
+@router.post("/webhooks/civil-registry", responses={401: ERRORS[401], 404: ERRORS[404], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
+async def civil_registry_callback(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
+    """The civil registry reports a hand-off processed or refused, signed with X-Registry-Signature: sha256=<hex HMAC of the raw body>."""
+    raw = await request.body()
+    return await sira_service.registry_callback(session, request.app.state.temporal, settings, raw=raw,
+                                                signature=request.headers.get("x-registry-signature"))
