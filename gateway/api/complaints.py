@@ -1,0 +1,118 @@
+"""Complaints and criticism (seed 002, seed 003 Pengaduan, seed 000 §5 Kritis).
+
+Public (no sign-in, rate-limited per client address; the API asks no arithmetic challenge, the page does):
+- `POST /api/v1/complaints` — JSON `{"category","title","content","nik"?,"phone","incident_date"}`, or the same
+  fields as `multipart/form-data` on the same path with up to N image parts named `photos`;
+- `POST /api/v1/criticism` — Kritis: `{"kind","description","name"?,"phone"?,"email"?}`;
+- `GET /api/v1/complaints/track/{tracking_number}` — stage, status, dates, and the response once done;
+  nothing personal.
+Applicants: `GET/POST /api/v1/complaints/mine`. Staff: `GET /api/v1/complaints` (filters stage, category,
+overdue), `GET /api/v1/complaints/stats`, `GET /api/v1/complaints/{tracking_number}`.
+Decisions go through `POST /api/v1/tasks/{id}/decision`.
+"""
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import ValidationError
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.errors import ApiError
+from gateway.services import complaints as service
+from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
+from gateway.services.throttle import client_ip
+
+router = APIRouter(prefix="/api/v1", tags=["pengaduan"])
+
+_FORM_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": PublicComplaintForm.model_json_schema()},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        **{k: {"type": "string"} for k in PublicComplaintForm.model_fields},
+        "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
+
+
+def _created(complaint, response: Response) -> dict:  # noqa: ANN001
+    return {**service.serialize_public(complaint), "title": complaint.title}
+
+
+def _parse(model, data: dict):  # noqa: ANN001, ANN202
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        errors = [{"field": ".".join(map(str, e["loc"])), "message": "Isian wajib diisi." if e["type"] == "missing" else "Isian tidak valid."}
+                  for e in exc.errors()]
+        raise ApiError(422, "Periksa kembali isian: " + ", ".join(e["field"] for e in errors) + ".", code="invalid", errors=errors) from None
+
+
+@router.get("/complaint-categories")
+async def complaint_categories() -> dict:
+    """Public: the categories of each form, the Kritis kinds and the photo rules (process_defs/complaints.yaml)."""
+    return service.categories()
+
+
+@router.post("/complaints", status_code=201, responses={413: ERRORS[422], 422: ERRORS[422], 429: ERRORS[422]}, openapi_extra=_FORM_BODY)
+async def file_complaint(request: Request, response: Response, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+    """A complaint without sign-in; JSON, or multipart with photos (images only, typed by content)."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("multipart/form-data"):
+        fields, uploads, too_large = await service.read_form(request)
+        try:
+            complaint = await service.file_public(session, client, settings, form=_parse(PublicComplaintForm, fields), uploads=uploads,
+                                                  too_large=too_large, client_ip=client_ip(request))
+        finally:
+            for upload in uploads:
+                await upload.close()
+    else:
+        try:
+            body = await request.json()
+        except ValueError:
+            raise ApiError(422, "Kirim JSON atau multipart/form-data.", code="invalid") from None
+        complaint = await service.file_public(session, client, settings, form=_parse(PublicComplaintForm, body if isinstance(body, dict) else {}),
+                                              client_ip=client_ip(request))
+    return _created(complaint, response)
+
+
+@router.post("/criticism", status_code=201, responses={422: ERRORS[422]})
+async def file_criticism(body: CriticismForm, request: Request, response: Response, session: SessionDep, client: TemporalDep,
+                         settings: SettingsDep) -> dict:
+    """Kritis: criticism or a suggestion, contact optional."""
+    return _created(await service.file_criticism(session, client, settings, form=body, client_ip=client_ip(request)), response)
+
+
+@router.get("/complaints/track/{tracking_number}", responses={404: ERRORS[404]})
+async def track(tracking_number: str, request: Request, session: SessionDep) -> dict:
+    return await service.track(session, tracking_number=tracking_number, client_ip=client_ip(request))
+
+
+@router.get("/complaints/mine", responses={401: ERRORS[401]})
+async def my_complaints(user: CurrentUser, session: SessionDep) -> list[dict]:
+    return await service.mine(session, user=user)
+
+
+@router.post("/complaints/mine", status_code=201, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+async def file_my_complaint(body: ApplicantComplaintForm, user: CurrentUser, response: Response, session: SessionDep, client: TemporalDep,
+                            settings: SettingsDep) -> dict:
+    """An applicant's complaint, optionally about one of their own applications (`application_resi`)."""
+    complaint = await service.file_applicant(session, client, settings, user=user, form=body)
+    return service.serialize_mine(complaint)
+
+
+@router.get("/complaints", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def list_complaints(user: CurrentUser, session: SessionDep, settings: SettingsDep, stage: str | None = Query(default=None, max_length=20),
+                          category: str | None = Query(default=None, max_length=40), overdue: bool = False) -> dict:
+    items = await service.list_for_staff(session, settings, user=user, stage=stage, category=category, overdue_only=overdue)
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/complaints/stats", responses={401: ERRORS[401], 403: ERRORS[403]})
+async def stats(user: CurrentUser, session: SessionDep) -> dict:
+    if not service.is_staff(user):
+        raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat angka pengaduan.", code="forbidden")
+    return {"by_stage": await service.counts_by_stage(session), "response_times": await service.response_times(session)}
+
+
+@router.get("/complaints/{tracking_number}", responses={401: ERRORS[401], 404: ERRORS[404]})
+async def get_complaint(tracking_number: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+    complaint = await service.get_for_staff(session, user=user, tracking_number=tracking_number)
+    return {**service.serialize_staff(complaint, settings, **await service.names(session, complaint)),
+            "timeline": await service.timeline(session, workflow_id=complaint.workflow_id),
+            "pending_tasks": await service.open_tasks(session, workflow_id=complaint.workflow_id)}

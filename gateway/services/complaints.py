@@ -1,0 +1,537 @@
+"""Complaints and criticism (seed 002 ALAMI, seed 003 Pengaduan, seed 000 §5 Kritis): filing from the public
+form, an applicant's dashboard or the Kritis form, public tracking by number, and the staff views.
+
+The public API takes no challenge (a client cannot show one) but is rate-limited per client address; the
+public page also asks the arithmetic challenge. Photos are images only, typed by content with libmagic
+and stored under var/complaints with names we choose, so nothing a sender names can leave that folder.
+"""
+
+import re
+import secrets
+import statistics
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import magic
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+from starlette.requests import Request
+from temporalio.client import Client
+
+from gateway.errors import ApiError, invalid, not_found
+from gateway.services import throttle
+from gateway.services.applicants import clean_email, clean_phone, refuse
+from gateway.services.files import SCRIPT_MARKERS, ACCEPTED, CappedMultiPartParser, clean_filename, detected_label
+from gateway.services.leave import office_calendar
+from gateway.services.processes import record_and_start
+from process_defs.complaints import complaint_snapshot, load_complaints
+from store.models import CaseEvent, Complaint, PermitApplication, Task, Unit, User, UserRole
+from store.settings import Settings
+from workflows.complaint import (
+    STAGE_DONE,
+    STAGE_FOLLOW_UP,
+    STAGE_VERIFICATION,
+    STATUS_ANSWERED,
+    STATUS_APPROVAL,
+    STATUS_DISPOSITION,
+    STATUS_FOLLOW_UP,
+    STATUS_INVALID,
+    STATUS_SPAM,
+    STATUS_VERIFYING,
+    ComplaintWorkflow,
+    complaint_workflow_id,
+)
+from workflows.contracts import Complainant, ComplaintInput, ComplaintOfficer
+
+CHANNEL_PUBLIC, CHANNEL_APPLICANT, CHANNEL_CRITICISM = "pengaduan", "pengaduan_pemohon", "kritik"
+CHANNEL_LABELS = {CHANNEL_PUBLIC: "Formulir publik", CHANNEL_APPLICANT: "Dasbor pemohon", CHANNEL_CRITICISM: "Kritik dan saran"}
+STAGE_LABELS = {STAGE_VERIFICATION: "Verifikasi", STAGE_FOLLOW_UP: "Tindak lanjut", STAGE_DONE: "Selesai"}
+STATUS_LABELS = {
+    STATUS_VERIFYING: "Menunggu verifikasi admin pengaduan",
+    STATUS_DISPOSITION: "Diteruskan kepada pimpinan; menunggu disposisi",
+    STATUS_FOLLOW_UP: "Sedang ditindaklanjuti petugas",
+    STATUS_APPROVAL: "Tanggapan menunggu persetujuan pimpinan",
+    STATUS_ANSWERED: "Selesai — tanggapan telah dikirim",
+    STATUS_INVALID: "Selesai — pengaduan tidak valid",
+    STATUS_SPAM: "Selesai — pengaduan dinyatakan spam",
+}
+# What the complainant reads next, by status (every page says what happens next).
+NEXT_STEP = {
+    STATUS_VERIFYING: "Admin pengaduan memeriksa kelengkapan dan kebenaran pengaduan Anda.",
+    STATUS_DISPOSITION: "Pengaduan Anda sudah dibuatkan surat kepada pimpinan, yang akan menunjuk petugas penindak lanjut.",
+    STATUS_FOLLOW_UP: "Petugas yang ditunjuk pimpinan sedang menindaklanjuti dan menyusun tanggapan.",
+    STATUS_APPROVAL: "Tanggapan petugas sedang diperiksa pimpinan sebelum dikirim kepada Anda.",
+    STATUS_ANSWERED: "Pengaduan selesai. Bila masalah belum teratasi, Anda dapat mengajukan pengaduan baru.",
+    STATUS_INVALID: "Pengaduan tidak ditindaklanjuti karena alasan di atas. Bila ada keterangan baru, ajukan pengaduan baru.",
+    STATUS_SPAM: "Pengaduan tidak ditindaklanjuti karena alasan di atas.",
+}
+REJECTED = (STATUS_INVALID, STATUS_SPAM)
+# Who works complaints: they see every complaint. An officer a complaint is dispositioned to sees that one.
+STAFF_ROLES = frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha", "admin"})
+# The role whose holders the head can disposition a complaint to (complaints.yaml tasks.follow_up.role).
+TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+TRACKING_PATTERN = re.compile(r"ADU-[A-HJ-KM-NP-Z2-9]{6}")
+# The public API and pages: per client address, every filing counts.
+FILE_IP = throttle.Policy(limit=10, window=timedelta(hours=1), block=timedelta(minutes=15))
+TRACK_IP = throttle.Policy(limit=120, window=timedelta(minutes=15), block=timedelta(minutes=5))
+TITLE_MIN, TITLE_MAX, CONTENT_MIN, CONTENT_MAX = 5, 200, 20, 5000
+
+
+class PublicComplaintForm(BaseModel):
+    category: str = Field(max_length=40)
+    title: str = Field(max_length=400)
+    content: str = Field(max_length=10000)
+    nik: str | None = Field(default=None, max_length=30)
+    phone: str = Field(max_length=30)
+    incident_date: str = Field(max_length=20)
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=200)
+    client_key: str | None = Field(default=None, max_length=100)
+
+
+class ApplicantComplaintForm(BaseModel):
+    category: str = Field(max_length=40)
+    title: str = Field(max_length=400)
+    content: str = Field(max_length=10000)
+    # The receipt code (resi) of one of the applicant's own applications.
+    application_resi: str | None = Field(default=None, max_length=20)
+    client_key: str | None = Field(default=None, max_length=100)
+
+
+class CriticismForm(BaseModel):
+    kind: str = Field(max_length=40)
+    description: str = Field(max_length=10000)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=30)
+    email: str | None = Field(default=None, max_length=200)
+    client_key: str | None = Field(default=None, max_length=100)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def is_staff(user: User | None) -> bool:
+    return user is not None and user.kind == "staff" and bool(STAFF_ROLES & set(user.role_names))
+
+
+# --- checking what was sent ---------------------------------------------------------------------------
+
+
+def _text(value: str | None) -> str:
+    return (value or "").replace("\r\n", "\n").strip()
+
+
+def _check_title_content(title: str, content: str, errors: dict[str, str], *, content_field: str = "content") -> None:
+    if not TITLE_MIN <= len(" ".join(title.split())) <= TITLE_MAX:
+        errors["title"] = f"Judul pengaduan {TITLE_MIN}–{TITLE_MAX} karakter."
+    if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
+        errors[content_field] = f"Uraian {CONTENT_MIN}–{CONTENT_MAX} karakter: jelaskan apa, kapan, dan di mana kejadiannya."
+
+
+def check_public(form: PublicComplaintForm, *, today: date) -> dict:
+    defs, errors = load_complaints(), {}
+    if form.category not in defs.public_categories:
+        errors["category"] = "Pilih kategori: " + " atau ".join(defs.public_categories.values()) + "."
+    title, content = " ".join(form.title.split()), _text(form.content)
+    _check_title_content(title, content, errors)
+    nik = re.sub(r"[\s.\-]", "", form.nik or "") or None
+    if nik is not None and not re.fullmatch(r"\d{16}", nik):
+        errors["nik"] = "NIK harus 16 digit angka (boleh dikosongkan)."
+    phone = clean_phone(form.phone)
+    if phone is None:
+        errors["phone"] = "No. HP/WhatsApp tidak valid; tulis 08… atau +628…, 10–13 digit."
+    email = None
+    if _text(form.email):
+        email = clean_email(form.email)
+        if email is None:
+            errors["email"] = "Alamat email tidak valid (boleh dikosongkan)."
+    incident = None
+    try:
+        incident = date.fromisoformat(_text(form.incident_date))
+        if incident > today:
+            errors["incident_date"] = "Tanggal kejadian tidak boleh di masa depan."
+    except ValueError:
+        errors["incident_date"] = "Tanggal kejadian wajib diisi dengan format tanggal yang benar."
+    if errors:
+        raise refuse(errors)
+    return {"category": form.category, "title": title, "content": content, "incident_date": incident,
+            "complainant": Complainant(name=" ".join((form.name or "").split())[:200], nik=nik, phone=phone, email=email)}
+
+
+def check_criticism(form: CriticismForm) -> dict:
+    defs, errors = load_complaints(), {}
+    if form.kind not in defs.criticism_kinds:
+        errors["kind"] = "Pilih jenis kritik dari daftar."
+    content = _text(form.description)
+    if not CONTENT_MIN <= len(content) <= CONTENT_MAX:
+        errors["description"] = f"Uraian {CONTENT_MIN}–{CONTENT_MAX} karakter."
+    phone = email = None
+    if _text(form.phone):
+        phone = clean_phone(form.phone)
+        if phone is None:
+            errors["phone"] = "No. HP/WhatsApp tidak valid; tulis 08… atau +628…, 10–13 digit (boleh dikosongkan)."
+    if _text(form.email):
+        email = clean_email(form.email)
+        if email is None:
+            errors["email"] = "Alamat email tidak valid (boleh dikosongkan)."
+    if errors:
+        raise refuse(errors)
+    return {"category": form.kind, "title": defs.criticism_kinds[form.kind], "content": content, "incident_date": None,
+            "complainant": Complainant(name=" ".join((form.name or "").split())[:200], phone=phone, email=email)}
+
+
+# --- photos -----------------------------------------------------------------------------------------
+
+
+def photos_dir(settings: Settings) -> Path:
+    return settings.var_dir / "complaints"
+
+
+def photo_rules_text() -> str:
+    rules = load_complaints().photos
+    return f"paling banyak {rules.max_count} foto {', '.join(t.upper() for t in rules.types)}, masing-masing paling besar {rules.max_mb} MB"
+
+
+async def read_form(request: Request) -> tuple[dict, list[UploadFile], bool]:
+    """The fields and photo parts of a multipart complaint, streamed with each photo capped at the limit;
+    the flag says a photo passed it. The caller closes the uploads."""
+    rules = load_complaints().photos
+    limit = rules.max_mb * 1024 * 1024
+    cap = (rules.max_count + 1) * limit * 2
+
+    async def capped():  # noqa: ANN202
+        received = 0
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > cap:
+                raise ApiError(413, f"Kiriman terlalu besar: {photo_rules_text()}.", code="too_large")
+            yield chunk
+
+    parser = CappedMultiPartParser(request.headers, capped(), max_files=rules.max_count + 1, max_fields=20, file_limit=limit)
+    try:
+        form = await parser.parse()
+    except MultiPartException:
+        raise invalid(f"Formulir tidak terbaca; foto: {photo_rules_text()}.", field="photos") from None
+    fields = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+    uploads = [v for k, v in form.multi_items() if k == "photos" and isinstance(v, UploadFile) and (v.filename or v.size)]
+    return fields, uploads, parser.too_large
+
+
+async def store_photos(settings: Settings, uploads: list[UploadFile], *, too_large: bool) -> list[dict]:
+    """Checks every photo (count, size, type by content, no hidden script) before keeping any."""
+    rules = load_complaints().photos
+    if too_large:
+        raise ApiError(413, f"Foto terlalu besar: {photo_rules_text()}.", code="too_large",
+                       errors=[{"field": "photos", "message": f"Foto terlalu besar: {photo_rules_text()}."}])
+    if len(uploads) > rules.max_count:
+        raise invalid(f"Terlalu banyak foto: {photo_rules_text()}.", field="photos")
+    checked = []
+    for upload in uploads:
+        content = await upload.read(rules.max_mb * 1024 * 1024 + 1)
+        name = clean_filename(upload.filename)
+        if not content:
+            raise invalid(f"Foto {name} kosong (0 byte).", field="photos")
+        if len(content) > rules.max_mb * 1024 * 1024:
+            raise ApiError(413, f"Foto {name} terlalu besar: {photo_rules_text()}.", code="too_large")
+        media_type = magic.from_buffer(content[:8192], mime=True)
+        extension = ACCEPTED.get(media_type, ("", ""))[0]
+        if extension not in rules.types:
+            label = detected_label(media_type, magic.from_buffer(content[:8192]))
+            raise invalid(f"Berkas {name} terdeteksi sebagai {label} — yang diterima hanya foto {', '.join(t.upper() for t in rules.types)}.",
+                          field="photos")
+        if any(m in content.lower() for m in SCRIPT_MARKERS):
+            raise invalid(f"Foto {name} berisi kode program tersisip dan tidak diterima demi keamanan.", field="photos")
+        checked.append((name, media_type, extension, content))
+    target = photos_dir(settings)
+    target.mkdir(parents=True, exist_ok=True)
+    kept = []
+    import hashlib  # noqa: PLC0415
+
+    for name, media_type, extension, content in checked:
+        file_name = f"{uuid.uuid4().hex}.{extension}"
+        (target / file_name).write_bytes(content)
+        kept.append({"file": file_name, "name": name[:200], "media_type": media_type, "size": len(content),
+                     "sha256": hashlib.sha256(content).hexdigest()})
+    return kept
+
+
+def photo_path(settings: Settings, complaint: Complaint, index: int) -> tuple[Path, dict]:
+    photos = complaint.photos or []
+    if not 0 <= index < len(photos):
+        raise not_found("Foto")
+    photo = photos[index]
+    root = photos_dir(settings).resolve()
+    path = (root / photo["file"]).resolve()
+    # The stored name is ours (a uuid), but a row is data: never serve from outside the folder.
+    if path.parent != root or not path.is_file():
+        raise not_found("Foto")
+    return path, photo
+
+
+def _discard_photos(settings: Settings, photos: list[dict]) -> None:
+    for photo in photos:
+        (photos_dir(settings) / photo["file"]).unlink(missing_ok=True)
+
+
+# --- filing -----------------------------------------------------------------------------------------
+
+
+async def _new_tracking_number(session: AsyncSession) -> str:
+    for _ in range(20):
+        number = "ADU-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+        if await session.scalar(select(Complaint.id).where(Complaint.tracking_number == number)) is None:
+            return number
+    raise ApiError(503, "Gagal membuat nomor pengaduan; coba lagi.", code="code_exhausted")
+
+
+async def directory(session: AsyncSession) -> tuple[dict[str, str], dict[str, ComplaintOfficer]]:
+    """Units and the officers (staff holding the follow-up role) a disposition can name."""
+    role = load_complaints().tasks["follow_up"].role
+    users = await session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == role, User.kind == "staff", User.is_active.is_(True), User.unit_id.is_not(None)).order_by(User.full_name))
+    officers = {u.username: ComplaintOfficer(id=u.id, username=u.username, full_name=u.full_name, unit_code=u.unit.code,
+                                             unit_name=u.unit.name, position=u.position) for u in users}
+    units = {o.unit_code: o.unit_name for o in sorted(officers.values(), key=lambda o: o.unit_name)}
+    return units, officers
+
+
+async def _existing(session: AsyncSession, client_key: str | None) -> Complaint | None:
+    if not client_key:
+        return None
+    return await session.scalar(select(Complaint).where(Complaint.client_key == client_key))
+
+
+async def _file(session: AsyncSession, client: Client, settings: Settings, *, channel: str, data: dict, client_key: str | None,
+                photos: list[dict] | None = None, applicant: User | None = None, application: PermitApplication | None = None) -> Complaint:
+    photos = photos or []
+    tracking = await _new_tracking_number(session)
+    c: Complainant = data["complainant"]
+    complaint = Complaint(tracking_number=tracking, workflow_id=complaint_workflow_id(tracking), client_key=client_key, channel=channel,
+                          category=data["category"], title=data["title"], content=data["content"], nik=c.nik, phone=c.phone, email=c.email,
+                          incident_date=data["incident_date"], applicant_id=applicant.id if applicant else None,
+                          application_id=application.id if application else None, photos=photos, stage=STAGE_VERIFICATION,
+                          status=STATUS_VERIFYING, escalations=0)
+    units, officers = await directory(session)
+    complaint, _ = await record_and_start(
+        session, client, settings, complaint, workflow=ComplaintWorkflow.run, what="pengaduan", on_abandon=lambda: _discard_photos(settings, photos),
+        start_input=lambda row: ComplaintInput(
+            complaint_id=row.id, tracking_number=tracking, channel=channel, category=row.category,
+            category_label=load_complaints().category_label(row.category), title=row.title, content=row.content, complainant=c,
+            definition=complaint_snapshot(units=units, officers=officers), incident_date=row.incident_date,
+            application_resi=application.resi if application else None, photo_count=len(photos)))
+    return complaint
+
+
+async def file_public(session: AsyncSession, client: Client, settings: Settings, *, form: PublicComplaintForm, client_ip: str,
+                      uploads: list[UploadFile] | None = None, too_large: bool = False, today: date | None = None) -> Complaint:
+    """A complaint from the public form (seed 002), with optional photos. Rate-limited per client address."""
+    await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
+    if (existing := await _existing(session, form.client_key)) is not None:
+        return existing
+    data = check_public(form, today=today or office_calendar().local_today(now_utc()))
+    photos = await store_photos(settings, uploads or [], too_large=too_large)
+    return await _file(session, client, settings, channel=CHANNEL_PUBLIC, data=data, client_key=form.client_key, photos=photos)
+
+
+async def file_criticism(session: AsyncSession, client: Client, settings: Settings, *, form: CriticismForm, client_ip: str) -> Complaint:
+    """Kritis (seed 000 §5): criticism or a suggestion, contact optional. Rate-limited per client address."""
+    await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
+    if (existing := await _existing(session, form.client_key)) is not None:
+        return existing
+    return await _file(session, client, settings, channel=CHANNEL_CRITICISM, data=check_criticism(form), client_key=form.client_key)
+
+
+async def file_applicant(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: ApplicantComplaintForm) -> Complaint:
+    """A complaint from an applicant's dashboard (seed 003), optionally about one of their own applications."""
+    if user.kind != "applicant":
+        raise ApiError(403, "Pengaduan dari dasbor hanya untuk akun pemohon; petugas dapat memakai formulir publik.", code="forbidden")
+    client_key = f"{user.id}:{form.client_key}" if form.client_key else None
+    if (existing := await _existing(session, client_key)) is not None:
+        return existing
+    defs, errors = load_complaints(), {}
+    if form.category not in defs.applicant_categories:
+        errors["category"] = "Pilih kategori: " + ", ".join(defs.applicant_categories.values()) + "."
+    title, content = " ".join(form.title.split()), _text(form.content)
+    _check_title_content(title, content, errors)
+    application = None
+    resi = _text(form.application_resi).upper()
+    if resi:
+        application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi,
+                                                                           PermitApplication.applicant_id == user.id))
+        if application is None:
+            # Another applicant's resi reads exactly like a mistyped one: nothing about it is revealed.
+            errors["application_resi"] = f"Permohonan {resi} tidak ditemukan di antara permohonan Anda."
+    if errors:
+        raise refuse(errors)
+    data = {"category": form.category, "title": title, "content": content, "incident_date": None,
+            "complainant": Complainant(name=user.full_name, nik=user.username if re.fullmatch(r"\d{16}", user.username) else None,
+                                       phone=user.phone, email=user.email, user_id=user.id)}
+    return await _file(session, client, settings, channel=CHANNEL_APPLICANT, data=data, client_key=client_key, applicant=user,
+                       application=application)
+
+
+async def applications_of(session: AsyncSession, *, user: User) -> list[PermitApplication]:
+    return list(await session.scalars(select(PermitApplication).where(PermitApplication.applicant_id == user.id)
+                                      .order_by(PermitApplication.id.desc()).limit(100)))
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+def _labels(c: Complaint) -> dict:
+    return {"stage_label": STAGE_LABELS.get(c.stage, c.stage), "status_label": STATUS_LABELS.get(c.status, c.status),
+            "category_label": load_complaints().category_label(c.category), "next_step": NEXT_STEP.get(c.status, "")}
+
+
+def serialize_public(c: Complaint) -> dict:
+    """What anyone with the number may see: no name, NIK, phone, email, content or photos."""
+    return {"tracking_number": c.tracking_number, "stage": c.stage, "status": c.status, **_labels(c),
+            "channel": c.channel, "created_at": c.created_at, "stage_due_at": c.stage_due_at if c.finished_at is None else None,
+            "finished_at": c.finished_at, "responded_at": c.responded_at if c.status == STATUS_ANSWERED else None,
+            "response": c.response if c.status == STATUS_ANSWERED else None,
+            "rejection_reason": c.rejection_reason if c.status in REJECTED else None,
+            "stages": [{"stage": s, "label": label, "done": _stage_index(c) > i, "current": _stage_index(c) == i}
+                       for i, (s, label) in enumerate(STAGE_LABELS.items())]}
+
+
+def _stage_index(c: Complaint) -> int:
+    order = list(STAGE_LABELS)
+    return len(order) if c.stage == STAGE_DONE else order.index(c.stage) if c.stage in order else 0
+
+
+def overdue(c: Complaint, now: datetime) -> bool:
+    return c.finished_at is None and c.stage_due_at is not None and c.stage_due_at < now
+
+
+def serialize_staff(c: Complaint, settings: Settings, *, now: datetime | None = None, unit_name: str | None = None,
+                    officer_name: str | None = None) -> dict:
+    now = now or now_utc()
+    return {**serialize_public(c), "id": c.id, "title": c.title, "content": c.content, "category": c.category,
+            "channel_label": CHANNEL_LABELS.get(c.channel, c.channel), "nik": c.nik, "phone": c.phone, "email": c.email,
+            "incident_date": c.incident_date, "response": c.response, "rejection_reason": c.rejection_reason,
+            "responded_at": c.responded_at, "letter_number": c.letter_number, "escalations": c.escalations,
+            "overdue": overdue(c, now), "stage_due_at": c.stage_due_at, "unit_name": unit_name, "officer_name": officer_name,
+            "letter_url": f"{settings.public_base_url}/dokumen/{c.letter_document_id}.pdf" if c.letter_document_id else None,
+            "photos": [{"index": i, "name": p["name"], "media_type": p["media_type"], "size": p["size"],
+                        "url": f"/pengaduan/{c.tracking_number}/foto/{i}"} for i, p in enumerate(c.photos or [])]}
+
+
+def serialize_mine(c: Complaint) -> dict:
+    """Seed 003 §Pengaduan A: date, resi, category, content, status, response date and response."""
+    return {**serialize_public(c), "title": c.title, "content": c.content, "category": c.category}
+
+
+async def by_number(session: AsyncSession, tracking_number: str) -> Complaint:
+    number = (tracking_number or "").strip().upper()
+    complaint = await session.scalar(select(Complaint).where(Complaint.tracking_number == number)) if TRACKING_PATTERN.fullmatch(number) else None
+    if complaint is None:
+        raise not_found("Pengaduan")
+    return complaint
+
+
+async def track(session: AsyncSession, *, tracking_number: str, client_ip: str) -> dict:
+    # Numbers are unguessable; a limit per address keeps anyone from trying many.
+    await throttle.hit(session, throttle.key_for("complaint-track:ip", client_ip), TRACK_IP)
+    return serialize_public(await by_number(session, tracking_number))
+
+
+async def get_for_staff(session: AsyncSession, *, user: User, tracking_number: str) -> Complaint:
+    complaint = await by_number(session, tracking_number)
+    if not (is_staff(user) or (user.kind == "staff" and complaint.officer_id == user.id)):
+        raise not_found("Pengaduan")
+    return complaint
+
+
+async def names(session: AsyncSession, complaint: Complaint) -> dict:
+    unit = await session.get(Unit, complaint.unit_id) if complaint.unit_id else None
+    officer = await session.get(User, complaint.officer_id) if complaint.officer_id else None
+    return {"unit_name": unit.name if unit else None, "officer_name": officer.full_name if officer else None}
+
+
+async def timeline(session: AsyncSession, *, workflow_id: str) -> list[dict]:
+    events = await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id))
+    return [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome, "reason": e.reason,
+             "escalation": e.kind == "task_escalated"} for e in events]
+
+
+async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[dict]:
+    tasks = await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at))
+    return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "escalated_to_role": t.escalated_to_role} for t in tasks]
+
+
+async def mine(session: AsyncSession, *, user: User) -> list[dict]:
+    rows = await session.scalars(select(Complaint).where(Complaint.applicant_id == user.id).order_by(Complaint.created_at.desc()).limit(200))
+    out = []
+    for c in rows:
+        application = await session.get(PermitApplication, c.application_id) if c.application_id else None
+        out.append({**serialize_mine(c), "application_resi": application.resi if application else None})
+    return out
+
+
+async def list_for_staff(session: AsyncSession, settings: Settings, *, user: User, stage: str | None = None, category: str | None = None,
+                         overdue_only: bool = False, limit: int = 200, now: datetime | None = None) -> list[dict]:
+    """Complaints, open ones overdue first, then by due time; finished ones last, newest first."""
+    if not is_staff(user):
+        raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat daftar pengaduan.", code="forbidden")
+    now = now or now_utc()
+    if stage and stage not in STAGE_LABELS:
+        raise invalid("Tahap harus salah satu dari: " + ", ".join(STAGE_LABELS) + ".", field="stage")
+    stmt = select(Complaint)
+    if stage:
+        stmt = stmt.where(Complaint.stage == stage)
+    if category:
+        stmt = stmt.where(Complaint.category == category)
+    if overdue_only:
+        stmt = stmt.where(Complaint.finished_at.is_(None), Complaint.stage_due_at < now)
+    rows = list(await session.scalars(stmt.order_by(Complaint.created_at.desc()).limit(limit)))
+    units = {u.id: u.name for u in await session.scalars(select(Unit))}
+    out = [serialize_staff(c, settings, now=now, unit_name=units.get(c.unit_id)) for c in rows]
+    far = datetime.max.replace(tzinfo=timezone.utc)
+    out.sort(key=lambda r: (r["finished_at"] is not None, not r["overdue"], r["stage_due_at"] or far))
+    return out
+
+
+def _figures(days: list[int]) -> dict:
+    return {"count": len(days), "median_working_days": statistics.median(days) if days else None,
+            "average_working_days": round(statistics.fmean(days), 1) if days else None}
+
+
+async def response_times(session: AsyncSession) -> dict:
+    """Working days from filing to the approved response, per category and per unit (answered complaints)."""
+    calendar = office_calendar()
+    rows = await session.execute(select(Complaint.category, Complaint.unit_id, Complaint.created_at, Complaint.responded_at)
+                                 .where(Complaint.status == STATUS_ANSWERED, Complaint.responded_at.is_not(None)))
+    units = {u.id: u.name for u in await session.scalars(select(Unit))}
+    by_category: dict[str, list[int]] = {}
+    by_unit: dict[str, list[int]] = {}
+    every = []
+    for category, unit_id, created, responded in rows:
+        start, end = calendar.local_today(_aware(created)), calendar.local_today(_aware(responded))
+        # Filing day and response day on the same working day count as zero days taken.
+        days = max(calendar.working_days_between(start, end) - 1, 0)
+        every.append(days)
+        by_category.setdefault(load_complaints().category_label(category), []).append(days)
+        by_unit.setdefault(units.get(unit_id, "Tanpa unit"), []).append(days)
+    return {"all": _figures(every), "by_category": {k: _figures(v) for k, v in sorted(by_category.items())},
+            "by_unit": {k: _figures(v) for k, v in sorted(by_unit.items())}}
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+async def counts_by_stage(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(Complaint.stage, func.count()).group_by(Complaint.stage))
+    return {stage: count for stage, count in rows}
+
+
+def categories() -> dict:
+    defs = load_complaints()
+    return {"public_categories": defs.public_categories, "applicant_categories": defs.applicant_categories,
+            "criticism_kinds": defs.criticism_kinds, "photos": defs.photos.model_dump()}
+

@@ -1,0 +1,125 @@
+"""End to end over HTTP: a public complaint with a photo (a PNG accepted, PHP named .jpg refused) followed on
+public tracking through verifikasi → tindak lanjut → selesai with nothing personal shown; an applicant's
+complaint linked to their own application and refused for another's; the staff list shows them."""
+
+import io
+import secrets
+
+import httpx
+from PIL import Image
+from sqlalchemy import select
+
+from store.models import PermitApplication, User
+from tests.factories import applicant_user, wait_for
+from tests.test_e2e_leave import login
+
+NIK, PHONE = "3374010101900001", "081234567891"
+RESPONSE = "Kami telah menambah satu petugas loket; antrean kini rata-rata 30 menit."
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, format="PNG")
+    return out.getvalue()
+
+
+FIELDS = {"category": "layanan", "title": "Antrean loket terlalu lama", "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.",
+          "nik": NIK, "phone": PHONE, "incident_date": "2026-01-05"}
+
+
+async def decide_step(http: httpx.AsyncClient, headers: dict, tracking: str, key: str, outcome: str, **body) -> None:  # noqa: ANN003
+    async def pending():  # noqa: ANN202
+        detail = (await http.get(f"/api/v1/complaints/{tracking}", headers=headers)).json()
+        return next((t for t in detail.get("pending_tasks", []) if t["id"].endswith(f".{key}")), None)
+
+    task = await wait_for(pending)
+    response = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=headers, json={"outcome": outcome, **body})
+    assert response.status_code == 200, response.text
+
+
+async def _application(sessionmaker, owner: User) -> str:  # noqa: ANN001
+    resi = secrets.token_hex(3).upper()
+    async with sessionmaker() as session:
+        session.add(PermitApplication(resi=resi, applicant_id=owner.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
+                                      status="in_process", stage="verification", workflow_id=f"permit-{resi}", applicant_data={},
+                                      location={}, details={}))
+        await session.commit()
+    return resi
+
+
+async def test_public_complaint_with_photo_tracked_to_the_answer(live_stack):
+    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as http:
+        php = await http.post("/api/v1/complaints", data=FIELDS, files=[("photos", ("foto.jpg", b"<?php system($_GET['c']); ?>", "image/jpeg"))])
+        assert php.status_code == 422 and "PHP" in php.json()["detail"], php.text
+        future = await http.post("/api/v1/complaints", json={**FIELDS, "incident_date": "2999-01-01"})
+        assert future.status_code == 422 and "masa depan" in future.json()["detail"]
+
+        filed = await http.post("/api/v1/complaints", data=FIELDS, files=[("photos", ("antrean.png", png(), "image/png"))])
+        assert filed.status_code == 201, filed.text
+        tracking = filed.json()["tracking_number"]
+        assert tracking.startswith("ADU-") and filed.json()["stage"] == "verifikasi"
+
+        async def tracked(stage: str):  # noqa: ANN202
+            body = (await http.get(f"/api/v1/complaints/track/{tracking}")).json()
+            return body if body["stage"] == stage else None
+
+        first = await tracked("verifikasi")
+        assert first and NIK not in str(first) and "1234567891" not in str(first) and first["response"] is None
+
+        admin, head, officer, unit_head = [await login(http, u) for u in ("pengaduan1", "kepala1", "pegawai1", "kasi1")]
+        staff_view = (await http.get(f"/api/v1/complaints/{tracking}", headers=admin)).json()
+        assert staff_view["photos"][0]["media_type"] == "image/png" and staff_view["nik"] == NIK
+        listed = (await http.get("/api/v1/complaints", headers=admin, params={"stage": "verifikasi"})).json()["items"]
+        assert tracking in [c["tracking_number"] for c in listed]
+
+        await decide_step(http, admin, tracking, "verifikasi", "valid")
+        assert await wait_for(lambda: tracked("tindak_lanjut"))
+        await decide_step(http, head, tracking, "disposisi", "disposisi",
+                          data={"unit": "KEPEG", "officer": "pegawai1", "instructions": "Segera tanggapi."})
+        await decide_step(http, officer, tracking, "tindak-lanjut-1", "kirim_tanggapan", data={"response": RESPONSE})
+        await decide_step(http, unit_head, tracking, "persetujuan-1", "setujui")
+        done = await wait_for(lambda: tracked("selesai"))
+        assert done["status"] == "selesai" and done["response"] == RESPONSE and done["responded_at"]
+        assert NIK not in str(done) and "1234567891" not in str(done)
+
+        detail = (await http.get(f"/api/v1/complaints/{tracking}", headers=admin)).json()
+        assert detail["letter_number"].startswith("ND-") and detail["letter_url"]
+        assert any("Didisposisikan" in e["title"] for e in detail["timeline"])
+        stats = (await http.get("/api/v1/complaints/stats", headers=admin)).json()
+        assert stats["response_times"]["all"]["count"] >= 1
+        page = await http.get(f"/pengaduan/lacak/{tracking}")
+        assert page.status_code == 200 and RESPONSE in page.text and NIK not in page.text
+        form = await http.get("/pengaduan")
+        assert form.status_code == 200 and "Pertanyaan keamanan" in form.text and 'type="file"' in form.text
+        no_answer = await http.post("/pengaduan", data=FIELDS, headers={"Origin": live_stack.base_url})
+        assert no_answer.status_code == 422 and "Pertanyaan keamanan" in no_answer.text
+        assert (await http.get("/kritik")).status_code == 200
+        # Not for the public, nor for an applicant.
+        assert (await http.get("/api/v1/complaints")).status_code == 401
+
+
+async def test_applicant_complaint_about_own_application_only(live_stack):
+    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as http:
+        applicant = await login(http, NIK)
+        async with live_stack.sessionmaker() as session:
+            me = await session.scalar(select(User).where(User.username == NIK))
+        mine = await _application(live_stack.sessionmaker, me)
+        theirs = await _application(live_stack.sessionmaker, await applicant_user(live_stack.sessionmaker, "3374010101900077"))
+
+        body = {"category": "proses_perizinan", "title": "Permohonan belum diverifikasi", "content": "Sudah dua minggu permohonan saya belum diverifikasi."}
+        refused = await http.post("/api/v1/complaints/mine", headers=applicant, json={**body, "application_resi": theirs})
+        assert refused.status_code == 422 and "tidak ditemukan" in refused.json()["detail"]
+        filed = await http.post("/api/v1/complaints/mine", headers=applicant, json={**body, "application_resi": mine})
+        assert filed.status_code == 201, filed.text
+        tracking = filed.json()["tracking_number"]
+
+        listed = (await http.get("/api/v1/complaints/mine", headers=applicant)).json()
+        row = next(c for c in listed if c["tracking_number"] == tracking)
+        assert row["application_resi"] == mine and row["category_label"] == "Proses Perizinan" and row["status"] == "menunggu_verifikasi"
+        admin = await login(http, "pengaduan1")
+        staff = (await http.get("/api/v1/complaints", headers=admin, params={"category": "proses_perizinan"})).json()["items"]
+        assert tracking in [c["tracking_number"] for c in staff]
+        assert (await http.get("/api/v1/complaints", headers=applicant)).status_code == 403
+
+        criticism = await http.post("/api/v1/criticism", json={"kind": "saran", "description": "Mohon sediakan kursi tunggu yang lebih banyak."})
+        assert criticism.status_code == 201 and criticism.json()["tracking_number"].startswith("ADU-")
