@@ -153,6 +153,25 @@ class DispositionFields(_Fields):
     disposed_at: OptionalMoment = None
 
 
+
+class ComplaintLetterFields(_Fields):
+    """A verified complaint as a letter (nota dinas) to the head of office; the complainant's contact masked."""
+
+    tracking_number: Text
+    category_label: Text
+    title: Text
+    content: Text
+    complainant_name: Text
+    complainant_nik: OptionalText = None
+    complainant_contact: OptionalText = None
+    incident_date: Annotated[dt.date | None, BeforeValidator(_blank_to_none)] = None
+    application_resi: OptionalText = None
+    received_at: dt.datetime
+    verified_by_name: Text
+    verified_by_position: Text
+    to_title: Text
+    photo_count: int = 0
+
 # --- formatting -------------------------------------------------------------------------------------
 
 
@@ -530,6 +549,36 @@ def _disposition_layout(f: DispositionFields, sheet: Sheet) -> list:
     return story
 
 
+
+def _complaint_letter_layout(f: ComplaintLetterFields, sheet: Sheet) -> list:
+    from reportlab.lib.units import cm, mm
+    from reportlab.platypus import Spacer
+
+    rows = [("Kepada", f"Yth. {f.to_title}"), ("Dari", f.verified_by_position), ("Nomor", sheet.inp.number),
+            ("Perihal", f"Pengaduan {f.tracking_number}: {f.title}")]
+    details = [("Nomor pengaduan", f.tracking_number), ("Kategori", f.category_label), ("Diterima pada", sheet.moment(f.received_at)),
+               ("Pengadu", f.complainant_name), ("NIK", f.complainant_nik), ("Kontak", f.complainant_contact)]
+    if f.incident_date:
+        details.append(("Tanggal kejadian", format_date_id(f.incident_date)))
+    if f.application_resi:
+        details.append(("Permohonan terkait", f.application_resi))
+    if f.photo_count:
+        details.append(("Lampiran", f"{f.photo_count} foto (dapat dilihat pada halaman pengaduan)"))
+    return [
+        sheet.rows(rows),
+        Spacer(1, 3 * mm),
+        sheet.para("Dengan hormat, bersama ini kami sampaikan pengaduan masyarakat yang telah diverifikasi dan dinyatakan valid, "
+                   "untuk mendapat disposisi tindak lanjut:"),
+        sheet.rows(details, indent=0.6 * cm),
+        sheet.para(escape(f.title), "heading"),
+        *sheet.text(f.content),
+        Spacer(1, 3 * mm),
+        sheet.para("Mohon petunjuk dan disposisi kepada unit dan petugas yang akan menindaklanjuti. Tanggapan disampaikan kepada "
+                   "pengadu setelah disetujui pimpinan."),
+        Spacer(1, 5 * mm),
+        sheet.signatures([([sheet.place_and_date(), f"{f.verified_by_position},"], f.verified_by_name)]),
+    ]
+
 # --- the table of kinds ------------------------------------------------------------------------------
 
 
@@ -579,6 +628,10 @@ KINDS: dict[str, Kind] = {
         lambda f: "Lembar Disposisi", DispositionFields, _disposition_layout,
         lambda f: _letter_summary(f) | {"Status": "Sudah didisposisi" if f.disposed_by_name else "Menunggu disposisi"},
         lambda f: f.disposed_by_name, needs_number=True, number_label="Nomor agenda"),
+    "complaint_letter": Kind(
+        lambda f: "Nota Dinas Pengaduan Masyarakat", ComplaintLetterFields, _complaint_letter_layout,
+        lambda f: {"Nomor pengaduan": f.tracking_number, "Kategori": f.category_label, "Perihal": f.title},
+        lambda f: f.verified_by_name, needs_number=True),
 }
 
 

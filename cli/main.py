@@ -75,6 +75,12 @@ def run_embedded(args: argparse.Namespace) -> int:
     ports = [("Temporal", int(temporal_port)), ("Temporal UI", settings.temporal_ui_port), ("SMTP sink", settings.smtp_port), ("gateway", args.port)]
     if wa_fake:
         ports.append(("WhatsApp fake", settings.whatsapp_fake_port))
+    # SIRAMASAKAN: an empty civil_registry_url uses the internal path (the officer's inbox). The fake registry starts
+    # only when the URL points at it (SATUPINTU_CIVIL_REGISTRY_URL=http://127.0.0.1:8027), to try the external path.
+    registry_fake = settings.dev_mode and settings.civil_registry_url.rstrip("/") in (
+        f"http://127.0.0.1:{settings.civil_registry_fake_port}", f"http://localhost:{settings.civil_registry_fake_port}")
+    if registry_fake:
+        ports.append(("registry fake", settings.civil_registry_fake_port))
     for name, port in ports:
         if _port_open("127.0.0.1", port):
             raise SystemExit(f"Port {port} ({name}) sudah dipakai: apakah SatuPintu sudah berjalan? Hentikan dulu proses itu.")
@@ -121,6 +127,9 @@ def run_embedded(args: argparse.Namespace) -> int:
         if wa_fake:
             fake = start("wa-fake", [sys.executable, "-m", "cli.main", "wa-fake"], log_to_file=True)
             _wait_port("127.0.0.1", settings.whatsapp_fake_port, "WhatsApp fake", fake)
+        if registry_fake:
+            registry = start("registry-fake", [sys.executable, "-m", "cli.main", "registry-fake"], log_to_file=True)
+            _wait_port("127.0.0.1", settings.civil_registry_fake_port, "registry fake", registry)
         start("worker", [sys.executable, "-m", "cli.main", "worker"])
         gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port)])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
@@ -135,6 +144,7 @@ SatuPintu berjalan.
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
   WhatsApp             {settings.effective_whatsapp_api_url}{' (tiruan Cloud API, pesan di ' + str(var / 'whatsapp') + ')' if wa_fake else ''}
                        coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
+  SIRAMASAKAN          {('Disdukcapil eksternal ' + settings.civil_registry_url + (' (tiruan; hand-off: GET /handoffs, proses: POST /handoffs/{ref}/process)' if registry_fake else '')) if settings.civil_registry_url else 'jalur internal (Kotak Tugas dukcapil1)'}
   Log                  {logs}
 Akun demo (kata sandi Demo12345): {', '.join(a[0] for a in ACCOUNTS)}
 Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
@@ -169,6 +179,8 @@ def main(argv: list[str] | None = None) -> None:
     sink.add_argument("--port", type=int, default=None)
     fake = sub.add_parser("wa-fake", help="the development fake of the WhatsApp Cloud API")
     fake.add_argument("--port", type=int, default=None)
+    registry = sub.add_parser("registry-fake", help="the development fake of the civil registry (SIRAMASAKAN hand-offs)")
+    registry.add_argument("--port", type=int, default=None)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -202,6 +214,11 @@ def main(argv: list[str] | None = None) -> None:
             settings = get_settings()
             asyncio.run(serve_fake(fake_dir(settings.var_dir), "127.0.0.1", args.port or settings.whatsapp_fake_port,
                                    settings.whatsapp_access_token))
+        elif args.command == "registry-fake":
+            from cli.registry_fake import serve as serve_registry
+
+            settings = get_settings()
+            asyncio.run(serve_registry("127.0.0.1", args.port or settings.civil_registry_fake_port, settings.civil_registry_secret))
     except KeyboardInterrupt:
         status = 0
     _exit(status)

@@ -17,6 +17,8 @@ from gateway.api import walk_ins
 from gateway.api import letters
 from gateway.api import queue
 from gateway.api import whatsapp
+from gateway.api import siramasakan
+from gateway.api import complaints
 from gateway.errors import ApiError
 from store.db import make_engine, make_sessionmaker
 from store.settings import PROJECT_ROOT, Settings, get_settings
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     from gateway import pages_letters  # noqa: PLC0415
     from gateway import pages_walk_ins  # noqa: PLC0415
     from gateway import pages_whatsapp  # noqa: PLC0415
+    from gateway import pages_siramasakan  # noqa: PLC0415
+    from gateway import pages_complaints  # noqa: PLC0415
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         return JSONResponse({"detail": "Isian tidak valid: " + "; ".join(e["message"] for e in errors), "code": "invalid", "errors": errors},
                             status_code=422)
 
-    for module in (system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
+    for module in (complaints, pages_complaints, siramasakan, pages_siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
                    pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
                    whatsapp, pages_whatsapp, pages_walk_ins):
         app.include_router(module.router)

@@ -74,6 +74,9 @@ ROLE_LINKS = (
     ("kunjungan", "/kunjungan", "Kunjungan", COUNTER_ROLES),
     ("surat", "/surat", "Surat", None),
     ("whatsapp", "/whatsapp", "WhatsApp", frozenset(load_counter().whatsapp.reply_roles)),
+    ("pengaduan", "/pengaduan/staf", "Pengaduan", frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha"})),
+    # SIRAMASAKAN: applicants (role pemohon) file requests; court and registry staff follow the hand-offs.
+    ("siramasakan", "/siramasakan", "SIRAMASAKAN", frozenset({"pemohon", "panitera", "dukcapil", "kepala_kantor"})),
 )
 # A task's case page, by process: where "see the whole case" on the task page leads.
 CASE_PAGES = {
@@ -83,6 +86,7 @@ CASE_PAGES = {
     "letter_in": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
     "letter_out": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
     "whatsapp": ("/whatsapp/{}", "Lihat percakapan WhatsApp lengkap"),
+    "complaint": ("/pengaduan/{}", "Lihat pengaduan lengkap dan riwayatnya"),
 }
 _CLIENT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
@@ -225,10 +229,12 @@ async def _temporal(request: Request) -> Client:
 
 def _role_links(user: User | None) -> list[dict]:
     """The counter's pages a staff member's roles open (seed 004); the only place these role checks live."""
-    if user is None or user.kind != "staff":
+    if user is None:
         return []
-    roles = set(user.role_names)
-    return [{"key": key, "href": href, "label": label} for key, href, label, allowed in ROLE_LINKS if allowed is None or roles & allowed]
+    # Applicants see only the links whose roles name them (pemohon); "None = any staff" is staff only.
+    staff, roles = user.kind == "staff", set(user.role_names)
+    return [{"key": key, "href": href, "label": label} for key, href, label, allowed in ROLE_LINKS
+            if (allowed is None and staff) or (allowed is not None and (staff or "pemohon" in allowed) and roles & allowed)]
 
 
 async def _nav(session: Any, user: User | None) -> dict:

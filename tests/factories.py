@@ -92,6 +92,27 @@ async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
     await wait_for(open_in_workflow)
 
 
+async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):  # noqa: ANN001, ANN201
+    """`username` decides the run's task `key` through the workflow handle, once the task is open."""
+    from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck
+
+    task_id = f"{handle.id}.{key}"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
+                                                                    outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
+
+
+async def refused(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None) -> str:  # noqa: ANN001
+    """The workflow's refusal of that decision, in Bahasa, as the person would read it."""
+    import pytest
+    from temporalio.client import WorkflowUpdateFailedError
+
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await decide(handle, key, username, outcome, db, reason, data)
+    return info.value.cause.message
+
+
 async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):  # noqa: ANN001, ANN201
     """Records a leave request and starts its workflow, as the gateway does after its checks."""
     from store.models import LeaveRequest

@@ -14,11 +14,14 @@ from temporalio.worker import Replayer
 from temporalio import workflow
 
 from workflows.contracts import LeaveInput, LeaveResult
+from workflows.complaint import ComplaintWorkflow
 from workflows.human_task import HumanTaskWorkflow
 from workflows.leave import LeaveRequestWorkflow
 from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
 from workflows.permit import PermitApplicationWorkflow
+from workflows.siramasakan import SiramasakanWorkflow
 from workflows.walk_in import WalkInVisitWorkflow
+from workflows.whatsapp import WhatsAppConversationWorkflow
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 
@@ -41,7 +44,8 @@ class SkipsTheSupervisor(HumanTaskWorkflow):
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays_deterministically(path: Path):
     history = load(path)
-    replayer = Replayer(workflows=[LeaveRequestWorkflow, PermitApplicationWorkflow, WalkInVisitWorkflow, IncomingLetterWorkflow, OutgoingLetterWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[LeaveRequestWorkflow, PermitApplicationWorkflow, WalkInVisitWorkflow, IncomingLetterWorkflow, OutgoingLetterWorkflow, SiramasakanWorkflow, ComplaintWorkflow,
+                                   WhatsAppConversationWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name} no longer replays: {result.replay_failure}"
 
@@ -51,6 +55,9 @@ def test_there_is_a_golden_history_of_each_process():
     assert any(p.stem.startswith("permit_") for p in HISTORIES)
     assert any(p.stem.startswith("walk_in_") for p in HISTORIES)
     assert any(p.stem.startswith("letter_") for p in HISTORIES)
+    assert any(p.stem.startswith("siramasakan_") for p in HISTORIES)
+    assert any(p.stem.startswith("complaint_") for p in HISTORIES)
+    assert any(p.stem.startswith("whatsapp_") for p in HISTORIES)
 
 
 async def test_a_changed_workflow_is_caught(tmp_path: Path):

@@ -5,25 +5,10 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from temporalio.client import WorkflowUpdateFailedError
 
 from store.models import CaseEvent, Document, IssuedNumber, Notification, User, WalkInVisit
-from tests.factories import actor_for, record_golden_history, start_walk_in, wait_for, wait_for_task, wait_until_decidable
-from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck, WalkInResult
-
-
-async def decide(handle, key, username, outcome, db, reason=None, data=None):  # noqa: ANN001, ANN201
-    task_id = f"{handle.id}.{key}"
-    await wait_for_task(db.sessionmaker, task_id)
-    await wait_until_decidable(handle, task_id)
-    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
-                                                                    outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
-
-
-async def refused(handle, key, username, outcome, db, reason=None, data=None) -> str:  # noqa: ANN001
-    with pytest.raises(WorkflowUpdateFailedError) as info:
-        await decide(handle, key, username, outcome, db, reason, data)
-    return info.value.cause.message
+from tests.factories import decide, record_golden_history, refused, start_walk_in, wait_for
+from workflows.contracts import WalkInResult
 
 
 async def visit(db, visit_id) -> WalkInVisit:  # noqa: ANN001

@@ -20,7 +20,7 @@ from activities.notify import NotifyActivities
 from gateway.services.whatsapp import sign
 from process_defs.counter import load_counter
 from store.models import Notification, WhatsAppMessage
-from tests.factories import wait_for
+from tests.factories import record_golden_history, wait_for
 from tests.test_pages import browser  # noqa: F401 - the browser fixture
 from workflows.contracts import NotifyInput
 
@@ -260,6 +260,10 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
     assert [i["body"] for i in talk["items"] if i["direction"] == "in"] == [
         "Assalamualaikum", "kiblat", "berapa biayanya?", "petugas", "Apakah surat permohonan harus bermeterai?", "umroh"]
     assert (await http.get("/api/v1/whatsapp/conversations", headers=pegawai)).status_code == 403
+    # The conversation so far (auto-replies, a hand-off, an officer's reply, auto-reply again) as a golden history.
+    from workflows.whatsapp import whatsapp_workflow_id
+
+    await record_golden_history(live_stack.client.get_workflow_handle(whatsapp_workflow_id(citizen.phone)), "whatsapp_handoff_and_back")
 
 
 async def test_api_outage_delays_but_delivers_each_message_once(http, live_stack):

@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
+from activities.complaints import ComplaintActivities
 from activities.counter_documents import CounterDocumentActivities
 from activities.documents import DocumentActivities
 from activities.leave import LeaveActivities
@@ -15,20 +16,23 @@ from activities.letters import LetterActivities
 from activities.notify import NotifyActivities
 from activities.numbering import NumberingActivities
 from activities.permits import CalendarActivities, PermitActivities
+from activities.siramasakan import SiramasakanActivities
 from activities.tasks import TaskActivities
 from activities.walk_in import WalkInActivities
 from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
+from workflows.complaint import ComplaintWorkflow
 from workflows.leave import LeaveRequestWorkflow
 from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
 from workflows.notification import NotificationWorkflow
 from workflows.permit import PermitApplicationWorkflow
+from workflows.siramasakan import SiramasakanWorkflow
 from workflows.walk_in import WalkInVisitWorkflow
 from workflows.whatsapp import WhatsAppConversationWorkflow
 
 WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow, NotificationWorkflow, WalkInVisitWorkflow, IncomingLetterWorkflow, OutgoingLetterWorkflow,
-             WhatsAppConversationWorkflow]
+             WhatsAppConversationWorkflow, ComplaintWorkflow, SiramasakanWorkflow]
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
@@ -53,7 +57,14 @@ def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
         letters.attach_letter_file,
         WalkInActivities(sessionmaker).update_walk_in,
         WhatsAppActivities(settings).auto_reply,
+        *_siramasakan(settings, sessionmaker),
+        ComplaintActivities(sessionmaker).update_complaint,
     ]
+
+
+def _siramasakan(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
+    sira = SiramasakanActivities(settings, sessionmaker)
+    return [sira.update_siramasakan, sira.send_registry_handoff]
 
 
 async def connect(settings: Settings) -> Client:

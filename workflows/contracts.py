@@ -777,3 +777,193 @@ class WhatsAppReplyAck:
     reply_id: str
     status: str  # "queued": recorded in the run; the NOTIFY activity delivers it, retrying while the API is down
     idempotency_key: str
+
+
+# --- complaints (seed 002 ALAMI, seed 003 Pengaduan, seed 000 §5 Kritis) ---------------------------
+
+# The complaint workflow (workflows/complaint.py), one per complaint: id "pengaduan-<tracking number>".
+UPDATE_COMPLAINT = "update_complaint"
+
+
+@dataclass
+class ComplaintOfficer:
+    """A staff member the head may disposition a complaint to, as the directory stood at filing."""
+
+    id: int
+    username: str
+    full_name: str
+    unit_code: str
+    unit_name: str
+    position: str | None = None
+
+
+@dataclass
+class ComplaintDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    verification: TaskPolicy
+    disposition: TaskPolicy
+    follow_up: TaskPolicy
+    approval: TaskPolicy
+    letter_numbering: NumberingFormat
+    # Units (code → name) and officers (username → officer) a disposition can name.
+    units: dict[str, str] = field(default_factory=dict)
+    officers: dict[str, ComplaintOfficer] = field(default_factory=dict)
+
+
+@dataclass
+class Complainant:
+    """Who complained. Public complaints may carry only a phone; Kritis may carry nothing at all."""
+
+    name: str = ""
+    nik: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    # Set for an applicant complaining from the dashboard: told in-app and by email.
+    user_id: int | None = None
+
+
+@dataclass
+class ComplaintInput:
+    complaint_id: int
+    tracking_number: str
+    channel: str  # "pengaduan" | "pengaduan_pemohon" | "kritik"
+    category: str
+    category_label: str
+    title: str
+    content: str
+    complainant: Complainant
+    definition: ComplaintDefinitionSnapshot
+    incident_date: date | None = None
+    application_resi: str | None = None
+    photo_count: int = 0
+
+
+@dataclass
+class ComplaintResult:
+    status: str
+    response: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class ComplaintUpdate:
+    """Projects a step onto the complaint row. Empty stage keeps the row's own."""
+
+    complaint_id: int
+    status: str
+    stage: str = ""
+    event: CaseEventInput | None = None
+    stage_due_at: datetime | None = None
+    letter_number: str | None = None
+    letter_document_id: str | None = None
+    unit_code: str | None = None
+    officer_id: int | None = None
+    response: str | None = None
+    rejection_reason: str | None = None
+    responded: bool = False
+    finished: bool = False
+
+
+# --- siramasakan ----------------------------------------------------------------------------------
+
+# The court → civil-registry hand-off (workflows/siramasakan.py), one per request: id "siramasakan-<code>".
+UPDATE_SIRAMASAKAN = "update_siramasakan"
+# POSTs the hand-off to the external registry (activities/siramasakan.py).
+SEND_REGISTRY_HANDOFF = "send_registry_handoff"
+# Signal carrying the registry's callback, delivered by the gateway's webhook.
+REGISTRY_OUTCOME = "registry_outcome"
+
+
+@dataclass
+class ChangeKindSnapshot:
+    label: str
+    # The new documents the citizen collects once the change is made (KK, KTP-el, …).
+    documents: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SiramasakanDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    change_kinds: dict[str, ChangeKindSnapshot]
+    collection_office: str
+    case_completion: TaskPolicy
+    civil_registry: TaskPolicy
+    handoff_reminder_every_working_days: int
+    handoff_sla_working_days: int
+    # Empty: the civil-registry officer records the outcome in the inbox. Set at start by the gateway, so a
+    # run keeps the path it started with.
+    registry_url: str = ""
+
+
+@dataclass
+class PopulationChange:
+    nik: str
+    kind: str
+    description: str = ""
+
+
+@dataclass
+class SiramasakanInput:
+    request_id: int
+    code: str
+    applicant: Person
+    case_number: str
+    kk_number: str
+    changes: list[PopulationChange]
+    definition: SiramasakanDefinitionSnapshot
+    # Where the external registry reports back (the gateway's /webhooks/civil-registry).
+    callback_url: str = ""
+
+
+@dataclass
+class SiramasakanResult:
+    status: str
+    outcome: str | None = None
+    reason: str | None = None
+    documents: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RegistryHandoff:
+    idempotency_key: str
+    registry_url: str
+    request_code: str
+    case_number: str
+    decision_date: str
+    kk_number: str
+    changes: list[PopulationChange]
+    callback_url: str
+
+
+@dataclass
+class RegistryHandoffResult:
+    reference: str
+
+
+@dataclass
+class RegistryOutcome:
+    event_id: str
+    status: str  # "processed" | "refused"
+    reason: str | None = None
+    documents: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SiramasakanUpdate:
+    request_id: int
+    status: str
+    stage: str
+    event: CaseEventInput | None = None
+    decision_date: str | None = None
+    decided_case_number: str | None = None
+    handoff_path: str | None = None
+    handed_off_at: datetime | None = None
+    registry_reference: str | None = None
+    outcome: str | None = None
+    outcome_reason: str | None = None
+    documents_to_collect: list[str] | None = None
+    # One more hand-off reminder went out (counted on the row).
+    reminded: bool = False
+    finished: bool = False

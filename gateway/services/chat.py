@@ -94,7 +94,7 @@ def attachment_name(resi: str, upload: UploadFile, name: object = None) -> str:
     typed = " ".join(str(name or "").split())
     if typed:
         return typed[: file_service.NAME_MAX]
-    original = file_service._clean_filename(upload.filename)  # noqa: SLF001 - the same cleaning as File Saya
+    original = file_service.clean_filename(upload.filename)  # the same cleaning as File Saya
     return f"Lampiran chat {resi} – {original}"[: file_service.NAME_MAX]
 
 

@@ -99,8 +99,8 @@ DETECTED_LABELS = {
 }
 # Server-side code hidden in a picture (a GIF/JPEG/PNG "polyglot"): refused even though the header is an image's.
 # Markers long enough never to occur by chance in compressed image data.
-_SCRIPT_MARKERS = (b"<?php", b"<script")
-_SCRIPT_TAIL = max(len(m) for m in _SCRIPT_MARKERS) - 1
+SCRIPT_MARKERS = (b"<?php", b"<script")
+_SCRIPT_TAIL = max(len(m) for m in SCRIPT_MARKERS) - 1
 # Roles that may read any applicant's file (the office examines attached documents).
 STAFF_READERS = {"verifikator", "penandatangan", "admin"}
 
@@ -138,7 +138,7 @@ def too_large() -> ApiError:
     return ApiError(413, TOO_LARGE, code="too_large", errors=[{"field": "file", "message": TOO_LARGE}])
 
 
-class _CappedMultiPartParser(MultiPartParser):
+class CappedMultiPartParser(MultiPartParser):
     """Starlette's multipart parser, except that a file part stops being written once it passes the
     limit (the rest is read and discarded), so the other fields are still there to show again."""
 
@@ -193,7 +193,7 @@ async def read_upload_form(request: Request) -> UploadForm:
                 raise too_large()
             yield chunk
 
-    parser = _CappedMultiPartParser(request.headers, capped_stream(), max_files=2, max_fields=10, file_limit=MAX_BYTES)
+    parser = CappedMultiPartParser(request.headers, capped_stream(), max_files=2, max_fields=10, file_limit=MAX_BYTES)
     try:
         form = await parser.parse()
     except MultiPartException:
@@ -201,14 +201,14 @@ async def read_upload_form(request: Request) -> UploadForm:
     return UploadForm(form=form, too_large=parser.too_large)
 
 
-def _clean_filename(raw: str | None) -> str:
+def clean_filename(raw: str | None) -> str:
     """The file's own name as the browser sent it, without a path or control characters."""
     name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch)[0] != "C").strip()
     return name[:300] or "berkas"
 
 
-def _detected_label(media_type: str, description: str) -> str:
+def detected_label(media_type: str, description: str) -> str:
     if media_type in DETECTED_LABELS:
         return DETECTED_LABELS[media_type]
     return f"{description.split(',')[0].strip()} ({media_type})" if description else media_type
@@ -238,7 +238,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
     clean_name = check_name(name)
     if not isinstance(upload, UploadFile):
         raise invalid("Pilih berkas yang akan diunggah.", field="file")
-    original = _clean_filename(upload.filename)
+    original = clean_filename(upload.filename)
     target_dir = files_dir(settings)
     target_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=".unggah-", dir=target_dir)
@@ -254,7 +254,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
                 window = (tail + chunk).lower()
-                script = script or any(m in window for m in _SCRIPT_MARKERS)
+                script = script or any(m in window for m in SCRIPT_MARKERS)
                 tail = window[-_SCRIPT_TAIL:]
                 await run_in_threadpool(out.write, chunk)
         if size == 0:
@@ -262,7 +262,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
         media_type = magic.from_buffer(head, mime=True)
         accepted = ACCEPTED.get(media_type)
         if accepted is None:
-            label = _detected_label(media_type, magic.from_buffer(head))
+            label = detected_label(media_type, magic.from_buffer(head))
             raise invalid(f"Berkas ini terdeteksi sebagai {label} — yang diterima: {ACCEPTED_TEXT}.", field="file")
         extension, type_label = accepted
         if script and extension in ("jpg", "png", "gif"):

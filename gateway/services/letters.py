@@ -13,17 +13,16 @@ from datetime import date, timedelta
 
 import magic
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services import tasks as task_service
 from gateway.services.leave import timeline
 from gateway.services.people import office_today, person
+from gateway.services.processes import record_and_start
 from process_defs.counter import letter_snapshot, load_counter
 from process_defs.loader import load_office
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
@@ -249,27 +248,6 @@ async def _existing(session: AsyncSession, user: User, client_key: str | None) -
     return existing
 
 
-async def _record_and_start(session: AsyncSession, client: Client, settings: Settings, letter: Letter, start) -> tuple[Letter, bool]:  # noqa: ANN001
-    """Writes the row, then starts its workflow; nothing is half-started: without a process the row goes."""
-    session.add(letter)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        existing = await session.scalar(select(Letter).where(Letter.client_key == letter.client_key)) if letter.client_key else None
-        if existing is not None:
-            return existing, False
-        raise
-    await session.commit()
-    try:
-        await start(letter)
-    except Exception as exc:
-        await session.delete(letter)
-        await session.commit()
-        raise ApiError(503, "Layanan proses sedang tidak tersedia; surat belum tercatat. Silakan coba lagi.", code="temporal_unavailable") from exc
-    return letter, True
-
-
 async def register_incoming(session: AsyncSession, client: Client, settings: Settings, *, user: User,
                             form: IncomingForm) -> tuple[Letter, bool]:
     """The front office records a letter it received; the back office is asked to sort it."""
@@ -288,15 +266,11 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
                     sender_number=_text(form.sender_number), received_via=form.received_via, letter_date=form.letter_date,
                     created_by_id=user.id, unit_id=user.unit_id)
 
-    async def start(row: Letter) -> None:
-        await client.start_workflow(
-            IncomingLetterWorkflow.run,
-            IncomingLetterInput(letter_id=row.id, code=row.code, sender=row.sender, sender_number=row.sender_number,
-                                letter_date=row.letter_date, subject=row.subject, received_via=row.received_via,
-                                received_via_label=via[row.received_via], received_by=person(user), definition=letter_snapshot(units)),
-            id=row.workflow_id, task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
-
-    return await _record_and_start(session, client, settings, letter, start)
+    return await record_and_start(session, client, settings, letter, workflow=IncomingLetterWorkflow.run, what="surat",
+                                  start_input=lambda row: IncomingLetterInput(
+                                      letter_id=row.id, code=row.code, sender=row.sender, sender_number=row.sender_number,
+                                      letter_date=row.letter_date, subject=row.subject, received_via=row.received_via,
+                                      received_via_label=via[row.received_via], received_by=person(user), definition=letter_snapshot(units)))
 
 
 async def request_outgoing(session: AsyncSession, client: Client, settings: Settings, *, user: User,
@@ -316,15 +290,12 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
                     classification=form.classification, letter_date=form.letter_date, created_by_id=user.id, unit_id=user.unit_id)
     requester = person(user)
 
-    async def start(row: Letter) -> None:
-        await client.start_workflow(
-            OutgoingLetterWorkflow.run,
-            OutgoingLetterInput(letter_id=row.id, code=row.code, requester=requester, unit_name=requester.unit_name or "–",
-                                subject=row.subject, recipient=row.recipient, classification=row.classification,
-                                letter_date=row.letter_date, definition=letter_snapshot(units), softcopy_file_id=form.softcopy_file_id or None),
-            id=row.workflow_id, task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
-
-    return await _record_and_start(session, client, settings, letter, start)
+    return await record_and_start(session, client, settings, letter, workflow=OutgoingLetterWorkflow.run, what="permintaan nomor",
+                                  start_input=lambda row: OutgoingLetterInput(
+                                      letter_id=row.id, code=row.code, requester=requester, unit_name=requester.unit_name or "–",
+                                      subject=row.subject, recipient=row.recipient, classification=row.classification,
+                                      letter_date=row.letter_date, definition=letter_snapshot(units),
+                                      softcopy_file_id=form.softcopy_file_id or None))
 
 
 # --- the register and one letter -----------------------------------------------------------------

@@ -7,14 +7,13 @@ from datetime import datetime, timezone
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from gateway.errors import ApiError, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import person
+from gateway.services.processes import record_and_start
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
 from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
@@ -159,33 +158,14 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
                         service_name=service.name, one_day=service.one_day, visitor_name=visitor.name, visitor_phone=visitor.phone,
                         visitor_nik=visitor.nik, queue_number=ticket.number if ticket else None, registered_by_id=user.id,
                         status=STATUS_REGISTERED, stage="completeness_check")
-    session.add(visit)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        existing = await session.scalar(select(WalkInVisit).where(WalkInVisit.client_key == form.client_key))
-        if existing is not None:
-            return existing, False
-        raise
-    if ticket is not None:
+    visit, created = await record_and_start(session, client, settings, visit, workflow=WalkInVisitWorkflow.run, what="kunjungan",
+                                            start_input=lambda row: WalkInInput(
+                                                visit_id=row.id, code=code, visitor=visitor, registered_by=person(user),
+                                                definition=walk_in_snapshot(service.code), queue_ticket=row.queue_number))
+    if created and ticket is not None:
         ticket.visit_id = visit.id
-    await session.commit()
-    try:
-        await client.start_workflow(
-            WalkInVisitWorkflow.run,
-            WalkInInput(visit_id=visit.id, code=code, visitor=visitor, registered_by=person(user),
-                        definition=walk_in_snapshot(service.code), queue_ticket=visit.queue_number),
-            id=visit.workflow_id, task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except Exception as exc:
-        if ticket is not None:
-            ticket.visit_id = None
-        await session.delete(visit)
         await session.commit()
-        raise ApiError(503, "Layanan proses sedang tidak tersedia; kunjungan belum terdaftar. Silakan coba lagi.",
-                       code="temporal_unavailable") from exc
-    return visit, True
+    return visit, created
 
 
 async def get_for_staff(session: AsyncSession, *, user: User, code: str) -> WalkInVisit:

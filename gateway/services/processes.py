@@ -1,0 +1,49 @@
+"""Starting a process from a person's request: the one way a service records the case row and starts
+its workflow, so a double-clicked submit is one case and a case is never half-started."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+
+from gateway.errors import ApiError
+from store.settings import Settings
+
+Row = TypeVar("Row")
+
+
+async def record_and_start(session: AsyncSession, client: Client, settings: Settings, row: Row, *, workflow: Callable,
+                           start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None) -> tuple[Row, bool]:
+    """Writes `row` (which has `client_key` and `workflow_id`), then starts `workflow` with `start_input(row)`.
+
+    Returns (row, created). A row with the same client key already there is returned instead (created False).
+    When the workflow cannot be started the row is removed again and `on_abandon` cleans up what came with it,
+    and the person is told in Bahasa that `what` was not recorded and to try again."""
+    model = type(row)
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError:
+        await session.rollback()
+        if on_abandon:
+            on_abandon()
+        existing = await session.scalar(select(model).where(model.client_key == row.client_key)) if row.client_key else None
+        if existing is not None:
+            return existing, False
+        raise
+    await session.commit()
+    try:
+        await client.start_workflow(workflow, start_input(row), id=row.workflow_id, task_queue=settings.task_queue,
+                                    id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+    except Exception as exc:
+        await session.delete(row)
+        await session.commit()
+        if on_abandon:
+            on_abandon()
+        raise ApiError(503, f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
+                       code="temporal_unavailable") from exc
+    return row, True
