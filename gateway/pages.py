@@ -83,8 +83,7 @@ CASE_PAGES = {
     "leave": ("/cuti/{}", "Lihat permohonan lengkap dan riwayat prosesnya"),
     "walk_in": ("/kunjungan/{}", "Lihat kunjungan lengkap dan riwayatnya"),
     "letter": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
-    "letter_in": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
-    "letter_out": ("/surat/{}", "Lihat surat lengkap dan riwayatnya"),
+    "siramasakan": ("/siramasakan/{}", "Lihat permohonan SIRAMASAKAN lengkap dan riwayatnya"),
     "whatsapp": ("/whatsapp/{}", "Lihat percakapan WhatsApp lengkap"),
     "complaint": ("/pengaduan/{}", "Lihat pengaduan lengkap dan riwayatnya"),
 }

@@ -19,7 +19,7 @@ from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, Del
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_STATE
 
 PROCESS_LABELS = {"leave": "Cuti Pegawai", "permit": "Perizinan", "walk_in": "Layanan Loket", "letter": "Persuratan",
-                  "whatsapp": "WhatsApp"}
+                  "whatsapp": "WhatsApp", "siramasakan": "SIRAMASAKAN", "complaint": "Pengaduan"}
 _ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_STATE: 409,
                  # The permit's one download is spent, or its week has passed.
                  "DownloadUnavailable": 410}
