@@ -123,24 +123,23 @@ class WalkInResultFields(_VisitFields):
     numbered_by_name: Text
 
 
-class LetterReceiptFields(_Fields):
+class _IncomingLetterFields(_Fields):
+    """Which letter: every incoming-letter document names it."""
+
     letter_code: Text
     sender: Text
     sender_number: Text
     letter_date: dt.date
     subject: Text
     received_at: dt.datetime
+
+
+class LetterReceiptFields(_IncomingLetterFields):
     received_via_label: Text
     officer_name: Text
 
 
-class DispositionFields(_Fields):
-    letter_code: Text
-    sender: Text
-    sender_number: Text
-    letter_date: dt.date
-    subject: Text
-    received_at: dt.datetime
+class DispositionFields(_IncomingLetterFields):
     classification: Text
     category_label: Text
     to_label: Text

@@ -26,6 +26,7 @@ from gateway.api.system import outbox
 from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, get_temporal
 from gateway.errors import ApiError, not_found
 from gateway.security import create_access_token
+from gateway.services import processes
 from gateway.services import leave as leave_service
 from gateway.services import people as people_service
 from gateway.services import tasks as task_service
@@ -433,7 +434,7 @@ async def _leave_case(session: Any, settings: Any, user: User, request_id: str) 
     if not request_id.isdigit() or len(request_id) > 12:
         raise not_found("Permohonan cuti")
     leave = await leave_service.get_for_viewer(session, request_id=int(request_id), viewer=user)
-    data = leave_service.serialize(leave, settings, await leave_service.timeline(session, workflow_id=leave.workflow_id))
+    data = leave_service.serialize(leave, settings, await processes.timeline(session, workflow_id=leave.workflow_id))
     # Same origin as the page, whatever public_base_url says (behind a proxy it may name another host).
     if data["document_url"]:
         data["document_href"] = urlsplit(data["document_url"]).path
@@ -612,7 +613,7 @@ async def _task_page(request: Request, session: Any, user: User, task_id: str, *
         "completed_by": (await session.get(User, task.completed_by_id)).full_name if task.completed_by_id else None,
         # The case's history: the delegation note, a delegate's recommendation, reminders and escalations.
         "history": [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome,
-                     "reason": e.reason, "detail": e.detail} for e in await leave_service.timeline(session, workflow_id=task.workflow_id)],
+                     "reason": e.reason, "detail": e.detail} for e in await processes.timeline(session, workflow_id=task.workflow_id)],
     }
     if ctx["can_delegate"]:
         ctx["colleagues"] = await people_service.colleagues(session, user=user)

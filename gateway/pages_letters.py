@@ -26,7 +26,7 @@ from gateway.pages import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services.letters import INCOMING, OUTGOING, IncomingForm, OutgoingForm
-from gateway.services.leave import timeline
+from gateway.services.processes import timeline
 from gateway.services.people import office_today
 from process_defs.counter import load_counter
 from store.models import StoredFile, Task, User

@@ -35,6 +35,7 @@ from gateway import pages
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, not_found
 from gateway.pages import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
+from gateway.services import processes
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
@@ -698,7 +699,7 @@ async def _own_case(session: AsyncSession, user: User, resi: str) -> PermitAppli
 
 
 async def _case_ctx(session: AsyncSession, user: User, application: PermitApplication) -> dict:
-    events = await permit_service.timeline(session, workflow_id=application.workflow_id)
+    events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
         "agency_name": (catalog.agency_of(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
@@ -844,7 +845,7 @@ async def track(request: Request, resi: str, user: OptionalUser, session: Sessio
     if application is None:
         return await _render(request, "pages/permits/track.html", {"resi": code, "case": None, "not_found": True, "active": "lacak"},
                              session=session, user=user, status_code=404)
-    events = await permit_service.timeline(session, workflow_id=application.workflow_id)
+    events = await processes.timeline(session, workflow_id=application.workflow_id)
     case = permit_service.serialize(application, settings, events=events, for_public=True)
     history = [{"at": e["at"], "kind": e["kind"], "title": e["title"]} for e in case["timeline"]]
     ctx = {"resi": code, "case": case, "history": history, "tone": STATUS_TONES.get(case["status"], "wait"),
@@ -898,7 +899,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     permit = catalog.permit_type(application.permit_type)
     revisions = await permit_service.revisions(session, application_id=application.id)
-    events = await permit_service.timeline(session, workflow_id=application.workflow_id)
+    events = await processes.timeline(session, workflow_id=application.workflow_id)
     ids = {v for r in revisions for v in ((r.snapshot or {}).get("documents") or {}).values() if v}
     stored = await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))) if ids else []
     file_names = {f.id: f"{f.name} ({f.original_filename})" for f in stored}
@@ -915,7 +916,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     clocked = application if application.clock else SimpleNamespace(clock=[first])
     days = permit_service.clock_working_days(clocked)
     sla = permit.sla_working_days if permit else 0
-    tasks = await permit_service.open_tasks_for(session, workflow_id=application.workflow_id)
+    tasks = await processes.open_tasks(session, workflow_id=application.workflow_id)
     ctx = {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
         "agency_name": catalog.agency_of(application.permit_type).name if permit else application.agency_code,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
 from gateway.pages import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal
+from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services import tasks as task_service
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
@@ -113,7 +114,7 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
 
 
 async def _tasks_view(session: AsyncSession, user: User, workflow_id: str) -> list[dict]:
-    tasks = await sira_service.open_tasks(session, workflow_id=workflow_id)
+    tasks = await processes.open_tasks(session, workflow_id=workflow_id)
     visible, _ = await task_service.visibility(session, user)  # the inbox's own rule of who sees a task
     mine = set(await session.scalars(select(Task.id).where(Task.id.in_([t.id for t in tasks]), visible))) if tasks else set()
     return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "can_open": t.id in mine} for t in tasks]
@@ -124,7 +125,7 @@ async def detail_page(request: Request, code: str, user: CurrentUser, session: S
     row = await sira_service.get_visible(session, user=user, code=code[:20])
     if row.code != code:
         return _redirect(f"/siramasakan/{row.code}")
-    events = await sira_service.timeline(session, workflow_id=row.workflow_id)
+    events = await processes.timeline(session, workflow_id=row.workflow_id)
     staff = sira_service.is_staff(user)
     ctx = {"req": _row(sira_service.serialize(row, applicant=await session.get(User, row.applicant_id))), "code": row.code, "staff": staff,
            "next_step": NEXT_STEP.get(row.status), "tasks": await _tasks_view(session, user, row.workflow_id) if staff else [],

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
 from gateway.pages import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, office_tz
+from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services import walk_ins as walk_in_service
 from gateway.services.leave import office_calendar
@@ -269,7 +270,7 @@ async def register(request: Request, user: CurrentUser, session: SessionDep, set
 
 async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> list[dict]:
     """The visit's open tasks, and whether this person can open each one from their inbox."""
-    tasks = await walk_in_service.open_tasks(session, workflow_id=visit.workflow_id)
+    tasks = await processes.open_tasks(session, workflow_id=visit.workflow_id)
     visible, _ = await task_service.visibility(session, user)  # the inbox's own rule of who sees a task
     mine = set(await session.scalars(select(Task.id).where(Task.id.in_([t.id for t in tasks]), visible))) if tasks else set()
     return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "overdue": t.due_at is not None and t.due_at < datetime.now(timezone.utc),
@@ -279,7 +280,7 @@ async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> 
 
 async def _visit_ctx(session: AsyncSession, settings: Settings, user: User, visit: WalkInVisit) -> dict:
     now = datetime.now(timezone.utc)
-    events = await walk_in_service.timeline(session, workflow_id=visit.workflow_id)
+    events = await processes.timeline(session, workflow_id=visit.workflow_id)
     data = walk_in_service.serialize(visit, settings, now=now)
     documents = [{"kind": kind, "label": label, "href": f"/dokumen/{visit.documents[kind]}.pdf"}
                  for kind, label in DOCUMENT_ACTIONS.items() if (visit.documents or {}).get(kind)]

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Header, Response
 
 from gateway.api.schemas import ERRORS, LeaveBody
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.services import processes
 from gateway.services import leave as leave_service
 from gateway.services.leave import LeaveForm
 from process_defs.loader import load_leave
@@ -57,4 +58,4 @@ async def my_leave_requests(user: CurrentUser, session: SessionDep, settings: Se
 @router.get("/leave-requests/{request_id}", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def get_leave_request(request_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     leave = await leave_service.get_for_viewer(session, request_id=request_id, viewer=user)
-    return leave_service.serialize(leave, settings, await leave_service.timeline(session, workflow_id=leave.workflow_id))
+    return leave_service.serialize(leave, settings, await processes.timeline(session, workflow_id=leave.workflow_id))

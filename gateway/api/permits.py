@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import not_found
+from gateway.services import processes
 from gateway.services import permits as permit_service
 from gateway.services.permits import PermitForm
 from store.models import Document, PermitApplication
@@ -63,7 +64,7 @@ async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q:
 @router.get("/permit-applications/{resi}", responses={401: ERRORS[401], 404: ERRORS[404]})
 async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
-    data = permit_service.serialize(application, settings, events=await permit_service.timeline(session, workflow_id=application.workflow_id))
+    data = permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id))
     data["revisions"] = [{"round": r.round, "submitted_at": r.submitted_at.isoformat(), "snapshot": r.snapshot}
                          for r in await permit_service.revisions(session, application_id=application.id)]
     return data
@@ -121,5 +122,5 @@ async def tracking(resi: str, session: SessionDep, settings: SettingsDep) -> dic
     application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi.strip().upper()))
     if application is None:
         raise not_found("Permohonan dengan resi tersebut")
-    return permit_service.serialize(application, settings, events=await permit_service.timeline(session, workflow_id=application.workflow_id),
+    return permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id),
                                     for_public=True)

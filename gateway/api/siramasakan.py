@@ -2,6 +2,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services.siramasakan import SiramasakanForm
 from store.models import User
@@ -39,8 +40,8 @@ async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool =
 async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict:
     row = await sira_service.get_visible(session, user=user, code=code)
     return sira_service.serialize(row, applicant=await session.get(User, row.applicant_id),
-                                  events=await sira_service.timeline(session, workflow_id=row.workflow_id),
-                                  tasks=await sira_service.open_tasks(session, workflow_id=row.workflow_id))
+                                  events=await processes.timeline(session, workflow_id=row.workflow_id),
+                                  tasks=await processes.open_tasks(session, workflow_id=row.workflow_id))
 
 
 @router.post("/webhooks/civil-registry", responses={401: ERRORS[401], 404: ERRORS[404], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})

@@ -3,6 +3,7 @@ from fastapi import APIRouter, Header, Query, Response
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import forbidden
+from gateway.services import processes
 from gateway.services import walk_ins as walk_in_service
 from gateway.services.walk_ins import WalkInForm
 
@@ -48,5 +49,5 @@ async def dashboard(user: CurrentUser, session: SessionDep, settings: SettingsDe
 @router.get("/walk-ins/{code}", responses={401: ERRORS[401], 404: ERRORS[404]})
 async def get_visit(code: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     visit = await walk_in_service.get_for_staff(session, user=user, code=code)
-    return walk_in_service.serialize(visit, settings, events=await walk_in_service.timeline(session, workflow_id=visit.workflow_id),
-                                     tasks=await walk_in_service.open_tasks(session, workflow_id=visit.workflow_id))
+    return walk_in_service.serialize(visit, settings, events=await processes.timeline(session, workflow_id=visit.workflow_id),
+                                     tasks=await processes.open_tasks(session, workflow_id=visit.workflow_id))

@@ -27,9 +27,10 @@ from gateway.services import throttle
 from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.files import SCRIPT_MARKERS, ACCEPTED, CappedMultiPartParser, clean_filename, detected_label
 from gateway.services.leave import office_calendar
+from gateway.services import processes
 from gateway.services.processes import record_and_start
 from process_defs.complaints import complaint_snapshot, load_complaints
-from store.models import CaseEvent, Complaint, PermitApplication, Task, Unit, User, UserRole
+from store.models import Complaint, PermitApplication, Unit, User, UserRole
 from store.settings import Settings
 from workflows.complaint import (
     STAGE_DONE,
@@ -454,13 +455,13 @@ async def names(session: AsyncSession, complaint: Complaint) -> dict:
 
 
 async def timeline(session: AsyncSession, *, workflow_id: str) -> list[dict]:
-    events = await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id))
+    events = await processes.timeline(session, workflow_id=workflow_id)
     return [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome, "reason": e.reason,
              "escalation": e.kind == "task_escalated"} for e in events]
 
 
 async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[dict]:
-    tasks = await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at))
+    tasks = await processes.open_tasks(session, workflow_id=workflow_id)
     return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "escalated_to_role": t.escalated_to_role} for t in tasks]
 
 

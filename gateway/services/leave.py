@@ -229,10 +229,6 @@ async def list_for_employee(session: AsyncSession, *, employee: User) -> list[Le
     return list(await session.scalars(select(LeaveRequest).where(LeaveRequest.employee_id == employee.id).order_by(LeaveRequest.id.desc())))
 
 
-async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
-    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
-
-
 def leave_type_label(code: str) -> str:
     t = load_leave().leave_type(code)
     return t.label if t else code

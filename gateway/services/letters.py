@@ -20,7 +20,7 @@ from temporalio.client import Client
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services import tasks as task_service
-from gateway.services.leave import timeline
+from gateway.services.processes import timeline
 from gateway.services.people import office_today, person
 from gateway.services.processes import record_and_start
 from process_defs.counter import letter_snapshot, load_counter

@@ -17,7 +17,7 @@ from gateway.services import files as file_service
 from gateway.services.people import actor, person
 from gateway.services.tasks import send_update
 from process_defs import catalog
-from store.models import CaseEvent, PermitApplication, PermitRevision, Task, User
+from store.models import CaseEvent, PermitApplication, PermitRevision, User
 from store.settings import Settings
 from workflows.contracts import (
     CLAIM_PERMIT_DOWNLOAD,
@@ -302,10 +302,6 @@ async def list_for_applicant(session: AsyncSession, *, applicant: User, query: s
     return list(await session.scalars(stmt.order_by(PermitApplication.id.desc())))
 
 
-async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
-    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
-
-
 async def revisions(session: AsyncSession, *, application_id: int) -> list[PermitRevision]:
     return list(await session.scalars(select(PermitRevision).where(PermitRevision.application_id == application_id).order_by(PermitRevision.round)))
 
@@ -373,5 +369,3 @@ def serialize(application: PermitApplication, settings: Settings, *, events: lis
     return data
 
 
-async def open_tasks_for(session: AsyncSession, *, workflow_id: str) -> list[Task]:
-    return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open")))

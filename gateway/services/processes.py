@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 
 from gateway.errors import ApiError
+from store.models import CaseEvent, Task
 from store.settings import Settings
 
 Row = TypeVar("Row")
@@ -47,3 +48,13 @@ async def record_and_start(session: AsyncSession, client: Client, settings: Sett
         raise ApiError(503, f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
                        code="temporal_unavailable") from exc
     return row, True
+
+
+async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
+    """A case's timeline, oldest first: what every process's pages and API show."""
+    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
+
+
+async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[Task]:
+    """The tasks a case is waiting on now, oldest first."""
+    return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at)))

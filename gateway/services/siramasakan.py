@@ -157,14 +157,6 @@ async def get_visible(session: AsyncSession, *, user: User, code: str) -> Sirama
     return row
 
 
-async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
-    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
-
-
-async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[Task]:
-    return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at)))
-
-
 def sla_due(row: SiramasakanRequest) -> datetime | None:
     """When a hand-off passes its SLA: handoff_sla_working_days working days after it was handed off."""
     if row.handed_off_at is None:

@@ -176,14 +176,6 @@ async def get_for_staff(session: AsyncSession, *, user: User, code: str) -> Walk
     return visit
 
 
-async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:
-    return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
-
-
-async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[Task]:
-    return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at)))
-
-
 def _minutes(delta_seconds: float) -> int:
     return max(int(delta_seconds // 60), 0)
 
