@@ -54,6 +54,9 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
+# The task is being opened: its inbox row is written but the run has not recorded it yet. Asking again in a
+# moment succeeds; the gateway does that for the person.
+ERR_OPENING = "TaskOpening"
 ERR_ALREADY_DECIDED = "TaskAlreadyDecided"
 ERR_NOT_HOLDER = "NotTaskHolder"
 ERR_INVALID = "InvalidDecision"
@@ -275,8 +278,10 @@ class HumanTaskWorkflow:
 
     def _find(self, task_id: str) -> _OpenTask:
         task = self._tasks.get(task_id)
-        if task is None or not task.opened:
+        if task is None:
             raise ApplicationError("Tugas tidak ditemukan pada proses ini.", type=ERR_NOT_FOUND)
+        if not task.opened:
+            raise ApplicationError("Tugas ini sedang dibuka; silakan coba lagi sebentar.", type=ERR_OPENING)
         return task
 
     @staticmethod

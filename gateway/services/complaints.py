@@ -28,7 +28,7 @@ from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.files import SCRIPT_MARKERS, ACCEPTED, CappedMultiPartParser, clean_filename, detected_label
 from gateway.services.leave import office_calendar
 from gateway.services import processes
-from gateway.services.processes import record_and_start
+from gateway.services.processes import new_code, record_and_start
 from process_defs.complaints import complaint_snapshot, load_complaints
 from store.models import Complaint, PermitApplication, Unit, User, UserRole
 from store.settings import Settings
@@ -282,14 +282,6 @@ def _discard_photos(settings: Settings, photos: list[dict]) -> None:
 # --- filing -----------------------------------------------------------------------------------------
 
 
-async def _new_tracking_number(session: AsyncSession) -> str:
-    for _ in range(20):
-        number = "ADU-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
-        if await session.scalar(select(Complaint.id).where(Complaint.tracking_number == number)) is None:
-            return number
-    raise ApiError(503, "Gagal membuat nomor pengaduan; coba lagi.", code="code_exhausted")
-
-
 async def directory(session: AsyncSession) -> tuple[dict[str, str], dict[str, ComplaintOfficer]]:
     """Units and the officers (staff holding the follow-up role) a disposition can name."""
     role = load_complaints().tasks["follow_up"].role
@@ -310,7 +302,8 @@ async def _existing(session: AsyncSession, client_key: str | None) -> Complaint 
 async def _file(session: AsyncSession, client: Client, settings: Settings, *, channel: str, data: dict, client_key: str | None,
                 photos: list[dict] | None = None, applicant: User | None = None, application: PermitApplication | None = None) -> Complaint:
     photos = photos or []
-    tracking = await _new_tracking_number(session)
+    tracking = await new_code(session, Complaint.tracking_number, lambda: "ADU-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6)),
+                              what="nomor pengaduan")
     c: Complainant = data["complainant"]
     complaint = Complaint(tracking_number=tracking, workflow_id=complaint_workflow_id(tracking), client_key=client_key, channel=channel,
                           category=data["category"], title=data["title"], content=data["content"], nik=c.nik, phone=c.phone, email=c.email,

@@ -22,7 +22,7 @@ from gateway.services import files as file_service
 from gateway.services import tasks as task_service
 from gateway.services.processes import timeline
 from gateway.services.people import office_today, person
-from gateway.services.processes import record_and_start
+from gateway.services.processes import new_code, record_and_start
 from process_defs.counter import letter_snapshot, load_counter
 from process_defs.loader import load_office
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
@@ -231,14 +231,6 @@ async def unit_choices(session: AsyncSession) -> dict[str, str]:
     return {u.code: u.name for u in below}
 
 
-async def _new_code(session: AsyncSession, prefix: str) -> str:
-    for _ in range(20):
-        code = f"{prefix}-{secrets.token_hex(3).upper()}"
-        if await session.scalar(select(Letter.id).where(Letter.code == code)) is None:
-            return code
-    raise ApiError(503, "Gagal membuat kode surat; coba lagi.", code="code_exhausted")
-
-
 async def _existing(session: AsyncSession, user: User, client_key: str | None) -> Letter | None:
     if not client_key:
         return None
@@ -259,7 +251,7 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
         return existing, False
     _raise_first(incoming_errors(form))
     via = load_counter().letters.received_via
-    code = await _new_code(session, "SM")
+    code = await new_code(session, Letter.code, lambda: f"SM-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
     letter = Letter(code=code, direction=INCOMING, workflow_id=incoming_workflow_id(code), client_key=form.client_key,
                     status=STATUS_RECEIVED, stage="classify", subject=_text(form.subject), sender=_text(form.sender),
@@ -283,7 +275,7 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
     _raise_first(outgoing_errors(form))
     if form.softcopy_file_id:
         await check_softcopy(session, user=user, file_id=form.softcopy_file_id)
-    code = await _new_code(session, "SK")
+    code = await new_code(session, Letter.code, lambda: f"SK-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
     letter = Letter(code=code, direction=OUTGOING, workflow_id=outgoing_workflow_id(code), client_key=form.client_key,
                     status=STATUS_REQUESTED, stage="format_check", subject=_text(form.subject), recipient=_text(form.recipient),

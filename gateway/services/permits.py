@@ -15,6 +15,7 @@ from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
+from gateway.services.processes import new_code
 from gateway.services.tasks import send_update
 from process_defs import catalog
 from store.models import CaseEvent, PermitApplication, PermitRevision, User
@@ -181,21 +182,13 @@ async def validate(session: AsyncSession, *, applicant: User, form: PermitForm) 
     }
 
 
-async def _new_resi(session: AsyncSession) -> str:
-    for _ in range(20):
-        resi = secrets.token_hex(3).upper()
-        if await session.scalar(select(PermitApplication.id).where(PermitApplication.resi == resi)) is None:
-            return resi
-    raise ApiError(503, "Gagal membuat nomor resi; coba lagi.", code="resi_exhausted")
-
-
 async def submit(session: AsyncSession, client: Client, settings: Settings, *, applicant: User, form: PermitForm) -> tuple[PermitApplication, bool]:
     if form.client_key:
         existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
         if existing is not None:
             return existing, False
     content = await validate(session, applicant=applicant, form=form)
-    resi = await _new_resi(session)
+    resi = await new_code(session, PermitApplication.resi, lambda: secrets.token_hex(3).upper(), what="nomor resi")
     application = PermitApplication(
         resi=resi, applicant_id=applicant.id, agency_code=catalog.agency_of(form.permit_type).code, permit_type=form.permit_type,
         request_kind=form.request_kind, status=STATUS_IN_PROCESS, stage="verification", workflow_id=permit_workflow_id(resi),

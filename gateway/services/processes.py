@@ -17,6 +17,16 @@ from store.settings import Settings
 Row = TypeVar("Row")
 
 
+async def new_code(session: AsyncSession, column, make: Callable[[], str], *, what: str) -> str:  # noqa: ANN001
+    """A short random case code (resi, visit code, tracking number) not yet in `column`. People read these out at
+    a counter, so they are short; a collision is simply drawn again."""
+    for _ in range(20):
+        code = make()
+        if await session.scalar(select(column).where(column == code).limit(1)) is None:
+            return code
+    raise ApiError(503, f"Gagal membuat {what}; silakan coba lagi.", code="code_exhausted")
+
+
 async def record_and_start(session: AsyncSession, client: Client, settings: Settings, row: Row, *, workflow: Callable,
                            start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None) -> tuple[Row, bool]:
     """Writes `row` (which has `client_key` and `workflow_id`), then starts `workflow` with `start_input(row)`.

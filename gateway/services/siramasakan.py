@@ -16,7 +16,7 @@ from activities.calendar import OfficeCalendar
 from activities.siramasakan import SIGNATURE_HEADER, signature_valid
 from gateway.errors import ApiError, forbidden, not_found
 from gateway.services.people import person
-from gateway.services.processes import record_and_start
+from gateway.services.processes import new_code, record_and_start
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from process_defs.loader import calendar_snapshot, load_office
 from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, User
@@ -120,14 +120,6 @@ def validate(form: SiramasakanForm) -> tuple[str, str, list[PopulationChange]]:
     return case_number, kk, changes
 
 
-async def _new_code(session: AsyncSession) -> str:
-    for _ in range(20):
-        code = "S" + secrets.token_hex(3).upper()
-        if await session.scalar(select(SiramasakanRequest.id).where(SiramasakanRequest.code == code)) is None:
-            return code
-    raise ApiError(503, "Gagal membuat kode permohonan; coba lagi.", code="code_exhausted")
-
-
 async def file(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: SiramasakanForm) -> tuple[SiramasakanRequest, bool]:
     """Records the request and starts its workflow. Returns (request, created). Nothing starts on a refusal."""
     if user.kind != "applicant":
@@ -137,7 +129,7 @@ async def file(session: AsyncSession, client: Client, settings: Settings, *, use
         if existing is not None:
             return existing, False
     case_number, kk, changes = validate(form)
-    code = await _new_code(session)
+    code = await new_code(session, SiramasakanRequest.code, lambda: "S" + secrets.token_hex(3).upper(), what="kode permohonan")
     row = SiramasakanRequest(code=code, workflow_id=siramasakan_workflow_id(code), client_key=form.client_key, applicant_id=user.id,
                              case_number=case_number, kk_number=kk, changes=[{"nik": c.nik, "kind": c.kind, "description": c.description} for c in changes],
                              status=STATUS_WAITING, stage="case_completion")

@@ -16,11 +16,11 @@ from gateway.services.people import actor, get_user_by_username, officials_repre
 from store.models import Task, User, utcnow
 from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
-from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_STATE
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE
 
 PROCESS_LABELS = {"leave": "Cuti Pegawai", "permit": "Perizinan", "walk_in": "Layanan Loket", "letter": "Persuratan",
                   "whatsapp": "WhatsApp", "siramasakan": "SIRAMASAKAN", "complaint": "Pengaduan"}
-_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_STATE: 409,
+_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_OPENING: 409, ERR_STATE: 409,
                  # The permit's one download is spent, or its week has passed.
                  "DownloadUnavailable": 410}
 
@@ -113,7 +113,7 @@ async def send_update(client: Client, workflow_id: str, update: str, request: ob
     """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error.
 
     The inbox row is written by an activity just before the workflow records that the task is open, so a
-    person quick enough can decide in between: a "task not found" is then asked again for a moment."""
+    person quick enough can decide in between: the workflow answers "being opened", and it is asked again."""
     handle = client.get_workflow_handle(workflow_id)
     for attempt in range(_NOT_OPEN_YET_RETRIES + 1):
         try:
@@ -121,7 +121,7 @@ async def send_update(client: Client, workflow_id: str, update: str, request: ob
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError):
-                if cause.type == ERR_NOT_FOUND and attempt < _NOT_OPEN_YET_RETRIES:
+                if cause.type == ERR_OPENING and attempt < _NOT_OPEN_YET_RETRIES:
                     await asyncio.sleep(0.1)
                     continue
                 raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc

@@ -13,7 +13,7 @@ from temporalio.client import Client
 from gateway.errors import ApiError, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import person
-from gateway.services.processes import record_and_start
+from gateway.services.processes import new_code, record_and_start
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
 from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
@@ -135,14 +135,6 @@ async def _queue_ticket(session: AsyncSession, number: str | None) -> QueueTicke
     return ticket
 
 
-async def _new_code(session: AsyncSession) -> str:
-    for _ in range(20):
-        code = "K" + secrets.token_hex(3).upper()
-        if await session.scalar(select(WalkInVisit.id).where(WalkInVisit.code == code)) is None:
-            return code
-    raise ApiError(503, "Gagal membuat kode kunjungan; coba lagi.", code="code_exhausted")
-
-
 async def register(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: WalkInForm) -> tuple[WalkInVisit, bool]:
     """Registers the visit and starts its workflow. Returns (visit, created)."""
     require_registrar(user)
@@ -153,7 +145,7 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
     visitor = validate(form)
     ticket = await _queue_ticket(session, form.queue_number)
     service = load_counter().service(form.service_code.strip())
-    code = await _new_code(session)
+    code = await new_code(session, WalkInVisit.code, lambda: "K" + secrets.token_hex(3).upper(), what="kode kunjungan")
     visit = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), client_key=form.client_key, service_code=service.code,
                         service_name=service.name, one_day=service.one_day, visitor_name=visitor.name, visitor_phone=visitor.phone,
                         visitor_nik=visitor.nik, queue_number=ticket.number if ticket else None, registered_by_id=user.id,
