@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from gateway.errors import ApiError
+from gateway.errors import ApiError, forbidden
 from gateway.security import decode_access_token
 from store.models import User
 from store.settings import Settings
@@ -66,3 +66,25 @@ async def get_optional_user(request: Request, session: SessionDep, settings: Set
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
+
+
+# Process owners watch and unstick runs; auditors read and replay them. Both may read every run.
+PROCESS_OWNER_ROLES = frozenset({"pemilik_proses"})
+AUDITOR_ROLES = frozenset({"auditor"})
+RUN_READER_ROLES = PROCESS_OWNER_ROLES | AUDITOR_ROLES
+
+
+def requires_role(roles: frozenset[str], detail: str):  # noqa: ANN201 - a FastAPI dependency
+    """A dependency that lets only holders of one of `roles` through (403 otherwise, 401 when signed out)."""
+
+    async def dependency(user: CurrentUser) -> User:
+        if not set(user.role_names) & roles:
+            raise forbidden(detail)
+        return user
+
+    return dependency
+
+
+RunReader = Annotated[User, Depends(requires_role(RUN_READER_ROLES, "Halaman ini hanya untuk pemilik proses dan auditor."))]
+ProcessOwner = Annotated[User, Depends(requires_role(PROCESS_OWNER_ROLES, "Tindakan ini hanya untuk pemilik proses."))]
+Auditor = Annotated[User, Depends(requires_role(AUDITOR_ROLES, "Tindakan ini hanya untuk auditor."))]

@@ -145,6 +145,31 @@ class CaseEvent(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
 
 
+class ProcessRun(Base):
+    """The run index: one row per workflow run, projected from Temporal's visibility (workers/run_index.py),
+    so that owners can filter and page through every run in SQL. Temporal stays the source of truth."""
+
+    __tablename__ = "process_run"
+
+    workflow_id: Mapped[str] = mapped_column(String(160), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(64))
+    process: Mapped[str] = mapped_column(String(40))
+    workflow_type: Mapped[str] = mapped_column(String(80))
+    business_key: Mapped[str] = mapped_column(String(160), index=True)
+    # running | completed | failed | cancelled | terminated | timed_out | continued_as_new
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    synced_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        # Keyset paging, newest first, within a process and status.
+        Index("ix_process_run_started", "started_at", "workflow_id"),
+        Index("ix_process_run_process_status_started", "process", "status", "started_at"),
+        Index("ix_process_run_status_started", "status", "started_at"),
+    )
+
+
 class Task(Base):
     """The task inbox: one row per human task a workflow is waiting on (shape after spiff-arena's human_task)."""
 

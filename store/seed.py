@@ -51,6 +51,10 @@ ACCOUNTS = [
      ["dukcapil"]),
     ("kasi1", "Ir. Mukhlis, M.Si.", "197511112002121001", "Kepala Seksi Pelayanan", "PELAYANAN", "pimpinan1", ["pegawai", "atasan", "kepala_seksi"]),
     ("pengaduan1", "Yuliana Putri, S.Kom.", "199307072019032004", "Admin Pengaduan", "PELAYANAN", "kasi1", ["pegawai", "pengaduan_admin"]),
+    # Process owners and auditors (issue 6).
+    ("pemilik1", "Irwan Saputra, S.T., M.M.", "198004042006041002", "Kepala Subbagian Perencanaan, TI dan Pelaporan (Pemilik Proses)", "SEKRE",
+     "kepala1", ["pegawai", "pemilik_proses"]),
+    ("auditor1", "Drs. Bachtiar Yusuf, Ak.", "197002021996031001", "Auditor Inspektorat", "SEKRE", None, ["auditor"]),
 ]
 
 

@@ -54,6 +54,18 @@ class Settings(BaseSettings):
     civil_registry_secret: str = "dev-registry-secret"
     civil_registry_fake_port: int = 8027
 
+    # Operations (issue 6). Logs: "json" (one object per line, with the workflow id) or "console".
+    log_format: str = "json"
+    log_level: str = "INFO"
+    # Traces: "" (off), "console" (JSON lines to var/log/traces.jsonl) or "otlp" (OTLP/HTTP to otel_endpoint).
+    traces_exporter: str = "console"
+    otel_endpoint: str = ""
+    service_name: str = "satupintu"
+    # When set, /metrics asks for "Authorization: Bearer <metrics_token>"; empty leaves it to the network.
+    metrics_token: str = ""
+    # How often the worker projects Temporal's run list into the run index (seconds).
+    run_index_interval_seconds: float = 5.0
+
     # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
     signing_key_path: Path | None = None
     signing_cert_path: Path | None = None

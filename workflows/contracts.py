@@ -31,6 +31,11 @@ ATTACH_LETTER_FILE = "attach_letter_file"
 # Update names, shared by every process (see workflows/human_task.py).
 DECIDE_TASK = "decide_task"
 DELEGATE_TASK = "delegate_task"
+# A process owner's actions on a stuck run (issue 6), also shared by every process; each is recorded in the
+# run's history as the update that carried it.
+REASSIGN_TASK = "reassign_task"
+REMIND_TASK = "remind_task"
+CANCEL_RUN = "cancel_run"
 # Permit-specific updates (workflows/permit.py).
 RESUBMIT_PERMIT = "resubmit_permit"
 CLAIM_PERMIT_DOWNLOAD = "claim_permit_download"
@@ -148,6 +153,41 @@ class DelegationRequest:
     actor: Actor
     delegate: Person
     note: str = ""
+
+
+@dataclass
+class ReassignRequest:
+    """A process owner moves a pending task to another person (to_person) or to another role (to_role)."""
+
+    task_id: str
+    actor: Actor
+    reason: str
+    to_person: Person | None = None
+    to_role: str | None = None
+    to_role_label: str = ""
+
+
+@dataclass
+class ReminderRequest:
+    """A process owner reminds whoever holds a pending task."""
+
+    task_id: str
+    actor: Actor
+    note: str = ""
+
+
+@dataclass
+class CancelRunRequest:
+    """A process owner cancels a run with a reason; the gateway then asks Temporal to cancel it."""
+
+    actor: Actor
+    reason: str
+
+
+@dataclass
+class OwnerActionAck:
+    status: str  # "reassigned", "reminded", "cancelling"
+    task_id: str | None = None
 
 
 @dataclass

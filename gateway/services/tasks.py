@@ -13,13 +13,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
+from process_defs.processes import PROCESS_LABELS
 from store.models import Task, User, utcnow
 from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE
 
-PROCESS_LABELS = {"leave": "Cuti Pegawai", "permit": "Perizinan", "walk_in": "Layanan Loket", "letter": "Persuratan",
-                  "whatsapp": "WhatsApp", "siramasakan": "SIRAMASAKAN", "complaint": "Pengaduan"}
 _ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_OPENING: 409, ERR_STATE: 409,
                  # The permit's one download is spent, or its week has passed.
                  "DownloadUnavailable": 410}

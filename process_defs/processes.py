@@ -1,0 +1,43 @@
+"""Every process SatuPintu runs, once: its name (as in the inbox, the runs filter and the audit command),
+its label in Bahasa Indonesia, its Temporal workflow types and how their workflow ids begin (the business
+key follows the prefix).
+
+The run index, the runs pages, the audit command, the metrics and the dashboards all read this table, so a
+new process is added here and nowhere else."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    name: str
+    label: str
+    workflow_types: tuple[str, ...]
+    id_prefixes: tuple[str, ...]
+    # What the business key is called on the runs page (resi, nomor pelacakan…).
+    key_label: str
+
+
+PROCESSES: tuple[ProcessInfo, ...] = (
+    ProcessInfo("leave", "Cuti Pegawai", ("LeaveRequest",), ("leave-",), "nomor permohonan"),
+    ProcessInfo("permit", "Perizinan", ("PermitApplication",), ("permit-",), "resi"),
+    ProcessInfo("walk_in", "Layanan Loket", ("WalkInVisit",), ("walkin-",), "kode kunjungan"),
+    ProcessInfo("letter", "Persuratan", ("IncomingLetter", "OutgoingLetter"), ("surat-masuk-", "surat-keluar-"), "kode surat"),
+    ProcessInfo("whatsapp", "WhatsApp", ("WhatsAppConversation",), ("wa-",), "nomor WhatsApp"),
+    ProcessInfo("siramasakan", "SIRAMASAKAN", ("SiramasakanRequest",), ("siramasakan-",), "kode permohonan"),
+    ProcessInfo("complaint", "Pengaduan", ("Complaint",), ("pengaduan-",), "nomor pelacakan"),
+    ProcessInfo("notification", "Notifikasi", ("Notification",), ("notify-",), "kunci pesan"),
+)
+
+BY_NAME = {p.name: p for p in PROCESSES}
+BY_WORKFLOW_TYPE = {t: p for p in PROCESSES for t in p.workflow_types}
+PROCESS_LABELS = {p.name: p.label for p in PROCESSES}
+
+
+def business_key(workflow_id: str) -> str:
+    """The part of a workflow id people know the case by (the resi of `permit-<resi>`)."""
+    # Longest prefix first, so that no prefix is read as a shorter one.
+    for prefix in sorted((x for p in PROCESSES for x in p.id_prefixes), key=len, reverse=True):
+        if workflow_id.startswith(prefix):
+            return workflow_id[len(prefix):]
+    return workflow_id
