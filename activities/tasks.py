@@ -88,6 +88,9 @@ class TaskActivities:
     async def update_task(self, change: TaskChange) -> TaskChangeResult:
         async with self.sessionmaker() as session, session.begin():
             task = await session.get(Task, change.task_id, with_for_update=True)
+            if task is None and change.kind == "cancelled":
+                # Cancelled while its opening was still under way: there is no row to close.
+                return TaskChangeResult()
             if task is None:
                 raise LookupError(f"task {change.task_id} is not in the inbox")
             if change.kind == "reminded":
@@ -99,9 +102,25 @@ class TaskActivities:
                 task.delegate_id = change.delegate_id
             elif change.kind == "recommended" and change.clear_delegate:
                 task.delegate_id = None
+            elif change.kind == "reassigned" and task.status == "open":
+                # A process owner moved the task: the new holder alone sees it in the inbox (nobody's claim, no delegate,
+                # no escalation role carried over from the previous holder).
+                if change.clear_owner:
+                    task.owner_id = None
+                if change.owner_id is not None:
+                    task.owner_id = change.owner_id
+                if change.role:
+                    task.role = change.role
+                task.delegate_id = task.claimed_by_id = task.escalated_to_role = None
+            elif change.kind == "cancelled" and task.status == "open":
+                task.status = "cancelled"
+                task.completed_at = change.occurred_at
+                task.reason = change.reason
+                task.delegate_id = task.claimed_by_id = None
             actor = change.actor
+            suffix = f"{change.kind}.{change.occurred_at.timestamp():.0f}" + (f".{change.sequence}" if change.sequence else "")
             await add_event(session, _event(
-                task, suffix=f"{change.kind}.{change.occurred_at.timestamp():.0f}", kind=f"task_{change.kind}",
+                task, suffix=suffix, kind=f"task_{change.kind}",
                 title=change.title, at=change.occurred_at, actor_id=actor.user_id if actor else None,
                 actor_name=actor.full_name if actor else None, outcome=change.outcome, reason=change.reason,
             ))

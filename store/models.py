@@ -165,8 +165,11 @@ class ProcessRun(Base):
     __table_args__ = (
         # Keyset paging, newest first, within a process and status.
         Index("ix_process_run_started", "started_at", "workflow_id"),
-        Index("ix_process_run_process_status_started", "process", "status", "started_at"),
-        Index("ix_process_run_status_started", "status", "started_at"),
+        Index("ix_process_run_process_status_started", "process", "status", "started_at", "workflow_id"),
+        Index("ix_process_run_status_started", "status", "started_at", "workflow_id"),
+        Index("ix_process_run_process_started", "process", "started_at", "workflow_id"),
+        # The sync's watermark reads max(closed_at) every few seconds.
+        Index("ix_process_run_closed", "closed_at"),
     )
 
 

@@ -21,6 +21,7 @@ from activities.tasks import TaskActivities
 from activities.walk_in import WalkInActivities
 from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
+from store.observability import client_interceptors
 from store.settings import Settings, get_settings
 from workflows.complaint import ComplaintWorkflow
 from workflows.leave import LeaveRequestWorkflow
@@ -68,7 +69,10 @@ def _siramasakan(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
 
 
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter)
+    # The tracing interceptor on the client also reaches every worker built from it (build_worker), so a
+    # request's trace continues into the workflow and its activities.
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter,
+                                interceptors=client_interceptors())
 
 
 def build_worker(client: Client, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Worker:
@@ -84,11 +88,18 @@ async def run_worker(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     engine = make_engine(settings.effective_database_url)
     client = await connect(settings)
-    worker = build_worker(client, settings, make_sessionmaker(engine))
+    sessionmaker = make_sessionmaker(engine)
+    worker = build_worker(client, settings, sessionmaker)
     logging.getLogger(__name__).info("worker listening on task queue %s", settings.task_queue)
+    # The run index for the owners' pages (workers/run_index.py) is kept current beside the worker.
+    from workers.run_index import run_index_loop  # noqa: PLC0415
+
+    index = asyncio.create_task(run_index_loop(client, sessionmaker, settings.run_index_interval_seconds))
     try:
         await worker.run()
     finally:
+        index.cancel()
+        await asyncio.gather(index, return_exceptions=True)
         await engine.dispose()
 
 

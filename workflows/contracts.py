@@ -240,7 +240,7 @@ class TaskChange:
     """A change to an open task's routing, recorded in the inbox and the timeline in one transaction."""
 
     task_id: str
-    kind: str  # "reminded", "escalated", "delegated", "recommended"
+    kind: str  # "reminded", "escalated", "delegated", "recommended", "reassigned", "cancelled"
     title: str
     occurred_at: datetime
     actor: Actor | None = None
@@ -249,6 +249,12 @@ class TaskChange:
     clear_delegate: bool = False
     outcome: str | None = None
     reason: str | None = None
+    # "reassigned": the new personal holder, or the new role with the owner cleared.
+    owner_id: int | None = None
+    role: str | None = None
+    clear_owner: bool = False
+    # Tells apart repeated owner actions on one task (their timeline lines and notifications); 0 for the automatic ones.
+    sequence: int = 0
 
 
 @dataclass

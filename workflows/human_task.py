@@ -27,9 +27,15 @@ with workflow.unsafe.imports_passed_through():
         DELEGATE_TASK,
         NOTIFY,
         OPEN_TASK,
+        REASSIGN_TASK,
+        RECORD_EVENT,
+        REMIND_TASK,
+        CANCEL_RUN,
         UPDATE_TASK,
         Actor,
         CalendarSnapshot,
+        CancelRunRequest,
+        CaseEventInput,
         CloseTaskInput,
         DeadlineInput,
         DeadlineResult,
@@ -39,7 +45,10 @@ with workflow.unsafe.imports_passed_through():
         NotifyResult,
         OpenTaskInput,
         OpenTaskResult,
+        OwnerActionAck,
         Person,
+        ReassignRequest,
+        ReminderRequest,
         TaskAck,
         TaskChange,
         TaskChangeResult,
@@ -63,6 +72,9 @@ ERR_INVALID = "InvalidDecision"
 # The request is well-formed but the process is not in a state to take it (HTTP 409).
 ERR_STATE = "ProcessStateConflict"
 
+# Who may reassign, remind and cancel on any process (issue 6); the gateway checks it too, the run has the last word.
+OWNER_ROLE = "pemilik_proses"
+
 
 @dataclass
 class _OpenTask:
@@ -77,14 +89,20 @@ class _OpenTask:
     # The inbox row exists: only then can anyone have seen the task and decide it.
     opened: bool = False
     closed: bool = False
+    # Who holds the task now: the spec's owner (or role) until a process owner reassigns it.
+    owner: Person | None = None
+    role_label: str = ""
+    # Owner actions so far, numbering their notifications and timeline lines so a repeat is not taken for a retry.
+    reassignments: int = 0
+    owner_reminders: int = 0
 
 
 def _holder_names(task: _OpenTask) -> str:
     if task.delegate:
         return task.delegate.full_name
-    if task.spec.owner:
-        return task.spec.owner.full_name
-    return task.spec.policy.role_label or task.spec.policy.role
+    if task.owner:
+        return task.owner.full_name
+    return task.role_label or task.spec.policy.role_label or task.spec.policy.role
 
 
 class HumanTaskWorkflow:
@@ -95,6 +113,8 @@ class HumanTaskWorkflow:
     def __init__(self) -> None:
         self._tasks: dict[str, _OpenTask] = {}
         self._calendar: CalendarSnapshot | None = None
+        # Set by a process owner's cancel_run update; the gateway then asks Temporal to cancel the run.
+        self._cancel_request: CancelRunRequest | None = None
 
     # -- what the process calls -------------------------------------------------------------
 
@@ -106,55 +126,63 @@ class HumanTaskWorkflow:
         task_id = f"{workflow.info().workflow_id}.{spec.key}"
         if task_id in self._tasks:
             raise ApplicationError(f"task key {spec.key!r} used twice in one run", non_retryable=True)
-        task = _OpenTask(spec=spec, task_id=task_id, open_to_roles=[] if spec.owner else [spec.policy.role])
+        task = _OpenTask(spec=spec, task_id=task_id, open_to_roles=[] if spec.owner else [spec.policy.role], owner=spec.owner,
+                         role_label=spec.policy.role_label or spec.policy.role)
         self._tasks[task_id] = task
 
-        opened: OpenTaskResult = await self._activity(
-            OPEN_TASK,
-            OpenTaskInput(
-                task_id=task_id,
-                workflow_id=workflow.info().workflow_id,
-                process=self.process,
-                subject_id=spec.subject_id,
-                title=spec.title,
-                role=spec.policy.role,
-                owner_id=spec.owner.id if spec.owner else None,
-                outcomes=spec.outcomes,
-                form=spec.form,
-                summary=spec.summary,
-                policy=spec.policy,
-                calendar=self._calendar,
-                opened_at=workflow.now(),
-            ),
-            OpenTaskResult,
-        )
-        task.opened = True
-        await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
+        try:
+            opened: OpenTaskResult = await self._activity(
+                OPEN_TASK,
+                OpenTaskInput(
+                    task_id=task_id,
+                    workflow_id=workflow.info().workflow_id,
+                    process=self.process,
+                    subject_id=spec.subject_id,
+                    title=spec.title,
+                    role=spec.policy.role,
+                    owner_id=spec.owner.id if spec.owner else None,
+                    outcomes=spec.outcomes,
+                    form=spec.form,
+                    summary=spec.summary,
+                    policy=spec.policy,
+                    calendar=self._calendar,
+                    opened_at=workflow.now(),
+                ),
+                OpenTaskResult,
+            )
+            task.opened = True
+            await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
 
-        # Past the due time: one reminder; then each escalation level in turn (none: wait after the reminder).
-        policy = spec.policy
-        roles = [policy.escalate_to_role, *policy.escalation_chain] if opened.escalate_at is not None and policy.escalate_to_role else []
-        labels = [policy.escalate_to_role_label, *policy.escalation_chain_labels]
-        levels = [(role, labels[i] if i < len(labels) else "") for i, role in enumerate(roles)]
-        reminded, level, escalate_at = False, 0, opened.escalate_at
-        while task.decision is None:
-            deadline = opened.due_at if not reminded else escalate_at if level < len(levels) else None
-            timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(seconds=0))
-            try:
-                await workflow.wait_condition(lambda: task.decision is not None, timeout=timeout)
-            except asyncio.TimeoutError:
-                if not reminded:
-                    reminded = True
-                    await self._remind(task)
-                else:
-                    role, label = levels[level]
-                    await self._escalate(task, role, label, level)
-                    level += 1
-                    if level < len(levels):
-                        escalate_at = (await self._activity(WORKING_DEADLINE, DeadlineInput(
-                            calendar=self._calendar, start=workflow.now(), working_days=policy.escalate_after_working_days), DeadlineResult)).deadline
-        # The update handler closes the inbox row; wait so the next step starts after it.
-        await workflow.wait_condition(lambda: task.closed)
+            # Past the due time: one reminder; then each escalation level in turn (none: wait after the reminder).
+            policy = spec.policy
+            roles = [policy.escalate_to_role, *policy.escalation_chain] if opened.escalate_at is not None and policy.escalate_to_role else []
+            labels = [policy.escalate_to_role_label, *policy.escalation_chain_labels]
+            levels = [(role, labels[i] if i < len(labels) else "") for i, role in enumerate(roles)]
+            reminded, level, escalate_at = False, 0, opened.escalate_at
+            while task.decision is None:
+                deadline = opened.due_at if not reminded else escalate_at if level < len(levels) else None
+                timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(seconds=0))
+                try:
+                    await workflow.wait_condition(lambda: task.decision is not None, timeout=timeout)
+                except asyncio.TimeoutError:
+                    if not reminded:
+                        reminded = True
+                        await self._remind(task)
+                    else:
+                        role, label = levels[level]
+                        await self._escalate(task, role, label, level)
+                        level += 1
+                        if level < len(levels):
+                            escalate_at = (await self._activity(WORKING_DEADLINE, DeadlineInput(
+                                calendar=self._calendar, start=workflow.now(), working_days=policy.escalate_after_working_days), DeadlineResult)).deadline
+            # The update handler closes the inbox row; wait so the next step starts after it.
+            await workflow.wait_condition(lambda: task.closed)
+        except asyncio.CancelledError:
+            # The run is being cancelled (by a process owner, or in the Temporal UI): the inbox row must not stay
+            # open for a decision nobody can make any more. Cancellation then goes on as Temporal's own.
+            if task.decision is None and not task.closed:
+                await self._close_cancelled(task)
+            raise
         return task.decision
 
     def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
@@ -188,9 +216,9 @@ class HumanTaskWorkflow:
                 ),
                 TaskChangeResult,
             )
-            if task.spec.owner:
+            if task.owner:
                 await self._notify_task(task, f"{task.task_id}.recommended.{delegate.id}", "Tugas kembali kepada Anda",
-                                        f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.", [task.spec.owner.id])
+                                        f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.", [task.owner.id])
             return TaskAck(task_id=task.task_id, status="recommended")
 
         task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
@@ -213,6 +241,7 @@ class HumanTaskWorkflow:
 
     @decide_task.validator
     def _validate_decision(self, request: DecisionRequest) -> None:
+        self._check_not_cancelling()
         task = self._find(request.task_id)
         self._check_open(task)
         self._check_holder(task, request.actor)
@@ -258,9 +287,10 @@ class HumanTaskWorkflow:
 
     @delegate_task.validator
     def _validate_delegation(self, request: DelegationRequest) -> None:
+        self._check_not_cancelling()
         task = self._find(request.task_id)
         self._check_open(task)
-        owner = task.spec.owner
+        owner = task.owner
         acting_for_owner = request.actor.acting_for is not None and owner is not None and request.actor.acting_for.id == owner.id
         if owner is None or (request.actor.user_id != owner.id and not acting_for_owner):
             raise ApplicationError("Hanya pemilik tugas yang dapat mendelegasikannya.", type=ERR_NOT_HOLDER)
@@ -268,6 +298,105 @@ class HumanTaskWorkflow:
             raise ApplicationError(f"Tugas ini sedang didelegasikan kepada {task.delegate.full_name}.", type=ERR_INVALID)
         if request.delegate.id in (request.actor.user_id, owner.id):
             raise ApplicationError("Pilih rekan lain sebagai penerima delegasi.", type=ERR_INVALID)
+
+    # -- a process owner's actions on a stuck run (issue 6) --------------------------------------
+    # Each is an update, so the run's own history records who did it, when and why.
+
+    @workflow.update(name=REASSIGN_TASK)
+    async def reassign_task(self, request: ReassignRequest) -> OwnerActionAck:
+        task = self._tasks[request.task_id]
+        self._check_open(task)
+        before = _holder_names(task)
+        task.reassignments += 1
+        task.delegate = None
+        if request.to_person is not None:
+            task.owner, task.open_to_roles = request.to_person, []
+        else:
+            task.owner, task.open_to_roles = None, [request.to_role]
+            task.role_label = request.to_role_label or request.to_role
+        # Escalation roles held the task beside its holder; the new holder replaces them all.
+        task.open_to_roles_labels = []
+        after = _holder_names(task)
+        change: TaskChangeResult = await self._activity(
+            UPDATE_TASK,
+            TaskChange(
+                task_id=task.task_id,
+                kind="reassigned",
+                title=f"Dialihkan oleh {request.actor.full_name} (pemilik proses) dari {before} kepada {after}",
+                occurred_at=workflow.now(),
+                actor=request.actor,
+                reason=request.reason.strip(),
+                owner_id=request.to_person.id if request.to_person else None,
+                role=request.to_role if request.to_person is None else None,
+                clear_owner=request.to_person is None,
+                sequence=task.reassignments,
+            ),
+            TaskChangeResult,
+        )
+        await self._notify_task(task, f"{task.task_id}.reassigned.{task.reassignments}", "Tugas dialihkan kepada Anda",
+                                f"{request.actor.full_name} (pemilik proses) mengalihkan tugas '{task.spec.title}' kepada Anda.\n"
+                                f"Alasan: {request.reason.strip()}", change.notify_user_ids)
+        return OwnerActionAck(status="reassigned", task_id=task.task_id)
+
+    @reassign_task.validator
+    def _validate_reassign(self, request: ReassignRequest) -> None:
+        self._check_owner_action(request.actor)
+        task = self._find(request.task_id)
+        self._check_open(task)
+        if not (request.reason or "").strip():
+            raise ApplicationError("Alasan pengalihan wajib diisi.", type=ERR_INVALID)
+        if (request.to_person is None) == (not request.to_role):
+            raise ApplicationError("Pilih satu tujuan pengalihan: seorang pegawai atau satu peran.", type=ERR_INVALID)
+        if request.to_person is not None and task.delegate is None and task.owner is not None and task.owner.id == request.to_person.id:
+            raise ApplicationError(f"Tugas ini sudah dipegang oleh {request.to_person.full_name}.", type=ERR_INVALID)
+        if request.to_role:
+            if not request.to_role_label or not request.to_role.replace("_", "").isalnum():
+                raise ApplicationError(f"Peran '{request.to_role}' tidak dikenal.", type=ERR_INVALID)
+            if task.owner is None and task.delegate is None and task.open_to_roles == [request.to_role]:
+                raise ApplicationError(f"Tugas ini sudah terbuka untuk peran {request.to_role_label}.", type=ERR_INVALID)
+
+    @workflow.update(name=REMIND_TASK)
+    async def remind_task(self, request: ReminderRequest) -> OwnerActionAck:
+        task = self._tasks[request.task_id]
+        self._check_open(task)
+        task.owner_reminders += 1
+        note = request.note.strip()
+        change: TaskChangeResult = await self._activity(
+            UPDATE_TASK,
+            TaskChange(task_id=task.task_id, kind="reminded", title=f"Pengingat dari {request.actor.full_name} (pemilik proses) kepada {_holder_names(task)}",
+                       occurred_at=workflow.now(), actor=request.actor, reason=note or None, sequence=task.owner_reminders),
+            TaskChangeResult,
+        )
+        await self._notify_task(task, f"{task.task_id}.owner-reminded.{task.owner_reminders}", "Pengingat dari pemilik proses",
+                                f"{request.actor.full_name} (pemilik proses) mengingatkan tugas '{task.spec.title}' yang masih menunggu keputusan Anda."
+                                + (f"\nCatatan: {note}" if note else ""), change.notify_user_ids)
+        return OwnerActionAck(status="reminded", task_id=task.task_id)
+
+    @remind_task.validator
+    def _validate_reminder(self, request: ReminderRequest) -> None:
+        self._check_owner_action(request.actor)
+        self._check_open(self._find(request.task_id))
+
+    @workflow.update(name=CANCEL_RUN)
+    async def cancel_run(self, request: CancelRunRequest) -> OwnerActionAck:
+        self._check_not_cancelling()
+        self._cancel_request = request
+        info = workflow.info()
+        subject = next((t.spec.subject_id for t in reversed(self._tasks.values())), "")
+        await self._activity(
+            RECORD_EVENT,
+            CaseEventInput(event_id=f"{info.workflow_id}.cancel-requested", workflow_id=info.workflow_id, process=self.process, subject_id=subject,
+                           occurred_at=workflow.now(), kind="run_cancelled", title=f"Proses dibatalkan oleh {request.actor.full_name} (pemilik proses)",
+                           actor_id=request.actor.user_id, actor_name=request.actor.full_name, role=OWNER_ROLE, reason=request.reason.strip()),
+            None,
+        )
+        return OwnerActionAck(status="cancelling")
+
+    @cancel_run.validator
+    def _validate_cancel(self, request: CancelRunRequest) -> None:
+        self._check_owner_action(request.actor)
+        if not (request.reason or "").strip():
+            raise ApplicationError("Alasan pembatalan wajib diisi.", type=ERR_INVALID)
 
     @workflow.query
     def open_tasks(self) -> list[str]:
@@ -292,12 +421,32 @@ class HumanTaskWorkflow:
 
     @staticmethod
     def _check_holder(task: _OpenTask, actor: Actor) -> None:
-        holder = task.delegate or task.spec.owner
+        holder = task.delegate or task.owner
         if holder is not None and (actor.user_id == holder.id or (actor.acting_for is not None and actor.acting_for.id == holder.id)):
             return
         if task.delegate is None and set(actor.roles) & set(task.open_to_roles):
             return
         raise ApplicationError(f"Anda tidak berwenang memutuskan tugas ini (pemegang: {_holder_names(task)}).", type=ERR_NOT_HOLDER)
+
+    def _check_owner_action(self, actor: Actor) -> None:
+        if OWNER_ROLE not in actor.roles:
+            raise ApplicationError("Tindakan ini hanya untuk pemilik proses.", type=ERR_NOT_HOLDER)
+        self._check_not_cancelling()
+
+    def _check_not_cancelling(self) -> None:
+        if self._cancel_request is not None:
+            raise ApplicationError(f"Proses ini sedang dibatalkan oleh {self._cancel_request.actor.full_name}.", type=ERR_STATE)
+
+    async def _close_cancelled(self, task: _OpenTask) -> None:
+        request = self._cancel_request
+        by = f" oleh {request.actor.full_name}" if request else ""
+        await self._activity(
+            UPDATE_TASK,
+            TaskChange(task_id=task.task_id, kind="cancelled", title=f"Tugas ditutup: proses dibatalkan{by}", occurred_at=workflow.now(),
+                       actor=request.actor if request else None, reason=request.reason.strip() if request else None),
+            TaskChangeResult,
+        )
+        task.closed = True
 
     @staticmethod
     def _outcome_label(task: _OpenTask, name: str) -> str:

@@ -1,0 +1,70 @@
+"""Runs of every process for process owners and auditors, and the owners' actions on a stuck run (issue 6)."""
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from gateway.api.schemas import ERRORS
+from gateway.deps import ProcessOwner, RunReader, SessionDep, SettingsDep, TemporalDep
+from gateway.services import runs as run_service
+
+router = APIRouter(prefix="/api/v1/runs", tags=["proses"])
+
+_READ_ERRORS = {k: ERRORS[k] for k in (401, 403, 422)}
+_RUN_ERRORS = {**{k: ERRORS[k] for k in (401, 403, 404)}, 503: {"description": "Temporal tidak dapat dihubungi"}}
+
+
+class ReassignBody(BaseModel):
+    """Exactly one of to_username (a staff member) or to_role (any holder of that role)."""
+
+    to_username: str | None = Field(default=None, max_length=80)
+    to_role: str | None = Field(default=None, max_length=60)
+    reason: str = Field(max_length=1000)
+
+
+class ReminderBody(BaseModel):
+    note: str = Field(default="", max_length=1000)
+
+
+class CancelBody(BaseModel):
+    reason: str = Field(max_length=1000)
+
+
+def _ack(workflow_id: str, ack) -> dict:  # noqa: ANN001
+    return {"workflow_id": workflow_id, "task_id": ack.task_id, "status": ack.status}
+
+
+@router.get("", responses=_READ_ERRORS)
+async def list_runs(
+    user: RunReader, session: SessionDep,
+    process: str | None = None, status: str | None = None, started_from: str | None = None, started_to: str | None = None,
+    key: str | None = Query(default=None, description="Kunci bisnis (resi, nomor pelacakan, nomor permohonan), sama persis atau awalannya"),
+    person: str | None = Query(default=None, description="Nama pengguna siapa pun yang terlibat dalam run"),
+    cursor: str | None = None, limit: int = run_service.PAGE_SIZE,
+) -> dict:
+    filters = await run_service.parse_filter(session, process=process, status=status, started_from=started_from, started_to=started_to,
+                                             key=key, person=person, cursor=cursor, limit=limit)
+    return await run_service.list_runs(session, filters=filters)
+
+
+@router.get("/{workflow_id}", responses=_RUN_ERRORS)
+async def get_run(workflow_id: str, user: RunReader, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+    return await run_service.get_run(session, client, settings, workflow_id=workflow_id)
+
+
+@router.post("/{workflow_id}/tasks/{task_id}/reassign", responses={**ERRORS, 503: _RUN_ERRORS[503]})
+async def reassign(workflow_id: str, task_id: str, body: ReassignBody, user: ProcessOwner, session: SessionDep, client: TemporalDep) -> dict:
+    ack = await run_service.reassign(session, client, user=user, workflow_id=workflow_id, task_id=task_id, to_username=body.to_username,
+                                     to_role=body.to_role, reason=body.reason)
+    return _ack(workflow_id, ack)
+
+
+@router.post("/{workflow_id}/tasks/{task_id}/remind", responses={**ERRORS, 503: _RUN_ERRORS[503]})
+async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: SessionDep, client: TemporalDep, body: ReminderBody | None = None) -> dict:
+    ack = await run_service.remind(session, client, user=user, workflow_id=workflow_id, task_id=task_id, note=body.note if body else "")
+    return _ack(workflow_id, ack)
+
+
+@router.post("/{workflow_id}/cancel", responses={**ERRORS, 503: _RUN_ERRORS[503]})
+async def cancel(workflow_id: str, body: CancelBody, user: ProcessOwner, client: TemporalDep) -> dict:
+    ack = await run_service.cancel(client, user=user, workflow_id=workflow_id, reason=body.reason)
+    return _ack(workflow_id, ack)

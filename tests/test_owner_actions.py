@@ -1,0 +1,211 @@
+"""A process owner's actions on a stuck run (issue 6): reassign a pending task to a person or a role, remind its
+holder, cancel the run with a reason. Each is a Workflow Update on the shared human-task base, so the run's own
+history records who did it and why; refusals come back at once and leave no trace."""
+
+import pytest
+from sqlalchemy import select
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import CancelledError
+
+from gateway.services.people import person
+from store.models import CaseEvent, Notification, Task
+from tests.factories import actor_for, start_leave, user, wait_for_task, wait_until_decidable
+from workflows.contracts import (
+    CANCEL_RUN,
+    DECIDE_TASK,
+    REASSIGN_TASK,
+    REMIND_TASK,
+    CancelRunRequest,
+    DecisionRequest,
+    OwnerActionAck,
+    ReassignRequest,
+    ReminderRequest,
+    TaskAck,
+)
+
+APPROVAL = "persetujuan-atasan"
+
+
+async def _waiting_leave(env, db):  # noqa: ANN001, ANN202
+    """A leave request waiting on atasan1's approval."""
+    handle, _ = await start_leave(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+    task_id = f"{handle.id}.{APPROVAL}"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+    return handle, task_id
+
+
+async def _decide(handle, task_id, db, username, outcome="approve", reason=None) -> TaskAck:  # noqa: ANN001
+    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
+                                                                    outcome=outcome, reason=reason), result_type=TaskAck)
+
+
+async def _refusal(call) -> tuple[str, str]:  # noqa: ANN001
+    with pytest.raises(WorkflowUpdateFailedError) as info:
+        await call
+    return info.value.cause.type, info.value.cause.message
+
+
+async def _reassign(handle, db, task_id, *, reason="Atasan sedang dinas luar", to_user=None, to_role=None, label="", by="pemilik1"):  # noqa: ANN001, ANN202
+    to_person = person(await user(db.sessionmaker, to_user)) if to_user else None
+    return await handle.execute_update(REASSIGN_TASK, ReassignRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, by), reason=reason,
+                                                                      to_person=to_person, to_role=to_role, to_role_label=label),
+                                       result_type=OwnerActionAck)
+
+
+async def _row(db, task_id) -> Task:  # noqa: ANN001
+    async with db.sessionmaker() as session:
+        return await session.get(Task, task_id)
+
+
+async def _events(db, workflow_id) -> list[CaseEvent]:  # noqa: ANN001
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at)))
+
+
+async def _inapp(db, username) -> list[Notification]:  # noqa: ANN001
+    recipient = await user(db.sessionmaker, username)
+    async with db.sessionmaker() as session:
+        return list(await session.scalars(select(Notification).where(Notification.recipient_id == recipient.id, Notification.channel == "inapp")))
+
+
+def _accepted_updates(history) -> list[tuple[str, object]]:  # noqa: ANN001
+    out = []
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            out.append((request.input.name, list(request.input.args.payloads)))
+    return out
+
+
+async def test_reassign_to_a_person_moves_the_task(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+
+    ack = await _reassign(handle, db, task_id, to_user="kepala1")
+    assert ack.status == "reassigned" and ack.task_id == task_id
+
+    # The previous holder can no longer decide; the inbox row is the new holder's.
+    kind, message = await _refusal(_decide(handle, task_id, db, "atasan1"))
+    assert kind == "NotTaskHolder" and "Munir Hasan" in message
+    row = await _row(db, task_id)
+    kepala = await user(db.sessionmaker, "kepala1")
+    assert row.status == "open" and row.owner_id == kepala.id
+    assert any(n.subject == "Tugas dialihkan kepada Anda" and "Atasan sedang dinas luar" in n.body for n in await _inapp(db, "kepala1"))
+    line = next(e for e in await _events(db, handle.id) if e.kind == "task_reassigned")
+    assert line.actor_name == "Irwan Saputra, S.T., M.M." and line.reason == "Atasan sedang dinas luar" and "kepada Dr. H. Munir Hasan" in line.title
+
+    assert (await _decide(handle, task_id, db, "kepala1")).status == "decided"
+    assert (await _row(db, task_id)).status == "completed"
+    await handle.terminate("test selesai")
+
+
+async def test_reassign_to_a_role_opens_the_task_to_its_holders(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+
+    await _reassign(handle, db, task_id, to_role="kepala_subbag_umum", label="Kepala Subbagian Umum", reason="Kewenangan dilimpahkan")
+    row = await _row(db, task_id)
+    assert row.owner_id is None and row.role == "kepala_subbag_umum"
+    # Anyone with the role may decide; the previous holder may not.
+    assert (await _refusal(_decide(handle, task_id, db, "atasan1")))[0] == "NotTaskHolder"
+    assert (await _decide(handle, task_id, db, "atasan2")).status == "decided"
+    await handle.terminate("test selesai")
+
+
+async def test_remind_notifies_the_holder(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+    owner = await actor_for(db.sessionmaker, "pemilik1")
+
+    for _ in range(2):
+        ack = await handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner, note="Mohon diputuskan hari ini"),
+                                          result_type=OwnerActionAck)
+        assert ack.status == "reminded"
+    reminders = [n for n in await _inapp(db, "atasan1") if n.subject == "Pengingat dari pemilik proses"]
+    assert len(reminders) == 2 and "Mohon diputuskan hari ini" in reminders[0].body
+    lines = [e for e in await _events(db, handle.id) if e.kind == "task_reminded"]
+    assert len(lines) == 2 and all(e.actor_name == owner.full_name and e.reason == "Mohon diputuskan hari ini" for e in lines)
+    assert (await _row(db, task_id)).reminded_at is not None
+    await handle.terminate("test selesai")
+
+
+async def test_cancel_ends_the_run_and_closes_its_task(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+    owner = await actor_for(db.sessionmaker, "pemilik1")
+
+    ack = await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason="Diajukan ganda"), result_type=OwnerActionAck)
+    assert ack.status == "cancelling"
+    # Once asked, nothing else is taken: neither another cancel nor a decision.
+    assert (await _refusal(handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason="lagi"), result_type=OwnerActionAck)))[0] \
+        == "ProcessStateConflict"
+    assert (await _refusal(_decide(handle, task_id, db, "atasan1")))[0] == "ProcessStateConflict"
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as info:
+        await handle.result()
+    assert isinstance(info.value.cause, CancelledError)
+
+    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+    row = await _row(db, task_id)
+    assert row.status == "cancelled" and row.reason == "Diajukan ganda"
+    kinds = {e.kind: e for e in await _events(db, handle.id)}
+    assert kinds["run_cancelled"].actor_name == owner.full_name and kinds["run_cancelled"].reason == "Diajukan ganda"
+    assert "task_cancelled" in kinds
+
+
+async def test_refusals_leave_no_trace(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+    owner = await actor_for(db.sessionmaker, "pemilik1")
+
+    assert await _refusal(_reassign(handle, db, task_id, to_user="kepala1", reason="  ")) == ("InvalidDecision", "Alasan pengalihan wajib diisi.")
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", by="pegawai1")))[0] == "NotTaskHolder"
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", by="atasan1")))[0] == "NotTaskHolder"
+    assert (await _refusal(_reassign(handle, db, task_id)))[0] == "InvalidDecision"  # neither target
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", to_role="atasan", label="Atasan Langsung")))[0] == "InvalidDecision"
+    kind, message = await _refusal(_reassign(handle, db, task_id, to_user="atasan1"))
+    assert kind == "InvalidDecision" and "sudah dipegang" in message
+    assert (await _refusal(_reassign(handle, db, task_id, to_role="tidak ada", label="")))[0] == "InvalidDecision"
+    assert (await _refusal(_reassign(handle, db, f"{handle.id}.tidak-ada", to_user="kepala1")))[0] == "TaskNotFound"
+    assert (await _refusal(handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason=""), result_type=OwnerActionAck)))[0] \
+        == "InvalidDecision"
+    assert (await _refusal(handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, "pegawai1")),
+                                                 result_type=OwnerActionAck)))[0] == "NotTaskHolder"
+
+    # A closed task takes no owner action.
+    await _decide(handle, task_id, db, "atasan1")
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1")))[0] == "TaskAlreadyDecided"
+    assert (await _refusal(handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner), result_type=OwnerActionAck)))[0] \
+        == "TaskAlreadyDecided"
+
+    history = await handle.fetch_history()
+    assert [name for name, _ in _accepted_updates(history)] == [DECIDE_TASK]
+    assert not [e for e in await _events(db, handle.id) if e.kind in ("task_reassigned", "task_reminded", "run_cancelled")]
+    await handle.terminate("test selesai")
+
+
+async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+    owner = await actor_for(db.sessionmaker, "pemilik1")
+
+    await handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner, note="Sudah lewat tiga hari"), result_type=OwnerActionAck)
+    await _reassign(handle, db, task_id, to_user="kepala1", reason="Atasan cuti")
+    await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason="Pegawai menarik permohonan"), result_type=OwnerActionAck)
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+
+    converter = pydantic_data_converter.payload_converter
+    recorded = {}
+    for name, payloads in _accepted_updates(await handle.fetch_history()):
+        kind = {REMIND_TASK: ReminderRequest, REASSIGN_TASK: ReassignRequest, CANCEL_RUN: CancelRunRequest}[name]
+        recorded[name] = converter.from_payloads(payloads, [kind])[0]
+    assert set(recorded) == {REMIND_TASK, REASSIGN_TASK, CANCEL_RUN}
+    assert all(r.actor.username == "pemilik1" for r in recorded.values())
+    assert recorded[REMIND_TASK].note == "Sudah lewat tiga hari"
+    assert recorded[REASSIGN_TASK].reason == "Atasan cuti" and recorded[REASSIGN_TASK].to_person.username == "kepala1"
+    assert recorded[CANCEL_RUN].reason == "Pegawai menarik permohonan"
