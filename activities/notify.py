@@ -173,9 +173,12 @@ class NotifyActivities:
                     row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
                     row.status = "failed"
                     failures.append(f"{row.channel} → {row.address}: {exc}")
+                    activity.logger.warning("notification failed", extra={"channel": row.channel, "notification_id": row.id,
+                                                                           "attempts": row.attempts, "error": row.last_error})
                     continue
                 row.attempts += 1
                 row.status, row.sent_at, row.last_error = "sent", datetime.now(timezone.utc), None
+                activity.logger.info("notification sent", extra={"channel": row.channel, "notification_id": row.id, "attempts": row.attempts})
         if failures:
             # Retryable: the rows stay recorded as failed and are sent when the channel is back.
             raise ApplicationError("notification delivery failed; will retry: " + "; ".join(failures))

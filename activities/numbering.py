@@ -59,4 +59,6 @@ class NumberingActivities:
     @activity.defn(name=ASSIGN_NUMBER)
     async def assign_number(self, request: NumberRequest) -> IssuedNumberResult:
         async with self.sessionmaker() as session, session.begin():
-            return await assign_number(session, request)
+            result = await assign_number(session, request)
+        activity.logger.info("number issued", extra={"number": result.number, "scope": request.numbering.scope, "sequence": result.sequence})
+        return result

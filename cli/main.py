@@ -22,6 +22,15 @@ def _exit(status: int) -> None:
     os._exit(status)
 
 
+def _observe(component: str, log_file: Path | None) -> None:
+    """JSON logs with the workflow id, and traces, for a long-running process (issue 6, operations signals)."""
+    from store.observability import setup_logging, setup_tracing
+
+    settings = get_settings()
+    setup_logging(settings, component, log_file=log_file)
+    setup_tracing(settings, component)
+
+
 async def init_db(seed: bool) -> None:
     from gateway.security import hash_password
     from store.db import create_schema, make_engine, make_sessionmaker
@@ -90,6 +99,9 @@ def run_embedded(args: argparse.Namespace) -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # Links in letters and emails point at the gateway actually started, unless set explicitly.
     env.setdefault("SATUPINTU_PUBLIC_BASE_URL", f"http://{args.host}:{args.port}")
+    # The terminal gets readable lines; the JSON lines (with workflow ids) go to var/log/<name>.jsonl.
+    if "log_format" not in settings.model_fields_set:
+        env["SATUPINTU_LOG_FORMAT"] = "console"
 
     def start(name: str, cmd: list[str], log_to_file: bool = False) -> subprocess.Popen:
         out = open(logs / f"{name}.log", "ab") if log_to_file else None  # noqa: SIM115 - child keeps it
@@ -130,8 +142,9 @@ def run_embedded(args: argparse.Namespace) -> int:
         if registry_fake:
             registry = start("registry-fake", [sys.executable, "-m", "cli.main", "registry-fake"], log_to_file=True)
             _wait_port("127.0.0.1", settings.civil_registry_fake_port, "registry fake", registry)
-        start("worker", [sys.executable, "-m", "cli.main", "worker"])
-        gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port)])
+        start("worker", [sys.executable, "-m", "cli.main", "worker", "--log-file", str(logs / "worker.jsonl")])
+        gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port),
+                                    "--log-file", str(logs / "gateway.jsonl")])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
         from store.seed import ACCOUNTS
 
@@ -145,7 +158,7 @@ SatuPintu berjalan.
   WhatsApp             {settings.effective_whatsapp_api_url}{' (tiruan Cloud API, pesan di ' + str(var / 'whatsapp') + ')' if wa_fake else ''}
                        coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
   SIRAMASAKAN          {('Disdukcapil eksternal ' + settings.civil_registry_url + (' (tiruan; hand-off: GET /handoffs, proses: POST /handoffs/{ref}/process)' if registry_fake else '')) if settings.civil_registry_url else 'jalur internal (Kotak Tugas dukcapil1)'}
-  Log                  {logs}
+  Log                  {logs}  (JSON per baris: worker.jsonl, gateway.jsonl; trace: traces-*.jsonl)
 Akun demo (kata sandi Demo12345): {', '.join(a[0] for a in ACCOUNTS)}
 Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
 Tekan Ctrl-C untuk berhenti.
@@ -169,10 +182,12 @@ def main(argv: list[str] | None = None) -> None:
     run = sub.add_parser("run", help="the whole embedded stack")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
-    sub.add_parser("worker", help="a Temporal worker")
+    worker = sub.add_parser("worker", help="a Temporal worker")
+    worker.add_argument("--log-file", type=Path, default=None, help="also write the logs here, one JSON object per line")
     gw = sub.add_parser("gateway", help="the HTTP gateway")
     gw.add_argument("--host", default="127.0.0.1")
     gw.add_argument("--port", type=int, default=8000)
+    gw.add_argument("--log-file", type=Path, default=None, help="also write the logs here, one JSON object per line")
     init = sub.add_parser("init-db", help="create the schema (and the demo data in dev mode)")
     init.add_argument("--no-seed", action="store_true")
     sink = sub.add_parser("smtp-sink", help="the development SMTP sink")
@@ -181,6 +196,14 @@ def main(argv: list[str] | None = None) -> None:
     fake.add_argument("--port", type=int, default=None)
     registry = sub.add_parser("registry-fake", help="the development fake of the civil registry (SIRAMASAKAN hand-offs)")
     registry.add_argument("--port", type=int, default=None)
+    audit = sub.add_parser("audit", help="replay runs against the code, export a run's history and signed report", add_help=False)
+    audit.add_argument("audit_args", nargs=argparse.REMAINDER, help="replay --workflow-id ID | replay --process NAME --since DATE | export ID")
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["audit"]:
+        # The audit command parses its own arguments (audit/cli.py), `--help` included.
+        from audit.cli import audit_main
+
+        _exit(audit_main(argv[1:]))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
@@ -191,6 +214,14 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "worker":
             from workers.main import run_worker
 
+            _observe("worker", args.log_file)
+
+            def interrupt(*_: object) -> None:
+                raise KeyboardInterrupt
+
+            # `satupintu run` and container runtimes stop a worker with SIGTERM: shut down like Ctrl-C, so the
+            # traces still queued are written before leaving.
+            signal.signal(signal.SIGTERM, interrupt)
             asyncio.run(run_worker())
         elif args.command == "gateway":
             import uvicorn
@@ -198,8 +229,10 @@ def main(argv: list[str] | None = None) -> None:
             from gateway.app import create_app
 
             settings = get_settings()
-            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info", proxy_headers=True,
-                        forwarded_allow_ips=settings.forwarded_allow_ips)
+            _observe("gateway", args.log_file)
+            # log_config=None: uvicorn's lines go through the handlers set up above instead of its own.
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(), proxy_headers=True,
+                        forwarded_allow_ips=settings.forwarded_allow_ips, log_config=None)
         elif args.command == "init-db":
             asyncio.run(init_db(seed=not args.no_seed))
         elif args.command == "smtp-sink":
@@ -221,6 +254,10 @@ def main(argv: list[str] | None = None) -> None:
             asyncio.run(serve_registry("127.0.0.1", args.port or settings.civil_registry_fake_port, settings.civil_registry_secret))
     except KeyboardInterrupt:
         status = 0
+    if args.command in ("worker", "gateway"):
+        from store.observability import shutdown_tracing
+
+        shutdown_tracing()
     _exit(status)
 
 

@@ -2,6 +2,7 @@
 workflow as a Workflow Update; the workflow's validator has the last word."""
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -15,9 +16,12 @@ from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
 from process_defs.processes import PROCESS_LABELS
 from store.models import Task, User, utcnow
+from store.observability import bind_workflow
 from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE
+
+log = logging.getLogger(__name__)
 
 _ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_OPENING: 409, ERR_STATE: 409,
                  # The permit's one download is spent, or its week has passed.
@@ -113,6 +117,7 @@ async def send_update(client: Client, workflow_id: str, update: str, request: ob
 
     The inbox row is written by an activity just before the workflow records that the task is open, so a
     person quick enough can decide in between: the workflow answers "being opened", and it is asked again."""
+    bind_workflow(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     for attempt in range(_NOT_OPEN_YET_RETRIES + 1):
         try:
@@ -166,6 +171,8 @@ async def decide(session: AsyncSession, client: Client, settings: Settings, *, u
     data = await _exchange_passphrase(session, settings, user=user, task=task, outcome=outcome, data=data)
     request = DecisionRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), outcome=outcome,
                               reason=(reason or "").strip() or None, data=data or {})
+    bind_workflow(task.workflow_id)
+    log.info("decision forwarded", extra={"task_id": task.id, "outcome": outcome, "actor": user.username})
     return await send_update(client, task.workflow_id, DECIDE_TASK, request)
 
 
