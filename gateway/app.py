@@ -19,8 +19,12 @@ from gateway.api import queue
 from gateway.api import whatsapp
 from gateway.api import siramasakan
 from gateway.api import complaints
+from gateway.api import dashboards
+from gateway.api import audit as audit_api
+from gateway import metrics
 from gateway.errors import ApiError
 from store.db import make_engine, make_sessionmaker
+from store.observability import TracingMiddleware
 from store.settings import PROJECT_ROOT, Settings, get_settings
 from workers.main import connect
 
@@ -84,6 +88,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
 
     app = FastAPI(title="SatuPintu", version="0.1.0", lifespan=lifespan,
                   description="Sistem proses bisnis PTSP: setiap layanan berjalan sebagai workflow Temporal yang tahan gangguan.")
+    # FastAPI opens each request's span on the process's tracer provider (set up by `satupintu gateway`; none
+    # set up, no spans); the middleware puts its trace id on the response and scopes the request's log context.
+    app.add_middleware(TracingMiddleware)
 
     from gateway import pages, pages_applicants, pages_catalog, pages_chat, pages_files, pages_permits, pages_survey  # noqa: PLC0415 - pages import the API services
     from gateway import pages_queue  # noqa: PLC0415
@@ -92,6 +99,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     from gateway import pages_whatsapp  # noqa: PLC0415
     from gateway import pages_siramasakan  # noqa: PLC0415
     from gateway import pages_complaints  # noqa: PLC0415
+    from gateway import pages_dashboards  # noqa: PLC0415
+    from gateway import pages_audit  # noqa: PLC0415
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -117,6 +126,17 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
                    pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
                    whatsapp, pages_whatsapp, pages_walk_ins):
         app.include_router(module.router)
+    app.include_router(dashboards.router)
+    app.include_router(pages_dashboards.router)
+    app.include_router(audit_api.router)
+    app.include_router(pages_audit.router)
+    from gateway import pages_runs  # noqa: PLC0415 - pages import the API services
+    from gateway.api import runs  # noqa: PLC0415
+
+    app.include_router(runs.router)
+    app.include_router(pages_runs.router)
+    # Latency histogram and /metrics, with this app's own registry (issue 6).
+    metrics.install(app)
     if Path(STATIC_DIR).exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -24,6 +24,7 @@ from gateway.api.auth import BAD_CREDENTIALS, sign_in
 from gateway.api.documents import verification
 from gateway.api.system import outbox
 from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, get_temporal
+from gateway.deps import RUN_READER_ROLES
 from gateway.errors import ApiError, not_found
 from gateway.security import create_access_token
 from gateway.services import processes
@@ -78,6 +79,9 @@ ROLE_LINKS = (
     ("pengaduan", "/pengaduan/staf", "Pengaduan", frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha"})),
     # SIRAMASAKAN: applicants (role pemohon) file requests; court and registry staff follow the hand-offs.
     ("siramasakan", "/siramasakan", "SIRAMASAKAN", frozenset({"pemohon", "panitera", "dukcapil", "kepala_kantor"})),
+    ("proses", "/proses", "Proses", RUN_READER_ROLES),
+    ("dasbor", "/dasbor", "Dasbor", RUN_READER_ROLES),
+    ("audit", "/audit", "Audit", frozenset({"auditor"})),
 )
 # A task's case page, by process: where "see the whole case" on the task page leads.
 CASE_PAGES = {
