@@ -113,6 +113,21 @@ async def refused(handle, key: str, username: str, outcome: str, db, reason: str
     return info.value.cause.message
 
 
+async def leave_ids_apart(sessionmaker) -> None:  # noqa: ANN001
+    """The real dev server is shared by the whole test session and refuses a second run called leave-1: an old,
+    rejected request with a random high id makes this database's next leave ids unlike any other test's."""
+    import uuid
+
+    from store.models import LeaveRequest
+
+    employee = await user(sessionmaker, "pegawai1")
+    first = 10**6 + uuid.uuid4().int % 10**9
+    async with sessionmaker() as session:
+        session.add(LeaveRequest(id=first, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3), end_date=date(2001, 1, 3),
+                                 working_days=1, reason="Penanda", status="rejected", workflow_id=f"leave-placeholder-{first}"))
+        await session.commit()
+
+
 async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):  # noqa: ANN001, ANN201
     """Records a leave request and starts its workflow, as the gateway does after its checks."""
     from store.models import LeaveRequest

@@ -8,8 +8,6 @@ exporter on the process's tracer provider, the log lines to a string buffer thro
 import io
 import json
 import logging
-import uuid
-from datetime import date
 
 import httpx
 import pytest
@@ -21,8 +19,7 @@ from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
 from store.observability import TRACE_HEADER, reset_logging, setup_logging, setup_tracing, tracer_provider, traces_file
-from store.models import LeaveRequest
-from tests.factories import future_working_range, user, wait_for
+from tests.factories import future_working_range, leave_ids_apart, wait_for
 from workers.main import connect
 
 
@@ -53,23 +50,12 @@ def log_lines(db):  # noqa: ANN001, ANN201
 async def http(db, local_env, worker_for, spans):  # noqa: ANN001, ANN201
     """The gateway in process and a worker, both on clients made by workers.main.connect against the dev server."""
     settings = db.settings.model_copy(update={"temporal_address": local_env.client.service_client.config.target_host})
-    await leave_ids_of_our_own(db)
+    await leave_ids_apart(db.sessionmaker)
     await worker_for(await connect(settings))
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as client:
             yield client
-
-
-async def leave_ids_of_our_own(db) -> None:  # noqa: ANN001
-    """The dev server is shared by the whole session and refuses a second run called leave-1: an old, rejected
-    request with a high id makes this database's next leave requests unlike any other test's."""
-    employee = await user(db.sessionmaker, "pegawai1")
-    first = uuid.uuid4().int % 10**9 + 10**6
-    async with db.sessionmaker() as session:
-        session.add(LeaveRequest(id=first, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3), end_date=date(2001, 1, 3),
-                                 working_days=1, reason="Penanda", status="rejected", workflow_id=f"leave-placeholder-{first}"))
-        await session.commit()
 
 
 async def login(http: httpx.AsyncClient, username: str) -> dict:

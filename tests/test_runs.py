@@ -2,7 +2,6 @@
 dev server, the filters and keyset paging (and that they stay on an index with 100 000 runs), the runs API and
 pages over HTTP with the readable timeline, an owner action over HTTP, and who may see and do what."""
 
-import secrets
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -12,8 +11,9 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
 from gateway.errors import ApiError
 from gateway.services import runs as service
-from store.models import CaseEvent, LeaveRequest, ProcessRun, Task
-from tests.factories import leave_input, user, wait_for, wait_for_task
+from store.models import CaseEvent, ProcessRun, Task
+from tests import factories
+from tests.factories import leave_ids_apart, user, wait_for, wait_for_task
 from workers.run_index import sync_runs, watermark
 
 APPLICANT = "3374010101900001"
@@ -23,19 +23,8 @@ APPLICANT = "3374010101900001"
 
 
 async def start_leave(client, sessionmaker, *, task_queue: str):  # noqa: ANN001, ANN202
-    """A leave run with an id no other test uses: the dev server is shared by the session, and the gateway starts
-    leave runs with a reuse policy that refuses an id seen before."""
-    from workflows.leave import LeaveRequestWorkflow, leave_workflow_id
-
-    request_id = 10**8 + secrets.randbelow(10**9)
-    inp = await leave_input(sessionmaker, request_id=request_id)
-    async with sessionmaker() as session:
-        session.add(LeaveRequest(id=request_id, employee_id=inp.employee.id, leave_type=inp.leave_type, start_date=inp.start_date,
-                                 end_date=inp.end_date, working_days=inp.working_days, reason=inp.reason, status="waiting_supervisor",
-                                 workflow_id=leave_workflow_id(request_id)))
-        await session.commit()
-    handle = await client.start_workflow(LeaveRequestWorkflow.run, inp, id=leave_workflow_id(request_id), task_queue=task_queue)
-    return handle, inp
+    await leave_ids_apart(sessionmaker)
+    return await factories.start_leave(client, sessionmaker, task_queue=task_queue)
 
 
 async def _index_rows(db, ids: list[str]) -> dict[str, ProcessRun]:  # noqa: ANN001
