@@ -12,16 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
-from gateway.api import applicants, auth, catalog, chat, documents, files, leave, people, permits, survey, system, tasks
-from gateway.api import walk_ins
-from gateway.api import letters
-from gateway.api import queue
-from gateway.api import whatsapp
-from gateway.api import siramasakan
-from gateway.api import complaints
-from gateway.api import dashboards
-from gateway.api import audit as audit_api
 from gateway import metrics
+from gateway.api import applicants, auth, catalog, chat, complaints, dashboards, documents, files, leave, letters, people, permits, queue, runs
+from gateway.api import audit as audit_api
+from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
 from gateway.errors import ApiError
 from store.db import make_engine, make_sessionmaker
 from store.observability import TracingMiddleware
@@ -92,15 +86,10 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     # set up, no spans); the middleware puts its trace id on the response and scopes the request's log context.
     app.add_middleware(TracingMiddleware)
 
-    from gateway import pages, pages_applicants, pages_catalog, pages_chat, pages_files, pages_permits, pages_survey  # noqa: PLC0415 - pages import the API services
-    from gateway import pages_queue  # noqa: PLC0415
-    from gateway import pages_letters  # noqa: PLC0415
-    from gateway import pages_walk_ins  # noqa: PLC0415
-    from gateway import pages_whatsapp  # noqa: PLC0415
-    from gateway import pages_siramasakan  # noqa: PLC0415
-    from gateway import pages_complaints  # noqa: PLC0415
-    from gateway import pages_dashboards  # noqa: PLC0415
-    from gateway import pages_audit  # noqa: PLC0415
+    # Pages import the API services, so they are imported once the app exists.
+    from gateway import pages, pages_applicants, pages_audit, pages_catalog, pages_chat, pages_complaints, pages_dashboards  # noqa: PLC0415
+    from gateway import pages_files, pages_letters, pages_permits, pages_queue, pages_runs, pages_siramasakan, pages_survey  # noqa: PLC0415
+    from gateway import pages_walk_ins, pages_whatsapp  # noqa: PLC0415
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -124,18 +113,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
 
     for module in (complaints, pages_complaints, siramasakan, pages_siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
                    pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
-                   whatsapp, pages_whatsapp, pages_walk_ins):
+                   whatsapp, pages_whatsapp, pages_walk_ins, dashboards, pages_dashboards, audit_api, pages_audit, runs, pages_runs):
         app.include_router(module.router)
-    app.include_router(dashboards.router)
-    app.include_router(pages_dashboards.router)
-    app.include_router(audit_api.router)
-    app.include_router(pages_audit.router)
-    from gateway import pages_runs  # noqa: PLC0415 - pages import the API services
-    from gateway.api import runs  # noqa: PLC0415
-
-    app.include_router(runs.router)
-    app.include_router(pages_runs.router)
-    # Latency histogram and /metrics, with this app's own registry (issue 6).
+    # Latency histogram and /metrics, with this app's own registry.
     metrics.install(app)
     if Path(STATIC_DIR).exists():
         app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
