@@ -57,7 +57,7 @@ class Settings(BaseSettings):
     # Operations (issue 6). Logs: "json" (one object per line, with the workflow id) or "console".
     log_format: str = "json"
     log_level: str = "INFO"
-    # Traces: "" (off), "console" (JSON lines to var/log/traces.jsonl) or "otlp" (OTLP/HTTP to otel_endpoint).
+    # Traces: "" (off), "console" (JSON lines to var/log/traces-<component>.jsonl) or "otlp" (OTLP/HTTP to otel_endpoint).
     traces_exporter: str = "console"
     otel_endpoint: str = ""
     service_name: str = "satupintu"
