@@ -179,3 +179,12 @@ async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.Te
     await database.engine.dispose()
     sink.stop()
     whatsapp.stop()
+
+
+@pytest.fixture
+async def http(live_stack):
+    """An HTTP client of the live stack's gateway."""
+    import httpx
+
+    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
+        yield client

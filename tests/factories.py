@@ -12,6 +12,13 @@ from store.models import Task, User
 from workflows.contracts import Actor, LeaveInput
 
 
+async def login(http, username: str) -> dict:  # noqa: ANN001
+    """Bearer headers of a demo account, signed in through the API."""
+    response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def future_working_range(days: int, *, weeks_ahead: int = 3) -> tuple[date, date]:
     """`days` consecutive working days starting on a working day a few weeks from today."""
     calendar = office_calendar()

@@ -41,12 +41,6 @@ SOUND = {q.code: q.sound for q in survey_service.INTEGRITY}
 
 
 @pytest.fixture
-async def http(live_stack):
-    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
 async def pages_for(live_stack):
     """Page clients signed in with the session cookie (the API's token), one per person."""
     clients: list[httpx.AsyncClient] = []

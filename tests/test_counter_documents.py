@@ -17,7 +17,7 @@ from gateway.security import hash_password
 from store.models import Document, Letter, User, UserRole
 from store.seed import DEMO_APPLICANT
 from tests.factories import user
-from tests.test_e2e_leave import login
+from tests.factories import login
 from workflows.contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
 
 OFFICE = OfficeSnapshot(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from store.models import PermitApplication, User
 from tests.factories import applicant_user, wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 
 NIK, PHONE = "3374010101900001", "081234567891"
 RESPONSE = "Kami telah menambah satu petugas loket; antrean kini rata-rata 30 menit."

@@ -4,16 +4,9 @@ SMTP sink — what an employee, a supervisor and the numbering officer do, throu
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from gateway.services.people import office_today
-from tests.factories import future_working_range, wait_for
-
-
-async def login(client: httpx.AsyncClient, username: str) -> dict:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+from tests.factories import future_working_range, login, wait_for
 
 
 async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: int, process: str = "leave") -> dict:
@@ -22,12 +15,6 @@ async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: in
         return next((t for t in items if t["subject_id"] == str(subject_id)), None)
 
     return await wait_for(find)
-
-
-@pytest.fixture
-async def http(live_stack):
-    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
-        yield client
 
 
 async def test_health_and_contract(http):

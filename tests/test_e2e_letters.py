@@ -11,7 +11,7 @@ import pytest
 from gateway.deps import SESSION_COOKIE
 from gateway.services.people import office_today
 from tests.factories import wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 from tests.test_e2e_permit import small_pdf
 from tests.test_letters_workflow import PNG
 

@@ -11,7 +11,7 @@ from reportlab.pdfgen import canvas
 
 from activities.documents import load_or_create_signing_identity, verify_document
 from tests.factories import wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 
 APPLICANT = "3374010101900001"
 

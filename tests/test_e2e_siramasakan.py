@@ -12,7 +12,7 @@ from activities.calendar import OfficeCalendar
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import SiramasakanRequest
 from tests.factories import wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 
 GOOD = {"case_number": "77/Pdt.G/2026/MS.Lsm", "kk_number": "1173010101200077",
         "changes": [{"nik": "1173014107800077", "kind": "status_perkawinan", "description": "Cerai gugat"},

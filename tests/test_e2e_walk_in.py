@@ -9,7 +9,7 @@ import httpx
 from pypdf import PdfReader
 
 from tests.factories import wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 
 
 async def decide_step(http: httpx.AsyncClient, headers: dict, code: str, key: str, outcome: str, **body) -> dict:  # noqa: ANN003

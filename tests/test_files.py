@@ -19,6 +19,7 @@ from gateway.security import hash_password
 from gateway.services import files as file_service
 from process_defs import catalog
 from store.models import StoredFile, User, UserRole
+from tests.factories import login
 
 DWG_VERSIONS = {"AC1015": "AutoCAD 2000", "AC1018": "AutoCAD 2004", "AC1024": "AutoCAD 2010", "AC1027": "AutoCAD 2013",
                 "AC1032": "AutoCAD 2018"}
@@ -176,12 +177,6 @@ async def test_requirement_check_and_reuse(db):
 async def http(live_stack):
     async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=60) as client:
         yield client
-
-
-async def login(http: httpx.AsyncClient, username: str) -> dict:
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def upload(http: httpx.AsyncClient, headers: dict, data, filename: str, name: str = "Dokumen") -> httpx.Response:  # noqa: ANN001

@@ -19,7 +19,7 @@ from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
 from store.observability import TRACE_HEADER, reset_logging, setup_logging, setup_tracing, tracer_provider, traces_file
-from tests.factories import future_working_range, leave_ids_apart, wait_for
+from tests.factories import future_working_range, leave_ids_apart, login, wait_for
 from workers.main import connect
 
 
@@ -56,12 +56,6 @@ async def http(db, local_env, worker_for, spans):  # noqa: ANN001, ANN201
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30) as client:
             yield client
-
-
-async def login(http: httpx.AsyncClient, username: str) -> dict:
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def request_leave(http: httpx.AsyncClient) -> tuple[httpx.Response, dict]:

@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.factories import wait_for_task
-from tests.test_e2e_leave import login
+from tests.factories import login
 from tests.test_pages import browser, free_leave_window, sign_in  # noqa: F401 - the session's browser fixture
 from workers.run_index import sync_runs
 

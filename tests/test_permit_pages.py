@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from store.models import PermitApplication, PermitDraft, User
 from tests.factories import applicant_user
-from tests.test_e2e_leave import login
+from tests.factories import login
 from tests.test_e2e_permit import APPLICANT, application_body, small_pdf, stage_of, task_for, upload
 from tests.test_pages import DESKTOP, PHONE, assert_fits_the_screen, browser, open_task, sign_in  # noqa: F401 - `browser` is a fixture
 

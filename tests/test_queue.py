@@ -22,7 +22,7 @@ from store.models import QueueTicket, User
 from store.seed import seed_demo
 from tests.conftest import _DEMO_HASH
 from tests.pgserver import ThrowawayPostgres, postgres_available
-from tests.test_e2e_leave import login
+from tests.factories import login
 from tests.test_pages import PHONE, assert_fits_the_screen, browser, sign_in  # noqa: F401 - `browser` is a fixture
 
 

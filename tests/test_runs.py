@@ -13,7 +13,7 @@ from gateway.errors import ApiError
 from gateway.services import runs as service
 from store.models import CaseEvent, ProcessRun, Task
 from tests import factories
-from tests.factories import leave_ids_apart, user, wait_for, wait_for_task
+from tests.factories import leave_ids_apart, login, user, wait_for, wait_for_task
 from workers.run_index import sync_runs, watermark
 
 APPLICANT = "3374010101900001"
@@ -252,18 +252,6 @@ async def test_page_query_uses_an_index_with_100k_runs(db):
 
 
 # --- over HTTP: the API, an owner action, the pages, and who may do what ----------------------------------------
-
-
-async def login(http: httpx.AsyncClient, username: str) -> dict:
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-@pytest.fixture
-async def http(live_stack):
-    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
-        yield client
 
 
 async def _leave_waiting_for_number(http: httpx.AsyncClient, live_stack) -> tuple[dict, str]:  # noqa: ANN001

@@ -13,7 +13,6 @@ import re
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import httpx
 import pytest
 from playwright.async_api import expect
 from pypdf import PdfReader
@@ -22,7 +21,7 @@ from starlette.datastructures import FormData
 from gateway.pages import _form_data, _form_fields
 from gateway.pages_walk_ins import _timing
 from tests.factories import applicant_user, wait_for
-from tests.test_e2e_leave import login
+from tests.factories import login
 from tests.test_pages import DESKTOP, PHONE, WAIT_MS, assert_fits_the_screen, browser, open_task, sign_in  # noqa: F401 - `browser` is a fixture
 from tests.test_permit_pages import shot
 from workflows.human_task import _check_form
@@ -34,12 +33,6 @@ LEGALISIR = "legalisir_ijazah"
 def visitor_name() -> str:
     """A name no other test of the session uses (the stack is shared), in letters only as the form wants."""
     return "Rahmat " + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:7]).capitalize()
-
-
-@pytest.fixture
-async def http(live_stack):
-    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
-        yield client
 
 
 # --- the task form's widgets (pure functions of the workflow's form schema) ---------------------------------

@@ -20,7 +20,7 @@ from activities.notify import NotifyActivities
 from gateway.services.whatsapp import sign
 from process_defs.counter import load_counter
 from store.models import Notification, WhatsAppMessage
-from tests.factories import record_golden_history, wait_for
+from tests.factories import login, record_golden_history, wait_for
 from tests.test_pages import browser  # noqa: F401 - the browser fixture
 from workflows.contracts import NotifyInput
 
@@ -51,18 +51,6 @@ async def post_signed(http: httpx.AsyncClient, secret: str, event: dict) -> http
     body = json.dumps(event).encode()
     return await http.post("/webhooks/whatsapp", content=body,
                            headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(secret, body)})
-
-
-async def login(http: httpx.AsyncClient, username: str) -> dict:
-    response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
-
-
-@pytest.fixture
-async def http(live_stack):
-    async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
-        yield client
 
 
 class Citizen:
