@@ -45,6 +45,11 @@ class OfficeCalendar:
             day += timedelta(days=1)
         return count
 
+    def working_days_elapsed(self, start: datetime, end: datetime) -> int:
+        """Working days from the day of `start` to the day of `end`, the first day not counted: how response
+        times are measured (an answer on the day of filing took 0 working days)."""
+        return max(self.working_days_between(self.local_today(start), self.local_today(end)) - 1, 0)
+
     def non_working_days_between(self, start: date, end: date) -> list[tuple[date, str]]:
         """The days in the range that are not counted, with why (for showing the applicant)."""
         days, day = [], start

@@ -505,9 +505,7 @@ async def response_times(session: AsyncSession) -> dict:
     by_unit: dict[str, list[int]] = {}
     every = []
     for category, unit_id, created, responded in rows:
-        start, end = calendar.local_today(_aware(created)), calendar.local_today(_aware(responded))
-        # Filing day and response day on the same working day count as zero days taken.
-        days = max(calendar.working_days_between(start, end) - 1, 0)
+        days = calendar.working_days_elapsed(_aware(created), _aware(responded))
         every.append(days)
         by_category.setdefault(load_complaints().category_label(category), []).append(days)
         by_unit.setdefault(units.get(unit_id, "Tanpa unit"), []).append(days)

@@ -26,7 +26,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.calendar import OfficeCalendar
 from gateway.errors import invalid, not_found
 from gateway.services.complaints import CHANNEL_LABELS
 from gateway.services.leave import office_calendar
@@ -81,11 +80,6 @@ def parse_period(raw_from: str | None, raw_to: str | None) -> Period:
     return Period(values["from"], values["to"])
 
 
-def working_days_taken(calendar: OfficeCalendar, start: datetime, end: datetime) -> int:
-    """Working days after the start's day up to the end's day, the rule the complaints staff page uses:
-    the same working day counts as zero."""
-    first, last = calendar.local_today(start), calendar.local_today(end)
-    return max(calendar.working_days_between(first, last) - 1, 0)
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -134,11 +128,10 @@ async def open_tasks(session: AsyncSession, *, period: Period, now: datetime) ->
     rows = await session.execute(select(Task.role, Task.created_at).where(Task.status == "open", *period.where(Task.created_at)))
     by_role: dict[str, dict] = {}
     ages: dict[date, int] = {}
-    today = calendar.local_today(now)
     for role, created in rows:
         day = calendar.local_today(created)
         if day not in ages:  # many tasks open on the same day: count its working days once
-            ages[day] = max(calendar.working_days_between(day, today) - 1, 0)
+            ages[day] = calendar.working_days_elapsed(created, now)
         age = ages[day]
         row = by_role.setdefault(role, {"role": role, "role_label": role_label(role), "open": 0,
                                         **{key: 0 for key, *_ in AGE_BUCKETS}, "oldest_working_days": 0})
@@ -237,9 +230,9 @@ async def complaint_times(session: AsyncSession, *, period: Period, now: datetim
         times = by_channel.setdefault(channel, {"filed": [], "response": [], "finish": []})
         times["filed"].append(1)
         if responded is not None:
-            times["response"].append(working_days_taken(calendar, created, responded))
+            times["response"].append(calendar.working_days_elapsed(created, responded))
         if finished is not None:
-            times["finish"].append(working_days_taken(calendar, created, finished))
+            times["finish"].append(calendar.working_days_elapsed(created, finished))
     order = list(CHANNEL_LABELS)
     out = []
     for channel in sorted(by_channel, key=lambda c: (order.index(c) if c in order else len(order), c)):
