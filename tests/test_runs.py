@@ -259,6 +259,8 @@ async def _leave_waiting_for_number(http: httpx.AsyncClient, live_stack) -> tupl
     handle, inp = await start_leave(live_stack.client, live_stack.sessionmaker, task_queue=live_stack.settings.task_queue)
     supervisor = await login(http, "atasan1")
     await wait_for_task(live_stack.sessionmaker, f"{handle.id}.persetujuan-atasan")
+    claimed = await http.post(f"/api/v1/tasks/{handle.id}.persetujuan-atasan/claim", headers=supervisor)
+    assert claimed.status_code == 200, claimed.text
     approved = await http.post(f"/api/v1/tasks/{handle.id}.persetujuan-atasan/decision", headers=supervisor, json={"outcome": "approve"})
     assert approved.status_code == 200, approved.text
     await wait_for_task(live_stack.sessionmaker, f"{handle.id}.penomoran-surat")
@@ -291,6 +293,11 @@ async def test_runs_api_and_owner_actions_over_http(http, live_stack):
     assert any(t.startswith("Tugas dibuka") for t in titles)
     decision = next(e for e in detail["timeline"] if e["outcome"] == "approve")
     assert "Rahmawati" in decision["actor"]
+    # The claim is an inbox matter, not in the history; the run page shows it in its place all the same.
+    kinds = [e["kind"] for e in detail["timeline"]]
+    claim = detail["timeline"][kinds.index("claimed")]
+    assert claim["actor"] == "Rahmawati, S.H., M.H." and claim["title"].startswith("Diklaim oleh Rahmawati")
+    assert kinds.index("task_opened") < kinds.index("claimed") < detail["timeline"].index(decision)
     missing = await http.get("/api/v1/runs/leave-tidak-ada", headers=owner)
     assert missing.status_code == 404 and missing.json()["detail"] == "Proses tidak ditemukan."
 

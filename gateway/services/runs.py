@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from audit.history import RunNotFound, fetch_history, readable_timeline
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, person
-from gateway.services.tasks import send_update
+from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
 from process_defs.loader import load_office
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
 from store.models import CaseEvent, ProcessRun, Task, User, utcnow
@@ -301,9 +301,20 @@ async def get_run(session: AsyncSession, client: Client, settings: Settings, *, 
         "closed_at": desc.close_time.isoformat() if desc.close_time else None,
         "temporal_ui_url": temporal_ui_url(settings, workflow_id),
         "pending_tasks": tasks,
-        "timeline": [{"at": e.at.isoformat(), "kind": e.kind, "title": e.title, "actor": e.actor, "role": e.role,
-                      "outcome": e.outcome, "reason": e.reason} for e in readable_timeline(history)],
+        "timeline": await _timeline(session, history, workflow_id=workflow_id),
     }
+
+
+async def _timeline(session: AsyncSession, history, *, workflow_id: str) -> list[dict]:  # noqa: ANN001
+    """The history's lines, with the inbox's claims (which never reach the history) in their place in time."""
+    office = load_office()
+    lines = [{"at": e.at, "kind": e.kind, "title": e.title, "actor": e.actor, "role": e.role, "outcome": e.outcome, "reason": e.reason}
+             for e in readable_timeline(history)]
+    claims = await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id, CaseEvent.kind.in_((CLAIMED, UNCLAIMED))))
+    lines += [{"at": c.occurred_at, "kind": "claimed" if c.kind == CLAIMED else "unclaimed", "title": c.title, "actor": c.actor_name,
+               "role": office.role_label(c.role) if c.role else None, "outcome": None, "reason": None} for c in claims]
+    lines.sort(key=lambda line: line["at"])
+    return [{**line, "at": line["at"].isoformat()} for line in lines]
 
 
 # --- owner actions ------------------------------------------------------------------------------------------

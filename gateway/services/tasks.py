@@ -15,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
 from process_defs.processes import PROCESS_LABELS
-from store.models import Task, User, utcnow
+from store.models import CaseEvent, Task, User, utcnow
 from store.observability import bind_workflow
 from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
@@ -84,7 +84,9 @@ async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         raise conflict("Tugas ini sudah selesai.", code="task_closed")
     if task.claimed_by_id not in (None, user.id):
         raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
-    task.claimed_by_id = user.id
+    if task.claimed_by_id is None:
+        task.claimed_by_id = user.id
+        _record_claim(session, task=task, user=user, kind=CLAIMED, title=f"Diklaim oleh {user.full_name}: {task.title}")
     await session.commit()
     await session.refresh(task)
     return task
@@ -94,10 +96,24 @@ async def unclaim(session: AsyncSession, *, user: User, task_id: str) -> Task:
     task = await get_visible(session, user=user, task_id=task_id)
     if task.claimed_by_id not in (None, user.id) and "admin" not in user.role_names:
         raise forbidden("Hanya yang mengklaim tugas ini yang dapat melepasnya.")
-    task.claimed_by_id = None
+    if task.claimed_by_id is not None:
+        task.claimed_by_id = None
+        _record_claim(session, task=task, user=user, kind=UNCLAIMED, title=f"Klaim dilepas oleh {user.full_name}: {task.title}")
     await session.commit()
     await session.refresh(task)
     return task
+
+
+# Claims are an inbox matter, not a process decision: they are not in the run's history, so the case timeline
+# keeps them, and the run page shows them beside the history.
+CLAIMED, UNCLAIMED = "task_claimed", "task_unclaimed"
+
+
+def _record_claim(session: AsyncSession, *, task: Task, user: User, kind: str, title: str) -> None:
+    now = utcnow()
+    session.add(CaseEvent(id=f"{task.id}.{kind}.{now.timestamp():.6f}", workflow_id=task.workflow_id, process=task.process,
+                          subject_id=task.subject_id, occurred_at=now, kind=kind, title=title, actor_id=user.id,
+                          actor_name=user.full_name, role=task.role))
 
 
 async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User | None:
