@@ -10,7 +10,7 @@ from activities.tasks import add_event
 from store.models import LeaveRequest, Substitution
 from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 
-FINAL_STATUSES = {"approved", "rejected"}
+FINAL_STATUSES = {"approved", "rejected", "cancelled"}
 
 
 class LeaveActivities:

@@ -47,8 +47,8 @@ templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 
 LOCALE = "id_ID"
 _TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED)
-STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger"}
+FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED, leave_service.STATUS_CANCELLED)
+STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger", leave_service.STATUS_CANCELLED: "muted"}
 OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan",
                   "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang",
                   # the walk-in visit (workflows/walk_in.py)

@@ -43,15 +43,16 @@ from gateway.services.permits import PermitForm, check_company, check_location
 from process_defs import catalog
 from store.models import Document, PermitApplication, PermitDraft, StoredFile, User
 from store.settings import Settings
-from workflows.permit import STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
+from workflows.permit import STATUS_CANCELLED, STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = [(1, "Jenis Izin"), (2, "Data Pemohon"), (3, "Data Perusahaan"), (4, "Lokasi Izin"), (5, "Detail & Dokumen")]
-STATUS_TONES = {STATUS_IN_PROCESS: "info", STATUS_REVISION: "warn", STATUS_REJECTED: "danger", STATUS_FINISHED: "ok"}
-STATUS_ICONS = {STATUS_IN_PROCESS: "↻", STATUS_REVISION: "✎", STATUS_REJECTED: "✘", STATUS_FINISHED: "✓"}
+STATUS_TONES = {STATUS_IN_PROCESS: "info", STATUS_REVISION: "warn", STATUS_REJECTED: "danger", STATUS_FINISHED: "ok", STATUS_CANCELLED: "muted"}
+STATUS_ICONS = {STATUS_IN_PROCESS: "↻", STATUS_REVISION: "✎", STATUS_REJECTED: "✘", STATUS_FINISHED: "✓", STATUS_CANCELLED: "⊘"}
 # Permohonan Saya's tabs: query value → status.
-STATUS_FILTERS = {"proses": STATUS_IN_PROCESS, "revisi": STATUS_REVISION, "ditolak": STATUS_REJECTED, "selesai": STATUS_FINISHED}
+STATUS_FILTERS = {"proses": STATUS_IN_PROCESS, "revisi": STATUS_REVISION, "ditolak": STATUS_REJECTED, "selesai": STATUS_FINISHED,
+                  "dibatalkan": STATUS_CANCELLED}
 POLLED_STATUSES = (STATUS_IN_PROCESS, STATUS_REVISION)
 COMPANY_STATUSES = ["Kantor pusat", "Kantor cabang", "Kantor perwakilan"]
 DECLARATION = ("Dengan ini saya menyatakan bahwa data yang saya kirim adalah benar dan valid. Saya bersedia menerima sanksi sesuai "

@@ -26,14 +26,14 @@ from gateway.services import tasks as task_service
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
 from process_defs.siramasakan import load_siramasakan
 from store.models import Task, User
-from workflows.siramasakan import STATUS_DONE, STATUS_HANDED_OFF, STATUS_REFUSED, STATUS_WAITING
+from workflows.siramasakan import STATUS_CANCELLED, STATUS_DONE, STATUS_HANDED_OFF, STATUS_REFUSED, STATUS_WAITING
 
 router = APIRouter(include_in_schema=False)
 
 START_ROWS = 3
 SIRA_FLASH = {"diajukan": "Permohonan SIRAMASAKAN telah diajukan. Kepaniteraan akan menandai perkara diputus dan dokumen lengkap; "
                           "setelah itu permohonan diserahkan ke Disdukcapil dan Anda diberi tahu."}
-STATUS_TONES = {STATUS_WAITING: "wait", STATUS_HANDED_OFF: "info", STATUS_DONE: "ok", STATUS_REFUSED: "danger"}
+STATUS_TONES = {STATUS_WAITING: "wait", STATUS_HANDED_OFF: "info", STATUS_DONE: "ok", STATUS_REFUSED: "danger", STATUS_CANCELLED: "muted"}
 NEXT_STEP = {
     STATUS_WAITING: "Permohonan menunggu perkara diputus dan dokumen lengkap. Petugas kepaniteraan mencatat nomor perkara dan tanggal "
                     "putusan; proses ini bisa berlangsung beberapa bulan, dan permohonan tetap tersimpan selama itu.",
@@ -43,6 +43,8 @@ NEXT_STEP = {
                  "dan salinan putusan.",
     STATUS_REFUSED: "Disdukcapil menolak perubahan data. Hubungi loket PTSP pengadilan dengan membawa salinan putusan dan KK untuk "
                     "menanyakan kekurangannya; bila perlu ajukan permohonan baru.",
+    STATUS_CANCELLED: "Permohonan dibatalkan dengan alasan di bawah. Bila perubahan data masih diperlukan, ajukan kembali permohonan "
+                      "baru atau hubungi loket PTSP pengadilan.",
 }
 
 

@@ -35,6 +35,7 @@ from store.models import Task, User, WalkInVisit
 from store.settings import Settings
 from workflows.walk_in import (
     RATING_LABELS,
+    STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_HANDED_OVER,
     STATUS_IN_PROCESS,
@@ -56,7 +57,7 @@ WALK_IN_FLASH = {
                  "sudah menunggu di Kotak Tugas petugas FO.",
 }
 STATUS_TONES = {STATUS_REGISTERED: "wait", STATUS_IN_PROCESS: "info", STATUS_READY: "ok", STATUS_HANDED_OVER: "ok", STATUS_DONE: "ok",
-                STATUS_RETURNED_INCOMPLETE: "danger", STATUS_RETURNED_MISMATCH: "danger"}
+                STATUS_RETURNED_INCOMPLETE: "danger", STATUS_RETURNED_MISMATCH: "danger", STATUS_CANCELLED: "muted"}
 # What the counter does next, by stage (seed 004 §C-G); a finished visit says so by its status.
 NEXT_STEP = {
     "completeness_check": "Petugas Front Office memeriksa kelengkapan berkas dengan daftar periksa layanan (tanpa menilai isinya). "
@@ -78,6 +79,8 @@ FINISHED_STEP = {
                                 "daftarkan sebagai kunjungan baru.",
     STATUS_RETURNED_MISMATCH: "Berkas dan Berita Acara ketidaksesuaian telah dikembalikan. Bila pemohon datang lagi dengan dokumen "
                               "yang sesuai, daftarkan sebagai kunjungan baru.",
+    STATUS_CANCELLED: "Kunjungan dibatalkan oleh pemilik proses (alasannya di riwayat). Kembalikan berkas yang sudah diterima bila "
+                      "pemohon datang; bila layanan masih diperlukan, daftarkan sebagai kunjungan baru.",
 }
 # The print buttons, in the order a visit produces its documents.
 DOCUMENT_ACTIONS = {

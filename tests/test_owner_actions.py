@@ -9,9 +9,11 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, Wor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import CancelledError
 
+from cli.registry_fake import start_fake as start_registry_fake
 from gateway.services.people import person
-from store.models import CaseEvent, Notification, Task
-from tests.factories import actor_for, start_leave, user, wait_for_task, wait_until_decidable
+from store.models import CaseEvent, LeaveRequest, Notification, PermitApplication, Task
+from tests.conftest import free_port
+from tests.factories import actor_for, record_golden_history, start_leave, start_permit, user, wait_for, wait_for_task, wait_until_decidable
 from workflows.contracts import (
     CANCEL_RUN,
     DECIDE_TASK,
@@ -198,6 +200,8 @@ async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, 
     await handle.cancel()
     with pytest.raises(WorkflowFailureError):
         await handle.result()
+    # Kept under tests/histories: a change to the owner actions that running instances could not replay fails CI.
+    await record_golden_history(handle, "leave_owner_reminded_reassigned_cancelled")
 
     converter = pydantic_data_converter.payload_converter
     recorded = {}
@@ -209,3 +213,131 @@ async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, 
     assert recorded[REMIND_TASK].note == "Sudah lewat tiga hari"
     assert recorded[REASSIGN_TASK].reason == "Atasan cuti" and recorded[REASSIGN_TASK].to_person.username == "kepala1"
     assert recorded[CANCEL_RUN].reason == "Pegawai menarik permohonan"
+
+
+# --- what a cancellation means for the people a case concerns -------------------------------------------------
+
+async def _cancel(handle, db, reason: str) -> None:  # noqa: ANN001
+    owner = await actor_for(db.sessionmaker, "pemilik1")
+    ack = await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason=reason), result_type=OwnerActionAck)
+    assert ack.status == "cancelling"
+
+
+async def _cancelled_in_temporal(handle) -> None:  # noqa: ANN001
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as info:
+        await handle.result()
+    assert isinstance(info.value.cause, CancelledError)
+
+
+async def test_cancelling_a_leave_request_tells_the_employee(time_skipping_env, db, worker_for):
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+    await _cancel(handle, db, "Diajukan ganda")
+    # The case is closed by the update itself, before Temporal cancels the run.
+    leave = await _leave(db, handle.id)
+    assert leave.status == "cancelled" and leave.decision_reason == "Diajukan ganda" and leave.finished_at is not None
+    await _cancelled_in_temporal(handle)
+
+    assert (await _row(db, task_id)).status == "cancelled"
+    [told] = [n for n in await _inapp(db, "pegawai1") if n.subject == "Permohonan cuti dibatalkan"]
+    assert "Diajukan ganda" in told.body and "Irwan Saputra" in told.body and "ajukan kembali" in told.body
+    line = next(e for e in await _events(db, handle.id) if e.kind == "cancelled")
+    assert line.title == "Dibatalkan oleh Irwan Saputra, S.T., M.M. (pemilik proses): Diajukan ganda" and line.reason == "Diajukan ganda"
+
+
+async def test_cancelling_a_permit_tells_the_applicant_and_tracking_shows_why(time_skipping_env, db, worker_for, client):
+    env = time_skipping_env
+    await worker_for(env.client)
+    handle, application, applicant = await start_permit(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+    task_id = f"{handle.id}.verifikasi-1"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+
+    await _cancel(handle, db, "Berkas diajukan di kantor lain")
+    await _cancelled_in_temporal(handle)
+
+    async with db.sessionmaker() as session:
+        row = await session.get(PermitApplication, application.id)
+        told = list(await session.scalars(select(Notification).where(Notification.recipient_id == applicant.id, Notification.channel == "inapp",
+                                                                     Notification.subject == "Permohonan dibatalkan")))
+    assert (row.status, row.stage, row.decision_reason) == ("cancelled", "cancelled", "Berkas diajukan di kantor lain")
+    assert row.finished_at is not None
+    assert len(told) == 1 and "Berkas diajukan di kantor lain" in told[0].body and "ajukan kembali" in told[0].body
+    assert (await _row(db, task_id)).status == "cancelled"
+
+    # Public tracking says it is cancelled, and why.
+    page = await client.get(f"/lacak/{application.resi}")
+    assert page.status_code == 200 and "Dibatalkan" in page.text and "Alasan Pembatalan" in page.text
+    assert "Berkas diajukan di kantor lain" in page.text
+    api = (await client.get(f"/api/v1/tracking/{application.resi}")).json()
+    assert api["status_label"] == "Dibatalkan" and api["decision_reason"] == "Berkas diajukan di kantor lain"
+
+
+async def test_cancelling_siramasakan_while_it_waits_for_the_registry(time_skipping_env, db, worker_for):
+    """The external hand-off waits for the registry's signal, not in ask(): the update alone winds the case down."""
+    from tests.test_siramasakan_workflow import complete_case, request_row, start, to_applicant
+
+    env = time_skipping_env
+    fake = start_registry_fake(free_port(), secret=db.settings.civil_registry_secret)
+    try:
+        await worker_for(env.client)
+        handle, request_id = await start(env, db, code="SCANC1", registry_url=fake.url, callback_url="http://127.0.0.1:9/webhooks/civil-registry")
+        await complete_case(env, handle, db)
+        await wait_for(lambda: _handed_off(db, request_id, request_row))
+        assert await handle.query("open_tasks") == []
+
+        await _cancel(handle, db, "Perkara dicabut penggugat")
+        await _cancelled_in_temporal(handle)
+    finally:
+        fake.stop()
+
+    row = await request_row(db, request_id)
+    assert (row.status, row.outcome, row.outcome_reason) == ("dibatalkan", "cancelled", "Perkara dicabut penggugat")
+    assert row.finished_at is not None
+    told = [n for n in await to_applicant(db, "inapp") if n.subject == "Permohonan SIRAMASAKAN dibatalkan"]
+    assert len(told) == 1 and "Perkara dicabut penggugat" in told[0].body
+
+
+async def test_cancelling_a_complaint_tells_the_complainant_and_tracking_shows_why(time_skipping_env, db, worker_for, client):
+    from tests.test_complaint_workflow import PHONE, complaint, start_complaint, whatsapp_to
+
+    await worker_for(time_skipping_env.client)
+    handle, row = await start_complaint(time_skipping_env.client, db)
+    task_id = f"{handle.id}.verifikasi"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+
+    await _cancel(handle, db, "Pengaduan yang sama sudah ditangani")
+    await _cancelled_in_temporal(handle)
+
+    done = await complaint(db, row.id)
+    assert (done.status, done.stage, done.rejection_reason) == ("dibatalkan", "selesai", "Pengaduan yang sama sudah ditangani")
+    assert any("dibatalkan" in body and "Pengaduan yang sama sudah ditangani" in body for body in await whatsapp_to(db, PHONE))
+    page = await client.get(f"/pengaduan/lacak/{row.tracking_number}")
+    assert page.status_code == 200 and "Dibatalkan." in page.text and "Pengaduan yang sama sudah ditangani" in page.text
+
+
+async def test_a_native_cancel_still_closes_the_task_and_the_case(time_skipping_env, db, worker_for):
+    """Cancelled in the Temporal UI or CLI, without a process owner's update: the inbox row and the case still close."""
+    await worker_for(time_skipping_env.client)
+    handle, task_id = await _waiting_leave(time_skipping_env, db)
+
+    await _cancelled_in_temporal(handle)
+
+    assert (await _row(db, task_id)).status == "cancelled"
+    leave = await _leave(db, handle.id)
+    assert leave.status == "cancelled" and leave.finished_at is not None
+    told = [n for n in await _inapp(db, "pegawai1") if n.subject == "Permohonan cuti dibatalkan"]
+    assert len(told) == 1 and "administrator sistem" in told[0].body
+    assert not [e for e in await _events(db, handle.id) if e.kind == "run_cancelled"]
+
+
+async def _leave(db, workflow_id) -> LeaveRequest:  # noqa: ANN001
+    async with db.sessionmaker() as session:
+        return await session.scalar(select(LeaveRequest).where(LeaveRequest.workflow_id == workflow_id))
+
+
+async def _handed_off(db, request_id, request_row):  # noqa: ANN001, ANN202
+    row = await request_row(db, request_id)
+    return row if row.registry_reference else None

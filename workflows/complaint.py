@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         RENDER_COUNTER_DOCUMENT,
         UPDATE_COMPLAINT,
         WORKING_DEADLINE,
+        CancelRunRequest,
         CaseEventInput,
         ComplaintInput,
         ComplaintResult,
@@ -54,6 +55,7 @@ STATUS_APPROVAL = "menunggu_persetujuan"
 STATUS_ANSWERED = "selesai"
 STATUS_INVALID = "tidak_valid"
 STATUS_SPAM = "spam"
+STATUS_CANCELLED = "dibatalkan"
 
 RESPONSE_MIN_CHARS = 20
 # A "perbaiki" loop that never converges is a process problem, not something to wait on forever.
@@ -176,6 +178,18 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                                f"Tanggapan dikembalikan oleh {approval.actor.full_name} untuk diperbaiki", actor=_person(approval),
                                reason=note, policy=d.follow_up)
         raise ApplicationError(f"Pengaduan {inp.tracking_number}: tanggapan dikembalikan lebih dari {MAX_ROUNDS} kali.", non_retryable=True)
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        inp = self._inp
+        if inp is None:
+            return
+        reason = self.cancel_reason(cancel)
+        # The reason goes where a refusal's does, so tracking shows why the complaint ends here.
+        await self._update(STATUS_CANCELLED, STAGE_DONE, "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                           reason=reason, rejection_reason=reason, finished=True)
+        await self._tell_complainant("cancelled", f"Pengaduan {inp.tracking_number} dibatalkan",
+                                     f"Pengaduan Anda \"{inp.title}\" (nomor {inp.tracking_number}) dibatalkan oleh {self.canceller(cancel)}.\n"
+                                     f"Alasan: {reason}\n\nBila masalahnya masih ada, silakan ajukan kembali pengaduan baru atau hubungi kantor.")
 
     # -- decisions ---------------------------------------------------------------------------------
 

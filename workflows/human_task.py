@@ -17,7 +17,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
@@ -89,6 +89,8 @@ class _OpenTask:
     # The inbox row exists: only then can anyone have seen the task and decide it.
     opened: bool = False
     closed: bool = False
+    # What the inbox row is opened with (kept to open it again if a cancel interrupts the opening).
+    opening: OpenTaskInput | None = None
     # Who holds the task now: the spec's owner (or role) until a process owner reassigns it.
     owner: Person | None = None
     role_label: str = ""
@@ -115,6 +117,10 @@ class HumanTaskWorkflow:
         self._calendar: CalendarSnapshot | None = None
         # Set by a process owner's cancel_run update; the gateway then asks Temporal to cancel the run.
         self._cancel_request: CancelRunRequest | None = None
+        # The wind-down after a cancel (open tasks closed, on_cancelled run) happens once, whoever starts it first:
+        # the cancel_run update or a run cancelled in ask(); the other waits until it is done.
+        self._winding_down = False
+        self._wound_down = False
 
     # -- what the process calls -------------------------------------------------------------
 
@@ -123,6 +129,9 @@ class HumanTaskWorkflow:
 
     async def ask(self, spec: TaskSpec) -> TaskDecision:
         assert self._calendar is not None, "call use_calendar() before ask()"
+        if self._winding_down:
+            # Cancelled between two steps: nobody is asked any more; Temporal's cancellation ends the run here.
+            await workflow.wait_condition(lambda: False)
         task_id = f"{workflow.info().workflow_id}.{spec.key}"
         if task_id in self._tasks:
             raise ApplicationError(f"task key {spec.key!r} used twice in one run", non_retryable=True)
@@ -131,25 +140,22 @@ class HumanTaskWorkflow:
         self._tasks[task_id] = task
 
         try:
-            opened: OpenTaskResult = await self._activity(
-                OPEN_TASK,
-                OpenTaskInput(
-                    task_id=task_id,
-                    workflow_id=workflow.info().workflow_id,
-                    process=self.process,
-                    subject_id=spec.subject_id,
-                    title=spec.title,
-                    role=spec.policy.role,
-                    owner_id=spec.owner.id if spec.owner else None,
-                    outcomes=spec.outcomes,
-                    form=spec.form,
-                    summary=spec.summary,
-                    policy=spec.policy,
-                    calendar=self._calendar,
-                    opened_at=workflow.now(),
-                ),
-                OpenTaskResult,
+            task.opening = OpenTaskInput(
+                task_id=task_id,
+                workflow_id=workflow.info().workflow_id,
+                process=self.process,
+                subject_id=spec.subject_id,
+                title=spec.title,
+                role=spec.policy.role,
+                owner_id=spec.owner.id if spec.owner else None,
+                outcomes=spec.outcomes,
+                form=spec.form,
+                summary=spec.summary,
+                policy=spec.policy,
+                calendar=self._calendar,
+                opened_at=workflow.now(),
             )
+            opened: OpenTaskResult = await self._activity(OPEN_TASK, task.opening, OpenTaskResult)
             task.opened = True
             await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
 
@@ -177,13 +183,58 @@ class HumanTaskWorkflow:
                                 calendar=self._calendar, start=workflow.now(), working_days=policy.escalate_after_working_days), DeadlineResult)).deadline
             # The update handler closes the inbox row; wait so the next step starts after it.
             await workflow.wait_condition(lambda: task.closed)
-        except asyncio.CancelledError:
+        except BaseException as err:
             # The run is being cancelled (by a process owner, or in the Temporal UI): the inbox row must not stay
-            # open for a decision nobody can make any more. Cancellation then goes on as Temporal's own.
-            if task.decision is None and not task.closed:
-                await self._close_cancelled(task)
+            # open for a decision nobody can make any more, and the case must not stay "waiting". Cancellation
+            # then goes on as Temporal's own. A cancel that lands during an activity arrives as that activity's
+            # error with a cancelled cause, hence the SDK's own test rather than asyncio.CancelledError alone.
+            if not is_cancelled_exception(err):
+                raise
+            cleanup = asyncio.create_task(self._after_cancelled_ask(task))
+            while not cleanup.done():
+                try:
+                    await asyncio.shield(cleanup)
+                except asyncio.CancelledError:
+                    pass  # cancelled again (a timer firing with the cancel): the clean-up must still finish
+            cleanup.result()
             raise
         return task.decision
+
+    async def _after_cancelled_ask(self, task: _OpenTask) -> None:
+        if task.decision is None and not task.closed:
+            if not task.opened and task.opening is not None:
+                # Cancelled while the task was being opened: that activity may still write the inbox row after a
+                # close found none. Opening again (idempotent by task id) makes sure the row is there to be closed.
+                await self._activity(OPEN_TASK, task.opening, OpenTaskResult)
+                task.opened = True
+            await self._close_cancelled(task)
+        await self._wind_down(self._cancel_request)
+
+    async def on_cancelled(self, request: CancelRunRequest | None) -> None:
+        """What a cancelled run means for the case: a process projects its row as cancelled and tells the person
+        the case is for. Runs once per run, after the open tasks are closed; `request` is the process owner's
+        (None when the run was cancelled in the Temporal UI or CLI)."""
+
+    # -- wording shared by every process's on_cancelled ------------------------------------------
+
+    @staticmethod
+    def canceller(request: CancelRunRequest | None) -> str:
+        return f"{request.actor.full_name} (pemilik proses)" if request else "administrator sistem"
+
+    @staticmethod
+    def canceller_person(request: CancelRunRequest | None) -> Person | None:
+        if request is None:
+            return None
+        a = request.actor
+        return Person(id=a.user_id, username=a.username, full_name=a.full_name, position=a.position)
+
+    @staticmethod
+    def cancel_reason(request: CancelRunRequest | None) -> str:
+        return request.reason.strip() if request else "Proses dihentikan melalui sistem alur kerja."
+
+    def cancelled_line(self, request: CancelRunRequest | None) -> str:
+        """The case's timeline line: "Dibatalkan oleh <nama> (pemilik proses): <alasan>"."""
+        return f"Dibatalkan oleh {self.canceller(request)}" + (f": {request.reason.strip()}" if request else "")
 
     def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
         """A process's own rule for a decision, checked by the validator after the shared ones.
@@ -390,6 +441,8 @@ class HumanTaskWorkflow:
                            actor_id=request.actor.user_id, actor_name=request.actor.full_name, role=OWNER_ROLE, reason=request.reason.strip()),
             None,
         )
+        # Here, not where the run waits: a run waiting outside ask() (on a signal, a timer) is wound down too.
+        await self._wind_down(request)
         return OwnerActionAck(status="cancelling")
 
     @cancel_run.validator
@@ -401,7 +454,7 @@ class HumanTaskWorkflow:
     @workflow.query
     def open_tasks(self) -> list[str]:
         # Only tasks whose inbox row is written: those are the ones a person can have seen and may decide.
-        return [t.task_id for t in self._tasks.values() if t.opened and t.decision is None]
+        return [t.task_id for t in self._tasks.values() if t.opened and t.decision is None and not t.closed]
 
     # -- internals ------------------------------------------------------------------------------
 
@@ -436,8 +489,23 @@ class HumanTaskWorkflow:
     def _check_not_cancelling(self) -> None:
         if self._cancel_request is not None:
             raise ApplicationError(f"Proses ini sedang dibatalkan oleh {self._cancel_request.actor.full_name}.", type=ERR_STATE)
+        if self._winding_down:
+            raise ApplicationError("Proses ini sedang dibatalkan.", type=ERR_STATE)
+
+    async def _wind_down(self, request: CancelRunRequest | None) -> None:
+        if self._winding_down:
+            await workflow.wait_condition(lambda: self._wound_down)
+            return
+        self._winding_down = True
+        for task in list(self._tasks.values()):
+            if task.opened and task.decision is None and not task.closed:
+                await self._close_cancelled(task)
+        await self.on_cancelled(request)
+        self._wound_down = True
 
     async def _close_cancelled(self, task: _OpenTask) -> None:
+        # Marked first: the update handler and a cancelled ask() may both reach the same task; one closes it.
+        task.closed = True
         request = self._cancel_request
         by = f" oleh {request.actor.full_name}" if request else ""
         await self._activity(
@@ -446,7 +514,6 @@ class HumanTaskWorkflow:
                        actor=request.actor if request else None, reason=request.reason.strip() if request else None),
             TaskChangeResult,
         )
-        task.closed = True
 
     @staticmethod
     def _outcome_label(task: _OpenTask, name: str) -> str:

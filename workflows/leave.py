@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
         NOTIFY,
         RENDER_LEAVE_LETTER,
         UPDATE_LEAVE_REQUEST,
+        CancelRunRequest,
         CaseEventInput,
         DocumentResult,
         IssuedNumberResult,
@@ -31,6 +32,7 @@ STATUS_WAITING_SUPERVISOR = "waiting_supervisor"
 STATUS_WAITING_NUMBER = "waiting_number"
 STATUS_APPROVED = "approved"
 STATUS_REJECTED = "rejected"
+STATUS_CANCELLED = "cancelled"
 
 
 def leave_workflow_id(request_id: int) -> str:
@@ -44,9 +46,11 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
     def __init__(self) -> None:
         super().__init__()
         self._status = STATUS_WAITING_SUPERVISOR
+        self._request: LeaveInput | None = None
 
     @workflow.run
     async def run(self, request: LeaveInput) -> LeaveResult:
+        self._request = request
         definition = request.definition
         subject_id = str(request.request_id)
         self.use_calendar(definition.calendar)
@@ -152,6 +156,18 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
     @workflow.query
     def status(self) -> str:
         return self._status
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        request = self._request
+        if request is None or self._status in (STATUS_APPROVED, STATUS_REJECTED):
+            return
+        self._status = STATUS_CANCELLED
+        reason = self.cancel_reason(cancel)
+        await self._update(request, STATUS_CANCELLED, "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel), reason=reason)
+        await self._notify(request, "cancelled", "Permohonan cuti dibatalkan",
+                           f"Permohonan {request.leave_type_label} Anda untuk {request.start_date:%d-%m-%Y} s.d. {request.end_date:%d-%m-%Y} "
+                           f"dibatalkan oleh {self.canceller(cancel)}.\nAlasan: {reason}\n\n"
+                           "Bila cuti masih diperlukan, silakan ajukan kembali permohonan baru atau hubungi bagian kepegawaian.")
 
     async def _update(self, request: LeaveInput, status: str, kind: str, title: str, *, actor: Person | None = None,
                       reason: str | None = None, letter_number: str | None = None, document_id: str | None = None,

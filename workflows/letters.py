@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_LETTER,
         AttachLetterFile,
         AttachLetterFileResult,
+        CancelRunRequest,
         CaseEventInput,
         CounterDocumentInput,
         DecisionRequest,
@@ -64,6 +65,8 @@ STATUS_REQUESTED = "diajukan"
 STATUS_ACCEPTED = "disetujui"
 STATUS_NUMBERED = "bernomor"
 STATUS_REJECTED = "ditolak"
+# Either direction: a process owner cancelled the run.
+STATUS_CANCELLED = "dibatalkan"
 
 # Where the back office sends an incoming letter.
 ROUTE_HEAD = "disposisi_kepala"
@@ -202,6 +205,10 @@ class _LetterWorkflow(HumanTaskWorkflow):
         self._letter_id = 0
         self._code = ""
         self._status = ""
+        # Who is told when the letter is cancelled: the requester of an outgoing number, the officer who
+        # recorded an incoming letter (and can let its sender know).
+        self._requester: Person | None = None
+        self._subject = ""
 
     def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
         _check_letter_decision(spec, request)
@@ -209,6 +216,18 @@ class _LetterWorkflow(HumanTaskWorkflow):
     @workflow.query
     def status(self) -> str:
         return self._status
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        if not self._letter_id or self._status in (STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED):
+            return
+        reason = self.cancel_reason(cancel)
+        await self._update(STATUS_CANCELLED, "cancelled", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                           reason=reason, notes=reason, finished=True)
+        if self._requester is not None:
+            await self._notify("cancelled", f"Surat {self._code} dibatalkan",
+                               f"Proses surat {self._code} perihal \"{self._subject}\" dibatalkan oleh {self.canceller(cancel)}.\n"
+                               f"Alasan: {reason}\n\nBila surat masih perlu diproses, silakan ajukan kembali atau hubungi petugas persuratan.",
+                               user_ids=[self._requester.id])
 
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
                       reason: str | None = None, **changes) -> LetterUpdateResult:  # noqa: ANN003
@@ -252,6 +271,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
     async def run(self, inp: IncomingLetterInput) -> LetterResult:
         d = inp.definition
         self._inp, self._letter_id, self._code = inp, inp.letter_id, inp.code
+        self._requester, self._subject = inp.received_by, inp.subject
         self._received_at = workflow.now()
         self.use_calendar(d.calendar)
         self._summary = {"Kode surat": inp.code, "Pengirim": inp.sender, "Nomor surat": inp.sender_number,
@@ -400,6 +420,7 @@ class OutgoingLetterWorkflow(_LetterWorkflow):
     async def run(self, inp: OutgoingLetterInput) -> LetterResult:
         d = inp.definition
         self._letter_id, self._code = inp.letter_id, inp.code
+        self._requester, self._subject = inp.requester, inp.subject
         self.use_calendar(d.calendar)
         requester = inp.requester
         summary = {"Kode permintaan": inp.code, "Perihal": inp.subject, "Kepada": inp.recipient,

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
         RESUBMIT_PERMIT,
         UPDATE_PERMIT,
         WORKING_DEADLINE,
+        CancelRunRequest,
         CaseEventInput,
         ClockSegment,
         DeadlineInput,
@@ -48,6 +49,7 @@ STATUS_IN_PROCESS = "in_process"
 STATUS_REVISION = "revision"
 STATUS_REJECTED = "rejected"
 STATUS_FINISHED = "finished"
+STATUS_CANCELLED = "cancelled"
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
@@ -77,6 +79,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         self._status = STATUS_IN_PROCESS
         self._reject_reason: str | None = None
         self._inp: PermitInput | None = None
+        self._permit_number = ""
 
     @workflow.run
     async def run(self, inp: PermitInput) -> PermitResult:
@@ -120,6 +123,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         if document is None:
             return PermitResult(status=STATUS_REJECTED, reason=self._reject_reason)
         self._document_id = document.document_id
+        self._permit_number = number
         self._close_clock()
 
         # Downloads: once per window; a verifier may open a new window on request.
@@ -273,6 +277,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
 
     @resubmit.validator
     def _validate_resubmit(self, request: ResubmitRequest) -> None:
+        self._check_not_cancelling()
         self._check_applicant(request.actor.user_id)
         if not self._awaiting_resubmission or self._resubmission is not None:
             raise ApplicationError("Permohonan ini tidak sedang menunggu perbaikan.", type=ERR_STATE)
@@ -309,6 +314,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
 
     @request_reissue.validator
     def _validate_reissue(self, request: ReissueRequest) -> None:
+        self._check_not_cancelling()
         self._check_applicant(request.actor.user_id)
         if self._document_id is None:
             raise ApplicationError("Izin belum terbit.", type=ERR_STATE)
@@ -322,6 +328,29 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
     @workflow.query
     def status(self) -> str:
         return self._status
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        inp = self._inp
+        if inp is None or self._status == STATUS_REJECTED:
+            return
+        reason, who = self.cancel_reason(cancel), self.canceller(cancel)
+        if self._document_id is not None:
+            # The permit is issued and stays valid: only the service after it (download window, reissue) ends.
+            self._download_open = False
+            await self._update(inp, STATUS_FINISHED, "issued", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                               reason=reason)
+            await self._notify(inp, "cancelled", "Layanan izin ditutup",
+                               f"Layanan lanjutan untuk izin nomor {self._permit_number} (resi {inp.resi}) ditutup oleh {who}.\n"
+                               f"Alasan: {reason}\n\nIzin Anda tetap berlaku. Bila memerlukan salinan izin, silakan hubungi kantor.")
+            return
+        self._status = STATUS_CANCELLED
+        self._awaiting_resubmission = False
+        self._close_clock()
+        await self._update(inp, STATUS_CANCELLED, "cancelled", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                           reason=reason, decision_reason=reason, finished=True, clear_revision=True, clock=list(self._clock))
+        await self._notify(inp, "cancelled", "Permohonan dibatalkan",
+                           f"Permohonan {inp.definition.permit_type_name} resi {inp.resi} dibatalkan oleh {who}.\nAlasan: {reason}\n\n"
+                           "Silakan ajukan kembali permohonan baru bila masih diperlukan, atau hubungi kantor untuk penjelasan.")
 
     # -- internals --------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         SEND_REGISTRY_HANDOFF,
         UPDATE_SIRAMASAKAN,
         WORKING_DEADLINE,
+        CancelRunRequest,
         CaseEventInput,
         DeadlineInput,
         DeadlineResult,
@@ -45,6 +46,7 @@ STATUS_WAITING = "menunggu_putusan"
 STATUS_HANDED_OFF = "diserahkan_ke_dukcapil"
 STATUS_DONE = "selesai"
 STATUS_REFUSED = "ditolak"
+STATUS_CANCELLED = "dibatalkan"
 
 # Case numbers of the religious courts (Mahkamah Syar'iyah / Pengadilan Agama): contentious (Pdt.G) and
 # voluntary (Pdt.P) civil cases, e.g. "123/Pdt.G/2026/MS.Lsm" or "45/Pdt.P/2025/PA.Smg".
@@ -167,13 +169,28 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
 
     @workflow.signal(name=REGISTRY_OUTCOME)
     def registry_outcome(self, outcome: RegistryOutcome) -> None:
-        # The first report decides; the gateway already drops replays of the same event.
-        if self._waiting_external and self._outcome is None and outcome.status in ("processed", "refused"):
+        # The first report decides; the gateway already drops replays of the same event. A cancelled request takes none.
+        if self._waiting_external and self._outcome is None and outcome.status in ("processed", "refused") and not self._winding_down:
             self._outcome = outcome
 
     @workflow.query
     def status(self) -> str:
         return self._status
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        inp = self._inp
+        if inp is None or self._status in (STATUS_DONE, STATUS_REFUSED):
+            return
+        # The hand-off reminders stop with the request.
+        self._reported = True
+        reason = self.cancel_reason(cancel)
+        await self._update(STATUS_CANCELLED, "finished", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                           reason=reason, outcome="cancelled", outcome_reason=reason, finished=True)
+        d = inp.definition
+        await self._tell_applicant("cancelled", "Permohonan SIRAMASAKAN dibatalkan",
+                                   f"Permohonan SIRAMASAKAN {inp.code} untuk perkara {inp.case_number} dibatalkan oleh {self.canceller(cancel)}.\n"
+                                   f"Alasan: {reason}\n\nSilakan ajukan kembali permohonan baru bila masih diperlukan, atau hubungi loket PTSP "
+                                   f"{d.office.name} ({d.office.address}).")
 
     # -- decision rules ---------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_WALK_IN,
         WORKING_DEADLINE,
         Actor,
+        CancelRunRequest,
         CaseEventInput,
         CounterDocumentInput,
         DeadlineInput,
@@ -55,6 +56,7 @@ STATUS_HANDED_OVER = "handed_over"
 STATUS_DONE = "done"
 STATUS_RETURNED_INCOMPLETE = "returned_incomplete"
 STATUS_RETURNED_MISMATCH = "returned_mismatch"
+STATUS_CANCELLED = "cancelled"
 
 _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "Asia/Makassar": (8, "WITA"), "Asia/Jayapura": (9, "WIT")}
 RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
@@ -257,6 +259,23 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
     @workflow.query
     def status(self) -> str:
         return self._status
+
+    async def on_cancelled(self, cancel: CancelRunRequest | None) -> None:
+        inp = self._inp
+        if inp is None or self._status in (STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH):
+            return
+        reason = self.cancel_reason(cancel)
+        # The target watcher stops: a cancelled visit is not an overrun.
+        self._served = True
+        if self._status == STATUS_HANDED_OVER:
+            # The visitor already holds the result; only the office's filing after it is cut short.
+            await self._update("", "", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel), reason=reason)
+            return
+        await self._update(STATUS_CANCELLED, "finished", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
+                           reason=reason, finished=True)
+        await self._tell_visitor("cancelled", f"Layanan {inp.definition.service.name} Anda (kode kunjungan {inp.code}) dibatalkan oleh "
+                                 f"{self.canceller(cancel)}.\nAlasan: {reason}\n\nBerkas yang sudah diserahkan dapat diambil kembali di "
+                                 "loket Front Office. Silakan datang kembali atau hubungi kantor bila layanan masih diperlukan.")
 
     # -- endings ----------------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from workflows.complaint import (
     STAGE_VERIFICATION,
     STATUS_ANSWERED,
     STATUS_APPROVAL,
+    STATUS_CANCELLED,
     STATUS_DISPOSITION,
     STATUS_FOLLOW_UP,
     STATUS_INVALID,
@@ -59,6 +60,7 @@ STATUS_LABELS = {
     STATUS_ANSWERED: "Selesai — tanggapan telah dikirim",
     STATUS_INVALID: "Selesai — pengaduan tidak valid",
     STATUS_SPAM: "Selesai — pengaduan dinyatakan spam",
+    STATUS_CANCELLED: "Dibatalkan",
 }
 # What the complainant reads next, by status (every page says what happens next).
 NEXT_STEP = {
@@ -69,8 +71,11 @@ NEXT_STEP = {
     STATUS_ANSWERED: "Pengaduan selesai. Bila masalah belum teratasi, Anda dapat mengajukan pengaduan baru.",
     STATUS_INVALID: "Pengaduan tidak ditindaklanjuti karena alasan di atas. Bila ada keterangan baru, ajukan pengaduan baru.",
     STATUS_SPAM: "Pengaduan tidak ditindaklanjuti karena alasan di atas.",
+    STATUS_CANCELLED: "Pengaduan dibatalkan karena alasan di atas. Bila masalahnya masih ada, ajukan kembali pengaduan baru atau hubungi kantor.",
 }
 REJECTED = (STATUS_INVALID, STATUS_SPAM)
+# Ended with a reason the complainant reads (kept in rejection_reason): refused, or cancelled by a process owner.
+WITH_REASON = (*REJECTED, STATUS_CANCELLED)
 # Who works complaints: they see every complaint. An officer a complaint is dispositioned to sees that one.
 STAFF_ROLES = frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha", "admin"})
 # The role whose holders the head can disposition a complaint to (complaints.yaml tasks.follow_up.role).
@@ -388,7 +393,7 @@ def serialize_public(c: Complaint) -> dict:
             "channel": c.channel, "created_at": c.created_at, "stage_due_at": c.stage_due_at if c.finished_at is None else None,
             "finished_at": c.finished_at, "responded_at": c.responded_at if c.status == STATUS_ANSWERED else None,
             "response": c.response if c.status == STATUS_ANSWERED else None,
-            "rejection_reason": c.rejection_reason if c.status in REJECTED else None,
+            "rejection_reason": c.rejection_reason if c.status in WITH_REASON else None, "cancelled": c.status == STATUS_CANCELLED,
             "stages": [{"stage": s, "label": label, "done": _stage_index(c) > i, "current": _stage_index(c) == i}
                        for i, (s, label) in enumerate(STAGE_LABELS.items())]}
 

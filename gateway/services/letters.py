@@ -33,6 +33,7 @@ from workflows.letters import (
     KEY_SOFTCOPY,
     OUTCOME_LABELS,
     STATUS_ACCEPTED,
+    STATUS_CANCELLED,
     STATUS_CLASSIFIED,
     STATUS_DISPOSED,
     STATUS_DISTRIBUTED,
@@ -54,10 +55,12 @@ STATUS_LABELS = {
     STATUS_RECEIVED: "Diterima", STATUS_CLASSIFIED: "Dipilah", STATUS_REGISTERED: "Terdaftar", STATUS_DISPOSED: "Didisposisi",
     STATUS_SCANNED: "Dipindai", STATUS_DISTRIBUTED: "Terdistribusi",
     STATUS_REQUESTED: "Diajukan", STATUS_ACCEPTED: "Disetujui", STATUS_NUMBERED: "Bernomor", STATUS_REJECTED: "Ditolak",
+    STATUS_CANCELLED: "Dibatalkan",
 }
-STATUSES = {INCOMING: [STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED],
-            OUTGOING: [STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED]}
-FINISHED_STATUSES = (STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED)
+STATUSES = {INCOMING: [STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED,
+                       STATUS_CANCELLED],
+            OUTGOING: [STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED]}
+FINISHED_STATUSES = (STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED)
 STAGE_LABELS = {
     "classify": "Pemilahan oleh petugas Back Office",
     "registration": "Registrasi dan tanda terima di Front Office",
@@ -70,6 +73,7 @@ STAGE_LABELS = {
     "numbering": "Pemberian nomor surat",
     "numbered": "Nomor surat telah diberikan",
     "rejected": "Ditolak petugas persuratan",
+    "cancelled": "Dibatalkan oleh pemilik proses",
 }
 NEXT_STEP = {
     "classify": "Petugas Back Office memilah surat: kode klasifikasi, sifat, dan arah surat (disposisi pimpinan atau langsung ke unit).",
@@ -83,6 +87,7 @@ NEXT_STEP = {
     "numbering": "Nomor surat sedang diberikan dari buku register surat keluar.",
     "numbered": "Cantumkan nomor ini pada surat sebelum dikirim. Softcopy tersimpan sebagai arsip.",
     "rejected": "Perbaiki surat sesuai catatan, lalu ajukan permintaan nomor yang baru.",
+    "cancelled": "Proses surat ini dihentikan dengan alasan di atas. Bila surat masih perlu diproses, ajukan kembali atau hubungi petugas persuratan.",
 }
 DOCUMENT_LABELS = {
     "letter_receipt": "Tanda Terima Surat Masuk",
@@ -423,6 +428,7 @@ def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Ta
         "status": letter.status, "status_label": STATUS_LABELS.get(letter.status, letter.status),
         "stage": letter.stage, "current_step": STAGE_LABELS.get(letter.stage, letter.stage), "next_step": NEXT_STEP.get(letter.stage),
         "finished": letter.status in FINISHED_STATUSES,
+        "cancel_reason": letter.notes if letter.status == STATUS_CANCELLED else None,
         "subject": letter.subject, "letter_date": letter.letter_date.isoformat(), "number": letter.number,
         "classification": letter.classification,
         "classification_label": defs.classifications.get(letter.classification) if letter.classification else None,

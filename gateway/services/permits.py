@@ -30,9 +30,18 @@ from workflows.contracts import (
     ReissueRequest,
     ResubmitRequest,
 )
-from workflows.permit import STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION, PermitApplicationWorkflow, permit_workflow_id
+from workflows.permit import (
+    STATUS_CANCELLED,
+    STATUS_FINISHED,
+    STATUS_IN_PROCESS,
+    STATUS_REJECTED,
+    STATUS_REVISION,
+    PermitApplicationWorkflow,
+    permit_workflow_id,
+)
 
-STATUS_LABELS = {STATUS_IN_PROCESS: "Dalam Proses", STATUS_REVISION: "Revisi", STATUS_REJECTED: "Ditolak", STATUS_FINISHED: "Selesai"}
+STATUS_LABELS = {STATUS_IN_PROCESS: "Dalam Proses", STATUS_REVISION: "Revisi", STATUS_REJECTED: "Ditolak", STATUS_FINISHED: "Selesai",
+                 STATUS_CANCELLED: "Dibatalkan"}
 STAGE_LABELS = {
     "verification": "Verifikasi berkas oleh verifikator",
     "revision": "Menunggu perbaikan dari pemohon",
@@ -44,6 +53,7 @@ STAGE_LABELS = {
     "issued": "Izin telah terbit",
     "rejected": "Permohonan ditolak",
     "revision_expired": "Ditutup karena batas waktu perbaikan terlewati",
+    "cancelled": "Permohonan dibatalkan oleh pemilik proses",
 }
 NEXT_STEP = {
     "verification": "Verifikator memeriksa berkas Anda. Anda akan diberi tahu bila disetujui, perlu perbaikan, atau ditolak.",
@@ -56,6 +66,7 @@ NEXT_STEP = {
     "issued": "Izin telah terbit. Bila berkas hilang, ajukan terbit ulang.",
     "rejected": "Permohonan ditolak. Anda dapat mengajukan permohonan baru.",
     "revision_expired": "Permohonan ditutup. Anda dapat mengajukan permohonan baru.",
+    "cancelled": "Permohonan dibatalkan dengan alasan di atas. Silakan ajukan kembali permohonan baru bila masih diperlukan, atau hubungi kantor.",
 }
 STAFF_ROLES = {"verifikator", "penandatangan", "admin", "kepala_kantor"}
 # Indonesia's extent, Sabang to Merauke, Miangas to Rote: a quick first check before the real one.

@@ -23,6 +23,7 @@ from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, 
 from store.settings import Settings
 from workflows.contracts import REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, SiramasakanInput
 from workflows.siramasakan import (
+    STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_HANDED_OFF,
     STATUS_REFUSED,
@@ -37,6 +38,7 @@ STATUS_LABELS = {
     STATUS_HANDED_OFF: "Diserahkan ke Disdukcapil",
     STATUS_DONE: "Selesai — dokumen baru siap diambil",
     STATUS_REFUSED: "Ditolak oleh Disdukcapil",
+    STATUS_CANCELLED: "Dibatalkan",
 }
 STAGE_LABELS = {
     "case_completion": "Menunggu perkara diputus dan dokumen lengkap (Kepaniteraan)",
@@ -46,7 +48,7 @@ STAGE_LABELS = {
 }
 # Court and registry staff who see every request.
 STAFF_ROLES = frozenset({"panitera", "dukcapil", "kepala_kantor", "admin"})
-FINISHED = (STATUS_DONE, STATUS_REFUSED)
+FINISHED = (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED)
 MAX_CHANGES = 10
 MAX_DESCRIPTION = 1000
 CALLBACK_PATH = "/webhooks/civil-registry"

@@ -20,6 +20,7 @@ from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
 from store.settings import Settings
 from workflows.contracts import Visitor, WalkInInput
 from workflows.walk_in import (
+    STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_HANDED_OVER,
     STATUS_IN_PROCESS,
@@ -39,6 +40,7 @@ STATUS_LABELS = {
     STATUS_DONE: "Selesai",
     STATUS_RETURNED_INCOMPLETE: "Dikembalikan — berkas tidak lengkap",
     STATUS_RETURNED_MISMATCH: "Dikembalikan — dokumen tidak sesuai",
+    STATUS_CANCELLED: "Dibatalkan",
 }
 STAGE_LABELS = {
     "completeness_check": "Pemeriksaan kelengkapan oleh Front Office",
@@ -62,7 +64,7 @@ DOCUMENT_LABELS = {
 # Who registers visitors (seed 004 §B-C), and who works the counter and may see its visits.
 REGISTER_ROLES = DESK_ROLES
 COUNTER_ROLES = REGISTER_ROLES | {"back_office", "unit_kerja", "penomoran", "arsiparis", "caraka", "tata_usaha", "kepala_kantor", "admin"}
-FINISHED = (STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH)
+FINISHED = (STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED)
 
 
 class VisitorForm(BaseModel):
