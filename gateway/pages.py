@@ -56,7 +56,8 @@ OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": 
                   "setujui": "Disetujui", "beri_nomor": "Nomor dan stempel diberikan", "diserahkan": "Hasil diserahkan",
                   "dikembalikan": "Berkas dikembalikan", "diarsipkan": "Diarsipkan", "terkirim": "Sudah diantar"}
 # Roles that are not "staff who receive tasks": such users see Kotak Tugas only when a task is theirs.
-NON_STAFF_ROLES = {"pegawai", "pemohon"}
+# Process owners and auditors watch runs from their own pages; a task of their own still shows them the inbox.
+NON_STAFF_ROLES = {"pegawai", "pemohon", "pemilik_proses", "auditor"}
 # Flash messages are fixed texts chosen by a code, so a crafted link cannot put words in the office's mouth.
 FLASH = {
     "keputusan": "Keputusan Anda telah dikirim dan tercatat pada riwayat proses.",
