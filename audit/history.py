@@ -68,18 +68,28 @@ class RunNotFound(Exception):
 async def fetch_history(client: Client, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
     """The run's full history; the latest run of the workflow id when run_id is None."""
     try:
-        return await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+        history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
             raise RunNotFound(workflow_id) from exc
         raise
+    # Payloads are encrypted in Temporal (store/payload_codec.py): decrypted here, through the client's codec, so
+    # the timeline, the export and the replayer read them; a payload recorded in clear passes through.
+    from store.payload_codec import decode_message  # noqa: PLC0415
+
+    for event in history.events:
+        await decode_message(event, client.data_converter.payload_codec)
+    return history
 
 
 # --- decoding --------------------------------------------------------------------------------------------
 
 
 def decode_payloads(payloads: Payloads | None) -> list[Any]:
-    """Plain JSON values (dicts, lists, strings…) of a payload list; an undecodable payload reads as None."""
+    """Plain JSON values (dicts, lists, strings…) of a payload list; an undecodable payload reads as None.
+
+    Encrypted payloads are decrypted by fetch_history (through the client's codec) before they get here; one that
+    is still encrypted (an unknown key) reads as None."""
     if payloads is None or not payloads.payloads:
         return []
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from audit.history import RunNotFound, fetch_history
@@ -94,10 +95,12 @@ def _started(history: WorkflowHistory) -> tuple[str, str]:
     return attrs.original_execution_run_id, attrs.workflow_type.name
 
 
-async def replay_history(history: WorkflowHistory, *, workflows: Sequence[type] | None = None, run_id: str = "") -> ReplayOutcome:
-    """One history against the code; never raises for a replay failure (it is the outcome)."""
+async def replay_history(history: WorkflowHistory, *, workflows: Sequence[type] | None = None, run_id: str = "",
+                         data_converter: DataConverter | None = None) -> ReplayOutcome:
+    """One history against the code; never raises for a replay failure (it is the outcome). Histories from
+    fetch_history are already decrypted; pass the client's data_converter for one still encrypted."""
     started_run_id, workflow_type = _started(history)
-    replayer = Replayer(workflows=_workflows(workflows), data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=_workflows(workflows), data_converter=data_converter or pydantic_data_converter)
     try:
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         failure = result.replay_failure
@@ -132,5 +135,5 @@ async def replay_runs(client: Client, *, workflow_id: str | None = None, process
         if history is None:
             outcomes.append(ReplayOutcome(workflow_id=wf_id, run_id=run_id, workflow_type=wf_type, deterministic=False, error=error, events=0))
             continue
-        outcomes.append(await replay_history(history, workflows=workflows, run_id=run_id))
+        outcomes.append(await replay_history(history, workflows=workflows, run_id=run_id, data_converter=client.data_converter))
     return outcomes

@@ -132,6 +132,8 @@ def run_embedded(args: argparse.Namespace) -> int:
             "--db-filename", str(var / "temporal.db"), "--log-level", "warn",
             # WAL with synchronous=normal survives a crash of the server process and roughly doubles throughput.
             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+            # The Web UI decrypts payloads through the gateway's codec endpoint (gateway/api/codec.py).
+            "--ui-codec-endpoint", env["SATUPINTU_PUBLIC_BASE_URL"].rstrip("/") + "/codec",
         ], log_to_file=True)
         _wait_port(temporal_host, int(temporal_port), "Temporal", temporal)
         sink = start("smtp-sink", [sys.executable, "-m", "cli.main", "smtp-sink"], log_to_file=True)

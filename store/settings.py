@@ -70,6 +70,13 @@ class Settings(BaseSettings):
     signing_key_path: Path | None = None
     signing_cert_path: Path | None = None
 
+    # AES-256-GCM key (32 bytes, base64) that encrypts every Temporal payload, so personal data is never in clear in
+    # histories (UU 27/2022; store/payload_codec.py). Empty in dev mode: one is generated under var_dir/payload.key.
+    # Outside dev mode an empty key is refused at start. Rotating: put the new key here and the old ones, comma
+    # separated, in payload_old_keys (they still decrypt older runs).
+    payload_key: str = ""
+    payload_old_keys: str = ""
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"

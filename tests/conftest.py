@@ -20,6 +20,7 @@ from cli.smtp_sink import start_sink
 from cli.wa_fake import start_fake
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
+from store.payload_codec import data_converter
 from store.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
 from store.settings import Settings
 from workers.main import build_worker
@@ -27,6 +28,9 @@ from workers.main import build_worker
 BIN = Path(sys.prefix) / "bin"
 _exit_status = 0
 _DEMO_HASH = hash_password(DEMO_PASSWORD)
+# One payload key for the session's dev server and every test database, so the gateway's codec endpoint and the
+# workers read what the shared client encrypted (store/payload_codec.py).
+TEST_PAYLOAD_KEY = "c2F0dXBpbnR1LXRlc3QtcGF5bG9hZC1rZXktMzJieXQ="
 
 
 # --- a green run exits 0 and a red one non-zero, whatever temporalio does at shutdown (sdk-python #300)
@@ -63,6 +67,7 @@ class Database:
 
 
 async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
+    settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, **settings_overrides}
     settings = Settings(var_dir=tmp, database_url=f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", dev_mode=True, **settings_overrides)
     engine = make_engine(settings.effective_database_url)
     await create_schema(engine)
@@ -93,7 +98,9 @@ def _whatsapp_settings(fake) -> dict:  # noqa: ANN001
 
 @pytest.fixture
 async def time_skipping_env():
-    """One test server per test: skipped time and runs a failed test left waiting stay with that test."""
+    """One test server per test: skipped time and runs a failed test left waiting stay with that test.
+    Payloads stay in clear here (tests read recorded update arguments straight from the history); the dev
+    server's `local_env` encrypts them as production does."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"), data_converter=pydantic_data_converter
     )
@@ -104,7 +111,7 @@ async def time_skipping_env():
 @pytest.fixture(scope="session")
 async def local_env():
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(BIN / "temporal"), data_converter=pydantic_data_converter, ui=False,
+        dev_server_existing_path=str(BIN / "temporal"), data_converter=data_converter(Settings(payload_key=TEST_PAYLOAD_KEY)), ui=False,
     )
     yield env
     await env.shutdown()

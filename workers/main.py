@@ -5,7 +5,6 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from activities.complaints import ComplaintActivities
@@ -22,6 +21,7 @@ from activities.walk_in import WalkInActivities
 from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
 from store.observability import client_interceptors
+from store.payload_codec import data_converter
 from store.settings import Settings, get_settings
 from workflows.complaint import ComplaintWorkflow
 from workflows.leave import LeaveRequestWorkflow
@@ -70,8 +70,9 @@ def _siramasakan(settings: Settings, sessionmaker: async_sessionmaker[AsyncSessi
 
 async def connect(settings: Settings) -> Client:
     # The tracing interceptor on the client also reaches every worker built from it (build_worker), so a
-    # request's trace continues into the workflow and its activities.
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=pydantic_data_converter,
+    # request's trace continues into the workflow and its activities. The data converter encrypts every payload
+    # (store/payload_codec.py); outside dev mode a missing payload key stops the process here.
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings),
                                 interceptors=client_interceptors())
 
 
