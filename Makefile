@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench system-deps clean
+.PHONY: run test test-faults test-fast bench system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,11 +19,18 @@ system-deps:
 	bash scripts/install-system-deps.sh
 
 test: $(STAMP) system-deps
-	$(PY) -m pytest -q -p no:cacheprovider
+	$(PY) -m pytest -q -p no:cacheprovider -m "not heavy"
+
+# Faults survived (issue 7): worker, Temporal, gateway and mail server killed or stopped while processes run.
+# `make test` runs the light ones; this target runs them all, the 200-process SIGKILL test (marked heavy) too.
+# CI, after `make test`, runs only the rest: make test-faults FAULTS='faults and heavy'.
+FAULTS ?= faults
+test-faults: $(STAMP)
+	$(PY) -m pytest -q -p no:cacheprovider -m "$(FAULTS)" tests/test_faults.py
 
 # Without the browser and PostgreSQL tests, for a quick loop while developing.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m "not browser and not postgres"
+	$(PY) -m pytest -q -p no:cacheprovider -m "not browser and not postgres and not heavy"
 
 bench: $(STAMP)
 	$(PY) -m bench.run
