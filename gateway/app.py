@@ -17,6 +17,7 @@ from gateway.api import applicants, auth, catalog, chat, complaints, dashboards,
 from gateway.api import audit as audit_api
 from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
 from gateway.errors import ApiError
+from gateway.security_headers import SecurityHeadersMiddleware
 from store.db import make_engine, make_sessionmaker
 from store.observability import TracingMiddleware
 from store.settings import PROJECT_ROOT, Settings, get_settings
@@ -24,7 +25,7 @@ from workers.main import connect
 
 STATIC_DIR = PROJECT_ROOT / "static"
 # Paths whose errors are answered as JSON; every other path is a page and gets an HTML error page.
-JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz", "/webhooks/")
+JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz", "/webhooks/", "/codec/")
 
 _FIELD_MESSAGES = {
     "missing": "wajib diisi",
@@ -35,6 +36,8 @@ _FIELD_MESSAGES = {
     "string_too_long": "terlalu panjang",
     "json_invalid": "bukan JSON yang valid",
     "int_parsing": "harus bilangan bulat",
+    "greater_than_equal": "terlalu kecil",
+    "less_than_equal": "terlalu besar",
     "dict_type": "harus objek JSON",
     "model_attributes_type": "harus objek JSON",
 }
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     # FastAPI opens each request's span on the process's tracer provider (set up by `satupintu gateway`; none
     # set up, no spans); the middleware puts its trace id on the response and scopes the request's log context.
     app.add_middleware(TracingMiddleware)
+    # Security headers (nosniff, no framing, CSP, HSTS on https) on every response, error pages included.
+    app.add_middleware(SecurityHeadersMiddleware, https=settings.public_base_url.startswith("https://"))
 
     # Pages import the API services, so they are imported once the app exists.
     from gateway import pages, pages_applicants, pages_audit, pages_catalog, pages_chat, pages_complaints, pages_dashboards  # noqa: PLC0415
@@ -111,10 +116,20 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         return JSONResponse({"detail": "Isian tidak valid: " + "; ".join(e["message"] for e in errors), "code": "invalid", "errors": errors},
                             status_code=422)
 
+    @app.exception_handler(OverflowError)
+    async def overflow_error(request: Request, exc: OverflowError) -> Response:
+        # A number too large for the database (an id or page offset of 30 digits): a bad request, not a crash.
+        error = ApiError(422, "Isian tidak valid: angka terlalu besar.", code="invalid")
+        return await api_error(request, error)
+
     for module in (complaints, pages_complaints, siramasakan, pages_siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
                    pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
                    whatsapp, pages_whatsapp, pages_walk_ins, dashboards, pages_dashboards, audit_api, pages_audit, runs, pages_runs):
         app.include_router(module.router)
+    # The Temporal Web UI's codec server (decrypts history payloads for authorised staff), with its own CORS.
+    from gateway.api.codec import add_codec  # noqa: PLC0415
+
+    add_codec(app, settings)
     # Latency histogram and /metrics, with this app's own registry.
     metrics.install(app)
     if Path(STATIC_DIR).exists():

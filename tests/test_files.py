@@ -334,3 +334,39 @@ async def test_file_saya_page(live_stack):
         staff_page = await staff.get("/file-saya")
         assert staff_page.status_code == 403 and "hanya tersedia bagi akun pemohon" in staff_page.text
         assert "File Saya" not in (await staff.get("/persyaratan")).text.split("<main")[0]
+
+
+# --- issue 7: disguised programs, active PDFs, path-traversal names ---------------------------------
+
+
+async def test_disguised_programs_and_active_pdfs_are_refused(db):
+    owner = await make_applicant(db.sessionmaker)
+    exe = await refusal(db, owner, b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(300), "surat-permohonan.pdf")
+    assert exe.status_code == 422 and "program Windows (EXE)" in exe.detail and ACCEPTED_TEXT in exe.detail
+    elf = await refusal(db, owner, b"\x7fELF\x02\x01\x01\x00" + bytes(300), "foto.jpg")
+    assert elf.status_code == 422 and ACCEPTED_TEXT in elf.detail
+    # A real PDF whose opening action runs JavaScript, or that launches a program: refused with the reason.
+    pdf = pdf_bytes()
+    with_js = pdf.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>", 1)
+    launch = pdf.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /Launch /F (cmd.exe) >>", 1)
+    assert with_js != pdf and launch != pdf
+    for data in (with_js, launch):
+        refused = await refusal(db, owner, data, "surat.pdf")
+        assert refused.status_code == 422 and "berisi JavaScript atau perintah menjalankan program" in refused.detail
+    async with db.sessionmaker() as session:
+        assert await file_service.count_files(session, owner) == 0
+    assert not list(file_service.files_dir(db.settings).glob(".unggah-*"))
+
+
+@pytest.mark.parametrize(("filename", "kept"), [("../../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\windows\\win.pdf", "win.pdf"),
+                                              ("/tmp/x/../../surat.pdf", "surat.pdf"), ("surat\x00.pdf", "surat.pdf"), ("..", "..")])
+async def test_path_traversal_names_never_leave_the_storage_root(db, filename, kept):
+    owner = await make_applicant(db.sessionmaker)
+    stored = await store(db, owner, pdf_bytes(), filename)
+    root = file_service.files_dir(db.settings).resolve()
+    path = file_service.file_path(db.settings, stored).resolve()
+    assert path.parent == root and path.is_file()
+    # The name kept for display and download is the last part only, without separators or control characters;
+    # it is never used as a path (the stored file is named by its id).
+    assert stored.original_filename == kept
+    assert sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) == [stored.id]

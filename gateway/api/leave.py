@@ -1,6 +1,6 @@
 from datetime import date
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from gateway.api.schemas import ERRORS, LeaveBody
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
@@ -19,7 +19,7 @@ async def leave_types() -> list[dict]:
 
 
 @router.get("/leave-balance", responses={401: ERRORS[401]})
-async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None = None) -> dict:
+async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None = Query(default=None, ge=2000, le=2100)) -> dict:
     balance = await leave_service.annual_balance(session, employee_id=user.id, year=year or leave_service.office_today().year)
     return {"year": balance.year, "entitlement": balance.entitlement, "carried_over": balance.carried_over,
             "used": balance.used, "pending": balance.pending, "available": balance.available}

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tugas"])
 async def list_tasks(
     user: CurrentUser, session: SessionDep,
     process: str | None = None, status: Literal["open", "completed"] = "open", overdue: bool = False,
-    limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> dict:
     rows, total = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
         process=process, status=status, overdue=overdue, limit=limit, offset=offset))

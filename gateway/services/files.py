@@ -100,7 +100,11 @@ DETECTED_LABELS = {
 # Server-side code hidden in a picture (a GIF/JPEG/PNG "polyglot"): refused even though the header is an image's.
 # Markers long enough never to occur by chance in compressed image data.
 SCRIPT_MARKERS = (b"<?php", b"<script")
-_SCRIPT_TAIL = max(len(m) for m in SCRIPT_MARKERS) - 1
+# A PDF that runs code when opened: a JavaScript action (its /S /JavaScript; a bare "/JS" is too short to tell
+# from compressed bytes) or a Launch action (starts a program). PDF names are case-sensitive, so the raw bytes
+# are searched as they are. Best effort: names hidden in a compressed object stream are not seen.
+PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch)(?![A-Za-z0-9_.-])")
+_SCRIPT_TAIL = max(max(len(m) for m in SCRIPT_MARKERS), len(b"/JavaScript") + 1) - 1
 # Roles that may read any applicant's file (the office examines attached documents).
 STAFF_READERS = {"verifikator", "penandatangan", "admin"}
 
@@ -244,7 +248,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
     fd, tmp_name = tempfile.mkstemp(prefix=".unggah-", dir=target_dir)
     tmp = Path(tmp_name)
     try:
-        size, digest, head, tail, script = 0, hashlib.sha256(), b"", b"", False
+        size, digest, head, tail, script, active, tail_raw = 0, hashlib.sha256(), b"", b"", False, False, b""
         with os.fdopen(fd, "wb") as out:
             while chunk := await upload.read(CHUNK_BYTES):
                 size += len(chunk)
@@ -255,6 +259,8 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
                     head += chunk[: SNIFF_BYTES - len(head)]
                 window = (tail + chunk).lower()
                 script = script or any(m in window for m in SCRIPT_MARKERS)
+                active = active or PDF_ACTIVE.search(tail_raw + chunk) is not None
+                tail_raw = (tail_raw + chunk)[-_SCRIPT_TAIL:]
                 tail = window[-_SCRIPT_TAIL:]
                 await run_in_threadpool(out.write, chunk)
         if size == 0:
@@ -268,6 +274,10 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
         if script and extension in ("jpg", "png", "gif"):
             raise invalid(f"Berkas {type_label} ini berisi kode program tersisip dan tidak diterima demi keamanan. "
                           "Foto atau pindai ulang dokumen dengan aplikasi bawaan perangkat, lalu unggah berkas yang baru.", field="file")
+        if active and extension == "pdf":
+            raise invalid("Berkas PDF ini berisi JavaScript atau perintah menjalankan program dan tidak diterima demi keamanan. "
+                          "Simpan ulang dokumen sebagai PDF biasa (Cetak → Simpan sebagai PDF) atau pindai ulang, lalu unggah berkas yang baru.",
+                          field="file")
         stored = StoredFile(id=uuid.uuid4().hex, owner_id=owner.id, name=clean_name, original_filename=original,
                             media_type=MEDIA_TYPES[extension], extension=extension, size=size, sha256=digest.hexdigest(),
                             created_at=utcnow())

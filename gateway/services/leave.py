@@ -101,6 +101,8 @@ async def annual_balance(session: AsyncSession, *, employee_id: int, year: int) 
 
 async def validate(session: AsyncSession, *, employee: User, form: LeaveForm, defs: LeaveFile) -> tuple[int, User | None]:
     """Refuses a request that cannot be granted; returns its working days and the acting official."""
+    if employee.kind != "staff":  # an applicant's account is no employee's
+        raise forbidden("Pengajuan cuti hanya untuk pegawai.")
     leave_type = defs.leave_type(form.leave_type)
     if leave_type is None:
         choices = ", ".join(t.code for t in defs.leave_types)
