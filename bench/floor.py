@@ -1,6 +1,6 @@
 """The floor: the least a Temporal process with a human decision can do on this machine — one
 activity writing a task row, one Workflow Update with a validator, one activity assigning a number
-through the same numbering service."""
+through the same numbering service, one notify activity (an outbox row, no delivery)."""
 
 from sqlalchemy import String
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -22,6 +22,12 @@ class FloorTask(FloorBase):
     status: Mapped[str] = mapped_column(String(20))
 
 
+class FloorNotice(FloorBase):
+    __tablename__ = "floor_notice"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    body: Mapped[str] = mapped_column(String(200))
+
+
 class FloorActivities:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -39,3 +45,12 @@ class FloorActivities:
                 idempotency_key=inp.key, numbering=NumberingFormat(scope="floor", format="{seq}/{year}"),
                 timezone="Asia/Jakarta", subject="floor"))
             return issued.number
+
+    @activity.defn(name="floor_notify")
+    async def notify(self, inp: FloorInput) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            if await session.get(FloorNotice, inp.key) is None:
+                session.add(FloorNotice(id=inp.key, body=f"Permohonan {inp.key} disetujui"))
+
+    def all(self) -> list:
+        return [self.write_task, self.assign, self.notify]

@@ -33,6 +33,7 @@ class FloorWorkflow:
         await workflow.execute_activity("floor_write_task", inp, **opts)
         await workflow.wait_condition(lambda: self.decision is not None)
         number = await workflow.execute_activity("floor_assign_number", inp, result_type=str, **opts)
+        await workflow.execute_activity("floor_notify", inp, **opts)
         return FloorResult(number=number)
 
     @workflow.update
@@ -44,3 +45,12 @@ class FloorWorkflow:
     def _validate(self, decision: FloorDecision) -> None:
         if self.decision is not None or decision.outcome != "approve":
             raise ApplicationError("refused")
+
+
+@workflow.defn(name="BenchTrivial")
+class TrivialWorkflow:
+    """The replay baseline: a workflow that does nothing but return."""
+
+    @workflow.run
+    async def run(self, name: str) -> str:
+        return f"halo {name}"

@@ -1,0 +1,111 @@
+"""Figure 4: "my open tasks, first page of 50, newest first, with a count" — gateway/services/tasks.py
+inbox() — against a bare indexed SELECT of the same page on the same database, at 10k and 100k open
+tasks (1M with BENCH_SCALE=full), on SQLite and on a throwaway PostgreSQL (tests/pgserver.py).
+
+The table holds `size` open tasks: 10% owned by the measured user (atasan1), 10% open to a role
+nobody measured holds, the rest owned by 50 other people; plus as many completed tasks as 10% of size."""
+
+import random
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import insert, select, text
+
+from bench.common import figure, pct
+from gateway.security import hash_password
+from gateway.services.tasks import InboxFilter, inbox
+from store.db import create_schema, make_engine, make_sessionmaker
+from store.models import Task, User
+from store.seed import DEMO_PASSWORD, seed_demo
+
+REPEAT = 25
+BARE = text("SELECT id, title, created_at, status FROM task WHERE status = 'open' AND owner_id = :uid "
+            "ORDER BY created_at DESC, id LIMIT 50")
+
+
+def rows(start: int, stop: int, *, me: int, others: list[int], epoch: datetime) -> list[dict]:
+    out = []
+    rnd = random.Random(start)
+    for k in range(start, stop):
+        bucket = k % 10
+        owner = me if bucket == 0 else (None if bucket == 1 else others[k % len(others)])
+        completed = k % 11 == 0
+        out.append({"id": f"bench-{k}.tugas", "workflow_id": f"bench-{k}", "process": "leave", "subject_id": str(k),
+                    "title": f"Tugas uji {k}", "summary": {}, "role": "atasan" if owner is not None else "tidak-diukur",
+                    "owner_id": owner, "status": "completed" if completed else "open", "outcomes": ["approve", "reject"],
+                    "form": {}, "data": {}, "created_at": epoch + timedelta(seconds=k, microseconds=rnd.randrange(1000))})
+    return out
+
+
+async def measure(url: str, sizes: list[int], label: str, log) -> tuple[list[dict], dict]:  # noqa: ANN001
+    engine = make_engine(url)
+    await create_schema(engine)
+    sm = make_sessionmaker(engine)
+    async with sm() as session:
+        await seed_demo(session, hash_password(DEMO_PASSWORD))
+    async with sm() as session:
+        me = await session.scalar(select(User).where(User.username == "atasan1"))
+        me_id = me.id
+        others = [u for u in (await session.scalars(select(User.id).where(User.id != me_id))).all()][:50]
+    epoch = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    figures, detail, filled = [], {}, 0
+    for size in sizes:
+        t = time.perf_counter()
+        total_rows = size + size // 10  # completed rows ride along
+        while filled < total_rows:
+            step = min(20_000, total_rows - filled)
+            async with engine.begin() as conn:
+                await conn.execute(insert(Task), rows(filled, filled + step, me=me_id, others=others, epoch=epoch))
+            filled += step
+        async with engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
+        log(f"    {label}: {size} open tasks loaded in {time.perf_counter() - t:.1f} s")
+        inbox_t, bare_t, count = [], [], 0
+        async with sm() as session:
+            user = await session.get(User, me_id)
+            for rep in range(REPEAT + 3):
+                t = time.perf_counter()
+                page, count = await inbox(session, user=user, filters=InboxFilter())
+                if rep >= 3:
+                    inbox_t.append(time.perf_counter() - t)
+                session.expunge_all()
+                user = await session.get(User, me_id)
+                t = time.perf_counter()
+                bare = (await session.execute(BARE, {"uid": me_id})).all()
+                if rep >= 3:
+                    bare_t.append(time.perf_counter() - t)
+        assert len(page) == 50 and len(bare) == 50, (len(page), len(bare))
+        assert [p.id for p in page] == [b.id for b in bare], "inbox() and the bare SELECT disagree on the first page"
+        name = f"{size // 1000}k" if size < 1_000_000 else f"{size // 1_000_000}M"
+        for q in (50, 99):
+            value, base = pct(inbox_t, q) * 1000, pct(bare_t, q) * 1000
+            met = value <= 2 * base
+            target = "<= 2x bare"
+            if q == 99 and label == "PostgreSQL" and size >= 1_000_000:
+                target, met = "<= 2x bare, <= 30 ms", met and value <= 30
+            figures.append(figure(f"4. inbox p{q}, {name} open, {label}", value, "ms", baseline=base, target=target, met=met, digits=2))
+        detail[f"{label} {name}"] = {"my_open_count": count, "rows": filled}
+    await engine.dispose()
+    return figures, detail
+
+
+async def inbox_figures(tmp: Path, *, full: bool, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
+    from tests.pgserver import ThrowawayPostgres, postgres_available
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    sizes = [10_000, 100_000] + ([1_000_000] if full else [])
+    figures, detail = await measure(f"sqlite+aiosqlite:///{tmp / 'inbox.db'}", sizes, "SQLite", log)
+    if postgres_available():
+        pg = ThrowawayPostgres()
+        pg.start()
+        try:
+            got, more = await measure(pg.url, sizes, "PostgreSQL", log)
+        finally:
+            pg.stop()
+        figures += got
+        detail.update(more)
+    else:
+        log("    PostgreSQL not installed: skipped")
+        detail["PostgreSQL"] = "not installed, skipped"
+    return figures, detail

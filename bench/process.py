@@ -1,0 +1,285 @@
+"""Figures 1, 2, 3 and 7: the leave process through the gateway's HTTP API against the floor
+(bench/floor.py) on the same Temporal dev server in the same run.
+
+Every part runs as its own process, so its CPU time and peak memory can be read from /proc:
+the Temporal dev server (a WAL SQLite file), SatuPintu's worker and gateway, and the floor's worker.
+The load (HTTP users, Temporal client calls) comes from this process and is not counted."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from bench.common import CpuMeter, figure, free_port, pct, peak_rss_mb, run_pool
+from bench.floor_workflow import FloorDecision, FloorInput, FloorWorkflow
+from gateway.security import hash_password
+from store.db import create_schema, make_engine, make_sessionmaker
+from store.models import User, UserRole
+from store.seed import DEMO_PASSWORD, seed_demo
+
+BIN = Path(sys.prefix) / "bin"
+def die_with_parent() -> None:
+    """Linux: a child gets SIGTERM when the bench process dies, however it ends."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+POLL = 0.01  # seconds between looks at the inbox / task table, the same for both sides
+
+
+async def prepare_database(tmp: Path, employees: int) -> None:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}")
+    await create_schema(engine)
+    sm = make_sessionmaker(engine)
+    hashed = hash_password(DEMO_PASSWORD)
+    async with sm() as session:
+        await seed_demo(session, hashed)
+    async with sm() as session:
+        atasan = (await session.execute(User.__table__.select().where(User.username == "atasan1"))).first()
+        for k in range(employees):
+            session.add(User(username=f"bench{k}", full_name=f"Pegawai Uji {k}", password_hash=hashed, supervisor_id=atasan.id,
+                             email=f"bench{k}@satupintu.local", roles=[UserRole(role="pegawai")]))
+        await session.commit()
+    await engine.dispose()
+
+
+def working_days_from(start: date, count: int) -> list[date]:
+    from gateway.services.leave import office_calendar
+
+    calendar, days, day = office_calendar(), [], start
+    while len(days) < count:
+        if calendar.is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def wait_http(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{proc.args[:3]} exited with {proc.returncode}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer")
+
+
+async def connect(address: str, server: subprocess.Popen, seconds: float = 60) -> Client:
+    deadline = time.monotonic() + seconds
+    while True:
+        if server.poll() is not None:
+            raise SystemExit(f"temporal dev server exited with {server.returncode}")
+        try:
+            return await Client.connect(address, data_converter=pydantic_data_converter)
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.3)
+
+
+class Floor:
+    def __init__(self, client: Client, queue: str, db_file: Path) -> None:
+        self.client, self.queue = client, queue
+        self.engine = make_engine(f"sqlite+aiosqlite:///{db_file}")
+
+    async def run(self, count: int, users: int, tag: str) -> dict:
+        visible: list[float] = []
+        updates: list[float] = []
+
+        async def one(i: int, _u: int) -> None:
+            key = f"floor-{self.queue}-{tag}-{i}"
+            started = time.perf_counter()
+            handle = await self.client.start_workflow(FloorWorkflow.run, FloorInput(key=key), id=key, task_queue=self.queue)
+            while True:
+                async with self.engine.connect() as conn:
+                    if await conn.scalar(text("SELECT 1 FROM floor_task WHERE id = :k"), {"k": key}):
+                        break
+                await asyncio.sleep(POLL)
+            visible.append(time.perf_counter() - started)
+            t = time.perf_counter()
+            await handle.execute_update(FloorWorkflow.decide, FloorDecision(outcome="approve"))
+            updates.append(time.perf_counter() - t)
+            await handle.result()
+
+        started = time.perf_counter()
+        await run_pool(count, users, one)
+        elapsed = time.perf_counter() - started
+        return {"per_second": count / elapsed, "elapsed": elapsed, "visible": visible, "decision": updates, "polls_per_instance": {}}
+
+
+class Leave:
+    def __init__(self, http: httpx.AsyncClient, days: list[date]) -> None:
+        self.http, self.days, self.next_day = http, days, 0
+        self.tokens: dict[str, dict] = {}
+
+    async def token(self, username: str) -> dict:
+        if username not in self.tokens:
+            r = await self.http.post("/api/v1/auth/login", json={"username": username, "password": DEMO_PASSWORD})
+            r.raise_for_status()
+            self.tokens[username] = {"Authorization": f"Bearer {r.json()['access_token']}"}
+        return self.tokens[username]
+
+    async def run(self, count: int, users: int) -> dict:
+        http = self.http
+        employees = [await self.token(f"bench{k}") for k in range(users)]
+        supervisor, officer = await self.token("atasan1"), await self.token("penomoran1")
+        days = self.days[self.next_day:self.next_day + count]
+        self.next_day += count
+        visible: list[float] = []
+        decisions: list[float] = []
+        polls = {"inbox": 0, "status": 0, "decision_retries": 0}
+
+        async def decide(task_id: str, headers: dict, outcome: str) -> None:
+            while True:
+                t = time.perf_counter()
+                r = await http.post(f"/api/v1/tasks/{task_id}/decision", headers=headers, json={"outcome": outcome})
+                if r.status_code == 200:
+                    decisions.append(time.perf_counter() - t)
+                    return
+                if r.status_code not in (403, 404, 409):
+                    raise RuntimeError(f"{task_id}: {r.status_code} {r.text}")
+                polls["decision_retries"] += 1
+                await asyncio.sleep(POLL)
+
+        async def one(i: int, u: int) -> None:
+            started = time.perf_counter()
+            r = await http.post("/api/v1/leave-requests", headers=employees[u], json={
+                "leave_type": "sakit", "start_date": days[i].isoformat(), "end_date": days[i].isoformat(), "reason": "bench"})
+            if r.status_code != 201:
+                raise RuntimeError(f"submit: {r.status_code} {r.text}")
+            leave_id = r.json()["id"]
+            task_id = f"leave-{leave_id}.persetujuan-atasan"
+            # Visible in the inbox: the supervisor's first page (50, newest first) lists it.
+            while True:
+                polls["inbox"] += 1
+                page = (await http.get("/api/v1/tasks", headers=supervisor, params={"limit": 50})).json()
+                if any(item["id"] == task_id for item in page["items"]):
+                    break
+                await asyncio.sleep(POLL)
+            visible.append(time.perf_counter() - started)
+            await decide(task_id, supervisor, "approve")
+            await decide(f"leave-{leave_id}.penomoran-surat", officer, "assign_number")
+            while (await http.get(f"/api/v1/leave-requests/{leave_id}", headers=employees[u])).json()["status"] != "approved":
+                polls["status"] += 1
+                await asyncio.sleep(POLL)
+
+        started = time.perf_counter()
+        await run_pool(count, users, one)
+        elapsed = time.perf_counter() - started
+        return {"per_second": count / elapsed, "elapsed": elapsed, "visible": visible, "decision": decisions,
+                "polls_per_instance": {k: round(v / count, 1) for k, v in polls.items()}}
+
+
+def stop(children: list[subprocess.Popen]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
+    from cli.smtp_sink import start_sink
+
+    n1 = max(10, n // 10)  # the single-user runs
+    temporal_port, smtp_port, http_port = free_port(), free_port(), free_port()
+    address = f"127.0.0.1:{temporal_port}"
+    devnull = subprocess.DEVNULL
+    children: list[subprocess.Popen] = []
+    server = subprocess.Popen(
+        [str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(temporal_port),
+         "--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+         "--log-level", "error"], stdout=devnull, stderr=devnull, preexec_fn=die_with_parent)
+    children.append(server)
+    sink = start_sink(tmp / "mail", port=smtp_port)
+    try:
+        client = await connect(address, server)
+        await prepare_database(tmp, users)
+        child_env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_TEMPORAL_ADDRESS": address, "SATUPINTU_SMTP_PORT": str(smtp_port),
+                     "SATUPINTU_TASK_QUEUE": "bench", "SATUPINTU_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}"}
+        worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=child_env, stdout=devnull, stderr=devnull, preexec_fn=die_with_parent)
+        children.append(worker)
+        gateway = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app", "--host", "127.0.0.1",
+                                    "--port", str(http_port), "--log-level", "warning", "--no-access-log"], env=child_env, stdout=devnull, preexec_fn=die_with_parent)
+        children.append(gateway)
+        floor_queue = f"floor-{uuid.uuid4().hex[:6]}"
+        floor_worker = subprocess.Popen([sys.executable, "-m", "bench.floor_worker", address, floor_queue, str(tmp / "floor.db")],
+                                        stdout=subprocess.PIPE, stderr=devnull, preexec_fn=die_with_parent)
+        children.append(floor_worker)
+        if floor_worker.stdout.readline().strip() != b"ready":
+            raise SystemExit("the floor worker did not start")
+        wait_http(f"http://127.0.0.1:{http_port}/healthz", gateway)
+
+        floor = Floor(client, floor_queue, tmp / "floor.db")
+        log(f"  floor, 1 user x {n1}")
+        floor1 = await floor.run(n1, 1, "one")
+        log(f"  floor, {users} users x {n}")
+        meter = CpuMeter({"server": server.pid, "floor_worker": floor_worker.pid}).start()
+        floor_n = await floor.run(n, users, "many")
+        floor_cpu = meter.stop()
+        await floor.engine.dispose()
+
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=60,
+                                     limits=httpx.Limits(max_connections=users * 3)) as http:
+            leave = Leave(http, working_days_from(date.today() + timedelta(days=60), n + n1))
+            await leave.token("atasan1")
+            log(f"  leave via gateway, 1 user x {n1}")
+            leave1 = await leave.run(n1, 1)
+            log(f"  leave via gateway, {users} users x {n}")
+            meter = CpuMeter({"server": server.pid, "worker": worker.pid, "gateway": gateway.pid}).start()
+            leave_n = await leave.run(n, users)
+            leave_cpu = meter.stop()
+        rss = {"worker": peak_rss_mb(worker.pid), "gateway": peak_rss_mb(gateway.pid), "floor_worker": peak_rss_mb(floor_worker.pid)}
+    finally:
+        stop(children[1:])
+        stop(children[:1])
+        sink.stop()
+
+    ms = 1000
+    floor_cpu_ms = sum(floor_cpu.values()) / n * ms
+    leave_cpu_ms = sum(leave_cpu.values()) / n * ms
+    throughput_ratio = leave_n["per_second"] / floor_n["per_second"]
+    figures = [
+        figure("1. leave throughput via gateway", leave_n["per_second"], "instances/s", baseline=floor_n["per_second"],
+               target=">= 0.8x floor", met=throughput_ratio >= 0.8),
+        figure("1. CPU per instance (server+worker+gateway)", leave_cpu_ms, "ms", baseline=floor_cpu_ms,
+               target="<= 1.3x floor", met=leave_cpu_ms <= 1.3 * floor_cpu_ms, digits=1),
+    ]
+    for label, lv, fl in (("1 user", leave1, floor1), (f"{users} users", leave_n, floor_n)):
+        for q in (50, 99):
+            overhead = (pct(lv["decision"], q) - pct(fl["decision"], q)) * ms
+            figures.append(figure(f"2. decision overhead p{q}, {label}", overhead, "ms", baseline=pct(fl["decision"], q) * ms,
+                                  ratio=pct(lv["decision"], q) / pct(fl["decision"], q),
+                                  target="<= 25 ms" if q == 99 else None, met=overhead <= 25 if q == 99 else None, digits=1))
+    for q in (50, 99):
+        value, base = pct(leave_n["visible"], q) * ms, pct(floor_n["visible"], q) * ms
+        figures.append(figure(f"3. start -> in inbox p{q}, {users} users", value, "ms", baseline=base,
+                              target="<= 1.2x floor", met=value <= 1.2 * base, digits=1))
+    figures.append(figure("7. peak RSS worker", rss["worker"], "MB", baseline=rss["floor_worker"], digits=1))
+    figures.append(figure("7. peak RSS gateway", rss["gateway"], "MB", digits=1))
+    detail = {"floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
+              "floor_elapsed_s": round(floor_n["elapsed"], 2), "leave_elapsed_s": round(leave_n["elapsed"], 2),
+              "leave_polls_per_instance": leave_n["polls_per_instance"], "poll_interval_s": POLL}
+    return figures, detail
