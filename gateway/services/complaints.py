@@ -454,8 +454,7 @@ async def names(session: AsyncSession, complaint: Complaint) -> dict:
 
 async def timeline(session: AsyncSession, *, workflow_id: str) -> list[dict]:
     events = await processes.timeline(session, workflow_id=workflow_id)
-    return [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome, "reason": e.reason,
-             "escalation": e.kind == "task_escalated"} for e in events]
+    return [{**processes.event_line(e), "escalation": e.kind == "task_escalated"} for e in events]
 
 
 async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[dict]:

@@ -12,6 +12,7 @@ from temporalio.common import WorkflowIDReusePolicy
 
 from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services import processes
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
 from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, load_leave, load_office
 from store.models import CaseEvent, LeaveRequest, Task, User
@@ -266,8 +267,7 @@ def serialize(leave: LeaveRequest, settings: Settings, events: list[CaseEvent] |
     }
     if events is not None:
         data["history"] = [
-            {"at": e.occurred_at.isoformat(), "kind": e.kind, "title": e.title, "actor": e.actor_name,
-             "outcome": e.outcome, "reason": e.reason, "detail": e.detail}
+            {**processes.event_line(e), "at": e.occurred_at.isoformat(), "detail": e.detail}
             for e in events
         ]
     return data

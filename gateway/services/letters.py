@@ -19,10 +19,10 @@ from temporalio.client import Client
 
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services import files as file_service
+from gateway.services import processes
 from gateway.services import tasks as task_service
-from gateway.services.processes import timeline
 from gateway.services.people import office_today, person
-from gateway.services.processes import new_code, record_and_start
+from gateway.services.processes import new_code, record_and_start, timeline
 from process_defs.counter import letter_snapshot, load_counter
 from process_defs.loader import load_office
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
@@ -453,8 +453,7 @@ def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Ta
                   if FILE_PURPOSES[purpose][0] == letter.direction},
         "pending_task_id": task.id if task else None,
         "pending_task": serialize_task(task) if task else None,
-        "timeline": [{"at": e.occurred_at.isoformat(), "kind": e.kind, "title": e.title, "actor": e.actor_name,
-                      "outcome": e.outcome, "outcome_label": OUTCOME_LABELS.get(e.outcome or "", e.outcome), "reason": e.reason}
+        "timeline": [{**processes.event_line(e), "at": e.occurred_at.isoformat(), "outcome_label": OUTCOME_LABELS.get(e.outcome or "", e.outcome)}
                      for e in events],
     })
     return data

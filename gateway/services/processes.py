@@ -68,3 +68,14 @@ async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent
 async def open_tasks(session: AsyncSession, *, workflow_id: str) -> list[Task]:
     """The tasks a case is waiting on now, oldest first."""
     return list(await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at)))
+
+
+def event_line(event: CaseEvent) -> dict:
+    """One timeline line as the API gives it; a case adds its own fields beside these."""
+    return {"at": event.occurred_at, "kind": event.kind, "title": event.title, "actor": event.actor_name, "outcome": event.outcome,
+            "reason": event.reason}
+
+
+def pending_line(task: Task) -> dict:
+    """One task a case waits on, as the API gives it."""
+    return {"id": task.id, "title": task.title, "role": task.role, "due_at": task.due_at}

@@ -16,6 +16,7 @@ from activities.calendar import OfficeCalendar
 from activities.siramasakan import SIGNATURE_HEADER, signature_valid
 from gateway.errors import ApiError, forbidden, not_found
 from gateway.services.people import person
+from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from process_defs.loader import calendar_snapshot, load_office
@@ -183,10 +184,9 @@ def serialize(row: SiramasakanRequest, *, applicant: User | None = None, events:
     if applicant is not None:
         data["applicant"] = {"name": applicant.full_name, "nik": applicant.username}
     if events is not None:
-        data["timeline"] = [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome,
-                             "reason": e.reason} for e in events]
+        data["timeline"] = [processes.event_line(e) for e in events]
     if tasks is not None:
-        data["pending_tasks"] = [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at} for t in tasks]
+        data["pending_tasks"] = [processes.pending_line(t) for t in tasks]
     return data
 
 

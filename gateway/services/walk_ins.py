@@ -13,6 +13,7 @@ from temporalio.client import Client
 from gateway.errors import ApiError, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import person
+from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
@@ -198,10 +199,9 @@ def serialize(visit: WalkInVisit, settings: Settings, *, events: list[CaseEvent]
                       for kind, doc_id in (visit.documents or {}).items()],
     }
     if events is not None:
-        data["timeline"] = [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome,
-                             "reason": e.reason} for e in events]
+        data["timeline"] = [processes.event_line(e) for e in events]
     if tasks is not None:
-        data["pending_tasks"] = [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at} for t in tasks]
+        data["pending_tasks"] = [processes.pending_line(t) for t in tasks]
     return data
 
 
