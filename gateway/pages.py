@@ -245,8 +245,8 @@ def _role_links(user: User | None) -> list[dict]:
 async def _nav(session: Any, user: User | None) -> dict:
     if user is None:
         return {}
-    _, open_tasks = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(limit=1))
-    staff = bool(set(user.role_names) - NON_STAFF_ROLES) or open_tasks > 0
+    open_tasks = await task_service.open_task_count(session, user=user)
+    staff = bool(set(user.role_names) - NON_STAFF_ROLES) or open_tasks.total > 0
     if not staff:
         staff = await people_service.has_subordinates(session, user=user)
     return {"open_tasks": open_tasks, "unread": await people_service.unread_notification_count(session, user=user),
@@ -480,14 +480,13 @@ async def inbox_page(request: Request, user: CurrentUser, session: SessionDep) -
     if request.query_params.get("task"):  # links in notifications point at one task
         return _redirect(f"/inbox/{quote(request.query_params['task'], safe='')}")
     f = _inbox_filters(request)
-    rows, total = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
+    page = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
         process=f["proses"] or None, status="completed" if f["status"] == "selesai" else "open", overdue=f["terlambat"],
         limit=PAGE_SIZE, offset=(f["halaman"] - 1) * PAGE_SIZE))
-    represented = await people_service.officials_represented_by(session, user=user)
-    items = [task_service.serialize(t, viewer=user, represented=represented) for t in rows]
+    items = [task_service.serialize(t, viewer=user, represented=page.represented) for t in page.items]
     query = {k: v for k, v in (("proses", f["proses"]), ("status", f["status"] if f["status"] != "terbuka" else ""),
                                ("terlambat", "1" if f["terlambat"] else "")) if v}
-    ctx = {"items": items, "total": total, "filters": f, "processes": task_service.PROCESS_LABELS, "active": "inbox",
+    ctx = {"items": items, "total": page.total, "filters": f, "processes": task_service.PROCESS_LABELS, "active": "inbox",
            "page_size": PAGE_SIZE, "query": query, "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
            "page_url": lambda n: "/inbox?" + urlencode({**query, "halaman": n})}
     if _is_htmx(request):

@@ -3,6 +3,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.schema import CreateIndex
 
 from store.models import Base
 
@@ -32,6 +33,15 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def create_schema(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
+        # create_all skips the indexes of tables that already exist: an index added since stays missing otherwise.
+        await conn.run_sync(_create_missing_indexes)
+
+
+def _create_missing_indexes(conn) -> None:  # noqa: ANN001
+    # IF NOT EXISTS, not a check then a create: the worker and the gateway may start at the same moment.
+    for table in Base.metadata.sorted_tables:
+        for index in table.indexes:
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 @asynccontextmanager

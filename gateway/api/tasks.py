@@ -16,10 +16,10 @@ async def list_tasks(
     process: str | None = None, status: Literal["open", "completed"] = "open", overdue: bool = False,
     limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000),
 ) -> dict:
-    rows, total = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
+    page = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
         process=process, status=status, overdue=overdue, limit=limit, offset=offset))
-    represented = await officials_represented_by(session, user=user)
-    return {"items": [task_service.serialize(t, viewer=user, represented=represented) for t in rows], "total": total}
+    return {"items": [task_service.serialize(t, viewer=user, represented=page.represented) for t in page.items],
+            "total": page.total.total, "total_capped": page.total.capped, "total_label": page.total.label}
 
 
 @router.get("/{task_id}", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})

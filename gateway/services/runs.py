@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from audit.history import RunNotFound, fetch_history, readable_timeline
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services.people import actor, get_user_by_username, person
+from gateway.services.paging import CappedTotal
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
 from process_defs.loader import load_office
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
@@ -169,13 +170,14 @@ async def list_runs(session: AsyncSession, *, filters: RunFilter) -> dict:
     rows = rows[: filters.limit]
     counted = await session.scalar(select(func.count()).select_from(_filtered(filters).with_only_columns(ProcessRun.workflow_id)
                                                                      .limit(TOTAL_CAP + 1).subquery()))
+    total = CappedTotal.of(counted, TOTAL_CAP)
     waiting = await _waiting_on(session, [r.workflow_id for r in rows if r.status == "running"])
     return {
         "items": [serialize_run(r, waiting.get(r.workflow_id, [])) for r in rows],
         "next_cursor": encode_cursor(rows[-1].started_at, rows[-1].workflow_id) if more and rows else None,
-        "total": min(counted or 0, TOTAL_CAP),
-        "total_capped": (counted or 0) > TOTAL_CAP,
-        "total_label": f"{TOTAL_CAP:,}+".replace(",", " ") if (counted or 0) > TOTAL_CAP else str(counted or 0),
+        "total": total.total,
+        "total_capped": total.capped,
+        "total_label": total.label,
     }
 
 
