@@ -23,11 +23,28 @@ HISTORIES = Path(__file__).resolve().parent.parent / "tests" / "histories"
 
 
 async def signing_figure(tmp: Path) -> tuple[dict, dict]:
-    from activities.documents import load_or_create_signing_identity, render_permit_pdf, sign_pdf
+    """The permit signed as `render_permit` signs it: the official's key unwrapped from a TTE
+    authorization (`load_authorized_key`, a database read and a Fernet decryption), then `sign_pdf`.
+    The passphrase check itself (`authorize_signing`) happens when the official decides, not per
+    document, so it is done once, outside the timings."""
+    from activities.documents import SigningIdentity, load_or_create_signing_identity, render_permit_pdf, sign_pdf, verify_document
+    from activities.signing import authorize_signing, ensure_official_identity, load_authorized_key
+    from store.db import create_schema, make_engine, make_sessionmaker
+    from store.models import User
     from store.settings import Settings
-    from tests.test_signing import permit_input
+    from tests.test_signing import PASSPHRASE, permit_input
 
-    identity = load_or_create_signing_identity(Settings(var_dir=tmp / "var", public_base_url="http://bench"))
+    settings = Settings(var_dir=tmp / "var", database_url=f"sqlite+aiosqlite:///{tmp / 'signing.db'}", public_base_url="http://bench")
+    engine = make_engine(settings.effective_database_url)
+    await create_schema(engine)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session, session.begin():
+        session.add(User(id=1, username="kepala1", full_name="Dr. H. Munir Hasan, S.H.I., M.H.", nip="197203151998031002",
+                         position="Kepala Dinas Penanaman Modal dan PTSP", password_hash="x"))
+    async with sessionmaker() as session:
+        official = await session.get(User, 1)
+        ensure_official_identity(settings, official, PASSPHRASE)
+        token = await authorize_signing(session, settings, signer=official, passphrase=PASSPHRASE)
     inp = permit_input("token")
 
     def render() -> bytes:
@@ -37,20 +54,38 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
             location={"street": "Jl. Mawar 1", "latitude": -7.0, "longitude": 110.4},
             details={"luas_bangunan_m2": 120, "jumlah_lantai": 2}, details_labels={"luas_bangunan_m2": "Luas bangunan (m2)", "jumlah_lantai": "Jumlah lantai"})
 
-    render()  # warm imports and fonts
-    render_only, render_sign = [], []
-    for _ in range(DOCS):
-        t = time.perf_counter()
-        render()
-        render_only.append(time.perf_counter() - t)
-        t = time.perf_counter()
-        await sign_pdf(render(), identity, reason="Penerbitan izin", location="Semarang", signer_name="Kepala Dinas")
-        render_sign.append(time.perf_counter() - t)
+    async def sign(pdf: bytes) -> bytes:
+        async with sessionmaker() as session:
+            key, chain, _ = await load_authorized_key(session, token=token)
+        return await sign_pdf(pdf, SigningIdentity(key, chain[0], tuple(chain[1:])), reason="Penerbitan izin", location="Semarang",
+                              signer_name="Kepala Dinas")
+
+    try:
+        await sign(render())  # warm imports, fonts and the per-certificate signing setup
+        render_only, render_sign, sign_only = [], [], []
+        for _ in range(DOCS):
+            t = time.perf_counter()
+            render()
+            render_only.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            signed = await sign(render())
+            render_sign.append(time.perf_counter() - t)
+            unsigned = render()
+            t = time.perf_counter()
+            await sign(unsigned)
+            sign_only.append(time.perf_counter() - t)
+    finally:
+        await engine.dispose()
+    # A fast signature that does not validate would be no figure at all.
+    status = await verify_document(signed, load_or_create_signing_identity(settings))  # the CA officials chain to
+    if not (status["valid"] and status["covers_whole_file"]):
+        raise RuntimeError(f"the benchmarked permit signature does not validate: {status}")
     value, base = pct(render_sign, 50) * 1000, pct(render_only, 50) * 1000
     return (figure("6. permit render + PAdES sign, p50", value, "ms/doc", baseline=base, target="signing adds <= 50 ms",
                    met=value - base <= 50, digits=1),
             {"docs": DOCS, "render_p99_ms": round(pct(render_only, 99) * 1000, 1), "render_sign_p99_ms": round(pct(render_sign, 99) * 1000, 1),
-             "signing_adds_p50_ms": round(value - base, 1)})
+             "signing_adds_p50_ms": round(value - base, 1), "sign_only_p50_ms": round(pct(sign_only, 50) * 1000, 1),
+             "sign_only_p99_ms": round(pct(sign_only, 99) * 1000, 1)})
 
 
 async def trivial_history(tmp: Path) -> WorkflowHistory:

@@ -309,3 +309,94 @@ def test_two_processes_starting_at_once_share_one_identity(tmp_path):
     assert all(p.returncode == 0 for p in procs)
     assert len(serials) == 1 and serials != {""}
     assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["signing"]  # no staging left behind
+
+
+async def test_signing_neither_reloads_the_key_nor_estimates_the_size_per_document(settings, monkeypatch):
+    # pyHanko's SimpleSigner reloads its key for every signature (OpenSSL checks RSA keys: 50-150 ms
+    # here) and estimates the signature's room with a dry-run signature per document: together most of
+    # what signing a permit cost (issue 7, figure 6). The loaded key and a size reserved once per
+    # certificate are used instead.
+    from pyhanko.sign.signers import pdf_cms, pdf_signer
+
+    identity = load_or_create_signing_identity(settings)
+    unsigned = render_leave_letter_pdf(leave_input(), "http://test/verifikasi/x")
+
+    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("called per document")
+
+    monkeypatch.setattr(pdf_cms.serialization, "load_der_private_key", refuse)
+    monkeypatch.setattr(pdf_signer.PdfSigningSession, "estimate_signature_container_size", refuse)
+    first = await sign_pdf(unsigned, identity, reason="Persetujuan cuti", location="Sleman", signer_name="A")
+    second = await sign_pdf(unsigned, identity, reason="Persetujuan cuti", location="Sleman", signer_name="B")
+    monkeypatch.undo()
+    for signed in (first, second):
+        status = await verify_document(signed, identity)
+        assert status["intact"] and status["valid"] and status["trusted"] and status["covers_whole_file"]
+    assert (await verify_document(second, identity))["signer_name"] == "B"
+    # The signing-certificate-v2 attribute encoded once per certificate still names this certificate.
+    from cryptography.hazmat.primitives import hashes
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    signer_info = PdfFileReader(io.BytesIO(second)).embedded_signatures[-1].signer_info
+    [ess] = [a["values"][0] for a in signer_info["signed_attrs"] if a["type"].native == "signing_certificate_v2"]
+    assert ess["certs"][0]["cert_hash"].native == identity.cert.fingerprint(hashes.SHA256())
+    assert ess["certs"][0]["issuer_serial"]["serial_number"].native == identity.cert.serial_number
+
+
+async def test_an_ecdsa_identity_signs_with_its_loaded_key_too(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA EC Uji")])
+
+    def cert(subject, public_key, ca: bool):  # noqa: ANN001, ANN202
+        return (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key)
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=not ca, key_encipherment=False,
+                                         data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca,
+                                         encipher_only=False, decipher_only=False), critical=True)
+            .sign(ca_key, hashes.SHA256())
+        )
+
+    ca_cert = cert(ca_name, ca_key.public_key(), True)
+    signer_cert = cert(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Penandatangan EC")]), key.public_key(), False)
+    key_path, cert_path = tmp_path / "ec.key.pem", tmp_path / "ec.cert.pem"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert_path.write_bytes(signer_cert.public_bytes(serialization.Encoding.PEM) + ca_cert.public_bytes(serialization.Encoding.PEM))
+    identity = load_or_create_signing_identity(
+        Settings(var_dir=tmp_path / "var", dev_mode=False, signing_key_path=key_path, signing_cert_path=cert_path))
+
+    signed = await sign_pdf(render_leave_letter_pdf(leave_input(), "http://test/verifikasi/x"), identity,
+                            reason="Persetujuan cuti", location="Sleman", signer_name="X")
+    status = await verify_document(signed, identity)
+    assert status["valid"] and status["signer"] == "Penandatangan EC"
+
+
+async def test_a_replaced_key_and_certificate_are_used_from_the_next_document_on(activities, settings, sessionmaker):
+    identity = load_or_create_signing_identity(settings)
+    assert load_or_create_signing_identity(settings) is identity  # loaded once per process, not per document
+    first = await activities.render_leave_letter(leave_input("leave-1:letter"))
+
+    # The operator rotates the signing certificate: new files, moved into place as the same names.
+    signing_dir = settings.var_dir / "signing"
+    fresh = Settings(var_dir=settings.var_dir.parent / "fresh-var", public_base_url="http://test")
+    replacement = load_or_create_signing_identity(fresh)
+    for name in ("dev-signing.key.pem", "dev-signing.cert.pem"):
+        staged = signing_dir / f".{name}.new"
+        shutil.copyfile(fresh.var_dir / "signing" / name, staged)
+        os.replace(staged, signing_dir / name)
+
+    reloaded = load_or_create_signing_identity(settings)
+    assert reloaded.cert.serial_number == replacement.cert.serial_number != identity.cert.serial_number
+    second = await activities.render_leave_letter(leave_input("leave-2:letter"))
+    data = (settings.documents_dir / f"{second.document_id}.pdf").read_bytes()
+    assert (await verify_document(data, replacement))["valid"]
+    assert not (await verify_document(data, identity))["trusted"]  # not signed with the old key any more
+    old = (settings.documents_dir / f"{first.document_id}.pdf").read_bytes()
+    assert (await verify_document(old, identity))["valid"]

@@ -300,6 +300,37 @@ async def test_expired_rows_are_purged_when_new_ones_are_made(settings, sessionm
     assert await count(sessionmaker, SigningAuthorization) == 1
 
 
+async def test_a_right_passphrase_does_not_let_a_wrong_one_through_later_and_a_reissued_key_is_used(settings, sessionmaker):
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    def signing_serial(result) -> int:  # noqa: ANN001
+        data = (settings.documents_dir / f"{result.document_id}.pdf").read_bytes()
+        return PdfFileReader(io.BytesIO(data)).embedded_signatures[-1].signer_cert.serial_number
+
+    user = await official(settings, sessionmaker)
+    activities = DocumentActivities(settings, sessionmaker)
+    first = await activities.render_permit(permit_input(await authorize(settings, sessionmaker, user), key="permit:1"))
+    with pytest.raises(SigningPassphraseError, match="Passphrase TTE salah"):
+        await authorize(settings, sessionmaker, user, WRONG)
+
+    # The official forgot the passphrase: the key and certificate are issued again under a new one.
+    # The old passphrase no longer opens anything, and the next permit carries the new certificate.
+    key_path, cert_path = signing._official_paths(settings, user.username)
+    old_serial = x509.load_pem_x509_certificates(cert_path.read_bytes())[0].serial_number
+    key_path.unlink()
+    cert_path.unlink()
+    ensure_official_identity(settings, user, "Passphrase-baru-2026#")
+    new_serial = x509.load_pem_x509_certificates(cert_path.read_bytes())[0].serial_number
+    with pytest.raises(SigningPassphraseError, match="Passphrase TTE salah"):
+        await authorize(settings, sessionmaker, user, PASSPHRASE)
+    second = await activities.render_permit(permit_input(await authorize(settings, sessionmaker, user, "Passphrase-baru-2026#"), key="permit:2"))
+
+    assert signing_serial(first) == old_serial != new_serial == signing_serial(second)
+    for result in (first, second):
+        data = (settings.documents_dir / f"{result.document_id}.pdf").read_bytes()
+        assert (await verify_document(data, load_or_create_signing_identity(settings)))["valid"]
+
+
 # --- the signed permit ---------------------------------------------------------------------------
 
 
