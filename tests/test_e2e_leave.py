@@ -74,9 +74,13 @@ async def test_leave_from_request_to_letter(http, live_stack):
     balance = (await http.get("/api/v1/leave-balance", headers=employee, params={"year": start.year})).json()
     assert balance["used"] >= 3
 
-    outbox = (await http.get("/dev/outbox")).json()
-    to_employee = [m for m in outbox if m["channel"] == "email" and m["to"] == "pegawai1@satupintu.local"]
-    assert any(final["letter_number"] in m["body"] for m in to_employee)
+    # Notifications go out beside the process, not before its status moves: wait for the letter's mail.
+    async def letter_mailed():  # noqa: ANN202
+        outbox = (await http.get("/dev/outbox")).json()
+        mailed = any(m["channel"] == "email" and m["to"] == "pegawai1@satupintu.local" and final["letter_number"] in m["body"] for m in outbox)
+        return outbox if mailed else None
+
+    outbox = await wait_for(letter_mailed)
     assert any(m["channel"] == "email" and m["to"] == "atasan1@satupintu.local" and "Tugas baru" in m["subject"] for m in outbox)
     assert any(m["channel"] == "inapp" and m["to"] == "pegawai1" for m in outbox)
 

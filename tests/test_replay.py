@@ -3,6 +3,7 @@ would break running instances fails here. Re-record with
 `SATUPINTU_RECORD_HISTORIES=1 pytest tests/test_leave_workflow.py -k approval` only when a
 change is deliberately made safe with workflow.patched()."""
 
+import base64
 import json
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from temporalio import workflow
 
 from workflows.contracts import LeaveInput, LeaveResult
 from workflows.complaint import ComplaintWorkflow
-from workflows.human_task import HumanTaskWorkflow
+from workflows.human_task import PATCH_NOTIFY_IN_BACKGROUND, HumanTaskWorkflow
 from workflows.leave import LeaveRequestWorkflow
 from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
-from workflows.permit import PermitApplicationWorkflow
+from workflows.permit import PATCH_NOTIFY_PROGRESS, PermitApplicationWorkflow
 from workflows.siramasakan import SiramasakanWorkflow
 from workflows.walk_in import WalkInVisitWorkflow
 from workflows.whatsapp import WhatsAppConversationWorkflow
@@ -58,6 +59,19 @@ def test_there_is_a_golden_history_of_each_process():
     assert any(p.stem.startswith("siramasakan_") for p in HISTORIES)
     assert any(p.stem.startswith("complaint_") for p in HISTORIES)
     assert any(p.stem.startswith("whatsapp_") for p in HISTORIES)
+
+
+def test_each_patch_has_a_history_that_takes_it():
+    """Both sides of a workflow.patched() branch stay replayable: the histories recorded before a change take the old
+    path (above), and one recorded after it takes the new one (issue 7: notifications sent in the background)."""
+    patches = set()
+    for path in HISTORIES:
+        for event in json.loads(path.read_text())["history"]["events"]:
+            marker = event.get("markerRecordedEventAttributes")
+            if marker and marker.get("markerName") == "core_patch":
+                data = marker["details"]["patch-data"]["payloads"][0]["data"]
+                patches.add(json.loads(base64.b64decode(data))["id"])
+    assert {PATCH_NOTIFY_IN_BACKGROUND, PATCH_NOTIFY_PROGRESS} <= patches
 
 
 async def test_a_changed_workflow_is_caught(tmp_path: Path):

@@ -18,7 +18,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ASSIGN_NUMBER,
-        NOTIFY,
         RENDER_COUNTER_DOCUMENT,
         UPDATE_COMPLAINT,
         WORKING_DEADLINE,
@@ -34,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
         DocumentResult,
         IssuedNumberResult,
         NotifyInput,
-        NotifyResult,
         NumberRequest,
         Outcome,
         Person,
@@ -62,6 +60,7 @@ RESPONSE_MIN_CHARS = 20
 MAX_ROUNDS = 10
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
+_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def complaint_workflow_id(tracking_number: str) -> str:
@@ -270,7 +269,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                 sends.append(NotifyInput(idempotency_key=f"{base}.email", subject=subject, body=body, channels=["email"],
                                          recipient_emails=[c.email], link=link))
         for message in sends:
-            await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult, **_TIMEOUT)
+            await self.notify(message, timeout=_NOTIFY_TIMEOUT)
 
     def _summary(self) -> dict:
         inp, c = self._inp, self._inp.complainant

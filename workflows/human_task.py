@@ -12,12 +12,13 @@ the gateway addresses all of them by the same names.
 """
 
 import asyncio
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ApplicationError, is_cancelled_exception
+from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
@@ -60,6 +61,11 @@ with workflow.unsafe.imports_passed_through():
 # A channel outage then delays a message; it never loses it.
 DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+
+# Version marker (workflow.patched, see README "Changing a workflow safely"): notifications are started in the
+# background and the process goes on while a channel is down (issue 7); runs recorded before it awaited each
+# notification where it was sent, and replay that way.
+PATCH_NOTIFY_IN_BACKGROUND = "notify-in-background"
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
@@ -121,6 +127,20 @@ class HumanTaskWorkflow:
         # the cancel_run update or a run cancelled in ask(); the other waits until it is done.
         self._winding_down = False
         self._wound_down = False
+        # Notifications started in the background and not yet known delivered; the run waits for them before it
+        # closes, because an activity's retries stop with its run and the message would be lost.
+        self._notices: list[asyncio.Task] = []
+        # workflow.patched(PATCH_NOTIFY_IN_BACKGROUND), asked once per run at its first notification.
+        self._notify_in_background: bool | None = None
+
+    def __init_subclass__(cls, **kwargs) -> None:  # noqa: ANN003
+        # Every process's @workflow.run goes through _settled: however the run ends (a result, a failure, continue
+        # as new, a cancellation), it ends after its notifications are delivered. A new process gets this by
+        # inheriting the base; there is no call at each return to forget.
+        super().__init_subclass__(**kwargs)
+        for name, member in list(vars(cls).items()):
+            if getattr(member, "__temporal_workflow_run", False) and not getattr(member, "_settles_notices", False):
+                setattr(cls, name, _settled(member))
 
     # -- what the process calls -------------------------------------------------------------
 
@@ -157,6 +177,7 @@ class HumanTaskWorkflow:
             )
             opened: OpenTaskResult = await self._activity(OPEN_TASK, task.opening, OpenTaskResult)
             task.opened = True
+            # Sent in the background (new runs): the task is open and waits for its decision while a mail server is down.
             await self._notify_task(task, f"{task_id}.opened", "Tugas baru", f"Tugas baru menunggu Anda: {spec.title}.", opened.notify_user_ids)
 
             # Past the due time: one reminder; then each escalation level in turn (none: wait after the reminder).
@@ -538,26 +559,75 @@ class HumanTaskWorkflow:
                        occurred_at=workflow.now(), escalate_to_role=role),
             TaskChangeResult,
         )
-        await self._activity(
-            NOTIFY,
+        await self.notify(
             NotifyInput(idempotency_key=f"{task.task_id}.escalated" + (f".{level}" if level else ""), subject="Eskalasi tugas",
                         body=f"Tugas '{task.spec.title}' belum diputuskan oleh {_holder_names(task)} dan dieskalasi kepada Anda.",
                         recipient_roles=[role], link=f"/inbox?task={task.task_id}"),
-            NotifyResult,
         )
 
     async def _notify_task(self, task: _OpenTask, key: str, subject: str, body: str, user_ids: list[int]) -> None:
-        await self._activity(
-            NOTIFY,
+        await self.notify(
             NotifyInput(idempotency_key=key, subject=subject, body=body, recipient_ids=user_ids,
                         recipient_roles=[] if user_ids else list(task.open_to_roles), link=f"/inbox?task={task.task_id}"),
-            NotifyResult,
         )
+
+    # -- notifications --------------------------------------------------------------------------
+
+    async def notify(self, message: NotifyInput, *, timeout: timedelta = ACTIVITY_TIMEOUT) -> None:
+        """Sends `message` through the one NOTIFY activity, retried durably and keyed by its idempotency key.
+        The process goes on at once: a channel that is down (the mail server, the WhatsApp API) delays the
+        message, not the next step. The run itself ends only after every message it started is delivered.
+        Every notification of every process goes through here."""
+        if self._notify_in_background is None:
+            # Asked at the first notification of a run, whichever it is, so a replay asks at the same point.
+            self._notify_in_background = workflow.patched(PATCH_NOTIFY_IN_BACKGROUND)
+        if not self._notify_in_background:
+            await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult, start_to_close_timeout=timeout, retry_policy=DURABLE_RETRY)
+            return
+        self._notices.append(
+            workflow.start_activity(NOTIFY, message, result_type=NotifyResult, start_to_close_timeout=timeout, retry_policy=DURABLE_RETRY))
+
+    async def settle_notifications(self, *, raise_failure: bool = True) -> None:
+        """Waits until every notification started so far (and any started meanwhile) is delivered. A cancel of the
+        run does not stop the wait: the notices of a cancelled run ("... dibatalkan") must still arrive."""
+        i = 0
+        while i < len(self._notices):
+            notice = self._notices[i]
+            while not notice.done():
+                try:
+                    await asyncio.shield(notice)
+                except (asyncio.CancelledError, Exception):  # noqa: BLE001 - a cancel of the run, or the notice's own failure (read below)
+                    pass
+            i += 1
+        failed = [n.exception() for n in self._notices if not n.cancelled() and n.exception() is not None]
+        if failed and raise_failure:
+            # Cannot happen with the durable retry but for a non-retryable error; the run fails, as it did when
+            # the notification was awaited, rather than close as if the message had gone out.
+            raise failed[0]
 
     async def _activity(self, name: str, arg, result_type):  # noqa: ANN001
         return await workflow.execute_activity(
             name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=DURABLE_RETRY
         )
+
+
+def _settled(run):  # noqa: ANN001, ANN202
+    @functools.wraps(run)
+    async def run_then_settle(self: HumanTaskWorkflow, *args):  # noqa: ANN002, ANN202
+        try:
+            result = await run(self, *args)
+        except BaseException as err:
+            # Ends the run as such (a failure, continue as new, a cancellation): deliver first, then end as the run
+            # asked. Anything else is a bug that fails the workflow task and is retried; no waiting for it.
+            if isinstance(err, (FailureError, workflow.ContinueAsNewError)) or is_cancelled_exception(err):
+                await self.settle_notifications(raise_failure=False)
+            raise
+        # A cancel that arrives now is not obeyed: the case is done, only its last messages are on their way.
+        await self.settle_notifications()
+        return result
+
+    run_then_settle._settles_notices = True
+    return run_then_settle
 
 
 _JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}

@@ -8,7 +8,6 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ASSIGN_NUMBER,
-        NOTIFY,
         RENDER_LEAVE_LETTER,
         UPDATE_LEAVE_REQUEST,
         CancelRunRequest,
@@ -20,7 +19,6 @@ with workflow.unsafe.imports_passed_through():
         LeaveResult,
         LeaveUpdate,
         NotifyInput,
-        NotifyResult,
         NumberRequest,
         Outcome,
         Person,
@@ -187,12 +185,9 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
         )
 
     async def _notify(self, request: LeaveInput, key: str, subject: str, body: str, document_id: str | None = None) -> None:
-        await workflow.execute_activity(
-            NOTIFY,
+        await self.notify(
             NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
                         recipient_ids=[request.employee.id], link=f"/cuti/{request.request_id}",
                         attachment_document_id=document_id),
-            result_type=NotifyResult,
-            start_to_close_timeout=timedelta(seconds=60),
-            retry_policy=DURABLE_RETRY,
+            timeout=timedelta(seconds=60),
         )

@@ -22,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ASSIGN_NUMBER,
         ATTACH_LETTER_FILE,
-        NOTIFY,
         RENDER_COUNTER_DOCUMENT,
         UPDATE_LETTER,
         AttachLetterFile,
@@ -38,7 +37,6 @@ with workflow.unsafe.imports_passed_through():
         LetterResult,
         LetterUpdate,
         NotifyInput,
-        NotifyResult,
         NumberingFormat,
         NumberRequest,
         OutgoingLetterInput,
@@ -107,6 +105,7 @@ NOTE_MAX = 2000
 
 _MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
+_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def incoming_workflow_id(code: str) -> str:
@@ -245,10 +244,10 @@ class _LetterWorkflow(HumanTaskWorkflow):
     async def _notify(self, key: str, subject: str, body: str, *, user_ids: list[int], channels: list[str] | None = None) -> None:
         if not user_ids:
             return
-        await workflow.execute_activity(
-            NOTIFY, NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
-                                recipient_ids=user_ids, link=f"/surat/{self._code}", **({"channels": channels} if channels else {})),
-            result_type=NotifyResult, **_TIMEOUT)
+        await self.notify(
+            NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
+                        recipient_ids=user_ids, link=f"/surat/{self._code}", **({"channels": channels} if channels else {})),
+            timeout=_NOTIFY_TIMEOUT)
 
     async def _attach(self, file_id: str, purpose: str, uploader_id: int) -> AttachLetterFileResult:
         return await workflow.execute_activity(

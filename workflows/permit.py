@@ -14,7 +14,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ASSIGN_NUMBER,
         CLAIM_PERMIT_DOWNLOAD,
-        NOTIFY,
         RENDER_PERMIT,
         REQUEST_PERMIT_REISSUE,
         RESUBMIT_PERMIT,
@@ -30,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
         DownloadGrant,
         IssuedNumberResult,
         NotifyInput,
-        NotifyResult,
         NumberRequest,
         Outcome,
         PermitDocumentInput,
@@ -55,6 +53,7 @@ ERR_DOWNLOAD = "DownloadUnavailable"
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
+_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def permit_workflow_id(resi: str) -> str:
@@ -379,7 +378,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
                                                                     event=event, **changes), **_TIMEOUT)
 
     async def _notify(self, inp: PermitInput, key: str, subject: str, body: str) -> None:
-        await workflow.execute_activity(
-            NOTIFY, NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
-                                recipient_ids=[inp.applicant.id], link=f"/permohonan/{inp.resi}"),
-            result_type=NotifyResult, **_TIMEOUT)
+        await self.notify(
+            NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
+                        recipient_ids=[inp.applicant.id], link=f"/permohonan/{inp.resi}"),
+            timeout=_NOTIFY_TIMEOUT)

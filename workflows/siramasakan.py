@@ -18,7 +18,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
-        NOTIFY,
         REGISTRY_OUTCOME,
         SEND_REGISTRY_HANDOFF,
         UPDATE_SIRAMASAKAN,
@@ -29,7 +28,6 @@ with workflow.unsafe.imports_passed_through():
         DeadlineResult,
         DecisionRequest,
         NotifyInput,
-        NotifyResult,
         Outcome,
         Person,
         RegistryHandoff,
@@ -53,6 +51,7 @@ STATUS_CANCELLED = "dibatalkan"
 CASE_NUMBER = re.compile(r"^(\d{1,6})/Pdt\.([GP])/(\d{4})/(MS|PA)\.([A-Za-z]{2,12})$", re.IGNORECASE)
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
+_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 _INDONESIAN_ZONES = {"Asia/Jakarta": 7, "Asia/Pontianak": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
 
 
@@ -227,13 +226,13 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
             inp = self._inp
             await self._update("", "", f"handoff-reminder.{sent}", f"Pengingat ke-{sent}: Disdukcapil belum melaporkan hasil hand-off",
                                reminded=True)
-            await workflow.execute_activity(NOTIFY, NotifyInput(
+            await self.notify(NotifyInput(
                 idempotency_key=f"{workflow.info().workflow_id}.handoff-reminder.{sent}",
                 subject="Pengingat: hand-off SIRAMASAKAN belum dilaporkan",
                 body=f"Permohonan SIRAMASAKAN {inp.code} (perkara {inp.case_number}) sudah diserahkan ke Disdukcapil namun hasilnya "
                      f"belum dilaporkan. Ini pengingat ke-{sent}; mohon ditindaklanjuti.",
                 recipient_roles=[d.civil_registry.role, d.case_completion.role], link=f"/siramasakan/{inp.code}"),
-                result_type=NotifyResult, **_TIMEOUT)
+                timeout=_NOTIFY_TIMEOUT)
 
     # -- side effects -----------------------------------------------------------------------------------
 
@@ -252,10 +251,10 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
 
     async def _tell_applicant(self, key: str, subject: str, body: str, channels: list[str] | None = None) -> None:
         inp = self._inp
-        await workflow.execute_activity(NOTIFY, NotifyInput(
+        await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.applicant.{key}", subject=subject, body=body,
             recipient_ids=[inp.applicant.id], channels=channels or ["inapp", "email", "whatsapp"], link=f"/siramasakan/{inp.code}"),
-            result_type=NotifyResult, **_TIMEOUT)
+            timeout=_NOTIFY_TIMEOUT)
 
     def _handed_off_text(self, case_number: str) -> str:
         inp = self._inp

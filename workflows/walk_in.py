@@ -22,7 +22,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ASSIGN_NUMBER,
-        NOTIFY,
         RENDER_COUNTER_DOCUMENT,
         UPDATE_WALK_IN,
         WORKING_DEADLINE,
@@ -36,7 +35,6 @@ with workflow.unsafe.imports_passed_through():
         DocumentResult,
         IssuedNumberResult,
         NotifyInput,
-        NotifyResult,
         NumberRequest,
         Outcome,
         Person,
@@ -63,6 +61,7 @@ RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
 RECEIPT_COPIES = ["Lembar 1: Pemohon", "Lembar 2: Berkas", "Lembar 3: Back Office"]
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
+_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def walk_in_workflow_id(code: str) -> str:
@@ -333,10 +332,10 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         s = inp.definition.service
         target = f"{s.target_minutes} menit" if s.one_day else f"{s.sla_working_days} hari kerja"
         await self._update("", "", "overrun", f"Melewati target layanan ({target}); Supervisor diberi tahu", overrun_at=workflow.now())
-        await workflow.execute_activity(NOTIFY, NotifyInput(
+        await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.overrun", subject="Kunjungan melewati target layanan",
             body=f"Kunjungan {inp.code} ({s.name}, {inp.visitor.name}) melewati target {target} dan belum selesai dilayani.",
-            recipient_roles=[inp.definition.overrun_notify_role], link=f"/kunjungan/{inp.code}"), result_type=NotifyResult, **_TIMEOUT)
+            recipient_roles=[inp.definition.overrun_notify_role], link=f"/kunjungan/{inp.code}"), timeout=_NOTIFY_TIMEOUT)
 
     async def _stop_watch(self, watcher: asyncio.Task | None) -> None:
         self._served = True
@@ -373,9 +372,9 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         inp = self._inp
         if not inp.visitor.phone:
             return
-        await workflow.execute_activity(NOTIFY, NotifyInput(
+        await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.visitor.{key}", subject=f"PTSP {inp.definition.office.short_name}",
-            body=text, channels=["whatsapp"], recipient_phones=[inp.visitor.phone]), result_type=NotifyResult, **_TIMEOUT)
+            body=text, channels=["whatsapp"], recipient_phones=[inp.visitor.phone]), timeout=_NOTIFY_TIMEOUT)
 
     def _summary(self) -> dict:
         inp = self._inp
