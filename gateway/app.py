@@ -17,6 +17,7 @@ from gateway.api import applicants, auth, catalog, chat, complaints, dashboards,
 from gateway.api import audit as audit_api
 from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
 from gateway.errors import ApiError
+from gateway.security import served_over_https
 from gateway.security_headers import SecurityHeadersMiddleware
 from store.db import make_engine, make_sessionmaker
 from store.observability import TracingMiddleware
@@ -88,8 +89,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     # FastAPI opens each request's span on the process's tracer provider (set up by `satupintu gateway`; none
     # set up, no spans); the middleware puts its trace id on the response and scopes the request's log context.
     app.add_middleware(TracingMiddleware)
-    # Security headers (nosniff, no framing, CSP, HSTS on https) on every response, error pages included.
-    app.add_middleware(SecurityHeadersMiddleware, https=settings.public_base_url.startswith("https://"))
+    # Security headers (nosniff, no framing, CSP; HSTS and Secure cookies on https) on every response, error pages included.
+    app.add_middleware(SecurityHeadersMiddleware, https=served_over_https(settings))
 
     # Pages import the API services, so they are imported once the app exists.
     from gateway import pages, pages_applicants, pages_audit, pages_catalog, pages_chat, pages_complaints, pages_dashboards  # noqa: PLC0415

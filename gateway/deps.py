@@ -1,12 +1,15 @@
 """Dependencies as Annotated aliases, after the FastAPI full-stack template."""
 
+import inspect
 from collections.abc import AsyncIterator
-from typing import Annotated
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from sqlalchemy.orm import joinedload
+from temporalio.client import Client, WorkflowHandle
 
 from gateway.errors import ApiError, forbidden
 from gateway.security import decode_access_token
@@ -31,9 +34,88 @@ async def get_temporal(request: Request) -> Client:
     return await request.app.state.temporal()
 
 
+# Members that return an async iterator (not a coroutine) and reach the server while it is iterated.
+_ITERATING = frozenset({"list_workflows", "fetch_history_events"})
+
+
+async def _iterate(resolve, name: str, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # noqa: ANN001
+    async for item in getattr(await resolve(), name)(*args, **kwargs):
+        yield item
+
+
+def _deferred(owner: type, name: str, resolve):  # noqa: ANN001, ANN202
+    """`owner.name` of the object `resolve()` gives, as a callable that awaits `resolve()` first."""
+    member = getattr(owner, name)
+    if inspect.iscoroutinefunction(member):
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await getattr(await resolve(), name)(*args, **kwargs)
+
+        return call
+    if name in _ITERATING:
+        return partial(_iterate, resolve, name)
+    raise RuntimeError(f"{owner.__name__}.{name} needs the Temporal connection: await LazyTemporalClient.connected() first")
+
+
+class LazyTemporalClient:
+    """temporalio's Client as a route sees it, connected on the first call that reaches the server.
+
+    The route's own checks (signed in, role, holder of the task, owner of the case) run before it calls Temporal,
+    so while Temporal is down whoever may not act is refused (401/403/404) and only someone who may is told 503,
+    whatever the order of the route's parameters. Once the gateway is connected every attribute is the real
+    client's; before that, async calls, handles and list iterators connect first, and the 503 comes from there."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection) -> None:  # noqa: ANN001 - gateway.app.TemporalConnection
+        self._connection = connection
+
+    async def connected(self) -> Client:
+        return await self._connection()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        client = self._connection.client
+        if client is not None:
+            return getattr(client, name)
+        if name in ("get_workflow_handle", "get_workflow_handle_for"):
+            return partial(_LazyWorkflowHandle, self, name)
+        return _deferred(Client, name, self.connected)
+
+
+class _LazyWorkflowHandle:
+    """A workflow handle asked for before the connection: made from the real client when first used."""
+
+    __slots__ = ("_client", "_factory", "_args", "_kwargs", "_handle")
+
+    def __init__(self, client: LazyTemporalClient, factory: str, *args: Any, **kwargs: Any) -> None:
+        self._client, self._factory, self._args, self._kwargs = client, factory, args, kwargs
+        self._handle: WorkflowHandle | None = None
+
+    async def _resolve(self) -> WorkflowHandle:
+        if self._handle is None:
+            self._handle = getattr(await self._client.connected(), self._factory)(*self._args, **self._kwargs)
+        return self._handle
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if self._handle is None and self._client._connection.client is not None:
+            self._handle = getattr(self._client._connection.client, self._factory)(*self._args, **self._kwargs)
+        if self._handle is not None:
+            return getattr(self._handle, name)
+        return _deferred(WorkflowHandle, name, self._resolve)
+
+
+async def get_lazy_temporal(request: Request) -> Client:
+    connection = request.app.state.temporal
+    # Connected (the usual case): the client itself, nothing in between.
+    return connection.client or LazyTemporalClient(connection)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+TemporalDep = Annotated[Client, Depends(get_lazy_temporal)]
 
 
 async def _user_from_token(token: str | None, session: AsyncSession, settings: Settings) -> User | None:
@@ -42,7 +124,8 @@ async def _user_from_token(token: str | None, session: AsyncSession, settings: S
     user_id = decode_access_token(token, settings.secret_key)
     if user_id is None:
         return None
-    user = await session.get(User, user_id)
+    # Every authenticated request reads its user: the roles come in the same SELECT (joined), not a second one.
+    user = await session.get(User, user_id, options=[joinedload(User.roles)])
     return user if user is not None and user.is_active else None
 
 

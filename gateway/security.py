@@ -3,6 +3,8 @@ from datetime import datetime, timedelta, timezone
 import jwt
 from pwdlib import PasswordHash
 
+from store.settings import Settings
+
 password_hash = PasswordHash.recommended()
 
 ALGORITHM = "HS256"
@@ -28,3 +30,15 @@ def decode_access_token(token: str, secret: str) -> int | None:
         return int(payload["sub"])
     except (jwt.PyJWTError, KeyError, ValueError):
         return None
+
+
+def served_over_https(settings: Settings) -> bool:
+    """Whether every browser reaches this installation over https, whatever scheme the gateway itself sees.
+
+    In production a TLS-terminating proxy sits in front and talks plain http to the gateway, so the request's own
+    scheme would leave the session cookie without Secure. The per-request half of the same notion, a request that
+    arrived over https (uvicorn takes X-Forwarded-Proto from the addresses in forwarded_allow_ips only), is added
+    by gateway/security_headers.py, which applies both to cookies and to HSTS."""
+    if settings.cookie_secure is not None:
+        return settings.cookie_secure
+    return not settings.dev_mode or settings.public_base_url.startswith("https://")

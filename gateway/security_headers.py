@@ -4,8 +4,13 @@ The Content-Security-Policy allows scripts from this origin only, plus — by th
 inline scripts and inline event handlers the page templates contain (computed from templates/ at start-up,
 so an edited script is allowed as soon as the gateway restarts, and an injected one never is). Styles
 allow 'unsafe-inline': the templates use style attributes (bar widths of charts) and htmx adds its
-indicator style; a style cannot run code. No page may be framed (clickjacking), nothing is sniffed, and
-HSTS is sent only when the public address is https (a plain-http development stack must stay reachable).
+indicator style; a style cannot run code. No page may be framed (clickjacking), nothing is sniffed.
+
+HSTS and the Secure attribute of every cookie follow one notion of "this response goes out over https": the
+installation is always served over https (gateway/security.py served_over_https: production mode, an https
+public address, or SATUPINTU_COOKIE_SECURE), or this request arrived over https — directly, or per the
+X-Forwarded-Proto of a proxy uvicorn trusts (forwarded_allow_ips). A plain-http development stack gets neither,
+so it stays reachable and its sign-in works.
 
 The page policy goes on HTML documents. A PDF gets no CSP (browsers' PDF viewers are plugins that an
 object-src 'none' or a sandbox would block); any other response (JSON, files, assets) gets
@@ -83,12 +88,24 @@ def security_headers(*, https: bool, templates_dir: Path = TEMPLATES_DIR) -> lis
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
+def with_secure(set_cookie: bytes) -> bytes:
+    """A Set-Cookie value with the Secure attribute (unchanged when it has it)."""
+    if any(attribute.strip().lower() == b"secure" for attribute in set_cookie.split(b";")[1:]):
+        return set_cookie
+    return set_cookie + b"; Secure"
+
+
 class SecurityHeadersMiddleware:
-    """Pure ASGI (no body buffering): adds the headers at http.response.start unless the response set them."""
+    """Pure ASGI (no body buffering): adds the headers at http.response.start unless the response set them.
+
+    `https`: the installation is always served over https (HSTS and Secure cookies on every response); otherwise
+    only on a request whose scheme is https."""
 
     def __init__(self, app: ASGIApp, *, https: bool, headers: Iterable[tuple[bytes, bytes]] | None = None) -> None:
         self.app = app
-        self.headers = list(headers) if headers is not None else security_headers(https=https)
+        self.always_https = https
+        self.headers = list(headers) if headers is not None else security_headers(https=False)
+        self.hsts = (b"strict-transport-security", HSTS.encode("latin-1"))
         self.page_csp = content_security_policy().encode("latin-1")
 
     def _csp(self, content_type: bytes) -> bytes | None:
@@ -103,17 +120,23 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        https = self.always_https or scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
+                if https:
+                    headers = [(name, with_secure(bytes(value)) if bytes(name).lower() == b"set-cookie" else value) for name, value in headers]
                 present = {bytes(name).lower() for name, _ in headers}
                 extra = [(name, value) for name, value in self.headers if name not in present]
+                if https and self.hsts[0] not in present:
+                    extra.append(self.hsts)
                 if b"content-security-policy" not in present:
                     content_type = next((bytes(v).lower() for n, v in headers if bytes(n).lower() == b"content-type"), b"")
                     csp = self._csp(content_type)
                     if csp is not None:
                         extra.append((b"content-security-policy", csp))
-                message["headers"] = [*message.get("headers", []), *extra]
+                message["headers"] = [*headers, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

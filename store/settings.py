@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     # Addresses of the reverse proxy whose X-Forwarded-For is trusted, so rate limits see the citizen's
     # address rather than the proxy's ("*" inside a private compose network).
     forwarded_allow_ips: str = "127.0.0.1"
+    # Whether browsers always reach the gateway over https (a TLS-terminating proxy in front): cookies then carry
+    # Secure and responses HSTS even though the gateway itself sees plain http. Unset: yes outside dev mode or when
+    # public_base_url is https; a request that arrived over https (directly, or per a trusted proxy's
+    # X-Forwarded-Proto) is treated as https either way. See gateway/security.py served_over_https.
+    cookie_secure: bool | None = None
     secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
     access_token_minutes: int = 12 * 60
 

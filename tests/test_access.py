@@ -1,8 +1,9 @@
 """Access refused: every /api/v1 route turns away whoever may not use it (signed out, applicant, staff
 without the role, another applicant) with 401/403/404, and a refused call changes nothing.
 
-The gateway runs in process with a connected Temporal client (the shared dev server; no worker), so a route
-that needs a process reaches its own role check instead of stopping at "Temporal unreachable"."""
+The gateway runs in process with a connected Temporal client (the shared dev server; no worker). With Temporal
+down the same checks still come first: the gateway connects only when a permitted call needs Temporal, so only
+someone who may act is told 503 (the last tests)."""
 
 import re
 import uuid
@@ -231,3 +232,93 @@ async def test_applicant_cannot_reach_another_applicants_things(api, db) -> None
     decision = await api.post(f"/api/v1/tasks/permit-{resi}.verifikasi/decision", headers=a, json={"outcome": "setuju"})
     assert decision.status_code in (403, 404), decision.text
     assert await counts(db.sessionmaker) == before
+
+
+# --- Temporal down: who may not act is refused first, only who may is told 503 -----------------------------
+
+TASK_ID = "leave-424242.persetujuan-atasan"
+LETTER = {"sender": "Kanwil Kemenag Aceh", "sender_number": "B-1/Kw.01/OT.00/11/2026", "subject": "Undangan", "received_via": "kurir",
+          "letter_date": "2026-11-02"}
+# Routes that reach Temporal, and who may use them.
+NEEDS_TEMPORAL = [
+    ("POST", f"/api/v1/tasks/{TASK_ID}/decision", {"outcome": "approve"}, "atasan1"),
+    ("POST", f"/api/v1/tasks/{TASK_ID}/delegate", {"username": "atasan2", "note": "Mohon telaah"}, "atasan1"),
+    ("GET", "/api/v1/runs/leave-424242", None, "pemilik1"),
+    ("POST", "/api/v1/runs/leave-424242/cancel", {"reason": "Diajukan ganda"}, "pemilik1"),
+    ("POST", f"/api/v1/runs/leave-424242/tasks/{TASK_ID}/reassign", {"to_username": "kepala1", "reason": "Atasan dinas luar"}, "pemilik1"),
+    ("POST", f"/api/v1/runs/leave-424242/tasks/{TASK_ID}/remind", {"note": "Mohon segera"}, "pemilik1"),
+    ("POST", "/api/v1/runs/leave-424242/replay", {}, "auditor1"),
+    ("GET", "/api/v1/runs/leave-424242/audit.pdf", None, "auditor1"),
+    ("GET", "/api/v1/runs/leave-424242/history.json", None, "auditor1"),
+    ("POST", "/api/v1/walk-ins", {"service_code": "legalisir_ijazah", "visitor": {"name": "Tamu Uji", "phone": "6281200000001"}}, "fo1"),
+    ("POST", "/api/v1/letters/incoming", LETTER, "fo1"),
+]
+
+
+async def _open_task_for_atasan1(sessionmaker) -> None:  # noqa: ANN001
+    """The inbox row a leave request waiting on atasan1 has (its run is not needed: Temporal is down)."""
+    from store.models import Task, utcnow
+
+    async with sessionmaker() as session:
+        atasan = await session.scalar(select(User).where(User.username == "atasan1"))
+        session.add(Task(id=TASK_ID, workflow_id="leave-424242", process="leave", subject_id="424242", title="Persetujuan cuti",
+                         role="atasan", owner_id=atasan.id, status="open", created_at=utcnow(),
+                         outcomes=[{"name": "approve", "label": "Setujui"}, {"name": "reject", "label": "Tolak", "requires_reason": True}]))
+        await session.commit()
+
+
+@pytest.fixture
+async def api_without_temporal(db):  # noqa: ANN001, ANN201
+    """The gateway as it runs when Temporal is down: its address is a port nobody listens on."""
+    from gateway.app import create_app
+    from tests.conftest import free_port
+
+    app = create_app(db.settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}"}))
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            c.app = app
+            yield c
+
+
+async def test_with_temporal_down_the_access_checks_come_before_the_503(api_without_temporal, db) -> None:  # noqa: ANN001
+    api = api_without_temporal
+    await _open_task_for_atasan1(db.sessionmaker)
+    people = {name: await login(api, name) for name in (APPLICANT, "pegawai1", "atasan1", "pemilik1", "auditor1", "fo1")}
+    before = await counts(db.sessionmaker)
+    wrong = []
+    for method, path, body, allowed in NEEDS_TEMPORAL:
+        anonymous = await api.request(method, path, json=body)
+        if anonymous.status_code != 401:
+            wrong.append(f"anonymous: {method} {path}: {anonymous.status_code} {anonymous.text[:160]}")
+        for who in (APPLICANT, "pegawai1"):
+            refused = await api.request(method, path, headers=people[who], json=body)
+            if refused.status_code != 403 or not refused.json().get("detail"):
+                wrong.append(f"{who}: {method} {path}: {refused.status_code} {refused.text[:160]}")
+        unavailable = await api.request(method, path, headers=people[allowed], json=body)
+        problem = unavailable.json() if unavailable.headers["content-type"].startswith("application/json") else {}
+        if unavailable.status_code != 503 or set(problem) != {"detail", "code", "errors"} or problem["code"] != "temporal_unavailable" \
+                or "coba lagi" not in problem["detail"]:
+            wrong.append(f"{allowed}: {method} {path}: {unavailable.status_code} {unavailable.text[:160]}")
+    assert not wrong, "\n".join(wrong)
+    # Nothing was recorded, not even the visit or letter whose process could not start.
+    assert await counts(db.sessionmaker) == before
+    assert api.app.state.temporal.client is None
+
+
+async def test_the_gateway_connects_on_first_use_once_temporal_is_up(db, local_env) -> None:  # noqa: ANN001
+    """Started without a client, the gateway connects when a permitted call first needs Temporal, and keeps the connection."""
+    from gateway.app import create_app
+
+    address = local_env.client.service_client.config.target_host
+    app = create_app(db.settings.model_copy(update={"temporal_address": address}))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as api:
+        assert app.state.temporal.client is None
+        refused = await api.post("/api/v1/runs/leave-424242/replay", headers=await login(api, "pegawai1"), json={})
+        assert refused.status_code == 403 and app.state.temporal.client is None
+        auditor = await login(api, "auditor1")
+        missing = await api.post("/api/v1/runs/leave-424242/replay", headers=auditor, json={})
+        assert missing.status_code == 404 and missing.json()["code"] == "not_found", missing.text
+        connected = app.state.temporal.client
+        assert connected is not None
+        assert (await api.get("/api/v1/runs/leave-424242/history.json", headers=auditor)).status_code == 404
+        assert app.state.temporal.client is connected

@@ -226,3 +226,91 @@ async def test_pages_run_their_scripts_under_the_policy(live_stack) -> None:  # 
             await context.close()
         finally:
             await browser.close()
+
+
+# --- Secure cookies and HSTS behind a TLS-terminating proxy ------------------------------------
+
+
+def _cookie(response: httpx.Response, name: str = "satupintu_session") -> str:
+    [cookie] = [c for c in response.headers.get_list("set-cookie") if c.startswith(f"{name}=")]
+    return cookie.lower()
+
+
+async def _sign_in(c: httpx.AsyncClient, **headers: str) -> httpx.Response:
+    response = await c.post("/masuk", data={"username": "pegawai1", "password": "Demo12345", "next": "/"}, headers=headers)
+    assert response.status_code == 303, response.text[:300]
+    return response
+
+
+async def test_in_production_the_session_cookie_is_secure_even_over_the_proxys_plain_http(app_client) -> None:  # noqa: ANN001
+    """A proxy that sends no X-Forwarded-Proto still gets a Secure cookie and HSTS in production mode."""
+    app = app_client(dev_mode=False)
+    async with app.router.lifespan_context(app), await _client(app) as c:
+        signed_in = await _sign_in(c)
+    cookie = _cookie(signed_in)
+    assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert signed_in.headers["strict-transport-security"].startswith("max-age=31536000")
+    # An installation served over plain http on purpose says so; development is plain http by default.
+    for overrides in ({"dev_mode": False, "cookie_secure": False}, {}):
+        app = app_client(**overrides)
+        async with app.router.lifespan_context(app), await _client(app) as c:
+            signed_in = await _sign_in(c)
+        assert "secure" not in _cookie(signed_in).split("; ")
+        assert "strict-transport-security" not in signed_in.headers
+
+
+@pytest.fixture
+def served(db):  # noqa: ANN001, ANN201
+    """The gateway as `satupintu gateway` serves it (uvicorn, the same options), on 127.0.0.1."""
+    import asyncio
+    import contextlib
+
+    import uvicorn
+
+    from cli.main import gateway_server_options
+    from tests.conftest import free_port
+
+    @contextlib.asynccontextmanager
+    async def serve(**overrides):  # noqa: ANN003, ANN202
+        settings = db.settings.model_copy(update=overrides)
+        port = free_port()
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
+                                               **{**gateway_server_options(settings), "log_level": "warning"}))
+        task = asyncio.get_running_loop().create_task(server.serve())
+        try:
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+                yield c
+        finally:
+            server.should_exit = True
+            await task
+
+    return serve
+
+
+async def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(served) -> None:  # noqa: ANN001
+    """Production settings that rely on the proxy's header (cookie_secure off): the proxy at 127.0.0.1 says https, so
+    the cookie is Secure (HttpOnly, SameSite=Lax) and HSTS is sent; the same header from an address not in
+    forwarded_allow_ips is ignored."""
+    proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    async with served(dev_mode=False, cookie_secure=False, forwarded_allow_ips="127.0.0.1") as c:
+        trusted = await _sign_in(c, **proxy)
+        plain = await _sign_in(c)
+    cookie = _cookie(trusted)
+    assert "; secure" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    assert trusted.headers["strict-transport-security"].startswith("max-age=31536000")
+    assert trusted.headers["location"] == "/"
+    # The same proxy without the header: this request was plain http.
+    assert "secure" not in _cookie(plain).split("; ") and "strict-transport-security" not in plain.headers
+
+    async with served(dev_mode=False, cookie_secure=False, forwarded_allow_ips="10.20.30.40") as c:
+        untrusted = await _sign_in(c, **proxy)
+    assert "secure" not in _cookie(untrusted).split("; ")
+    assert "httponly" in _cookie(untrusted) and "strict-transport-security" not in untrusted.headers
+
+    # With the production default the cookie is Secure whoever sends what.
+    async with served(dev_mode=False, forwarded_allow_ips="10.20.30.40") as c:
+        assert "; secure" in _cookie(await _sign_in(c, **proxy))
