@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.tasks import add_event
+from activities.tasks import COLUMNS_ONLY, add_event
 from store.models import LeaveRequest, Substitution
 from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 
@@ -20,7 +20,7 @@ class LeaveActivities:
     @activity.defn(name=UPDATE_LEAVE_REQUEST)
     async def update_leave_request(self, update: LeaveUpdate) -> None:
         async with self.sessionmaker() as session, session.begin():
-            leave = await session.get(LeaveRequest, update.request_id)
+            leave = await session.get(LeaveRequest, update.request_id, options=COLUMNS_ONLY)  # not its employee (4 more tables)
             if leave is None:
                 raise LookupError(f"leave request {update.request_id} does not exist")
             leave.status = update.status

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_ses
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.tasks import COLUMNS_ONLY
 from store.models import Document, Notification, User, UserRole, WhatsAppMessage
 from store.settings import Settings
 from workflows.contracts import NOTIFY, WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
@@ -158,7 +159,9 @@ class NotifyActivities:
 
     @activity.defn(name=NOTIFY)
     async def notify(self, inp: NotifyInput) -> NotifyResult:
-        rows = await self._record(inp)
+        # Who receives it is read once: the rows are written for them and the result names them.
+        recipients = await self._recipient_ids(inp)
+        rows = await self._record(inp, recipients)
         attachment = await self._attachment(inp.attachment_document_id)
         failures = []
         for row_id in rows:
@@ -182,7 +185,7 @@ class NotifyActivities:
         if failures:
             # Retryable: the rows stay recorded as failed and are sent when the channel is back.
             raise ApplicationError("notification delivery failed; will retry: " + "; ".join(failures))
-        return NotifyResult(delivered=len(rows), recipients=await self._recipient_ids(inp))
+        return NotifyResult(delivered=len(rows), recipients=recipients)
 
     async def _recipient_ids(self, inp: NotifyInput) -> list[int]:
         ids = list(dict.fromkeys(inp.recipient_ids))
@@ -195,12 +198,12 @@ class NotifyActivities:
                 ids.extend(u for u in role_users if u not in ids)
         return ids
 
-    async def _record(self, inp: NotifyInput) -> list[int]:
+    async def _record(self, inp: NotifyInput, recipients: list[int]) -> list[int]:
         """Writes one row per recipient and channel, once; returns their ids."""
-        recipients = await self._recipient_ids(inp)
         row_ids: list[int] = []
         async with self.sessionmaker() as session, session.begin():
-            users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(recipients)))}
+            # Addresses are the users' own columns (COLUMNS_ONLY: without unit, profile and roles).
+            users = {u.id: u for u in await session.scalars(select(User).where(User.id.in_(recipients)).options(*COLUMNS_ONLY))}
             for user_id in recipients:
                 user = users.get(user_id)
                 if user is None:

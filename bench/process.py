@@ -25,9 +25,24 @@ from bench.floor_workflow import FloorDecision, FloorInput, FloorWorkflow
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import User, UserRole
+from store.payload_codec import data_converter
+from store.settings import Settings
+from workflows.contracts import LeaveResult
 from store.seed import DEMO_PASSWORD, seed_demo
 
 BIN = Path(sys.prefix) / "bin"
+# BENCH_PROFILE=<dir> (or 1 for var/bench/profiles): py-spy samples the worker and the gateway during the first
+# N-user leave run; the raw stacks and a text summary of the top costs (bench/profile_summary.py) land in <dir>.
+PROFILE = os.environ.get("BENCH_PROFILE", "").strip()
+# How the bench learns a leave instance has finished: "result" (default) waits for the workflow's result as the floor
+# does; "status" polls GET /api/v1/leave-requests/{id} every POLL seconds (how figures before 2026-11-23 were made).
+LEAVE_WAIT = os.environ.get("BENCH_LEAVE_WAIT", "result").strip() or "result"
+# Figure 7's second run may grow peak RSS by this much over the first: a second run of the same size meets warm
+# caches (SQLAlchemy's compiled statements, the sandbox's module cache, allocator arenas) and should need no new
+# memory; 5 % leaves room for allocator noise while a leak of ~1 KB per instance at N=200 would still show.
+RSS_GROWTH_LIMIT = 0.05
+
+
 def die_with_parent() -> None:
     """Linux: a child gets SIGTERM when the bench process dies, however it ends."""
     try:
@@ -126,8 +141,8 @@ class Floor:
 
 
 class Leave:
-    def __init__(self, http: httpx.AsyncClient, days: list[date]) -> None:
-        self.http, self.days, self.next_day = http, days, 0
+    def __init__(self, http: httpx.AsyncClient, days: list[date], temporal: Client) -> None:
+        self.http, self.days, self.next_day, self.temporal = http, days, 0, temporal
         self.tokens: dict[str, dict] = {}
 
     async def token(self, username: str) -> dict:
@@ -177,15 +192,64 @@ class Leave:
             visible.append(time.perf_counter() - started)
             await decide(task_id, supervisor, "approve")
             await decide(f"leave-{leave_id}.penomoran-surat", officer, "assign_number")
-            while (await http.get(f"/api/v1/leave-requests/{leave_id}", headers=employees[u])).json()["status"] != "approved":
-                polls["status"] += 1
-                await asyncio.sleep(POLL)
+            # The end of the instance, waited for as the floor waits for its own: the workflow's result (a long poll
+            # on Temporal, not counted). Polling the status page every 10 ms instead made the gateway's CPU figure
+            # mostly the bench's own requests (~20 per instance), growing with latency. Once the run has finished,
+            # the gateway must report the letter approved.
+            if LEAVE_WAIT == "status":
+                while (await http.get(f"/api/v1/leave-requests/{leave_id}", headers=employees[u])).json()["status"] != "approved":
+                    polls["status"] += 1
+                    await asyncio.sleep(POLL)
+                return
+            result = await self.temporal.get_workflow_handle(f"leave-{leave_id}", result_type=LeaveResult).result()
+            polls["status"] += 1
+            shown = (await http.get(f"/api/v1/leave-requests/{leave_id}", headers=employees[u])).json()["status"]
+            if result.status != "approved" or shown != "approved":
+                raise RuntimeError(f"leave-{leave_id}: workflow {result.status}, gateway shows {shown}")
 
         started = time.perf_counter()
         await run_pool(count, users, one)
         elapsed = time.perf_counter() - started
         return {"per_second": count / elapsed, "elapsed": elapsed, "visible": visible, "decision": decisions,
                 "polls_per_instance": {k: round(v / count, 1) for k, v in polls.items()}}
+
+
+class Profiler:
+    """py-spy attached to running processes (root or ptrace allowed); stopped with SIGINT, which makes it write."""
+
+    def __init__(self, out_dir: Path, pids: dict[str, int]) -> None:
+        self.out_dir, self.pids = out_dir, pids
+        self.procs: dict[str, subprocess.Popen] = {}
+
+    def start(self) -> "Profiler":
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for name, pid in self.pids.items():
+            # Not --nonblocking: without pausing the process py-spy cannot tell a thread waiting in a syscall (epoll,
+            # a queue, SQLite's thread) from one running, and the profile becomes wall time per thread, not CPU.
+            self.procs[name] = subprocess.Popen(
+                [str(BIN / "py-spy"), "record", "--pid", str(pid), "--format", "raw", "--rate", "100",
+                 "--output", str(self.out_dir / f"{name}.raw.txt")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                preexec_fn=die_with_parent)
+        time.sleep(0.5)  # attached before the load starts
+        return self
+
+    def stop(self) -> dict[str, Path]:
+        for proc in self.procs.values():
+            proc.send_signal(signal.SIGINT)
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        return {name: self.out_dir / f"{name}.raw.txt" for name in self.procs}
+
+
+def profile_dir() -> Path | None:
+    if not PROFILE or PROFILE == "0":
+        return None
+    from store.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT / "var" / "bench" / "profiles" if PROFILE == "1" else Path(PROFILE)
 
 
 def stop(children: list[subprocess.Popen]) -> None:
@@ -243,15 +307,28 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
 
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}", timeout=60,
                                      limits=httpx.Limits(max_connections=users * 3)) as http:
-            leave = Leave(http, working_days_from(date.today() + timedelta(days=60), n + n1))
+            # The bench's own client for waiting on results: it must read the payloads the worker encrypted.
+            results = await Client.connect(address, data_converter=data_converter(Settings(var_dir=tmp)))
+            leave = Leave(http, working_days_from(date.today() + timedelta(days=60), 2 * n + n1), results)
             await leave.token("atasan1")
             log(f"  leave via gateway, 1 user x {n1}")
             leave1 = await leave.run(n1, 1)
             log(f"  leave via gateway, {users} users x {n}")
+            profiler = Profiler(out, {"worker": worker.pid, "gateway": gateway.pid}).start() if (out := profile_dir()) else None
             meter = CpuMeter({"server": server.pid, "worker": worker.pid, "gateway": gateway.pid}).start()
             leave_n = await leave.run(n, users)
             leave_cpu = meter.stop()
-        rss = {"worker": peak_rss_mb(worker.pid), "gateway": peak_rss_mb(gateway.pid), "floor_worker": peak_rss_mb(floor_worker.pid)}
+            if profiler is not None:
+                from bench.profile_summary import write_summaries
+
+                write_summaries(profiler.stop(), out, cpu_s=leave_cpu, n=n, users=users)
+            rss = {"worker": peak_rss_mb(worker.pid), "gateway": peak_rss_mb(gateway.pid), "floor_worker": peak_rss_mb(floor_worker.pid)}
+            # Figure 7: the same load once more on the same worker and gateway; their peak must not keep growing.
+            log(f"  leave via gateway again, {users} users x {n}")
+            meter = CpuMeter({"server": server.pid, "worker": worker.pid, "gateway": gateway.pid}).start()
+            leave_again = await leave.run(n, users)
+            again_cpu = meter.stop()
+            rss2 = {"worker": peak_rss_mb(worker.pid), "gateway": peak_rss_mb(gateway.pid)}
     finally:
         stop(children[1:])
         stop(children[:1])
@@ -279,7 +356,13 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
                               target="<= 1.2x floor", met=value <= 1.2 * base, digits=1))
     figures.append(figure("7. peak RSS worker", rss["worker"], "MB", baseline=rss["floor_worker"], digits=1))
     figures.append(figure("7. peak RSS gateway", rss["gateway"], "MB", digits=1))
+    for name in ("worker", "gateway"):
+        growth = rss2[name] / rss[name] - 1
+        figures.append(figure(f"7. RSS growth run 2 vs run 1, {name}", growth * 100, "%", baseline=rss[name], ratio=rss2[name] / rss[name],
+                              target=f"<= {RSS_GROWTH_LIMIT:.0%}", met=growth <= RSS_GROWTH_LIMIT, digits=1))
     detail = {"floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
+              "peak_rss_mb_run1": {k: round(v, 1) for k, v in rss.items()}, "peak_rss_mb_run2": {k: round(v, 1) for k, v in rss2.items()},
+              "leave_run2_per_second": round(leave_again["per_second"], 2), "leave_run2_cpu_s": again_cpu,
               "floor_elapsed_s": round(floor_n["elapsed"], 2), "leave_elapsed_s": round(leave_n["elapsed"], 2),
-              "leave_polls_per_instance": leave_n["polls_per_instance"], "poll_interval_s": POLL}
+              "leave_polls_per_instance": leave_n["polls_per_instance"], "poll_interval_s": POLL, "leave_wait": LEAVE_WAIT}
     return figures, detail

@@ -7,7 +7,7 @@ table and written to var/bench/summary.json ({"figures": [...], "run": {...}}).
   4. inbox at scale (gateway/services/tasks.py inbox()) vs a bare indexed SELECT, SQLite and PostgreSQL
   5. letter register: numbers/s with 20 concurrent assigners, register checked gap- and duplicate-free
   6. permit render + PAdES signature vs render alone; golden histories replayed/s vs a trivial workflow
-  7. peak RSS of worker and gateway at the end of (1)
+  7. peak RSS of worker and gateway at the end of (1), and its growth over a second run of (1) on the same processes
 
 Environment:
   BENCH_N      instances per throughput figure (default 200; the single-user runs use N/10, at least 10)
@@ -16,6 +16,10 @@ Environment:
   BENCH_REPLAYS golden histories replayed for (6) (default 180; the issue asks ~1000, ~3 min here)
   BENCH_ONLY   comma-separated subset of: process, inbox, register, documents (default: all)
   BENCH_OUT    where the JSON goes (default var/bench/summary.json)
+  BENCH_PROFILE 1 (var/bench/profiles) or a directory: py-spy samples worker and gateway during (1); raw stacks and
+               text summaries of the top costs are written there (bench/profile_summary.py)
+  BENCH_LEAVE_WAIT "result" (default): the end of a leave instance is its workflow result, as for the floor;
+               "status": poll the gateway's status page every 10 ms (how figures were made before 2026-11-23)
 """
 
 import asyncio
