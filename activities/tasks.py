@@ -140,7 +140,7 @@ class TaskActivities:
             task = await session.get(Task, inp.task_id, with_for_update=True, options=COLUMNS_ONLY)
             if task is None:
                 raise LookupError(f"task {inp.task_id} is not in the inbox")
-            if task.status == "open":
+            if task.status in ("open", "closing"):  # "closing": the gateway saw the decision acknowledged first
                 task.status = "completed"
                 task.completed_at = inp.decided_at
                 task.completed_by_id = inp.actor.user_id

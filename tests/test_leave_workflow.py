@@ -13,7 +13,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
 from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task
-from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
+from workflows.contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from gateway.services.people import person
 
 
@@ -75,6 +75,12 @@ async def test_approval_numbers_the_letter_and_notifies(local_env, db, worker_fo
     history = await handle.fetch_history()
     accepted = [e for e in history.events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED]
     assert len(accepted) == 2, "refused decisions must not appear in the history"
+    # A decision is acknowledged once the run has recorded it; the inbox row is closed after (PATCH_ACK_BEFORE_CLOSING).
+    kinds_in_order = [e.event_type if e.event_type != EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                      else e.activity_task_scheduled_event_attributes.activity_type.name for e in history.events]
+    completed = [i for i, k in enumerate(kinds_in_order) if k == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED]
+    closes = [i for i, k in enumerate(kinds_in_order) if k == CLOSE_TASK]
+    assert len(completed) == len(closes) == 2 and completed[0] < closes[0] < completed[1] < closes[1]
 
     mails = emails(db.settings.maildir)
     to_supervisor = [m for m in mails if m["To"] == "atasan1@satupintu.local"]

@@ -133,7 +133,7 @@ async def test_process_goes_on_while_mail_is_down_and_closes_after_delivery(time
     assert PATCH_NOTIFY_IN_BACKGROUND in patch_markers(history)
 
     # Under tests/histories: the background path replays too (tests/test_replay.py).
-    await record_golden_history(handle, "leave_approved_mail_down")
+    await record_golden_history(handle, "leave_mail_down_decisions_acked_before_closing")
 
 
 async def test_a_cancelled_run_still_delivers_its_cancellation_notice(time_skipping_env, db, mail_down_worker):

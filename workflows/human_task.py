@@ -66,6 +66,10 @@ ACTIVITY_TIMEOUT = timedelta(seconds=30)
 # background and the process goes on while a channel is down (issue 7); runs recorded before it awaited each
 # notification where it was sent, and replay that way.
 PATCH_NOTIFY_IN_BACKGROUND = "notify-in-background"
+# Version marker: a decision is acknowledged as soon as the run has recorded it, and ask() closes the inbox row
+# after, so a person waits for one workflow task instead of one activity round trip more (issue 7, figure 2).
+# Runs recorded before it closed the row inside the update handler, and replay that way.
+PATCH_ACK_BEFORE_CLOSING = "decision-acked-before-closing"
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
@@ -97,6 +101,8 @@ class _OpenTask:
     closed: bool = False
     # What the inbox row is opened with (kept to open it again if a cancel interrupts the opening).
     opening: OpenTaskInput | None = None
+    # How the row is closed once the decision is acknowledged (PATCH_ACK_BEFORE_CLOSING): ask() closes it.
+    closing: CloseTaskInput | None = None
     # Who holds the task now: the spec's owner (or role) until a process owner reassigns it.
     owner: Person | None = None
     role_label: str = ""
@@ -132,6 +138,8 @@ class HumanTaskWorkflow:
         self._notices: list[asyncio.Task] = []
         # workflow.patched(PATCH_NOTIFY_IN_BACKGROUND), asked once per run at its first notification.
         self._notify_in_background: bool | None = None
+        # workflow.patched(PATCH_ACK_BEFORE_CLOSING), asked once per run at its first decision.
+        self._ack_before_closing: bool | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:  # noqa: ANN003
         # Every process's @workflow.run goes through _settled: however the run ends (a result, a failure, continue
@@ -202,8 +210,11 @@ class HumanTaskWorkflow:
                         if level < len(levels):
                             escalate_at = (await self._activity(WORKING_DEADLINE, DeadlineInput(
                                 calendar=self._calendar, start=workflow.now(), working_days=policy.escalate_after_working_days), DeadlineResult)).deadline
-            # The update handler closes the inbox row; wait so the next step starts after it.
-            await workflow.wait_condition(lambda: task.closed)
+            if task.closing is not None:
+                await self._close_decided(task)
+            else:
+                # Runs before PATCH_ACK_BEFORE_CLOSING: the update handler closes the row; the next step waits for it.
+                await workflow.wait_condition(lambda: task.closed)
         except BaseException as err:
             # The run is being cancelled (by a process owner, or in the Temporal UI): the inbox row must not stay
             # open for a decision nobody can make any more, and the case must not stay "waiting". Cancellation
@@ -222,6 +233,9 @@ class HumanTaskWorkflow:
         return task.decision
 
     async def _after_cancelled_ask(self, task: _OpenTask) -> None:
+        if task.closing is not None and not task.closed:
+            # Decided and acknowledged just before the cancel: the row closes as decided, as the person was told.
+            await self._close_decided(task)
         if task.decision is None and not task.closed:
             if not task.opened and task.opening is not None:
                 # Cancelled while the task was being opened: that activity may still write the inbox row after a
@@ -293,21 +307,25 @@ class HumanTaskWorkflow:
                                         f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.", [task.owner.id])
             return TaskAck(task_id=task.task_id, status="recommended")
 
-        task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
         acting = f" sebagai Plh. {request.actor.acting_for.full_name}" if request.actor.acting_for else ""
-        await self._activity(
-            CLOSE_TASK,
-            CloseTaskInput(
-                task_id=task.task_id,
-                outcome=request.outcome,
-                actor=request.actor,
-                decided_at=now,
-                title=f"{task.spec.title}: {self._outcome_label(task, request.outcome)} oleh {request.actor.full_name}{acting}",
-                reason=request.reason,
-                data=request.data,
-            ),
-            None,
+        closing = CloseTaskInput(
+            task_id=task.task_id,
+            outcome=request.outcome,
+            actor=request.actor,
+            decided_at=now,
+            title=f"{task.spec.title}: {self._outcome_label(task, request.outcome)} oleh {request.actor.full_name}{acting}",
+            reason=request.reason,
+            data=request.data,
         )
+        if self._ack_before_closing is None:
+            self._ack_before_closing = workflow.patched(PATCH_ACK_BEFORE_CLOSING)
+        if self._ack_before_closing:
+            # Recorded in the run: the decision stands from here, and ask() closes the row next.
+            task.closing = closing
+            task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
+            return TaskAck(task_id=task.task_id, status="decided")
+        task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
+        await self._activity(CLOSE_TASK, closing, None)
         task.closed = True
         return TaskAck(task_id=task.task_id, status="decided")
 
@@ -523,6 +541,11 @@ class HumanTaskWorkflow:
                 await self._close_cancelled(task)
         await self.on_cancelled(request)
         self._wound_down = True
+
+    async def _close_decided(self, task: _OpenTask) -> None:
+        # Marked after: a cancel that interrupts it closes the row again (closing is idempotent by task id).
+        await self._activity(CLOSE_TASK, task.closing, None)
+        task.closed = True
 
     async def _close_cancelled(self, task: _OpenTask) -> None:
         # Marked first: the update handler and a cancelled ask() may both reach the same task; one closes it.

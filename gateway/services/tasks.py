@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Select, func, or_, select, union
+from sqlalchemy import Select, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -45,6 +45,9 @@ class InboxPage:
     total: CappedTotal
     represented: list[int]  # the officials whose tasks the user sees as their Plh. today
 
+
+# Decided and acknowledged by the run, which is closing the row (see _mark_closing); then "completed".
+CLOSING = "closing"
 
 # A person's inbox count stops here ("1 000+"): nobody works through more, and counting further costs every page view.
 INBOX_COUNT_CAP = 1_000
@@ -256,7 +259,18 @@ async def decide(session: AsyncSession, client: Client, settings: Settings, *, u
                               reason=(reason or "").strip() or None, data=data or {})
     bind_workflow(task.workflow_id)
     log.info("decision forwarded", extra={"task_id": task.id, "outcome": outcome, "actor": user.username})
-    return await send_update(client, task.workflow_id, DECIDE_TASK, request)
+    ack = await send_update(client, task.workflow_id, DECIDE_TASK, request)
+    if ack.status == "decided":
+        await _mark_closing(session, task_id=task.id)
+    return ack
+
+
+async def _mark_closing(session: AsyncSession, *, task_id: str) -> None:
+    """The run acknowledges a decision once it has recorded it and closes the inbox row right after
+    (PATCH_ACK_BEFORE_CLOSING): until then the row says so, and leaves every inbox at once, not a moment later.
+    Only an open row is touched, so this never undoes the close that may already have landed."""
+    await session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(status=CLOSING))
+    await session.commit()
 
 
 async def delegate(session: AsyncSession, client: Client, *, user: User, task_id: str, delegate_username: str, note: str) -> TaskAck:
