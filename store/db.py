@@ -10,7 +10,9 @@ from store.models import Base
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # A pool as wide as the busiest moment (20 people deciding at once, the worker's activities beside them):
+        # past the pool, every session opens a connection, its thread and its pragmas, and closes them again.
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
