@@ -60,7 +60,6 @@ RESPONSE_MIN_CHARS = 20
 MAX_ROUNDS = 10
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def complaint_workflow_id(tracking_number: str) -> str:
@@ -269,7 +268,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                 sends.append(NotifyInput(idempotency_key=f"{base}.email", subject=subject, body=body, channels=["email"],
                                          recipient_emails=[c.email], link=link))
         for message in sends:
-            await self.notify(message, timeout=_NOTIFY_TIMEOUT)
+            await self.notify(message)
 
     def _summary(self) -> dict:
         inp, c = self._inp, self._inp.complainant

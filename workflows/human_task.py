@@ -61,6 +61,8 @@ with workflow.unsafe.imports_passed_through():
 # A channel outage then delays a message; it never loses it.
 DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5))
 ACTIVITY_TIMEOUT = timedelta(seconds=30)
+# A process's notices to the people of its case may carry an attachment and a slow mail server: a longer attempt.
+NOTICE_TIMEOUT = timedelta(seconds=60)
 
 # Version marker (workflow.patched, see README "Changing a workflow safely"): notifications are started in the
 # background and the process goes on while a channel is down (issue 7); runs recorded before it awaited each
@@ -586,17 +588,19 @@ class HumanTaskWorkflow:
             NotifyInput(idempotency_key=f"{task.task_id}.escalated" + (f".{level}" if level else ""), subject="Eskalasi tugas",
                         body=f"Tugas '{task.spec.title}' belum diputuskan oleh {_holder_names(task)} dan dieskalasi kepada Anda.",
                         recipient_roles=[role], link=f"/inbox?task={task.task_id}"),
+            timeout=ACTIVITY_TIMEOUT,
         )
 
     async def _notify_task(self, task: _OpenTask, key: str, subject: str, body: str, user_ids: list[int]) -> None:
         await self.notify(
             NotifyInput(idempotency_key=key, subject=subject, body=body, recipient_ids=user_ids,
                         recipient_roles=[] if user_ids else list(task.open_to_roles), link=f"/inbox?task={task.task_id}"),
+            timeout=ACTIVITY_TIMEOUT,
         )
 
     # -- notifications --------------------------------------------------------------------------
 
-    async def notify(self, message: NotifyInput, *, timeout: timedelta = ACTIVITY_TIMEOUT) -> None:
+    async def notify(self, message: NotifyInput, *, timeout: timedelta = NOTICE_TIMEOUT) -> None:
         """Sends `message` through the one NOTIFY activity, retried durably and keyed by its idempotency key.
         The process goes on at once: a channel that is down (the mail server, the WhatsApp API) delays the
         message, not the next step. The run itself ends only after every message it started is delivered.

@@ -189,5 +189,4 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
             NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
                         recipient_ids=[request.employee.id], link=f"/cuti/{request.request_id}",
                         attachment_document_id=document_id),
-            timeout=timedelta(seconds=60),
         )

@@ -105,7 +105,6 @@ NOTE_MAX = 2000
 
 _MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def incoming_workflow_id(code: str) -> str:
@@ -246,8 +245,7 @@ class _LetterWorkflow(HumanTaskWorkflow):
             return
         await self.notify(
             NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
-                        recipient_ids=user_ids, link=f"/surat/{self._code}", **({"channels": channels} if channels else {})),
-            timeout=_NOTIFY_TIMEOUT)
+                        recipient_ids=user_ids, link=f"/surat/{self._code}", **({"channels": channels} if channels else {})))
 
     async def _attach(self, file_id: str, purpose: str, uploader_id: int) -> AttachLetterFileResult:
         return await workflow.execute_activity(

@@ -53,7 +53,6 @@ ERR_DOWNLOAD = "DownloadUnavailable"
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def permit_workflow_id(resi: str) -> str:
@@ -380,5 +379,4 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
     async def _notify(self, inp: PermitInput, key: str, subject: str, body: str) -> None:
         await self.notify(
             NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
-                        recipient_ids=[inp.applicant.id], link=f"/permohonan/{inp.resi}"),
-            timeout=_NOTIFY_TIMEOUT)
+                        recipient_ids=[inp.applicant.id], link=f"/permohonan/{inp.resi}"))

@@ -51,7 +51,6 @@ STATUS_CANCELLED = "dibatalkan"
 CASE_NUMBER = re.compile(r"^(\d{1,6})/Pdt\.([GP])/(\d{4})/(MS|PA)\.([A-Za-z]{2,12})$", re.IGNORECASE)
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 _INDONESIAN_ZONES = {"Asia/Jakarta": 7, "Asia/Pontianak": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
 
 
@@ -231,8 +230,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
                 subject="Pengingat: hand-off SIRAMASAKAN belum dilaporkan",
                 body=f"Permohonan SIRAMASAKAN {inp.code} (perkara {inp.case_number}) sudah diserahkan ke Disdukcapil namun hasilnya "
                      f"belum dilaporkan. Ini pengingat ke-{sent}; mohon ditindaklanjuti.",
-                recipient_roles=[d.civil_registry.role, d.case_completion.role], link=f"/siramasakan/{inp.code}"),
-                timeout=_NOTIFY_TIMEOUT)
+                recipient_roles=[d.civil_registry.role, d.case_completion.role], link=f"/siramasakan/{inp.code}"))
 
     # -- side effects -----------------------------------------------------------------------------------
 
@@ -253,8 +251,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
         inp = self._inp
         await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.applicant.{key}", subject=subject, body=body,
-            recipient_ids=[inp.applicant.id], channels=channels or ["inapp", "email", "whatsapp"], link=f"/siramasakan/{inp.code}"),
-            timeout=_NOTIFY_TIMEOUT)
+            recipient_ids=[inp.applicant.id], channels=channels or ["inapp", "email", "whatsapp"], link=f"/siramasakan/{inp.code}"))
 
     def _handed_off_text(self, case_number: str) -> str:
         inp = self._inp

@@ -61,7 +61,6 @@ RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
 RECEIPT_COPIES = ["Lembar 1: Pemohon", "Lembar 2: Berkas", "Lembar 3: Back Office"]
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-_NOTIFY_TIMEOUT = _TIMEOUT["start_to_close_timeout"]
 
 
 def walk_in_workflow_id(code: str) -> str:
@@ -335,7 +334,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.overrun", subject="Kunjungan melewati target layanan",
             body=f"Kunjungan {inp.code} ({s.name}, {inp.visitor.name}) melewati target {target} dan belum selesai dilayani.",
-            recipient_roles=[inp.definition.overrun_notify_role], link=f"/kunjungan/{inp.code}"), timeout=_NOTIFY_TIMEOUT)
+            recipient_roles=[inp.definition.overrun_notify_role], link=f"/kunjungan/{inp.code}"))
 
     async def _stop_watch(self, watcher: asyncio.Task | None) -> None:
         self._served = True
@@ -374,7 +373,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             return
         await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.visitor.{key}", subject=f"PTSP {inp.definition.office.short_name}",
-            body=text, channels=["whatsapp"], recipient_phones=[inp.visitor.phone]), timeout=_NOTIFY_TIMEOUT)
+            body=text, channels=["whatsapp"], recipient_phones=[inp.visitor.phone]))
 
     def _summary(self) -> dict:
         inp = self._inp
