@@ -99,15 +99,34 @@ async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
     await wait_for(open_in_workflow)
 
 
+async def execute_decision(handle, request, *, timeout: float = 20):  # noqa: ANN001, ANN201
+    """The decision Update sent through the workflow handle as the gateway sends it: a task whose inbox row is
+    already there but whose run has not yet recorded it open answers "being opened", and is asked again."""
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.exceptions import ApplicationError
+
+    from workflows.contracts import DECIDE_TASK, TaskAck
+    from workflows.human_task import ERR_OPENING
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            return await handle.execute_update(DECIDE_TASK, request, result_type=TaskAck)
+        except WorkflowUpdateFailedError as exc:
+            opening = isinstance(exc.cause, ApplicationError) and exc.cause.type == ERR_OPENING
+            if not opening or asyncio.get_running_loop().time() > deadline:
+                raise
+        await asyncio.sleep(0.05)
+
+
 async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):  # noqa: ANN001, ANN201
     """`username` decides the run's task `key` through the workflow handle, once the task is open."""
-    from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck
+    from workflows.contracts import DecisionRequest
 
     task_id = f"{handle.id}.{key}"
     await wait_for_task(db.sessionmaker, task_id)
-    await wait_until_decidable(handle, task_id)
-    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
-                                                                    outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
+    return await execute_decision(handle, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
+                                                          outcome=outcome, reason=reason, data=data or {}))
 
 
 async def refused(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None) -> str:  # noqa: ANN001

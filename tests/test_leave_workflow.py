@@ -12,15 +12,14 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
-from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task
-from workflows.contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
+from tests.factories import actor_for, execute_decision, record_golden_history, start_leave, wait_for_task, wait_until_decidable
+from workflows.contracts import CLOSE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from gateway.services.people import person
 
 
 
 async def decide(handle, task_id, actor, outcome, reason=None):  # noqa: ANN001, ANN201
-    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=actor, outcome=outcome, reason=reason),
-                                       result_type=TaskAck)
+    return await execute_decision(handle, DecisionRequest(task_id=task_id, actor=actor, outcome=outcome, reason=reason))
 
 
 async def refused(handle, task_id, actor, outcome, reason=None) -> str:  # noqa: ANN001
@@ -129,6 +128,7 @@ async def test_delegated_task_comes_back_to_its_owner(local_env, db, worker_for)
     handle, _ = await start_leave(local_env.client, db.sessionmaker, task_queue=db.settings.task_queue)
     task_id = f"{handle.id}.persetujuan-atasan"
     await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
     atasan1, atasan2 = await actor_for(db.sessionmaker, "atasan1"), await actor_for(db.sessionmaker, "atasan2")
     colleague = person(await _user(db, "atasan2"))
 
