@@ -53,16 +53,22 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
     )
 
 
-async def record_golden_history(handle, name: str) -> None:  # noqa: ANN001
+async def record_golden_history(handle, name: str, *, codec=None) -> None:  # noqa: ANN001
     """Saves a finished run's history under tests/histories when SATUPINTU_RECORD_HISTORIES is set
-    (only when a change was deliberately made replay-safe; see tests/test_replay.py)."""
+    (only when a change was deliberately made replay-safe; see tests/test_replay.py). A run on the dev server
+    has encrypted payloads: pass its client's codec, so the golden history is kept in clear, as readable as the
+    others and replayable without the tests' key."""
     import json
     import os
     from pathlib import Path
 
+    from store.payload_codec import decode_message
+
     if not os.environ.get("SATUPINTU_RECORD_HISTORIES"):
         return
     history = await handle.fetch_history()
+    for event in history.events:
+        await decode_message(event, codec)
     golden = {"workflow_id": handle.id, "history": json.loads(history.to_json())}
     (Path(__file__).parent / "histories" / f"{name}.json").write_text(json.dumps(golden, indent=1))
 

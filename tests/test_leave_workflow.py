@@ -2,18 +2,23 @@
 Workflow Updates, which the time-skipping server cannot serve while it skips) and on the
 time-skipping server (reminders and escalation over working days)."""
 
+import asyncio
 import mailbox
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
 
+from activities.tasks import TaskActivities
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
 from tests.factories import actor_for, execute_decision, record_golden_history, start_leave, wait_for_task, wait_until_decidable
-from workflows.contracts import CLOSE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
+from workers.main import WORKFLOWS, activities_for
+from workflows.contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
 from gateway.services.people import person
 
 
@@ -176,6 +181,45 @@ async def test_acting_official_decides_and_signs_as_plh(local_env, db, worker_fo
 
     text = PdfReader(db.settings.documents_dir / f"{result.document_id}.pdf").pages[0].extract_text()
     assert "Plh." in text and "Teuku Iskandar" in text
+
+
+async def test_a_decision_while_the_task_is_being_opened_is_taken_at_once(local_env, db):
+    """The holder sees the inbox row once the opening activity has written it, a moment before the run records
+    that activity: a decision then is taken on the first asking (no "being opened" and no retry), and the row
+    closes as decided once the opening is recorded. The opening is held open here, as a slow database would."""
+    opening_recorded = asyncio.Event()
+    tasks = TaskActivities(db.sessionmaker)
+
+    @activity.defn(name=OPEN_TASK)
+    async def open_task_slowly(inp: OpenTaskInput) -> OpenTaskResult:
+        opened = await tasks.open_task(inp)
+        if inp.task_id.endswith(".persetujuan-atasan"):
+            await opening_recorded.wait()
+        return opened
+
+    activities = [open_task_slowly, *(a for a in activities_for(db.settings, db.sessionmaker) if a.__name__ != tasks.open_task.__name__)]
+    async with Worker(local_env.client, task_queue=db.settings.task_queue, workflows=WORKFLOWS, activities=activities):
+        handle, _ = await start_leave(local_env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+        task_id = f"{handle.id}.persetujuan-atasan"
+        await wait_for_task(db.sessionmaker, task_id)
+        assert task_id not in await handle.query("open_tasks", result_type=list[str]), "the opening is not recorded yet"
+        atasan1 = await actor_for(db.sessionmaker, "atasan1")
+        ack = await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=atasan1, outcome="approve"), result_type=TaskAck)
+        assert ack.status == "decided"
+        with pytest.raises(WorkflowUpdateFailedError) as again:
+            await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=atasan1, outcome="reject", reason="berubah pikiran"))
+        assert again.value.cause.type == "TaskAlreadyDecided"
+        opening_recorded.set()
+
+        await wait_for_task(db.sessionmaker, task_id, status="completed")
+        await wait_for_task(db.sessionmaker, f"{handle.id}.penomoran-surat")
+        await decide(handle, f"{handle.id}.penomoran-surat", await actor_for(db.sessionmaker, "penomoran1"), "assign_number")
+        result = await handle.result()
+    assert result.status == "approved"
+    async with db.sessionmaker() as session:
+        task = await session.get(Task, task_id)
+    assert task.outcome == "approve" and task.completed_by_id == atasan1.user_id
+    await record_golden_history(handle, "leave_decided_while_opening", codec=local_env.client.data_converter.payload_codec)
 
 
 async def test_overdue_task_reminds_then_escalates(time_skipping_env, db, worker_for):

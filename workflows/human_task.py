@@ -76,7 +76,8 @@ PATCH_ACK_BEFORE_CLOSING = "decision-acked-before-closing"
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
 # The task is being opened: its inbox row is written but the run has not recorded it yet. Asking again in a
-# moment succeeds; the gateway does that for the person.
+# moment succeeds; the gateway does that for the person. Decisions are taken in that moment (except in runs from
+# before PATCH_ACK_BEFORE_CLOSING); delegations and owner actions change the row, so they wait for it.
 ERR_OPENING = "TaskOpening"
 ERR_ALREADY_DECIDED = "TaskAlreadyDecided"
 ERR_NOT_HOLDER = "NotTaskHolder"
@@ -235,15 +236,15 @@ class HumanTaskWorkflow:
         return task.decision
 
     async def _after_cancelled_ask(self, task: _OpenTask) -> None:
+        if not task.opened and not task.closed and task.opening is not None:
+            # Cancelled while the task was being opened: that activity may still write the inbox row after a
+            # close found none. Opening again (idempotent by task id) makes sure the row is there to be closed.
+            await self._activity(OPEN_TASK, task.opening, OpenTaskResult)
+            task.opened = True
         if task.closing is not None and not task.closed:
             # Decided and acknowledged just before the cancel: the row closes as decided, as the person was told.
             await self._close_decided(task)
         if task.decision is None and not task.closed:
-            if not task.opened and task.opening is not None:
-                # Cancelled while the task was being opened: that activity may still write the inbox row after a
-                # close found none. Opening again (idempotent by task id) makes sure the row is there to be closed.
-                await self._activity(OPEN_TASK, task.opening, OpenTaskResult)
-                task.opened = True
             await self._close_cancelled(task)
         await self._wind_down(self._cancel_request)
 
@@ -334,7 +335,11 @@ class HumanTaskWorkflow:
     @decide_task.validator
     def _validate_decision(self, request: DecisionRequest) -> None:
         self._check_not_cancelling()
-        task = self._find(request.task_id)
+        # A person sees the inbox row as soon as the opening activity has written it, a moment before the run
+        # records that activity's completion. Runs that record a decision and let ask() close the row after the
+        # opening (PATCH_ACK_BEFORE_CLOSING; None = no decision yet, so the first one takes the patched path) take
+        # the decision then; older runs closed the row in the handler, which could race the opening.
+        task = self._find(request.task_id, while_opening=self._ack_before_closing is not False)
         self._check_open(task)
         self._check_holder(task, request.actor)
         offered = {o.name: o for o in task.spec.outcomes}
@@ -499,11 +504,11 @@ class HumanTaskWorkflow:
 
     # -- internals ------------------------------------------------------------------------------
 
-    def _find(self, task_id: str) -> _OpenTask:
+    def _find(self, task_id: str, *, while_opening: bool = False) -> _OpenTask:
         task = self._tasks.get(task_id)
         if task is None:
             raise ApplicationError("Tugas tidak ditemukan pada proses ini.", type=ERR_NOT_FOUND)
-        if not task.opened:
+        if not task.opened and not while_opening:
             raise ApplicationError("Tugas ini sedang dibuka; silakan coba lagi sebentar.", type=ERR_OPENING)
         return task
 
