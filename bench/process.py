@@ -37,6 +37,9 @@ PROFILE = os.environ.get("BENCH_PROFILE", "").strip()
 # How the bench learns a leave instance has finished: "result" (default) waits for the workflow's result as the floor
 # does; "status" polls GET /api/v1/leave-requests/{id} every POLL seconds (how figures before 2026-11-23 were made).
 LEAVE_WAIT = os.environ.get("BENCH_LEAVE_WAIT", "result").strip() or "result"
+# SatuPintu's own database for (1)-(3) and (7): "sqlite" (default, the embedded stack's file) or "postgres" (a throwaway
+# cluster, tests/pgserver.py, tuned for speed: fsync off). The floor keeps its SQLite file either way.
+SATUPINTU_DB = os.environ.get("BENCH_DB", "sqlite").strip() or "sqlite"
 # Figure 7's second run may grow peak RSS by this much over the first: a second run of the same size meets warm
 # caches (SQLAlchemy's compiled statements, the sandbox's module cache, allocator arenas) and should need no new
 # memory; 5 % leaves room for allocator noise while a leak of ~1 KB per instance at N=200 would still show.
@@ -56,8 +59,8 @@ def die_with_parent() -> None:
 POLL = 0.01  # seconds between looks at the inbox / task table, the same for both sides
 
 
-async def prepare_database(tmp: Path, employees: int) -> None:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}")
+async def prepare_database(url: str, employees: int) -> None:
+    engine = make_engine(url)
     await create_schema(engine)
     sm = make_sessionmaker(engine)
     hashed = hash_password(DEMO_PASSWORD)
@@ -141,12 +144,12 @@ class Floor:
 
 
 class Leave:
-    def __init__(self, http: httpx.AsyncClient, days: list[date], temporal: Client, db_file: Path) -> None:
+    def __init__(self, http: httpx.AsyncClient, days: list[date], temporal: Client, db_url: str) -> None:
         self.http, self.days, self.next_day, self.temporal = http, days, 0, temporal
         self.tokens: dict[str, dict] = {}
         # Waiting for a task row is read from SQL, as the floor does, and not counted: a person does not reload
         # the inbox a hundred times a second, and the gateway's CPU figure must be the process's, not the polling's.
-        self.engine = make_engine(f"sqlite+aiosqlite:///{db_file}")
+        self.engine = make_engine(db_url)
 
     async def row_open(self, task_id: str) -> None:
         while True:
@@ -285,6 +288,7 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
     address = f"127.0.0.1:{temporal_port}"
     devnull = subprocess.DEVNULL
     children: list[subprocess.Popen] = []
+    postgres = None
     server = subprocess.Popen(
         [str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(temporal_port),
          "--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
@@ -293,8 +297,16 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
     sink = start_sink(tmp / "mail", port=smtp_port)
     try:
         client = await connect(address, server)
-        await prepare_database(tmp, users)
-        child_env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_TEMPORAL_ADDRESS": address, "SATUPINTU_SMTP_PORT": str(smtp_port),
+        if SATUPINTU_DB == "postgres":
+            from tests.pgserver import ThrowawayPostgres
+
+            postgres = ThrowawayPostgres()
+            postgres.start()
+            db_url = postgres.url
+        else:
+            db_url = f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}"
+        await prepare_database(db_url, users)
+        child_env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_DATABASE_URL": db_url, "SATUPINTU_TEMPORAL_ADDRESS": address, "SATUPINTU_SMTP_PORT": str(smtp_port),
                      "SATUPINTU_TASK_QUEUE": "bench", "SATUPINTU_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}"}
         worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=child_env, stdout=devnull, stderr=devnull, preexec_fn=die_with_parent)
         children.append(worker)
@@ -322,7 +334,7 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
                                      limits=httpx.Limits(max_connections=users * 3)) as http:
             # The bench's own client for waiting on results: it must read the payloads the worker encrypted.
             results = await Client.connect(address, data_converter=data_converter(Settings(var_dir=tmp)))
-            leave = Leave(http, working_days_from(date.today() + timedelta(days=60), 2 * n + n1), results, tmp / "satupintu.db")
+            leave = Leave(http, working_days_from(date.today() + timedelta(days=60), 2 * n + n1), results, db_url)
             await leave.token("atasan1")
             log(f"  leave via gateway, 1 user x {n1}")
             leave1 = await leave.run(n1, 1)
@@ -346,6 +358,8 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
         stop(children[1:])
         stop(children[:1])
         sink.stop()
+        if postgres is not None:
+            postgres.stop()
 
     ms = 1000
     floor_cpu_ms = sum(floor_cpu.values()) / n * ms
@@ -373,7 +387,11 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
         growth = rss2[name] / rss[name] - 1
         figures.append(figure(f"7. RSS growth run 2 vs run 1, {name}", growth * 100, "%", baseline=rss[name], ratio=rss2[name] / rss[name],
                               target=f"<= {RSS_GROWTH_LIMIT:.0%}", met=growth <= RSS_GROWTH_LIMIT, digits=1))
-    detail = {"floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
+    if SATUPINTU_DB == "postgres":
+        # PostgreSQL's own CPU is not in figure 1's (its backends are not children of the measured processes).
+        for f in figures:
+            f["name"] += " [PostgreSQL]"
+    detail = {"database": SATUPINTU_DB, "floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
               "peak_rss_mb_run1": {k: round(v, 1) for k, v in rss.items()}, "peak_rss_mb_run2": {k: round(v, 1) for k, v in rss2.items()},
               "leave_run2_per_second": round(leave_again["per_second"], 2), "leave_run2_cpu_s": again_cpu,
               "floor_elapsed_s": round(floor_n["elapsed"], 2), "leave_elapsed_s": round(leave_n["elapsed"], 2),

@@ -18,6 +18,7 @@ Environment:
   BENCH_OUT    where the JSON goes (default var/bench/summary.json)
   BENCH_PROFILE 1 (var/bench/profiles) or a directory: py-spy samples worker and gateway during (1); raw stacks and
                text summaries of the top costs are written there (bench/profile_summary.py)
+  BENCH_DB     SatuPintu's database for (1)-(3), (7): "sqlite" (default, embedded) or "postgres" (throwaway cluster)
   BENCH_LEAVE_WAIT "result" (default): the end of a leave instance is its workflow result, as for the floor;
                "status": poll the gateway's status page every 10 ms (how figures were made before 2026-11-23)
 """
