@@ -39,7 +39,7 @@ PROFILE = os.environ.get("BENCH_PROFILE", "").strip()
 LEAVE_WAIT = os.environ.get("BENCH_LEAVE_WAIT", "result").strip() or "result"
 # SatuPintu's own database for (1)-(3) and (7): "sqlite" (default, the embedded stack's file) or "postgres" (a throwaway
 # cluster, tests/pgserver.py, tuned for speed: fsync off). The floor keeps its SQLite file either way.
-SATUPINTU_DB = os.environ.get("BENCH_DB", "sqlite").strip() or "sqlite"
+DATABASE = os.environ.get("BENCH_DB", "sqlite").strip() or "sqlite"
 # Figure 7's second run may grow peak RSS by this much over the first: a second run of the same size meets warm
 # caches (SQLAlchemy's compiled statements, the sandbox's module cache, allocator arenas) and should need no new
 # memory; 5 % leaves room for allocator noise while a leak of ~1 KB per instance at N=200 would still show.
@@ -297,7 +297,7 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
     sink = start_sink(tmp / "mail", port=smtp_port)
     try:
         client = await connect(address, server)
-        if SATUPINTU_DB == "postgres":
+        if DATABASE == "postgres":
             from tests.pgserver import ThrowawayPostgres
 
             postgres = ThrowawayPostgres()
@@ -387,11 +387,11 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
         growth = rss2[name] / rss[name] - 1
         figures.append(figure(f"7. RSS growth run 2 vs run 1, {name}", growth * 100, "%", baseline=rss[name], ratio=rss2[name] / rss[name],
                               target=f"<= {RSS_GROWTH_LIMIT:.0%}", met=growth <= RSS_GROWTH_LIMIT, digits=1))
-    if SATUPINTU_DB == "postgres":
+    if DATABASE == "postgres":
         # PostgreSQL's own CPU is not in figure 1's (its backends are not children of the measured processes).
         for f in figures:
             f["name"] += " [PostgreSQL]"
-    detail = {"database": SATUPINTU_DB, "floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
+    detail = {"database": DATABASE, "floor_cpu_s": floor_cpu, "leave_cpu_s": leave_cpu, "n_single_user": n1,
               "peak_rss_mb_run1": {k: round(v, 1) for k, v in rss.items()}, "peak_rss_mb_run2": {k: round(v, 1) for k, v in rss2.items()},
               "leave_run2_per_second": round(leave_again["per_second"], 2), "leave_run2_cpu_s": again_cpu,
               "floor_elapsed_s": round(floor_n["elapsed"], 2), "leave_elapsed_s": round(leave_n["elapsed"], 2),

@@ -97,42 +97,23 @@ async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", tim
 
 
 async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
-    """The inbox row is there a moment before the workflow records the task as open; a test deciding
-    through the workflow handle (not the gateway, which retries) waits for the workflow's own view."""
+    """The inbox row is there a moment before the workflow records the task as open. Decisions are taken in
+    that moment; a delegation or an owner's action sent through the workflow handle (not the gateway, which
+    asks again) and a test waiting for the task's timers wait for the workflow's own view."""
     async def open_in_workflow():  # noqa: ANN202
         return task_id in await handle.query("open_tasks", result_type=list[str])
 
     await wait_for(open_in_workflow)
 
 
-async def execute_decision(handle, request, *, timeout: float = 20):  # noqa: ANN001, ANN201
-    """The decision Update sent through the workflow handle as the gateway sends it: a task whose inbox row is
-    already there but whose run has not yet recorded it open answers "being opened", and is asked again."""
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.exceptions import ApplicationError
-
-    from workflows.contracts import DECIDE_TASK, TaskAck
-    from workflows.human_task import ERR_OPENING
-
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            return await handle.execute_update(DECIDE_TASK, request, result_type=TaskAck)
-        except WorkflowUpdateFailedError as exc:
-            opening = isinstance(exc.cause, ApplicationError) and exc.cause.type == ERR_OPENING
-            if not opening or asyncio.get_running_loop().time() > deadline:
-                raise
-        await asyncio.sleep(0.05)
-
-
 async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):  # noqa: ANN001, ANN201
-    """`username` decides the run's task `key` through the workflow handle, once the task is open."""
-    from workflows.contracts import DecisionRequest
+    """`username` decides the run's task `key` through the workflow handle, once its inbox row is there."""
+    from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck
 
     task_id = f"{handle.id}.{key}"
     await wait_for_task(db.sessionmaker, task_id)
-    return await execute_decision(handle, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
-                                                          outcome=outcome, reason=reason, data=data or {}))
+    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
+                                                                    outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
 
 
 async def refused(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None) -> str:  # noqa: ANN001

@@ -31,7 +31,7 @@ from tests.conftest import BIN, Database, free_port, make_database
 from tests.factories import actor_for, login, start_leave, wait_for, wait_for_task
 from workers.main import connect
 from workflows.contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
-from workflows.human_task import ERR_ALREADY_DECIDED, ERR_NOT_FOUND, ERR_OPENING
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_NOT_FOUND
 
 pytestmark = pytest.mark.faults
 
@@ -159,7 +159,7 @@ async def decide_durably(stack: Stack, workflow_id: str, key: str, actor, outcom
             kind = getattr(exc.cause, "type", None)
             if kind == ERR_ALREADY_DECIDED:
                 return
-            if kind not in (ERR_OPENING, ERR_NOT_FOUND):
+            if kind != ERR_NOT_FOUND:
                 raise
         except (RPCError, asyncio.TimeoutError):
             pass

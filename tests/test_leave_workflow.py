@@ -16,7 +16,7 @@ from temporalio.worker import Worker
 
 from activities.tasks import TaskActivities
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
-from tests.factories import actor_for, execute_decision, record_golden_history, start_leave, wait_for_task, wait_until_decidable
+from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task, wait_until_decidable
 from workers.main import WORKFLOWS, activities_for
 from workflows.contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
 from gateway.services.people import person
@@ -24,7 +24,7 @@ from gateway.services.people import person
 
 
 async def decide(handle, task_id, actor, outcome, reason=None):  # noqa: ANN001, ANN201
-    return await execute_decision(handle, DecisionRequest(task_id=task_id, actor=actor, outcome=outcome, reason=reason))
+    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=actor, outcome=outcome, reason=reason), result_type=TaskAck)
 
 
 async def refused(handle, task_id, actor, outcome, reason=None) -> str:  # noqa: ANN001

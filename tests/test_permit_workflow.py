@@ -12,9 +12,10 @@ from activities.documents import load_or_create_signing_identity, verify_documen
 from activities.signing import authorize_signing, ensure_official_identity
 from gateway.services.people import actor
 from store.models import CaseEvent, Document, PermitApplication, SigningAuthorization
-from tests.factories import actor_for, execute_decision, record_golden_history, start_permit, user, wait_for_task
+from tests.factories import actor_for, record_golden_history, start_permit, user, wait_for_task
 from workflows.contracts import (
     CLAIM_PERMIT_DOWNLOAD,
+    DECIDE_TASK,
     REQUEST_PERMIT_REISSUE,
     RESUBMIT_PERMIT,
     DecisionRequest,
@@ -27,7 +28,7 @@ from workflows.contracts import (
 
 
 async def decide(handle, task_id, actor_, outcome, reason=None, data=None):  # noqa: ANN001, ANN201
-    return await execute_decision(handle, DecisionRequest(task_id=task_id, actor=actor_, outcome=outcome, reason=reason, data=data or {}))
+    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=actor_, outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
 
 
 async def refused(handle, update, arg, result_type=TaskAck) -> str:  # noqa: ANN001

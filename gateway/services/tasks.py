@@ -194,8 +194,9 @@ _NOT_OPEN_YET_RETRIES = 30
 async def send_update(client: Client, workflow_id: str, update: str, request: object, *, result_type: type | None = TaskAck):  # noqa: ANN201
     """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error.
 
-    The inbox row is written by an activity just before the workflow records that the task is open, so a
-    person quick enough can decide in between: the workflow answers "being opened", and it is asked again."""
+    The inbox row is written by an activity just before the workflow records that the task is open. A decision
+    is taken in between; a delegation or an owner's action (and a decision in a run from before
+    PATCH_ACK_BEFORE_CLOSING) is answered "being opened", and is asked again."""
     bind_workflow(workflow_id)
     handle = client.get_workflow_handle(workflow_id)
     for attempt in range(_NOT_OPEN_YET_RETRIES + 1):
