@@ -4,6 +4,8 @@ from pathlib import Path
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The published development key: it signs sessions in `make run` and tests only; production refuses it.
+DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
 
 
 class Settings(BaseSettings):
@@ -22,16 +24,26 @@ class Settings(BaseSettings):
     temporal_ui_url: str = ""
 
     public_base_url: str = "http://127.0.0.1:8000"
-    # Addresses of the reverse proxy whose X-Forwarded-For is trusted, so rate limits see the citizen's
-    # address rather than the proxy's ("*" inside a private compose network).
-    forwarded_allow_ips: str = "127.0.0.1"
+    # Addresses of the reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma separated IPs or
+    # CIDR networks), so rate limits see the citizen's address rather than the proxy's. Empty: nobody's are, and
+    # every client is counted by the address it connects from.
+    forwarded_allow_ips: str = ""
     # Whether browsers always reach the gateway over https (a TLS-terminating proxy in front): cookies then carry
     # Secure and responses HSTS even though the gateway itself sees plain http. Unset: yes outside dev mode or when
     # public_base_url is https; a request that arrived over https (directly, or per a trusted proxy's
     # X-Forwarded-Proto) is treated as https either way. See gateway/security.py served_over_https.
     cookie_secure: bool | None = None
-    secret_key: str = "dev-only-secret-change-me-in-production-0123456789"
+    secret_key: str = DEV_SECRET_KEY
     access_token_minutes: int = 12 * 60
+    # Password hashing (argon2id) runs in worker threads, at most this many at once; sign-ins beyond that wait in a
+    # queue of login_queue places, and past it are answered 503 at once, so a burst of sign-ins never holds up the rest.
+    login_concurrency: int = 2
+    login_queue: int = 32
+    # Largest request body of any route but uploads (JSON, forms, webhooks), in bytes: larger is answered 413 before
+    # it is read. Uploads (multipart) have their own limit of 50 MB per file.
+    max_body_bytes: int = 1024 * 1024
+    # /docs, /redoc and /openapi.json. Unset: on in dev mode, off in production.
+    api_docs: bool | None = None
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -81,6 +93,9 @@ class Settings(BaseSettings):
     # separated, in payload_old_keys (they still decrypt older runs).
     payload_key: str = ""
     payload_old_keys: str = ""
+    # Whether a workflow input (start, signal, update) in clear is accepted. Unset: in dev mode only; in production
+    # only a holder of the payload key can start, signal or update a run (see store/payload_codec.py).
+    accept_clear_payloads: bool | None = None
 
     @property
     def effective_database_url(self) -> str:
