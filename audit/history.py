@@ -65,8 +65,10 @@ class RunNotFound(Exception):
     """Temporal has no run with this workflow id (and run id)."""
 
 
-async def fetch_history(client: Client, workflow_id: str, run_id: str | None = None) -> WorkflowHistory:
-    """The run's full history; the latest run of the workflow id when run_id is None."""
+async def fetch_history(client: Client, workflow_id: str, run_id: str | None = None, *, decode: bool = True) -> WorkflowHistory:
+    """The run's full history; the latest run of the workflow id when run_id is None. Decrypted for reading, unless
+    `decode` is false: the replayer takes it as stored and decodes it through the client's codec, exactly as the
+    worker did (which payloads the worker decoded, and whether it refused one in clear)."""
     try:
         history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     except RPCError as exc:
@@ -77,6 +79,8 @@ async def fetch_history(client: Client, workflow_id: str, run_id: str | None = N
     # the timeline, the export and the replayer read them; a payload recorded in clear passes through.
     from store.payload_codec import decode_message  # noqa: PLC0415
 
+    if not decode:
+        return history
     for event in history.events:
         await decode_message(event, client.data_converter.payload_codec)
     return history

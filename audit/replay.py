@@ -73,12 +73,12 @@ async def _histories(client: Client, workflow_id: str | None, process: str | Non
                      since: date | datetime | None) -> AsyncIterator[tuple[str, str, str, WorkflowHistory | None, str | None]]:
     """(workflow id, run id, type, history or None, fetch error) of every run asked for."""
     if workflow_id is not None:
-        history = await fetch_history(client, workflow_id)
+        history = await fetch_history(client, workflow_id, decode=False)
         yield workflow_id, "", "", history, None
         return
     async for execution in client.list_workflows(visibility_query(process or "", since)):
         try:
-            history = await fetch_history(client, execution.id, execution.run_id)
+            history = await fetch_history(client, execution.id, execution.run_id, decode=False)
         except RunNotFound:
             # Removed by retention between the list and the fetch: nothing left to prove.
             continue

@@ -5,7 +5,14 @@ AES-256-GCM before it leaves the process, so the Temporal server, its database, 
 only ciphertext. An encrypted payload carries the metadata `encoding: binary/encrypted` and the id of the key
 (a fingerprint of it), so keys can rotate: the current key encrypts, the old ones still decrypt. A payload
 without that encoding (a history recorded before encryption, the golden histories under tests/histories) is
-passed through on decode untouched.
+passed through on decode untouched — in dev mode only.
+
+The encryption is authenticated, and that is what keeps Temporal's port from being a back door: outside dev mode
+(`accept_clear_payloads` unset or false) a payload in clear is not passed through but replaced by one of the
+encoding `binary/refused-clear`, which no payload converter reads. So whoever reaches Temporal without the payload
+key cannot start, signal or update a run: an update in clear is rejected before its validator (it never enters
+the history), a signal in clear is dropped by the SDK with a log line, a start in clear fails its first workflow
+task and does nothing. The replacement is deterministic, so a history holding a refused signal replays the same.
 
 `data_converter(settings)` is the one place the data converter is built: the worker, the gateway, the audit
 replayer and the tests all use it.
@@ -32,6 +39,8 @@ from temporalio.converter import DataConverter, PayloadCodec
 from store.settings import Settings
 
 ENCODING = b"binary/encrypted"
+# What a payload in clear becomes where clear input is refused: no converter reads it, so the input is refused.
+REFUSED_CLEAR = b"binary/refused-clear"
 KEY_ID = "encryption-key-id"
 NONCE_BYTES = 12
 KEY_FILE = "payload.key"
@@ -62,9 +71,11 @@ def parse_key(text: str, *, name: str = "SATUPINTU_PAYLOAD_KEY") -> bytes:
 
 
 class AesGcmCodec(PayloadCodec):
-    """Encrypts with `key`; decrypts with `key` or any of `old_keys`; passes unencrypted payloads through."""
+    """Encrypts with `key`; decrypts with `key` or any of `old_keys`; passes unencrypted payloads through, or, with
+    accept_clear=False, turns them into unreadable REFUSED_CLEAR payloads."""
 
-    def __init__(self, key: bytes, old_keys: Iterable[bytes] = ()) -> None:
+    def __init__(self, key: bytes, old_keys: Iterable[bytes] = (), *, accept_clear: bool = True) -> None:
+        self.accept_clear = accept_clear
         self.key_id = key_id(key)
         self._aead = AESGCM(key)
         self._keys = {key_id(k): AESGCM(k) for k in old_keys}
@@ -78,7 +89,9 @@ class AesGcmCodec(PayloadCodec):
 
     def decrypt(self, payload: Payload) -> Payload:
         if payload.metadata.get("encoding") != ENCODING:
-            return payload
+            if self.accept_clear or payload.metadata.get("encoding") == REFUSED_CLEAR:
+                return payload
+            return Payload(metadata={"encoding": REFUSED_CLEAR})
         kid = payload.metadata.get(KEY_ID, b"")
         aead = self._keys.get(kid.decode(errors="replace"))
         if aead is None:
@@ -113,7 +126,7 @@ def _dev_key(var_dir: Path) -> bytes:
 
 
 @lru_cache(maxsize=32)
-def _codec(key_text: str, old_keys_text: str, dev_mode: bool, var_dir: Path) -> AesGcmCodec:
+def _codec(key_text: str, old_keys_text: str, dev_mode: bool, var_dir: Path, accept_clear: bool = True) -> AesGcmCodec:
     if key_text.strip():
         key = parse_key(key_text)
     elif dev_mode:
@@ -123,17 +136,26 @@ def _codec(key_text: str, old_keys_text: str, dev_mode: bool, var_dir: Path) -> 
             "SATUPINTU_PAYLOAD_KEY wajib diisi di luar mode pengembangan: data pribadi dalam riwayat Temporal harus "
             f"dienkripsi (UU 27/2022). Buat kunci 32 byte dengan: {GENERATE_HINT}")
     old = [parse_key(k, name="SATUPINTU_PAYLOAD_OLD_KEYS") for k in old_keys_text.replace(";", ",").split(",") if k.strip()]
-    return AesGcmCodec(key, old)
+    return AesGcmCodec(key, old, accept_clear=accept_clear)
+
+
+def accepts_clear_payloads(settings: Settings) -> bool:
+    return settings.dev_mode if settings.accept_clear_payloads is None else settings.accept_clear_payloads
 
 
 def codec_for(settings: Settings) -> AesGcmCodec:
-    """The codec of these settings (raises PayloadKeyError outside dev mode without a key)."""
+    """The codec of these settings for reading and writing payloads on people's behalf (the Web UI's codec
+    endpoint): clear payloads pass through. Raises PayloadKeyError outside dev mode without a key."""
     return _codec(settings.payload_key, settings.payload_old_keys, settings.dev_mode, Path(settings.var_dir))
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """The pydantic data converter with the payload codec: for every Client, Worker and Replayer."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=codec_for(settings))
+    """The pydantic data converter with the payload codec: for every Client, Worker and Replayer. Outside dev mode
+    its codec refuses payloads in clear (see the module's docstring); the worker and the replayer must agree on
+    that, so both take it from the same setting."""
+    codec = _codec(settings.payload_key, settings.payload_old_keys, settings.dev_mode, Path(settings.var_dir),
+                   accepts_clear_payloads(settings))
+    return dataclasses.replace(pydantic_data_converter, payload_codec=codec)
 
 
 # --- whole histories ----------------------------------------------------------------------------------------
@@ -150,6 +172,9 @@ async def decode_message(message: Message, codec: PayloadCodec | None) -> None:
         return
     for container, key in payloads:
         original = container[key]  # type: ignore[index]
+        # Reading: what was stored in clear (search attributes, markers, headers, old histories) is read as it is.
+        if original.metadata.get("encoding") != ENCODING:
+            continue
         try:
             decoded = (await codec.decode([original]))[0]
         except Exception:  # noqa: BLE001 - an unknown key or altered payload stays encrypted (reads as undecodable)
