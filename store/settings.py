@@ -6,6 +6,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The published development key: it signs sessions in `make run` and tests only; production refuses it.
 DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
+# Shorter keys can be guessed offline from any one token (HS256 is checked without asking the server).
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+class InsecureSecretKey(RuntimeError):
+    """SATUPINTU_SECRET_KEY is unset, the published default, or short outside dev mode: the process refuses to start."""
 
 
 class Settings(BaseSettings):
@@ -19,6 +26,14 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "satupintu"
+    # mTLS to a Temporal cluster reached over a network (workers on other hosts): the CA that signed the server's
+    # certificate, and this process's client certificate and key (PEM paths). Unset: plain gRPC, for a Temporal
+    # server on the same host or a private network only.
+    temporal_tls_ca_path: Path | None = None
+    temporal_tls_cert_path: Path | None = None
+    temporal_tls_key_path: Path | None = None
+    # The name in the server's certificate, when it differs from the host in temporal_address.
+    temporal_tls_server_name: str = ""
     temporal_ui_port: int = 8233
     # Where people open the Temporal Web UI; empty means the embedded one on temporal_ui_port.
     temporal_ui_url: str = ""
@@ -33,6 +48,9 @@ class Settings(BaseSettings):
     # public_base_url is https; a request that arrived over https (directly, or per a trusted proxy's
     # X-Forwarded-Proto) is treated as https either way. See gateway/security.py served_over_https.
     cookie_secure: bool | None = None
+    # Signs sessions, tokens, arithmetic challenges and email codes. Outside dev mode it must be set, at least
+    # SECRET_KEY_MIN_LENGTH characters and not the published DEV_SECRET_KEY, or the gateway and worker refuse to start.
+    # Changing it signs everyone out.
     secret_key: str = DEV_SECRET_KEY
     access_token_minutes: int = 12 * 60
     # Password hashing (argon2id) runs in worker threads, at most this many at once; sign-ins beyond that wait in a
@@ -96,6 +114,28 @@ class Settings(BaseSettings):
     # Whether a workflow input (start, signal, update) in clear is accepted. Unset: in dev mode only; in production
     # only a holder of the payload key can start, signal or update a run (see store/payload_codec.py).
     accept_clear_payloads: bool | None = None
+
+    def secret_key_problem(self) -> str | None:
+        """Why secret_key may not sign sessions here (None in dev mode, or when it is fit to). Whoever knows the key
+        can make a token for any account, the administrator's included."""
+        if self.dev_mode:
+            return None
+        key = self.secret_key.strip()
+        if not key:
+            problem = "SATUPINTU_SECRET_KEY wajib diisi di luar mode pengembangan: kunci ini menandatangani sesi dan token masuk."
+        elif key == DEV_SECRET_KEY:
+            problem = ("SATUPINTU_SECRET_KEY masih kunci pengembangan yang dipublikasikan: siapa pun dapat memalsukan sesi "
+                       "siapa saja dengannya.")
+        elif len(key) < SECRET_KEY_MIN_LENGTH:
+            problem = f"SATUPINTU_SECRET_KEY terlalu pendek ({len(key)} karakter; paling sedikit {SECRET_KEY_MIN_LENGTH})."
+        else:
+            return None
+        return f"{problem} Buat kunci acak dengan: {SECRET_KEY_HINT}"
+
+    def require_safe_secret_key(self) -> None:
+        """Raises InsecureSecretKey outside dev mode unless secret_key is fit to sign sessions."""
+        if problem := self.secret_key_problem():
+            raise InsecureSecretKey(problem)
 
     @property
     def effective_database_url(self) -> str:

@@ -2,9 +2,11 @@
 
 import asyncio
 import logging
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 from temporalio.worker import Worker
 
 from activities.complaints import ComplaintActivities
@@ -73,7 +75,20 @@ async def connect(settings: Settings) -> Client:
     # request's trace continues into the workflow and its activities. The data converter encrypts every payload
     # (store/payload_codec.py); outside dev mode a missing payload key stops the process here.
     return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings),
-                                interceptors=client_interceptors())
+                                interceptors=client_interceptors(), tls=temporal_tls(settings))
+
+
+def temporal_tls(settings: Settings) -> TLSConfig | bool:
+    """mTLS to the Temporal cluster when its files are set (a cluster on other hosts must not accept anyone who
+    reaches its port); False keeps plain gRPC for a server on this host or a private network."""
+    paths = (settings.temporal_tls_ca_path, settings.temporal_tls_cert_path, settings.temporal_tls_key_path)
+    if not any(paths):
+        return False
+    if settings.temporal_tls_cert_path is None or settings.temporal_tls_key_path is None:
+        raise ValueError("SATUPINTU_TEMPORAL_TLS_CERT_PATH dan SATUPINTU_TEMPORAL_TLS_KEY_PATH harus diisi bersama (sertifikat dan kunci klien mTLS).")
+    read = lambda path: Path(path).read_bytes() if path else None  # noqa: E731
+    return TLSConfig(server_root_ca_cert=read(settings.temporal_tls_ca_path), client_cert=read(settings.temporal_tls_cert_path),
+                     client_private_key=read(settings.temporal_tls_key_path), domain=settings.temporal_tls_server_name or None)
 
 
 def build_worker(client: Client, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Worker:
