@@ -175,7 +175,8 @@ class NotifyActivities:
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
                     row.status = "failed"
-                    failures.append(f"{row.channel} → {row.address}: {exc}")
+                    # The row by its id, not its address: Temporal keeps this message in clear beside the activity.
+                    failures.append(f"{row.channel} → notification {row.id}: {exc}")
                     activity.logger.warning("notification failed", extra={"channel": row.channel, "notification_id": row.id,
                                                                            "attempts": row.attempts, "error": row.last_error})
                     continue

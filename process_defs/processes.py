@@ -23,7 +23,8 @@ PROCESSES: tuple[ProcessInfo, ...] = (
     ProcessInfo("permit", "Perizinan", ("PermitApplication",), ("permit-",), "resi"),
     ProcessInfo("walk_in", "Layanan Loket", ("WalkInVisit",), ("walkin-",), "kode kunjungan"),
     ProcessInfo("letter", "Persuratan", ("IncomingLetter", "OutgoingLetter"), ("surat-masuk-", "surat-keluar-"), "kode surat"),
-    ProcessInfo("whatsapp", "WhatsApp", ("WhatsAppConversation",), ("wa-",), "nomor WhatsApp"),
+    # A random code per number (runs from before issue 14 item 12 still show the number they ran under).
+    ProcessInfo("whatsapp", "WhatsApp", ("WhatsAppConversation",), ("wa-",), "kode percakapan"),
     ProcessInfo("siramasakan", "SIRAMASAKAN", ("SiramasakanRequest",), ("siramasakan-",), "kode permohonan"),
     ProcessInfo("complaint", "Pengaduan", ("Complaint",), ("pengaduan-",), "nomor pelacakan"),
     ProcessInfo("notification", "Notifikasi", ("Notification",), ("notify-",), "kunci pesan"),

@@ -581,6 +581,22 @@ class WhatsAppMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WhatsAppConversation(Base):
+    """The workflow id a number's conversation runs under: random, so the number never reaches Temporal's ids and
+    visibility (`temporal workflow list`, the Web UI, the run index, the task and message keys derived from the id).
+
+    Made by the number's first message, once: unique on the number, so two first messages at once share one row.
+    A conversation still open under "wa-<number>" when this table arrived keeps that id until its run ends.
+    """
+
+    __tablename__ = "whatsapp_conversation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SiramasakanRequest(Base):
     """A SIRAMASAKAN request (seed 000 §4): a case's documents and the population-data changes it causes."""
 

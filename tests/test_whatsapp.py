@@ -21,6 +21,7 @@ from gateway.services.whatsapp import sign
 from process_defs.counter import load_counter
 from store.models import Notification, WhatsAppMessage
 from tests.factories import login, record_golden_history, wait_for
+from tests.pgserver import ThrowawayPostgres, postgres_available
 from tests.test_pages import browser  # noqa: F401 - the browser fixture
 from workflows.contracts import NotifyInput
 
@@ -249,9 +250,178 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
         "Assalamualaikum", "kiblat", "berapa biayanya?", "petugas", "Apakah surat permohonan harus bermeterai?", "umroh"]
     assert (await http.get("/api/v1/whatsapp/conversations", headers=pegawai)).status_code == 403
     # The conversation so far (auto-replies, a hand-off, an officer's reply, auto-reply again) as a golden history.
-    from workflows.whatsapp import whatsapp_workflow_id
+    await record_golden_history(live_stack.client.get_workflow_handle(task["workflow_id"]), "whatsapp_handoff_and_back")
 
-    await record_golden_history(live_stack.client.get_workflow_handle(whatsapp_workflow_id(citizen.phone)), "whatsapp_handoff_and_back")
+
+# --- the number stays out of Temporal's ids and visibility (issue 14, item 12) ------------------------------
+
+
+def number_forms(phone: str) -> str:
+    """The part of a number every way of writing it contains (62812…, 0812…, +62 812…): the digits after 62."""
+    return phone[2:]
+
+
+async def handoff_task_of(http: httpx.AsyncClient, headers: dict, phone: str) -> dict:
+    async def find():  # noqa: ANN202
+        items = (await http.get("/api/v1/tasks", headers=headers, params={"process": "whatsapp"})).json()["items"]
+        return next((t for t in items if t["subject_id"] == phone and t["status"] == "open"), None)
+
+    return await wait_for(find)
+
+
+async def test_the_number_is_in_no_workflow_id_task_id_or_history_field_in_clear(http, live_stack):
+    """What `temporal workflow list`, `describe`, the Web UI and Temporal's database show about a conversation, and the
+    ids its inbox tasks and messages derive from, say nothing about the citizen's number. Payloads are encrypted; the
+    rest of a history (ids, activity failures kept with a retried activity) is stored in clear."""
+    from google.protobuf.json_format import MessageToJson
+
+    citizen = Citizen(http, live_stack, name="Rahmat Hidayat")
+    number = number_forms(citizen.phone)
+    live_stack.whatsapp.outage(503)  # the first answer fails once: Temporal keeps that failure beside the activity
+    try:
+        await citizen.says("halo")
+
+        async def failed():  # noqa: ANN202
+            async with live_stack.sessionmaker() as session:
+                return await session.scalar(select(Notification).where(Notification.address == citizen.phone, Notification.status == "failed"))
+
+        await wait_for(failed, timeout=30)
+    finally:
+        live_stack.whatsapp.outage(None)
+    await citizen.gets(1)
+    await citizen.says("petugas")
+    await citizen.gets(2)
+    info = await login(http, "info1")
+    task = await handoff_task_of(http, info, citizen.phone)
+    wid = task["workflow_id"]
+    assert number not in wid and number not in task["id"]
+
+    # The run as visibility lists it: its id, and no search attribute or memo with the number.
+    async def listed():  # noqa: ANN202
+        return [w async for w in live_stack.client.list_workflows(f"WorkflowId = '{wid}'")]
+
+    for execution in await wait_for(listed):
+        assert number not in execution.id
+        assert number not in repr(execution.search_attributes) and number not in repr(await execution.memo())
+    every = [w.id async for w in live_stack.client.list_workflows("WorkflowType = 'WhatsAppConversation'")]
+    assert not [i for i in every if number in i]
+    handle = live_stack.client.get_workflow_handle(wid)
+    description = await handle.describe()
+    assert number not in MessageToJson(description.raw_description)  # pending activities, memo, search attributes, summary
+
+    # The history as Temporal stores it: activity ids, task queue, failures in clear; payloads encrypted.
+    history = await handle.fetch_history()
+    started = [e.activity_task_started_event_attributes for e in history.events if e.HasField("activity_task_started_event_attributes")]
+    assert any(s.HasField("last_failure") for s in started), "the outage left no failure in the history to look at"
+    assert all(number not in e.activity_task_scheduled_event_attributes.activity_id for e in history.events)
+    assert number not in history.to_json()
+
+    # What the run derives from its id: the keys of its messages (and the notification rows they name).
+    async with live_stack.sessionmaker() as session:
+        keys = (await session.scalars(select(Notification.idempotency_key).where(Notification.address == citizen.phone))).all()
+    assert keys and all(k.startswith(wid + ".") and number not in k.rsplit("|", 1)[0] for k in keys)
+    decided = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=info, json={"outcome": "selesai"})
+    assert decided.status_code == 200, decided.text
+
+
+async def test_two_first_messages_at_once_start_one_conversation(http, live_stack):
+    import asyncio
+
+    citizen = Citizen(http, live_stack)
+    await asyncio.gather(*(citizen.says(text) for text in ("halo", "menu", "0", "terima kasih")))
+    await citizen.gets(4)
+    async with live_stack.sessionmaker() as session:
+        keys = (await session.scalars(select(Notification.idempotency_key).where(Notification.address == citizen.phone))).all()
+    workflows = {k.split(".balasan.")[0] for k in keys}
+    assert len(keys) == 4 and len(workflows) == 1 and number_forms(citizen.phone) not in next(iter(workflows))
+
+
+async def first_messages_at_once(sessionmaker, client) -> None:  # noqa: ANN001
+    """Twenty first messages from one number, each in its own request: one conversation row, one id for all."""
+    import asyncio
+
+    from gateway.services.whatsapp import conversation_of
+    from store.models import WhatsAppConversation
+
+    phone = new_phone()
+
+    async def one() -> str:
+        async with sessionmaker() as session:
+            return (await conversation_of(session, client, phone)).workflow_id
+
+    ids = set(await asyncio.gather(*(one() for _ in range(20))))
+    async with sessionmaker() as session:
+        rows = (await session.scalars(select(WhatsAppConversation).where(WhatsAppConversation.phone == phone))).all()
+    assert len(rows) == 1 and ids == {rows[0].workflow_id}
+    assert rows[0].workflow_id.startswith("wa-") and number_forms(phone) not in rows[0].workflow_id
+
+
+async def test_first_messages_at_once_make_one_conversation_row(db, local_env):
+    await first_messages_at_once(db.sessionmaker, local_env.client)
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
+async def test_first_messages_at_once_make_one_conversation_row_on_postgresql(local_env):
+    from store.db import create_schema, make_engine, make_sessionmaker
+
+    with ThrowawayPostgres() as pg:
+        engine = make_engine(pg.url)
+        try:
+            await create_schema(engine)
+            await first_messages_at_once(make_sessionmaker(engine), local_env.client)
+        finally:
+            await engine.dispose()
+
+
+async def test_a_conversation_open_under_the_number_continues_there_until_it_ends(http, live_stack):
+    """A database from before item 12: a conversation open under "wa-<number>" (with an officer on it) keeps the
+    citizen's next messages, its context and the officer's replies; once that run has ended, the next message starts
+    the conversation under an id without the number. Nothing the citizen wrote is lost on the way."""
+    from gateway.services.whatsapp import conversation_input
+    from workflows.contracts import WHATSAPP_MESSAGE, WhatsAppInbound
+    from workflows.whatsapp import WhatsAppConversationWorkflow
+
+    citizen = Citizen(http, live_stack, name="Lestari")
+    legacy = f"wa-{citizen.phone}"
+    # As the gateway did before: the message stored, then signal-with-start under the number.
+    first = WhatsAppInbound(message_id=f"wamid.OLD{uuid.uuid4().hex.upper()}", text="kiblat", contact_name="Lestari")
+    async with live_stack.sessionmaker() as session:
+        session.add(WhatsAppMessage(wa_message_id=first.message_id, direction="in", phone=citizen.phone, contact_name="Lestari",
+                                    body="kiblat", status="processed"))
+        await session.commit()
+    await live_stack.client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(citizen.phone, "Lestari"), id=legacy,
+                                           task_queue=live_stack.settings.task_queue, start_signal=WHATSAPP_MESSAGE, start_signal_args=[first])
+    assert load_counter().service("arah_kiblat").name in (await citizen.gets(1))[0]["text"]
+
+    await citizen.says("berapa biayanya?")  # answered in the same run: it remembers the service asked
+    assert "Rp 0" in (await citizen.gets(2))[1]["text"]
+    await citizen.says("petugas")
+    await citizen.gets(3)
+    info = await login(http, "info1")
+    task = await handoff_task_of(http, info, citizen.phone)
+    assert task["workflow_id"] == legacy
+    await citizen.says("Apakah harus datang sendiri?")  # while the officer has it: told to the officer, not auto-answered
+    answer = "Boleh diwakilkan dengan surat kuasa."
+    sent = await http.post(f"/api/v1/whatsapp/conversations/{citizen.phone}/replies", headers=info, json={"text": answer})
+    assert sent.status_code == 202, sent.text
+    assert (await citizen.gets(4))[3]["text"] == answer
+    decided = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=info, json={"outcome": "selesai"})
+    assert decided.status_code == 200, decided.text
+    assert "telah selesai" in (await citizen.gets(5))[4]["text"]
+
+    # The run under the number ends (a quiet day ends it; here it is ended at once).
+    await live_stack.client.get_workflow_handle(legacy).terminate("uji: percakapan lama berakhir")
+    await citizen.says("umroh")
+    umrah = (await citizen.gets(6))[5]
+    assert load_counter().service("rekomendasi_paspor_umrah").name in umrah["text"]
+    key = umrah["biz_opaque_callback_data"].split("|")[0]
+    assert key.startswith("wa-") and number_forms(citizen.phone) not in key
+
+    talk = (await http.get(f"/api/v1/whatsapp/conversations/{citizen.phone}", headers=info)).json()
+    assert [i["body"] for i in talk["items"] if i["direction"] == "in"] == [
+        "kiblat", "berapa biayanya?", "petugas", "Apakah harus datang sendiri?", "umroh"]
+    assert [(i["body"], i["author"]) for i in talk["items"] if i["kind"] == "officer"] == [(answer, "Dewi Kartika, A.Md.")]
 
 
 async def test_api_outage_delays_but_delivers_each_message_once(http, live_stack):
@@ -361,16 +531,16 @@ async def test_temporal_unreachable_answers_503_then_redelivery_is_processed(db,
 
 
 async def test_long_conversation_continues_as_new_and_quiet_one_ends(db, time_skipping_env, worker_for):
-    from gateway.services.whatsapp import conversation_input
+    from gateway.services.whatsapp import conversation_input, new_workflow_id
     from workflows.contracts import WHATSAPP_MESSAGE, WhatsAppConversationResult, WhatsAppInbound
-    from workflows.whatsapp import WhatsAppConversationWorkflow, whatsapp_workflow_id
+    from workflows.whatsapp import WhatsAppConversationWorkflow
 
     client = time_skipping_env.client
     await worker_for(client)
     phone = new_phone()
     inp = conversation_input(phone, "Rina")
     inp.continue_after = 2
-    wid = whatsapp_workflow_id(phone)
+    wid = new_workflow_id()
     messages = [WhatsAppInbound(message_id=f"wamid.LONG{i}", text=text, contact_name="Rina") for i, text in enumerate(("halo", "1", "biaya"))]
     handle = await client.start_workflow(WhatsAppConversationWorkflow.run, inp, id=wid, task_queue=db.settings.task_queue,
                                          start_signal=WHATSAPP_MESSAGE, start_signal_args=[messages[0]])

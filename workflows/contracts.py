@@ -737,7 +737,7 @@ class AttachLetterFileResult:
 
 # --- whatsapp ---------------------------------------------------------------------------------------
 
-# The conversation workflow (workflows/whatsapp.py), one per contact: id "wa-<phone>".
+# The conversation workflow (workflows/whatsapp.py), one per contact, under a random id (never the number).
 WHATSAPP_AUTO_REPLY = "whatsapp_auto_reply"
 # Signal carrying one inbound message; update carrying an officer's reply.
 WHATSAPP_MESSAGE = "whatsapp_message"

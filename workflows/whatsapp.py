@@ -1,4 +1,5 @@
-"""A WhatsApp conversation with one contact (seed 000 §3, method 1), id "wa-<phone>".
+"""A WhatsApp conversation with one contact (seed 000 §3, method 1). Its id is chosen by the gateway, random per
+number (gateway/services/whatsapp.py), so the number stays in the encrypted input and out of Temporal's ids.
 
 Each inbound message arrives as a signal (the webhook signals-with-start, so the first message starts the
 run); the run answers them one at a time, in order, and ignores a message id it has already seen. While
@@ -53,10 +54,6 @@ HANDOFF_DONE = ("Percakapan dengan petugas telah selesai. Terima kasih telah men
                 "Ketik 0 untuk menu layanan otomatis, PETUGAS bila masih ingin berbicara dengan petugas.")
 
 _TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-
-
-def whatsapp_workflow_id(phone: str) -> str:
-    return f"wa-{phone}"
 
 
 def display_phone(phone: str) -> str:

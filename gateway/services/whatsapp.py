@@ -4,14 +4,18 @@ conversations, their replies, and the development simulator. Shared by the JSON 
 The webhook trusts nothing it cannot verify: the X-Hub-Signature-256 HMAC of the raw body with the app
 secret, compared in constant time, before anything is read. An inbound message is stored first (unique
 on its message id, so a redelivered event is recognised), then signalled to the contact's conversation
-workflow (signal-with-start, id "wa-<phone>"); if Temporal cannot be reached the webhook answers 503 so
-Meta redelivers, and the stored row, still "received", is signalled again then. The workflow drops
-message ids it has seen.
+workflow (signal-with-start); if Temporal cannot be reached the webhook answers 503 so Meta redelivers, and
+the stored row, still "received", is signalled again then. The workflow drops message ids it has seen.
+
+A conversation's workflow id is random ("wa-<16 letters and digits>", kept per number in
+whatsapp_conversation), never the number: workflow ids, and the task and message keys derived from them,
+are stored in clear by Temporal and shown by its visibility, where payload encryption does not reach.
 
 The conversation an officer reads is the inbound rows plus every WhatsApp notification to that number
 (auto-replies, officers' replies, process notices), each with its delivery state: queued, failed and
 retrying, sent, delivered, read."""
 
+import base64
 import hashlib
 import hmac
 import json
@@ -25,10 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
@@ -36,7 +43,7 @@ from gateway.services.people import actor
 from gateway.services.tasks import send_update
 from process_defs.counter import load_counter
 from process_defs.loader import calendar_snapshot, load_office, task_policy
-from store.models import CaseEvent, Notification, Task, User, WhatsAppMessage
+from store.models import CaseEvent, Notification, Task, User, WhatsAppConversation, WhatsAppMessage
 from store.settings import Settings
 from workflows.contracts import (
     REPLY_WHATSAPP,
@@ -48,7 +55,7 @@ from workflows.contracts import (
     WhatsAppReplyAck,
     WhatsAppReplyRequest,
 )
-from workflows.whatsapp import WhatsAppConversationWorkflow, display_phone, whatsapp_workflow_id
+from workflows.whatsapp import WhatsAppConversationWorkflow, display_phone
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +244,84 @@ async def _apply_status(session: AsyncSession, change: StatusChange) -> bool:
     return True
 
 
+# --- which workflow a number's conversation runs under ------------------------------------------------
+
+
+def legacy_workflow_id(phone: str) -> str:
+    """The id conversations ran under before item 12 of issue 14: the number itself, in clear in Temporal."""
+    return f"wa-{phone}"
+
+
+def new_workflow_id() -> str:
+    # 80 random bits: nothing to derive the number from and no key to keep forever (a keyed hash would need one).
+    return "wa-" + base64.b32encode(secrets.token_bytes(10)).decode().lower()
+
+
+async def _conversation_row(session: AsyncSession, phone: str) -> WhatsAppConversation | None:
+    return await session.scalar(select(WhatsAppConversation).where(WhatsAppConversation.phone == phone))
+
+
+async def conversation_workflow_ids(session: AsyncSession, phone: str) -> list[str]:
+    """Every id a number's conversation has run under: its own, and the legacy one (older runs' tasks and replies)."""
+    row = await _conversation_row(session, phone)
+    ids = [legacy_workflow_id(phone)]
+    if row is not None and row.workflow_id not in ids:
+        ids.append(row.workflow_id)
+    return ids
+
+
+async def _is_running(client: Client, workflow_id: str) -> bool:
+    try:
+        return (await client.get_workflow_handle(workflow_id).describe()).status == WorkflowExecutionStatus.RUNNING
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+
+
+async def conversation_of(session: AsyncSession, client: Client, phone: str) -> WhatsAppConversation:
+    """The number's row, made by its first message. A conversation open under the legacy id (a database from before)
+    keeps that id until its run ends, so the citizen keeps the context and the officer of what they were saying."""
+    row = await _conversation_row(session, phone)
+    if row is not None:
+        return row
+    legacy = legacy_workflow_id(phone)
+    workflow_id = legacy if await _is_running(client, legacy) else new_workflow_id()
+    # The number's first two messages at once: the unique number lets one row in, and both use it.
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(WhatsAppConversation).values(phone=phone, workflow_id=workflow_id)
+                          .on_conflict_do_nothing(index_elements=[WhatsAppConversation.phone]))
+    await session.commit()
+    return await _conversation_row(session, phone)
+
+
+async def _leave_legacy(session: AsyncSession, row: WhatsAppConversation) -> WhatsAppConversation:
+    """The run under the legacy id has ended: the conversation continues under a random id from now on (one
+    switch, whichever message sees the end first; the others read its result)."""
+    legacy = legacy_workflow_id(row.phone)
+    await session.execute(update(WhatsAppConversation).where(WhatsAppConversation.id == row.id, WhatsAppConversation.workflow_id == legacy)
+                          .values(workflow_id=new_workflow_id()).execution_options(synchronize_session=False))
+    await session.commit()
+    await session.refresh(row)
+    return row
+
+
+async def _signal(session: AsyncSession, client: Client, settings: Settings, item: Incoming, inbound: WhatsAppInbound) -> None:
+    row = await conversation_of(session, client, item.phone)
+    if row.workflow_id == legacy_workflow_id(item.phone):
+        # A plain signal, not signal-with-start: a run under the number is never started again.
+        try:
+            await client.get_workflow_handle(row.workflow_id).signal(WHATSAPP_MESSAGE, inbound)
+            return
+        except RPCError as exc:
+            if exc.status != RPCStatusCode.NOT_FOUND:
+                raise
+        row = await _leave_legacy(session, row)
+    await client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(item.phone, item.contact_name),
+                                id=row.workflow_id, task_queue=settings.task_queue,
+                                start_signal=WHATSAPP_MESSAGE, start_signal_args=[inbound])
+
+
 @dataclass
 class WebhookResult:
     received: int = 0
@@ -285,9 +370,7 @@ async def receive(session: AsyncSession, settings: Settings, temporal: Callable[
             for row, item in to_signal:
                 inbound = WhatsAppInbound(message_id=item.message_id, text=item.text, contact_name=item.contact_name,
                                           received_at=item.received_at or row.created_at, kind=item.kind)
-                await client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(item.phone, item.contact_name),
-                                            id=whatsapp_workflow_id(item.phone), task_queue=settings.task_queue,
-                                            start_signal=WHATSAPP_MESSAGE, start_signal_args=[inbound])
+                await _signal(session, client, settings, item, inbound)
                 row.status = "processed"
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - whatever keeps Temporal out of reach, Meta must redeliver
@@ -305,10 +388,11 @@ def _preview(text: str) -> str:
     return flat if len(flat) <= PREVIEW_CHARS else flat[:PREVIEW_CHARS].rstrip() + " …"
 
 
-async def _open_handoffs(session: AsyncSession, phone: str | None = None) -> dict[str, Task]:
+async def _open_handoffs(session: AsyncSession, workflow_ids: list[str] | None = None) -> dict[str, Task]:
+    """Open hand-off tasks by number (their subject), of every conversation or of the given workflow ids."""
     query = select(Task).where(Task.process == "whatsapp", Task.status == "open")
-    if phone:
-        query = query.where(Task.workflow_id == whatsapp_workflow_id(phone))
+    if workflow_ids is not None:
+        query = query.where(Task.workflow_id.in_(workflow_ids))
     return {t.subject_id: t for t in await session.scalars(query.order_by(Task.created_at))}
 
 
@@ -348,19 +432,19 @@ async def conversations(session: AsyncSession, *, viewer: User) -> list[dict]:
     return waiting + others
 
 
-def _outbound_author(key: str, wid: str, officers: dict[str, str]) -> tuple[str, str]:
+def _outbound_author(key: str, wids: list[str], officers: dict[str, str]) -> tuple[str, str]:
     """(kind, label) of an outgoing message by its notification key."""
     base = key.rsplit("|", 1)[0]
     if base in officers:
         return "officer", officers[base]
-    if base.startswith(f"{wid}.balasan.") or base.startswith(f"{wid}.selesai."):
+    if any(base.startswith(f"{wid}.balasan.") or base.startswith(f"{wid}.selesai.") for wid in wids):
         return "auto", "Balasan otomatis"
     return "notice", "Pemberitahuan layanan"
 
 
 async def conversation_data(session: AsyncSession, phone: str) -> dict:
     """Both directions for one number, oldest first (the latest MAX_ITEMS), with delivery states."""
-    wid = whatsapp_workflow_id(phone)
+    wids = await conversation_workflow_ids(session, phone)
     inbound = list(await session.scalars(select(WhatsAppMessage).where(WhatsAppMessage.phone == phone, WhatsAppMessage.direction == "in")
                                          .order_by(WhatsAppMessage.id.desc()).limit(MAX_ITEMS)))
     outbound = (await session.execute(
@@ -368,7 +452,7 @@ async def conversation_data(session: AsyncSession, phone: str) -> dict:
         .where(Notification.channel == "whatsapp", Notification.address == phone)
         .order_by(Notification.id.desc()).limit(MAX_ITEMS))).all()
     officers = {e.detail.get("idempotency_key"): e.actor_name or "Petugas" for e in await session.scalars(
-        select(CaseEvent).where(CaseEvent.workflow_id == wid, CaseEvent.kind == "whatsapp_reply")) if e.detail}
+        select(CaseEvent).where(CaseEvent.workflow_id.in_(wids), CaseEvent.kind == "whatsapp_reply")) if e.detail}
     items = []
     for m in inbound:
         at = m.created_at
@@ -382,14 +466,14 @@ async def conversation_data(session: AsyncSession, phone: str) -> dict:
             state = "failed_retry"
         else:
             state = "pending" if n.status != "sent" else "sent"
-        kind, author = _outbound_author(n.idempotency_key, wid, officers)
+        kind, author = _outbound_author(n.idempotency_key, wids, officers)
         items.append({"id": f"out-{n.id}", "direction": "out", "kind": kind, "author": author, "body": n.body, "subject": n.subject or None,
                       "at": (n.sent_at or n.created_at).isoformat(), "state": state, "state_label": DELIVERY_LABELS.get(state, state),
                       "wa_message_id": wa.wa_message_id if wa else None, "attempts": n.attempts,
                       "last_error": n.last_error if n.status == "failed" else None})
     items.sort(key=lambda i: (i["at"], i["id"]))
     items = items[-MAX_ITEMS:]
-    handoff = (await _open_handoffs(session, phone)).get(phone)
+    handoff = (await _open_handoffs(session, wids)).get(phone)
     name = next((m.contact_name for m in inbound if m.contact_name), None)
     return {"phone": phone, "display_phone": display_phone(phone), "contact_name": name, "items": items,
             "handoff": _handoff_json(handoff), "total": len(items)}
@@ -424,10 +508,12 @@ async def reply(session: AsyncSession, client: Client, *, user: User, phone: str
     _check_staff(user)
     phone = phone_param(phone)
     body = clean_text(text)
-    if not (await _open_handoffs(session, phone)).get(phone):
+    handoff = (await _open_handoffs(session, await conversation_workflow_ids(session, phone))).get(phone)
+    if handoff is None:
         raise conflict(MSG_NO_HANDOFF, code="no_handoff")
     request = WhatsAppReplyRequest(actor=actor(user), text=body, reply_id=clean_reply_id(reply_id))
-    return await send_update(client, whatsapp_workflow_id(phone), REPLY_WHATSAPP, request, result_type=WhatsAppReplyAck)
+    # To the run that handed it off: under the legacy id, a conversation from before keeps its officer.
+    return await send_update(client, handoff.workflow_id, REPLY_WHATSAPP, request, result_type=WhatsAppReplyAck)
 
 
 # --- development simulator -------------------------------------------------------------------------
