@@ -32,6 +32,7 @@ from gateway.services import leave as leave_service
 from gateway.services import people as people_service
 from gateway.services import tasks as task_service
 from gateway.services import throttle
+from gateway.services.dates import parse_day
 from gateway.services.leave import LeaveForm
 from gateway.services.queue import DESK_ROLES
 from process_defs.counter import load_counter
@@ -199,13 +200,10 @@ def _field(form: Any, name: str, max_length: int = 2000) -> str:
 
 
 def _parse_date(raw: str, field: str, label: str, errors: dict[str, str]) -> date | None:
-    if not raw.strip():
-        errors[field] = f"{label} wajib diisi."
-        return None
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[field] = f"{label} tidak valid; gunakan format tanggal TTTT-BB-HH."
+        return parse_day(raw, field=field, label=label, required=True)
+    except ApiError as exc:
+        errors[field] = exc.detail
         return None
 
 

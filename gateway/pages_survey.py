@@ -15,6 +15,7 @@ from gateway.errors import ApiError, forbidden
 from gateway.pages import SameOrigin, _field, _redirect, _render, office_tz
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
+from gateway.services.dates import parse_day
 from gateway.services.permits import STATUS_LABELS, is_staff
 from process_defs import catalog
 from store.models import PermitApplication, SurveyResponse, User
@@ -110,12 +111,10 @@ async def submit_survey(request: Request, resi: str, user: CurrentUser, session:
 
 
 def _date_param(raw: str, label: str, errors: dict[str, str], field: str) -> date | None:
-    if not raw.strip():
-        return None
     try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        errors[field] = f"{label} tidak valid; gunakan format tanggal TTTT-BB-HH."
+        return parse_day(raw[:20], field=field, label=label)
+    except ApiError as exc:
+        errors[field] = exc.detail
         return None
 
 

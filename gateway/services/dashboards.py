@@ -27,6 +27,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import invalid, not_found
+from gateway.services.dates import parse_day
 from gateway.services.complaints import CHANNEL_LABELS
 from gateway.services.leave import office_calendar
 from gateway.services.survey import _bounds, summarize
@@ -43,7 +44,6 @@ AGE_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
     ("age_6_plus", "Lebih dari 5 hari kerja", 6, None),
 )
 _ROUND_SUFFIX = re.compile(r"-\d+$")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
@@ -63,23 +63,11 @@ class Period:
 
 def parse_period(raw_from: str | None, raw_to: str | None) -> Period:
     """The period of a request's `from`/`to` (YYYY-MM-DD), refused with a readable message when wrong."""
-    values = {}
-    for field, label, raw in (("from", "Tanggal awal", raw_from), ("to", "Tanggal akhir", raw_to)):
-        text = (raw or "").strip()
-        if not text:
-            values[field] = None
-            continue
-        try:
-            if not _ISO_DATE.fullmatch(text):
-                raise ValueError(text)
-            values[field] = date.fromisoformat(text)
-        except ValueError:
-            raise invalid(f"{label} tidak valid; gunakan format tanggal TTTT-BB-HH (contoh 2026-01-31).", field=field) from None
-    if values["from"] and values["to"] and values["to"] < values["from"]:
+    start = parse_day(raw_from, field="from", label="Tanggal awal")
+    end = parse_day(raw_to, field="to", label="Tanggal akhir")
+    if start and end and end < start:
         raise invalid("Tanggal akhir tidak boleh sebelum tanggal awal.", field="to")
-    return Period(values["from"], values["to"])
-
-
+    return Period(start, end)
 
 
 def _percentile(values: list[float], share: float) -> float | None:

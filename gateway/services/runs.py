@@ -18,6 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from audit.history import RunNotFound, fetch_history, readable_timeline
 from gateway.errors import ApiError, conflict, invalid, not_found
+from gateway.services.dates import parse_day
 from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.paging import CappedTotal
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
@@ -67,15 +68,6 @@ def _office_tz() -> ZoneInfo:
     return ZoneInfo(load_office().office.timezone)
 
 
-def _date(raw: str | None, field: str, label: str) -> date | None:
-    if not raw or not raw.strip():
-        return None
-    try:
-        return date.fromisoformat(raw.strip())
-    except ValueError:
-        raise invalid(f"{label} tidak valid; gunakan format tanggal TTTT-BB-HH.", field=field) from None
-
-
 def encode_cursor(started_at: datetime, workflow_id: str) -> str:
     raw = json.dumps([started_at.astimezone(timezone.utc).isoformat(), workflow_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -102,8 +94,8 @@ async def parse_filter(session: AsyncSession, *, process: str | None = None, sta
     status = (status or "").strip() or None
     if status is not None and status not in FILTER_STATUSES:
         raise invalid(f"Status '{status[:40]}' tidak dikenal. Pilihan: {', '.join(FILTER_STATUSES)}.", field="status")
-    start = _date(started_from, "started_from", "Tanggal mulai")
-    end = _date(started_to, "started_to", "Tanggal akhir")
+    start = parse_day(started_from, field="started_from", label="Tanggal mulai")
+    end = parse_day(started_to, field="started_to", label="Tanggal akhir")
     if start and end and end < start:
         raise invalid("Tanggal akhir tidak boleh sebelum tanggal mulai.", field="started_to")
     key = (key or "").strip() or None

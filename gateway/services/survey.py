@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import conflict, forbidden, invalid
+from gateway.services.dates import check_day
 from gateway.services.permits import get_for_viewer, is_staff
 from process_defs import catalog
 from process_defs.loader import load_office
@@ -279,6 +280,8 @@ async def report(session: AsyncSession, *, viewer: User, permit_type: str | None
     """IKM per permit type over a period (office-local dates, inclusive), and for all of them together."""
     if not is_staff(viewer):
         raise forbidden("Rekap IKM hanya untuk petugas kantor.")
+    check_day(start, field="from", label="Tanggal awal")
+    check_day(end, field="to", label="Tanggal akhir")
     if start and end and end < start:
         raise invalid("Tanggal akhir tidak boleh sebelum tanggal awal.", field="to")
     if permit_type and catalog.permit_type(permit_type) is None:
