@@ -7,7 +7,7 @@ an httponly SameSite=Lax cookie; POST handlers also refuse a foreign `Origin`.
 
 import re
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -686,7 +686,9 @@ async def _plh_page(request: Request, session: Any, user: User, *, values: dict 
             for s in subs]
     ctx = {"as_official": [r for r in rows if r["mine"]], "as_acting": [r for r in rows if not r["mine"]],
            "colleagues": await people_service.colleagues(session, user=user), "values": values or {}, "error": error,
-           "field_errors": field_errors or {}, "today": today.isoformat(), "active": "plh"}
+           "field_errors": field_errors or {}, "today": today.isoformat(), "active": "plh",
+           "latest_start": (today + timedelta(days=people_service.SUBSTITUTION_MAX_AHEAD_DAYS)).isoformat(),
+           "max_days": people_service.SUBSTITUTION_MAX_DAYS}
     return await _render(request, "pages/plh.html", ctx, session=session, user=user, status_code=status_code)
 
 

@@ -20,8 +20,10 @@ async def _names(session, ids: set[int]) -> dict[int, str]:  # noqa: ANN001
     return {u.id: u.full_name for u in await session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
-@router.get("/colleagues", responses={401: ERRORS[401]})
+@router.get("/colleagues", responses={401: ERRORS[401], 403: ERRORS[403]})
 async def colleagues(user: CurrentUser, session: SessionDep) -> list[dict]:
+    """Pegawai lain yang dapat ditunjuk sebagai Plh. atau penerima delegasi (hanya untuk pegawai).
+    Nama pengguna untuk menunjuk, nama dan jabatan untuk memilih; tidak ada kontak, NIP, atau unit."""
     return [{"username": u.username, "full_name": u.full_name, "position": u.position}
             for u in await people.colleagues(session, user=user)]
 
@@ -33,7 +35,7 @@ async def list_substitutions(user: CurrentUser, session: SessionDep) -> dict:
     return {"items": [_substitution(s, names) for s in subs]}
 
 
-@router.post("/substitutions", status_code=201, responses={401: ERRORS[401], 422: ERRORS[422]})
+@router.post("/substitutions", status_code=201, responses={401: ERRORS[401], 403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
 async def create_substitution(body: SubstitutionBody, user: CurrentUser, session: SessionDep) -> dict:
     sub = await people.create_substitution(session, official=user, acting_username=body.acting_username,
                                            start_date=body.start_date, end_date=body.end_date, reason=body.reason)

@@ -1,14 +1,14 @@
 """People and acting officials (Plh.): who a user is in a workflow, and whom they stand in for."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.tasks import acting_officials_on
-from gateway.errors import forbidden, invalid, not_found
+from gateway.errors import ApiError, forbidden, invalid, not_found
 from process_defs.loader import load_office
 from store.models import Notification, Substitution, User, utcnow
 from workflows.contracts import Actor, Person
@@ -61,19 +61,65 @@ async def list_substitutions(session: AsyncSession, *, user: User) -> list[Subst
     return list(rows)
 
 
+# A Plh. stands in while an official is away for a leave or an official trip (Surat Edaran Kepala BKN
+# 1/SE/I/2021: a Plh. serves at most three months). The longest leave an official takes with a Plh. rather than a
+# Plt. is 90 calendar days (cuti besar, cuti melahirkan in process_defs/leave.yaml), and leave is planned within
+# the year: so a Plh. starts today or later, at most a year ahead, and lasts at most 90 days. An official holds at
+# most MAX_PLANNED of them not yet over, enough for a year's leave and trips; more than that is a script.
+SUBSTITUTION_MAX_DAYS = 90
+SUBSTITUTION_MAX_AHEAD_DAYS = 365
+SUBSTITUTION_MAX_PLANNED = 10
+
+
+async def _serialise_official(session: AsyncSession, official_id: int) -> None:
+    """Holds the official's row until the transaction ends, so two requests cannot both find no overlap and both
+    insert: a row lock on PostgreSQL, the database's write lock on SQLite (taken by the first write of a
+    transaction, which is why this comes before the checks that read)."""
+    await session.execute(update(User).where(User.id == official_id).values(is_active=User.is_active)
+                          .execution_options(synchronize_session=False))
+
+
 async def create_substitution(session: AsyncSession, *, official: User, acting_username: str, start_date: date,
                               end_date: date, reason: str) -> Substitution:
+    if official.kind != "staff":
+        raise forbidden("Penunjukan Plh. hanya untuk pejabat dan pegawai kantor.")
     acting = await get_user_by_username(session, acting_username)
     if acting is None:
-        raise invalid(f"Pegawai '{acting_username}' tidak ditemukan.", field="acting_username")
+        raise invalid(f"Pegawai '{acting_username[:80]}' tidak ditemukan.", field="acting_username")
     if acting.id == official.id:
         raise invalid("Pelaksana harian (Plh.) harus orang lain.", field="acting_username")
+    today = office_today()
+    if start_date < today:
+        raise invalid("Tanggal mulai tidak boleh sebelum hari ini.", field="start_date")
+    if start_date > today + timedelta(days=SUBSTITUTION_MAX_AHEAD_DAYS):
+        raise invalid(f"Tanggal mulai paling lambat satu tahun dari hari ini ({today + timedelta(days=SUBSTITUTION_MAX_AHEAD_DAYS):%d-%m-%Y}).",
+                      field="start_date")
     if end_date < start_date:
         raise invalid("Tanggal selesai tidak boleh sebelum tanggal mulai.", field="end_date")
-    if end_date < office_today():
-        raise invalid("Rentang tanggal sudah lewat.", field="end_date")
+    if (end_date - start_date).days + 1 > SUBSTITUTION_MAX_DAYS:
+        raise invalid(f"Penunjukan Plh. paling lama {SUBSTITUTION_MAX_DAYS} hari kalender; untuk masa yang lebih lama "
+                      "diperlukan Plt. dengan surat perintah.", field="end_date")
     if not reason.strip():
         raise invalid("Alasan penunjukan Plh. wajib diisi.", field="reason")
+    # One transaction from the lock to the insert: the overlap and the count cannot change in between.
+    await _serialise_official(session, official.id)
+    live = (Substitution.official_id == official.id, Substitution.cancelled_at.is_(None))
+    existing = await session.scalar(select(Substitution).where(*live, Substitution.start_date <= end_date,
+                                                               Substitution.end_date >= start_date)
+                                    .order_by(Substitution.start_date).limit(1))
+    if existing is not None:
+        holder = await session.get(User, existing.acting_id)
+        await session.commit()  # ends the lock; the no-op update is all it writes (a rollback would expire the caller's user)
+        message = (f"Sudah ada Plh. untuk Anda pada {existing.start_date:%d-%m-%Y} s.d. {existing.end_date:%d-%m-%Y}: "
+                   f"{holder.full_name if holder else 'pegawai lain'} (penunjukan #{existing.id}). Satu pejabat hanya punya satu "
+                   "Plh. pada hari yang sama; batalkan penunjukan itu dulu atau pilih tanggal lain.")
+        raise ApiError(409, message, code="substitution_overlap", errors=[{"field": "start_date", "message": message}])
+    planned = await session.scalar(select(func.count()).select_from(Substitution).where(*live, Substitution.end_date >= today))
+    if planned >= SUBSTITUTION_MAX_PLANNED:
+        await session.commit()
+        message = (f"Anda sudah memiliki {planned} penunjukan Plh. yang belum berakhir (paling banyak {SUBSTITUTION_MAX_PLANNED}). "
+                   "Batalkan yang tidak diperlukan lagi sebelum menambah yang baru.")
+        raise ApiError(409, message, code="substitution_limit", errors=[{"field": "start_date", "message": message}])
     sub = Substitution(official_id=official.id, acting_id=acting.id, start_date=start_date, end_date=end_date,
                        reason=reason.strip(), source="manual", created_by_id=official.id)
     session.add(sub)
@@ -95,7 +141,9 @@ async def cancel_substitution(session: AsyncSession, *, user: User, substitution
 
 async def colleagues(session: AsyncSession, *, user: User) -> list[User]:
     """Active people other than `user`, by name: the choices for a Plh. or a delegation."""
-    # Staff only: a citizen's account is never offered as a Plh. or a delegate.
+    # The office's directory is the staff's: a citizen neither picks a Plh. or a delegate nor is offered as one.
+    if user.kind != "staff":
+        raise forbidden("Daftar pegawai hanya untuk pegawai kantor.")
     return list(await session.scalars(select(User).where(User.is_active.is_(True), User.kind == "staff", User.id != user.id)
                                       .order_by(User.full_name)))
 
