@@ -40,6 +40,7 @@ from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
 from gateway.services.permits import PermitForm, check_company, check_location
+from gateway.services.throttle import client_ip
 from process_defs import catalog
 from store.models import Document, PermitApplication, PermitDraft, StoredFile, User
 from store.settings import Settings
@@ -840,16 +841,17 @@ async def track_form(request: Request, user: OptionalUser, session: SessionDep, 
 
 
 @router.get("/lacak/{resi}")
-async def track(request: Request, resi: str, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
+async def track(request: Request, resi: str, user: OptionalUser, session: SessionDep) -> Response:
+    """Public: the stage, the dates and what to do next (permit_service.serialize_public); over the limits, a 429 page."""
     code = "".join(resi.split()).upper()[:20]
-    application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == code)) if _RESI.match(code) else None
-    if application is None:
+    try:
+        case = await permit_service.track(session, resi=code, client_ip=client_ip(request))
+    except ApiError as exc:
+        if exc.status_code != 404:
+            raise
         return await _render(request, "pages/permits/track.html", {"resi": code, "case": None, "not_found": True, "active": "lacak"},
                              session=session, user=user, status_code=404)
-    events = await processes.timeline(session, workflow_id=application.workflow_id)
-    case = permit_service.serialize(application, settings, events=events, for_public=True)
-    history = [{"at": e["at"], "kind": e["kind"], "title": e["title"]} for e in case["timeline"]]
-    ctx = {"resi": code, "case": case, "history": history, "tone": STATUS_TONES.get(case["status"], "wait"),
+    ctx = {"resi": code, "case": case, "history": case["timeline"], "tone": STATUS_TONES.get(case["status"], "wait"),
            "icon": STATUS_ICONS.get(case["status"], ""), "kind_label": catalog.request_kind_label(case["request_kind"]), "active": "lacak"}
     return await _render(request, "pages/permits/track.html", ctx, session=session, user=user)
 

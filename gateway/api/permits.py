@@ -1,14 +1,14 @@
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.errors import not_found
+from gateway.services.throttle import client_ip
 from gateway.services import processes
 from gateway.services import permits as permit_service
 from gateway.services.permits import PermitForm
-from store.models import Document, PermitApplication
+from store.models import Document
 from sqlalchemy import select
 
 router = APIRouter(prefix="/api/v1", tags=["perizinan"])
@@ -116,11 +116,8 @@ async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
     return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
 
 
-@router.get("/tracking/{resi}", responses={404: ERRORS[404]})
-async def tracking(resi: str, session: SessionDep, settings: SettingsDep) -> dict:
-    """Monitoring Izin: public, by resi, without personal data."""
-    application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi.strip().upper()))
-    if application is None:
-        raise not_found("Permohonan dengan resi tersebut")
-    return permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id),
-                                    for_public=True)
+@router.get("/tracking/{resi}", responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
+async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
+    """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
+    atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""
+    return await permit_service.track(session, resi=resi[:40], client_ip=client_ip(request))

@@ -23,7 +23,7 @@ from starlette.requests import Request
 from temporalio.client import Client
 
 from gateway.errors import ApiError, invalid, not_found
-from gateway.services import throttle
+from gateway.services import throttle, tracking
 from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.files import SCRIPT_MARKERS, ACCEPTED, CappedMultiPartParser, clean_filename, detected_label
 from gateway.services.leave import office_calendar
@@ -74,6 +74,17 @@ NEXT_STEP = {
     STATUS_CANCELLED: "Pengaduan dibatalkan karena alasan di atas. Bila masalahnya masih ada, ajukan kembali pengaduan baru atau hubungi kantor.",
 }
 REJECTED = (STATUS_INVALID, STATUS_SPAM)
+# Public tracking says what happened, not what anyone wrote: the response and the reasons go to the complainant's
+# WhatsApp and email (and to Pengaduan Saya for an applicant), never to whoever holds the number.
+_SENT = "telah dikirim melalui WhatsApp atau email yang Anda cantumkan (bila Anda mengadu dari akun pemohon: menu Pengaduan)"
+PUBLIC_NEXT_STEP = {
+    **NEXT_STEP,
+    STATUS_ANSWERED: f"Pengaduan selesai; tanggapan kantor {_SENT}. Bila masalah belum teratasi, Anda dapat mengajukan pengaduan baru.",
+    STATUS_INVALID: f"Pengaduan tidak ditindaklanjuti; alasannya {_SENT}. Bila ada keterangan baru, ajukan pengaduan baru.",
+    STATUS_SPAM: f"Pengaduan tidak ditindaklanjuti; alasannya {_SENT}.",
+    STATUS_CANCELLED: f"Pengaduan dibatalkan oleh kantor; alasannya {_SENT}. Bila masalahnya masih ada, ajukan kembali pengaduan "
+                      "baru atau hubungi kantor.",
+}
 # Ended with a reason the complainant reads (kept in rejection_reason): refused, or cancelled by a process owner.
 WITH_REASON = (*REJECTED, STATUS_CANCELLED)
 # Who works complaints: they see every complaint. An officer a complaint is dispositioned to sees that one.
@@ -83,7 +94,6 @@ TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 TRACKING_PATTERN = re.compile(r"ADU-[A-HJ-KM-NP-Z2-9]{6}")
 # The public API and pages: per client address, every filing counts.
 FILE_IP = throttle.Policy(limit=10, window=timedelta(hours=1), block=timedelta(minutes=15))
-TRACK_IP = throttle.Policy(limit=120, window=timedelta(minutes=15), block=timedelta(minutes=5))
 TITLE_MIN, TITLE_MAX, CONTENT_MIN, CONTENT_MAX = 5, 200, 20, 5000
 
 
@@ -388,12 +398,13 @@ def _labels(c: Complaint) -> dict:
 
 
 def serialize_public(c: Complaint) -> dict:
-    """What anyone with the number may see: no name, NIK, phone, email, content or photos."""
+    """What anyone with the number may see: the stage, the dates and what happens next. No name, NIK, phone, email,
+    content or photos, and nothing staff wrote (the response, a reason): those are in serialize_mine and serialize_staff."""
     return {"tracking_number": c.tracking_number, "stage": c.stage, "status": c.status, **_labels(c),
+            "next_step": PUBLIC_NEXT_STEP.get(c.status, ""),
             "channel": c.channel, "created_at": c.created_at, "stage_due_at": c.stage_due_at if c.finished_at is None else None,
             "finished_at": c.finished_at, "responded_at": c.responded_at if c.status == STATUS_ANSWERED else None,
-            "response": c.response if c.status == STATUS_ANSWERED else None,
-            "rejection_reason": c.rejection_reason if c.status in WITH_REASON else None, "cancelled": c.status == STATUS_CANCELLED,
+            "cancelled": c.status == STATUS_CANCELLED,
             "stages": [{"stage": s, "label": label, "done": _stage_index(c) > i, "current": _stage_index(c) == i}
                        for i, (s, label) in enumerate(STAGE_LABELS.items())]}
 
@@ -410,7 +421,7 @@ def overdue(c: Complaint, now: datetime) -> bool:
 def serialize_staff(c: Complaint, settings: Settings, *, now: datetime | None = None, unit_name: str | None = None,
                     officer_name: str | None = None) -> dict:
     now = now or now_utc()
-    return {**serialize_public(c), "id": c.id, "title": c.title, "content": c.content, "category": c.category,
+    return {**serialize_public(c), **_labels(c), "id": c.id, "title": c.title, "content": c.content, "category": c.category,
             "channel_label": CHANNEL_LABELS.get(c.channel, c.channel), "nik": c.nik, "phone": c.phone, "email": c.email,
             "incident_date": c.incident_date, "response": c.response, "rejection_reason": c.rejection_reason,
             "responded_at": c.responded_at, "letter_number": c.letter_number, "escalations": c.escalations,
@@ -422,7 +433,9 @@ def serialize_staff(c: Complaint, settings: Settings, *, now: datetime | None = 
 
 def serialize_mine(c: Complaint) -> dict:
     """Seed 003 §Pengaduan A: date, resi, category, content, status, response date and response."""
-    return {**serialize_public(c), "title": c.title, "content": c.content, "category": c.category}
+    return {**serialize_public(c), **_labels(c), "title": c.title, "content": c.content, "category": c.category,
+            "response": c.response if c.status == STATUS_ANSWERED else None,
+            "rejection_reason": c.rejection_reason if c.status in WITH_REASON else None}
 
 
 async def by_number(session: AsyncSession, tracking_number: str) -> Complaint:
@@ -434,9 +447,16 @@ async def by_number(session: AsyncSession, tracking_number: str) -> Complaint:
 
 
 async def track(session: AsyncSession, *, tracking_number: str, client_ip: str) -> dict:
-    # Numbers are unguessable; a limit per address keeps anyone from trying many.
-    await throttle.hit(session, throttle.key_for("complaint-track:ip", client_ip), TRACK_IP)
-    return serialize_public(await by_number(session, tracking_number))
+    """The public view of a complaint by its number, under the tracking limits (gateway/services/tracking.py)."""
+    number = (tracking_number or "").strip().upper()[:40]
+
+    async def find() -> Complaint | None:
+        return await session.scalar(select(Complaint).where(Complaint.tracking_number == number)) if TRACKING_PATTERN.fullmatch(number) else None
+
+    complaint = await tracking.lookup(session, kind="complaint", client_ip=client_ip, find=find)
+    if complaint is None:
+        raise not_found("Pengaduan")
+    return serialize_public(complaint)
 
 
 async def get_for_staff(session: AsyncSession, *, user: User, tracking_number: str) -> Complaint:

@@ -1,6 +1,7 @@
 """Permit applications: the checks before a process starts or a revision is accepted, and the views
 of a case for its applicant, the office, and the public tracking page."""
 
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,8 +16,10 @@ from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
-from gateway.services.processes import new_code
+from gateway.services.processes import new_code, timeline
 from gateway.services.tasks import send_update
+from gateway.services import tracking
+from gateway.services.tracking import public_timeline
 from process_defs import catalog
 from store.models import CaseEvent, PermitApplication, PermitRevision, User
 from store.settings import Settings
@@ -68,7 +71,36 @@ NEXT_STEP = {
     "revision_expired": "Permohonan ditutup. Anda dapat mengajukan permohonan baru.",
     "cancelled": "Permohonan dibatalkan dengan alasan di atas. Silakan ajukan kembali permohonan baru bila masih diperlukan, atau hubungi kantor.",
 }
+# Public tracking (/lacak, /api/v1/tracking): the next step without the notes and reasons the applicant's own page
+# shows, and one fixed line per step of the history (gateway/services/tracking.py says why).
+_ON_OWN_PAGE = "dapat Anda baca setelah masuk, di menu Permohonan Saya"
+PUBLIC_NEXT_STEP = {
+    **NEXT_STEP,
+    "revision": f"Perbaiki permohonan dan kirim ulang sebelum batas waktu. Catatan perbaikan dari verifikator {_ON_OWN_PAGE}.",
+    "rejected": f"Permohonan ditolak; alasannya {_ON_OWN_PAGE}. Anda dapat mengajukan permohonan baru.",
+    "cancelled": f"Permohonan dibatalkan oleh kantor; alasannya {_ON_OWN_PAGE}. Ajukan kembali permohonan baru bila masih "
+                 "diperlukan, atau hubungi kantor.",
+    "ready_for_download": "Izin telah terbit. Masuk dan unduh izin melalui menu Permohonan Saya. Unduhan hanya satu kali dan berlaku 7 hari.",
+}
+PUBLIC_EVENTS = {
+    "submitted": "Permohonan diajukan",
+    "revision": "Dikembalikan kepada pemohon untuk perbaikan",
+    "resubmitted": "Perbaikan dikirim pemohon",
+    "verified": "Berkas disetujui verifikator; menunggu tanda tangan elektronik",
+    "numbered": "Nomor izin ditetapkan",
+    "issued": "Izin terbit dan siap diunduh",
+    "reissued": "Izin diterbitkan ulang dan siap diunduh",
+    "downloaded": "Izin diunduh oleh pemohon",
+    "download-expired": "Tautan unduh kedaluwarsa",
+    "reissue-requested": "Pemohon meminta terbit ulang",
+    "reissue-refused": "Permintaan terbit ulang tidak dikabulkan",
+    "rejected": "Permohonan ditolak",
+    "revision_expired": "Permohonan ditutup: batas waktu perbaikan terlewati",
+    "cancelled": "Dibatalkan oleh kantor",
+}
 STAFF_ROLES = {"verifikator", "penandatangan", "admin", "kepala_kantor"}
+# A resi: six hex digits (secrets.token_hex(3)), as printed on the receipt.
+RESI_PATTERN = re.compile(r"[0-9A-F]{6}")
 # Indonesia's extent, Sabang to Merauke, Miangas to Rote: a quick first check before the real one.
 LAT_RANGE, LON_RANGE = (-11.2, 6.3), (94.7, 141.2)
 APPLICANT_FIELDS = ("full_name", "nik", "npwp", "email", "phone", "address", "postal_code")
@@ -326,8 +358,44 @@ def clock_working_days(application: PermitApplication, now: datetime | None = No
     return totals
 
 
-def serialize(application: PermitApplication, settings: Settings, *, events: list[CaseEvent] | None = None,
-              for_public: bool = False) -> dict:
+def serialize_public(application: PermitApplication, events: list[CaseEvent]) -> dict:
+    """What anyone with the resi sees: the stage, the dates and what to do next; no person, note or reason."""
+    permit_type = catalog.permit_type(application.permit_type)
+    return {
+        "resi": application.resi,
+        "status": application.status,
+        "status_label": STATUS_LABELS.get(application.status, application.status),
+        "stage": application.stage,
+        "stage_label": STAGE_LABELS.get(application.stage, application.stage),
+        "next_step": PUBLIC_NEXT_STEP.get(application.stage),
+        "permit_type": application.permit_type,
+        "permit_type_name": permit_type.name if permit_type else application.permit_type,
+        "agency": catalog.agency_of(application.permit_type).name if permit_type else None,
+        "request_kind": application.request_kind,
+        "revision_due_at": application.revision_due_at.isoformat() if application.revision_due_at else None,
+        "submitted_at": application.created_at.isoformat(),
+        "finished_at": application.finished_at.isoformat() if application.finished_at else None,
+        "timeline": public_timeline(events, PUBLIC_EVENTS),
+    }
+
+
+async def track(session: AsyncSession, *, resi: str, client_ip: str) -> dict:
+    """Monitoring Izin: the public view of the case with this resi, under the tracking limits; 404 when there is none."""
+    code = "".join((resi or "").split()).upper()[:20]
+
+    async def find() -> PermitApplication | None:
+        if not RESI_PATTERN.fullmatch(code):
+            return None
+        return await session.scalar(select(PermitApplication).where(PermitApplication.resi == code))
+
+    application = await tracking.lookup(session, kind="permit", client_ip=client_ip, find=find)
+    if application is None:
+        raise not_found("Permohonan dengan resi tersebut")
+    return serialize_public(application, await timeline(session, workflow_id=application.workflow_id))
+
+
+def serialize(application: PermitApplication, settings: Settings, *, events: list[CaseEvent] | None = None) -> dict:
+    """The case as its applicant and the office see it (public tracking has serialize_public)."""
     permit_type = catalog.permit_type(application.permit_type)
     data = {
         "resi": application.resi,
@@ -347,11 +415,8 @@ def serialize(application: PermitApplication, settings: Settings, *, events: lis
         "finished_at": application.finished_at.isoformat() if application.finished_at else None,
     }
     if events is not None:
-        data["timeline"] = [{"at": e.occurred_at.isoformat(), "kind": e.kind, "title": e.title,
-                             **({} if for_public else {"actor": e.actor_name, "reason": e.reason})} for e in events
-                            if not (for_public and e.kind.startswith("task_") and e.kind not in ("task_opened", "task_decided"))]
-    if for_public:
-        return data
+        data["timeline"] = [{"at": e.occurred_at.isoformat(), "kind": e.kind, "title": e.title, "actor": e.actor_name, "reason": e.reason}
+                            for e in events]
     data.update({
         "id": application.id,
         "workflow_id": application.workflow_id,
