@@ -47,6 +47,8 @@ FIELD_LABELS = {"sender": "Pengirim", "sender_number": "Nomor surat", "letter_da
                 "received_via": "Diterima melalui", "recipient": "Kepada", "classification": "Kode klasifikasi", "softcopy": "Softcopy"}
 # A form property with few options is offered as radio buttons; more, as a list.
 RADIO_MAX = 4
+# Text that may be longer than this gets a textarea (as on the inbox's task page).
+TEXTAREA_MIN_LENGTH = 300
 MAX_FORM_BYTES = 2 * file_service.MAX_BYTES
 
 
@@ -125,11 +127,13 @@ async def incoming_form(request: Request, user: CurrentUser, session: SessionDep
 async def incoming_submit(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, _: SameOrigin) -> Response:
     _check_register_role(user)
     form = await request.form()
-    values = {name: _field(form, name, 1200) for name in ("sender", "sender_number", "letter_date", "subject", "received_via", "client_key")}
+    values = {name: _field(form, name, 1200) for name in ("sender", "sender_number", "letter_date", "subject", "received_via", "client_key",
+                                                          "confidential")}
     date_errors: dict[str, str] = {}
     letter_date = _parse_date(values["letter_date"], "letter_date", "Tanggal surat", date_errors)
     data = IncomingForm(sender=values["sender"], sender_number=values["sender_number"], letter_date=letter_date, subject=values["subject"],
-                        received_via=values["received_via"], client_key=_client_key(user, values["client_key"]))
+                        received_via=values["received_via"], confidential=bool(values["confidential"]),
+                        client_key=_client_key(user, values["client_key"]))
     errors = {**letter_service.incoming_errors(data), **date_errors}
     if errors:
         return await _incoming_page(request, session, user, values=values, errors=errors, status_code=422,
@@ -225,9 +229,9 @@ def step_fields(schema: dict) -> list[dict]:
         elif options:
             kind = "radios" if len(options) <= RADIO_MAX else "select"
         else:
-            kind = "textarea" if name == "note" else "text"
+            kind = "textarea" if name == "note" or prop.get("maxLength", 0) > TEXTAREA_MIN_LENGTH else "text"
         fields.append({"name": name, "title": prop.get("title", name), "description": prop.get("description"), "kind": kind,
-                       "options": options, "required": name in required})
+                       "options": options, "required": name in required, "default": prop.get("default")})
     return fields
 
 

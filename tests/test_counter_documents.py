@@ -253,12 +253,13 @@ async def test_counter_staff_may_print_counter_documents_and_nobody_else(db, act
     # Not a counter process: the counter's roles give no access to it.
     other = await render(activities, counter_input("letter_receipt", key="permit-ABC:x", workflow_id="permit-ABC"))
     async with db.sessionmaker() as session, session.begin():
-        # The letters these documents belong to (a letter's documents follow who may see the letter).
+        # The letters these documents belong to (a letter's documents follow who may see the letter); sorted,
+        # as a letter is by the time it has a disposition sheet.
         clerk = await session.scalar(select(User).where(User.username == "fo1"))
         for code, direction, workflow_id in (("SM1", "incoming", WORKFLOWS["disposition_sheet"]), ("SK7", "outgoing", "surat-keluar-7")):
             session.add(Letter(code=code, direction=direction, workflow_id=workflow_id,
                                status="diterima", stage="pilah", subject="Surat pengujian", letter_date=dt.date(2026, 11, 20),
-                               created_by_id=clerk.id))
+                               classification="OT.00", created_by_id=clerk.id))
         # An applicant account that somehow holds a counter role is still not staff.
         session.add(User(username="3374010101900077", full_name="Pemohon Bercampur", kind="applicant",
                          password_hash=hash_password("Demo12345"), roles=[UserRole(role="pemohon"), UserRole(role="front_office")]))

@@ -3,6 +3,7 @@ it for the head's disposition, the front office registers it (receipt and blank 
 head disposes it to two units, the back office uploads and attaches the scan, the courier records the
 delivery. Also an outgoing number request through the API, and the letter pages as a browser posts them."""
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -236,3 +237,126 @@ async def test_a_secret_letter_is_seen_only_by_those_it_concerns(http, live_stac
     for reader in (head, bo, fo):
         assert (await http.get(f"/api/v1/letters/{code}", headers=reader)).status_code == 200
         assert (await http.get(receipt, headers=reader)).status_code == 200
+
+
+async def seen_by(http: httpx.AsyncClient, live_stack, headers: dict, code: str) -> dict[str, bool]:
+    """Whether a person finds the letter on each road to it: the API's detail and register (search and the
+    unfiltered first page), the pages' detail and register, and the scan."""
+    detail = await http.get(f"/api/v1/letters/{code}", headers=headers)
+    assert detail.status_code in (200, 404), detail.text
+    searched = await http.get("/api/v1/letters", headers=headers, params={"q": code})
+    newest = await http.get("/api/v1/letters", headers=headers, params={"direction": "incoming", "limit": 200})
+    assert searched.status_code == newest.status_code == 200
+    async with browser_like(live_stack, headers) as browser:
+        page = await browser.get(f"/surat/{code}")
+        register = await browser.get("/surat", params={"q": code})
+    assert page.status_code in (200, 404) and register.status_code == 200
+    return {"detail": detail.status_code == 200,
+            "search": code in [i["id"] for i in searched.json()["items"]] and searched.json()["total"] >= 1,
+            "register": code in [i["id"] for i in newest.json()["items"]],
+            "page": page.status_code == 200, "register_page": f'href="/surat/{code}"' in register.text}
+
+
+ALL_ROADS = {"detail": True, "search": True, "register": True, "page": True, "register_page": True}
+NO_ROAD = dict.fromkeys(ALL_ROADS, False)
+
+
+async def test_an_incoming_letter_is_seen_only_at_intake_and_by_the_leadership_until_it_is_sorted(http, live_stack):
+    fo, bo, tu, head = [await login(http, u) for u in ("fo1", "bo1", "tu1", "kepala1")]
+    outsiders = [await login(http, u) for u in ("pegawai1", "verifikator1")]
+    created = await http.post("/api/v1/letters/incoming", headers=fo, json={
+        **INCOMING, "subject": "Permohonan audiensi yang belum dipilah", "letter_date": office_today().isoformat()})
+    assert created.status_code == 201, created.text
+    code = created.json()["id"]
+
+    # From the very first read, before the back office has sorted it: the intake desks and the leadership only.
+    for outsider in outsiders:
+        assert await seen_by(http, live_stack, outsider, code) == NO_ROAD
+        scan = await http.get(f"/api/v1/letters/{code}/files/scan", headers=outsider)
+        assert scan.status_code == 404 and scan.json()["detail"] == "Surat tidak ditemukan."
+    for reader in (fo, bo, tu, head):
+        assert await seen_by(http, live_stack, reader, code) == ALL_ROADS
+
+    # Sorted as an ordinary letter, it is the whole office's, as before.
+    letter = await pending(http, bo, code, "pilah")
+    assert (await decide(http, bo, letter["pending_task_id"], "dipilah", classification="HM.00", category="biasa",
+                         route="disposisi_tu")).status_code == 200
+    await pending(http, fo, code, "registrasi")
+    for outsider in outsiders:
+        assert await seen_by(http, live_stack, outsider, code) == ALL_ROADS
+
+
+async def test_a_letter_marked_secret_at_intake_stays_hidden_before_and_after_sorting(http, live_stack):
+    fo, bo, head, courier = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "caraka1")]
+    outsiders = [await login(http, u) for u in ("pegawai1", "verifikator1")]
+    created = await http.post("/api/v1/letters/incoming", headers=fo, json={
+        **INCOMING, "subject": "Laporan hasil pemeriksaan khusus", "letter_date": office_today().isoformat(), "confidential": True})
+    assert created.status_code == 201, created.text
+    code = created.json()["id"]
+    for outsider in outsiders:
+        assert await seen_by(http, live_stack, outsider, code) == NO_ROAD
+    assert (created.json()["confidential"], created.json()["category"], created.json()["category_label"]) == (True, "rahasia", "Rahasia")
+
+    # The back office's sorting starts at the front office's mark and keeps it unless it says why not.
+    letter = await pending(http, bo, code, "pilah")
+    form = letter["pending_task"]["form"]["properties"]
+    assert form["category"]["default"] == "rahasia" and "category_change_reason" in form
+    assert letter["pending_task"]["summary"]["Sifat saat dicatat"] == "Rahasia"
+    silent = await decide(http, bo, letter["pending_task_id"], "dipilah", classification="KP.00", category="biasa", route="langsung_unit",
+                          unit="UMUM")
+    assert silent.status_code == 422 and "Alasan mengubah sifat rahasia" in silent.json()["detail"]
+    assert (await decide(http, bo, letter["pending_task_id"], "dipilah", classification="KP.00", category="rahasia", route="langsung_unit",
+                         unit="UMUM")).status_code == 200
+
+    # Registered, scanned and on its way: still only those it concerns see it, its receipt and its scan.
+    letter = await pending(http, fo, code, "registrasi")
+    assert letter["category"] == "rahasia" and letter["classification"] == "KP.00"
+    assert (await decide(http, fo, letter["pending_task_id"], "registrasi")).status_code == 200
+    letter = await pending(http, bo, code, "pindai-1")
+    scan = await upload(http, bo, code, "scan", small_pdf("Laporan hasil pemeriksaan"), "pindaian.pdf")
+    assert (await decide(http, bo, letter["pending_task_id"], "unggah", scan_file_id=scan.json()["file_id"])).status_code == 200
+    letter = await pending(http, courier, code, "distribusi")
+    receipt = next(d["url"] for d in letter["documents"] if d["kind"] == "letter_receipt")
+    for outsider in outsiders:
+        assert await seen_by(http, live_stack, outsider, code) == NO_ROAD
+        assert (await http.get(f"/api/v1/letters/{code}/files/scan", headers=outsider)).status_code == 404
+        assert (await http.get(receipt, headers=outsider)).status_code == 404
+    for reader in (fo, bo, head, courier):
+        assert await seen_by(http, live_stack, reader, code) == ALL_ROADS
+        assert (await http.get(letter["files"]["scan"]["url"], headers=reader)).content.startswith(b"%PDF")
+
+
+async def test_the_intake_page_marks_a_letter_secret(http, live_stack):
+    fo, bo, clerk = [await login(http, u) for u in ("fo1", "bo1", "pegawai1")]
+    async with browser_like(live_stack, fo) as fo_page, browser_like(live_stack, bo) as bo_page:
+        form = await fo_page.get("/surat/masuk/baru")
+        assert 'name="confidential"' in form.text and "bertanda RAHASIA" in form.text
+        # A refused submission keeps the mark ticked.
+        refused = await fo_page.post("/surat/masuk/baru", data={"sender": "Inspektorat Jenderal", "confidential": "1"})
+        assert refused.status_code == 422 and re.search(r'name="confidential" value="1"[^>]* checked', refused.text)
+        recorded = await fo_page.post("/surat/masuk/baru", data={
+            "sender": "Inspektorat Jenderal", "sender_number": "R-12/IJ/2026", "subject": "Tindak lanjut pengaduan masyarakat",
+            "letter_date": office_today().isoformat(), "received_via": "kurir", "confidential": "1", "client_key": "halaman-rahasia-0001"})
+        assert recorded.status_code == 303, recorded.text
+        code = recorded.headers["location"].split("?")[0].rsplit("/", 1)[-1]
+        assert (await http.get(f"/api/v1/letters/{code}", headers=clerk)).status_code == 404
+        letter = await pending(http, bo, code, "pilah")
+        assert letter["confidential"] is True
+
+        # The back office's page starts the category at Rahasia and asks why when it is changed.
+        page = await bo_page.get(f"/surat/{code}")
+        assert re.search(r'name="data.category" value="rahasia"[^>]* checked', page.text) and "Alasan mengubah sifat rahasia" in page.text
+        sort = {"task_id": letter["pending_task_id"], "outcome": "dipilah", "data.classification": "HM.00", "data.category": "biasa",
+                "data.route": "disposisi_tu"}
+        silent = await bo_page.post(f"/surat/{code}/langkah", data=sort)
+        assert silent.status_code == 422 and "Alasan mengubah sifat rahasia" in silent.text
+        changed = await bo_page.post(f"/surat/{code}/langkah", data={
+            **sort, "data.category_change_reason": "Isi surat pemberitahuan umum; amplop salah cap."})
+        assert changed.status_code == 303
+
+    # Changed with its reason, the letter is the whole office's; the timeline says who changed the mark and why.
+    letter = await pending(http, clerk, code, "registrasi")
+    assert (letter["category"], letter["confidential"]) == ("biasa", False)
+    classified = next(e for e in letter["timeline"] if e["kind"] == "classified")
+    assert "tanda rahasia dari Front Office diubah" in classified["title"]
+    assert classified["reason"] == "Isi surat pemberitahuan umum; amplop salah cap."

@@ -31,8 +31,9 @@ def pdf_bytes(text: str) -> bytes:
     return buffer.getvalue()
 
 
-PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000100"
-                    "05fe02fea35581840000000049454e44ae426082")
+# A 1×1 PNG that decodes (uploads are decoded to the last pixel).
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360606060000000"
+                    "050001a5f645400000000049454e44ae426082")
 
 
 async def upload(db, username: str, content: bytes, filename: str) -> str:  # noqa: ANN001
@@ -299,4 +300,29 @@ async def test_the_validator_refuses_bad_decisions_and_leaves_no_trace(time_skip
     async with db.sessionmaker() as session:
         task = await session.get(Task, f"{wf}.disposisi")
         assert (task.status, task.outcome) == ("open", None)
+    await handle.terminate("test selesai")
+
+
+async def test_a_letter_marked_secret_at_intake_keeps_the_mark_unless_the_sorting_says_why(time_skipping_env, db, worker_for):
+    client = time_skipping_env.client
+    await worker_for(client)
+    handle, letter = await start_incoming(client, db, confidential=True)
+    wf = handle.id
+    assert (await letter_row(db, letter.id)).category == "rahasia"
+    task = await wait_for_task(db.sessionmaker, f"{wf}.pilah")
+    assert task.form["properties"]["category"]["default"] == "rahasia" and task.summary["Sifat saat dicatat"] == "Rahasia"
+    sort = dict(classification="HM.00", route="disposisi_tu")
+    assert "Alasan mengubah sifat rahasia" in await refused(db, handle, "pilah", "bo1", "dipilah", category="biasa", **sort)
+    assert "Alasan mengubah sifat rahasia" in await refused(db, handle, "pilah", "bo1", "dipilah", category="biasa",
+                                                            category_change_reason="   ", **sort)
+    assert "paling banyak" in await refused(db, handle, "pilah", "bo1", "dipilah", category="segera",
+                                            category_change_reason="x" * 2001, **sort)
+    async with db.sessionmaker() as session:
+        assert (await session.get(Task, f"{wf}.pilah")).status == "open"
+    await decide(db, handle, "pilah", "bo1", "dipilah", category="rahasia", **sort)
+    row = await letter_at(db, letter.id, "dipilah")
+    assert (row.category, row.classification) == ("rahasia", "HM.00")
+    async with db.sessionmaker() as session:
+        classified = await session.get(CaseEvent, f"{wf}.classified")
+    assert "sifat rahasia" in classified.title and "diubah" not in classified.title and classified.reason is None
     await handle.terminate("test selesai")

@@ -670,6 +670,9 @@ class IncomingLetterInput:
     received_via_label: str
     received_by: Person
     definition: LetterDefinitionSnapshot
+    # Marked rahasia by the front office at intake: the sorting form starts at rahasia and a change needs a reason.
+    # Defaulted so runs started before the mark existed keep replaying.
+    confidential: bool = False
 
 
 @dataclass
@@ -917,8 +920,11 @@ class ComplaintUpdate:
 UPDATE_SIRAMASAKAN = "update_siramasakan"
 # POSTs the hand-off to the external registry (activities/siramasakan.py).
 SEND_REGISTRY_HANDOFF = "send_registry_handoff"
-# Signal carrying the registry's callback, delivered by the gateway's webhook.
+# Signal that carried the registry's callback until the update below; kept so runs that received it still replay.
 REGISTRY_OUTCOME = "registry_outcome"
+# Update carrying the registry's callback from the gateway's webhook: its validator refuses a report the run is not
+# waiting for, so the registry hears 409 and nothing is recorded (issue 14 item 16).
+REPORT_REGISTRY_OUTCOME = "report_registry_outcome"
 
 
 @dataclass
@@ -994,6 +1000,12 @@ class RegistryOutcome:
     status: str  # "processed" | "refused"
     reason: str | None = None
     documents: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RegistryOutcomeAck:
+    event_id: str
+    status: str  # "accepted": the run takes this report; "duplicate": the report it already took, delivered again
 
 
 @dataclass

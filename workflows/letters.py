@@ -98,6 +98,11 @@ OUTCOME_LABELS = {
     OUTCOME_SCANNED: "Berkas diunggah", OUTCOME_DELIVERED: "Terkirim", OUTCOME_ACCEPT: "Diterima", OUTCOME_REJECT: "Ditolak",
 }
 
+# The category that keeps a letter to the leadership and those it concerns (gateway/services/letters.py).
+CATEGORY_SECRET = "rahasia"
+# The sorting form's field for why a letter the front office marked rahasia is given another category.
+FIELD_CATEGORY_REASON = "category_change_reason"
+
 DISPOSITION_COPIES = ["Lembar 1: Arsip", "Lembar 2: Unit Pengolah", "Lembar 3: Pimpinan"]
 FILE_ID_MAX = 40
 RECEIVED_BY_MAX = 200
@@ -127,13 +132,23 @@ def _choices(options: dict[str, str], *, with_code: bool = False) -> list[dict]:
     return [{"const": code, "title": f"{code} — {name}" if with_code else name} for code, name in options.items()]
 
 
-def classify_form(d: LetterDefinitionSnapshot) -> dict:
+def classify_form(d: LetterDefinitionSnapshot, *, confidential: bool = False) -> dict:
+    category = {"type": "string", "title": "Sifat surat", "oneOf": _choices(d.categories)}
+    marked = {}
+    if confidential:
+        # The mark starts the choice; the back office may still change it, but says why (on the timeline).
+        category.update(default=CATEGORY_SECRET,
+                        description="Ditandai Rahasia oleh petugas Front Office saat surat dicatat. Bila diubah, tuliskan alasannya.")
+        marked = {FIELD_CATEGORY_REASON: {
+            "type": "string", "title": "Alasan mengubah sifat rahasia", "maxLength": NOTE_MAX,
+            "description": "Wajib bila sifat surat diubah dari Rahasia; tercatat pada riwayat surat."}}
     return {
         "type": "object",
         "required": ["classification", "category", "route"],
         "properties": {
             "classification": {"type": "string", "title": "Kode klasifikasi", "oneOf": _choices(d.classifications, with_code=True)},
-            "category": {"type": "string", "title": "Sifat surat", "oneOf": _choices(d.categories)},
+            "category": category,
+            **marked,
             "route": {"type": "string", "title": "Arah surat", "oneOf": _choices(ROUTE_LABELS)},
             "unit": {"type": "string", "title": "Unit kerja tujuan", "description": "Wajib bila surat langsung diproses di unit kerja.",
                      "oneOf": _choices(d.units)},
@@ -178,6 +193,14 @@ def _check_letter_decision(spec: TaskSpec, request: DecisionRequest) -> None:
     key = spec.key
     if key == KEY_CLASSIFY and data.get("route") == ROUTE_DIRECT and not data.get("unit"):
         raise ApplicationError("Pilih unit kerja tujuan untuk surat yang langsung diproses di unit kerja.", type=ERR_INVALID)
+    if key == KEY_CLASSIFY and FIELD_CATEGORY_REASON in spec.form.get("properties", {}):
+        # Only the form of a letter marked rahasia at intake has this field.
+        change_reason = str(data.get(FIELD_CATEGORY_REASON) or "").strip()
+        if data.get("category") != CATEGORY_SECRET and not change_reason:
+            raise ApplicationError("Surat ini ditandai rahasia oleh petugas Front Office saat dicatat. Untuk mengubah sifatnya, "
+                                   "isi 'Alasan mengubah sifat rahasia'.", type=ERR_INVALID)
+        if len(change_reason) > NOTE_MAX:
+            raise ApplicationError(f"Isian 'Alasan mengubah sifat rahasia' paling banyak {NOTE_MAX} karakter.", type=ERR_INVALID)
     if key == KEY_DISPOSE:
         units = data.get("units") or []
         if len(set(units)) != len(units):
@@ -273,21 +296,29 @@ class IncomingLetterWorkflow(_LetterWorkflow):
         self.use_calendar(d.calendar)
         self._summary = {"Kode surat": inp.code, "Pengirim": inp.sender, "Nomor surat": inp.sender_number,
                          "Tanggal surat": long_date(inp.letter_date), "Perihal": inp.subject, "Diterima melalui": inp.received_via_label}
+        if inp.confidential:
+            self._summary["Sifat saat dicatat"] = d.categories.get(CATEGORY_SECRET, "Rahasia")
         await self._update(STATUS_RECEIVED, "classify", "received",
-                           f"Surat masuk dari {inp.sender} diterima di front office ({inp.received_via_label})", actor=inp.received_by)
+                           f"Surat masuk dari {inp.sender} diterima di front office ({inp.received_via_label})"
+                           + ("; ditandai rahasia" if inp.confidential else ""), actor=inp.received_by)
 
         # 1. The back office sorts it: classification code, category and where it goes.
         sorted_ = await self.ask(TaskSpec(
             key=KEY_CLASSIFY, title=f"Pilah surat masuk {inp.code}: {inp.subject}", policy=d.classify, subject_id=inp.code,
-            summary=dict(self._summary), form=classify_form(d), outcomes=[Outcome(OUTCOME_CLASSIFIED, "Simpan penggolongan")]))
+            summary=dict(self._summary), form=classify_form(d, confidential=inp.confidential),
+            outcomes=[Outcome(OUTCOME_CLASSIFIED, "Simpan penggolongan")]))
         classification, category, route = (sorted_.data["classification"], sorted_.data["category"], sorted_.data["route"])
+        # The validator made sure a change of the front office's mark comes with its reason.
+        unmarked = inp.confidential and category != CATEGORY_SECRET
+        change_reason = str(sorted_.data.get(FIELD_CATEGORY_REASON) or "").strip() if unmarked else None
         units = [sorted_.data["unit"]] if route == ROUTE_DIRECT else []
         routing = ROUTE_LABELS[route] + (f" ({d.units.get(units[0], units[0])})" if units else "")
         self._summary.update({"Klasifikasi": f"{classification} — {d.classifications.get(classification, '')}",
                               "Sifat": d.categories.get(category, category), "Arah surat": routing})
         await self._update(STATUS_CLASSIFIED, "registration", "classified",
-                           f"Dipilah: {classification}, sifat {d.categories.get(category, category).lower()}; arah: {routing}",
-                           actor=_person(sorted_), classification=classification, category=category,
+                           f"Dipilah: {classification}, sifat {d.categories.get(category, category).lower()}"
+                           + (" (tanda rahasia dari Front Office diubah)" if unmarked else "") + f"; arah: {routing}",
+                           actor=_person(sorted_), reason=change_reason, classification=classification, category=category,
                            disposition=self._routing(route, units))
 
         # 2. The front office registers it: the agenda number, the receipt, and a blank sheet to write on.

@@ -25,6 +25,8 @@ class IncomingBody(BaseModel):
     letter_date: date
     subject: str = Field(min_length=1, max_length=letter_service.SUBJECT_MAX, description="Perihal")
     received_via: str = Field(min_length=1, max_length=20, description="Kode dari counter.yaml letters.received_via (asn, masyarakat, pos, kurir)")
+    confidential: bool = Field(default=False, description="Rahasia: hanya pimpinan, petugas persuratan, dan pihak yang menanganinya yang "
+                                                          "melihat surat ini; petugas Back Office tetap memilah sifatnya")
 
 
 class OutgoingBody(BaseModel):
@@ -52,10 +54,11 @@ async def options(user: CurrentUser, session: SessionDep) -> dict:
 @router.post("/letters/incoming", status_code=201, responses=ERRORS)
 async def register_incoming(body: IncomingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
                             response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
-    """Catat surat masuk (petugas Front Office). Selanjutnya petugas Back Office memilahnya."""
+    """Catat surat masuk (petugas Front Office). Selanjutnya petugas Back Office memilahnya. Sebelum dipilah, surat hanya
+    terlihat oleh petugas Front Office, Back Office, pencatatnya, dan pimpinan; `confidential` menandainya rahasia sejak dicatat."""
     letter, created = await letter_service.register_incoming(session, client, settings, user=user, form=letter_service.IncomingForm(
         sender=body.sender, sender_number=body.sender_number, letter_date=body.letter_date, subject=body.subject,
-        received_via=body.received_via, client_key=_client_key(user.id, idempotency_key)))
+        received_via=body.received_via, confidential=body.confidential, client_key=_client_key(user.id, idempotency_key)))
     if not created:
         response.status_code = 200
     return letter_service.serialize(letter)

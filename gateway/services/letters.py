@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import magic
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from temporalio.client import Client
@@ -29,6 +29,7 @@ from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
 from store.settings import Settings
 from workflows.contracts import IncomingLetterInput, OutgoingLetterInput, TaskAck
 from workflows.letters import (
+    CATEGORY_SECRET,
     KEY_SCAN,
     KEY_SOFTCOPY,
     OUTCOME_LABELS,
@@ -109,6 +110,8 @@ class IncomingForm:
     subject: str
     received_via: str
     client_key: str | None = None
+    # Marked rahasia at intake (an envelope stamped RAHASIA): hidden from other staff from the first read.
+    confidential: bool = False
 
 
 @dataclass
@@ -130,16 +133,29 @@ def is_staff(user: User) -> bool:
 
 # A letter classified "rahasia" is for the leadership, whoever filed it, and the people whose role its
 # steps went to (the back office sorts every letter, the courier carries it); other staff do not see it.
-SECRET_CATEGORY = "rahasia"
+# The front office may mark it so at intake; the back office's sorting keeps the mark unless it says why not.
+SECRET_CATEGORY = CATEGORY_SECRET
 SECRET_READERS = {"kepala_kantor", "tata_usaha", "admin"}
 
 
+def intake_roles() -> set[str]:
+    """Who handles an incoming letter before it is sorted: the roles of the sorting step and of the
+    registration that follows it (counter.yaml letters.tasks), i.e. the back office and the front office."""
+    tasks = load_counter().letters.tasks
+    return {tasks.classify.role, tasks.registration.role}
+
+
 def _visible_to(viewer: User):  # noqa: ANN202
-    if SECRET_READERS & set(viewer.role_names):
+    roles = set(viewer.role_names)
+    if SECRET_READERS & roles:
         return None
     involved = select(Task.id).where(Task.workflow_id == Letter.workflow_id, or_(
         Task.role.in_(viewer.role_names or [""]), Task.owner_id == viewer.id, Task.completed_by_id == viewer.id)).exists()
-    return or_(Letter.category.is_(None), Letter.category != SECRET_CATEGORY, Letter.created_by_id == viewer.id, involved)
+    # Until the back office has sorted an incoming letter nobody knows yet whether it is secret: the sorting
+    # sets its classification (an outgoing request carries its own from the start).
+    sorted_ = or_(Letter.direction != INCOMING, Letter.classification.is_not(None))
+    not_secret = or_(Letter.category.is_(None), Letter.category != SECRET_CATEGORY)
+    return or_(and_(sorted_, not_secret), *([~sorted_] if intake_roles() & roles else []), Letter.created_by_id == viewer.id, involved)
 
 
 async def visible(session: AsyncSession, *, viewer: User, workflow_id: str) -> bool:
@@ -258,16 +274,18 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
     via = load_counter().letters.received_via
     code = await new_code(session, Letter.code, lambda: f"SM-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
+    # The mark is on the row before anyone can read it; the sorting confirms or changes it later.
     letter = Letter(code=code, direction=INCOMING, workflow_id=incoming_workflow_id(code), client_key=form.client_key,
                     status=STATUS_RECEIVED, stage="classify", subject=_text(form.subject), sender=_text(form.sender),
                     sender_number=_text(form.sender_number), received_via=form.received_via, letter_date=form.letter_date,
-                    created_by_id=user.id, unit_id=user.unit_id)
+                    category=SECRET_CATEGORY if form.confidential else None, created_by_id=user.id, unit_id=user.unit_id)
 
     return await record_and_start(session, client, settings, letter, workflow=IncomingLetterWorkflow.run, what="surat",
                                   start_input=lambda row: IncomingLetterInput(
                                       letter_id=row.id, code=row.code, sender=row.sender, sender_number=row.sender_number,
                                       letter_date=row.letter_date, subject=row.subject, received_via=row.received_via,
-                                      received_via_label=via[row.received_via], received_by=person(user), definition=letter_snapshot(units)))
+                                      received_via_label=via[row.received_via], received_by=person(user), definition=letter_snapshot(units),
+                                      confidential=form.confidential))
 
 
 async def request_outgoing(session: AsyncSession, client: Client, settings: Settings, *, user: User,
@@ -433,6 +451,7 @@ def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Ta
         "classification": letter.classification,
         "classification_label": defs.classifications.get(letter.classification) if letter.classification else None,
         "category": letter.category, "category_label": defs.categories.get(letter.category) if letter.category else None,
+        "confidential": letter.category == SECRET_CATEGORY,
         "created_at": letter.created_at.isoformat(), "finished_at": letter.finished_at.isoformat() if letter.finished_at else None,
     }
     if letter.direction == INCOMING:
