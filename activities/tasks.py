@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import raiseload
+from sqlalchemy.orm.attributes import flag_modified
 from temporalio import activity
 
 from activities.calendar import OfficeCalendar
@@ -62,6 +63,14 @@ def _event(task: Task, *, suffix: str, kind: str, title: str, at: datetime, **fi
                           subject_id=task.subject_id, occurred_at=at, kind=kind, title=title, role=task.role, **fields)
 
 
+def _end_claim(task: Task) -> None:
+    """Clears the claim in the statement that writes this change, even when it was read as free: SQLite takes no row
+    lock on the read, so a claim that lands between the read and the write is ended too, not kept by an UPDATE that
+    left the column out as unchanged."""
+    task.claimed_by_id = None
+    flag_modified(task, "claimed_by_id")
+
+
 class TaskActivities:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -100,15 +109,27 @@ class TaskActivities:
                 return TaskChangeResult()
             if task is None:
                 raise LookupError(f"task {change.task_id} is not in the inbox")
+            # A claim reserves a task for one of those who may act on it now. Every change below that moves the task
+            # past its claimant ends the claim in the same transaction: a claim left behind would lock the task for
+            # whoever holds it next (the gateway also ignores a claim whose holder cannot act, for what changes elsewhere).
             if change.kind == "reminded":
                 task.reminded_at = change.occurred_at
             elif change.kind == "escalated":
+                # Its holders let the due time pass: the task is now for the escalation role too (which replaces an
+                # earlier escalation role's access), and a claim taken before must not keep them from deciding.
                 task.escalated_at = change.occurred_at
                 task.escalated_to_role = change.escalate_to_role
+                _end_claim(task)
             elif change.kind == "delegated":
+                # Only the delegate may act until they recommend (the run refuses anyone else): nobody else's claim stands.
                 task.delegate_id = change.delegate_id
-            elif change.kind == "recommended" and change.clear_delegate:
-                task.delegate_id = None
+                if task.claimed_by_id != change.delegate_id:
+                    _end_claim(task)
+            elif change.kind == "recommended":
+                # The delegate acted and the task goes back to its owner, free.
+                if change.clear_delegate:
+                    task.delegate_id = None
+                _end_claim(task)
             elif change.kind == "reassigned" and task.status == "open":
                 # A process owner moved the task: the new holder alone sees it in the inbox (nobody's claim, no delegate,
                 # no escalation role carried over from the previous holder).
@@ -118,12 +139,14 @@ class TaskActivities:
                     task.owner_id = change.owner_id
                 if change.role:
                     task.role = change.role
-                task.delegate_id = task.claimed_by_id = task.escalated_to_role = None
+                task.delegate_id = task.escalated_to_role = None
+                _end_claim(task)
             elif change.kind == "cancelled" and task.status == "open":
                 task.status = "cancelled"
                 task.completed_at = change.occurred_at
                 task.reason = change.reason
-                task.delegate_id = task.claimed_by_id = None
+                task.delegate_id = None
+                _end_claim(task)
             actor = change.actor
             suffix = f"{change.kind}.{change.occurred_at.timestamp():.0f}" + (f".{change.sequence}" if change.sequence else "")
             await add_event(session, _event(
@@ -147,7 +170,7 @@ class TaskActivities:
                 task.acting_for_id = inp.actor.acting_for.id if inp.actor.acting_for else None
                 task.outcome, task.reason, task.data = inp.outcome, inp.reason, inp.data
                 task.delegate_id = None
-                task.claimed_by_id = None
+                _end_claim(task)
             await add_event(session, _event(
                 task, suffix="decided", kind="task_decided", title=inp.title, at=inp.decided_at,
                 actor_id=inp.actor.user_id, actor_name=inp.actor.full_name, outcome=inp.outcome, reason=inp.reason,

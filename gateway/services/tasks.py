@@ -21,7 +21,7 @@ from store.models import CaseEvent, Task, User, utcnow
 from store.observability import bind_workflow
 from store.settings import Settings
 from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
-from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE, OWNER_ROLE
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,8 @@ async def open_task_count(session: AsyncSession, *, user: User) -> CappedTotal:
 
 
 async def get_visible(session: AsyncSession, *, user: User, task_id: str) -> Task:
-    task = await session.get(Task, task_id)
+    # Read afresh: a claim may have been taken or released by another request since this session last read the row.
+    task = await session.get(Task, task_id, populate_existing=True)
     if task is None:
         raise not_found("Tugas")
     visible, _ = await visibility(session, user)
@@ -141,30 +142,97 @@ async def get_visible(session: AsyncSession, *, user: User, task_id: str) -> Tas
     return task
 
 
-async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
-    task = await get_visible(session, user=user, task_id=task_id)
-    if task.status != "open":
-        raise conflict("Tugas ini sudah selesai.", code="task_closed")
-    if task.claimed_by_id not in (None, user.id):
-        raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
+# Who may release anyone's claim, whether or not the task is in their inbox: a process owner unsticks runs, an
+# administrator runs the system.
+RELEASER_ROLES = frozenset({OWNER_ROLE, "admin"})
+
+
+async def standing_claimant(session: AsyncSession, task: Task) -> User | None:
+    """Whose claim holds `task`: None when nobody's does. A claim stands while its holder can still act on the task:
+    an active account that sees it, and, while it is delegated, the delegate (the only one the run lets decide then).
+    The inbox projection ends claims where the row changes (activities/tasks.py); this also voids what changes
+    elsewhere (a role taken away, a Plh. period over, an account deactivated) and claims left on rows from before."""
     if task.claimed_by_id is None:
-        task.claimed_by_id = user.id
-        _record_claim(session, task=task, user=user, kind=CLAIMED, title=f"Diklaim oleh {user.full_name}: {task.title}")
-    await session.commit()
-    await session.refresh(task)
-    return task
+        return None
+    claimant = await session.get(User, task.claimed_by_id)
+    if claimant is None or not claimant.is_active or task.delegate_id not in (None, claimant.id):
+        return None
+    visible, _ = await visibility(session, claimant)
+    stands = await session.scalar(select(func.count()).select_from(Task).where(Task.id == task.id, Task.status == "open", visible))
+    return claimant if stands else None
+
+
+def _claimed_by(holder: User) -> ApiError:
+    return conflict(f"Tugas ini sedang dikerjakan oleh {holder.full_name}.", code="task_claimed")
+
+
+async def blocking_claimant(session: AsyncSession, *, user: User, task: Task) -> User | None:
+    """Whose standing claim keeps `user` from deciding `task` (None: nobody's)."""
+    holder = await standing_claimant(session, task)
+    return holder if holder is not None and holder.id != user.id else None
+
+
+# A claim taken by another request between this one's read and its write: read again, this many times at most.
+_CLAIM_ATTEMPTS = 3
+
+
+async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
+    visible, _ = await visibility(session, user)
+    for _ in range(_CLAIM_ATTEMPTS):
+        task = await get_visible(session, user=user, task_id=task_id)
+        if task.status != "open":
+            raise conflict("Tugas ini sudah selesai.", code="task_closed")
+        if task.delegate_id not in (None, user.id):
+            raise conflict(f"Tugas ini sedang didelegasikan kepada {task.delegate.full_name}; hanya ia yang dapat mengklaimnya.",
+                           code="task_delegated")
+        if task.claimed_by_id == user.id:
+            return task
+        holder = await blocking_claimant(session, user=user, task=task)
+        if holder is not None:
+            raise _claimed_by(holder)
+        # The database picks the one winner: the row changes only if it is still as read here (open, theirs to see, free
+        # or held by a claim that no longer stands), so of officers claiming at once exactly one is told they hold it,
+        # and a delegation or a reassignment that lands meanwhile is not overtaken.
+        taken = await session.execute(
+            update(Task).where(Task.id == task.id, Task.status == "open", visible, or_(Task.delegate_id.is_(None), Task.delegate_id == user.id),
+                               Task.claimed_by_id.is_(None) if task.claimed_by_id is None else Task.claimed_by_id == task.claimed_by_id)
+            .values(claimed_by_id=user.id).execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            _record_claim(session, task=task, user=user, kind=CLAIMED, title=f"Diklaim oleh {user.full_name}: {task.title}")
+        # Ends the transaction either way (a commit, not a rollback: a rollback would expire the signed-in user too).
+        await session.commit()
+        if taken.rowcount == 1:
+            return await get_visible(session, user=user, task_id=task_id)
+    task = await get_visible(session, user=user, task_id=task_id)
+    holder = await standing_claimant(session, task)
+    if holder is not None and holder.id == user.id:
+        return task
+    raise _claimed_by(holder) if holder else conflict("Tugas ini sedang berubah. Silakan coba lagi sebentar.", code="task_busy")
 
 
 async def unclaim(session: AsyncSession, *, user: User, task_id: str) -> Task:
-    task = await get_visible(session, user=user, task_id=task_id)
-    if task.claimed_by_id not in (None, user.id) and "admin" not in user.role_names:
-        raise forbidden("Hanya yang mengklaim tugas ini yang dapat melepasnya.")
-    if task.claimed_by_id is not None:
-        task.claimed_by_id = None
-        _record_claim(session, task=task, user=user, kind=UNCLAIMED, title=f"Klaim dilepas oleh {user.full_name}: {task.title}")
+    releaser = bool(RELEASER_ROLES & set(user.role_names))
+    if releaser:
+        task = await session.get(Task, task_id, populate_existing=True)
+        if task is None:
+            raise not_found("Tugas")
+    else:
+        task = await get_visible(session, user=user, task_id=task_id)
+    claimant = task.claimed_by
+    if claimant is None:
+        return task
+    if claimant.id != user.id and not releaser and await standing_claimant(session, task) is not None:
+        raise forbidden("Hanya yang mengklaim tugas ini, pemilik proses, atau administrator yang dapat melepas klaimnya.")
+    # Only the claim as read is released: of two releases at once, one changes the row and is recorded; a claim
+    # taken again meanwhile stays.
+    released = await session.execute(update(Task).where(Task.id == task.id, Task.claimed_by_id == claimant.id)
+                                      .values(claimed_by_id=None).execution_options(synchronize_session=False))
+    if released.rowcount == 1:
+        title = (f"Klaim dilepas oleh {user.full_name}: {task.title}" if claimant.id == user.id
+                 else f"Klaim {claimant.full_name} dilepas oleh {user.full_name}: {task.title}")
+        _record_claim(session, task=task, user=user, kind=UNCLAIMED, title=title)
     await session.commit()
-    await session.refresh(task)
-    return task
+    return await session.get(Task, task_id, populate_existing=True)
 
 
 # Claims are an inbox matter, not a process decision: they are not in the run's history, so the case timeline
@@ -220,8 +288,9 @@ async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
     if task.status != "open":
         who = task.completed_by_id and await session.get(User, task.completed_by_id)
         raise conflict(f"Tugas ini sudah diputuskan{' oleh ' + who.full_name if who else ''}.", code=ERR_ALREADY_DECIDED)
-    if task.claimed_by_id not in (None, user.id):
-        raise conflict(f"Tugas ini sedang dikerjakan oleh {task.claimed_by.full_name}.", code="task_claimed")
+    holder = await blocking_claimant(session, user=user, task=task)
+    if holder is not None:
+        raise _claimed_by(holder)
 
 
 async def _exchange_passphrase(session: AsyncSession, settings: Settings, *, user: User, task: Task, outcome: str, data: dict) -> dict:
@@ -263,7 +332,8 @@ async def _mark_closing(session: AsyncSession, *, task_id: str) -> None:
     """The run acknowledges a decision once it has recorded it and closes the inbox row right after
     (PATCH_ACK_BEFORE_CLOSING): until then the row says so, and leaves every inbox at once, not a moment later.
     Only an open row is touched, so this never undoes the close that may already have landed."""
-    await session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(status=CLOSING))
+    # The decider acted: their claim ends with it.
+    await session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(status=CLOSING, claimed_by_id=None))
     await session.commit()
 
 
