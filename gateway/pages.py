@@ -604,7 +604,7 @@ async def _task_page(request: Request, session: Any, user: User, task_id: str, *
     is_open = task.status == "open"
     ctx = {
         "task": data, "error": error, "values": values or {}, "field_errors": field_errors or {}, "active": "inbox",
-        "can_decide": is_open and task.claimed_by_id in (None, user.id),
+        "can_decide": is_open and await task_service.blocking_claimant(session, user=user, task=task) is None,
         "can_claim": is_open and task.owner_id is None,
         "claimed_by_me": task.claimed_by_id == user.id,
         "can_delegate": is_open and task.owner_id == user.id and task.delegate_id is None,
