@@ -17,6 +17,7 @@ from gateway.api import applicants, auth, catalog, chat, complaints, dashboards,
 from gateway.api import audit as audit_api
 from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
 from gateway.errors import ApiError
+from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
 from gateway.security import served_over_https
 from gateway.security_headers import SecurityHeadersMiddleware
 from store.db import make_engine, make_sessionmaker
@@ -47,10 +48,37 @@ _FIELD_MESSAGES = {
 def _readable(errors: list[dict]) -> list[dict]:
     out = []
     for e in errors:
-        loc = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
+        # A body that is not JSON is located at ("body", <character offset>): the field is the body.
+        loc = [] if e.get("type") == "json_invalid" else [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or "body"
         out.append({"field": field, "message": f"{field} {_FIELD_MESSAGES.get(e.get('type', ''), 'tidak valid')}"})
     return out
+
+
+# What Starlette and FastAPI say themselves (in English: "Not Found", "There was an error parsing the body", …),
+# said in Bahasa Indonesia, by status.
+_FRAMEWORK_ERRORS = {
+    400: ("Isi permintaan tidak dapat dibaca. Periksa formatnya (JSON atau formulir) lalu kirim ulang.", "invalid"),
+    401: ("Silakan masuk terlebih dahulu.", "unauthorized"),
+    403: ("Anda tidak berwenang melakukan tindakan ini.", "forbidden"),
+    404: ("Alamat tidak ditemukan.", "not_found"),
+    405: ("Metode tidak diizinkan.", "method_not_allowed"),
+    415: (UNSUPPORTED_JSON, "unsupported_media_type"),
+    422: ("Isian tidak valid.", "invalid"),
+    429: ("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi.", "too_many_requests"),
+    503: ("Layanan sedang tidak tersedia. Silakan coba lagi.", "unavailable"),
+}
+
+
+def framework_error(exc: StarletteHTTPException, *, page: bool, max_body_bytes: int) -> ApiError:
+    """A Starlette/FastAPI HTTP error as the gateway's own refusal."""
+    if exc.status_code == 413:
+        detail, code = too_large_text(max_body_bytes), "too_large"
+    elif exc.status_code == 404 and page:
+        detail, code = "Halaman tidak ditemukan.", "not_found"
+    else:
+        detail, code = _FRAMEWORK_ERRORS.get(exc.status_code, ("Permintaan tidak dapat diproses.", None))
+    return ApiError(exc.status_code, detail, code=code)
 
 
 class TemporalConnection:
@@ -84,8 +112,14 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         yield
         await engine.dispose()
 
+    # /docs, /redoc and /openapi.json: unset, in dev mode only (production publishes no map of its API).
+    docs = settings.dev_mode if settings.api_docs is None else settings.api_docs
     app = FastAPI(title="SatuPintu", version="0.1.0", lifespan=lifespan,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None, openapi_url="/openapi.json" if docs else None,
                   description="Sistem proses bisnis PTSP: setiap layanan berjalan sebagai workflow Temporal yang tahan gangguan.")
+    # Body size, content type, JSON depth and NUL checks before any route reads a request (gateway/limits.py);
+    # innermost, so its refusals get the tracing and security headers of every other answer.
+    app.add_middleware(PerimeterMiddleware, max_body_bytes=settings.max_body_bytes)
     # FastAPI opens each request's span on the process's tracer provider (set up by `satupintu gateway`; none
     # set up, no spans); the middleware puts its trace id on the response and scopes the request's log context.
     app.add_middleware(TracingMiddleware)
@@ -106,10 +140,11 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        # Unknown paths and wrong methods: pages get a page, the API gets JSON.
-        if not request.url.path.startswith(JSON_PREFIXES) and exc.status_code in (404, 405):
-            return await pages.render_error(request, ApiError(exc.status_code, "Halaman tidak ditemukan." if exc.status_code == 404 else "Metode tidak diizinkan."))
-        return JSONResponse({"detail": exc.detail, "code": None, "errors": []}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        # Unknown paths, wrong methods, unreadable bodies: pages get a page, the API gets JSON, both in Bahasa.
+        page = not request.url.path.startswith(JSON_PREFIXES)
+        response = await api_error(request, framework_error(exc, page=page, max_body_bytes=settings.max_body_bytes))
+        response.headers.update(getattr(exc, "headers", None) or {})  # Allow of a 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

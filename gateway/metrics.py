@@ -16,7 +16,8 @@ Gateway latency is this replica's own: `satupintu_http_request_duration_seconds{
 by the route template (`/api/v1/runs/{workflow_id}`), never the raw path, so the label set stays small.
 
 Each app has its own registry (several apps in one test process never collide). With `metrics_token` set,
-a scrape needs `Authorization: Bearer <token>`; empty leaves it to the network.
+a scrape needs `Authorization: Bearer <token>`. Without one, `/metrics` answers in dev mode only: in production
+it is not there (404) — the figures (workload per role, failing channels, routes) are not for anyone who asks.
 """
 
 import hmac
@@ -35,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.deps import SessionDep, SettingsDep
+from gateway.errors import not_found
 from process_defs.processes import PROCESSES
 from store.models import Notification, ProcessRun, Task
 
@@ -169,6 +171,8 @@ def _authorized(request: Request, token: str) -> bool:
 
 @router.get("/metrics")
 async def metrics(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    if not settings.metrics_token and not settings.dev_mode:
+        raise not_found("Halaman")
     if not _authorized(request, settings.metrics_token):
         return Response("Akses metrik memerlukan token yang benar (Authorization: Bearer <token>).\n", status_code=401,
                         media_type="text/plain; charset=utf-8", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import ApiError
+from gateway.limits import json_body
 from gateway.services import complaints as service
 from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
 from gateway.services.throttle import client_ip
@@ -62,10 +63,7 @@ async def file_complaint(request: Request, response: Response, session: SessionD
             for upload in uploads:
                 await upload.close()
     else:
-        try:
-            body = await request.json()
-        except ValueError:
-            raise ApiError(422, "Kirim JSON atau multipart/form-data.", code="invalid") from None
+        body = await json_body(request, unreadable=ApiError(422, "Kirim JSON atau multipart/form-data.", code="invalid"))
         complaint = await service.file_public(session, client, settings, form=_parse(PublicComplaintForm, body if isinstance(body, dict) else {}),
                                               client_ip=client_ip(request))
     return _created(complaint, response)
