@@ -312,3 +312,37 @@ def test_spans_sent_over_otlp_are_redacted_masked_and_bounded(db):  # noqa: ANN0
     assert_nothing_leaks("what OTLP received", json.dumps(span), settings)
     attributes = {a["key"]: a["value"] for a in span["attributes"]}
     assert span["name"] == "RunWorkflow:WhatsApp wa-6281******890" and attributes["temporalWorkflowID"] == {"stringValue": "wa-6281******890"}
+
+
+UNCAUGHT = textwrap.dedent("""
+    import sys, threading
+    from store.observability import setup_logging
+    from store.settings import Settings
+
+    settings = Settings.model_validate_json(open(sys.argv[1]).read())
+    setup_logging(settings, "worker", log_file=settings.var_dir / "log" / "worker.jsonl")
+
+    def deliver(number: str) -> None:
+        raise ConnectionError(f"WhatsApp {number} ditolak, token {settings.whatsapp_access_token}")
+
+    thread = threading.Thread(target=deliver, args=("081234567890",))
+    thread.start()
+    thread.join()
+    deliver("+62 812-3456-7890")
+""")
+
+
+def test_an_uncaught_exception_is_a_redacted_log_line(db):  # noqa: ANN001
+    settings = secret_settings(db.settings)
+    settings_file = settings.var_dir / "worker-settings.json"
+    settings_file.write_text(settings.model_dump_json())
+    done = subprocess.run([sys.executable, "-c", UNCAUGHT, str(settings_file)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 1
+    written = (settings.var_dir / "log" / "worker.jsonl").read_text()
+    for name, text in (("stderr", done.stderr), ("stdout", done.stdout), ("worker.jsonl", written)):
+        assert_nothing_leaks(name, text, settings)
+    thread_line, main_line = (json.loads(line) for line in written.splitlines())
+    assert thread_line["level"] == main_line["level"] == "critical"
+    assert main_line["exception"][0]["exc_value"] == f"WhatsApp +6281******890 ditolak, token {REDACTED}"
+    assert thread_line["exception"][0]["exc_value"] == f"WhatsApp 0812*****890 ditolak, token {REDACTED}"
