@@ -3,10 +3,11 @@
 The applicant files the request with the case → it waits, durably and for as long as the case takes,
 until court staff (panitera) mark the case decided and the documents complete, recording the case
 number and the decision date → the hand-off to the civil registry (Disdukcapil): to its endpoint over
-HTTP when the run started with one configured (the registry reports back through the signed webhook, a
-signal here), otherwise to the civil-registry officer's inbox → while the registry has not reported,
-the civil-registry officers and the court staff are reminded every N working days → the applicant is
-told which new documents to collect and where, or why the change was refused and what to do.
+HTTP when the run started with one configured (the registry reports back through the signed webhook, an
+update here whose validator refuses a report the run is not waiting for), otherwise to the civil-registry
+officer's inbox → while the registry has not reported, the civil-registry officers and the court staff are
+reminded every N working days → the applicant is told which new documents to collect and where, or why the
+change was refused and what to do.
 """
 
 import asyncio
@@ -19,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         REGISTRY_OUTCOME,
+        REPORT_REGISTRY_OUTCOME,
         SEND_REGISTRY_HANDOFF,
         UPDATE_SIRAMASAKAN,
         WORKING_DEADLINE,
@@ -33,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         RegistryHandoff,
         RegistryHandoffResult,
         RegistryOutcome,
+        RegistryOutcomeAck,
         SiramasakanInput,
         SiramasakanResult,
         SiramasakanUpdate,
@@ -45,6 +48,8 @@ STATUS_HANDED_OFF = "diserahkan_ke_dukcapil"
 STATUS_DONE = "selesai"
 STATUS_REFUSED = "ditolak"
 STATUS_CANCELLED = "dibatalkan"
+# The registry reported on a request the run is not waiting on (not handed off to it, already reported, cancelled).
+ERR_NOT_WAITING = "NotWaitingForRegistry"
 
 # Case numbers of the religious courts (Mahkamah Syar'iyah / Pengadilan Agama): contentious (Pdt.G) and
 # voluntary (Pdt.P) civil cases, e.g. "123/Pdt.G/2026/MS.Lsm" or "45/Pdt.P/2025/PA.Smg".
@@ -165,9 +170,41 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
 
     # -- the registry's callback ----------------------------------------------------------------------
 
+    @workflow.update(name=REPORT_REGISTRY_OUTCOME)
+    def report_registry_outcome(self, outcome: RegistryOutcome) -> RegistryOutcomeAck:
+        # The validator let through only a report this run waits for, or the very one it took, delivered again.
+        if self._outcome is not None:
+            return RegistryOutcomeAck(event_id=outcome.event_id, status="duplicate")
+        self._outcome = outcome
+        return RegistryOutcomeAck(event_id=outcome.event_id, status="accepted")
+
+    @report_registry_outcome.validator
+    def _check_registry_outcome(self, outcome: RegistryOutcome) -> None:
+        """The run has the last word on whether a report applies: the gateway stores a callback only once it is
+        accepted here, so a report the run would drop is answered 409 and leaves no trace."""
+        if self._outcome is not None and self._outcome.event_id == outcome.event_id:
+            return
+        if outcome.status not in ("processed", "refused"):
+            raise ApplicationError("Status laporan harus 'processed' atau 'refused'.", type=ERR_INVALID)
+        cancelling = self._winding_down or self._cancel_request is not None or self._status == STATUS_CANCELLED
+        if self._waiting_external and self._outcome is None and not cancelling:
+            return
+        code = self._inp.code if self._inp else "ini"
+        if cancelling:
+            message = f"Permohonan {code} sudah dibatalkan; laporan Disdukcapil tidak diterapkan."
+        elif self._outcome is not None:
+            message = f"Hasil permohonan {code} sudah dilaporkan (event {self._outcome.event_id}); laporan ini tidak diterapkan."
+        elif self._inp is not None and not self._inp.definition.registry_url:
+            message = (f"Permohonan {code} diserahkan melalui Kotak Tugas SatuPintu, bukan sistem Disdukcapil; "
+                       "laporan ini tidak diterapkan.")
+        else:
+            message = (f"Permohonan {code} belum diserahkan ke Disdukcapil (perkara belum diputus atau dokumen belum lengkap); "
+                       "laporan ini tidak diterapkan.")
+        raise ApplicationError(message, type=ERR_NOT_WAITING)
+
     @workflow.signal(name=REGISTRY_OUTCOME)
     def registry_outcome(self, outcome: RegistryOutcome) -> None:
-        # The first report decides; the gateway already drops replays of the same event. A cancelled request takes none.
+        # How the gateway delivered the report before REPORT_REGISTRY_OUTCOME; kept so runs that received it replay.
         if self._waiting_external and self._outcome is None and outcome.status in ("processed", "refused") and not self._winding_down:
             self._outcome = outcome
 

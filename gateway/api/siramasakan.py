@@ -44,9 +44,10 @@ async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict
                                   tasks=await processes.open_tasks(session, workflow_id=row.workflow_id))
 
 
-@router.post("/webhooks/civil-registry", responses={401: ERRORS[401], 404: ERRORS[404], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
+@router.post("/webhooks/civil-registry", responses={401: ERRORS[401], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
 async def civil_registry_callback(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
-    """The civil registry reports a hand-off processed or refused, signed with X-Registry-Signature: sha256=<hex HMAC of the raw body>."""
+    """The civil registry reports a hand-off processed or refused, signed with X-Registry-Signature: sha256=<hex HMAC of the raw body>.
+    409 `not_waiting` (nothing stored) when the request is not waiting for the registry's report."""
     raw = await request.body()
     return await sira_service.registry_callback(session, request.app.state.temporal, settings, raw=raw,
                                                 signature=request.headers.get("x-registry-signature"))

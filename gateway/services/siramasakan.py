@@ -1,6 +1,7 @@
 """SIRAMASAKAN requests (seed 000 §4): filing with the case, the request as the applicant and the court and
 registry staff see it, the over-SLA list of hand-offs, and the civil registry's signed callback."""
 
+import asyncio
 import json
 import re
 import secrets
@@ -14,16 +15,18 @@ from temporalio.client import Client
 
 from activities.calendar import OfficeCalendar
 from activities.siramasakan import SIGNATURE_HEADER, signature_valid
-from gateway.errors import ApiError, forbidden, not_found
+from gateway.errors import ApiError, conflict, forbidden, not_found
 from gateway.services.people import person
 from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start
+from gateway.services.tasks import send_update
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from process_defs.loader import calendar_snapshot, load_office
 from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, User
 from store.settings import Settings
-from workflows.contracts import REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, SiramasakanInput
+from workflows.contracts import REPORT_REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from workflows.siramasakan import (
+    ERR_NOT_WAITING,
     STATUS_CANCELLED,
     STATUS_DONE,
     STATUS_HANDED_OFF,
@@ -53,6 +56,8 @@ FINISHED = (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED)
 MAX_CHANGES = 10
 MAX_DESCRIPTION = 1000
 CALLBACK_PATH = "/webhooks/civil-registry"
+# How long a registry callback waits for the run to take its report before it is answered 503 (and sent again).
+REPORT_TIMEOUT_SECONDS = 15
 
 
 class ChangeForm(BaseModel):
@@ -211,9 +216,12 @@ async def list_requests(session: AsyncSession, *, user: User, over_sla_only: boo
 
 
 async def registry_callback(session: AsyncSession, client_factory, settings: Settings, *, raw: bytes, signature: str | None) -> dict:  # noqa: ANN001
-    """The registry's report. Checked first (401, nothing stored), stored once by event id (a replay is answered
-    200 and not applied twice), then signalled to the request's workflow (503 when Temporal is away, so the
-    registry retries; the stored row is signalled then)."""
+    """The registry's report. Checked first (401, nothing stored); an unknown request is 404; a report already applied
+    is answered 200 "duplicate" (the registry delivers again when unsure). Otherwise it goes to the request's run as
+    an update, and the run has the last word: a report it is not waiting for (the request not handed off to the
+    registry's system, already reported, cancelled or finished) is answered 409 `not_waiting` and nothing is
+    stored; an accepted one is stored as applied. Temporal away or no worker to answer: 503, nothing stored, and
+    the registry sends again (the run knows a report it already took by its event id)."""
     if not settings.dev_mode and settings.civil_registry_secret.strip() in ("", "dev-registry-secret"):
         # The development secret is published: outside development it would let anyone forge a registry report.
         raise ApiError(503, "Callback Disdukcapil belum dikonfigurasi: atur SATUPINTU_CIVIL_REGISTRY_SECRET.", code="registry_not_configured")
@@ -231,20 +239,33 @@ async def registry_callback(session: AsyncSession, client_factory, settings: Set
     stored = await session.scalar(select(RegistryCallback).where(RegistryCallback.event_id == body.event_id))
     if stored is not None and stored.status == "applied":
         return {"status": "duplicate", "event_id": body.event_id}
-    if stored is None:
-        stored = RegistryCallback(event_id=body.event_id, request_code=row.code, body=json.loads(raw), status="received")
-        session.add(stored)
-        try:
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            return {"status": "duplicate", "event_id": body.event_id}
+    outcome = RegistryOutcome(event_id=body.event_id, status=body.status, reason=body.reason, documents=list(body.documents))
     try:
         client = await client_factory()
-        await client.get_workflow_handle(row.workflow_id).signal(
-            REGISTRY_OUTCOME, RegistryOutcome(event_id=body.event_id, status=body.status, reason=body.reason, documents=list(body.documents)))
-    except Exception as exc:
-        raise ApiError(503, "Layanan proses sedang tidak tersedia; kirim ulang callback nanti.", code="temporal_unavailable") from exc
-    stored.status = "applied"
-    await session.commit()
-    return {"status": "accepted", "event_id": body.event_id}
+        ack = await asyncio.wait_for(send_update(client, row.workflow_id, REPORT_REGISTRY_OUTCOME, outcome, result_type=RegistryOutcomeAck),
+                                     timeout=REPORT_TIMEOUT_SECONDS)
+    except ApiError as exc:
+        if exc.code == ERR_NOT_WAITING:
+            raise conflict(exc.detail, code="not_waiting") from exc
+        if exc.code == "process_closed":
+            raise conflict(f"Permohonan {row.code} sudah selesai ({STATUS_LABELS.get(row.status, row.status)}); laporan ini tidak "
+                           "diterapkan.", code="not_waiting") from exc
+        if exc.status_code != 503:
+            raise
+        raise _unavailable() from exc
+    except Exception as exc:  # Temporal unreachable, or no worker answered in time
+        raise _unavailable() from exc
+    if stored is None:
+        session.add(RegistryCallback(event_id=body.event_id, request_code=row.code, body=json.loads(raw), status="applied"))
+    else:  # recorded as received by a gateway from before the update
+        stored.status = "applied"
+    try:
+        await session.commit()
+    except IntegrityError:  # the same report delivered twice at once: the other delivery stored it
+        await session.rollback()
+        return {"status": "duplicate", "event_id": body.event_id}
+    return {"status": ack.status, "event_id": body.event_id}
+
+
+def _unavailable() -> ApiError:
+    return ApiError(503, "Layanan proses sedang tidak tersedia; kirim ulang callback nanti.", code="temporal_unavailable")
