@@ -54,3 +54,11 @@ async def test_pages_show_the_message_for_dates_out_of_range(client, day):
         page = await client.get(path, params={parameter: day}, headers=headers[reader])
         assert page.status_code == 422, (path, parameter, page.status_code)
         assert message in page.text and "<html" in page.text, (path, parameter)
+
+
+async def test_a_complaint_about_an_incident_in_year_one_is_refused_by_the_field(client):
+    complaint = {"category": "layanan", "title": "Antrean loket terlalu lama", "nik": "3374010101900001", "phone": "081234567891",
+                 "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.", "incident_date": "0001-01-01"}
+    refused = await client.post("/api/v1/complaints", json=complaint)
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == ["incident_date"] and "01-01-2000" in refused.json()["detail"]

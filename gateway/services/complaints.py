@@ -25,6 +25,7 @@ from temporalio.client import Client
 from gateway.errors import ApiError, invalid, not_found
 from gateway.services import throttle, tracking
 from gateway.services.applicants import clean_email, clean_phone, refuse
+from gateway.services.dates import EARLIEST, range_message
 from gateway.services.files import SCRIPT_MARKERS, ACCEPTED, CappedMultiPartParser, clean_filename, detected_label
 from gateway.services.leave import office_calendar
 from gateway.services import processes
@@ -171,6 +172,8 @@ def check_public(form: PublicComplaintForm, *, today: date) -> dict:
         incident = date.fromisoformat(_text(form.incident_date))
         if incident > today:
             errors["incident_date"] = "Tanggal kejadian tidak boleh di masa depan."
+        elif incident < EARLIEST:
+            errors["incident_date"] = range_message("Tanggal kejadian")
     except ValueError:
         errors["incident_date"] = "Tanggal kejadian wajib diisi dengan format tanggal yang benar."
     if errors:
