@@ -21,8 +21,9 @@ from gateway.services import survey as survey_service
 from gateway.services.people import office_today
 from store.models import Notification, PermitApplication, StoredFile, User
 from tests.factories import applicant_user, wait_for
+from tests.test_files import pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = pdf_bytes("Denah lokasi")  # a real PDF: uploads are parsed, a hand-made one without a cross-reference table is refused
 
 
 def png_bytes() -> bytes:

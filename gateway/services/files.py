@@ -1,9 +1,10 @@
 """File Saya: the applicant's own library of uploaded files, reusable across applications (seed 003).
 
 Uploads are typed by their content (libmagic), never by their name: PDF, JPG, PNG, GIF and DWG up to
-50 MB. A file is streamed to disk in chunks, so a large upload never sits in memory; the request body
-itself is capped before it is parsed (`read_upload_form`). Deleting a file hides it from the library;
-the bytes stay, because applications that already attached it still refer to it.
+50 MB, and then read whole the way a viewer would (`file_content`: a PDF parsed for active content, a
+picture decoded, a DWG's header structure checked). A file is streamed to disk in chunks, so a large upload
+never sits in memory; the request body itself is capped before it is parsed (`read_upload_form`). Deleting
+a file hides it from the library; the bytes stay, because applications that already attached it still refer to it.
 """
 
 import hashlib
@@ -26,6 +27,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 
 from gateway.errors import ApiError, invalid, not_found
+from gateway.services import file_content
 from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
 from store.settings import Settings
 
@@ -97,14 +99,6 @@ DETECTED_LABELS = {
     "audio/mpeg": "audio MP3",
     "application/octet-stream": "data biner yang tidak dikenali",
 }
-# Server-side code hidden in a picture (a GIF/JPEG/PNG "polyglot"): refused even though the header is an image's.
-# Markers long enough never to occur by chance in compressed image data.
-SCRIPT_MARKERS = (b"<?php", b"<script")
-# A PDF that runs code when opened: a JavaScript action (its /S /JavaScript; a bare "/JS" is too short to tell
-# from compressed bytes) or a Launch action (starts a program). PDF names are case-sensitive, so the raw bytes
-# are searched as they are. Best effort: names hidden in a compressed object stream are not seen.
-PDF_ACTIVE = re.compile(rb"/(?:JavaScript|Launch)(?![A-Za-z0-9_.-])")
-_SCRIPT_TAIL = max(max(len(m) for m in SCRIPT_MARKERS), len(b"/JavaScript") + 1) - 1
 # Roles that may read any applicant's file (the office examines attached documents).
 STAFF_READERS = {"verifikator", "penandatangan", "admin"}
 
@@ -226,6 +220,15 @@ def file_path(settings: Settings, file: StoredFile) -> Path:
     return files_dir(settings) / file.id
 
 
+def check_content(source: Path | bytes, extension: str, *, subject: str | None = None, field: str = "file") -> None:
+    """Refuses (422, in Bahasa Indonesia) a file of an accepted type whose content cannot be kept: active content
+    in a PDF, a picture that does not decode or carries code, a DWG without a DWG's structure. `subject` names the
+    file in the sentence ("Berkas PDF ini", "Foto ktp.jpg"). Reads the whole file: call it off the event loop."""
+    problem = file_content.problem(source, extension)
+    if problem:
+        raise invalid(f"{subject or f'Berkas {TYPE_LABELS[extension]} ini'} {problem}", field=field)
+
+
 def check_name(name: Any) -> str:
     text = " ".join(str(name or "").split())
     if not text:
@@ -237,7 +240,8 @@ def check_name(name: Any) -> str:
 
 async def store_upload(session: AsyncSession, settings: Settings, *, owner: User, name: str, upload: UploadFile) -> StoredFile:
     """Checks and stores one upload in the owner's library; commits. Refusals are ApiError with a
-    reason in Bahasa Indonesia: empty, over 50 MB, or not a PDF/JPG/PNG/GIF/DWG by its content.
+    reason in Bahasa Indonesia: empty, over 50 MB, not a PDF/JPG/PNG/GIF/DWG by its content, or content
+    that fails `check_content`; a refused upload leaves nothing behind.
     Who may upload is the caller's check (File Saya: applicants, `require_applicant`)."""
     clean_name = check_name(name)
     if not isinstance(upload, UploadFile):
@@ -248,7 +252,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
     fd, tmp_name = tempfile.mkstemp(prefix=".unggah-", dir=target_dir)
     tmp = Path(tmp_name)
     try:
-        size, digest, head, tail, script, active, tail_raw = 0, hashlib.sha256(), b"", b"", False, False, b""
+        size, digest, head = 0, hashlib.sha256(), b""
         with os.fdopen(fd, "wb") as out:
             while chunk := await upload.read(CHUNK_BYTES):
                 size += len(chunk)
@@ -257,11 +261,6 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
                 digest.update(chunk)
                 if len(head) < SNIFF_BYTES:
                     head += chunk[: SNIFF_BYTES - len(head)]
-                window = (tail + chunk).lower()
-                script = script or any(m in window for m in SCRIPT_MARKERS)
-                active = active or PDF_ACTIVE.search(tail_raw + chunk) is not None
-                tail_raw = (tail_raw + chunk)[-_SCRIPT_TAIL:]
-                tail = window[-_SCRIPT_TAIL:]
                 await run_in_threadpool(out.write, chunk)
         if size == 0:
             raise invalid("Berkas kosong (0 byte). Pilih berkas yang berisi dokumen.", field="file")
@@ -270,14 +269,8 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
         if accepted is None:
             label = detected_label(media_type, magic.from_buffer(head))
             raise invalid(f"Berkas ini terdeteksi sebagai {label} — yang diterima: {ACCEPTED_TEXT}.", field="file")
-        extension, type_label = accepted
-        if script and extension in ("jpg", "png", "gif"):
-            raise invalid(f"Berkas {type_label} ini berisi kode program tersisip dan tidak diterima demi keamanan. "
-                          "Foto atau pindai ulang dokumen dengan aplikasi bawaan perangkat, lalu unggah berkas yang baru.", field="file")
-        if active and extension == "pdf":
-            raise invalid("Berkas PDF ini berisi JavaScript atau perintah menjalankan program dan tidak diterima demi keamanan. "
-                          "Simpan ulang dokumen sebagai PDF biasa (Cetak → Simpan sebagai PDF) atau pindai ulang, lalu unggah berkas yang baru.",
-                          field="file")
+        extension = accepted[0]
+        await run_in_threadpool(check_content, tmp, extension)
         stored = StoredFile(id=uuid.uuid4().hex, owner_id=owner.id, name=clean_name, original_filename=original,
                             media_type=MEDIA_TYPES[extension], extension=extension, size=size, sha256=digest.hexdigest(),
                             created_at=utcnow())
