@@ -182,8 +182,10 @@ def gateway_server_options(settings) -> dict:  # noqa: ANN001 - store.settings.S
     """uvicorn's options for the gateway. Behind the office's TLS-terminating proxy the gateway sees plain http:
     uvicorn takes the scheme (X-Forwarded-Proto, hence Secure cookies and HSTS) and the client's address
     (X-Forwarded-For, hence rate limits) from the proxy's headers, but only from the addresses in
-    forwarded_allow_ips; anyone else's headers are ignored."""
-    return {"log_level": settings.log_level.lower(), "proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips,
+    forwarded_allow_ips; anyone else's headers are ignored. Empty (the default): nobody's, and uvicorn does not read
+    them at all (left to itself it would trust 127.0.0.1, or $FORWARDED_ALLOW_IPS)."""
+    trusted = settings.forwarded_allow_ips.strip()
+    return {"log_level": settings.log_level.lower(), "proxy_headers": bool(trusted), "forwarded_allow_ips": trusted or None,
             # log_config=None: uvicorn's lines go through the handlers set up by _observe instead of its own.
             "log_config": None}
 
@@ -218,6 +220,9 @@ def main(argv: list[str] | None = None) -> None:
         _exit(audit_main(argv[1:]))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.command in ("run", "worker", "gateway") and (problem := get_settings().secret_key_problem()):
+        # Before anything starts: a process signing sessions with a known key lets anyone in as anyone.
+        raise SystemExit(f"satupintu {args.command} tidak dijalankan. {problem}")
 
     status = 0
     try:

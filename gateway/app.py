@@ -102,6 +102,8 @@ class TemporalConnection:
 
 def create_app(settings: Settings | None = None, *, temporal_client: Client | None = None) -> FastAPI:
     settings = settings or get_settings()
+    # Outside dev mode a missing, published or short secret key stops here (store.settings.InsecureSecretKey).
+    settings.require_safe_secret_key()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # noqa: ANN202
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         if not request.url.path.startswith(JSON_PREFIXES):
             return await pages.render_error(request, exc)
         return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,
-                            headers={"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None)
+                            headers={**(exc.headers or {}), **({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {})} or None)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -4,6 +4,7 @@ import inspect
 from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -121,12 +122,42 @@ TemporalDep = Annotated[Client, Depends(get_lazy_temporal)]
 async def _user_from_token(token: str | None, session: AsyncSession, settings: Settings) -> User | None:
     if not token:
         return None
-    user_id = decode_access_token(token, settings.secret_key)
-    if user_id is None:
+    claims = decode_access_token(token, settings.secret_key)
+    if claims is None:
         return None
     # Every authenticated request reads its user: the roles come in the same SELECT (joined), not a second one.
-    user = await session.get(User, user_id, options=[joinedload(User.roles)])
-    return user if user is not None and user.is_active else None
+    user = await session.get(User, claims.user_id, options=[joinedload(User.roles)])
+    # A token issued before the account's sessions were ended (sign-out, new password, ...) carries an older version.
+    if user is None or not user.is_active or user.token_version != claims.version:
+        return None
+    return user
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MSG_BAD_ORIGIN = "Permintaan ditolak: permintaan ini dikirim dari situs lain."
+
+
+def from_this_site(request: Request, settings: Settings, *, required: bool) -> bool:
+    """Whether a request says it comes from a page of this installation: its Origin (or, without one, its Referer)
+    names the host it was sent to or public_base_url's. A browser sends Origin with every cross-site POST, so a page
+    elsewhere cannot pass; without either header the answer is `required`'s opposite."""
+    source = request.headers.get("origin") or request.headers.get("referer")
+    if not source:
+        return not required
+    allowed = {request.headers.get("host", ""), urlsplit(settings.public_base_url).netloc} - {""}
+    try:
+        netloc = urlsplit(source).netloc
+    except ValueError:
+        return False
+    return netloc in allowed
+
+
+def _check_cookie_origin(request: Request, settings: Settings) -> None:
+    """A browser sends the session cookie with requests any site makes (a form, or a fetch from a page on another port
+    of the same host), so a state-changing API call signed in by the cookie alone must come from this site's own
+    pages. Bearer tokens are exempt: no browser adds them to another site's request."""
+    if request.method in UNSAFE_METHODS and request.url.path.startswith("/api/") and not from_this_site(request, settings, required=True):
+        raise ApiError(403, MSG_BAD_ORIGIN, code="bad_origin")
 
 
 async def get_current_user(
@@ -136,7 +167,12 @@ async def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     # The pages' session cookie carries the same token as the API's bearer header.
-    token = credentials.credentials if credentials else request.cookies.get(SESSION_COOKIE)
+    if credentials:
+        token = credentials.credentials
+    else:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            _check_cookie_origin(request, settings)
     user = await _user_from_token(token, session, settings)
     if user is None:
         raise ApiError(401, "Sesi tidak valid atau telah berakhir. Silakan masuk kembali.", code="unauthenticated")

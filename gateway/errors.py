@@ -4,8 +4,9 @@ from fastapi import HTTPException
 
 
 class ApiError(HTTPException):
-    def __init__(self, status_code: int, detail: str, *, code: str | None = None, errors: list[dict] | None = None) -> None:
-        super().__init__(status_code=status_code, detail=detail)
+    def __init__(self, status_code: int, detail: str, *, code: str | None = None, errors: list[dict] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(status_code=status_code, detail=detail, headers=headers)
         self.code = code
         self.errors = errors or []
 

@@ -20,18 +20,17 @@ from sqlalchemy import select
 from temporalio.client import Client
 
 from gateway.api import leave as leave_api
-from gateway.api.auth import BAD_CREDENTIALS, sign_in
 from gateway.api.documents import verification
 from gateway.api.system import outbox
-from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, get_temporal
+from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, from_this_site, get_temporal
 from gateway.deps import RUN_READER_ROLES
 from gateway.errors import ApiError, not_found
-from gateway.security import create_access_token
 from gateway.services import processes
 from gateway.services import leave as leave_service
 from gateway.services import people as people_service
 from gateway.services import tasks as task_service
 from gateway.services import throttle
+from gateway.services.sessions import BAD_CREDENTIALS, revoke_sessions, session_token, sign_in
 from gateway.services.dates import parse_day
 from gateway.services.leave import LeaveForm
 from gateway.services.queue import DESK_ROLES
@@ -39,7 +38,7 @@ from process_defs.counter import load_counter
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.loader import load_leave, load_office
 from store.models import User
-from store.settings import PROJECT_ROOT
+from store.settings import PROJECT_ROOT, Settings
 
 router = APIRouter(include_in_schema=False)
 
@@ -213,11 +212,7 @@ def _field_errors(exc: ApiError) -> dict[str, str]:
 
 def same_origin(request: Request, settings: SettingsDep) -> None:
     """CSRF defence in depth beside the SameSite=Lax cookie: a browser's cross-site POST carries its Origin."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return
-    allowed = {request.headers.get("host", ""), urlsplit(settings.public_base_url).netloc}
-    if urlsplit(origin).netloc not in allowed - {""}:
+    if not from_this_site(request, settings, required=False):
         raise ApiError(403, "Permintaan ditolak: formulir ini dikirim dari situs lain.", code="bad_origin")
 
 
@@ -306,26 +301,34 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, _:
     form = await request.form()
     username, password = _field(form, "username", 200), _field(form, "password", 200)
     target = _safe_next(_field(form, "next", 500))
-    user, status_code = None, 401
+    user, status_code, headers = None, 401, None
     if not username.strip() or not password:
         error = "Nama pengguna dan kata sandi wajib diisi."
     else:
         try:
-            user = await sign_in(session, username, password, client_ip=throttle.client_ip(request))
+            user = await sign_in(session, settings, username, password, client_ip=throttle.client_ip(request))
             error = None if user else BAD_CREDENTIALS
-        except ApiError as exc:  # slowed down after repeated failures (429)
-            error, status_code = exc.detail, exc.status_code
+        except ApiError as exc:  # slowed down after repeated failures (429), or too many sign-ins at once (503)
+            error, status_code, headers = exc.detail, exc.status_code, exc.headers
     if user is None:
-        return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=status_code)
-    response = _redirect(target)
-    response.set_cookie(SESSION_COOKIE, create_access_token(user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_minutes),
-                        max_age=settings.access_token_minutes * 60, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
+        return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=status_code,
+                             headers=headers)
+    return set_session_cookie(_redirect(target), request, settings, user)
+
+
+def set_session_cookie(response: Response, request: Request, settings: Settings, user: User) -> Response:
+    """Signs this browser in as `user` (under the account's current token version)."""
+    response.set_cookie(SESSION_COOKIE, session_token(settings, user), max_age=settings.access_token_minutes * 60, httponly=True,
+                        samesite="lax", secure=request.url.scheme == "https", path="/")
     return response
 
 
 @router.post("/keluar")
-async def logout(_: SameOrigin) -> Response:
+async def logout(user: OptionalUser, session: SessionDep, _: SameOrigin) -> Response:
+    """Signs out everywhere: this cookie, and every other session and token of the account, stop working."""
+    if user is not None:
+        await revoke_sessions(session, user)
+        await session.commit()
     response = _redirect(_with_flash("/masuk", "keluar"))
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

@@ -12,10 +12,9 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 
 from gateway.api.applicants import get_notifier
-from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep
+from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError
-from gateway.pages import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash
-from gateway.security import create_access_token
+from gateway.pages import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, set_session_cookie
 from gateway.services import applicants as service
 from gateway.services.throttle import client_ip
 from store.models import User
@@ -26,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 FLASH.update({
     "terdaftar": "Pendaftaran berhasil; Anda sudah masuk. Berikutnya, masuk dengan NIK atau email dan password Anda.",
     "password-diubah": "Password berhasil diubah. Silakan masuk dengan password baru.",
-    "password-diganti": "Password berhasil diubah. Gunakan password baru saat masuk berikutnya.",
+    "password-diganti": "Password berhasil diubah. Gunakan password baru saat masuk berikutnya; sesi di perangkat lain telah diakhiri.",
     "profil-disimpan": "Profil Anda telah disimpan.",
 })
 
@@ -86,11 +85,7 @@ def _form_ctx(values: dict, field_errors: dict | None = None, error: str | None 
 
 
 def _sign_in_response(request: Request, settings: Settings, user: User, target: str) -> Response:
-    response = _redirect(target)
-    response.set_cookie(SESSION_COOKIE, create_access_token(user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_minutes),
-                        max_age=settings.access_token_minutes * 60, httponly=True, samesite="lax",
-                        secure=request.url.scheme == "https", path="/")
-    return response
+    return set_session_cookie(_redirect(target), request, settings, user)
 
 
 def _refusal(exc: ApiError) -> tuple[dict, str | None]:
@@ -300,15 +295,16 @@ async def change_password_page(request: Request, user: CurrentUser, session: Ses
 
 
 @router.post("/ganti-password")
-async def change_password(request: Request, user: CurrentUser, session: SessionDep, _: SameOrigin) -> Response:
+async def change_password(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, _: SameOrigin) -> Response:
     form = await request.form()
     old, new, repeat = _field(form, "old_password", 200), _field(form, "new_password", 200), _field(form, "new_password2", 200)
     if new != repeat:
         return await _password_page(request, session, user, field_errors={"new_password2": "Ulangan password baru tidak sama."},
                                     status_code=422)
     try:
-        await service.change_password(session, user=user, old_password=old, new_password=new)
+        await service.change_password(session, settings, user=user, old_password=old, new_password=new)
     except ApiError as exc:
         errors, top = _refusal(exc)
         return await _password_page(request, session, user, field_errors=errors, error=top, status_code=exc.status_code)
-    return _redirect(_with_flash("/ganti-password", "password-diganti"))
+    # Every other session of the account has ended; this browser stays signed in with a new cookie.
+    return _sign_in_response(request, settings, user, _with_flash("/ganti-password", "password-diganti"))

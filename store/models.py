@@ -66,6 +66,9 @@ class User(Base):
     # "staff" (an office employee) or "applicant" (a citizen or business; username = NIK).
     kind: Mapped[str] = mapped_column(String(20), default="staff")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every session token carries the version it was issued under; raising it (gateway/services/sessions.py
+    # revoke_sessions: sign-out, a new password, deactivation, other roles) ends every earlier session at once.
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
     profile: Mapped["ApplicantProfile | None"] = relationship(lazy="joined", uselist=False, back_populates="user")

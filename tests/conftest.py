@@ -31,6 +31,8 @@ _DEMO_HASH = hash_password(DEMO_PASSWORD)
 # One payload key for the session's dev server and every test database, so the gateway's codec endpoint and the
 # workers read what the shared client encrypted (store/payload_codec.py).
 TEST_PAYLOAD_KEY = "c2F0dXBpbnR1LXRlc3QtcGF5bG9hZC1rZXktMzJieXQ="
+# Not the published dev key, so that the tests' settings also pass production's check when dev mode is turned off.
+TEST_SECRET_KEY = "satupintu-test-secret-key-not-for-production-0123456789"
 
 
 # --- a green run exits 0 and a red one non-zero, whatever temporalio does at shutdown (sdk-python #300)
@@ -67,7 +69,7 @@ class Database:
 
 
 async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
-    settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, **settings_overrides}
+    settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, "secret_key": TEST_SECRET_KEY, **settings_overrides}
     settings = Settings(var_dir=tmp, database_url=f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", dev_mode=True, **settings_overrides)
     engine = make_engine(settings.effective_database_url)
     await create_schema(engine)

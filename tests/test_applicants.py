@@ -259,8 +259,9 @@ async def test_repeated_failures_are_slowed_down(http, live_stack):
     for _ in range(5):
         assert (await login(http, ghost, "Salah12345")).status_code == 401
     assert (await login(http, ghost, "Salah12345")).status_code == 429
-    # The other spelling of the account (its email) is counted on its own; other people are not affected.
-    assert (await login(http, applicant["email"])).status_code == 200
+    # The account is blocked under its other name (its email) too; other people are not affected.
+    assert (await login(http, applicant["email"])).status_code == 429
+    assert (await login(http, "3374010101900001", DEMO_PASSWORD)).status_code == 200
     # The sign-in page is behind the same throttle.
     page = await http.post("/masuk", data={"username": applicant["nik"], "password": PASSWORD, "next": "/"})
     assert page.status_code == 429 and "Terlalu banyak percobaan" in page.text
@@ -268,15 +269,15 @@ async def test_repeated_failures_are_slowed_down(http, live_stack):
 
 async def test_the_throttle_blocks_a_client_address_and_blocks_longer_each_time(db):
     async with db.sessionmaker() as session:
-        from gateway.api.auth import sign_in
+        from gateway.services.sessions import sign_in
 
         for i in range(throttle.LOGIN_IP.limit):
-            assert await sign_in(session, f"orang-{i}", "Salah12345", client_ip="203.0.113.9") is None
+            assert await sign_in(session, db.settings, f"orang-{i}", "Salah12345", client_ip="203.0.113.9") is None
         with pytest.raises(ApiError) as refused:
-            await sign_in(session, "pegawai1", DEMO_PASSWORD, client_ip="203.0.113.9")
+            await sign_in(session, db.settings, "pegawai1", DEMO_PASSWORD, client_ip="203.0.113.9")
         assert refused.value.status_code == 429 and "5 menit" in refused.value.detail
         # Another address signs in as usual.
-        assert await sign_in(session, "pegawai1", DEMO_PASSWORD, client_ip="198.51.100.4") is not None
+        assert await sign_in(session, db.settings, "pegawai1", DEMO_PASSWORD, client_ip="198.51.100.4") is not None
 
         key, policy = "uji:kunci", throttle.Policy(limit=3, window=timedelta(minutes=15), block=timedelta(minutes=2))
         t0 = datetime.now(timezone.utc)
@@ -323,6 +324,7 @@ async def test_forgot_password_pin_by_email_then_new_password(http, live_stack):
     assert no_challenge.status_code == 422 and "challenge_answer" in errors_of(no_challenge)
 
     pin = await code_from_mail(maildir, email, "PIN reset password")
+    before_reset = await bearer(http, nik)  # a session from before the reset (someone who knew the old password)
     await asyncio.sleep(0.5)
     assert len([m for m in mails_to(maildir, email) if "PIN" in m["subject"]]) == 1  # only the matching request sent one
     wrong_pin = f"{(int(pin) + 1) % 1_000_000:06d}"
@@ -330,8 +332,11 @@ async def test_forgot_password_pin_by_email_then_new_password(http, live_stack):
     assert refused.status_code == 422 and "PIN salah atau sudah kedaluwarsa" in errors_of(refused)["pin"]
     weak = await http.post("/api/v1/auth/reset-password", json={"nik": nik, "pin": pin, "new_password": "baru"})
     assert weak.status_code == 422 and "new_password" in errors_of(weak)
+    assert (await http.get("/api/v1/profile", headers=before_reset)).status_code == 200
     done = await http.post("/api/v1/auth/reset-password", json={"nik": nik, "pin": pin, "new_password": "BaruSekali99"})
     assert done.status_code == 200, done.text
+    # The reset ends every earlier session.
+    assert (await http.get("/api/v1/profile", headers=before_reset)).status_code == 401
     assert (await login(http, nik, PASSWORD)).status_code == 401
     assert (await login(http, email, "BaruSekali99")).status_code == 200
     reused = await http.post("/api/v1/auth/reset-password", json={"nik": nik, "pin": pin, "new_password": "LagiBaru123"})
@@ -347,9 +352,13 @@ async def test_change_password_and_profile_with_nik_and_name_locked(http, live_s
     assert wrong_old.status_code == 422 and "old_password" in errors_of(wrong_old)
     weak = await http.post("/api/v1/auth/change-password", headers=token, json={"old_password": PASSWORD, "new_password": "ganti"})
     assert weak.status_code == 422 and "new_password" in errors_of(weak)
+    other_device = await bearer(http, applicant["email"])
     changed = await http.post("/api/v1/auth/change-password", headers=token, json={"old_password": PASSWORD, "new_password": "Ganti12345"})
-    assert changed.status_code == 200
-    assert (await login(http, applicant["nik"], "Ganti12345")).status_code == 200
+    assert changed.status_code == 200 and "masuk kembali" in changed.json()["detail"]
+    # Every earlier token ends, the one that changed the password too.
+    assert (await http.get("/api/v1/profile", headers=other_device)).status_code == 401
+    assert (await http.get("/api/v1/profile", headers=token)).status_code == 401
+    token = await bearer(http, applicant["nik"], "Ganti12345")
 
     profile = (await http.get("/api/v1/profile", headers=token)).json()
     locked_nik = await http.put("/api/v1/profile", headers=token, json={**profile, "nik": new_nik()})
@@ -451,8 +460,12 @@ async def test_pages_forgot_password_profile_and_change_password(http, live_stac
     # Ganti Password.
     wrong_old = await http.post("/ganti-password", data={"old_password": "Salah12345", "new_password": "Lagi12345", "new_password2": "Lagi12345"})
     assert wrong_old.status_code == 422 and "Password lama salah" in wrong_old.text
+    other_device = await bearer(http, nik, "Halaman123")
     changed = await http.post("/ganti-password", data={"old_password": "Halaman123", "new_password": "Lagi12345", "new_password2": "Lagi12345"})
     assert changed.status_code == 303
+    # Other sessions end; this browser stays signed in with its new cookie.
+    assert (await http.get("/api/v1/profile", headers=other_device)).status_code == 401
+    assert (await http.get("/profil")).status_code == 200
     assert (await login(http, nik, "Lagi12345")).status_code == 200
     # A staff account has no applicant profile page.
     async with httpx.AsyncClient(base_url=live_stack.base_url) as staff:

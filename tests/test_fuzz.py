@@ -24,6 +24,8 @@ from tests.conftest import free_port
 STAFF = "pemilik1"  # a staff member with a process-owner role, so the owner routes are reached too
 APPLICANT = "3374010101900001"
 PASSWORD = "Demo12345"
+# Signing out ends every token of the account, the one the rest of the run uses (it takes no input to fuzz).
+ENDS_THE_SESSION = {"POST /api/v1/auth/logout"}
 
 
 class ServerThread:
@@ -83,6 +85,8 @@ def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: Generati
     failures: list[str] = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        if operation.label in ENDS_THE_SESSION:
+            continue
         try:
             strategy = operation.as_strategy(mode)
         except Exception:  # noqa: BLE001 - no invalid value exists for an operation without constraints

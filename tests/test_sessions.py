@@ -8,12 +8,12 @@ import httpx
 import jwt
 import pytest
 from fastapi.routing import APIRoute
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from gateway.app import create_app
 from gateway.security import ALGORITHM, create_access_token, hash_password, verify_password
 from gateway.security_headers import content_security_policy
-from store.models import User
+from store.models import Throttle, User
 from tests.factories import login
 
 JSON_AND_PAGES = ["/api/v1/catalog", "/api/v1/auth/me", "/api/v1/tidak-ada", "/masuk", "/halaman-tidak-ada", "/static/js/satupintu.js", "/healthz"]
@@ -314,3 +314,29 @@ async def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(served) -> Non
     # With the production default the cookie is Secure whoever sends what.
     async with served(dev_mode=False, forwarded_allow_ips="10.20.30.40") as c:
         assert "; secure" in _cookie(await _sign_in(c, **proxy))
+
+
+async def _login_ip_keys(db) -> set[str]:  # noqa: ANN001
+    """The client addresses sign-in failures were counted against (and a clean slate for the next step)."""
+    async with db.sessionmaker() as session:
+        keys = set(await session.scalars(select(Throttle.key).where(Throttle.key.startswith("login:ip:"))))
+        await session.execute(delete(Throttle))
+        await session.commit()
+    return keys
+
+
+async def test_a_spoofed_x_forwarded_for_does_not_move_the_per_address_count(served, db) -> None:  # noqa: ANN001
+    spoofed = {"X-Forwarded-For": "203.0.113.7"}
+    wrong = {"username": "pegawai1", "password": "Salah12345"}
+    # By default nobody's forwarded headers are trusted: the failure counts against the address the connection comes from.
+    async with served() as c:
+        assert (await c.post("/api/v1/auth/login", json=wrong, headers=spoofed)).status_code == 401
+    assert await _login_ip_keys(db) == {"login:ip:127.0.0.1"}
+    # A proxy configured at another address: the same.
+    async with served(forwarded_allow_ips="10.20.30.40") as c:
+        assert (await c.post("/api/v1/auth/login", json=wrong, headers=spoofed)).status_code == 401
+    assert await _login_ip_keys(db) == {"login:ip:127.0.0.1"}
+    # From the configured proxy, the citizen's address is the one counted.
+    async with served(forwarded_allow_ips="127.0.0.1") as c:
+        assert (await c.post("/api/v1/auth/login", json=wrong, headers=spoofed)).status_code == 401
+    assert await _login_ip_keys(db) == {"login:ip:203.0.113.7"}

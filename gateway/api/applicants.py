@@ -174,9 +174,10 @@ async def reset_password(body: ResetBody, request: Request, session: SessionDep,
 
 
 @router.post("/api/v1/auth/change-password", response_model=MessageOut, responses={401: ERRORS[401], 422: ERRORS[422], 429: THROTTLED})
-async def change_password(body: ChangePasswordBody, user: CurrentUser, session: SessionDep) -> MessageOut:
-    await service.change_password(session, user=user, old_password=body.old_password, new_password=body.new_password)
-    return MessageOut(detail="Password berhasil diubah.")
+async def change_password(body: ChangePasswordBody, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> MessageOut:
+    """Every session and token of the account ends, this one included: sign in again with the new password."""
+    await service.change_password(session, settings, user=user, old_password=body.old_password, new_password=body.new_password)
+    return MessageOut(detail="Password berhasil diubah. Semua sesi telah diakhiri; silakan masuk kembali dengan password baru.")
 
 
 @router.get("/api/v1/profile", response_model=ProfileOut, responses={401: ERRORS[401], 403: ERRORS[403]})

@@ -1,58 +1,34 @@
-from fastapi import APIRouter, Request
-from sqlalchemy import func, or_, select
+from fastapi import APIRouter, Request, Response
 
 from gateway.api.schemas import ERRORS, ErrorOut, LoginBody, TokenOut
-from gateway.deps import CurrentUser, SessionDep, SettingsDep
+from gateway.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError
-from gateway.security import create_access_token, hash_password, verify_password
 from gateway.services import throttle
-from store.models import User
+from gateway.services.sessions import BAD_CREDENTIALS, revoke_sessions, session_token, sign_in
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
-# Verifying against a real hash when the account is unknown keeps both answers equally slow.
-_DUMMY_HASH = hash_password("not-a-real-password")
+BUSY = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
 
 
-# One answer for an unknown account and a wrong password.
-BAD_CREDENTIALS = "Nama pengguna atau kata sandi salah."
-
-
-async def authenticate(session, username: str, password: str) -> User | None:  # noqa: ANN001
-    """By username (an applicant's is the NIK) or email address."""
-    name = username.strip()
-    user = await session.scalar(select(User).where(or_(User.username == name, func.lower(User.email) == name.lower())).limit(1))
-    valid, new_hash = verify_password(password, user.password_hash if user else _DUMMY_HASH)
-    if user is None or not valid or not user.is_active:
-        return None
-    if new_hash:
-        user.password_hash = new_hash
-        await session.commit()
-    return user
-
-
-async def sign_in(session, username: str, password: str, *, client_ip: str) -> User | None:  # noqa: ANN001
-    """`authenticate` behind the throttle, for the API and the sign-in page alike: repeated failures for a
-    username, or from a client address, are answered 429 for a while (the same for unknown accounts)."""
-    user_key, ip_key = throttle.key_for("login:user", username), f"login:ip:{client_ip}"
-    await throttle.check(session, ip_key)
-    await throttle.check(session, user_key)
-    user = await authenticate(session, username, password)
-    if user is None:
-        await throttle.fail(session, user_key, throttle.LOGIN_ACCOUNT)
-        await throttle.fail(session, ip_key, throttle.LOGIN_IP)
-        return None
-    await throttle.reset(session, user_key)
-    return user
-
-
-@router.post("/login", response_model=TokenOut, responses={401: ERRORS[401], 429: {"model": ErrorOut, "description": "Terlalu banyak percobaan"}})
+@router.post("/login", response_model=TokenOut,
+             responses={401: ERRORS[401], 429: {"model": ErrorOut, "description": "Terlalu banyak percobaan"}, 503: BUSY})
 async def login(body: LoginBody, request: Request, session: SessionDep, settings: SettingsDep) -> TokenOut:
     """Sign in with a username, an applicant's NIK, or an email address."""
-    user = await sign_in(session, body.username, body.password, client_ip=throttle.client_ip(request))
+    user = await sign_in(session, settings, body.username, body.password, client_ip=throttle.client_ip(request))
     if user is None:
         raise ApiError(401, BAD_CREDENTIALS, code="bad_credentials")
-    return TokenOut(access_token=create_access_token(user_id=user.id, secret=settings.secret_key, minutes=settings.access_token_minutes))
+    return TokenOut(access_token=session_token(settings, user))
+
+
+@router.post("/logout", status_code=204, responses={401: ERRORS[401]})
+async def logout(user: CurrentUser, session: SessionDep) -> Response:
+    """Signs out everywhere: every token and session cookie of this account issued so far stops working."""
+    await revoke_sessions(session, user)
+    await session.commit()
+    response = Response(status_code=204)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    return response
 
 
 @router.get("/me", responses={401: ERRORS[401]})

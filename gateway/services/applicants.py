@@ -27,8 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.notify import NotifyActivities
 from gateway.errors import ApiError, forbidden, not_found
-from gateway.security import hash_password, verify_password
+from gateway.security import hash_password, hash_password_async, password_gate, verify_password
 from gateway.services import throttle
+from gateway.services.sessions import account_key, revoke_sessions
 from store.models import ApplicantProfile, EmailCode, Notification, User, UserRole
 from store.settings import Settings
 from workflows.contracts import NotifyInput
@@ -52,6 +53,7 @@ MSG_EMAIL_TAKEN = "Email sudah terdaftar di database kami. Masuk dengan email te
 MSG_CODE_WRONG = "Kode verifikasi salah atau sudah kedaluwarsa. Periksa kembali kode dari email, atau minta kode baru."
 MSG_PIN_WRONG = "PIN salah atau sudah kedaluwarsa. Periksa kembali PIN dari email, atau minta PIN baru."
 MSG_CHALLENGE = "Jawaban pertanyaan keamanan salah atau sudah kedaluwarsa. Jawab pertanyaan yang baru."
+MSG_CHALLENGE_USED = "Pertanyaan keamanan ini sudah pernah dipakai. Jawab pertanyaan yang baru."
 MSG_PASSWORD = "Password minimal 8 karakter dan harus berisi huruf kapital, huruf kecil, dan angka."
 MSG_EMAIL_UNAVAILABLE = ("Email belum dapat dikirim karena layanan email sedang terganggu. Data Anda tidak hilang; "
                          "silakan coba kirim lagi beberapa saat lagi.")
@@ -339,6 +341,21 @@ async def require_challenge(session: AsyncSession, settings: Settings, *, token:
         raise refuse({"challenge_answer": problem})
 
 
+async def spend_challenge(session: AsyncSession, settings: Settings, *, token: str, purpose: str) -> None:
+    """A solved challenge lets one action through: spent when the form it guards does what it is for (a code sent,
+    an account made, a PIN asked for), so a bot cannot solve one question and replay it. A form refused for another
+    reason keeps its answer, and one answer serves the registration form's two steps ("Kirim Kode", then "Daftar").
+    Call after challenge_problem found the answer right; commits."""
+    try:
+        payload = _serializer(settings).loads(token or "", max_age=CHALLENGE_TTL_SECONDS)
+        nonce = payload["n"]
+    except (BadSignature, KeyError, TypeError):
+        raise refuse({"challenge_answer": MSG_CHALLENGE}) from None
+    until = now_utc() + timedelta(seconds=CHALLENGE_TTL_SECONDS)
+    if not await throttle.use_once(session, f"challenge:{purpose}", str(nonce), until=until):
+        raise refuse({"challenge_answer": MSG_CHALLENGE_USED})
+
+
 # --- one-time codes by email -------------------------------------------------------------------
 
 
@@ -434,10 +451,9 @@ async def deliver_quietly(notifier: NotifyActivities, pending: PendingEmail) -> 
         pass  # recorded as failed; asking again sends the same PIN
 
 
-async def _consume(session: AsyncSession, settings: Settings, *, email: str, purpose: str, code: str,
-                   user_id: int | None = None) -> EmailCode | None:
-    """The live code if `code` matches it (marked used in the caller's transaction); a wrong guess counts
-    an attempt and is committed at once."""
+async def _match_code(session: AsyncSession, settings: Settings, *, email: str, purpose: str, code: str,
+                      user_id: int | None = None) -> EmailCode | None:
+    """The live code if `code` matches it (not yet spent); a wrong guess counts an attempt and is committed at once."""
     row = await _live_code(session, email=email, purpose=purpose, user_id=user_id, now=now_utc())
     if row is None:
         return None
@@ -445,8 +461,24 @@ async def _consume(session: AsyncSession, settings: Settings, *, email: str, pur
         row.attempts += 1
         await session.commit()
         return None
-    row.used_at = now_utc()
     return row
+
+
+async def _consume(session: AsyncSession, settings: Settings, *, email: str, purpose: str, code: str,
+                   user_id: int | None = None) -> EmailCode | None:
+    """The live code if `code` matches it (marked used in the caller's transaction); a wrong guess counts
+    an attempt and is committed at once."""
+    row = await _match_code(session, settings, email=email, purpose=purpose, code=code, user_id=user_id)
+    if row is not None:
+        row.used_at = now_utc()
+    return row
+
+
+async def _spend_code(session: AsyncSession, row: EmailCode) -> bool:
+    """Marks a matched code used unless someone spent it meanwhile (checked in SQL, so only one use wins); commits."""
+    result = await session.execute(update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now_utc()))
+    await session.commit()
+    return result.rowcount == 1
 
 
 async def _email_taken(session: AsyncSession, email: str, *, except_user_id: int | None = None) -> bool:
@@ -470,6 +502,7 @@ async def request_registration_code(session: AsyncSession, settings: Settings, n
     if await _email_taken(session, address):
         raise refuse({"email": MSG_EMAIL_TAKEN})
     await throttle.hit(session, throttle.key_for("email-code:address", address), throttle.EMAIL_CODE_ADDRESS)
+    await spend_challenge(session, settings, token=challenge_token, purpose="email-code")
     pending = await prepare_code(session, settings, email=address, purpose=PURPOSE_REGISTER)
     await deliver(notifier, pending)
     return {"email": address, "expires_at": pending.expires_at.isoformat(),
@@ -521,8 +554,12 @@ async def register(session: AsyncSession, settings: Settings, data: dict, *, cli
                 errors["email_code"] = MSG_CODE_WRONG
     if errors:
         raise refuse(errors)
-    matched.used_at = now_utc()
-    user = User(username=nik, full_name=full_name, email=email, phone=personal["phone"], password_hash=hash_password(password),
+    await spend_challenge(session, settings, token=str(data.get("challenge_token") or ""), purpose="register")
+    # Hashed with no connection held (spend_challenge committed); the code is spent only once the hash is made.
+    hashed = await hash_password_async(settings, password)
+    if not await _spend_code(session, matched):
+        raise refuse({"email_code": MSG_CODE_WRONG})
+    user = User(username=nik, full_name=full_name, email=email, phone=personal["phone"], password_hash=hashed,
                 kind="applicant", is_active=True, roles=[UserRole(role=APPLICANT_ROLE)])
     session.add(user)
     try:
@@ -617,21 +654,28 @@ async def update_profile(session: AsyncSession, settings: Settings, user: User, 
 # --- passwords ---------------------------------------------------------------------------------
 
 
-async def change_password(session: AsyncSession, *, user: User, old_password: str, new_password: str) -> None:
+async def change_password(session: AsyncSession, settings: Settings, *, user: User, old_password: str, new_password: str) -> None:
+    """A new password ends every session of the account (the caller gives this browser a new one)."""
     key = f"change-password:user:{user.id}"
     await throttle.check(session, key)
-    valid, _ = verify_password(old_password or "", user.password_hash)
-    if not valid:
-        await throttle.fail(session, key, throttle.CHANGE_PASSWORD_ACCOUNT)
-        raise refuse({"old_password": "Password lama salah."})
-    errors = {}
-    if problem := password_problem(new_password or ""):
-        errors["new_password"] = problem
-    elif new_password == old_password:
-        errors["new_password"] = "Password baru harus berbeda dari password lama."
-    if errors:
-        raise refuse(errors)
-    user.password_hash = hash_password(new_password)
+    stored = user.password_hash
+    # No connection is held while the hashes are checked and made (see gateway/security.py PasswordGate).
+    await session.commit()
+    with password_gate(settings).admitted_place() as place:
+        valid, _ = await place.run(verify_password, old_password or "", stored)
+        if not valid:
+            await throttle.fail(session, key, throttle.CHANGE_PASSWORD_ACCOUNT)
+            raise refuse({"old_password": "Password lama salah."})
+        errors = {}
+        if problem := password_problem(new_password or ""):
+            errors["new_password"] = problem
+        elif new_password == old_password:
+            errors["new_password"] = "Password baru harus berbeda dari password lama."
+        if errors:
+            raise refuse(errors)
+        hashed = await place.run(hash_password, new_password)
+    user.password_hash = hashed
+    await revoke_sessions(session, user)
     await session.commit()
     await throttle.reset(session, key)
 
@@ -653,6 +697,7 @@ async def request_password_reset(session: AsyncSession, settings: Settings, *, n
         raise refuse(errors)
     await throttle.hit(session, f"pin-request:ip:{client_ip}", throttle.PIN_REQUEST_IP)
     await throttle.hit(session, throttle.key_for("pin-request:address", clean["email"]), throttle.EMAIL_CODE_ADDRESS)
+    await spend_challenge(session, settings, token=challenge_token, purpose="pin-request")
     user = await session.scalar(select(User).where(User.username == clean["nik"], User.kind == "applicant", User.is_active.is_(True)))
     if user is None or user.phone != clean["phone"] or (user.email or "").lower() != clean["email"]:
         return None
@@ -668,13 +713,17 @@ async def reset_password(session: AsyncSession, settings: Settings, *, nik: str,
     user = await session.scalar(select(User).where(User.username == clean, User.kind == "applicant")) if clean else None
     row = None
     if user is not None and user.email:
-        row = await _consume(session, settings, email=user.email.lower(), purpose=PURPOSE_RESET, code=pin, user_id=user.id)
+        row = await _match_code(session, settings, email=user.email.lower(), purpose=PURPOSE_RESET, code=pin, user_id=user.id)
     if row is None:
         await throttle.fail(session, key, throttle.RESET_IP)
         raise refuse({"pin": MSG_PIN_WRONG})
-    user.password_hash = hash_password(new_password)
+    await session.commit()  # no connection held while hashing
+    hashed = await hash_password_async(settings, new_password)
+    # The PIN is spent only with the new password in place (a 503 from the gate leaves it usable).
+    if not await _spend_code(session, row):
+        raise refuse({"pin": MSG_PIN_WRONG})
+    user.password_hash = hashed
+    await revoke_sessions(session, user)
     await session.commit()
     # A new password lifts a sign-in slow-down the forgotten one caused.
-    await throttle.reset(session, throttle.key_for("login:user", user.username))
-    if user.email:
-        await throttle.reset(session, throttle.key_for("login:user", user.email))
+    await throttle.reset(session, account_key(user.id))

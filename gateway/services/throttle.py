@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from fastapi import Request
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,8 +59,10 @@ def key_for(kind: str, value: str) -> str:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the ASGI server reports it (behind a proxy, run uvicorn with
-    --proxy-headers and --forwarded-allow-ips so that this is the citizen's address, not the proxy's)."""
+    """The client's address as the ASGI server reports it: the address the connection comes from, or the address
+    in X-Forwarded-For when (and only when) that connection comes from one of forwarded_allow_ips (the office's
+    proxy; `satupintu gateway` passes them to uvicorn, cli/main.py gateway_server_options). Anyone else's
+    X-Forwarded-For is ignored, so it cannot move a client to another address's count."""
     return request.client.host if request.client else "unknown"
 
 
@@ -110,6 +113,23 @@ async def hit(session: AsyncSession, key: str, policy: Policy, *, now: datetime 
     """A rate limit: refuses while blocked, otherwise counts this request."""
     await check(session, key, now=now)
     await fail(session, key, policy, now=now)
+
+
+ONCE_PREFIX = "once:"
+
+
+async def use_once(session: AsyncSession, kind: str, value: str, *, until: datetime, now: datetime | None = None) -> bool:
+    """Records `value` (a nonce, a token's id) as used until `until`; False when it already was, i.e. a replay.
+    Commits. Records past their time are dropped on the way, so only the live ones are kept."""
+    now = _now(now)
+    await session.execute(delete(Throttle).where(Throttle.key.startswith(ONCE_PREFIX), Throttle.blocked_until < now))
+    session.add(Throttle(key=key_for(f"{ONCE_PREFIX}{kind}", value), failures=1, window_started_at=now, blocked_until=until))
+    try:
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        return False
+    return True
 
 
 async def reset(session: AsyncSession, key: str) -> None:
