@@ -40,7 +40,7 @@ class PasswordGate:
     never on the event loop, and at most `concurrency + queue` checks are admitted at once: anyone past that is told
     503 at once (busy), so a burst of sign-ins can neither stall other requests nor pile up waiting for the database.
 
-    A place is held from `admitted()` until the hashing done inside it has finished, even when the request is cancelled
+    A place is held from `admitted_place()` until the hashing done inside it has finished, even when the request is cancelled
     meanwhile (its thread still runs to the end)."""
 
     def __init__(self, concurrency: int, queue: int) -> None:
