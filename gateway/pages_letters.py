@@ -25,6 +25,7 @@ from gateway.errors import ApiError, forbidden
 from gateway.pages import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
+from gateway.services import tasks as task_service
 from gateway.services.letters import INCOMING, OUTGOING, IncomingForm, OutgoingForm
 from gateway.services.processes import timeline
 from gateway.services.people import office_today
@@ -287,7 +288,8 @@ async def _letter_page(request: Request, session: AsyncSession, user: User, code
     ctx = {
         "active": "surat", "flash": _flash(request), "letter": data, "history": _history(events), "requester": requester,
         "held": held is not None, "task": data["pending_task"], "fields": step_fields(held.form or {}) if held else [],
-        "claimed_by_other": bool(held and held.claimed_by_id not in (None, user.id)),
+        # Only a claim that still stands keeps this person from deciding (one rule with the API's: tasks.blocking_claimant).
+        "claimed_by_other": bool(held and await task_service.blocking_claimant(session, user=user, task=held)),
         "values": values or {}, "field_errors": errors or {}, "error": error, "max_mb": file_service.MAX_MB,
         # Between two steps the next task is a moment away: the page asks again until it is there.
         "waiting": task is None and not data["finished"],

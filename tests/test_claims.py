@@ -255,3 +255,21 @@ async def test_forty_concurrent_claims_have_one_winner_on_postgresql():
             await forty_concurrent_claims(sessionmaker)
         finally:
             await engine.dispose()
+
+
+async def test_a_process_owner_releases_a_claim_from_the_run_page(http, live_stack):
+    import httpx
+
+    task, holder = await leave_task_of_the_supervisor(http, weeks_ahead=9)
+    assert (await http.post(f"/api/v1/tasks/{task['id']}/claim", headers=holder)).status_code == 200
+    owner = (await login(http, "pemilik1"))["Authorization"].split()[1]
+    run_page = f"/proses/{task['workflow_id']}"
+
+    async with httpx.AsyncClient(base_url=live_stack.base_url, cookies={"satupintu_session": owner}, timeout=30) as browser:
+        page = await browser.get(run_page)
+        assert page.status_code == 200 and f'action="/inbox/{task["id"]}/lepas"' in page.text and "Lepas klaim" in page.text
+        released = await browser.post(f"/inbox/{task['id']}/lepas", data={"next": run_page}, headers={"Origin": live_stack.base_url})
+        assert released.status_code == 303 and released.headers["location"].startswith(run_page), released.text
+        assert (await row(live_stack.sessionmaker, task["id"])).claimed_by_id is None
+        after = await browser.get(released.headers["location"])
+        assert "Klaim tugas telah dilepas" in after.text and "Lepas klaim" not in after.text
