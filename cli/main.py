@@ -178,6 +178,16 @@ Tekan Ctrl-C untuk berhenti.
         stop_all()
 
 
+def _sigterm_as_interrupt() -> None:
+    """`satupintu run` and container runtimes stop a worker or gateway with SIGTERM: shut down like Ctrl-C, so the
+    traces still queued are written before leaving."""
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def gateway_server_options(settings) -> dict:  # noqa: ANN001 - store.settings.Settings
     """uvicorn's options for the gateway. Behind the office's TLS-terminating proxy the gateway sees plain http:
     uvicorn takes the scheme (X-Forwarded-Proto, hence Secure cookies and HSTS) and the client's address
@@ -232,13 +242,7 @@ def main(argv: list[str] | None = None) -> None:
             from workers.main import run_worker
 
             _observe("worker", args.log_file)
-
-            def interrupt(*_: object) -> None:
-                raise KeyboardInterrupt
-
-            # `satupintu run` and container runtimes stop a worker with SIGTERM: shut down like Ctrl-C, so the
-            # traces still queued are written before leaving.
-            signal.signal(signal.SIGTERM, interrupt)
+            _sigterm_as_interrupt()
             asyncio.run(run_worker())
         elif args.command == "gateway":
             import uvicorn
@@ -247,6 +251,9 @@ def main(argv: list[str] | None = None) -> None:
 
             settings = get_settings()
             _observe("gateway", args.log_file)
+            # uvicorn shuts down on SIGTERM, then raises the signal again with the handler it found: this one, so the
+            # process leaves through shutdown_tracing below instead of dying with the last second of spans queued.
+            _sigterm_as_interrupt()
             uvicorn.run(create_app(settings), host=args.host, port=args.port, **gateway_server_options(settings))
         elif args.command == "init-db":
             asyncio.run(init_db(seed=not args.no_seed))
