@@ -48,10 +48,17 @@ class PasswordGate:
         self._executor = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="password-hash")
         self._lock = threading.Lock()
         self._admitted = 0
+        self._submitted = 0
 
     @property
     def admitted(self) -> int:
         return self._admitted
+
+    @property
+    def submitted(self) -> int:
+        """Hashes handed to the threads so far (running, waiting for a thread, or done): a request counted here has
+        finished with the database until its hash is checked."""
+        return self._submitted
 
     def _release(self, _: object = None) -> None:
         with self._lock:
@@ -71,6 +78,8 @@ class PasswordGate:
             place.close()
 
     def _submit(self, fn: Callable[..., T], *args: Any) -> Future:
+        with self._lock:
+            self._submitted += 1
         return self._executor.submit(fn, *args)
 
 

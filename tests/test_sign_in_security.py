@@ -193,11 +193,15 @@ async def test_sign_ins_beyond_the_queue_are_told_busy_at_once_and_hold_no_conne
 
         first = asyncio.create_task(wrong("orang-pertama"))
         second = asyncio.create_task(wrong("orang-kedua"))
+        gate = security.password_gate(settings)
+        submitted_before = gate.submitted
+        # Both admitted and both handed to the hasher (one hashing, one waiting for the thread): from here on neither
+        # may hold a connection.
         for _ in range(500):
-            if entered.is_set() and security.password_gate(settings).admitted == 2:
+            if entered.is_set() and gate.admitted == 2 and gate.submitted - submitted_before == 2:
                 break
             await asyncio.sleep(0.02)
-        assert entered.is_set() and security.password_gate(settings).admitted == 2
+        assert entered.is_set() and gate.admitted == 2 and gate.submitted - submitted_before == 2
         assert pool.checkedout() == 0, "a sign-in holds a database connection while it waits for the hasher"
 
         busy = await wrong("orang-ketiga")
