@@ -22,6 +22,7 @@ No pytest import here: usable from conftest fixtures and from plain scripts.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import glob
 import os
 import re
@@ -368,3 +369,23 @@ class ThrowawayPostgres:
             os.kill(pid, signal.SIGKILL)  # children exit when the postmaster is gone
         except (OSError, ValueError, IndexError):
             pass
+
+
+@contextlib.asynccontextmanager
+async def demo_postgres():  # noqa: ANN201 - an async context manager of (engine, sessionmaker)
+    """A throwaway cluster with SatuPintu's schema and the demo organisation, for a test that must see what
+    PostgreSQL does (locks, plans, constraints): yields (engine, sessionmaker)."""
+    from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415
+    from store.seed import seed_demo  # noqa: PLC0415
+    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
+
+    with ThrowawayPostgres() as pg:
+        engine = make_engine(pg.url)
+        try:
+            await create_schema(engine)
+            sessionmaker = make_sessionmaker(engine)
+            async with sessionmaker() as session:
+                await seed_demo(session, _DEMO_HASH)
+            yield engine, sessionmaker
+        finally:
+            await engine.dispose()

@@ -10,11 +10,9 @@ from sqlalchemy import select, update
 
 from gateway.errors import ApiError
 from gateway.services import tasks as task_service
-from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import CaseEvent, Task, User, UserRole
-from store.seed import seed_demo
 from tests.factories import future_working_range, login, wait_for
-from tests.pgserver import ThrowawayPostgres, postgres_available
+from tests.pgserver import demo_postgres, postgres_available
 
 NUMBERING_TASK = "leave-claims.penomoran"
 
@@ -243,18 +241,8 @@ async def test_forty_concurrent_claims_over_http_have_one_winner(client, db):
 @pytest.mark.postgres
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
 async def test_forty_concurrent_claims_have_one_winner_on_postgresql():
-    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
-
-    with ThrowawayPostgres() as pg:
-        engine = make_engine(pg.url)
-        try:
-            await create_schema(engine)
-            sessionmaker = make_sessionmaker(engine)
-            async with sessionmaker() as session:
-                await seed_demo(session, _DEMO_HASH)
-            await forty_concurrent_claims(sessionmaker)
-        finally:
-            await engine.dispose()
+    async with demo_postgres() as (_, sessionmaker):
+        await forty_concurrent_claims(sessionmaker)
 
 
 async def test_a_process_owner_releases_a_claim_from_the_run_page(http, live_stack):

@@ -15,10 +15,8 @@ from gateway.errors import ApiError
 from gateway.services import dashboards
 from gateway.services.dashboards import Period
 from gateway.services.survey import ELEMENT_CODES
-from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Complaint, PermitApplication, PermitRevision, ProcessRun, SurveyResponse, Task, User, WalkInVisit
-from store.seed import seed_demo
-from tests.pgserver import ThrowawayPostgres, postgres_available
+from tests.pgserver import demo_postgres, postgres_available
 
 WIB = ZoneInfo("Asia/Jakarta")
 # A Thursday in a month without holidays: every figure below is counted as of this moment.
@@ -154,23 +152,14 @@ async def test_figures_count_the_known_dataset(db):  # noqa: ANN001
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed")
 async def test_the_figures_agree_on_postgresql(db):  # noqa: ANN001
     from gateway.metrics import read_snapshot  # noqa: PLC0415
-    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
 
     await seed_figures(db.sessionmaker)
     on_sqlite = await figures(db)
-    with ThrowawayPostgres() as pg:
-        engine = make_engine(pg.url)
-        try:
-            await create_schema(engine)
-            sessionmaker = make_sessionmaker(engine)
-            async with sessionmaker() as session:
-                await seed_demo(session, _DEMO_HASH)
-            await seed_figures(sessionmaker)
-            async with sessionmaker() as session:
-                on_postgres = {name: f["rows"] for name, f in (await dashboards.dashboard(session, period=Period(), now=NOW))["figures"].items()}
-                snapshot = await read_snapshot(session, now=NOW)
-        finally:
-            await engine.dispose()
+    async with demo_postgres() as (_, sessionmaker):
+        await seed_figures(sessionmaker)
+        async with sessionmaker() as session:
+            on_postgres = {name: f["rows"] for name, f in (await dashboards.dashboard(session, period=Period(), now=NOW))["figures"].items()}
+            snapshot = await read_snapshot(session, now=NOW)
     assert on_postgres == on_sqlite
     assert snapshot.sla_breaches == {"leave": 2, "permit": 1} and snapshot.open_tasks == {"atasan": 1, "penandatangan": 1, "verifikator": 1}
 

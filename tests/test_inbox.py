@@ -11,10 +11,8 @@ from sqlalchemy import event, insert, select
 
 from gateway.services import tasks as task_service
 from gateway.services.people import office_today
-from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Substitution, Task, User
-from store.seed import seed_demo
-from tests.pgserver import ThrowawayPostgres, postgres_available
+from tests.pgserver import demo_postgres, postgres_available
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
 
@@ -159,28 +157,18 @@ async def test_every_branch_reads_an_index_on_sqlite(db):
 @pytest.mark.postgres
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
 async def test_every_branch_reads_an_index_on_postgresql():
-    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
-
-    with ThrowawayPostgres() as pg:
-        engine = make_engine(pg.url)
-        try:
-            await create_schema(engine)
-            sessionmaker = make_sessionmaker(engine)
-            async with sessionmaker() as session:
-                await seed_demo(session, _DEMO_HASH)
-            me = await fill(sessionmaker, 30_000)
-            async with engine.begin() as conn:
-                await conn.exec_driver_sql("ANALYZE task")
-            captured = capture_inbox_statements(engine)
-            async with sessionmaker() as session:
-                me = await session.get(User, me.id)
-                page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter())
-                assert len(page.items) == 50 and page.total.label == "1 000+"
-                connection = await session.connection()
-                for statement, parameters in list(captured):
-                    plan = "\n".join(r[0] for r in await connection.exec_driver_sql("EXPLAIN " + statement, parameters))
-                    assert "Seq Scan on task" not in plan, plan
-                    # Each branch is read in order from its index's newest end: nothing of a role's unowned tasks is sorted.
-                    assert "Backward using ix_task_inbox_owned" in plan and "Backward using ix_task_inbox_role_unowned" in plan, plan
-        finally:
-            await engine.dispose()
+    async with demo_postgres() as (engine, sessionmaker):
+        me = await fill(sessionmaker, 30_000)
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("ANALYZE task")
+        captured = capture_inbox_statements(engine)
+        async with sessionmaker() as session:
+            me = await session.get(User, me.id)
+            page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter())
+            assert len(page.items) == 50 and page.total.label == "1 000+"
+            connection = await session.connection()
+            for statement, parameters in list(captured):
+                plan = "\n".join(r[0] for r in await connection.exec_driver_sql("EXPLAIN " + statement, parameters))
+                assert "Seq Scan on task" not in plan, plan
+                # Each branch is read in order from its index's newest end: nothing of a role's unowned tasks is sorted.
+                assert "Backward using ix_task_inbox_owned" in plan and "Backward using ix_task_inbox_role_unowned" in plan, plan

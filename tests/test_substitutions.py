@@ -12,11 +12,9 @@ from sqlalchemy import func, select
 from gateway.errors import ApiError
 from gateway.services import people
 from gateway.services.people import SUBSTITUTION_MAX_PLANNED, office_today
-from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Substitution, User
-from store.seed import seed_demo
 from tests.factories import login
-from tests.pgserver import ThrowawayPostgres, postgres_available
+from tests.pgserver import demo_postgres, postgres_available
 
 APPLICANT = "3374010101900001"
 
@@ -115,30 +113,20 @@ async def test_applicants_have_no_plh_and_no_staff_directory(client, db):
 @pytest.mark.postgres
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
 async def test_overlapping_requests_at_once_store_one_on_postgresql():
-    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
+    async with demo_postgres() as (_, sessionmaker):
+        today = office_today()
 
-    with ThrowawayPostgres() as pg:
-        engine = make_engine(pg.url)
-        try:
-            await create_schema(engine)
-            sessionmaker = make_sessionmaker(engine)
+        async def one(i: int) -> str:
             async with sessionmaker() as session:
-                await seed_demo(session, _DEMO_HASH)
-            today = office_today()
+                official = await session.scalar(select(User).where(User.username == "atasan1"))
+                try:
+                    await people.create_substitution(session, official=official, acting_username=("atasan2", "kepala1")[i % 2],
+                                                     start_date=today + timedelta(days=1 + i % 4), end_date=today + timedelta(days=9),
+                                                     reason="Perjalanan dinas")
+                    return "created"
+                except ApiError as exc:
+                    return exc.code
 
-            async def one(i: int) -> str:
-                async with sessionmaker() as session:
-                    official = await session.scalar(select(User).where(User.username == "atasan1"))
-                    try:
-                        await people.create_substitution(session, official=official, acting_username=("atasan2", "kepala1")[i % 2],
-                                                         start_date=today + timedelta(days=1 + i % 4), end_date=today + timedelta(days=9),
-                                                         reason="Perjalanan dinas")
-                        return "created"
-                    except ApiError as exc:
-                        return exc.code
-
-            outcomes = await asyncio.gather(*(one(i) for i in range(20)))
-            assert sorted(outcomes) == ["created"] + ["substitution_overlap"] * 19, outcomes
-            assert await count(sessionmaker) == 1
-        finally:
-            await engine.dispose()
+        outcomes = await asyncio.gather(*(one(i) for i in range(20)))
+        assert sorted(outcomes) == ["created"] + ["substitution_overlap"] * 19, outcomes
+        assert await count(sessionmaker) == 1
