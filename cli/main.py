@@ -33,13 +33,13 @@ def _observe(component: str, log_file: Path | None) -> None:
 
 async def init_db(seed: bool) -> None:
     from gateway.security import hash_password
-    from store.db import create_schema, make_engine, make_sessionmaker
+    from store.db import make_engine, make_sessionmaker, upgrade_schema
     from store.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.effective_database_url)
-    await create_schema(engine)
+    await upgrade_schema(engine)
     if seed and settings.dev_mode:
         async with make_sessionmaker(engine)() as session:
             if await seed_demo(session, hash_password(DEMO_PASSWORD)):

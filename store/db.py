@@ -1,10 +1,13 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
-from sqlalchemy import event, inspect, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlalchemy.schema import CreateColumn, CreateIndex
 
 from store.models import Base
 
@@ -33,43 +36,79 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The schema of the last release made without migrations (0091149): a database created by create_all then is at it.
+BASELINE_REVISION = "0001"
+# One migrator at a time on PostgreSQL (two `migrate` containers, or an operator's `alembic upgrade` beside one).
+_MIGRATION_LOCK = 7_281_460_514
+
+
+def alembic_config(*, url: str | None = None) -> Config:
+    """Alembic's configuration without alembic.ini, so the installed package migrates wherever it runs."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url:
+        config.attributes["url"] = url
+    return config
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def upgrade_schema(engine: AsyncEngine) -> None:
+    """Brings the database to the newest migration: an empty one is built, one from an earlier release upgraded in
+    place. A database made before the migrations existed (create_all, up to release 0091149) has no version table:
+    its schema is the baseline's, so it is stamped there first and then upgraded like any other."""
+    await migrate(engine, _upgrade)
+
+
+async def migrate(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
+    """Runs `work` (Alembic commands on a sync connection) in one transaction, the way every migration must run.
+
+    PostgreSQL: under an advisory lock, so two migrators never interleave. SQLite: with foreign keys off, because
+    altering a table there means copying it and dropping the original, which a referencing table's foreign key
+    refuses; the keys are checked before the transaction commits, and switched on again on that connection."""
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Only outside a transaction does SQLite take this pragma.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    await conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+                await conn.run_sync(work)
+                if sqlite and (broken := (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()):
+                    raise RuntimeError(f"Migrasi ditolak: {len(broken)} baris melanggar kunci asing, misalnya {broken[0]}.")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+
+def _upgrade(conn) -> None:  # noqa: ANN001 - a sync Connection inside run_sync
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    tables = set(inspect(conn).get_table_names())
+    if tables and "alembic_version" not in tables:
+        command.stamp(config, BASELINE_REVISION)
+    command.upgrade(config, "head")
+
+
 async def create_schema(engine: AsyncEngine) -> None:
+    """A new, empty database at the newest migration, quickly (tests and benchmarks make hundreds): the models' tables
+    at once, stamped at the head. tests/test_migrations.py checks that the migrations build the very same schema."""
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
-        await conn.run_sync(_add_missing_columns)
-        # create_all skips the indexes of tables that already exist: an index added since stays missing otherwise.
-        await conn.run_sync(_create_missing_indexes)
+        await conn.run_sync(_stamp_head)
 
 
-def _add_missing_columns(conn) -> None:  # noqa: ANN001
-    """Columns added to a model since the database was made (until the schema has migrations, issue 15).
-    Only a column that is nullable or has a server default can be added to a table with rows in it."""
-    inspector = inspect(conn)
-    existing_tables = set(inspector.get_table_names())
-    for table in Base.metadata.sorted_tables:
-        if table.name not in existing_tables:
-            continue
-        present = {column["name"] for column in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable and column.server_default is None:
-                raise RuntimeError(f"Kolom baru {table.name}.{column.name} wajib punya server_default agar basis data lama dapat diperbarui.")
-            ddl = CreateColumn(column).compile(dialect=conn.dialect)
-            try:
-                with conn.begin_nested():
-                    conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}'))
-            except (OperationalError, ProgrammingError) as exc:
-                # The worker and the gateway may start at the same moment: the other one added it first.
-                if "duplicate" not in str(exc).lower() and "already exists" not in str(exc).lower():
-                    raise
-
-
-def _create_missing_indexes(conn) -> None:  # noqa: ANN001
-    # IF NOT EXISTS, not a check then a create: the worker and the gateway may start at the same moment.
-    for table in Base.metadata.sorted_tables:
-        for index in table.indexes:
-            conn.execute(CreateIndex(index, if_not_exists=True))
+def _stamp_head(conn) -> None:  # noqa: ANN001
+    config = alembic_config()
+    config.attributes["connection"] = conn
+    command.stamp(config, "head")
 
 
 @asynccontextmanager
