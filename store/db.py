@@ -29,7 +29,12 @@ def make_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # Each process holds at most pool_size + max_overflow connections: the figures PostgreSQL's max_connections is
+    # budgeted for (docker-compose.yml), so they come from the settings rather than from here.
+    from store.settings import get_settings  # noqa: PLC0415
+
+    settings = get_settings()
+    return create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

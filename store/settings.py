@@ -1,7 +1,11 @@
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The published development key: it signs sessions in `make run` and tests only; production refuses it.
@@ -15,14 +19,83 @@ class InsecureSecretKey(RuntimeError):
     """SATUPINTU_SECRET_KEY is unset, the published default, or short outside dev mode: the process refuses to start."""
 
 
+class SecretFileError(RuntimeError):
+    """A SATUPINTU_<NAME>_FILE that cannot be used (unreadable, or given beside SATUPINTU_<NAME>): the process refuses
+    to start, with what to fix in Bahasa Indonesia."""
+
+
+class SecretFilesSource(PydanticBaseSettingsSource):
+    """SATUPINTU_<NAME>_FILE=/run/secrets/<name>: the value of SATUPINTU_<NAME> read from that file (Docker and
+    Kubernetes secrets), so that a secret is not in the environment, where `docker inspect`, /proc/<pid>/environ and
+    every child process see it. Any setting can be given this way. The file's content is the value as it is, less
+    one trailing newline (what `echo` and editors add). Both SATUPINTU_<NAME> (non-empty) and its _FILE set is refused:
+    which of the two wins would be a guess."""
+
+    def __init__(self, settings_cls: type[BaseSettings], *environments: Mapping[str, str | None]) -> None:
+        super().__init__(settings_cls)
+        # The process environment and the .env file, as pydantic-settings read them (lower-cased names).
+        self._environments = environments
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads every field at once
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.settings_cls.model_config.get("env_prefix", ""))
+        values: dict[str, Any] = {}
+        for name in self.settings_cls.model_fields:
+            variable = f"{prefix}{name}".upper()
+            path = next((env[variable.lower() + "_file"] for env in self._environments if env.get(variable.lower() + "_file")), None)
+            if path is None:
+                continue
+            if any(env.get(variable.lower()) for env in self._environments):
+                raise SecretFileError(
+                    f"{variable} dan {variable}_FILE keduanya diisi: pakai salah satu saja (sebaiknya {variable}_FILE, "
+                    "agar rahasianya tidak berada di lingkungan proses).")
+            values[name] = read_secret_file(variable, path)
+        return values
+
+
+def read_secret_file(variable: str, path: str) -> str:
+    """The value in the file that <variable>_FILE names, less one trailing newline."""
+    try:
+        value = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SecretFileError(f"{variable}_FILE menunjuk {path}, tetapi isinya bukan teks UTF-8.") from None
+    except OSError as exc:
+        raise SecretFileError(
+            f"{variable}_FILE menunjuk {path}, tetapi berkas itu tidak dapat dibaca ({exc.strerror or exc}). Pastikan "
+            "berkasnya ada dan dapat dibaca oleh pengguna yang menjalankan proses ini.") from None
+    if value.endswith("\r\n"):
+        return value[:-2]
+    return value[:-1] if value.endswith("\n") else value
+
+
 class Settings(BaseSettings):
     """One settings class for every process; values come from SATUPINTU_* environment variables."""
 
     model_config = SettingsConfigDict(env_prefix="SATUPINTU_", env_file=".env", extra="ignore")
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Before the environment: SATUPINTU_<NAME>_FILE refuses a non-empty SATUPINTU_<NAME> beside it, and wins over
+        # an empty one (a compose file may declare the name empty).
+        environments = [getattr(source, "env_vars", {}) for source in (env_settings, dotenv_settings)]
+        return init_settings, SecretFilesSource(settings_cls, *environments), env_settings, dotenv_settings, file_secret_settings
+
     dev_mode: bool = True
     var_dir: Path = PROJECT_ROOT / "var"
     database_url: str = ""
+    # The password for database_url when the URL carries none, so that it can be given as a file
+    # (SATUPINTU_DATABASE_PASSWORD_FILE) and may hold any character (it is URL-encoded here). A URL with a password
+    # of its own and this set is refused.
+    database_password: str = ""
+    # The SQLAlchemy pool of each process on PostgreSQL: at most db_pool_size + db_max_overflow connections per
+    # worker or gateway. PostgreSQL's max_connections must hold every process's maximum at once, Temporal's own pools
+    # and a few for the administrator (the budget in docker-compose.yml).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     task_queue: str = "satupintu"
@@ -137,9 +210,25 @@ class Settings(BaseSettings):
         if problem := self.secret_key_problem():
             raise InsecureSecretKey(problem)
 
+    @model_validator(mode="after")
+    def _one_database_password(self) -> "Settings":
+        if self.database_password and self.database_url:
+            from sqlalchemy.engine import make_url  # noqa: PLC0415 - settings stay importable without SQLAlchemy's engine
+
+            if make_url(self.database_url).password is not None:
+                raise ValueError("SATUPINTU_DATABASE_URL sudah memuat kata sandi: jangan isi SATUPINTU_DATABASE_PASSWORD "
+                                 "(atau _FILE) juga, atau hapus kata sandi dari URL.")
+        return self
+
     @property
     def effective_database_url(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
+        if not self.database_url:
+            return f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
+        if not self.database_password:
+            return self.database_url
+        from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+        return make_url(self.database_url).set(password=self.database_password).render_as_string(hide_password=False)
 
     @property
     def temporal_web_ui(self) -> str:
