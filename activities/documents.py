@@ -36,6 +36,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from store.models import Document, PermitApplication
+from store.storage import document_key, storage_for
 from workflows.contracts import (
     RENDER_LEAVE_LETTER,
     RENDER_PERMIT,
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
     from store.settings import Settings
 
 LEAVE_LETTER_KIND = "surat_izin_cuti"
-DEV_SIGNING_DIRNAME = "signing"
+PDF = "application/pdf"
 DEV_CA_KEY = "dev-ca.key.pem"
 DEV_CA_CERT = "dev-ca.cert.pem"
 DEV_SIGNER_KEY = "dev-signing.key.pem"
@@ -226,7 +227,7 @@ def _ensure_dev_identity_files(signing_dir: Path) -> None:
 
 def load_or_create_signing_identity(settings: Settings) -> SigningIdentity:
     """The configured signing key and certificate, or (dev mode only) a development CA and signer
-    created once under `var_dir/signing` and reused from then on."""
+    created once under the signing dir (`var_dir/signing` unless SATUPINTU_SIGNING_DIR) and reused from then on."""
     key_path, cert_path = settings.signing_key_path, settings.signing_cert_path
     if key_path or cert_path:
         if not (key_path and cert_path):
@@ -234,7 +235,7 @@ def load_or_create_signing_identity(settings: Settings) -> SigningIdentity:
         return _load_identity(Path(key_path), Path(cert_path))
     if not settings.dev_mode:
         raise RuntimeError("no signing key configured: set SATUPINTU_SIGNING_KEY_PATH and SATUPINTU_SIGNING_CERT_PATH")
-    signing_dir = Path(settings.var_dir) / DEV_SIGNING_DIRNAME
+    signing_dir = Path(settings.effective_signing_dir)
     _ensure_dev_identity_files(signing_dir)
     return _load_identity(signing_dir / DEV_SIGNER_KEY, signing_dir / DEV_SIGNER_CERT)
 
@@ -1374,17 +1375,16 @@ class DocumentIssuer:
         """The one way a document is issued: once per idempotency key, so a retried activity returns
         the document it already made. `make(code)` renders and signs under that code and returns the
         bytes and the register fields; `in_register(session)` runs in the transaction that registers it."""
-        documents_dir = Path(self.settings.documents_dir)
+        storage = storage_for(self.settings)
         existing = await self._find(idempotency_key)
         if existing is not None:
-            path = documents_dir / existing.file_name
-            if path.exists():
+            if await storage.exists(document_key(existing.file_name)):
                 return self._result(existing.id, existing.sha256)
             # The row outlived its file (restored backup, manual clean-up): issue again under the same
             # code, so a QR already printed or sent still resolves.
             signed, _ = await make(existing.id)
             digest = hashlib.sha256(signed).hexdigest()
-            await asyncio.to_thread(_write_atomically, path, signed)
+            await storage.put(document_key(existing.file_name), signed, PDF)
             async with self.sessionmaker() as session, session.begin():
                 (await session.get(Document, existing.id)).sha256 = digest
                 if in_register:
@@ -1401,17 +1401,17 @@ class DocumentIssuer:
                 raise
             return self._result(stored.id, stored.sha256)
         digest = hashlib.sha256(signed).hexdigest()
-        path = documents_dir / f"{doc_id}.pdf"
-        await asyncio.to_thread(_write_atomically, path, signed)
+        file_name = f"{doc_id}.pdf"
+        await storage.put(document_key(file_name), signed, PDF)
         try:
             async with self.sessionmaker() as session, session.begin():
-                session.add(Document(id=doc_id, idempotency_key=idempotency_key, file_name=path.name, sha256=digest, **fields))
+                session.add(Document(id=doc_id, idempotency_key=idempotency_key, file_name=file_name, sha256=digest, **fields))
                 await session.flush()
                 if in_register:
                     await in_register(session)
         except IntegrityError:
             # A concurrent attempt registered its document first: keep that one.
-            path.unlink(missing_ok=True)
+            await storage.delete(document_key(file_name))
             stored = await self._find(idempotency_key)
             if stored is None:
                 raise

@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from activities.tasks import COLUMNS_ONLY
 from store.models import Document, Notification, User, UserRole, WhatsAppMessage
 from store.settings import Settings
+from store.storage import document_key, storage_for
 from workflows.contracts import NOTIFY, WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 
 log = logging.getLogger(__name__)
@@ -234,8 +235,10 @@ class NotifyActivities:
             doc = await session.get(Document, document_id)
         if doc is None:
             return None
-        path = self.settings.documents_dir / doc.file_name
-        return (f"{doc.title}.pdf".replace("/", "-"), path.read_bytes())
+        # From the shared storage, not this worker's disk: another worker on another host may have rendered it.
+        # Missing or unreachable, the activity fails and retries, as a channel outage does.
+        content = await storage_for(self.settings).get(document_key(doc.file_name))
+        return (f"{doc.title}.pdf".replace("/", "-"), content)
 
 
 async def _row(session: AsyncSession, inp: NotifyInput, *, key: str, channel: str, recipient_id: int | None, address: str) -> int:

@@ -5,7 +5,8 @@ must never reach the workflow history, the database or a log. The flow:
 
 1. Each official who signs has a personal key and certificate. The private key is stored
    **encrypted with the official's passphrase** (PKCS#8, `BestAvailableEncryption`) under
-   `var_dir/signing/officials/<username>.key.pem`; `<username>.cert.pem` holds the official's
+   `<signing dir>/officials/<username>.key.pem` (SATUPINTU_SIGNING_DIR, by default `var_dir/signing`: a local
+   folder apart from the document storage, mounted read-only in production); `<username>.cert.pem` holds the official's
    certificate followed by the issuing CA chain. Nothing else on the server can decrypt the key.
 2. When the official decides a signing task, the gateway calls `authorize_signing` with the
    passphrase. The key is decrypted in memory, re-wrapped under a random one-time token (HKDF-SHA256
@@ -48,7 +49,6 @@ from sqlalchemy import delete, select
 from activities.documents import (
     DEV_CA_CERT,
     DEV_CA_KEY,
-    DEV_SIGNING_DIRNAME,
     _write_atomically,
     issue_signing_certificate,
     load_or_create_signing_identity,
@@ -100,7 +100,7 @@ def _utcnow() -> dt.datetime:
 def _official_paths(settings: Settings, username: str) -> tuple[Path, Path]:
     if not _USERNAME.match(username):
         raise ValueError(f"username not usable as a file name: {username!r}")
-    folder = Path(settings.var_dir) / DEV_SIGNING_DIRNAME / OFFICIALS_DIRNAME
+    folder = Path(settings.effective_signing_dir) / OFFICIALS_DIRNAME
     return folder / f"{username}.key.pem", folder / f"{username}.cert.pem"
 
 
@@ -145,7 +145,7 @@ def ensure_official_identity(settings: Settings, user: User, passphrase: str) ->
             f"{cert_path.name} di {key_path.parent}."
         )
     load_or_create_signing_identity(settings)  # makes the dev CA on first use
-    signing_dir = Path(settings.var_dir) / DEV_SIGNING_DIRNAME
+    signing_dir = Path(settings.effective_signing_dir)
     ca_key = serialization.load_pem_private_key((signing_dir / DEV_CA_KEY).read_bytes(), password=None)
     ca_cert = x509.load_pem_x509_certificate((signing_dir / DEV_CA_CERT).read_bytes())
     key_path.parent.mkdir(parents=True, exist_ok=True)

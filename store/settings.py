@@ -3,7 +3,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -177,6 +177,22 @@ class Settings(BaseSettings):
     # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
     signing_key_path: Path | None = None
     signing_cert_path: Path | None = None
+    # The officials' TTE keys and certificates (<signing_dir>/officials/<username>.key.pem and .cert.pem) and, in dev
+    # mode, the development CA and signer. A local folder, never the file storage below, so production mounts it
+    # read-only into the gateways and workers and no document reader can reach it. Unset: var_dir/signing.
+    signing_dir: Path | None = None
+
+    # Where every file is kept: uploads (File Saya, chat attachments, letter scans), complaint photos and issued
+    # documents (store/storage.py). Unset: the var dir itself, as in earlier releases (the embedded stack).
+    # file:///folder: another local folder. s3://bucket/prefix: an S3-compatible bucket (MinIO, Ceph, a cloud
+    # bucket) shared by every gateway and worker, which replicas on several hosts need.
+    storage_url: str = ""
+    # For s3://: the service's address (unset: AWS), its region, and the access key; unset keys fall back to
+    # boto3's own chain (AWS_* variables, an instance role).
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
 
     # AES-256-GCM key (32 bytes, base64) that encrypts every Temporal payload, so personal data is never in clear in
     # histories (UU 27/2022; store/payload_codec.py). Empty in dev mode: one is generated under var_dir/payload.key.
@@ -204,6 +220,14 @@ class Settings(BaseSettings):
         else:
             return None
         return f"{problem} Buat kunci acak dengan: {SECRET_KEY_HINT}"
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url_is_usable(cls, value: str) -> str:
+        from store.storage import parse_storage_url  # noqa: PLC0415 - storage needs these settings' type only
+
+        parse_storage_url(value)  # a mistyped URL stops the process at start, with what to write instead
+        return value
 
     def require_safe_secret_key(self) -> None:
         """Raises InsecureSecretKey outside dev mode unless secret_key is fit to sign sessions."""
@@ -240,7 +264,13 @@ class Settings(BaseSettings):
 
     @property
     def documents_dir(self) -> Path:
+        """Where issued documents are with the default local storage (tests look there); code reads them through
+        store.storage, whichever storage is configured."""
         return self.var_dir / "documents"
+
+    @property
+    def effective_signing_dir(self) -> Path:
+        return self.signing_dir or self.var_dir / "signing"
 
     @property
     def maildir(self) -> Path:

@@ -131,6 +131,15 @@ async def test_register_apply_revise_sign_download_once_track_survey(http, live_
     assert ready["status"] == "finished" and ready["permit_number"]
     assert ready["working_days"] == {"office": 0, "applicant": 0}, "handled within one day: no working day has elapsed"
 
+    # The permit's file gone from the storage (a restore without it): refused in Bahasa before the one download is
+    # spent, and downloadable once the file is back.
+    stored_permit = live_stack.settings.documents_dir / f"{ready['verification_url'].rsplit('/', 1)[1]}.pdf"
+    stored_permit.rename(stored_permit.with_suffix(".kembali"))
+    lost = await http.get(f"/api/v1/permit-applications/{resi}/permit.pdf", headers=applicant)
+    assert lost.status_code == 404 and lost.json()["code"] == "content_missing", lost.text
+    assert lost.json()["detail"] == "Berkas izin tidak ditemukan di penyimpanan berkas. Hubungi petugas kantor layanan."
+    stored_permit.with_suffix(".kembali").rename(stored_permit)
+
     first = await http.get(f"/api/v1/permit-applications/{resi}/permit.pdf", headers=applicant)
     assert first.status_code == 200 and first.content.startswith(b"%PDF")
     verdict = await verify_document(first.content, load_or_create_signing_identity(live_stack.settings))

@@ -8,8 +8,10 @@ import io
 import os
 import re
 import struct
+import tempfile
 import uuid
 import zlib
+from pathlib import Path
 
 import httpx
 import pikepdf
@@ -24,12 +26,22 @@ from gateway.security import hash_password
 from gateway.services import files as file_service
 from process_defs import catalog
 from store.models import StoredFile, User, UserRole
+from store.storage import LocalStorage, storage_for
 from tests.factories import login
 
 DWG_VERSIONS = {"AC1012": "AutoCAD R13", "AC1014": "AutoCAD R14", "AC1015": "AutoCAD 2000", "AC1018": "AutoCAD 2004",
                 "AC1021": "AutoCAD 2007", "AC1024": "AutoCAD 2010", "AC1027": "AutoCAD 2013", "AC1032": "AutoCAD 2018"}
 PHP = b"<?php echo shell_exec($_GET['cmd']); ?>\n"
 ACCEPTED_TEXT = "yang diterima: PDF, JPG, PNG, GIF, DWG"
+
+
+@pytest.fixture(autouse=True)
+def upload_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where uploads are received before they go into the storage, so a test can see that nothing stays there."""
+    folder = tmp_path / "upload-tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
 
 
 # --- real files ----------------------------------------------------------------------------------
@@ -234,14 +246,15 @@ async def refusal(db, owner: User, data, filename: str, name: str = "Dokumen") -
     (image_bytes("PNG"), "dikira-pdf.pdf", "png", "image/png"),  # the library goes by content, not by name
     (image_bytes("JPEG"), "tanpa-ekstensi", "jpg", "image/jpeg"),
 ], ids=["pdf", "jpeg", "png", "gif", "png-named-pdf", "jpeg-without-extension"])
-async def test_accepted_by_content(db, data, filename, extension, media_type):
+async def test_accepted_by_content(db, upload_tmp, data, filename, extension, media_type):
     owner = await make_applicant(db.sessionmaker)
     stored = await store(db, owner, data, filename, name="  KTP   Direktur Utama ")
     assert (stored.extension, stored.media_type, stored.size) == (extension, media_type, len(data))
     assert stored.sha256 == hashlib.sha256(data).hexdigest() and stored.name == "KTP Direktur Utama"
     assert stored.original_filename == filename
-    assert file_service.file_path(db.settings, stored).read_bytes() == data
-    assert not list((db.settings.var_dir / "files").glob(".unggah-*"))  # no temporary file left behind
+    assert await storage_for(db.settings).get(file_service.file_key(stored)) == data
+    assert (db.settings.var_dir / "files" / stored.id).read_bytes() == data  # the default storage: the var dir's layout
+    assert not list(upload_tmp.glob(".unggah-*"))  # no temporary file left behind
 
 
 @pytest.mark.parametrize("version", list(DWG_VERSIONS))
@@ -251,7 +264,7 @@ async def test_dwg_headers_are_accepted(db, version):
     assert (stored.extension, stored.media_type) == ("dwg", "image/vnd.dwg")
 
 
-async def test_refusals_say_why(db):
+async def test_refusals_say_why(db, upload_tmp):
     owner = await make_applicant(db.sessionmaker)
     php = await refusal(db, owner, PHP, "foto.jpg")
     assert php.status_code == 422 and php.detail.startswith("Berkas ini terdeteksi sebagai kode program PHP")
@@ -273,10 +286,10 @@ async def test_refusals_say_why(db):
     assert "paling banyak 200 karakter" in long_name.detail
     async with db.sessionmaker() as session:
         assert await file_service.count_files(session, owner) == 0
-    assert not list((db.settings.var_dir / "files").glob(".unggah-*"))
+    assert not list(upload_tmp.glob(".unggah-*"))
 
 
-async def test_size_limit_is_50_mb(db, tmp_path):
+async def test_size_limit_is_50_mb(db, tmp_path, upload_tmp):
     owner = await make_applicant(db.sessionmaker)
     # Exactly 50 MB is accepted; one byte more is refused — read from disk, never held in memory.
     exact = tmp_path / "tepat.pdf"
@@ -290,7 +303,7 @@ async def test_size_limit_is_50_mb(db, tmp_path):
     with open(exact, "rb") as fh:
         refused = await refusal(db, owner, fh, "besar.pdf")
     assert refused.status_code == 413 and "Ukuran berkas melebihi 50 MB" in refused.detail
-    assert not list((db.settings.var_dir / "files").glob(".unggah-*"))
+    assert not list(upload_tmp.glob(".unggah-*"))
 
 
 async def test_requirement_check_and_reuse(db):
@@ -378,11 +391,11 @@ async def test_upload_list_read_download_delete(http, live_stack):
     async with live_stack.sessionmaker() as session:
         row = await session.get(StoredFile, again["id"])
         assert row.deleted_at is not None
-        assert file_service.file_path(live_stack.settings, row).exists()
+        assert await storage_for(live_stack.settings).exists(file_service.file_key(row))
         assert "telah dihapus" in file_service.check_against_requirement(row, catalog.requirements_for("pbg", "baru")[1])
 
 
-async def test_refused_over_http(http, live_stack, tmp_path):
+async def test_refused_over_http(http, live_stack, tmp_path, upload_tmp):
     owner = await make_applicant(live_stack.sessionmaker)
     me = await login(http, owner.username)
 
@@ -415,7 +428,7 @@ async def test_refused_over_http(http, live_stack, tmp_path):
     assert too_big.status_code == 413
     assert too_big.json()["detail"].startswith("Ukuran berkas melebihi 50 MB")
     assert (await http.get("/api/v1/files", headers=me)).json()["total"] == 0
-    assert not list((live_stack.settings.var_dir / "files").glob(".unggah-*"))
+    assert not list(upload_tmp.glob(".unggah-*"))
 
     assert (await upload(http, {}, pdf_bytes(), "a.pdf")).status_code == 401
     staff = await login(http, "verifikator1")
@@ -491,7 +504,7 @@ async def test_file_saya_page(live_stack):
 # --- issue 7: disguised programs, active PDFs, path-traversal names ---------------------------------
 
 
-async def test_disguised_programs_and_active_pdfs_are_refused(db):
+async def test_disguised_programs_and_active_pdfs_are_refused(db, upload_tmp):
     owner = await make_applicant(db.sessionmaker)
     exe = await refusal(db, owner, b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(300), "surat-permohonan.pdf")
     assert exe.status_code == 422 and "program Windows (EXE)" in exe.detail and ACCEPTED_TEXT in exe.detail
@@ -508,7 +521,7 @@ async def test_disguised_programs_and_active_pdfs_are_refused(db):
         assert "tidak diterima demi keamanan" in refused.detail
     async with db.sessionmaker() as session:
         assert await file_service.count_files(session, owner) == 0
-    assert not list(file_service.files_dir(db.settings).glob(".unggah-*"))
+    assert not list(upload_tmp.glob(".unggah-*"))
 
 
 @pytest.mark.parametrize(("filename", "kept"), [("../../../etc/passwd.pdf", "passwd.pdf"), ("..\\..\\windows\\win.pdf", "win.pdf"),
@@ -517,7 +530,7 @@ async def test_path_traversal_names_never_leave_the_storage_root(db, filename, k
     owner = await make_applicant(db.sessionmaker)
     stored = await store(db, owner, pdf_bytes(), filename)
     root = file_service.files_dir(db.settings).resolve()
-    path = file_service.file_path(db.settings, stored).resolve()
+    path = LocalStorage(db.settings.var_dir).path(file_service.file_key(stored)).resolve()
     assert path.parent == root and path.is_file()
     # The name kept for display and download is the last part only, without separators or control characters;
     # it is never used as a path (the stored file is named by its id).
@@ -558,7 +571,7 @@ ENCODED_LAUNCH = b"/Type /Catalog /OpenAction << /S /L#61unch /F (cmd.exe) >>"
      "berisi perintah mengirim atau mengambil data formulir", None),
 ], ids=["name-escaped-javascript", "name-escaped-launch", "javascript-in-object-stream", "embedded-file", "xfa-script",
         "javascript-uri", "gotor-network-share", "submit-form"])
-async def test_a_pdf_that_acts_is_refused_however_it_is_written(db, data, says, hidden):
+async def test_a_pdf_that_acts_is_refused_however_it_is_written(db, upload_tmp, data, says, hidden):
     owner = await make_applicant(db.sessionmaker)
     if hidden:
         assert hidden not in data  # written so that the plain name never appears in the file's bytes
@@ -567,7 +580,8 @@ async def test_a_pdf_that_acts_is_refused_however_it_is_written(db, data, says, 
     assert "tidak diterima demi keamanan" in refused.detail and refused.errors == [{"field": "file", "message": refused.detail}]
     async with db.sessionmaker() as session:
         assert await file_service.count_files(session, owner) == 0
-    assert not list(file_service.files_dir(db.settings).glob("*"))  # nothing kept, not even the temporary file
+    assert not list(file_service.files_dir(db.settings).glob("*"))  # nothing kept,
+    assert not list(upload_tmp.glob(".unggah-*"))  # not even the temporary file
 
 
 async def test_a_pdf_that_cannot_be_read_is_refused(db):

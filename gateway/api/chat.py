@@ -6,7 +6,7 @@ from fastapi.responses import FileResponse
 
 from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.errors import invalid, not_found
+from gateway.errors import invalid
 from gateway.limits import json_body
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
@@ -78,12 +78,10 @@ async def attachment(resi: str, user: CurrentUser, session: SessionDep, settings
                      download: bool = Query(default=False, description="true: selalu sebagai unduhan (attachment)")) -> Response:
     """Lampiran sebuah pesan. PDF dan gambar dibuka di peramban; DWG (dan `download=true`) diunduh."""
     file = await chat_service.get_attachment(session, viewer=user, resi=resi, message_id=message_id)
-    path = file_service.file_path(settings, file)
-    if not path.exists():
-        raise not_found("Isi lampiran")
     inline = not download and file.extension in ("pdf", "jpg", "png", "gif")
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
     if file.extension != "pdf":  # as File Saya: pictures are shown in a sandboxed document
         headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return FileResponse(path, media_type=file.media_type, filename=file_service.download_name(file),
-                        content_disposition_type="inline" if inline else "attachment", headers=headers)
+    return await file_service.stored_response(settings, file_service.file_key(file), media_type=file.media_type, what="Isi lampiran",
+                                              filename=file_service.download_name(file), disposition="inline" if inline else "attachment",
+                                              headers=headers)

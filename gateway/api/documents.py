@@ -1,14 +1,18 @@
+import asyncio
+
 from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
 from activities.documents import load_or_create_signing_identity, verify_document
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
+from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services.walk_ins import COUNTER_ROLES
 from store.models import Document, Task, User
+from store.storage import document_key
 
 router = APIRouter(tags=["dokumen"])
 
@@ -36,10 +40,11 @@ async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
 
 async def verification(session, settings, document_id: str) -> dict:  # noqa: ANN001
     doc = await get_document(session, document_id)
-    path = settings.documents_dir / doc.file_name
     # Trust only this installation's signing CA: a letter signed elsewhere is not ours.
-    identity = load_or_create_signing_identity(settings)
-    result = await verify_document(path.read_bytes(), identity) if path.exists() else {"intact": False, "valid": False}
+    identity = await asyncio.to_thread(load_or_create_signing_identity, settings)
+    # Without its file the register still vouches for the document; what the file would prove is reported unproven.
+    data = await file_service.read_stored(settings, document_key(doc.file_name))
+    result = await verify_document(data, identity) if data is not None else {"intact": False, "valid": False}
     return {"document_id": doc.id, "title": doc.title, "number": doc.number, "kind": doc.kind, "sha256": doc.sha256,
             "signed_by": doc.signed_by, "issued_at": doc.created_at.isoformat(), "summary": doc.summary,
             "signature": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()}}
@@ -52,7 +57,7 @@ async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -
 
 
 @router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> FileResponse:
+async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> StreamingResponse:
     doc = await get_document(session, document_id)
     involved = doc.owner_id == user.id or "admin" in user.role_names or await counter_staff_may_read(session, doc, user) or await session.scalar(
         select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
@@ -60,5 +65,5 @@ async def download(document_id: str, user: CurrentUser, session: SessionDep, set
     if not involved:
         # 404, not 403: whether a document code exists is nobody else's business.
         raise not_found("Dokumen")
-    return FileResponse(settings.documents_dir / doc.file_name, media_type="application/pdf",
-                        filename=f"{doc.title}.pdf".replace("/", "-"))
+    return await file_service.stored_response(settings, document_key(doc.file_name), media_type="application/pdf", what="Isi dokumen",
+                                              filename=f"{doc.title}.pdf".replace("/", "-"))

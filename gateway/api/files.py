@@ -6,7 +6,6 @@ from pydantic import BaseModel
 
 from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import not_found
 from gateway.services import files as file_service
 
 router = APIRouter(prefix="/api/v1", tags=["file saya"])
@@ -77,15 +76,13 @@ async def file_content(file_id: str, user: CurrentUser, session: SessionDep, set
                        download: bool = Query(default=False, description="true: selalu sebagai unduhan (attachment)")) -> Response:
     """Isi berkas. PDF dan gambar dibuka di peramban; DWG (dan `download=true`) diunduh."""
     file = await file_service.get_file_for(session, user, file_id)
-    path = file_service.file_path(settings, file)
-    if not path.exists():
-        raise not_found("Isi berkas")
     inline = not download and file.extension in ("pdf", "jpg", "png", "gif")
     headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
     if file.extension != "pdf":  # browsers' PDF viewers do not run in a sandboxed document
         headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-    return FileResponse(path, media_type=file.media_type, filename=file_service.download_name(file),
-                        content_disposition_type="inline" if inline else "attachment", headers=headers)
+    return await file_service.stored_response(settings, file_service.file_key(file), media_type=file.media_type, what="Isi berkas",
+                                              filename=file_service.download_name(file), disposition="inline" if inline else "attachment",
+                                              headers=headers)
 
 
 @router.delete("/files/{file_id}", status_code=204, responses={401: ERRORS[401], 404: ERRORS[404]})

@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 
 from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from process_defs.counter import load_counter
@@ -128,8 +127,6 @@ async def upload(code: str, request: Request, user: CurrentUser, session: Sessio
 async def file_content(code: str, purpose: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Pindaian atau softcopy surat yang sudah dilampirkan (PDF)."""
     file = await letter_service.letter_file(session, viewer=user, code=code, purpose=purpose)
-    path = file_service.file_path(settings, file)
-    if not path.exists():
-        raise not_found("Isi berkas")
-    return FileResponse(path, media_type=file.media_type, filename=f"{purpose}-{code.upper()}.pdf", content_disposition_type="inline",
-                        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return await file_service.stored_response(settings, file_service.file_key(file), media_type=file.media_type, what="Isi berkas",
+                                              filename=f"{purpose}-{code.upper()}.pdf", disposition="inline",
+                                              headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})

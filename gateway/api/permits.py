@@ -1,14 +1,16 @@
 from fastapi import APIRouter, Header, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.services.throttle import client_ip
 from gateway.services import processes
+from gateway.services import files as file_service
 from gateway.services import permits as permit_service
 from gateway.services.permits import PermitForm
 from store.models import Document
+from store.storage import document_key
 from sqlalchemy import select
 
 router = APIRouter(prefix="/api/v1", tags=["perizinan"])
@@ -77,12 +79,12 @@ async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: Sess
 
 
 @router.get("/permit-applications/{resi}/permit.pdf", responses={**ERRORS, 410: {"description": "Sudah diunduh atau kedaluwarsa"}})
-async def download_permit(resi: str, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> FileResponse:
+async def download_permit(resi: str, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> StreamingResponse:
     """Once: the workflow grants one download per window and refuses the next with 410."""
-    grant = await permit_service.claim_download(session, client, applicant=user, resi=resi)
+    grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=resi)
     document = await session.get(Document, grant.document_id)
-    return FileResponse(settings.documents_dir / document.file_name, media_type="application/pdf",
-                        filename=f"Izin-{resi.upper()}.pdf")
+    return await file_service.stored_response(settings, document_key(document.file_name), media_type="application/pdf", what="Berkas izin",
+                                              filename=f"Izin-{resi.upper()}.pdf")
 
 
 @router.post("/permit-applications/{resi}/reissue", status_code=202, responses=ERRORS)

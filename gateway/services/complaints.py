@@ -3,15 +3,16 @@ form, an applicant's dashboard or the Kritis form, public tracking by number, an
 
 The public API takes no challenge (a client cannot show one) but is rate-limited per client address; the
 public page also asks the arithmetic challenge. Photos are images only, typed by content with libmagic
-and stored under var/complaints with names we choose, so nothing a sender names can leave that folder.
+and kept in the file storage (store/storage.py, `complaints/<uuid>.<ext>`) under names we choose, so nothing a
+sender names can leave that namespace.
 """
 
+import asyncio
 import re
 import secrets
 import statistics
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import magic
 from pydantic import BaseModel, Field
@@ -27,13 +28,14 @@ from gateway.errors import ApiError, invalid, not_found
 from gateway.services import throttle, tracking
 from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.dates import EARLIEST, range_message
-from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label
+from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label, storage_unavailable
 from gateway.services.leave import office_calendar
 from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start
 from process_defs.complaints import complaint_snapshot, load_complaints
 from store.models import Complaint, PermitApplication, Unit, User, UserRole
 from store.settings import Settings
+from store.storage import StorageError, complaint_photo_key, discard, storage_for
 from workflows.complaint import (
     STAGE_DONE,
     STAGE_FOLLOW_UP,
@@ -208,10 +210,6 @@ def check_criticism(form: CriticismForm) -> dict:
 # --- photos -----------------------------------------------------------------------------------------
 
 
-def photos_dir(settings: Settings) -> Path:
-    return settings.var_dir / "complaints"
-
-
 def photo_rules_text() -> str:
     rules = load_complaints().photos
     return f"paling banyak {rules.max_count} foto {', '.join(t.upper() for t in rules.types)}, masing-masing paling besar {rules.max_mb} MB"
@@ -267,35 +265,46 @@ async def store_photos(settings: Settings, uploads: list[UploadFile], *, too_lar
         # The same content check as File Saya: decoded to the last pixel, no code hidden in the bytes.
         await run_in_threadpool(check_content, content, extension, subject=f"Foto {name}", field="photos")
         checked.append((name, media_type, extension, content))
-    target = photos_dir(settings)
-    target.mkdir(parents=True, exist_ok=True)
-    kept = []
+    storage = storage_for(settings)
+    kept: list[dict] = []
     import hashlib  # noqa: PLC0415
 
-    for name, media_type, extension, content in checked:
-        file_name = f"{uuid.uuid4().hex}.{extension}"
-        (target / file_name).write_bytes(content)
-        kept.append({"file": file_name, "name": name[:200], "media_type": media_type, "size": len(content),
-                     "sha256": hashlib.sha256(content).hexdigest()})
+    try:
+        for name, media_type, extension, content in checked:
+            file_name = f"{uuid.uuid4().hex}.{extension}"
+            await storage.put(complaint_photo_key(file_name), content, media_type)
+            kept.append({"file": file_name, "name": name[:200], "media_type": media_type, "size": len(content),
+                         "sha256": hashlib.sha256(content).hexdigest()})
+    except StorageError:
+        await discard(storage, [complaint_photo_key(p["file"]) for p in kept])
+        raise storage_unavailable() from None
     return kept
 
 
-def photo_path(settings: Settings, complaint: Complaint, index: int) -> tuple[Path, dict]:
+def photo_key(complaint: Complaint, index: int) -> tuple[str, dict]:
+    """The storage key and the description of a complaint's photo."""
     photos = complaint.photos or []
     if not 0 <= index < len(photos):
         raise not_found("Foto")
     photo = photos[index]
-    root = photos_dir(settings).resolve()
-    path = (root / photo["file"]).resolve()
-    # The stored name is ours (a uuid), but a row is data: never serve from outside the folder.
-    if path.parent != root or not path.is_file():
-        raise not_found("Foto")
-    return path, photo
+    try:
+        # The stored name is ours (a uuid), but a row is data: never anything outside the photos' namespace.
+        return complaint_photo_key(str(photo.get("file") or "")), photo
+    except (ValueError, AttributeError):
+        raise not_found("Foto") from None
+
+
+_cleanups: set[asyncio.Task] = set()
 
 
 def _discard_photos(settings: Settings, photos: list[dict]) -> None:
-    for photo in photos:
-        (photos_dir(settings) / photo["file"]).unlink(missing_ok=True)
+    """Removes the photos of a complaint that was not recorded; in the background, since the caller's clean-up hook is
+    synchronous. A photo left behind by a failure here is an orphan nobody can reach, not a leak."""
+    keys = [complaint_photo_key(photo["file"]) for photo in photos]
+    if keys:
+        task = asyncio.get_running_loop().create_task(discard(storage_for(settings), keys))
+        _cleanups.add(task)
+        task.add_done_callback(_cleanups.discard)
 
 
 # --- filing -----------------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 Uploads are typed by their content (libmagic), never by their name: PDF, JPG, PNG, GIF and DWG up to
 50 MB, and then read whole the way a viewer would (`file_content`: a PDF parsed for active content, a
-picture decoded, a DWG's header structure checked). A file is streamed to disk in chunks, so a large upload
-never sits in memory; the request body itself is capped before it is parsed (`read_upload_form`). Deleting
+picture decoded, a DWG's header structure checked). A file is streamed to a temporary file in chunks and from
+there into the storage (store/storage.py: the var dir, or an S3-compatible bucket shared by every replica), so a
+large upload never sits in memory; the request body itself is capped before it is parsed (`read_upload_form`). Deleting
 a file hides it from the library; the bytes stay, because applications that already attached it still refer to it.
 """
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
@@ -17,6 +19,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import magic
 from sqlalchemy import func, select
@@ -25,11 +28,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
+from starlette.responses import StreamingResponse
 
 from gateway.errors import ApiError, invalid, not_found
 from gateway.services import file_content
 from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
 from store.settings import Settings
+from store.storage import UPLOADS, ObjectMissing, StorageError, discard, storage_for, upload_key
+
+log = logging.getLogger(__name__)
 
 MAX_MB = 50
 MAX_BYTES = MAX_MB * 1024 * 1024
@@ -213,11 +220,70 @@ def detected_label(media_type: str, description: str) -> str:
 
 
 def files_dir(settings: Settings) -> Path:
-    return settings.var_dir / "files"
+    """Where uploads are with the default local storage (tests look there); code goes through `storage_for`."""
+    return settings.var_dir / UPLOADS
 
 
-def file_path(settings: Settings, file: StoredFile) -> Path:
-    return files_dir(settings) / file.id
+def file_key(file: StoredFile) -> str:
+    return upload_key(file.id)
+
+
+# --- reading from the storage -----------------------------------------------------------------------
+
+
+def storage_unavailable() -> ApiError:
+    return ApiError(503, "Penyimpanan berkas sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi.",
+                    code="storage_unavailable", headers={"Retry-After": "30"})
+
+
+def content_missing(what: str) -> ApiError:
+    """The row is there but its bytes are not (a store restored without them, an object removed by hand)."""
+    return ApiError(404, f"{what} tidak ditemukan di penyimpanan berkas. Hubungi petugas kantor layanan.", code="content_missing")
+
+
+async def require_stored(settings: Settings, key: str, *, what: str) -> None:
+    """Refuses, before anything is spent (a one-time download), when the object is not in the storage."""
+    try:
+        present = await storage_for(settings).exists(key)
+    except StorageError as exc:
+        log.warning("storage unavailable", extra={"storage": storage_for(settings).describe(), "error": str(exc)})
+        raise storage_unavailable() from None
+    if not present:
+        raise content_missing(what)
+
+
+async def read_stored(settings: Settings, key: str) -> bytes | None:
+    """A whole (small) object, such as a document to verify; None when it is not in the storage."""
+    try:
+        return await storage_for(settings).get(key)
+    except ObjectMissing:
+        return None
+    except StorageError as exc:
+        log.warning("storage unavailable", extra={"storage": storage_for(settings).describe(), "error": str(exc)})
+        raise storage_unavailable() from None
+
+
+def content_disposition(disposition: str, filename: str) -> str:
+    """As Starlette's FileResponse writes it: a plain name quoted, any other in RFC 5987 form."""
+    quoted = quote(filename)
+    return f"{disposition}; filename*=utf-8''{quoted}" if quoted != filename else f'{disposition}; filename="{filename}"'
+
+
+async def stored_response(settings: Settings, key: str, *, media_type: str, what: str, filename: str | None = None,
+                          disposition: str = "attachment", headers: dict[str, str] | None = None) -> StreamingResponse:
+    """The object under `key` streamed to the client from whichever storage is configured, a chunk at a time. An
+    object that is not there is a 404 in Bahasa (`content_missing`), the storage down a 503, never a 500."""
+    try:
+        stored = await storage_for(settings).open(key)
+    except ObjectMissing:
+        raise content_missing(what) from None
+    except StorageError as exc:
+        log.warning("storage unavailable", extra={"storage": storage_for(settings).describe(), "error": str(exc)})
+        raise storage_unavailable() from None
+    sent = {**(headers or {}), "Content-Length": str(stored.size)}
+    if filename:
+        sent["Content-Disposition"] = content_disposition(disposition, filename)
+    return StreamingResponse(stored.chunks(), media_type=media_type, headers=sent)
 
 
 def check_content(source: Path | bytes, extension: str, *, subject: str | None = None, field: str = "file") -> None:
@@ -247,10 +313,11 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
     if not isinstance(upload, UploadFile):
         raise invalid("Pilih berkas yang akan diunggah.", field="file")
     original = clean_filename(upload.filename)
-    target_dir = files_dir(settings)
-    target_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".unggah-", dir=target_dir)
+    # Received into a private temporary file (checked there by reading it as a viewer would), then streamed into
+    # the storage: the upload is never held in memory, and a refused one never reaches the storage.
+    fd, tmp_name = tempfile.mkstemp(prefix=".unggah-")
     tmp = Path(tmp_name)
+    storage = storage_for(settings)
     try:
         size, digest, head = 0, hashlib.sha256(), b""
         with os.fdopen(fd, "wb") as out:
@@ -274,16 +341,18 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
         stored = StoredFile(id=uuid.uuid4().hex, owner_id=owner.id, name=clean_name, original_filename=original,
                             media_type=MEDIA_TYPES[extension], extension=extension, size=size, sha256=digest.hexdigest(),
                             created_at=utcnow())
-        final = target_dir / stored.id
-        os.replace(tmp, final)
-    except BaseException:
+        try:
+            await storage.put_file(file_key(stored), tmp, stored.media_type)
+        except StorageError as exc:
+            log.warning("storage unavailable", extra={"storage": storage.describe(), "error": str(exc)})
+            raise storage_unavailable() from None
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
     session.add(stored)
     try:
         await session.commit()
     except BaseException:
-        final.unlink(missing_ok=True)
+        await discard(storage, [file_key(stored)])
         raise
     return stored
 

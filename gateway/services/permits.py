@@ -21,8 +21,9 @@ from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
 from process_defs import catalog
-from store.models import CaseEvent, PermitApplication, PermitRevision, User
+from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
 from store.settings import Settings
+from store.storage import document_key
 from workflows.contracts import (
     CLAIM_PERMIT_DOWNLOAD,
     REQUEST_PERMIT_REISSUE,
@@ -301,10 +302,15 @@ async def resubmit(session: AsyncSession, client: Client, *, applicant: User, re
     return application
 
 
-async def claim_download(session: AsyncSession, client: Client, *, applicant: User, resi: str) -> DownloadGrant:
+async def claim_download(session: AsyncSession, client: Client, settings: Settings, *, applicant: User, resi: str) -> DownloadGrant:
     application = await get_for_viewer(session, viewer=applicant, resi=resi)
     if application.applicant_id != applicant.id:
         raise not_found("Permohonan")
+    document = await session.get(Document, application.permit_document_id) if application.permit_document_id else None
+    if document is not None:
+        # Before the one download is spent: a permit whose file the storage lost is refused, and stays downloadable
+        # once the file is back.
+        await file_service.require_stored(settings, document_key(document.file_name), what="Berkas izin")
     return await send_update(client, application.workflow_id, CLAIM_PERMIT_DOWNLOAD, DownloadClaim(actor=actor(applicant)),
                              result_type=DownloadGrant)
 
