@@ -194,3 +194,28 @@ async def test_a_complaint_photo_kept_by_one_gateway_is_shown_by_the_other(db, h
     finally:
         await http.aclose()
         await lifespan.__aexit__(None, None, None)
+
+
+async def test_a_storage_that_cannot_be_reached_is_a_503_in_bahasa(db, hosts):
+    from tests.conftest import free_port  # noqa: PLC0415
+
+    first, _ = hosts
+    unreachable = first.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})
+    lifespan_a, http_a = await gateway(first)
+    lifespan_down, http_down = await gateway(unreachable)
+    try:
+        me = await login(http_a, DEMO_APPLICANT["nik"])
+        stored = await http_a.post("/api/v1/files", headers=me, data={"name": "KTP"},
+                                   files={"file": ("ktp.pdf", pdf_bytes(), "application/octet-stream")})
+        assert stored.status_code == 201, stored.text
+        down = await http_down.get(f"/api/v1/files/{stored.json()['id']}/content", headers=me)
+        assert down.status_code == 503 and down.json()["code"] == "storage_unavailable" and down.headers["retry-after"] == "30"
+        assert down.json()["detail"] == "Penyimpanan berkas sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi."
+        refused = await http_down.post("/api/v1/files", headers=me, data={"name": "KTP"},
+                                       files={"file": ("ktp.pdf", pdf_bytes(), "application/octet-stream")})
+        assert refused.status_code == 503 and refused.json()["code"] == "storage_unavailable"
+        assert (await http_a.get("/api/v1/files", headers=me)).json()["total"] == 1  # the refused upload left no row
+    finally:
+        for http, lifespan in ((http_a, lifespan_a), (http_down, lifespan_down)):
+            await http.aclose()
+            await lifespan.__aexit__(None, None, None)
