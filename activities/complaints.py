@@ -4,8 +4,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import CaseEvent, Complaint, Unit
+from workflows.complaint import FINAL_STATUSES
 from workflows.contracts import UPDATE_COMPLAINT, ComplaintUpdate
 
 
@@ -19,6 +21,11 @@ class ComplaintActivities:
             complaint = await session.get(Complaint, update.complaint_id, with_for_update=True)
             if complaint is None:
                 raise LookupError(f"complaint {update.complaint_id} does not exist")
+            check_own_row("complaint", complaint.workflow_id)
+            if keeps_final(complaint.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
+                return
             complaint.status = update.status
             if update.stage:
                 complaint.stage = update.stage

@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import COLUMNS_ONLY, add_event
 from store.models import LeaveRequest, Substitution
 from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
-
-FINAL_STATUSES = {"approved", "rejected", "cancelled"}
+from workflows.leave import FINAL_STATUSES
 
 
 class LeaveActivities:
@@ -20,9 +20,14 @@ class LeaveActivities:
     @activity.defn(name=UPDATE_LEAVE_REQUEST)
     async def update_leave_request(self, update: LeaveUpdate) -> None:
         async with self.sessionmaker() as session, session.begin():
-            leave = await session.get(LeaveRequest, update.request_id, options=COLUMNS_ONLY)  # not its employee (4 more tables)
+            leave = await session.get(LeaveRequest, update.request_id, options=COLUMNS_ONLY, with_for_update=True)  # not its employee (4 more tables)
             if leave is None:
                 raise LookupError(f"leave request {update.request_id} does not exist")
+            check_own_row("leave request", leave.workflow_id)
+            if keeps_final(leave.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
+                return
             leave.status = update.status
             if update.letter_number:
                 leave.letter_number = update.letter_number

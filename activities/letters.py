@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import Letter, StoredFile, Unit, User, UserRole, utcnow
 from workflows.contracts import (
@@ -16,6 +17,7 @@ from workflows.contracts import (
     LetterUpdate,
     LetterUpdateResult,
 )
+from workflows.letters import FINAL_STATUSES
 
 PURPOSES = {"scan": "pindaian surat", "softcopy": "softcopy surat"}
 # Who in a unit hears of a letter routed to it: its heads; a unit without one, everyone in it.
@@ -49,6 +51,11 @@ class LetterActivities:
             letter = await session.get(Letter, update.letter_id, with_for_update=True)
             if letter is None:
                 raise LookupError(f"letter {update.letter_id} does not exist")
+            check_own_row("letter", letter.workflow_id)
+            if keeps_final(letter.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
+                return LetterUpdateResult(notify_user_ids=[])  # a letter that has ended sends nobody news of a step
             letter.status, letter.stage = update.status, update.stage
             for name in ("number", "classification", "category", "scan_file_id", "softcopy_file_id", "delivered_to", "notes"):
                 if getattr(update, name) is not None:

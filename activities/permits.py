@@ -6,9 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.calendar import OfficeCalendar
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import PermitApplication, utcnow
 from workflows.contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
+from workflows.permit import FINAL_STATUSES
 
 
 class PermitActivities:
@@ -21,6 +23,11 @@ class PermitActivities:
             application = await session.get(PermitApplication, update.application_id, with_for_update=True)
             if application is None:
                 raise LookupError(f"permit application {update.application_id} does not exist")
+            check_own_row("permit application", application.workflow_id)
+            if keeps_final(application.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
+                return
             application.status, application.stage = update.status, update.stage
             if update.clear_revision:
                 application.revision_notes = application.revision_due_at = None

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import CaseEvent, SiramasakanRequest
 from store.settings import Settings
 from workflows.contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
+from workflows.siramasakan import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,13 @@ class SiramasakanActivities:
             row = await session.get(SiramasakanRequest, update.request_id, with_for_update=True)
             if row is None:
                 raise LookupError(f"siramasakan request {update.request_id} does not exist")
+            check_own_row("siramasakan request", row.workflow_id)
             # A retried activity finds its timeline line there: count the reminder and the rest only once.
             if update.event is not None and await _seen(session, update.event.event_id):
+                return
+            if keeps_final(row.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
                 return
             if update.status:
                 row.status = update.status

@@ -3,9 +3,11 @@
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import WalkInVisit
 from workflows.contracts import UPDATE_WALK_IN, WalkInUpdate
+from workflows.walk_in import FINAL_STATUSES
 
 
 class WalkInActivities:
@@ -18,6 +20,11 @@ class WalkInActivities:
             visit = await session.get(WalkInVisit, update.visit_id, with_for_update=True)
             if visit is None:
                 raise LookupError(f"walk-in visit {update.visit_id} does not exist")
+            check_own_row("walk-in visit", visit.workflow_id)
+            if keeps_final(visit.status, update.status, FINAL_STATUSES):
+                if update.event:
+                    await add_event(session, update.event)
+                return
             # Empty status/stage: an update from beside the steps (the target watcher) that leaves them be.
             if update.status:
                 visit.status = update.status

@@ -54,6 +54,8 @@ STATUS_ANSWERED = "selesai"
 STATUS_INVALID = "tidak_valid"
 STATUS_SPAM = "spam"
 STATUS_CANCELLED = "dibatalkan"
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = frozenset({STATUS_ANSWERED, STATUS_INVALID, STATUS_SPAM, STATUS_CANCELLED})
 
 RESPONSE_MIN_CHARS = 20
 # A "perbaiki" loop that never converges is a process problem, not something to wait on forever.

@@ -31,6 +31,8 @@ STATUS_WAITING_NUMBER = "waiting_number"
 STATUS_APPROVED = "approved"
 STATUS_REJECTED = "rejected"
 STATUS_CANCELLED = "cancelled"
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = frozenset({STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED})
 
 
 def leave_workflow_id(request_id: int) -> str:

@@ -65,6 +65,8 @@ STATUS_NUMBERED = "bernomor"
 STATUS_REJECTED = "ditolak"
 # Either direction: a process owner cancelled the run.
 STATUS_CANCELLED = "dibatalkan"
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = frozenset({STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED})
 
 # Where the back office sends an incoming letter.
 ROUTE_HEAD = "disposisi_kepala"

@@ -48,6 +48,8 @@ STATUS_REVISION = "revision"
 STATUS_REJECTED = "rejected"
 STATUS_FINISHED = "finished"
 STATUS_CANCELLED = "cancelled"
+# No later write changes these (activities/case_rows.py); a finished permit still moves between its download stages.
+FINAL_STATUSES = frozenset({STATUS_REJECTED, STATUS_CANCELLED})
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"

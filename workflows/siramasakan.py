@@ -48,6 +48,8 @@ STATUS_HANDED_OFF = "diserahkan_ke_dukcapil"
 STATUS_DONE = "selesai"
 STATUS_REFUSED = "ditolak"
 STATUS_CANCELLED = "dibatalkan"
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = frozenset({STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED})
 # The registry reported on a request the run is not waiting on (not handed off to it, already reported, cancelled).
 ERR_NOT_WAITING = "NotWaitingForRegistry"
 

@@ -55,6 +55,8 @@ STATUS_DONE = "done"
 STATUS_RETURNED_INCOMPLETE = "returned_incomplete"
 STATUS_RETURNED_MISMATCH = "returned_mismatch"
 STATUS_CANCELLED = "cancelled"
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = frozenset({STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED})
 
 _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "Asia/Makassar": (8, "WITA"), "Asia/Jayapura": (9, "WIT")}
 RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}

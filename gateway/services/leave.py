@@ -8,7 +8,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
@@ -191,24 +190,16 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
     leave.workflow_id = leave_workflow_id(leave.id)
     await session.commit()
 
-    try:
-        await client.start_workflow(
-            LeaveRequestWorkflow.run,
-            LeaveInput(
-                request_id=leave.id, employee=person(employee), supervisor=person(supervisor), leave_type=form.leave_type,
-                leave_type_label=defs.leave_type(form.leave_type).label, start_date=form.start_date, end_date=form.end_date,
-                working_days=working_days, reason=leave.reason, definition=leave_snapshot(),
-                address_during_leave=leave.address_during_leave, acting_official=person(acting) if acting else None,
-            ),
-            id=leave.workflow_id,
-            task_queue=settings.task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except Exception as exc:
-        # Nothing is half-started: without a running process the request is withdrawn and the user told.
-        await session.delete(leave)
-        await session.commit()
-        raise ApiError(503, "Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.", code="temporal_unavailable") from exc
+    await processes.start_recorded(
+        session, client, settings, leave, workflow=LeaveRequestWorkflow.run, what="permohonan",
+        unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
+        start_input=lambda row: LeaveInput(
+            request_id=row.id, employee=person(employee), supervisor=person(supervisor), leave_type=form.leave_type,
+            leave_type_label=defs.leave_type(form.leave_type).label, start_date=form.start_date, end_date=form.end_date,
+            working_days=working_days, reason=row.reason, definition=leave_snapshot(),
+            address_during_leave=row.address_during_leave, acting_official=person(acting) if acting else None,
+        ),
+    )
     return leave, True
 
 

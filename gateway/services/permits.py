@@ -10,13 +10,12 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
 
 from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
-from gateway.services.processes import new_code, timeline
+from gateway.services.processes import new_code, start_recorded, timeline
 from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
@@ -249,18 +248,12 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         raise
     session.add(PermitRevision(application_id=application.id, round=1, snapshot=content))
     await session.commit()
-    try:
-        await client.start_workflow(
-            PermitApplicationWorkflow.run,
-            PermitInput(application_id=application.id, resi=resi, applicant=person(applicant),
-                        definition=catalog.permit_definition(form.permit_type, form.request_kind)),
-            id=application.workflow_id, task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except Exception as exc:
-        await session.delete(application)
-        await session.commit()
-        raise ApiError(503, "Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
-                       code="temporal_unavailable") from exc
+    await start_recorded(
+        session, client, settings, application, workflow=PermitApplicationWorkflow.run, what="permohonan",
+        unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
+        start_input=lambda row: PermitInput(application_id=row.id, resi=resi, applicant=person(applicant),
+                                            definition=catalog.permit_definition(form.permit_type, form.request_kind)),
+    )
     return application, True
 
 
