@@ -2,6 +2,7 @@
 holder, cancel the run with a reason. Each is a Workflow Update on the shared human-task base, so the run's own
 history records who did it and why; refusals come back at once and leave no trace."""
 
+import asyncio
 import contextlib
 
 import httpx
@@ -10,8 +11,12 @@ from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio import activity
 from temporalio.exceptions import CancelledError
+from temporalio.worker import Worker
 
+from activities.leave import LeaveActivities
+from activities.tasks import TaskActivities
 from cli.registry_fake import start_fake as start_registry_fake
 from gateway.services.people import person
 from store.models import CaseEvent, LeaveRequest, Notification, PermitApplication, Task
@@ -29,13 +34,19 @@ from tests.factories import (
     wait_for_task,
     wait_until_decidable,
 )
+from workers.main import WORKFLOWS, activities_for
 from workflows.contracts import (
+    ASSIGN_NUMBER,
     CANCEL_RUN,
+    CLOSE_TASK,
     DECIDE_TASK,
     REASSIGN_TASK,
     REMIND_TASK,
+    UPDATE_LEAVE_REQUEST,
     CancelRunRequest,
+    CloseTaskInput,
     DecisionRequest,
+    LeaveUpdate,
     OwnerActionAck,
     ReassignRequest,
     ReminderRequest,
@@ -482,3 +493,240 @@ async def test_cancelling_a_letter_while_it_waits_on_the_office(time_skipping_en
         mailed = list(await session.scalars(select(Notification).where(Notification.idempotency_key.startswith(f"{handle.id}.cancelled|"),
                                                                        Notification.channel == "email")))
     assert [(m.recipient_id, m.status) for m in mailed] == [(told[0].recipient_id, "sent")] and reason in mailed[0].body
+
+
+# --- every way a run ends leaves its case saying so (issue 15, item 10) ------------------------------------------
+
+
+class _Gate:
+    """Holds one kind of activity call until the test lets it go: a step that is still being written."""
+
+    def __init__(self) -> None:
+        self.reached, self.release, self.done = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+
+@contextlib.asynccontextmanager
+async def _worker_holding(client, db, original, arg_type, name: str, hold, gate: _Gate):  # noqa: ANN001, ANN202
+    """The real worker, except that the calls of activity `name` that `hold` picks wait at `gate` before they run."""
+
+    async def held(arg):  # noqa: ANN001, ANN202
+        if not hold(arg):
+            return await original(arg)
+        gate.reached.set()
+        await gate.release.wait()
+        try:
+            return await original(arg)
+        finally:
+            gate.done.set()
+
+    held.__annotations__ = {"arg": arg_type, "return": None}
+    activities = [a for a in activities_for(db.settings, db.sessionmaker) if getattr(a, "__name__", "") != original.__name__]
+    worker = Worker(client, task_queue=db.settings.task_queue, workflows=WORKFLOWS, activities=[*activities, activity.defn(name=name)(held)])
+    running = asyncio.get_running_loop().create_task(worker.run())
+    try:
+        yield
+    finally:
+        gate.release.set()
+        await worker.shutdown()
+        await running
+
+
+async def test_a_decision_and_a_cancel_in_the_same_instant_leave_the_case_cancelled(time_skipping_env, db):
+    """atasan1 approves as the process owner cancels: the approval is on record, the run takes no step after it (no
+    'waiting for a number' written after Dibatalkan) and the case ends Dibatalkan."""
+    env, gate = time_skipping_env, _Gate()
+    tasks = TaskActivities(db.sessionmaker)
+    async with _worker_holding(env.client, db, tasks.close_task, CloseTaskInput, CLOSE_TASK, lambda inp: inp.task_id.endswith(APPROVAL), gate):
+        handle, task_id = await _waiting_leave(env, db)
+        assert (await _decide(handle, task_id, db, "atasan1")).status == "decided"
+        await gate.reached.wait()  # the decision is recorded; its inbox row is being closed
+        await _cancel(handle, db, "Pegawai menarik permohonan")
+        gate.release.set()
+        await gate.done.wait()
+        await wait_for_task(db.sessionmaker, task_id, status="completed")
+        await _cancelled_in_temporal(handle)
+
+    leave = await _leave(db, handle.id)
+    assert (leave.status, leave.decision_reason) == ("cancelled", "Pegawai menarik permohonan") and leave.letter_number is None
+    task = await _row(db, task_id)
+    assert (task.status, task.outcome) == ("completed", "approve")
+    kinds = [e.kind for e in await _events(db, handle.id)]
+    assert "cancelled" in kinds and "waiting_number" not in kinds
+    assert await _row(db, f"{handle.id}.penomoran-surat") is None
+    history = await handle.fetch_history()
+    assert not [e for e in history.events if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
+                and e.activity_task_scheduled_event_attributes.activity_type.name == ASSIGN_NUMBER]
+    # Under tests/histories: the path of PATCH_NO_STEP_AFTER_CANCEL stays replayable.
+    await record_golden_history(handle, "leave_decided_as_the_owner_cancelled")
+
+
+async def test_a_native_cancel_while_a_step_is_written_winds_the_case_down(time_skipping_env, db):
+    """Cancelled in the Temporal UI while the run writes its next step (no task open): the case still ends Dibatalkan
+    and the employee is told; the step's write that lands afterwards does not bring the case back."""
+    env, gate = time_skipping_env, _Gate()
+    leave_activities = LeaveActivities(db.sessionmaker)
+    async with _worker_holding(env.client, db, leave_activities.update_leave_request, LeaveUpdate, UPDATE_LEAVE_REQUEST,
+                               lambda update: update.status == "waiting_number", gate):
+        handle, task_id = await _waiting_leave(env, db)
+        await _decide(handle, task_id, db, "atasan1")
+        await gate.reached.wait()
+        assert await handle.query("open_tasks") == []
+        await _cancelled_in_temporal(handle)
+        assert (await _leave(db, handle.id)).status == "cancelled"
+        gate.release.set()
+        await gate.done.wait()  # the step's write, late
+
+    leave = await _leave(db, handle.id)
+    assert leave.status == "cancelled" and leave.finished_at is not None
+    assert leave.decision_reason == "Proses dihentikan melalui sistem alur kerja."
+    told = [n for n in await _inapp(db, "pegawai1") if n.subject == "Permohonan cuti dibatalkan"]
+    assert len(told) == 1 and "administrator sistem" in told[0].body
+
+
+async def _revision_waiting(env, db):  # noqa: ANN001, ANN202
+    """A permit returned to its applicant for revision: the run waits for them, no task open."""
+    from tests.test_permit_workflow import decide as decide_permit, row_at
+
+    handle, application, applicant = await start_permit(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+    task_id = f"{handle.id}.verifikasi-1"
+    await wait_for_task(db.sessionmaker, task_id)
+    await decide_permit(handle, task_id, await actor_for(db.sessionmaker, "verifikator1"), "revise", "Foto lokasi buram")
+    await row_at(db, application.id, "revision")
+    assert await handle.query("open_tasks") == []
+    return handle, application, applicant
+
+
+async def test_a_native_cancel_of_a_permit_waiting_for_the_applicants_revision(time_skipping_env, db, worker_for, client):
+    env = time_skipping_env
+    await worker_for(env.client)
+    handle, application, applicant = await _revision_waiting(env, db)
+
+    await _cancelled_in_temporal(handle)
+    # Under tests/histories: the path of PATCH_WIND_DOWN_ON_ANY_CANCEL stays replayable.
+    await record_golden_history(handle, "permit_revision_cancelled_natively")
+
+    async with db.sessionmaker() as session:
+        row = await session.get(PermitApplication, application.id)
+        told = list(await session.scalars(select(Notification).where(Notification.recipient_id == applicant.id, Notification.channel == "inapp",
+                                                                     Notification.subject == "Permohonan dibatalkan")))
+    assert (row.status, row.stage, row.decision_reason) == ("cancelled", "cancelled", "Proses dihentikan melalui sistem alur kerja.")
+    assert row.finished_at is not None and row.revision_due_at is None and row.revision_notes is None
+    assert len(told) == 1 and "administrator sistem" in told[0].body
+    line = next(e for e in await _events(db, handle.id) if e.kind == "cancelled")
+    assert line.title == "Dibatalkan oleh administrator sistem"
+    # The case page and public tracking say so, and nothing offers a revision any more.
+    api = (await client.get(f"/api/v1/tracking/{application.resi}")).json()
+    assert api["status_label"] == "Dibatalkan"
+    own = await client.get(f"/permohonan/{application.resi}", headers=await login(client, applicant.username))
+    assert own.status_code == 200 and "Dibatalkan" in own.text and "Proses dihentikan melalui sistem alur kerja." in own.text
+
+
+async def test_a_native_cancel_of_an_issued_permit_closes_its_download_service(time_skipping_env, db, worker_for):
+    """Issued and waiting for its one download (a timer, no task): the permit stays valid; the service after it ends."""
+    from tests.test_permit_workflow import decide as decide_permit, row_at, sign_token
+
+    env = time_skipping_env
+    await worker_for(env.client)
+    handle, application, applicant = await start_permit(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+    await wait_for_task(db.sessionmaker, f"{handle.id}.verifikasi-1")
+    await decide_permit(handle, f"{handle.id}.verifikasi-1", await actor_for(db.sessionmaker, "verifikator1"), "approve")
+    await wait_for_task(db.sessionmaker, f"{handle.id}.tte-1")
+    await decide_permit(handle, f"{handle.id}.tte-1", await actor_for(db.sessionmaker, "kepala1"), "sign", data={"signing_token": await sign_token(db)})
+    issued = await row_at(db, application.id, "ready_for_download")
+
+    await _cancelled_in_temporal(handle)
+
+    row = await row_at(db, application.id, "issued")
+    assert (row.status, row.permit_number) == ("finished", issued.permit_number)
+    async with db.sessionmaker() as session:
+        told = list(await session.scalars(select(Notification).where(Notification.recipient_id == applicant.id, Notification.channel == "inapp",
+                                                                     Notification.subject == "Layanan izin ditutup")))
+    assert len(told) == 1 and "tetap berlaku" in told[0].body
+
+
+async def test_a_native_cancel_of_siramasakan_while_the_registry_has_it(time_skipping_env, db, worker_for):
+    from tests.test_siramasakan_workflow import complete_case, request_row, start, to_applicant
+
+    env = time_skipping_env
+    fake = start_registry_fake(free_port(), secret=db.settings.civil_registry_secret)
+    try:
+        await worker_for(env.client)
+        handle, request_id = await start(env, db, code="SNATV1", registry_url=fake.url, callback_url="http://127.0.0.1:9/webhooks/civil-registry")
+        await complete_case(env, handle, db)
+        await wait_for(lambda: _handed_off(db, request_id, request_row))
+        assert await handle.query("open_tasks") == []
+
+        await _cancelled_in_temporal(handle)
+    finally:
+        fake.stop()
+
+    row = await request_row(db, request_id)
+    assert (row.status, row.stage, row.outcome) == ("dibatalkan", "finished", "cancelled") and row.finished_at is not None
+    told = [n for n in await to_applicant(db, "inapp") if n.subject == "Permohonan SIRAMASAKAN dibatalkan"]
+    assert len(told) == 1 and "administrator sistem" in told[0].body
+
+
+async def test_cancelling_a_walk_in_visit_after_the_handover_closes_the_visit(time_skipping_env, db, worker_for):
+    """The visitor holds the result; the office's filing is cut short. The visit says it was handed over, and it is
+    over: off the counter's open list, not counted as overrunning."""
+    from tests.test_walk_in_workflow import ALL_LEGALISIR, visit
+
+    env = time_skipping_env
+    await worker_for(env.client)
+    handle, row, _ = await start_walk_in(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+    await decide(handle, "kelengkapan", "fo1", "lengkap", db, data=ALL_LEGALISIR)
+    await decide(handle, "penelitian", "bo1", "sesuai", db)
+    await decide(handle, "koordinasi", "supervisor1", "setujui", db)
+    await decide(handle, "penomoran", "penomoran1", "beri_nomor", db)
+    await decide(handle, "penyerahan", "fo1", "diserahkan", db, data={"received_by": "Ahmad Fauzi", "rating": 4})
+    task_id = f"{handle.id}.pengarsipan"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+
+    await _cancel(handle, db, "Arsip dipindahkan ke kantor induk")
+    await _cancelled_in_temporal(handle)
+
+    done = await visit(db, row.id)
+    assert (done.status, done.stage) == ("handed_over", "finished") and done.finished_at is not None
+    assert (await _row(db, task_id)).status == "cancelled"
+    line = next(e for e in await _events(db, handle.id) if e.kind == "cancelled")
+    assert line.reason == "Arsip dipindahkan ke kantor induk"
+    async with _gateway(db, env.client) as api:
+        fo = await login(api, "fo1")
+        assert row.code not in [v["id"] for v in (await api.get("/api/v1/walk-ins/dashboard", headers=fo)).json()["open"]]
+
+
+@pytest.mark.parametrize("process", ["walk_in", "incoming", "outgoing"])
+async def test_a_native_cancel_closes_a_visit_or_a_letter_and_tells_the_person(time_skipping_env, db, worker_for, process):
+    """As for the other processes: cancelled in the Temporal UI while a person's task is open."""
+    from tests.test_letters_workflow import inapp_for, letter_row, start_incoming, start_outgoing
+    from tests.test_walk_in_workflow import visit, whatsapp_to_visitor
+
+    env = time_skipping_env
+    await worker_for(env.client)
+    if process == "walk_in":
+        handle, row, _ = await start_walk_in(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
+        task_id = f"{handle.id}.kelengkapan"
+    elif process == "incoming":
+        handle, row = await start_incoming(env.client, db)
+        task_id = f"{handle.id}.pilah"
+    else:
+        handle, row = await start_outgoing(env.client, db, "pegawai1")
+        task_id = f"{handle.id}.periksa-format"
+    await wait_for_task(db.sessionmaker, task_id)
+    await wait_until_decidable(handle, task_id)
+
+    await _cancelled_in_temporal(handle)
+
+    task = await _row(db, task_id)
+    assert task.status == "cancelled"
+    if process == "walk_in":
+        done = await visit(db, row.id)
+        assert (done.status, done.stage) == ("cancelled", "finished") and done.finished_at is not None
+        told = [body for body in await whatsapp_to_visitor(db, row.visitor_phone) if "dibatalkan" in body]
+    else:
+        done = await letter_row(db, row.id)
+        assert (done.status, done.stage, done.notes) == ("dibatalkan", "cancelled", "Proses dihentikan melalui sistem alur kerja.")
+        assert done.finished_at is not None
+        told = [n.body for n in await inapp_for(db, "fo1" if process == "incoming" else "pegawai1", handle.id) if "dibatalkan" in n.subject]
+    assert len(told) == 1 and "administrator sistem" in told[0]

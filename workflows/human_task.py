@@ -72,6 +72,15 @@ PATCH_NOTIFY_IN_BACKGROUND = "notify-in-background"
 # after, so a person waits for one workflow task instead of one activity round trip more (issue 7, figure 2).
 # Runs recorded before it closed the row inside the update handler, and replay that way.
 PATCH_ACK_BEFORE_CLOSING = "decision-acked-before-closing"
+# Version marker: a run cancelled where no task of it is open (a permit waiting for the applicant's revision, a
+# hand-off waiting for the registry, a timer, a step's activity) is wound down as one cancelled in ask() is: open tasks
+# closed, the case marked Dibatalkan, its people told (issue 15). Runs recorded before it ended without that, and
+# replay that way.
+PATCH_WIND_DOWN_ON_ANY_CANCEL = "wind-down-on-any-cancel"
+# Version marker: a decision that comes in with a process owner's cancel stays on record, but the run takes no step
+# after it (no status, number, document or message after Dibatalkan) and waits for Temporal's cancellation, which the
+# gateway sends next. Runs recorded before it went on to the next step, and replay that way.
+PATCH_NO_STEP_AFTER_CANCEL = "no-step-after-cancel"
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
@@ -225,14 +234,12 @@ class HumanTaskWorkflow:
             # error with a cancelled cause, hence the SDK's own test rather than asyncio.CancelledError alone.
             if not is_cancelled_exception(err):
                 raise
-            cleanup = asyncio.create_task(self._after_cancelled_ask(task))
-            while not cleanup.done():
-                try:
-                    await asyncio.shield(cleanup)
-                except asyncio.CancelledError:
-                    pass  # cancelled again (a timer firing with the cancel): the clean-up must still finish
-            cleanup.result()
+            await _to_the_end(self._after_cancelled_ask(task))
             raise
+        if (self._cancel_request is not None or self._winding_down) and workflow.patched(PATCH_NO_STEP_AFTER_CANCEL):
+            # Decided in the same instant as a process owner cancelled: the decision is recorded and its row closed as
+            # decided, and the case ends Dibatalkan; Temporal's cancellation ends the run here.
+            await workflow.wait_condition(lambda: False)
         return task.decision
 
     async def _after_cancelled_ask(self, task: _OpenTask) -> None:
@@ -643,12 +650,27 @@ class HumanTaskWorkflow:
         )
 
 
+async def _to_the_end(work) -> None:  # noqa: ANN001
+    """Runs `work` (a clean-up after a cancel) to its end although the run is being cancelled."""
+    task = asyncio.create_task(work)
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            pass  # cancelled again (a timer firing with the cancel): the clean-up must still finish
+    task.result()
+
+
 def _settled(run):  # noqa: ANN001, ANN202
     @functools.wraps(run)
     async def run_then_settle(self: HumanTaskWorkflow, *args):  # noqa: ANN002, ANN202
         try:
             result = await run(self, *args)
         except BaseException as err:
+            if is_cancelled_exception(err) and not self._wound_down and workflow.patched(PATCH_WIND_DOWN_ON_ANY_CANCEL):
+                # Cancelled where ask() was not waiting (a timer, a signal or update, a step's activity): the case
+                # still ends Dibatalkan and its open tasks close, as they do for a cancel that lands in ask().
+                await _to_the_end(self._wind_down(self._cancel_request))
             # Ends the run as such (a failure, continue as new, a cancellation): deliver first, then end as the run
             # asked. Anything else is a bug that fails the workflow task and is retried; no waiting for it.
             if isinstance(err, (FailureError, workflow.ContinueAsNewError)) or is_cancelled_exception(err):

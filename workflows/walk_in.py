@@ -268,8 +268,10 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         # The target watcher stops: a cancelled visit is not an overrun.
         self._served = True
         if self._status == STATUS_HANDED_OVER:
-            # The visitor already holds the result; only the office's filing after it is cut short.
-            await self._update("", "", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel), reason=reason)
+            # The visitor already holds the result; only the office's filing after it is cut short. The visit is over
+            # all the same: off the counter's open list, its target no longer running (same command, its input only).
+            await self._update("", "finished", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel), reason=reason,
+                               finished=True)
             return
         await self._update(STATUS_CANCELLED, "finished", "cancelled", self.cancelled_line(cancel), actor=self.canceller_person(cancel),
                            reason=reason, finished=True)
