@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from store.settings import get_settings
+from store.settings import TEMPORAL_UI_PATH, get_settings
 
 
 def _exit(status: int) -> None:
@@ -73,6 +73,13 @@ def _wait_port(host: str, port: int, name: str, proc: subprocess.Popen, seconds:
         time.sleep(0.2)
 
 
+def dev_server_ui_args(ui_port: int) -> list[str]:
+    """The dev server's Web UI as the gateway serves it at /temporal/ (gateway/temporal_ui.py): under that public
+    path, decoding through the codec endpoint of the same origin (/codec), so the browser sends the session cookie
+    with it. No news feed: the page's policy would refuse the request to temporal.io anyway."""
+    return ["--ui-port", str(ui_port), "--ui-public-path", TEMPORAL_UI_PATH, "--ui-codec-endpoint", "/codec", "--ui-disable-news-fetch"]
+
+
 def run_embedded(args: argparse.Namespace) -> int:
     """Temporal dev server (file-backed), SMTP sink, worker and gateway as child processes."""
     settings = get_settings()
@@ -128,12 +135,11 @@ def run_embedded(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, interrupt)
     try:
         temporal = start("temporal", [
-            temporal_binary(), "server", "start-dev", "--ip", temporal_host, "--port", temporal_port, "--ui-port", str(settings.temporal_ui_port),
+            temporal_binary(), "server", "start-dev", "--ip", temporal_host, "--port", temporal_port,
             "--db-filename", str(var / "temporal.db"), "--log-level", "warn",
             # WAL with synchronous=normal survives a crash of the server process and roughly doubles throughput.
             "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
-            # The Web UI decrypts payloads through the gateway's codec endpoint (gateway/api/codec.py).
-            "--ui-codec-endpoint", env["SATUPINTU_PUBLIC_BASE_URL"].rstrip("/") + "/codec",
+            *dev_server_ui_args(settings.temporal_ui_port),
         ], log_to_file=True)
         _wait_port(temporal_host, int(temporal_port), "Temporal", temporal)
         sink = start("smtp-sink", [sys.executable, "-m", "cli.main", "smtp-sink"], log_to_file=True)
@@ -153,7 +159,7 @@ def run_embedded(args: argparse.Namespace) -> int:
         print(f"""
 SatuPintu berjalan.
   Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
-  Temporal Web UI      {settings.temporal_web_ui}
+  Temporal Web UI      http://{args.host}:{args.port}{TEMPORAL_UI_PATH}/  (pemilik proses, auditor, admin)
   Temporal server      {settings.temporal_address}  (status: {var / 'temporal.db'})
   Basis data           {settings.effective_database_url}
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat

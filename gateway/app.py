@@ -111,7 +111,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.temporal = TemporalConnection(settings, temporal_client)
+        app.state.temporal_ui = TemporalUiUpstream(settings)
         yield
+        await app.state.temporal_ui.aclose()
         await engine.dispose()
 
     # /docs, /redoc and /openapi.json: unset, in dev mode only (production publishes no map of its API).
@@ -164,10 +166,13 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
                    pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
                    whatsapp, pages_whatsapp, pages_walk_ins, dashboards, pages_dashboards, audit_api, pages_audit, runs, pages_runs):
         app.include_router(module.router)
-    # The Temporal Web UI's codec server (decrypts history payloads for authorised staff), with its own CORS.
+    # The Temporal Web UI's codec server (decrypts history payloads for authorised staff).
     from gateway.api.codec import add_codec  # noqa: PLC0415
+    from gateway.temporal_ui import TemporalUiUpstream, add_temporal_ui  # noqa: PLC0415
 
     add_codec(app, settings)
+    # The Temporal Web UI under /temporal/, for the same people, so that its codec calls are same-origin.
+    add_temporal_ui(app)
     # Latency histogram and /metrics, with this app's own registry.
     metrics.install(app)
     if Path(STATIC_DIR).exists():

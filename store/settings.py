@@ -13,6 +13,8 @@ DEV_SECRET_KEY = "dev-only-secret-change-me-in-production-0123456789"
 # Shorter keys can be guessed offline from any one token (HS256 is checked without asking the server).
 SECRET_KEY_MIN_LENGTH = 32
 SECRET_KEY_HINT = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+# The path under which the gateway serves the Temporal Web UI, and the UI server's public path (they must agree).
+TEMPORAL_UI_PATH = "/temporal"
 
 
 class InsecureSecretKey(RuntimeError):
@@ -108,8 +110,10 @@ class Settings(BaseSettings):
     # The name in the server's certificate, when it differs from the host in temporal_address.
     temporal_tls_server_name: str = ""
     temporal_ui_port: int = 8233
-    # Where people open the Temporal Web UI; empty means the embedded one on temporal_ui_port.
-    temporal_ui_url: str = ""
+    # Where the gateway reaches the Temporal Web UI server that it serves at <gateway>/temporal/ to process owners,
+    # auditors and administrators (gateway/temporal_ui.py). That server must run with its public path set to
+    # /temporal and its codec endpoint to /codec. Empty: the dev server's own UI on 127.0.0.1:temporal_ui_port.
+    temporal_ui_upstream: str = ""
 
     public_base_url: str = "http://127.0.0.1:8000"
     # Addresses of the reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are trusted (comma separated IPs or
@@ -256,7 +260,12 @@ class Settings(BaseSettings):
 
     @property
     def temporal_web_ui(self) -> str:
-        return self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}"
+        """Where people open the Temporal Web UI: under the gateway's own address, so its codec calls carry the session."""
+        return self.public_base_url.rstrip("/") + TEMPORAL_UI_PATH
+
+    @property
+    def temporal_ui_server(self) -> str:
+        return (self.temporal_ui_upstream or f"http://127.0.0.1:{self.temporal_ui_port}").rstrip("/")
 
     @property
     def effective_whatsapp_api_url(self) -> str:

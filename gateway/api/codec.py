@@ -3,9 +3,13 @@
 Payloads in Temporal are encrypted (store/payload_codec.py, UU 27/2022); the Web UI shows them in clear only by
 sending them here from the browser: `POST /codec/decode` (and `/codec/encode`) with
 `{"payloads": [{"metadata": {key: base64}, "data": base64}]}`, answered in the same shape. Only signed-in staff who
-may read runs (process owners, auditors) and administrators get an answer; the session cookie of the gateway is
-sent by the browser ("include cross-origin credentials" in the UI's codec setting), and CORS admits the Temporal
-UI's origin (settings.temporal_web_ui) only.
+may read runs (process owners, auditors) and administrators get an answer.
+
+The Web UI is served by the gateway itself at /temporal/ (gateway/temporal_ui.py), so its call here is same-origin
+and carries the session cookie. Nothing else may use that cookie: there is no CORS (a page of another origin cannot
+read an answer), a cross-site request does not carry the SameSite=Lax cookie, and a cookie-signed call whose Origin
+is another one (a page on another port of the same host is "same-site" and does get the cookie) is refused 403
+bad_origin. A bearer token (scripts, tests) is never added by a browser on anyone's behalf and needs no such check.
 """
 
 from __future__ import annotations
@@ -14,22 +18,29 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
-from starlette.datastructures import Headers
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from temporalio.api.common.v1 import Payload
 
 from gateway.api.schemas import ERRORS
-from gateway.deps import RUN_READER_ROLES, SettingsDep, requires_role
+from gateway.deps import MSG_BAD_ORIGIN, RUN_READER_ROLES, SettingsDep, from_this_site, requires_role
 from gateway.errors import ApiError
 from store.models import User
 from store.payload_codec import PayloadDecryptError, codec_for
 
 PREFIX = "/codec"
 CODEC_ROLES = RUN_READER_ROLES | {"admin"}
-CodecUser = Annotated[User, Depends(requires_role(CODEC_ROLES, "Isi riwayat proses hanya dapat dibuka oleh pemilik proses, auditor, dan administrator."))]
+CodecRole = Annotated[User, Depends(requires_role(CODEC_ROLES, "Isi riwayat proses hanya dapat dibuka oleh pemilik proses, auditor, dan administrator."))]
+
+
+async def codec_user(request: Request, user: CodecRole, settings: SettingsDep) -> User:
+    signed_by_cookie = not request.headers.get("authorization", "").lower().startswith("bearer ")
+    if signed_by_cookie and not from_this_site(request, settings, required=True):
+        raise ApiError(403, MSG_BAD_ORIGIN, code="bad_origin")
+    return user
+
+
+CodecUser = Annotated[User, Depends(codec_user)]
 
 router = APIRouter(prefix=PREFIX, tags=["proses"])
 _ERRORS = {**{k: ERRORS[k] for k in (401, 403, 422)}, 400: {"description": "Payload tidak dapat didekripsi"}}
@@ -76,47 +87,6 @@ async def encode(body: PayloadsBody, user: CodecUser, settings: SettingsDep) -> 
     return _to_json(await codec_for(settings).encode(_to_proto(body)))
 
 
-class CodecCors:
-    """CORS for the codec endpoints only, for the Temporal Web UI's origin only, with credentials (the UI calls
-    from the browser carrying the gateway's session cookie). Other origins get no CORS headers, so browsers
-    refuse to hand them the answer."""
-
-    def __init__(self, app: ASGIApp, *, allowed_origin: str) -> None:
-        self.app = app
-        self.allowed_origin = allowed_origin.rstrip("/")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(PREFIX + "/"):
-            await self.app(scope, receive, send)
-            return
-        origin = Headers(scope=scope).get("origin")
-        allowed = origin is not None and origin.rstrip("/") == self.allowed_origin
-        if scope["method"] == "OPTIONS" and origin is not None:
-            headers = {"Vary": "Origin"}
-            if allowed:
-                headers.update(self._headers(origin))
-                headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-                headers["Access-Control-Allow-Headers"] = "Content-Type, Authorization, X-Namespace"
-                headers["Access-Control-Max-Age"] = "600"
-            await Response(status_code=204 if allowed else 403, headers=headers)(scope, receive, send)
-            return
-
-        async def send_with_cors(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                extra = [(b"vary", b"Origin")]
-                if allowed:
-                    extra += [(k.lower().encode(), v.encode()) for k, v in self._headers(origin).items()]
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
-            await send(message)
-
-        await self.app(scope, receive, send_with_cors)
-
-    @staticmethod
-    def _headers(origin: str) -> dict[str, str]:
-        return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Credentials": "true"}
-
-
 def add_codec(app, settings) -> None:  # noqa: ANN001 - FastAPI app, Settings
-    """Mounts the codec endpoints and their CORS on the app."""
+    """Mounts the codec endpoints on the app (no CORS: the Web UI that calls them is served from this origin)."""
     app.include_router(router)
-    app.add_middleware(CodecCors, allowed_origin=settings.temporal_web_ui)
