@@ -8,6 +8,7 @@ from temporalio import activity
 
 from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import COLUMNS_ONLY, add_event
+from store.locks import lock_person
 from store.models import LeaveRequest, Substitution
 from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 from workflows.leave import FINAL_STATUSES
@@ -38,6 +39,9 @@ class LeaveActivities:
             if update.status in FINAL_STATUSES and leave.finished_at is None:
                 leave.finished_at = datetime.now(timezone.utc)
             if update.acting_official_id is not None:
+                # The official's Plh. appointments are made in turn (store/locks.py), so one asked for by hand at this
+                # moment (gateway/services/people.py) is checked against this one, not against what was there before.
+                await lock_person(session, leave.employee_id)
                 exists = await session.scalar(select(Substitution.id).where(Substitution.leave_request_id == leave.id))
                 if exists is None:
                     session.add(Substitution(

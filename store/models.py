@@ -6,7 +6,7 @@ and registers whose writes must be transactional (letter numbers, notifications,
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -89,6 +89,12 @@ class User(Base):
     @property
     def role_names(self) -> list[str]:
         return sorted(r.role for r in self.roles)
+
+
+# One account per email address, whatever its case: sign-in takes an email for a name and the PIN for a forgotten
+# password goes to it, so two accounts with one address would leave both in doubt. Registration and a change of
+# address check it first (with the message the form shows); this index is what holds when two arrive at once.
+Index("uq_app_user_email_lower", func.lower(User.email), unique=True)
 
 
 class UserRole(Base):
@@ -641,7 +647,13 @@ class SiramasakanRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_siramasakan_pending", "finished_at", "handed_off_at"),)
+    __table_args__ = (
+        Index("ix_siramasakan_pending", "finished_at", "handed_off_at"),
+        # One request under way per case and family card (a divorce changes two cards, each its own request): a second
+        # would hand the same change to the registry twice. Until the first has finished (done, refused, cancelled).
+        Index("uq_siramasakan_active_case", "case_number", "kk_number", unique=True,
+              postgresql_where=text("finished_at IS NULL"), sqlite_where=text("finished_at IS NULL")),
+    )
 
 
 class RegistryCallback(Base):

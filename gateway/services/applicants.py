@@ -475,8 +475,14 @@ async def _consume(session: AsyncSession, settings: Settings, *, email: str, pur
 
 
 async def _spend_code(session: AsyncSession, row: EmailCode) -> bool:
-    """Marks a matched code used unless someone spent it meanwhile (checked in SQL, so only one use wins); commits."""
-    result = await session.execute(update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now_utc()))
+    """Marks a matched code used unless someone spent it meanwhile (checked in SQL, so only one use wins); commits.
+    Spending it ends every other code of the address and purpose: a new code replaces the earlier ones, but two asked
+    for at the same moment both stay unused (prepare_code), and the second must not open the account again later."""
+    now = now_utc()
+    result = await session.execute(update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now))
+    if result.rowcount == 1:
+        await session.execute(update(EmailCode).where(EmailCode.email == row.email, EmailCode.purpose == row.purpose,
+                                                      EmailCode.used_at.is_(None)).values(used_at=now))
     await session.commit()
     return result.rowcount == 1
 
@@ -570,8 +576,10 @@ async def register(session: AsyncSession, settings: Settings, data: dict, *, cli
                                      district_code=personal["district_code"], village_code=personal["village_code"],
                                      postal_code=personal["postal_code"]))
         await session.commit()
-    except IntegrityError:  # the same NIK registered a moment ago by a second click or another person
+    except IntegrityError:  # the same NIK or address registered a moment ago by a second click or another person
         await session.rollback()
+        if await session.scalar(select(User.id).where(User.username == nik)) is None and await _email_taken(session, email):
+            raise refuse({"email": MSG_EMAIL_TAKEN}) from None
         raise refuse({"nik": MSG_NIK_TAKEN}) from None
     await throttle.fail(session, f"register:ip:{client_ip}", throttle.REGISTER_IP)
     return await session.get(User, user.id, populate_existing=True)
@@ -647,7 +655,12 @@ async def update_profile(session: AsyncSession, settings: Settings, user: User, 
     for key in ("npwp", "gender", "birth_date", "education", "address", "province_code", "regency_code", "district_code",
                 "village_code", "postal_code"):
         setattr(profile, key, personal[key])
-    await session.commit()
+    try:
+        await session.commit()
+    except IntegrityError:  # another account took the address since it was checked (the unique index, store/models.py)
+        await session.rollback()
+        await session.refresh(user)
+        raise refuse({"email": MSG_EMAIL_TAKEN}) from None
     return profile_of(user)
 
 

@@ -14,6 +14,7 @@ from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services import processes
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
 from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, load_leave, load_office
+from store.locks import lock_person
 from store.models import CaseEvent, LeaveRequest, Task, User
 from store.settings import Settings
 from workflows.contracts import LeaveInput
@@ -161,16 +162,26 @@ async def validate(session: AsyncSession, *, employee: User, form: LeaveForm, de
 
 
 async def submit(session: AsyncSession, client: Client, settings: Settings, *, employee: User, form: LeaveForm) -> tuple[LeaveRequest, bool]:
-    """Validates, records and starts the process. Returns (request, created); a repeated client key returns the first."""
-    if form.client_key:
-        existing = await session.scalar(select(LeaveRequest).where(LeaveRequest.client_key == form.client_key))
-        if existing is not None:
-            if existing.employee_id != employee.id:
-                raise conflict("Kunci pengiriman ini sudah dipakai.")
-            return existing, False
+    """Validates, records and starts the process. Returns (request, created); a repeated client key returns the first.
+
+    The employee's requests are decided one at a time (store/locks.py): from the lock to the commit nobody else can add
+    a request of theirs, so of requests sent at once each is checked against those recorded before it (dates that
+    overlap, days beyond the balance) and refused as it would be one after the other."""
     defs = load_leave()
-    working_days, acting = await validate(session, employee=employee, form=form, defs=defs)
-    supervisor = await session.get(User, employee.supervisor_id)
+    await lock_person(session, employee.id)
+    try:
+        if form.client_key:
+            existing = await session.scalar(select(LeaveRequest).where(LeaveRequest.client_key == form.client_key))
+            if existing is not None:
+                if existing.employee_id != employee.id:
+                    raise conflict("Kunci pengiriman ini sudah dipakai.")
+                await session.commit()
+                return existing, False
+        working_days, acting = await validate(session, employee=employee, form=form, defs=defs)
+        supervisor = await session.get(User, employee.supervisor_id)
+    except ApiError:
+        await session.commit()  # ends the lock; the no-op update is all it wrote (a rollback would expire `employee`)
+        raise
 
     leave = LeaveRequest(
         employee_id=employee.id, leave_type=form.leave_type, start_date=form.start_date, end_date=form.end_date,
@@ -181,12 +192,9 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
     session.add(leave)
     try:
         await session.flush()
-    except IntegrityError:
+    except IntegrityError:  # a client key taken outside this employee's lock: only another person's can be
         await session.rollback()
-        existing = await session.scalar(select(LeaveRequest).where(LeaveRequest.client_key == form.client_key))
-        if existing is not None:
-            return existing, False
-        raise
+        raise conflict("Kunci pengiriman ini sudah dipakai.") from None
     leave.workflow_id = leave_workflow_id(leave.id)
     await session.commit()
 

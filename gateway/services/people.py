@@ -4,12 +4,13 @@ import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from activities.tasks import acting_officials_on
 from gateway.errors import ApiError, forbidden, invalid, not_found
 from process_defs.loader import load_office
+from store.locks import lock_person
 from store.models import Notification, Substitution, User, utcnow
 from workflows.contracts import Actor, Person
 
@@ -71,14 +72,6 @@ SUBSTITUTION_MAX_AHEAD_DAYS = 365
 SUBSTITUTION_MAX_PLANNED = 10
 
 
-async def _serialise_official(session: AsyncSession, official_id: int) -> None:
-    """Holds the official's row until the transaction ends, so two requests cannot both find no overlap and both
-    insert: a row lock on PostgreSQL, the database's write lock on SQLite (taken by the first write of a
-    transaction, which is why this comes before the checks that read)."""
-    await session.execute(update(User).where(User.id == official_id).values(is_active=User.is_active)
-                          .execution_options(synchronize_session=False))
-
-
 async def create_substitution(session: AsyncSession, *, official: User, acting_username: str, start_date: date,
                               end_date: date, reason: str) -> Substitution:
     if official.kind != "staff":
@@ -101,8 +94,9 @@ async def create_substitution(session: AsyncSession, *, official: User, acting_u
                       "diperlukan Plt. dengan surat perintah.", field="end_date")
     if not reason.strip():
         raise invalid("Alasan penunjukan Plh. wajib diisi.", field="reason")
-    # One transaction from the lock to the insert: the overlap and the count cannot change in between.
-    await _serialise_official(session, official.id)
+    # One transaction from the lock to the insert: the overlap and the count cannot change in between (the same lock
+    # is taken by a leave request and by the approved leave's Plh., activities/leave.py).
+    await lock_person(session, official.id)
     live = (Substitution.official_id == official.id, Substitution.cancelled_at.is_(None))
     existing = await session.scalar(select(Substitution).where(*live, Substitution.start_date <= end_date,
                                                                Substitution.end_date >= start_date)

@@ -137,16 +137,45 @@ async def file(session: AsyncSession, client: Client, settings: Settings, *, use
         if existing is not None:
             return existing, False
     case_number, kk, changes = validate(form)
+    if (active := await _active_for_case(session, case_number, kk)) is not None:
+        if form.client_key and active.client_key == form.client_key:
+            return active, False  # the same submission, sent twice at once
+        raise _already_active(active, user=user)
     code = await new_code(session, SiramasakanRequest.code, lambda: "S" + secrets.token_hex(3).upper(), what="kode permohonan")
     row = SiramasakanRequest(code=code, workflow_id=siramasakan_workflow_id(code), client_key=form.client_key, applicant_id=user.id,
                              case_number=case_number, kk_number=kk, changes=[{"nik": c.nik, "kind": c.kind, "description": c.description} for c in changes],
                              status=STATUS_WAITING, stage="case_completion")
-    # The registry's address goes into the run: a request keeps the hand-off path it started with.
-    return await record_and_start(session, client, settings, row, workflow=SiramasakanWorkflow.run, what="permohonan",
-                                  start_input=lambda r: SiramasakanInput(
-                                      request_id=r.id, code=code, applicant=person(user), case_number=case_number, kk_number=kk,
-                                      changes=changes, definition=siramasakan_snapshot(settings.civil_registry_url),
-                                      callback_url=f"{settings.public_base_url.rstrip('/')}{CALLBACK_PATH}"))
+    try:
+        # The registry's address goes into the run: a request keeps the hand-off path it started with.
+        return await record_and_start(session, client, settings, row, workflow=SiramasakanWorkflow.run, what="permohonan",
+                                      start_input=lambda r: SiramasakanInput(
+                                          request_id=r.id, code=code, applicant=person(user), case_number=case_number, kk_number=kk,
+                                          changes=changes, definition=siramasakan_snapshot(settings.civil_registry_url),
+                                          callback_url=f"{settings.public_base_url.rstrip('/')}{CALLBACK_PATH}"))
+    except IntegrityError:
+        # Another request for the case and card was recorded between the check above and this insert: the unique index
+        # of requests under way (store/models.py) kept this one out.
+        await session.refresh(user)  # the rollback expired it, and the page that shows the refusal reads it
+        active = await _active_for_case(session, case_number, kk)
+        if active is None:
+            raise
+        raise _already_active(active, user=user) from None
+
+
+async def _active_for_case(session: AsyncSession, case_number: str, kk_number: str) -> SiramasakanRequest | None:
+    return await session.scalar(select(SiramasakanRequest).where(
+        SiramasakanRequest.case_number == case_number, SiramasakanRequest.kk_number == kk_number,
+        SiramasakanRequest.finished_at.is_(None)).limit(1))
+
+
+def _already_active(active: SiramasakanRequest, *, user: User) -> ApiError:
+    """409 naming the request under way to its own applicant; anyone else (the other party of the case) learns only
+    that there is one."""
+    which = (f"permohonan Anda {active.code} masih berjalan. Pantau permohonan itu" if active.applicant_id == user.id
+             else "permohonan lain atas perkara dan KK ini masih berjalan. Bila Anda pihak dalam perkara ini, hubungi Kepaniteraan")
+    message = (f"Perkara {active.case_number} untuk KK {active.kk_number} sudah diajukan: {which}; permohonan baru dapat "
+               "diajukan setelah permohonan itu selesai.")
+    return ApiError(409, message, code="siramasakan_active", errors=[{"field": "case_number", "message": message}])
 
 
 async def get_visible(session: AsyncSession, *, user: User, code: str) -> SiramasakanRequest:

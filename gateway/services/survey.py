@@ -255,8 +255,9 @@ async def submit(session: AsyncSession, *, applicant: User, resi: str, answers: 
     session.add(response)
     try:
         await session.commit()
-    except IntegrityError:  # a double submission racing this one
+    except IntegrityError:  # a double submission racing this one: the unique application_id kept it out
         await session.rollback()
+        await session.refresh(applicant)  # the rollback expired it, and the page that shows the refusal reads it
         raise conflict(MSG_ALREADY, code="survey_filled") from None
     return application, response
 

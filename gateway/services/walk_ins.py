@@ -3,7 +3,7 @@ counter sees it, and the counter dashboard (open visits, their age against the t
 
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
@@ -17,6 +17,7 @@ from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
+from store.locks import hold_row
 from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
 from store.settings import Settings
 from workflows.contracts import Visitor, WalkInInput
@@ -126,27 +127,40 @@ def validate(form: WalkInForm) -> Visitor:
     return Visitor(name=name, phone=phone, nik=nik)
 
 
-async def _queue_ticket(session: AsyncSession, number: str | None) -> QueueTicket | None:
-    if not (number or "").strip():
-        return None
-    number = number.strip().upper()
-    ticket = await session.scalar(select(QueueTicket).where(QueueTicket.service_day == service_day(), QueueTicket.number == number))
+async def _hold_ticket(session: AsyncSession, number: str) -> tuple[QueueTicket, WalkInVisit | None]:
+    """Today's ticket with this number, held (store/locks.py) until the visit that takes it is recorded, and the visit
+    that has it already, if any. The ticket names its visit only once the visit's run has started, so until then the
+    visit row itself says the number is taken: a second registration with the number waits for the first and finds it."""
+    day = service_day()
+    ticket = await session.scalar(select(QueueTicket).where(QueueTicket.service_day == day, QueueTicket.number == number))
     if ticket is None:
         raise invalid(f"Nomor antrian {number} tidak ada untuk hari ini.", field="queue_number")
+    await hold_row(session, QueueTicket, ticket.id)
+    await session.refresh(ticket)
     if ticket.visit_id is not None:
-        raise invalid(f"Nomor antrian {number} sudah dipakai untuk kunjungan lain.", field="queue_number")
-    return ticket
+        return ticket, await session.get(WalkInVisit, ticket.visit_id)
+    since = datetime.combine(day, time.min, office_zone())
+    return ticket, await session.scalar(select(WalkInVisit).where(WalkInVisit.queue_number == number, WalkInVisit.created_at >= since)
+                                        .order_by(WalkInVisit.id).limit(1))
 
 
 async def register(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: WalkInForm) -> tuple[WalkInVisit, bool]:
-    """Registers the visit and starts its workflow. Returns (visit, created)."""
+    """Registers the visit and starts its workflow. Returns (visit, created). A queue number goes to one visit."""
     require_registrar(user)
     if form.client_key:
         existing = await session.scalar(select(WalkInVisit).where(WalkInVisit.client_key == form.client_key))
         if existing is not None:
             return existing, False
     visitor = validate(form)
-    ticket = await _queue_ticket(session, form.queue_number)
+    ticket = None
+    if (form.queue_number or "").strip():
+        number = form.queue_number.strip().upper()
+        ticket, holder = await _hold_ticket(session, number)
+        if holder is not None:
+            await session.commit()  # ends the hold; the no-op update is all it wrote (a rollback would expire `user`)
+            if form.client_key and holder.client_key == form.client_key:
+                return holder, False  # the same registration, sent twice at once
+            raise invalid(f"Nomor antrian {number} sudah dipakai untuk kunjungan lain.", field="queue_number")
     service = load_counter().service(form.service_code.strip())
     code = await new_code(session, WalkInVisit.code, lambda: "K" + secrets.token_hex(3).upper(), what="kode kunjungan")
     visit = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), client_key=form.client_key, service_code=service.code,
