@@ -75,10 +75,22 @@ class EmailChannel(Channel):
         if attachment:
             filename, content = attachment
             msg.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
-        await aiosmtplib.send(
-            msg, hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username or None,
-            password=s.smtp_password or None, start_tls=s.smtp_starttls, timeout=15,
-        )
+        smtp = aiosmtplib.SMTP(hostname=s.smtp_host, port=s.smtp_port, username=s.smtp_username or None,
+                               password=s.smtp_password or None, start_tls=s.smtp_starttls, timeout=15)
+        try:
+            await smtp.connect()
+            await smtp.send_message(msg)
+        except BaseException:
+            # Failed, or cancelled because the worker is stopping: drop the connection at once. (aiosmtplib.send says
+            # QUIT and waits for the answer, up to the timeout, which kept a stopping worker past its graceful timeout.)
+            smtp.close()
+            raise
+        try:
+            await smtp.quit()
+        except aiosmtplib.SMTPException:
+            pass  # sent already; the server hanging up early changes nothing
+        finally:
+            smtp.close()
 
 
 def whatsapp_number(raw: str | None) -> str | None:

@@ -116,16 +116,23 @@ def run_embedded(args: argparse.Namespace) -> int:
         children.append((name, proc))
         return proc
 
-    def stop_all(*_: object) -> None:
-        for _, proc in reversed(children):
+    def stop(procs: list[subprocess.Popen], seconds: float) -> None:
+        for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
-        deadline = time.monotonic() + 15
-        for _, proc in reversed(children):
+        deadline = time.monotonic() + seconds
+        for proc in procs:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+    def stop_all(*_: object) -> None:
+        # The gateway and the worker first, while Temporal, the database and the mail sink still answer: the worker
+        # lets its running activities finish (within its graceful timeout) and reports them before it leaves.
+        first = [proc for name, proc in reversed(children) if name in ("gateway", "worker")]
+        stop(first, settings.worker_graceful_timeout_seconds + 5)
+        stop([proc for _, proc in reversed(children) if proc not in first], 15)
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
@@ -248,6 +255,8 @@ def main(argv: list[str] | None = None) -> None:
             from workers.main import run_worker
 
             _observe("worker", args.log_file)
+            # Until the worker's event loop takes SIGTERM and SIGINT over (run_worker drains on them), a stop
+            # request leaves at once: nothing is running yet.
             _sigterm_as_interrupt()
             asyncio.run(run_worker())
         elif args.command == "gateway":

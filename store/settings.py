@@ -177,6 +177,11 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # How often the worker projects Temporal's run list into the run index (seconds).
     run_index_interval_seconds: float = 5.0
+    # How long `satupintu worker` may take to stop after SIGTERM (or Ctrl-C); it is gone within this time. Activities
+    # already running get all of it but the last fifth (at least 2 s, at most 5 s, kept for reporting outcomes and
+    # closing connections) to finish; those still running then are cancelled and Temporal retries them on another worker.
+    # A container runtime's stop grace period must be longer than this.
+    worker_graceful_timeout_seconds: float = 25.0
 
     # Paths of the signing key and certificate (PEM). In dev mode a self-signed pair is made on first use.
     signing_key_path: Path | None = None
