@@ -27,7 +27,7 @@ from workers.main import connect
 
 STATIC_DIR = PROJECT_ROOT / "static"
 # Paths whose errors are answered as JSON; every other path is a page and gets an HTML error page.
-JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz", "/webhooks/", "/codec/")
+JSON_PREFIXES = ("/api/", "/dev/outbox", "/healthz", "/livez", "/webhooks/", "/codec/")
 
 _FIELD_MESSAGES = {
     "missing": "wajib diisi",

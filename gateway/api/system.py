@@ -5,6 +5,7 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
 
 from gateway.deps import SessionDep, SettingsDep
@@ -14,21 +15,50 @@ from store.models import Notification, User
 router = APIRouter(tags=["sistem"])
 
 
+# A health check answers within a load balancer's or container runtime's probe timeout (commonly 5 s), even when
+# what it asks does not answer at all.
+CHECK_SECONDS = 3
+
+
+@router.get("/livez")
+async def livez() -> dict:
+    """Liveness: 200 while this process serves requests. It asks neither the database nor Temporal, so an outage
+    of either never gets a healthy gateway restarted (a restart would not bring them back)."""
+    return {"ok": True}
+
+
 @router.get("/healthz")
-async def healthz(request: Request, session: SessionDep) -> dict:
-    database = temporal = False
+async def healthz(request: Request) -> JSONResponse:
+    """Readiness: 200 only when the database and Temporal both answer, else 503 with the same body, so a load
+    balancer sends no one to a gateway that could only answer with errors."""
+    database, temporal = await asyncio.gather(_database_answers(request), _temporal_answers(request))
+    ok = database and temporal
+    return JSONResponse({"ok": ok, "database": database, "temporal": temporal}, status_code=200 if ok else 503,
+                        headers={"Cache-Control": "no-store"})
+
+
+async def _database_answers(request: Request) -> bool:
+    async def ask() -> None:
+        async with request.app.state.sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
+
     try:
-        await session.execute(text("SELECT 1"))
-        database = True
+        await asyncio.wait_for(ask(), timeout=CHECK_SECONDS)
+        return True
     except Exception:  # noqa: BLE001 - health reports, it does not raise
-        pass
+        return False
+
+
+async def _temporal_answers(request: Request) -> bool:
+    async def ask() -> None:
+        client = await request.app.state.temporal()
+        await client.service_client.check_health()
+
     try:
-        client = await asyncio.wait_for(request.app.state.temporal(), timeout=3)
-        await asyncio.wait_for(client.service_client.check_health(), timeout=3)
-        temporal = True
+        await asyncio.wait_for(ask(), timeout=CHECK_SECONDS)
+        return True
     except Exception:  # noqa: BLE001
-        pass
-    return {"ok": database and temporal, "database": database, "temporal": temporal}
+        return False
 
 
 def read_maildir(path) -> list[dict]:  # noqa: ANN001
