@@ -7,7 +7,7 @@ from temporalio import activity
 
 from activities.calendar import OfficeCalendar
 from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
+from activities.tasks import COLUMNS_ONLY, add_event
 from store.models import PermitApplication, utcnow
 from workflows.contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
 from workflows.permit import FINAL_STATUSES
@@ -20,7 +20,8 @@ class PermitActivities:
     @activity.defn(name=UPDATE_PERMIT)
     async def update_permit(self, update: PermitUpdate) -> None:
         async with self.sessionmaker() as session, session.begin():
-            application = await session.get(PermitApplication, update.application_id, with_for_update=True)
+            # Its own columns only: the applicant comes by an outer join, which PostgreSQL will not lock FOR UPDATE.
+            application = await session.get(PermitApplication, update.application_id, options=COLUMNS_ONLY, with_for_update=True)
             if application is None:
                 raise LookupError(f"permit application {update.application_id} does not exist")
             check_own_row("permit application", application.workflow_id)

@@ -8,6 +8,7 @@ What guarantees each rule (store/locks.py, store/models.py):
 - one survey per application: the unique application_id, its violation answered 409 like the check;
 - one SIRAMASAKAN request under way per case and family card: a partial unique index, answered 409;
 - a queue number goes to one walk-in visit: the ticket's row is held while the visit is recorded;
+- one resubmission per revision round: the unique (application_id, round), answered 409 like the check;
 - one account per email address: a unique index on lower(email), answered 422 like the check;
 - a PIN (or email code) asked for twice at once opens the account once.
 Queue numbers and task claims have their own: tests/test_queue.py and tests/test_claims.py (forty_concurrent_claims).
@@ -262,6 +263,42 @@ async def test_ten_surveys_at_once_for_one_application_record_one(office):
                for p in pages if p.status_code == 409)
     async with office.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(SurveyResponse)) == 2
+
+
+# --- one resubmission per revision round ---------------------------------------------------------------------------
+
+
+async def test_a_resubmission_sent_five_times_at_once_is_taken_once(office, local_env):
+    """A permit returned for revision, fixed and sent five times at once: one is taken, the others are told it was
+    already sent (409), none is an error (the unique (application_id, round) of the revisions used to surface as a 500)."""
+    from tests.test_e2e_permit import application_body, stage_of, task_for, upload
+    from workers.main import build_worker
+
+    worker = build_worker(local_env.client, office.settings, office.sessionmaker)
+    running = asyncio.get_running_loop().create_task(worker.run())
+    try:
+        applicant, verifier = await login(office.http, APPLICANT), await login(office.http, "verifikator1")
+        names = ["surat_permohonan", "ktp", "npwp", "desain_reklame", "foto_lokasi", "denah_lokasi"]
+        documents = {name: await upload(office.http, applicant, name) for name in names}
+        created = await office.http.post("/api/v1/permit-applications", headers=applicant, json=application_body(documents))
+        assert created.status_code == 201, created.text
+        resi = created.json()["resi"]
+        task = await task_for(office.http, verifier, resi, "verifikasi-1")
+        returned = await office.http.post(f"/api/v1/tasks/{task['id']}/decision", headers=verifier,
+                                          json={"outcome": "revise", "reason": "Naskah reklame belum sesuai desain"})
+        assert returned.status_code == 200, returned.text
+        await stage_of(office.http, applicant, resi, "revision")
+        fixed = application_body(documents)
+        fixed["details"]["naskah_reklame"] = "Diskon Akhir Tahun 50%"
+        answers = await asyncio.gather(*(office.http.put(f"/api/v1/permit-applications/{resi}", headers=applicant, json=fixed)
+                                         for _ in range(5)))
+        assert sorted(a.status_code for a in answers) == [200, 409, 409, 409, 409], [a.text for a in answers]
+        assert {a.json()["code"] for a in answers if a.status_code == 409} == {"already_resubmitted"}
+        detail = (await office.http.get(f"/api/v1/permit-applications/{resi}", headers=applicant)).json()
+        assert [r["round"] for r in detail["revisions"]] == [1, 2]
+    finally:
+        await worker.shutdown()
+        await running
 
 
 # --- one SIRAMASAKAN request under way per case and family card -------------------------------------------------------

@@ -283,7 +283,12 @@ async def resubmit(session: AsyncSession, client: Client, *, applicant: User, re
     session.add(PermitRevision(application_id=application.id, round=next_round, snapshot=content))
     for key, value in content.items():
         setattr(application, key, value)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # the same round sent at once: the first holds (application_id, round) until its run took it
+        await session.rollback()
+        await session.refresh(applicant)  # the rollback expired it, and the page that shows the refusal reads it
+        raise conflict("Perbaikan untuk putaran revisi ini sudah dikirim dan sedang diverifikasi.", code="already_resubmitted") from None
     try:
         await send_update(client, application.workflow_id, RESUBMIT_PERMIT,
                           ResubmitRequest(actor=actor(applicant), round=next_round, changed=changed), result_type=None)
