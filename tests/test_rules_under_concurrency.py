@@ -10,7 +10,8 @@ What guarantees each rule (store/locks.py, store/models.py):
 - a queue number goes to one walk-in visit: the ticket's row is held while the visit is recorded;
 - one resubmission per revision round: the unique (application_id, round), answered 409 like the check;
 - one account per email address: a unique index on lower(email), answered 422 like the check;
-- a PIN (or email code) asked for twice at once opens the account once.
+- a PIN (or email code) asked for twice at once opens the account once;
+- failures counted by the throttle: its row is held while a failure is counted, so each counts.
 Queue numbers and task claims have their own: tests/test_queue.py and tests/test_claims.py (forty_concurrent_claims).
 """
 
@@ -424,6 +425,31 @@ async def test_a_pin_asked_for_twice_at_once_resets_the_password_once(office):
     assert done.count(True) == 1, done
     async with office.sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(EmailCode).where(EmailCode.used_at.is_(None))) == 0
+
+
+# --- failures counted by the throttle -------------------------------------------------------------------------------
+
+
+async def test_thirty_failures_at_once_count_thirty(office):
+    """Wrong passwords (or codes) sent together each count, so the slow-down comes when the policy says (on SQLite they
+    all read one count and wrote it back plus one: 30 at once counted 3)."""
+    from gateway.services import throttle
+    from store.models import Throttle
+
+    policy = throttle.Policy(limit=20, window=timedelta(minutes=15), block=timedelta(minutes=2))
+
+    async def fail() -> None:
+        async with office.sessionmaker() as session:
+            await throttle.fail(session, "login:user:serbu", policy)
+
+    await fail()  # the row exists: the 30 below all update it
+    await asyncio.gather(*(fail() for _ in range(30)))
+    async with office.sessionmaker() as session:
+        row = await session.get(Throttle, "login:user:serbu")
+        assert row.failures == 31 and row.blocked_until is not None, (row.failures, row.blocked_until)
+        with pytest.raises(ApiError) as blocked:
+            await throttle.check(session, "login:user:serbu")
+    assert blocked.value.status_code == 429 and blocked.value.code == "throttled"
 
 
 # --- the migration that brings the two indexes to an existing database ------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import ApiError
+from store.locks import hold_row
 from store.models import Throttle
 
 
@@ -72,7 +73,10 @@ def too_many(seconds: float) -> ApiError:
 
 
 async def _get(session: AsyncSession, key: str) -> Throttle | None:
-    return await session.get(Throttle, key, with_for_update=True, populate_existing=True)
+    """The key's row, held until the count is committed (store/locks.py), so failures arriving at once each count:
+    on SQLite a plain read let them all read the same count and write it back plus one."""
+    await hold_row(session, Throttle, key)
+    return await session.get(Throttle, key, populate_existing=True)
 
 
 async def check(session: AsyncSession, key: str, *, now: datetime | None = None) -> None:
