@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from activities.documents import (
     DEV_CA_CERT,
@@ -53,6 +54,7 @@ from activities.documents import (
     issue_signing_certificate,
     load_or_create_signing_identity,
 )
+from store.locks import hold_row
 from store.models import SigningAuthorization, Throttle, User
 
 if TYPE_CHECKING:
@@ -195,18 +197,31 @@ async def _purge_expired(session: AsyncSession) -> None:
     await session.execute(delete(SigningAuthorization).where(SigningAuthorization.expires_at <= _utcnow()))
 
 
-async def _record_wrong_passphrase(session: AsyncSession, key: str, now: dt.datetime) -> bool:
-    """Count a wrong passphrase; True when the signer is now blocked."""
-    row = await session.get(Throttle, key)
-    if row is None:
-        row = Throttle(key=key, failures=0, window_started_at=now)
-        session.add(row)
-    if row.window_started_at <= now - WRONG_PASSPHRASE_WINDOW:
-        row.failures, row.window_started_at, row.blocked_until = 0, now, None
-    row.failures += 1
-    if row.failures >= MAX_WRONG_PASSPHRASES:
-        row.blocked_until = now + WRONG_PASSPHRASE_WINDOW
-    return row.blocked_until is not None and row.blocked_until > now
+async def _record_wrong_passphrase(session: AsyncSession, key: str, now: dt.datetime, *, signer: User) -> bool:
+    """Count a wrong passphrase and commit; True when the signer is now blocked. The count's row is held while it is
+    counted (store/locks.py), so wrong passphrases sent at once each count; the first two at once may both find no row,
+    and the one that loses the insert counts on the other's."""
+    for attempt in range(2):
+        try:
+            await hold_row(session, Throttle, key)
+            row = await session.get(Throttle, key, populate_existing=True)
+            if row is None:
+                row = Throttle(key=key, failures=0, window_started_at=now)
+                session.add(row)
+            if row.window_started_at <= now - WRONG_PASSPHRASE_WINDOW:
+                row.failures, row.window_started_at, row.blocked_until = 0, now, None
+            row.failures += 1
+            if row.failures >= MAX_WRONG_PASSPHRASES:
+                row.blocked_until = now + WRONG_PASSPHRASE_WINDOW
+            blocked = row.blocked_until is not None and row.blocked_until > now
+            await session.commit()
+            return blocked
+        except IntegrityError:
+            await session.rollback()
+            await session.refresh(signer)  # the rollback expired the caller's user
+            if attempt:
+                raise
+    return True  # not reached: the second attempt returns or raises
 
 
 async def authorize_signing(session: AsyncSession, settings: Settings, *, signer: User, passphrase: str, ttl_minutes: int = 60) -> str:
@@ -232,8 +247,7 @@ async def authorize_signing(session: AsyncSession, settings: Settings, *, signer
     private_key = await asyncio.to_thread(_unlock, key_pem, passphrase.encode("utf-8"))
     del passphrase
     if private_key is None:
-        blocked = await _record_wrong_passphrase(session, throttle_key, now)
-        await session.commit()
+        blocked = await _record_wrong_passphrase(session, throttle_key, now, signer=signer)
         log.warning("wrong TTE passphrase for user %s", signer.id)
         raise SigningPassphraseError(TOO_MANY_ATTEMPTS if blocked else WRONG_PASSPHRASE)
 

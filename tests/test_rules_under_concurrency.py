@@ -11,7 +11,8 @@ What guarantees each rule (store/locks.py, store/models.py):
 - one resubmission per revision round: the unique (application_id, round), answered 409 like the check;
 - one account per email address: a unique index on lower(email), answered 422 like the check;
 - a PIN (or email code) asked for twice at once opens the account once;
-- failures counted by the throttle: its row is held while a failure is counted, so each counts.
+- failures counted by the throttle and by the TTE passphrase check: the count's row is held while a failure is
+  counted, so each counts.
 Queue numbers and task claims have their own: tests/test_queue.py and tests/test_claims.py (forty_concurrent_claims).
 """
 
@@ -38,7 +39,7 @@ from gateway.services.leave import office_calendar
 from gateway.services.people import office_today
 from store.db import alembic_config, create_schema, make_engine, make_sessionmaker, migrate
 from store.models import EmailCode, LeaveRequest, PermitApplication, SiramasakanRequest, Substitution, SurveyResponse, User, WalkInVisit
-from store.seed import seed_demo
+from store.seed import provision_demo_signers, seed_demo
 from store.settings import Settings
 from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, TEST_SECRET_KEY, make_database
 from tests.factories import future_working_range, leave_ids_apart, login
@@ -94,6 +95,7 @@ async def office(request, tmp_path, local_env):  # noqa: ANN001, ANN201
         sessionmaker = make_sessionmaker(engine)
         async with sessionmaker() as session:
             await seed_demo(session, _DEMO_HASH)
+            await provision_demo_signers(session, settings)
     await leave_ids_apart(sessionmaker)  # the dev server is the session's: no leave-N another test started
     if request.param != "sqlite":  # PostgreSQL's sequence does not move past an id given explicitly
         async with sessionmaker() as session:
@@ -450,6 +452,32 @@ async def test_thirty_failures_at_once_count_thirty(office):
         with pytest.raises(ApiError) as blocked:
             await throttle.check(session, "login:user:serbu")
     assert blocked.value.status_code == 429 and blocked.value.code == "throttled"
+
+
+async def test_wrong_tte_passphrases_sent_at_once_each_count(office):
+    """The head's TTE passphrase is guessed eight times at once: each guess counts (five block the signer), so the
+    right passphrase right after is refused too (the count was read once and written back, and two first guesses at
+    once could both insert it)."""
+    from activities.signing import MAX_WRONG_PASSPHRASES, TOO_MANY_ATTEMPTS, SigningPassphraseError, authorize_signing
+    from store.models import Throttle
+
+    signer = await user_id(office.sessionmaker, "kepala1")
+
+    async def sign(passphrase: str) -> str:
+        async with office.sessionmaker() as session:
+            user = await session.get(User, signer)
+            try:
+                await authorize_signing(session, office.settings, signer=user, passphrase=passphrase)
+            except SigningPassphraseError as exc:
+                return str(exc)
+            return "signed"
+
+    answers = await asyncio.gather(*(sign("bukan-passphrase") for _ in range(8)))
+    assert "signed" not in answers, answers
+    async with office.sessionmaker() as session:
+        row = await session.get(Throttle, f"tte:{signer}")
+        assert row.failures == 8 and row.blocked_until is not None, (row.failures, row.blocked_until)
+    assert MAX_WRONG_PASSPHRASES <= 8 and await sign("Demo12345") == TOO_MANY_ATTEMPTS
 
 
 # --- the migration that brings the two indexes to an existing database ------------------------------------------------
