@@ -54,7 +54,7 @@ from activities.documents import (
     issue_signing_certificate,
     load_or_create_signing_identity,
 )
-from store.locks import hold_row
+from store.locks import get_held
 from store.models import SigningAuthorization, Throttle, User
 
 if TYPE_CHECKING:
@@ -203,8 +203,7 @@ async def _record_wrong_passphrase(session: AsyncSession, key: str, now: dt.date
     and the one that loses the insert counts on the other's."""
     for attempt in range(2):
         try:
-            await hold_row(session, Throttle, key)
-            row = await session.get(Throttle, key, populate_existing=True)
+            row = await get_held(session, Throttle, key)
             if row is None:
                 row = Throttle(key=key, failures=0, window_started_at=now)
                 session.add(row)

@@ -31,6 +31,18 @@ async def hold_row(session: AsyncSession, model: type[DeclarativeBase], row_id: 
     return result.rowcount == 1
 
 
+async def get_held(session: AsyncSession, model: type[DeclarativeBase], row_id: object) -> DeclarativeBase | None:
+    """The row of `model` with primary key `row_id`, read after it is held (None when there is none). On PostgreSQL a
+    row another transaction is inserting cannot be held until it commits, and may be committed by the time it is read:
+    it is then held and read again, so what is returned is never a count someone else is about to change."""
+    for _ in range(3):
+        held = await hold_row(session, model, row_id)
+        row = await session.get(model, row_id, populate_existing=True)
+        if row is None or held:
+            return row
+    return row
+
+
 async def lock_person(session: AsyncSession, user_id: int) -> None:
     """Holds a person's row: what one person may have at once (leave days, Plh. appointments) is decided in turn."""
     await hold_row(session, User, user_id)

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import ApiError
-from store.locks import hold_row
+from store.locks import get_held
 from store.models import Throttle
 
 
@@ -75,8 +75,7 @@ def too_many(seconds: float) -> ApiError:
 async def _get(session: AsyncSession, key: str) -> Throttle | None:
     """The key's row, held until the count is committed (store/locks.py), so failures arriving at once each count:
     on SQLite a plain read let them all read the same count and write it back plus one."""
-    await hold_row(session, Throttle, key)
-    return await session.get(Throttle, key, populate_existing=True)
+    return await get_held(session, Throttle, key)
 
 
 async def check(session: AsyncSession, key: str, *, now: datetime | None = None) -> None:
