@@ -11,7 +11,9 @@ person, the queue ticket), as the first statement of the transaction that checks
 - SQLite: the UPDATE takes the database's write lock (the driver opens the transaction before its first write, not
   before reads), waiting through busy_timeout for a writer that has it. Taking it first is what makes it serialise:
   a transaction that read first and wrote later could have passed its check on what it read before another writer
-  committed. From the lock to the commit nobody else writes.
+  committed. From the lock to the commit nobody else writes. This is why it works with the driver's default, which
+  begins no transaction for reads (store/db.py sets no BEGIN on connect): reads made earlier in the same session,
+  such as loading the signed-in user, hold no snapshot that the lock would then have to upgrade.
 
 The lock ends with the transaction: commit (or roll back) once the decision is written or refused.
 """
