@@ -21,8 +21,9 @@ system-deps:
 test: $(STAMP) system-deps
 	$(PY) -m pytest -q -p no:cacheprovider -m "not heavy"
 
-# Faults survived (issue 7): worker, Temporal, gateway and mail server killed or stopped while processes run.
-# `make test` runs the light ones; this target runs them all, the 200-process SIGKILL test (marked heavy) too.
+# Faults survived (issues 7, 15): worker, Temporal, gateway and mail server killed or stopped while processes run.
+# `make test` runs the light ones; this target runs them all, the heavy ones too: the 200-process SIGKILL test, and
+# two workers and two gateways in production mode on PostgreSQL with one of each SIGKILLed during traffic.
 # CI, after `make test`, runs only the rest: make test-faults FAULTS='faults and heavy'.
 FAULTS ?= faults
 test-faults: $(STAMP)

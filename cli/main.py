@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from store.settings import TEMPORAL_UI_PATH, get_settings
+from store.settings import TEMPORAL_UI_PATH, SecretFileError, get_settings
 
 
 def _exit(status: int) -> None:
@@ -238,6 +238,11 @@ def main(argv: list[str] | None = None) -> None:
     audit = sub.add_parser("audit", help="replay runs against the code, export a run's history and signed report", add_help=False)
     audit.add_argument("audit_args", nargs=argparse.REMAINDER, help="replay --workflow-id ID | replay --process NAME --since DATE | export ID")
     argv = sys.argv[1:] if argv is None else argv
+    try:
+        get_settings()
+    except SecretFileError as exc:
+        # A secret given as a file that cannot be used: say which and why, not a traceback.
+        raise SystemExit(f"satupintu {' '.join(argv[:1])} tidak dijalankan. {exc}") from None
     if argv[:1] == ["audit"]:
         # The audit command parses its own arguments (audit/cli.py), `--help` included.
         from audit.cli import audit_main

@@ -122,3 +122,16 @@ def test_the_postgresql_pool_is_sized_by_the_settings(env):
     get_settings.cache_clear()
     engine = make_engine("postgresql+asyncpg://satupintu@127.0.0.1:5/satupintu")
     assert (engine.sync_engine.pool.size(), engine.sync_engine.pool._max_overflow) == (4, 2)
+
+
+def test_a_process_given_an_unreadable_secret_file_stops_with_what_to_fix(tmp_path) -> None:  # noqa: ANN001
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    missing = tmp_path / "secret-key"
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SATUPINTU_")}
+    env.update({"SATUPINTU_VAR_DIR": str(tmp_path), "SATUPINTU_SECRET_KEY_FILE": str(missing)})
+    done = subprocess.run([sys.executable, "-m", "cli.main", "worker"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "SATUPINTU_SECRET_KEY_FILE" in done.stderr and str(missing) in done.stderr and "tidak dapat dibaca" in done.stderr
+    assert "Traceback" not in done.stderr
