@@ -60,12 +60,18 @@ def content_security_policy(templates_dir: Path = TEMPLATES_DIR) -> str:
     script_src = ["'self'", *scripts]
     if handlers:
         script_src += ["'unsafe-hashes'", *handlers]
+    return page_policy(script_src=script_src)
+
+
+def page_policy(*, script_src: list[str], font_src: tuple[str, ...] = ("'self'",)) -> str:
+    """A page's Content-Security-Policy: everything from this origin only, scripts as `script_src` allows, no
+    plugins, no framing; styles may be inline (a style cannot run code)."""
     directives = {
         "default-src": ["'self'"],
         "script-src": script_src,
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
-        "font-src": ["'self'"],
+        "font-src": list(font_src),
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

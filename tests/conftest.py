@@ -69,8 +69,10 @@ class Database:
 
 
 async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
-    settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, "secret_key": TEST_SECRET_KEY, **settings_overrides}
-    settings = Settings(var_dir=tmp, database_url=f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", dev_mode=True, **settings_overrides)
+    """A new database with the demo organisation: a SQLite file under `tmp` unless `database_url` names another."""
+    settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, "secret_key": TEST_SECRET_KEY,
+                          "database_url": f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", **settings_overrides}
+    settings = Settings(var_dir=tmp, dev_mode=True, **settings_overrides)
     engine = make_engine(settings.effective_database_url)
     await create_schema(engine)
     sessionmaker = make_sessionmaker(engine)

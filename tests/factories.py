@@ -21,8 +21,12 @@ async def login(http, username: str) -> dict:  # noqa: ANN001
 
 def future_working_range(days: int, *, weeks_ahead: int = 3) -> tuple[date, date]:
     """`days` consecutive working days starting on a working day a few weeks from today."""
+    return working_days_from(office_today() + timedelta(weeks=weeks_ahead), days)
+
+
+def working_days_from(start: date, days: int) -> tuple[date, date]:
+    """`days` working days of the office calendar from the first working day on or after `start`."""
     calendar = office_calendar()
-    start = office_today() + timedelta(weeks=weeks_ahead)
     while not calendar.is_working_day(start):
         start += timedelta(days=1)
     end, counted = start, 1

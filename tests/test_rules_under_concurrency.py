@@ -35,14 +35,12 @@ from activities.leave import LeaveActivities
 from gateway.errors import ApiError
 from gateway.services import applicants as applicant_service
 from gateway.services import people
-from gateway.services.leave import office_calendar
 from gateway.services.people import office_today
-from store.db import alembic_config, create_schema, make_engine, make_sessionmaker, migrate
+from store.db import alembic_config, make_engine, migrate
 from store.models import EmailCode, LeaveRequest, PermitApplication, SiramasakanRequest, Substitution, SurveyResponse, User, WalkInVisit
-from store.seed import provision_demo_signers, seed_demo
 from store.settings import Settings
-from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, TEST_SECRET_KEY, make_database
-from tests.factories import future_working_range, leave_ids_apart, login
+from tests.conftest import _DEMO_HASH, make_database
+from tests.factories import future_working_range, leave_ids_apart, login, working_days_from
 from tests.pgserver import ThrowawayPostgres, postgres_available
 from workflows.contracts import LeaveUpdate
 
@@ -88,14 +86,8 @@ async def office(request, tmp_path, local_env):  # noqa: ANN001, ANN201
             await admin.execute(f'CREATE DATABASE "{name}"')
         finally:
             await admin.close()
-        settings = Settings(var_dir=tmp_path, database_url=pg.url_for(name), dev_mode=True, payload_key=TEST_PAYLOAD_KEY,
-                            secret_key=TEST_SECRET_KEY, task_queue=task_queue)
-        engine = make_engine(settings.effective_database_url)
-        await create_schema(engine)
-        sessionmaker = make_sessionmaker(engine)
-        async with sessionmaker() as session:
-            await seed_demo(session, _DEMO_HASH)
-            await provision_demo_signers(session, settings)
+        database = await make_database(tmp_path, database_url=pg.url_for(name), task_queue=task_queue)
+        engine, sessionmaker, settings = database.engine, database.sessionmaker, database.settings
     await leave_ids_apart(sessionmaker)  # the dev server is the session's: no leave-N another test started
     if request.param != "sqlite":  # PostgreSQL's sequence does not move past an id given explicitly
         async with sessionmaker() as session:
@@ -113,18 +105,6 @@ async def office(request, tmp_path, local_env):  # noqa: ANN001, ANN201
 async def user_id(sessionmaker, username: str) -> int:  # noqa: ANN001
     async with sessionmaker() as session:
         return await session.scalar(select(User.id).where(User.username == username))
-
-
-def working_days_from(start: date, days: int) -> tuple[date, date]:
-    """`days` working days of the office calendar from the first working day on or after `start`."""
-    calendar = office_calendar()
-    while not calendar.is_working_day(start):
-        start += timedelta(days=1)
-    end, counted = start, 1
-    while counted < days:
-        end += timedelta(days=1)
-        counted += calendar.is_working_day(end)
-    return start, end
 
 
 def leave_body(start: date, end: date, **extra) -> dict:  # noqa: ANN003
