@@ -6,7 +6,7 @@ and registers whose writes must be transactional (letter numbers, notifications,
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, func, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -192,6 +192,25 @@ class ProcessRun(Base):
         # The sync's watermark reads max(closed_at) every few seconds.
         Index("ix_process_run_closed", "closed_at"),
     )
+
+
+class ProcessStart(Base):
+    """A process whose case is recorded but whose run Temporal may not have yet (the transactional outbox,
+    store/outbox.py): written in the transaction that records the case, removed once the run is started. A row left
+    here by a gateway that died in between is started by the person's repeat or by the worker (workers/outbox.py)."""
+
+    __tablename__ = "process_start"
+
+    workflow_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    workflow_type: Mapped[str] = mapped_column(String(80))
+    task_queue: Mapped[str] = mapped_column(String(200))
+    # The case row's table: its workflow_id follows when the id is taken in Temporal (store/outbox.py).
+    case_table: Mapped[str] = mapped_column(String(60))
+    # The workflow's start argument, a Temporal Payload encrypted with the payload codec: no personal data in clear.
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Task(Base):

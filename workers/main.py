@@ -137,10 +137,13 @@ async def run_worker(settings: Settings | None = None, *, handle_signals: bool =
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, _stop_requested, stop, timeout)
     log.info("worker listening on task queue %s", settings.task_queue)
-    # The run index for the owners' pages (workers/run_index.py) is kept current beside the worker.
+    # The run index for the owners' pages (workers/run_index.py) is kept current beside the worker, and cases a gateway
+    # recorded but did not live to start are started (workers/outbox.py).
+    from workers.outbox import outbox_loop  # noqa: PLC0415
     from workers.run_index import run_index_loop  # noqa: PLC0415
 
     index = asyncio.create_task(run_index_loop(client, sessionmaker, settings.run_index_interval_seconds))
+    starts = asyncio.create_task(outbox_loop(client, sessionmaker, settings))
     running = asyncio.create_task(worker.run())
     stopping = asyncio.create_task(stop.wait())
     try:
@@ -148,13 +151,15 @@ async def run_worker(settings: Settings | None = None, *, handle_signals: bool =
         if stop.is_set() and not running.done():
             log.info("worker stopping: no new tasks; running activities have %.0f s to finish", activity_drain_seconds(timeout))
             index.cancel()
+            starts.cancel()
             await worker.shutdown()
         await running  # a worker that failed by itself raises here
         log.info("worker stopped")
     finally:
         stopping.cancel()
         index.cancel()
-        await asyncio.gather(index, stopping, return_exceptions=True)
+        starts.cancel()
+        await asyncio.gather(index, starts, stopping, return_exceptions=True)
         await engine.dispose()
 
 

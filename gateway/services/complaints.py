@@ -31,7 +31,7 @@ from gateway.services.dates import EARLIEST, range_message
 from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label, storage_unavailable
 from gateway.services.leave import office_calendar
 from gateway.services import processes
-from gateway.services.processes import new_code, record_and_start
+from gateway.services.processes import new_code, record_and_start, resume
 from process_defs.complaints import complaint_snapshot, load_complaints
 from store.models import Complaint, PermitApplication, Unit, User, UserRole
 from store.settings import Settings
@@ -354,7 +354,7 @@ async def file_public(session: AsyncSession, client: Client, settings: Settings,
     """A complaint from the public form (seed 002), with optional photos. Rate-limited per client address."""
     await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
     if (existing := await _existing(session, form.client_key)) is not None:
-        return existing
+        return await resume(session, client, settings, existing, what="pengaduan")
     data = check_public(form, today=today or office_calendar().local_today(now_utc()))
     photos = await store_photos(settings, uploads or [], too_large=too_large)
     return await _file(session, client, settings, channel=CHANNEL_PUBLIC, data=data, client_key=form.client_key, photos=photos)
@@ -364,7 +364,7 @@ async def file_criticism(session: AsyncSession, client: Client, settings: Settin
     """Kritis (seed 000 §5): criticism or a suggestion, contact optional. Rate-limited per client address."""
     await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
     if (existing := await _existing(session, form.client_key)) is not None:
-        return existing
+        return await resume(session, client, settings, existing, what="pengaduan")
     return await _file(session, client, settings, channel=CHANNEL_CRITICISM, data=check_criticism(form), client_key=form.client_key)
 
 
@@ -374,7 +374,7 @@ async def file_applicant(session: AsyncSession, client: Client, settings: Settin
         raise ApiError(403, "Pengaduan dari dasbor hanya untuk akun pemohon; petugas dapat memakai formulir publik.", code="forbidden")
     client_key = f"{user.id}:{form.client_key}" if form.client_key else None
     if (existing := await _existing(session, client_key)) is not None:
-        return existing
+        return await resume(session, client, settings, existing, what="pengaduan")
     defs, errors = load_complaints(), {}
     if form.category not in defs.applicant_categories:
         errors["category"] = "Pilih kategori: " + ", ".join(defs.applicant_categories.values()) + "."

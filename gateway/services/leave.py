@@ -176,7 +176,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
                 if existing.employee_id != employee.id:
                     raise conflict("Kunci pengiriman ini sudah dipakai.")
                 await session.commit()
-                return existing, False
+                return await processes.resume(session, client, settings, existing, what="permohonan"), False
         working_days, acting = await validate(session, employee=employee, form=form, defs=defs)
         supervisor = await session.get(User, employee.supervisor_id)
     except ApiError:
@@ -196,8 +196,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
         await session.rollback()
         raise conflict("Kunci pengiriman ini sudah dipakai.") from None
     leave.workflow_id = leave_workflow_id(leave.id)
-    await session.commit()
-
+    # start_recorded commits the request with what starts its process.
     await processes.start_recorded(
         session, client, settings, leave, workflow=LeaveRequestWorkflow.run, what="permohonan",
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",

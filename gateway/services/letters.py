@@ -22,7 +22,7 @@ from gateway.services import files as file_service
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services.people import office_today, person
-from gateway.services.processes import new_code, record_and_start, timeline
+from gateway.services.processes import new_code, record_and_start, resume, timeline
 from process_defs.counter import letter_snapshot, load_counter
 from process_defs.loader import load_office
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
@@ -269,7 +269,7 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
         raise forbidden("Surat masuk dicatat oleh petugas Front Office.")
     existing = await _existing(session, user, form.client_key)
     if existing is not None:
-        return existing, False
+        return await resume(session, client, settings, existing, what="surat"), False
     _raise_first(incoming_errors(form))
     via = load_counter().letters.received_via
     code = await new_code(session, Letter.code, lambda: f"SM-{secrets.token_hex(3).upper()}", what="kode surat")
@@ -294,7 +294,7 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
     require_staff(user)
     existing = await _existing(session, user, form.client_key)
     if existing is not None:
-        return existing, False
+        return await resume(session, client, settings, existing, what="permintaan nomor"), False
     _raise_first(outgoing_errors(form))
     if form.softcopy_file_id:
         await check_softcopy(session, user=user, file_id=form.softcopy_file_id)

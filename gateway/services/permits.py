@@ -15,7 +15,7 @@ from activities.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
-from gateway.services.processes import new_code, start_recorded, timeline
+from gateway.services.processes import new_code, resume, start_recorded, timeline
 from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
@@ -229,7 +229,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
     if form.client_key:
         existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
         if existing is not None:
-            return existing, False
+            return await resume(session, client, settings, existing, what="permohonan"), False
     content = await validate(session, applicant=applicant, form=form)
     resi = await new_code(session, PermitApplication.resi, lambda: secrets.token_hex(3).upper(), what="nomor resi")
     application = PermitApplication(
@@ -244,10 +244,9 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         await session.rollback()
         existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
         if existing is not None:
-            return existing, False
+            return await resume(session, client, settings, existing, what="permohonan"), False
         raise
     session.add(PermitRevision(application_id=application.id, round=1, snapshot=content))
-    await session.commit()
     await start_recorded(
         session, client, settings, application, workflow=PermitApplicationWorkflow.run, what="permohonan",
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",

@@ -2,26 +2,23 @@
 its workflow, so a double-clicked submit is one case and a case is never half-started."""
 
 import logging
-import secrets
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio import workflow as temporal_workflow
 from temporalio.client import Client
-from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from gateway.errors import ApiError
+from store import outbox
 from store.models import CaseEvent, Task
+from store.outbox import id_tail  # here too, so a test can fix the tail the starts below draw
 from store.settings import Settings
 
 Row = TypeVar("Row")
 log = logging.getLogger(__name__)
-
-# How many other ids a case tries when Temporal already has a run under its own (see start_recorded).
-ID_ATTEMPTS = 3
 
 
 async def new_code(session: AsyncSession, column, make: Callable[[], str], *, what: str) -> str:  # noqa: ANN001
@@ -38,7 +35,8 @@ async def record_and_start(session: AsyncSession, client: Client, settings: Sett
                            start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None) -> tuple[Row, bool]:
     """Writes `row` (which has `client_key` and `workflow_id`), then starts `workflow` with `start_input(row)`.
 
-    Returns (row, created). A row with the same client key already there is returned instead (created False).
+    Returns (row, created). A row with the same client key already there is returned instead (created False), its
+    process started first if it never was (resume).
     When the workflow cannot be started (start_recorded) the row is removed again and `on_abandon` cleans up what
     came with it, and the person is told in Bahasa that `what` was not recorded and why."""
     model = type(row)
@@ -51,65 +49,106 @@ async def record_and_start(session: AsyncSession, client: Client, settings: Sett
             on_abandon()
         existing = await session.scalar(select(model).where(model.client_key == row.client_key)) if row.client_key else None
         if existing is not None:
-            return existing, False
+            return await resume(session, client, settings, existing, what=what), False
         raise
-    await session.commit()
     await start_recorded(session, client, settings, row, workflow=workflow, start_input=start_input, what=what, on_abandon=on_abandon)
     return row, True
-
-
-def id_tail() -> str:
-    """What a workflow id gets when its own is taken: random, so no restored database can draw it again."""
-    return secrets.token_hex(4)
 
 
 async def start_recorded(session: AsyncSession, client: Client, settings: Settings, row: Row, *, workflow: Callable,
                          start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None,
                          unavailable: str | None = None) -> None:
-    """Starts the workflow of `row`, recorded and committed a moment ago, under `row.workflow_id`.
+    """Commits `row`, written and flushed a moment ago (it has its id), with what starts its workflow, then starts it
+    under `row.workflow_id`.
+
+    The two are committed together (store/outbox.py): should this process die before the start, the case is still
+    started, by the person's repeat of the same submission (resume) or by the worker, and never silently lost.
 
     The id is the business key (`leave-<row id>`, `permit-<resi>`…), rejected by Temporal when it is taken, so a case
-    is started once. A run already under that id is never this row's: the row is new, and its key comes from this
-    database (a row id, a code drawn against its rows). Temporal keeps that run because the database was restored
-    without it — a fresh or older read model beside a Temporal that kept its runs — and the key is drawn again. The
-    case then runs under its key with a random tail, stored on the row before the start, and the operator reads why
-    in the log. The older run keeps its id; what it would write into this row, whose id it shares, is refused
-    (activities/case_rows.py). Should every tail be taken too, the person is told the truth and nothing is kept.
+    is started once. A run already under that id is never this row's unless it carries the row's token (a repeat or
+    the worker started it first): the row is new, and its key comes from this database (a row id, a code drawn
+    against its rows). Temporal keeps that run because the database was restored without it — a fresh or older read
+    model beside a Temporal that kept its runs — and the key is drawn again. The case then runs under its key with a
+    random tail, stored on the row before the start, and the operator reads why in the log. The older run keeps its
+    id; what it would write into this row, whose id it shares, is refused (activities/case_rows.py). Should every
+    tail be taken too, the person is told the truth and nothing is kept.
     Temporal out of reach: 503 (`unavailable`, or a sentence naming `what`) and nothing is kept, as before."""
-    key = row.workflow_id
-    for attempt in range(1, ID_ATTEMPTS + 1):
-        try:
-            await client.start_workflow(workflow, start_input(row), id=row.workflow_id, task_queue=settings.task_queue,
-                                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
+    pending = await outbox.record(session, settings, case_table=row.__table__.name, workflow_id=row.workflow_id,
+                                  workflow_type=workflow_type(workflow), task_queue=settings.task_queue, value=start_input(row))
+    await session.commit()
+    try:
+        runs_as = await outbox.start(session, client, settings, pending, tail=id_tail)
+    except outbox.IdsTaken as taken:
+        if not await _abandon(session, row, pending, on_abandon):
+            await _reread(session, row)
             return
-        except WorkflowAlreadyStartedError:
-            if attempt == ID_ATTEMPTS:
-                break
-            taken, row.workflow_id = row.workflow_id, f"{key}-{id_tail()}"
-            log.warning("workflow id %s is taken in Temporal by a run this database does not know: the database was restored "
-                        "without Temporal's own data (README, Backup and restore); this case runs as %s", taken, row.workflow_id,
-                        extra={"workflow_id": taken, "started_as": row.workflow_id})
-            await session.commit()
-        except Exception as exc:
-            await _abandon(session, row, on_abandon)
-            raise ApiError(503, unavailable or f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
-                           code="temporal_unavailable") from exc
-    await _abandon(session, row, on_abandon)
-    log.error("workflow id %s and its %d random variants are all taken in Temporal: this database and Temporal's do not belong "
-              "together (restored from different moments, or one Temporal namespace shared by two installations); restore both "
-              "from the same backup, or give this installation its own namespace (README, Backup and restore)", key, ID_ATTEMPTS - 1,
-              extra={"workflow_id": key, "last_tried": row.workflow_id})
-    raise ApiError(409, f"{what[:1].upper()}{what[1:]} belum tercatat: nomor proses yang disiapkan sudah dipakai proses lain di server "
-                   "alur kerja (Temporal) yang tidak dikenal basis data ini, biasanya karena basis data dipulihkan tanpa data "
-                   "Temporal. Hubungi administrator sistem.", code="workflow_id_taken")
+        log.error("workflow id %s and its %d random variants are all taken in Temporal: this database and Temporal's do not belong "
+                  "together (restored from different moments, or one Temporal namespace shared by two installations); restore both "
+                  "from the same backup, or give this installation its own namespace (README, Backup and restore)", taken.key,
+                  outbox.ID_ATTEMPTS - 1, extra={"workflow_id": taken.key, "last_tried": taken.last_tried})
+        raise ApiError(409, f"{what[:1].upper()}{what[1:]} belum tercatat: nomor proses yang disiapkan sudah dipakai proses lain di server "
+                       "alur kerja (Temporal) yang tidak dikenal basis data ini, biasanya karena basis data dipulihkan tanpa data "
+                       "Temporal. Hubungi administrator sistem.", code="workflow_id_taken") from None
+    except Exception as exc:
+        if not await _abandon(session, row, pending, on_abandon):
+            await _reread(session, row)
+            return
+        raise ApiError(503, unavailable or f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
+                       code="temporal_unavailable") from exc
+    if runs_as != row.workflow_id:
+        await _reread(session, row)
 
 
-async def _abandon(session: AsyncSession, row: Row, on_abandon: Callable[[], None] | None) -> None:
-    # Nothing is half-started: without a running process the row is withdrawn again.
+async def resume(session: AsyncSession, client: Client, settings: Settings, row: Row, *, what: str) -> Row:
+    """`row`, a case found again by its client key (the same submission sent again), with its workflow started: the
+    one way every service answers a repeat. A gateway that died between recording the case and starting it left the
+    start to whoever comes next (store/outbox.py); this repeat starts it before answering. The case stays recorded
+    whatever happens here: when Temporal cannot start it now, the worker does later."""
+    pending = await outbox.find(session, row.workflow_id)
+    if pending is None:
+        return row
+    what_ = f"{what[:1].upper()}{what[1:]}"
+    try:
+        runs_as = await outbox.start(session, client, settings, pending, tail=id_tail)
+    except outbox.IdsTaken as taken:
+        await outbox.failed(session, pending.workflow_id, taken)
+        log.error("workflow id %s and its %d random variants are all taken in Temporal: this database and Temporal's do not belong "
+                  "together; restore both from the same backup, or give this installation its own namespace (README, Backup and "
+                  "restore)", taken.key, outbox.ID_ATTEMPTS - 1, extra={"workflow_id": taken.key, "last_tried": taken.last_tried})
+        raise ApiError(409, f"{what_} sudah tercatat, tetapi prosesnya belum dapat dimulai: nomor proses yang disiapkan sudah dipakai "
+                       "proses lain di server alur kerja (Temporal) yang tidak dikenal basis data ini. Hubungi administrator sistem.",
+                       code="workflow_id_taken") from None
+    except Exception as exc:
+        await outbox.failed(session, pending.workflow_id, exc)
+        raise ApiError(503, f"{what_} sudah tercatat, tetapi layanan proses sedang tidak tersedia; {what} akan diproses otomatis "
+                       "begitu layanan kembali, tidak perlu dikirim ulang.", code="temporal_unavailable") from exc
+    if runs_as != row.workflow_id:
+        await _reread(session, row)
+    return row
+
+
+def workflow_type(workflow: Callable) -> str:
+    """The workflow type name Temporal knows the run method's workflow by (its @workflow.defn name)."""
+    return temporal_workflow._Definition.must_from_run_fn(workflow).name
+
+
+async def _abandon(session: AsyncSession, row: Row, pending: outbox.PendingStart, on_abandon: Callable[[], None] | None) -> bool:
+    """Nothing is half-started: without a running process the row is withdrawn again, with what would start it. False
+    when that was gone already: a start of the same case by a repeat or the worker went through meanwhile (this one
+    took long enough for them to find it), so the case runs and stays."""
+    if not await outbox.discard(session, pending.workflow_id):
+        await session.commit()
+        return False
     await session.delete(row)
     await session.commit()
     if on_abandon:
         on_abandon()
+    return True
+
+
+async def _reread(session: AsyncSession, row: Row) -> None:
+    # Another start of the case may have moved it to another id (store/outbox.py start).
+    await session.refresh(row, ["workflow_id"])
 
 
 async def timeline(session: AsyncSession, *, workflow_id: str) -> list[CaseEvent]:

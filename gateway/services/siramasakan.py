@@ -18,7 +18,7 @@ from activities.siramasakan import SIGNATURE_HEADER, signature_valid
 from gateway.errors import ApiError, conflict, forbidden, not_found
 from gateway.services.people import person
 from gateway.services import processes
-from gateway.services.processes import new_code, record_and_start
+from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.tasks import send_update
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from process_defs.loader import calendar_snapshot, load_office
@@ -135,11 +135,11 @@ async def file(session: AsyncSession, client: Client, settings: Settings, *, use
     if form.client_key:
         existing = await session.scalar(select(SiramasakanRequest).where(SiramasakanRequest.client_key == form.client_key))
         if existing is not None:
-            return existing, False
+            return await resume(session, client, settings, existing, what="permohonan"), False
     case_number, kk, changes = validate(form)
     if (active := await _active_for_case(session, case_number, kk)) is not None:
         if form.client_key and active.client_key == form.client_key:
-            return active, False  # the same submission, sent twice at once
+            return await resume(session, client, settings, active, what="permohonan"), False  # the same submission, sent twice at once
         raise _already_active(active, user=user)
     code = await new_code(session, SiramasakanRequest.code, lambda: "S" + secrets.token_hex(3).upper(), what="kode permohonan")
     row = SiramasakanRequest(code=code, workflow_id=siramasakan_workflow_id(code), client_key=form.client_key, applicant_id=user.id,

@@ -14,7 +14,7 @@ from gateway.errors import ApiError, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import person
 from gateway.services import processes
-from gateway.services.processes import new_code, record_and_start
+from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
 from store.locks import hold_row
@@ -150,7 +150,7 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
     if form.client_key:
         existing = await session.scalar(select(WalkInVisit).where(WalkInVisit.client_key == form.client_key))
         if existing is not None:
-            return existing, False
+            return await resume(session, client, settings, existing, what="kunjungan"), False
     visitor = validate(form)
     ticket = None
     if (form.queue_number or "").strip():
@@ -159,7 +159,7 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
         if holder is not None:
             await session.commit()  # ends the hold; the no-op update is all it wrote (a rollback would expire `user`)
             if form.client_key and holder.client_key == form.client_key:
-                return holder, False  # the same registration, sent twice at once
+                return await resume(session, client, settings, holder, what="kunjungan"), False  # the same registration, sent twice at once
             raise invalid(f"Nomor antrian {number} sudah dipakai untuk kunjungan lain.", field="queue_number")
     service = load_counter().service(form.service_code.strip())
     code = await new_code(session, WalkInVisit.code, lambda: "K" + secrets.token_hex(3).upper(), what="kode kunjungan")
