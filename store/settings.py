@@ -257,11 +257,19 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if not self.database_url:
             return f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
-        if not self.database_password:
-            return self.database_url
         from sqlalchemy.engine import make_url  # noqa: PLC0415
 
-        return make_url(self.database_url).set(password=self.database_password).render_as_string(hide_password=False)
+        url = make_url(self.database_url)
+        # An operator writes the URL their other tools take (sqlite:///…, postgresql://…); SatuPintu talks to the
+        # database through asyncio, so the plain forms mean its async drivers rather than a crash at the first query.
+        backend = url.get_backend_name()
+        if backend == "sqlite" and url.get_driver_name() != "aiosqlite":
+            url = url.set(drivername="sqlite+aiosqlite")
+        elif backend in {"postgresql", "postgres"} and url.get_driver_name() != "asyncpg":
+            url = url.set(drivername="postgresql+asyncpg")
+        if self.database_password:
+            url = url.set(password=self.database_password)
+        return url.render_as_string(hide_password=False)
 
     @property
     def temporal_web_ui(self) -> str:
