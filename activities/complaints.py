@@ -8,7 +8,7 @@ from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import CaseEvent, Complaint, Unit
 from workflows.complaint import FINAL_STATUSES
-from workflows.contracts import UPDATE_COMPLAINT, ComplaintUpdate
+from contracts import UPDATE_COMPLAINT, ComplaintUpdate
 
 
 class ComplaintActivities:

@@ -25,18 +25,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.documents import (
-    DocumentIssuer,
-    build_a4,
-    format_date_id,
-    label_value_rows,
-    letterhead,
-    local_moment,
-    mask_nik,
-    qr_drawing,
-    sign_pdf_off_loop,
-)
-from workflows.contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
+from activities.documents import DocumentIssuer
+
+from documents.layout import build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
+
+from signing.pades import sign_pdf_off_loop
+from contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
 
 # --- what each kind needs ----------------------------------------------------------------------------
 

@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import COLUMNS_ONLY, add_event
+from activities.tasks import add_event
+from store.queries import COLUMNS_ONLY
 from store.locks import lock_person
 from store.models import LeaveRequest, Substitution
-from workflows.contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
+from contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 from workflows.leave import FINAL_STATUSES
 
 

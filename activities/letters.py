@@ -9,7 +9,7 @@ from temporalio.exceptions import ApplicationError
 from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import Letter, StoredFile, Unit, User, UserRole, utcnow
-from workflows.contracts import (
+from contracts import (
     ATTACH_LETTER_FILE,
     UPDATE_LETTER,
     AttachLetterFile,

@@ -13,18 +13,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from office.numbering import format_number
 from store.models import IssuedNumber, NumberSequence
-from workflows.contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberingFormat, NumberRequest
-
-ROMAN_MONTHS = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
-
-
-def format_number(numbering: NumberingFormat, *, sequence: int, issued_on: datetime) -> str:
-    return numbering.format.format(
-        seq=sequence, month=issued_on.month, month_roman=ROMAN_MONTHS[issued_on.month - 1], year=issued_on.year,
-        **numbering.fields,
-    )
-
+from contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberRequest
 
 async def assign_number(session: AsyncSession, request: NumberRequest, *, now: datetime | None = None) -> IssuedNumberResult:
     """Issues the next number in the request's scope, inside the caller's transaction."""

@@ -5,11 +5,12 @@ from dataclasses import asdict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import COLUMNS_ONLY, add_event
+from activities.tasks import add_event
+from store.queries import COLUMNS_ONLY
 from store.models import PermitApplication, utcnow
-from workflows.contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
+from contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
 from workflows.permit import FINAL_STATUSES
 
 

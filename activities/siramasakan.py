@@ -1,8 +1,6 @@
 """Side effects of SIRAMASAKAN: the request row the pages read, and the hand-off to an external civil
 registry over HTTP. The HMAC scheme here is the one both directions use (hand-off and callback)."""
 
-import hashlib
-import hmac
 import json
 import logging
 from dataclasses import asdict
@@ -15,24 +13,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from store.models import CaseEvent, SiramasakanRequest
 from store.settings import Settings
-from workflows.contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
+from contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
 from workflows.siramasakan import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Registry-Signature"
-
-
-def registry_signature(secret: str, body: bytes) -> str:
-    """`sha256=<hex HMAC-SHA256 of the raw body>` with the shared secret."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(registry_signature(secret, body).encode(), header.strip().encode())
-
 
 def handoff_body(handoff: RegistryHandoff) -> bytes:
     return json.dumps({

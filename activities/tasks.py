@@ -1,16 +1,13 @@
 """The task inbox projection and case timelines: what the human-task helper and processes write."""
 
-from datetime import date, datetime
 
-from sqlalchemy import select
+from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.attributes import flag_modified
 from temporalio import activity
-
-from activities.calendar import OfficeCalendar
-from store.models import CaseEvent, Substitution, Task, User
-from workflows.contracts import (
+from office.calendar import OfficeCalendar
+from store.models import CaseEvent, Task, User
+from contracts import (
     CLOSE_TASK,
     OPEN_TASK,
     RECORD_EVENT,
@@ -22,6 +19,7 @@ from workflows.contracts import (
     TaskChange,
     TaskChangeResult,
 )
+from store.queries import COLUMNS_ONLY, acting_officials_on
 
 
 async def add_event(session: AsyncSession, event: CaseEventInput) -> None:
@@ -35,27 +33,6 @@ async def add_event(session: AsyncSession, event: CaseEventInput) -> None:
             actor_name=event.actor_name, role=event.role, outcome=event.outcome, reason=event.reason, detail=event.detail,
         )
     )
-
-
-async def acting_officials_on(session: AsyncSession, official_ids: list[int], day: date) -> dict[int, int]:
-    """official id → acting official (Plh.) id, for substitutions that cover `day`."""
-    if not official_ids:
-        return {}
-    rows = await session.execute(
-        select(Substitution.official_id, Substitution.acting_id).where(
-            Substitution.official_id.in_(official_ids),
-            Substitution.cancelled_at.is_(None),
-            Substitution.start_date <= day,
-            Substitution.end_date >= day,
-        ).order_by(Substitution.created_at)
-    )
-    return {official: acting for official, acting in rows}
-
-
-# These activities read a task's and a user's own columns only. The models load a Task with its owner, delegate and
-# claimant (each User with unit, profile and, in a second SELECT, roles): a 9-table join and an extra round trip on
-# every open/update/close. Loaded bare instead; touching a relationship raises rather than querying behind our back.
-COLUMNS_ONLY = (raiseload("*"),)
 
 
 def _event(task: Task, *, suffix: str, kind: str, title: str, at: datetime, **fields) -> CaseEventInput:  # noqa: ANN003

@@ -6,7 +6,7 @@ from temporalio import activity
 from activities.case_rows import check_own_row, keeps_final
 from activities.tasks import add_event
 from store.models import WalkInVisit
-from workflows.contracts import UPDATE_WALK_IN, WalkInUpdate
+from contracts import UPDATE_WALK_IN, WalkInUpdate
 from workflows.walk_in import FINAL_STATUSES
 
 

@@ -55,7 +55,7 @@ async def _connect(client: Client | None) -> Client:
     if client is not None:
         return client
     from store.settings import get_settings
-    from workers.main import connect
+    from store.temporal import connect
 
     return await connect(get_settings())
 

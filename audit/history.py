@@ -21,7 +21,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
 from process_defs.processes import BY_WORKFLOW_TYPE
-from workflows.contracts import (
+from contracts import (
     ASSIGN_NUMBER,
     ATTACH_LETTER_FILE,
     CANCEL_RUN,

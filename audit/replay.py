@@ -40,10 +40,10 @@ class UnknownProcess(ValueError):
 def _workflows(workflows: Sequence[type] | None) -> list[type]:
     if workflows is not None:
         return list(workflows)
-    # Read at call time, so the registered set is the one the workers run now (and a test can swap it).
-    import workers.main
+    # Read at call time, so that a test can swap the registered set.
+    from workflows import registry  # noqa: PLC0415
 
-    return list(workers.main.WORKFLOWS)
+    return list(registry.WORKFLOWS)
 
 
 def since_moment(since: date | datetime, timezone_name: str | None = None) -> datetime:

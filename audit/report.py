@@ -182,7 +182,7 @@ async def fill_document_hashes(facts: AuditFacts, session: AsyncSession) -> None
 
 
 def _moment(value: datetime | None, zone: str) -> str:
-    from activities.documents import format_date_id, local_moment
+    from documents.layout import format_date_id, local_moment
 
     if value is None:
         return "-"
@@ -199,7 +199,7 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
     from reportlab.lib.units import cm, mm
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-    from activities.documents import _footer_painter, build_a4, label_value_rows, letterhead
+    from documents.layout import _footer_painter, build_a4, label_value_rows, letterhead
     from process_defs.loader import load_office
 
     office = load_office().office
@@ -309,7 +309,8 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
 async def render_audit_report(facts: AuditFacts, *, history_sha256: str, settings: Settings, generated_by: str | None = None,
                               generated_at: datetime | None = None) -> bytes:
     """The report, PAdES-signed with the installation's signing identity."""
-    from activities.documents import load_or_create_signing_identity, sign_pdf_off_loop
+    from signing.identity import load_or_create_signing_identity
+    from signing.pades import sign_pdf_off_loop
     from process_defs.loader import load_office
 
     office = load_office().office

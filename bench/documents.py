@@ -27,8 +27,10 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
     authorization (`load_authorized_key`, a database read and a Fernet decryption), then `sign_pdf`.
     The passphrase check itself (`authorize_signing`) happens when the official decides, not per
     document, so it is done once, outside the timings."""
-    from activities.documents import SigningIdentity, load_or_create_signing_identity, render_permit_pdf, sign_pdf, verify_document
-    from activities.signing import authorize_signing, ensure_official_identity, load_authorized_key
+    from documents.permit import render_permit_pdf
+    from signing.identity import SigningIdentity, load_or_create_signing_identity
+    from signing.pades import sign_pdf, verify_document
+    from signing.officials import authorize_signing, ensure_official_identity, load_authorized_key
     from store.db import create_schema, make_engine, make_sessionmaker
     from store.models import User
     from store.settings import Settings

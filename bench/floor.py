@@ -9,7 +9,7 @@ from temporalio import activity
 
 from activities.numbering import assign_number
 from bench.floor_workflow import FloorInput
-from workflows.contracts import NumberingFormat, NumberRequest
+from contracts import NumberingFormat, NumberRequest
 
 
 class FloorBase(DeclarativeBase):

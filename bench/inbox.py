@@ -17,7 +17,7 @@ from gateway.security import hash_password
 from gateway.services.tasks import InboxFilter, inbox
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Task, User
-from store.seed import DEMO_PASSWORD, seed_demo
+from cli.seed import DEMO_PASSWORD, seed_demo
 
 REPEAT = 25
 BARE = text("SELECT id, title, created_at, status FROM task WHERE status = 'open' AND owner_id = :uid "

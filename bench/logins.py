@@ -35,7 +35,7 @@ ALLOWED_5XX = {503}
 async def _prepare_database(url: str) -> None:
     from gateway.security import hash_password
     from store.db import create_schema, make_engine, make_sessionmaker
-    from store.seed import DEMO_PASSWORD, seed_demo
+    from cli.seed import DEMO_PASSWORD, seed_demo
 
     engine = make_engine(url)
     await create_schema(engine)
@@ -173,7 +173,7 @@ def _main() -> int:
     import shutil
     import tempfile
 
-    from bench.run import table
+    from bench.table import table
 
     tmp = Path(tempfile.mkdtemp(prefix="satupintu-bench-logins-"))
     try:

@@ -27,8 +27,8 @@ from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import User, UserRole
 from store.payload_codec import data_converter
 from store.settings import Settings
-from workflows.contracts import LeaveResult
-from store.seed import DEMO_PASSWORD, seed_demo
+from contracts import LeaveResult
+from cli.seed import DEMO_PASSWORD, seed_demo
 
 BIN = Path(sys.prefix) / "bin"
 # BENCH_PROFILE=<dir> (or 1 for var/bench/profiles): py-spy samples the worker and the gateway during the first

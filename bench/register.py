@@ -12,7 +12,7 @@ from activities.numbering import assign_number
 from bench.common import figure
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import IssuedNumber
-from workflows.contracts import NumberingFormat, NumberRequest
+from contracts import NumberingFormat, NumberRequest
 
 ASSIGNERS = 20
 COUNT = 500

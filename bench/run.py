@@ -26,6 +26,7 @@ Environment:
                "status": poll the gateway's status page every 10 ms (how figures were made before 2026-11-23)
 """
 
+
 import asyncio
 import datetime as dt
 import json
@@ -36,12 +37,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
 from store.settings import PROJECT_ROOT
+from bench.table import table
+
 
 N = int(os.environ.get("BENCH_N", "200"))
+
+
 USERS = int(os.environ.get("BENCH_USERS", "20"))
+
+
 SCALE = os.environ.get("BENCH_SCALE", "quick")
+
+
 ONLY = [s.strip() for s in os.environ.get("BENCH_ONLY", "process,inbox,register,documents,logins").split(",") if s.strip()]
 
 
@@ -57,22 +65,6 @@ def machine() -> dict:
         pass
     return {"cpus": os.cpu_count(), "cpu": model or platform.processor(), "python": platform.python_version(),
             "platform": platform.platform(), "load_avg_at_start": [round(x, 2) for x in os.getloadavg()]}
-
-
-def table(figures: list[dict]) -> str:
-    def cell(v: object) -> str:
-        if v is None:
-            return ""
-        if isinstance(v, bool):
-            return "yes" if v else "NO"
-        return str(v)
-
-    head = f"{'figure':48} {'value':>10} {'unit':12} {'baseline':>10} {'ratio':>7}  {'target':16} {'met':>4}"
-    rows = [head, "-" * len(head)]
-    for f in figures:
-        rows.append(f"{f['name']:48} {cell(f['value']):>10} {f['unit']:12} {cell(f['baseline']):>10} {cell(f['ratio']):>7}  "
-                    f"{cell(f['target']):16} {cell(f['met']):>4}")
-    return "\n".join(rows)
 
 
 async def main() -> int:

@@ -34,7 +34,7 @@ def _observe(component: str, log_file: Path | None) -> None:
 async def init_db(seed: bool) -> None:
     from gateway.security import hash_password
     from store.db import make_engine, make_sessionmaker, upgrade_schema
-    from store.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo
+    from cli.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,7 @@ def run_embedded(args: argparse.Namespace) -> int:
         gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port),
                                     "--log-file", str(logs / "gateway.jsonl")])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
-        from store.seed import ACCOUNTS
+        from cli.seed import ACCOUNTS
 
         print(f"""
 SatuPintu berjalan.
@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> None:
             settings = get_settings()
             asyncio.run(serve(settings.maildir, "127.0.0.1", args.port or settings.smtp_port))
         elif args.command == "wa-fake":
-            from cli.wa_fake import fake_dir
+            from store.dev_fakes import fake_dir
             from cli.wa_fake import serve as serve_fake
 
             settings = get_settings()

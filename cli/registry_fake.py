@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from activities.siramasakan import SIGNATURE_HEADER, registry_signature, signature_valid
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature, signature_valid
 
 
 class FakeRegistry:

@@ -6,6 +6,7 @@ A message is stored once per `biz_opaque_callback_data`: a retried send gets the
 a test can check that an outage delayed messages without duplicating them. `GET /messages` lists
 what was received (for /dev/outbox and the tests)."""
 
+
 import asyncio
 import json
 import secrets
@@ -13,32 +14,14 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from store.dev_fakes import MESSAGES_FILE, fake_dir, read_messages
 
-MESSAGES_FILE = "messages.jsonl"
+
 MAX_TEXT = 4096
-
-
-def fake_dir(var_dir: Path) -> Path:
-    return var_dir / "whatsapp"
-
-
-def read_messages(directory: Path) -> list[dict]:
-    """Every message the fake stored, oldest first (empty when the fake never ran here)."""
-    path = directory / MESSAGES_FILE
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue  # a line cut short by a crash: the rest is still readable
-    return out
 
 
 def _graph_error(status: int, message: str, *, code: int, kind: str = "OAuthException", details: str | None = None) -> JSONResponse:

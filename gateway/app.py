@@ -23,7 +23,7 @@ from gateway.security_headers import SecurityHeadersMiddleware
 from store.db import make_engine, make_sessionmaker
 from store.observability import TracingMiddleware
 from store.settings import PROJECT_ROOT, Settings, get_settings
-from workers.main import connect
+from store.temporal import connect
 
 STATIC_DIR = PROJECT_ROOT / "static"
 # Paths whose errors are answered as JSON; every other path is a page and gets an HTML error page.

@@ -27,11 +27,9 @@ problem while a route reads the body, so the route's exception handling answers.
 """
 
 import json
-import operator
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import accumulate, count
 from typing import Any
 
 from python_multipart.multipart import MultipartParser, parse_options_header

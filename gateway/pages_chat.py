@@ -13,7 +13,7 @@ from gateway.pages import SameOrigin, _field, _is_htmx, _redirect, _render, _saf
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 from gateway.services import people as people_service
-from gateway.services.permits import STATUS_LABELS, is_staff
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, STATUS_LABELS
 from process_defs import catalog
 from store.models import User
 
@@ -47,7 +47,7 @@ async def notification_page(request: Request, notification_id: str, user: Curren
 
 def _case_url(user: User, resi: str) -> str:
     """Where the conversation's case is shown: the staff case view, or the applicant's own."""
-    return f"/staf/permohonan/{resi}" if is_staff(user) else f"/permohonan/{resi}"
+    return f"/staf/permohonan/{resi}" if user.is_staff_for(PERMIT_STAFF) else f"/permohonan/{resi}"
 
 
 def _items(talk: chat_service.Conversation, user: User) -> list[dict]:

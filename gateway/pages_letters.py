@@ -30,6 +30,7 @@ from gateway.services.letters import INCOMING, OUTGOING, IncomingForm, OutgoingF
 from gateway.services.processes import timeline
 from gateway.services.people import office_today
 from process_defs.counter import load_counter
+from process_defs.processes import BY_NAME
 from store.models import StoredFile, Task, User
 from workflows.human_task import form_options
 from workflows.letters import OUTCOME_LABELS, ROUTE_DIRECT, STATUS_CANCELLED, STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED
@@ -59,7 +60,7 @@ def _flash(request: Request) -> str | None:
 
 
 def _require_staff(user: User) -> None:
-    if not letter_service.is_staff(user):
+    if not user.is_staff_for(BY_NAME["letter"].staff_roles):
         raise forbidden("Persuratan hanya untuk petugas kantor. Akun pemohon memantau permohonannya dari Permohonan Saya.")
 
 

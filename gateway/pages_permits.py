@@ -728,7 +728,7 @@ async def _case_page(request: Request, session: AsyncSession, user: User, applic
 
 @router.get("/permohonan/{resi}")
 async def application_page(request: Request, resi: str, user: CurrentUser, session: SessionDep) -> Response:
-    if permit_service.is_staff(user) and user.kind != "applicant":
+    if user.is_staff_for(permit_service.STAFF_ROLES) and user.kind != "applicant":
         return _redirect(f"/staf/permohonan/{resi.strip().upper()[:6]}")
     application = await _own_case(session, user, resi)
     return await _case_page(request, session, user, application)
@@ -898,7 +898,7 @@ def _changes(before: dict, after: dict, permit, file_names: dict[str, str]) -> l
 
 @router.get("/staf/permohonan/{resi}")
 async def staff_case(request: Request, resi: str, user: CurrentUser, session: SessionDep) -> Response:
-    if not permit_service.is_staff(user) or not _RESI.match(resi.strip().upper()):
+    if not user.is_staff_for(permit_service.STAFF_ROLES) or not _RESI.match(resi.strip().upper()):
         raise not_found("Permohonan")
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     permit = catalog.permit_type(application.permit_type)

@@ -63,7 +63,7 @@ def _blank_rows(n: int) -> list[dict]:
 
 async def _list_page(request: Request, session: AsyncSession, user: User, *, values: dict | None = None, error: str | None = None,
                      field_errors: dict | None = None, status_code: int = 200) -> Response:
-    staff = sira_service.is_staff(user)
+    staff = user.is_staff_for(sira_service.STAFF_ROLES)
     if not staff and user.kind != "applicant":
         raise forbidden("Halaman SIRAMASAKAN untuk pemohon serta petugas kepaniteraan dan Disdukcapil.")
     now = datetime.now(timezone.utc)
@@ -128,7 +128,7 @@ async def detail_page(request: Request, code: str, user: CurrentUser, session: S
     if row.code != code:
         return _redirect(f"/siramasakan/{row.code}")
     events = await processes.timeline(session, workflow_id=row.workflow_id)
-    staff = sira_service.is_staff(user)
+    staff = user.is_staff_for(sira_service.STAFF_ROLES)
     ctx = {"req": _row(sira_service.serialize(row, applicant=await session.get(User, row.applicant_id))), "code": row.code, "staff": staff,
            "next_step": NEXT_STEP.get(row.status), "tasks": await _tasks_view(session, user, row.workflow_id) if staff else [],
            "history": [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name, "outcome": e.outcome, "reason": e.reason,

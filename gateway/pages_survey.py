@@ -16,7 +16,7 @@ from gateway.pages import SameOrigin, _field, _redirect, _render, office_tz
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
 from gateway.services.dates import parse_day
-from gateway.services.permits import STATUS_LABELS, is_staff
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, STATUS_LABELS
 from process_defs import catalog
 from store.models import PermitApplication, SurveyResponse, User
 from workflows.permit import STATUS_FINISHED
@@ -37,7 +37,7 @@ def _permit_name(code: str) -> str:
 @router.get("/survei")
 async def survey_search(request: Request, user: CurrentUser, session: SessionDep) -> Response:
     """Halaman Pencarian Survey IKM: a resi, or one of the applicant's finished applications."""
-    if is_staff(user):
+    if user.is_staff_for(PERMIT_STAFF):
         return _redirect("/ikm")
     resi = "".join(request.query_params.get("resi", "").split()).upper()[:6]
     if resi:
@@ -120,7 +120,7 @@ def _date_param(raw: str, label: str, errors: dict[str, str], field: str) -> dat
 
 @router.get("/ikm")
 async def ikm_page(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    if not is_staff(user):
+    if not user.is_staff_for(PERMIT_STAFF):
         raise forbidden("Rekap IKM hanya untuk petugas kantor.")
     params = request.query_params
     errors: dict[str, str] = {}

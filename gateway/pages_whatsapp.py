@@ -14,7 +14,7 @@ from gateway.errors import ApiError, not_found
 from gateway.pages import SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal
 from gateway.services import whatsapp as wa_service
 from store.models import User
-from workflows.contracts import WHATSAPP_MAX_TEXT
+from contracts import WHATSAPP_MAX_TEXT
 
 router = APIRouter(include_in_schema=False)
 

@@ -25,7 +25,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from process_defs.loader import DEFS_DIR, OfficeFile, calendar_snapshot, load_office, office_snapshot
-from workflows.contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
+from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
+from office.numbering import ROMAN_MONTHS
 
 CATALOG_FILE = "catalog.yaml"
 
@@ -174,8 +175,6 @@ class NumberingDef(_Strict):
         return self
 
     def example(self, *, seq: int = 1, on: date | None = None) -> str:
-        from activities.numbering import ROMAN_MONTHS  # noqa: PLC0415 - the numbering service's own month table
-
         on = on or date.today()
         return self.format.format(seq=seq, month=on.month, month_roman=ROMAN_MONTHS[on.month - 1], year=on.year, **self.fields)
 

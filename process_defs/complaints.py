@@ -16,7 +16,7 @@ from process_defs.loader import (
     office_snapshot,
     task_policy,
 )
-from workflows.contracts import ComplaintDefinitionSnapshot, ComplaintOfficer
+from contracts import ComplaintDefinitionSnapshot, ComplaintOfficer
 
 NUMBERING_SCOPE = "complaint_letter"
 TASKS = ("verification", "disposition", "follow_up", "approval")

@@ -16,7 +16,7 @@ from process_defs.loader import (
     numbering_format,
     office_snapshot,
 )
-from workflows.contracts import (
+from contracts import (
     LetterDefinitionSnapshot,
     RequirementItem,
     WalkInDefinitionSnapshot,

@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, field_validator
 
-from workflows.contracts import (
+from contracts import (
     CalendarSnapshot,
     LeaveDefinitionSnapshot,
     NumberingFormat,

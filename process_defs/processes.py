@@ -16,17 +16,23 @@ class ProcessInfo:
     id_prefixes: tuple[str, ...]
     # What the business key is called on the runs page (resi, nomor pelacakan…).
     key_label: str
+    # The roles whose holders see every case of the process (applicants see their own); None: all office staff.
+    staff_roles: frozenset[str] | None = frozenset()
 
 
 PROCESSES: tuple[ProcessInfo, ...] = (
     ProcessInfo("leave", "Cuti Pegawai", ("LeaveRequest",), ("leave-",), "nomor permohonan"),
-    ProcessInfo("permit", "Perizinan", ("PermitApplication",), ("permit-",), "resi"),
+    ProcessInfo("permit", "Perizinan", ("PermitApplication",), ("permit-",), "resi",
+                staff_roles=frozenset({"verifikator", "penandatangan", "admin", "kepala_kantor"})),
     ProcessInfo("walk_in", "Layanan Loket", ("WalkInVisit",), ("walkin-",), "kode kunjungan"),
-    ProcessInfo("letter", "Persuratan", ("IncomingLetter", "OutgoingLetter"), ("surat-masuk-", "surat-keluar-"), "kode surat"),
+    ProcessInfo("letter", "Persuratan", ("IncomingLetter", "OutgoingLetter"), ("surat-masuk-", "surat-keluar-"), "kode surat",
+                staff_roles=None),
     # A random code per number (runs from before issue 14 item 12 still show the number they ran under).
     ProcessInfo("whatsapp", "WhatsApp", ("WhatsAppConversation",), ("wa-",), "kode percakapan"),
-    ProcessInfo("siramasakan", "SIRAMASAKAN", ("SiramasakanRequest",), ("siramasakan-",), "kode permohonan"),
-    ProcessInfo("complaint", "Pengaduan", ("Complaint",), ("pengaduan-",), "nomor pelacakan"),
+    ProcessInfo("siramasakan", "SIRAMASAKAN", ("SiramasakanRequest",), ("siramasakan-",), "kode permohonan",
+                staff_roles=frozenset({"panitera", "dukcapil", "kepala_kantor", "admin"})),
+    ProcessInfo("complaint", "Pengaduan", ("Complaint",), ("pengaduan-",), "nomor pelacakan",
+                staff_roles=frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha", "admin"})),
     ProcessInfo("notification", "Notifikasi", ("Notification",), ("notify-",), "kunci pesan"),
 )
 

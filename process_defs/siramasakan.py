@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from process_defs.loader import DEFS_DIR, TaskPolicyDef, calendar_snapshot, load_office, office_snapshot, task_policy
-from workflows.contracts import ChangeKindSnapshot, SiramasakanDefinitionSnapshot
+from contracts import ChangeKindSnapshot, SiramasakanDefinitionSnapshot
 
 
 class _Strict(BaseModel):

@@ -75,7 +75,7 @@ async def build(url: str, name: str) -> None:
     from gateway.security import hash_password
     from store.db import create_schema, make_engine, make_sessionmaker
     from store.models import Base
-    from store.seed import DEMO_PASSWORD, seed_demo
+    from cli.seed import DEMO_PASSWORD, seed_demo
 
     engine = make_engine(url)
     await create_schema(engine)

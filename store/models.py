@@ -4,6 +4,7 @@ Process state lives in Temporal; these tables are projections (task inbox, timel
 and registers whose writes must be transactional (letter numbers, notifications, documents).
 """
 
+from collections.abc import Collection
 from datetime import date, datetime, timezone
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Text, UniqueConstraint, func, text
@@ -89,6 +90,10 @@ class User(Base):
     @property
     def role_names(self) -> list[str]:
         return sorted(r.role for r in self.roles)
+
+    def is_staff_for(self, roles: "Collection[str] | None" = None) -> bool:
+        """Office staff, and holding one of a process's roles when it names them: who sees that process's cases."""
+        return self.kind == "staff" and (roles is None or not set(roles).isdisjoint(r.role for r in self.roles))
 
 
 # One account per email address, whatever its case: sign-in takes an email for a name and the PIN for a forgotten

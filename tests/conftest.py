@@ -21,7 +21,7 @@ from cli.wa_fake import start_fake
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.payload_codec import data_converter
-from store.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
+from cli.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
 from store.settings import Settings
 from workers.main import build_worker
 

@@ -9,7 +9,7 @@ from gateway.services.leave import office_calendar
 from gateway.services.people import actor, office_today, person
 from process_defs.loader import leave_snapshot, load_leave
 from store.models import Task, User
-from workflows.contracts import Actor, LeaveInput
+from contracts import Actor, LeaveInput
 
 
 async def login(http, username: str) -> dict:  # noqa: ANN001
@@ -112,7 +112,7 @@ async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
 
 async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):  # noqa: ANN001, ANN201
     """`username` decides the run's task `key` through the workflow handle, once its inbox row is there."""
-    from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck
+    from contracts import DECIDE_TASK, DecisionRequest, TaskAck
 
     task_id = f"{handle.id}.{key}"
     await wait_for_task(db.sessionmaker, task_id)
@@ -172,7 +172,7 @@ PERMIT_NUMBERING = {"scope": "permit:test", "format": "503/{seq}/DPMPTSP/{month_
 def permit_definition(**overrides):  # noqa: ANN003, ANN201
     """A permit definition built by hand, so workflow tests do not depend on the shipped catalog."""
     from process_defs.loader import calendar_snapshot, load_office, office_snapshot
-    from workflows.contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
+    from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
 
     office = load_office()
     values = dict(
@@ -208,7 +208,7 @@ async def start_permit(client, sessionmaker, *, task_queue: str, definition=None
 
     from gateway.services.people import person
     from store.models import PermitApplication
-    from workflows.contracts import PermitInput
+    from contracts import PermitInput
     from workflows.permit import PermitApplicationWorkflow, permit_workflow_id
 
     applicant = await applicant_user(sessionmaker)
@@ -239,7 +239,7 @@ async def start_walk_in(client, sessionmaker, *, task_queue: str, service_code: 
     from gateway.services.people import person
     from process_defs.counter import walk_in_snapshot
     from store.models import WalkInVisit
-    from workflows.contracts import Visitor, WalkInInput
+    from contracts import Visitor, WalkInInput
     from workflows.walk_in import WalkInVisitWorkflow, walk_in_workflow_id
 
     definition = walk_in_snapshot(service_code)

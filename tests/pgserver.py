@@ -376,7 +376,7 @@ async def demo_postgres():  # noqa: ANN201 - an async context manager of (engine
     """A throwaway cluster with SatuPintu's schema and the demo organisation, for a test that must see what
     PostgreSQL does (locks, plans, constraints): yields (engine, sessionmaker)."""
     from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415
-    from store.seed import seed_demo  # noqa: PLC0415
+    from cli.seed import seed_demo  # noqa: PLC0415
     from tests.conftest import _DEMO_HASH  # noqa: PLC0415
 
     with ThrowawayPostgres() as pg:

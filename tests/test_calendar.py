@@ -2,9 +2,9 @@
 
 from datetime import date, datetime, timezone
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from process_defs.loader import calendar_snapshot, load_office
-from workflows.contracts import CalendarSnapshot
+from contracts import CalendarSnapshot
 
 calendar = OfficeCalendar(calendar_snapshot(load_office()))
 

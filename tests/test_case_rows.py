@@ -19,7 +19,7 @@ from activities.siramasakan import SiramasakanActivities
 from activities.walk_in import WalkInActivities
 from store.models import CaseEvent, Complaint, LeaveRequest, Letter, PermitApplication, SiramasakanRequest, WalkInVisit
 from tests.factories import applicant_user, user
-from workflows.contracts import CaseEventInput, ComplaintUpdate, LeaveUpdate, LetterUpdate, PermitUpdate, SiramasakanUpdate, WalkInUpdate
+from contracts import CaseEventInput, ComplaintUpdate, LeaveUpdate, LetterUpdate, PermitUpdate, SiramasakanUpdate, WalkInUpdate
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
 

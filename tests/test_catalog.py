@@ -10,11 +10,11 @@ import pytest
 import yaml
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from activities.numbering import format_number
+from office.numbering import format_number
 from process_defs import catalog
 from process_defs.catalog import FILE_TYPES, CatalogError, load_catalog, permit_definition, requirements_for, validate_details
 from process_defs.loader import DEFS_DIR, load_office
-from workflows.contracts import PermitDefinitionSnapshot
+from contracts import PermitDefinitionSnapshot
 
 
 def shipped() -> dict:

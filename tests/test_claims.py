@@ -151,7 +151,7 @@ async def test_a_process_owner_or_an_admin_releases_anyones_claim(client, db):
 async def test_the_projection_ends_a_claim_where_the_task_moves_past_its_holder(db, change, claim_stays):
     """Every change the run writes to an open task's row, with what it does to the claim on it, in one transaction."""
     from activities.tasks import TaskActivities  # noqa: PLC0415
-    from workflows.contracts import TaskChange  # noqa: PLC0415
+    from contracts import TaskChange  # noqa: PLC0415
 
     task_id = await numbering_task(db.sessionmaker, claimed_by="penomoran1")
     ids = {k: await user_id(db.sessionmaker, v) if k in ("delegate_id", "owner_id") else v for k, v in change.items()}

@@ -12,7 +12,7 @@ from process_defs.complaints import complaint_snapshot
 from store.models import CaseEvent, Complaint, Document, IssuedNumber, Notification, Task
 from tests.factories import decide, record_golden_history, refused, wait_for, wait_for_task, wait_until_decidable
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
-from workflows.contracts import Complainant, ComplaintInput, ComplaintResult
+from contracts import Complainant, ComplaintInput, ComplaintResult
 
 PHONE = "6281234567891"
 RESPONSE = "Loket antrean sudah kami tambah satu petugas mulai pekan ini."

@@ -12,13 +12,14 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.counter_documents import CounterDocumentActivities
-from activities.documents import load_or_create_signing_identity, verify_document
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
 from gateway.security import hash_password
 from store.models import Document, Letter, User, UserRole
-from store.seed import DEMO_APPLICANT
+from cli.seed import DEMO_APPLICANT
 from tests.factories import user
 from tests.factories import login
-from workflows.contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
+from contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
 
 OFFICE = OfficeSnapshot(
     name="Kantor Kementerian Agama Kabupaten Lamongan", short_name="Kemenag Lamongan", city="Lamongan",

@@ -13,18 +13,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from activities.documents import (
-    DocumentActivities,
-    SigningIdentity,
-    load_or_create_signing_identity,
-    render_leave_letter_pdf,
-    sign_pdf,
-    verify_document,
-)
+from activities.documents import DocumentActivities
+
+from documents.leave_letter import render_leave_letter_pdf
+
+from signing.identity import SigningIdentity, load_or_create_signing_identity
+
+from signing.pades import sign_pdf, verify_document
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Document, User
 from store.settings import PROJECT_ROOT, Settings
-from workflows.contracts import LeaveLetterInput, OfficeSnapshot, Person
+from contracts import LeaveLetterInput, OfficeSnapshot, Person
 
 pypdf = pytest.importorskip("pypdf")
 

@@ -9,7 +9,9 @@ import httpx
 import pytest
 from reportlab.pdfgen import canvas
 
-from activities.documents import load_or_create_signing_identity, verify_document
+from signing.identity import load_or_create_signing_identity
+
+from signing.pades import verify_document
 from tests.factories import wait_for
 from tests.factories import login
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import httpx
 from sqlalchemy import func, select
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import SiramasakanRequest
 from tests.factories import wait_for

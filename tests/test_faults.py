@@ -31,8 +31,8 @@ from cli.wa_fake import start_fake
 from store.models import IssuedNumber, LeaveRequest, Notification, Task
 from tests.conftest import BIN, Database, free_port, make_database
 from tests.factories import actor_for, login, start_leave, wait_for, wait_for_task
-from workers.main import connect
-from workflows.contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
+from store.temporal import connect
+from contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_NOT_FOUND
 
 pytestmark = pytest.mark.faults
@@ -418,9 +418,9 @@ class Replicas:
 
 @pytest.fixture
 async def replicas(tmp_path: Path):
-    from activities.documents import DEV_SIGNER_CERT, DEV_SIGNER_KEY, _ensure_dev_identity_files
+    from signing.identity import DEV_SIGNER_CERT, DEV_SIGNER_KEY, _ensure_dev_identity_files
     from store.db import make_engine, make_sessionmaker
-    from store.seed import seed_demo
+    from cli.seed import seed_demo
     from store.settings import Settings
     from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, TEST_SECRET_KEY
     from tests.pgserver import ThrowawayPostgres, postgres_available

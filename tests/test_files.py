@@ -600,7 +600,9 @@ async def test_a_pdf_that_cannot_be_read_is_refused(db):
 
 
 async def test_ordinary_and_signed_pdfs_are_accepted(db):
-    from activities.documents import load_or_create_signing_identity, render_leave_letter_pdf, sign_pdf  # noqa: PLC0415
+    from documents.leave_letter import render_leave_letter_pdf  # noqa: PLC0415
+    from signing.identity import load_or_create_signing_identity
+    from signing.pades import sign_pdf
     from tests.test_documents import leave_input  # noqa: PLC0415
 
     owner = await make_applicant(db.sessionmaker)

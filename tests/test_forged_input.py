@@ -18,7 +18,7 @@ from audit.replay import replay_runs
 from store.payload_codec import data_converter
 from tests.factories import actor_for, leave_ids_apart, start_leave, wait_for, wait_for_task
 from workers.main import build_worker
-from workflows.contracts import CANCEL_RUN, DECIDE_TASK, CancelRunRequest, DecisionRequest, TaskAck
+from contracts import CANCEL_RUN, DECIDE_TASK, CancelRunRequest, DecisionRequest, TaskAck
 from workflows.leave import LeaveRequestWorkflow
 
 

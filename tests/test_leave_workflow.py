@@ -17,8 +17,9 @@ from temporalio.worker import Worker
 from activities.tasks import TaskActivities
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
 from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task, wait_until_decidable
-from workers.main import WORKFLOWS, activities_for
-from workflows.contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
+from workers.main import activities_for
+from workflows.registry import WORKFLOWS
+from contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
 from gateway.services.people import person
 
 

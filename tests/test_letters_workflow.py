@@ -14,12 +14,14 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.documents import load_or_create_signing_identity, verify_document
+from signing.identity import load_or_create_signing_identity
+
+from signing.pades import verify_document
 from gateway.services import letters as letter_service
 from gateway.services.people import office_today
 from store.models import CaseEvent, Document, IssuedNumber, Letter, Notification, Task, User
 from tests.factories import actor_for, record_golden_history, user, wait_for_task, wait_until_decidable
-from workflows.contracts import DECIDE_TASK, DecisionRequest, TaskAck
+from contracts import DECIDE_TASK, DecisionRequest, TaskAck
 from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
 
 

@@ -12,7 +12,7 @@ from activities.notify import NotifyActivities
 from cli.smtp_sink import start_sink
 from store.models import Notification
 from tests.factories import user
-from workflows.contracts import NotifyInput
+from contracts import NotifyInput
 
 
 async def test_outage_delays_and_retry_delivers_once(db):

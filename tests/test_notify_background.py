@@ -17,12 +17,14 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.exceptions import CancelledError
 from temporalio.worker import Worker
 
-from activities.notify import EmailChannel, InAppChannel, NotifyActivities, WhatsAppChannel
+from activities.notify import NotifyActivities
+from notifications.delivery import EmailChannel, InAppChannel, WhatsAppChannel
 from cli.smtp_sink import IDEMPOTENCY_HEADER
 from store.models import LeaveRequest, Notification
 from tests.factories import actor_for, record_golden_history, start_leave, wait_for, wait_for_task, wait_until_decidable
-from workers.main import WORKFLOWS, activities_for
-from workflows.contracts import CANCEL_RUN, DECIDE_TASK, NOTIFY, CancelRunRequest, DecisionRequest, OwnerActionAck, TaskAck
+from workers.main import activities_for
+from workflows.registry import WORKFLOWS
+from contracts import CANCEL_RUN, DECIDE_TASK, NOTIFY, CancelRunRequest, DecisionRequest, OwnerActionAck, TaskAck
 from workflows.human_task import PATCH_NOTIFY_IN_BACKGROUND
 
 

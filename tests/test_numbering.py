@@ -6,11 +6,12 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from activities.numbering import assign_number, format_number
+from activities.numbering import assign_number
+from office.numbering import format_number
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import IssuedNumber
 from tests.pgserver import ThrowawayPostgres, postgres_available
-from workflows.contracts import NumberingFormat, NumberRequest
+from contracts import NumberingFormat, NumberRequest
 
 FORMAT = NumberingFormat(scope="leave_letter", format="B-{seq}/{unit_code}/{classification}/{month}/{year}",
                          fields={"unit_code": "Kk.13.21/1", "classification": "KP.07.6"})

@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind
 from gateway.app import create_app
 from store.observability import TRACE_HEADER, reset_logging, setup_logging, setup_tracing, tracer_provider, traces_file
 from tests.factories import future_working_range, leave_ids_apart, login, wait_for
-from workers.main import connect
+from store.temporal import connect
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from store.models import LeaveRequest, WalkInVisit, utcnow
 from store.payload_codec import ENCODING, codec_for
 from tests.factories import future_working_range, login, wait_for, wait_for_task
-from workflows.contracts import WalkInInput
+from contracts import WalkInInput
 from workflows.leave import LeaveInput
 
 NIP = "199201102019031005"  # pegawai1's, in every leave request of theirs

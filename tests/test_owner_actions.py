@@ -35,7 +35,7 @@ from tests.factories import (
     wait_until_decidable,
 )
 from workers.main import WORKFLOWS, activities_for
-from workflows.contracts import (
+from contracts import (
     ASSIGN_NUMBER,
     CANCEL_RUN,
     CLOSE_TASK,

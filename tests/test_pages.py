@@ -16,7 +16,7 @@ from sqlalchemy import select
 from gateway.services.leave import office_calendar
 from gateway.services.people import office_today
 from store.models import LeaveRequest, User
-from store.seed import DEMO_PASSWORD
+from cli.seed import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

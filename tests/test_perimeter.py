@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from activities.siramasakan import SIGNATURE_HEADER, registry_signature
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from gateway.app import create_app
 from gateway.deps import SESSION_COOKIE
 from gateway.limits import MAX_JSON_DEPTH
@@ -20,7 +20,7 @@ from gateway.services import files as file_service
 from gateway.services.whatsapp import sign
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import ChatMessage, Complaint, LeaveRequest, PermitApplication, StoredFile, User
-from store.seed import seed_demo
+from cli.seed import seed_demo
 from store.settings import Settings
 from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, free_port
 from tests.factories import applicant_user, login

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 
-from activities.documents import load_or_create_signing_identity, verify_document
-from activities.signing import authorize_signing, ensure_official_identity
+from signing.identity import load_or_create_signing_identity
+
+from signing.pades import verify_document
+from signing.officials import authorize_signing, ensure_official_identity
 from gateway.services.people import actor
 from store.models import CaseEvent, Document, PermitApplication, SigningAuthorization
 from tests.factories import actor_for, record_golden_history, start_permit, user, wait_for_task
-from workflows.contracts import (
+from contracts import (
     CLAIM_PERMIT_DOWNLOAD,
     DECIDE_TASK,
     REQUEST_PERMIT_REISSUE,

@@ -19,7 +19,7 @@ from gateway.errors import ApiError
 from gateway.services import queue as queue_service
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import QueueTicket, User
-from store.seed import seed_demo
+from cli.seed import seed_demo
 from tests.conftest import _DEMO_HASH
 from tests.pgserver import ThrowawayPostgres, postgres_available
 from tests.factories import login

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from activities.siramasakan import SIGNATURE_HEADER, registry_signature
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from cli.registry_fake import start_fake as start_registry_fake
 from store.models import RegistryCallback
 from tests.conftest import free_port

@@ -14,7 +14,7 @@ from temporalio.worker import Replayer
 
 from temporalio import workflow
 
-from workflows.contracts import LeaveInput, LeaveResult
+from contracts import LeaveInput, LeaveResult
 from workflows.complaint import ComplaintWorkflow
 from workflows.human_task import (
     PATCH_ACK_BEFORE_CLOSING,

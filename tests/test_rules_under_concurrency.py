@@ -42,7 +42,7 @@ from store.settings import Settings
 from tests.conftest import _DEMO_HASH, make_database
 from tests.factories import future_working_range, leave_ids_apart, login, working_days_from
 from tests.pgserver import ThrowawayPostgres, postgres_available
-from workflows.contracts import LeaveUpdate
+from contracts import LeaveUpdate
 
 APPLICANT = "3374010101900001"
 AT_ONCE = 10
@@ -438,7 +438,7 @@ async def test_wrong_tte_passphrases_sent_at_once_each_count(office):
     are told the passphrase is wrong and the rest that the signer is blocked (five block), and the right passphrase
     right after is refused too. (The count was read once per guess and written back plus one: guesses sent together
     counted as one, and two first guesses at once both inserted it.)"""
-    from activities.signing import MAX_WRONG_PASSPHRASES, TOO_MANY_ATTEMPTS, WRONG_PASSPHRASE, SigningPassphraseError, authorize_signing
+    from signing.officials import MAX_WRONG_PASSPHRASES, TOO_MANY_ATTEMPTS, WRONG_PASSPHRASE, SigningPassphraseError, authorize_signing
     from store.models import Throttle
 
     signer = await user_id(office.sessionmaker, "kepala1")

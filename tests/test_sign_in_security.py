@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from gateway.app import create_app
 from store.models import Task, User
-from store.seed import DEMO_APPLICANT, DEMO_PASSWORD
+from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 from store.settings import DEV_SECRET_KEY, PROJECT_ROOT
 from tests.conftest import TEST_PAYLOAD_KEY, free_port
 from tests.factories import login

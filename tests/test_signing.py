@@ -21,16 +21,14 @@ from sqlalchemy import func, select, update
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities import signing
-from activities.documents import (
-    DocumentActivities,
-    load_or_create_signing_identity,
-    mask_nik,
-    render_permit_pdf,
-    render_receipt_pdf,
-    verify_document,
-)
-from activities.signing import (
+from signing import officials as signing
+from activities.documents import DocumentActivities
+from documents.layout import mask_nik
+from documents.permit import render_permit_pdf
+from documents.receipt import render_receipt_pdf
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
+from signing.officials import (
     SigningAuthorizationError,
     SigningPassphraseError,
     authorize_signing,
@@ -41,7 +39,7 @@ from activities.signing import (
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Document, PermitApplication, SigningAuthorization, Throttle, User, UserRole
 from store.settings import Settings
-from workflows.contracts import (
+from contracts import (
     CalendarSnapshot,
     NumberingFormat,
     OfficeSnapshot,
@@ -224,7 +222,7 @@ async def test_wrong_passphrase_is_refused_and_nothing_is_stored(settings, sessi
     # (a crash reporter that dumps locals would otherwise publish it).
     assert WRONG not in "".join(traceback.format_exception(refused.value))
     assert refused.value.__cause__ is None and refused.value.__context__ is None
-    frames = [tb.tb_frame for tb in _walk(refused.tb) if tb.tb_frame.f_code.co_filename.endswith(os.path.join("activities", "signing.py"))]
+    frames = [tb.tb_frame for tb in _walk(refused.tb) if tb.tb_frame.f_code.co_filename.endswith(os.path.join("signing", "officials.py"))]
     assert frames
     for frame in frames:
         assert WRONG not in [v for v in frame.f_locals.values() if isinstance(v, (str, bytes))], frame.f_code.co_name
@@ -502,7 +500,7 @@ def test_detail_labels_come_from_the_catalog_with_units(monkeypatch):
     import sys
     import types
 
-    from activities.documents import details_labels
+    from documents.permit import details_labels
 
     fake = types.ModuleType("process_defs.catalog")
     fields = [types.SimpleNamespace(code="jenis", label="Jenis reklame", unit=None),

@@ -11,8 +11,8 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from activities.calendar import OfficeCalendar
-from activities.siramasakan import SIGNATURE_HEADER, registry_signature
+from office.calendar import OfficeCalendar
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from cli.registry_fake import start_fake as start_registry_fake
 from gateway.services import siramasakan as sira_service
 from gateway.services.people import person
@@ -20,7 +20,7 @@ from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import CaseEvent, Notification, RegistryCallback, SiramasakanRequest
 from tests.conftest import free_port
 from tests.factories import decide, record_golden_history, refused, user, wait_for, wait_for_task
-from workflows.contracts import PopulationChange, SiramasakanInput, SiramasakanResult
+from contracts import PopulationChange, SiramasakanInput, SiramasakanResult
 from workflows.siramasakan import SiramasakanWorkflow, siramasakan_workflow_id
 
 APPLICANT = "3374010101900001"

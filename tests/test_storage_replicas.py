@@ -16,13 +16,13 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
-from store.seed import DEMO_APPLICANT
+from cli.seed import DEMO_APPLICANT
 from store.settings import Settings
 from tests.factories import login, user
 from tests.s3server import CREDENTIALS, bucket, bucket_keys, moto_endpoint, s3_client  # noqa: F401 - fixtures
 from tests.test_documents import leave_input
 from tests.test_files import pdf_bytes
-from workflows.contracts import NotifyInput, Person
+from contracts import NotifyInput, Person
 
 
 # --- two hosts that share only the bucket and the database -------------------------------------------

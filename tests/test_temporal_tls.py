@@ -20,7 +20,7 @@ from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from store.settings import Settings
-from workers.main import connect, temporal_tls
+from store.temporal import connect, temporal_tls
 
 
 CA = "SatuPintu Temporal CA"

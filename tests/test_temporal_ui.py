@@ -27,7 +27,7 @@ from cli.smtp_sink import start_sink
 from cli.wa_fake import start_fake
 from gateway.deps import SESSION_COOKIE
 from store.payload_codec import data_converter
-from store.seed import DEMO_PASSWORD
+from cli.seed import DEMO_PASSWORD
 from store.settings import Settings
 from tests.conftest import TEST_PAYLOAD_KEY, LiveStack, free_port, make_database
 from tests.factories import login, start_leave, wait_for_task

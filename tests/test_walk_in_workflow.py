@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from store.models import CaseEvent, Document, IssuedNumber, Notification, User, WalkInVisit
 from tests.factories import decide, record_golden_history, refused, start_walk_in, wait_for
-from workflows.contracts import WalkInResult
+from contracts import WalkInResult
 
 
 async def visit(db, visit_id) -> WalkInVisit:  # noqa: ANN001

@@ -23,7 +23,7 @@ from store.models import Notification, WhatsAppMessage
 from tests.factories import login, record_golden_history, wait_for
 from tests.pgserver import ThrowawayPostgres, postgres_available
 from tests.test_pages import browser  # noqa: F401 - the browser fixture
-from workflows.contracts import NotifyInput
+from contracts import NotifyInput
 
 
 def new_phone() -> str:
@@ -379,7 +379,7 @@ async def test_a_conversation_open_under_the_number_continues_there_until_it_end
     citizen's next messages, its context and the officer's replies; once that run has ended, the next message starts
     the conversation under an id without the number. Nothing the citizen wrote is lost on the way."""
     from gateway.services.whatsapp import conversation_input
-    from workflows.contracts import WHATSAPP_MESSAGE, WhatsAppInbound
+    from contracts import WHATSAPP_MESSAGE, WhatsAppInbound
     from workflows.whatsapp import WhatsAppConversationWorkflow
 
     citizen = Citizen(http, live_stack, name="Lestari")
@@ -532,7 +532,7 @@ async def test_temporal_unreachable_answers_503_then_redelivery_is_processed(db,
 
 async def test_long_conversation_continues_as_new_and_quiet_one_ends(db, time_skipping_env, worker_for):
     from gateway.services.whatsapp import conversation_input, new_workflow_id
-    from workflows.contracts import WHATSAPP_MESSAGE, WhatsAppConversationResult, WhatsAppInbound
+    from contracts import WHATSAPP_MESSAGE, WhatsAppConversationResult, WhatsAppInbound
     from workflows.whatsapp import WhatsAppConversationWorkflow
 
     client = time_skipping_env.client

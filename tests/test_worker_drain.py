@@ -15,7 +15,7 @@ from cli.smtp_sink import IDEMPOTENCY_HEADER, DedupingMailbox
 from store.models import Notification
 from tests.factories import actor_for, start_leave
 from tests.test_faults import NUMBER_KEY, SUPERVISOR_KEY, Stack, assert_each_mail_once, decide_durably, email_keys, stack  # noqa: F401
-from workflows.contracts import LeaveResult
+from contracts import LeaveResult
 
 GRACEFUL_SECONDS = 10  # the worker's setting in this test: running activities get 8 s of it
 

@@ -6,9 +6,11 @@ import sys
 
 import pytest
 
+import contracts
 import workflows
 
-MODULES = [f"workflows.{m.name}" for m in pkgutil.iter_modules(workflows.__path__)]
+# The contracts are imported inside the sandbox too: they are as pure as the workflows.
+MODULES = [f"{package.__name__}.{m.name}" for package in (workflows, contracts) for m in pkgutil.iter_modules(package.__path__)]
 FORBIDDEN = ["sqlalchemy", "fastapi", "httpx", "aiosmtplib", "reportlab", "pyhanko", "store", "activities"]
 
 
@@ -20,4 +22,4 @@ def test_workflow_module_imports_nothing_impure(module: str):
 
 
 def test_every_workflow_module_is_checked():
-    assert {"workflows.human_task", "workflows.leave", "workflows.contracts"} <= set(MODULES)
+    assert {"workflows.human_task", "workflows.leave", "contracts.tasks", "contracts.leave"} <= set(MODULES)

@@ -1,5 +1,6 @@
 """The worker process: registers every process workflow and the activities with their dependencies."""
 
+
 import asyncio
 import logging
 import os
@@ -7,13 +8,9 @@ import signal
 import sys
 import threading
 from datetime import timedelta
-from pathlib import Path
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.service import TLSConfig
 from temporalio.worker import Worker
-
 from activities.complaints import ComplaintActivities
 from activities.counter_documents import CounterDocumentActivities
 from activities.documents import DocumentActivities
@@ -27,20 +24,11 @@ from activities.tasks import TaskActivities
 from activities.walk_in import WalkInActivities
 from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
-from store.observability import client_interceptors
-from store.payload_codec import data_converter
 from store.settings import Settings, get_settings
-from workflows.complaint import ComplaintWorkflow
-from workflows.leave import LeaveRequestWorkflow
-from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
-from workflows.notification import NotificationWorkflow
-from workflows.permit import PermitApplicationWorkflow
-from workflows.siramasakan import SiramasakanWorkflow
-from workflows.walk_in import WalkInVisitWorkflow
-from workflows.whatsapp import WhatsAppConversationWorkflow
+from workflows.registry import WORKFLOWS
+from store.temporal import connect
 
-WORKFLOWS = [LeaveRequestWorkflow, PermitApplicationWorkflow, NotificationWorkflow, WalkInVisitWorkflow, IncomingLetterWorkflow, OutgoingLetterWorkflow,
-             WhatsAppConversationWorkflow, ComplaintWorkflow, SiramasakanWorkflow]
+
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
@@ -73,27 +61,6 @@ def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
 def _siramasakan(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:
     sira = SiramasakanActivities(settings, sessionmaker)
     return [sira.update_siramasakan, sira.send_registry_handoff]
-
-
-async def connect(settings: Settings) -> Client:
-    # The tracing interceptor on the client also reaches every worker built from it (build_worker), so a
-    # request's trace continues into the workflow and its activities. The data converter encrypts every payload
-    # (store/payload_codec.py); outside dev mode a missing payload key stops the process here.
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace, data_converter=data_converter(settings),
-                                interceptors=client_interceptors(), tls=temporal_tls(settings))
-
-
-def temporal_tls(settings: Settings) -> TLSConfig | bool:
-    """mTLS to the Temporal cluster when its files are set (a cluster on other hosts must not accept anyone who
-    reaches its port); False keeps plain gRPC for a server on this host or a private network."""
-    paths = (settings.temporal_tls_ca_path, settings.temporal_tls_cert_path, settings.temporal_tls_key_path)
-    if not any(paths):
-        return False
-    if settings.temporal_tls_cert_path is None or settings.temporal_tls_key_path is None:
-        raise ValueError("SATUPINTU_TEMPORAL_TLS_CERT_PATH dan SATUPINTU_TEMPORAL_TLS_KEY_PATH harus diisi bersama (sertifikat dan kunci klien mTLS).")
-    read = lambda path: Path(path).read_bytes() if path else None  # noqa: E731
-    return TLSConfig(server_root_ca_cert=read(settings.temporal_tls_ca_path), client_cert=read(settings.temporal_tls_cert_path),
-                     client_private_key=read(settings.temporal_tls_key_path), domain=settings.temporal_tls_server_name or None)
 
 
 def build_worker(client: Client, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,

@@ -12,22 +12,14 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import Client, WorkflowExecution, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecution
 
 from process_defs.processes import BY_WORKFLOW_TYPE, business_key
 from store.models import ProcessRun, utcnow
+from store.temporal import STATUS_NAMES
 
 log = logging.getLogger(__name__)
 
-STATUS_NAMES = {
-    WorkflowExecutionStatus.RUNNING: "running",
-    WorkflowExecutionStatus.COMPLETED: "completed",
-    WorkflowExecutionStatus.FAILED: "failed",
-    WorkflowExecutionStatus.CANCELED: "cancelled",
-    WorkflowExecutionStatus.TERMINATED: "terminated",
-    WorkflowExecutionStatus.TIMED_OUT: "timed_out",
-    WorkflowExecutionStatus.CONTINUED_AS_NEW: "continued_as_new",
-}
 # Visibility is eventually consistent: a run may show up a little after runs that started later. Re-reading
 # this much before the watermark catches it; upserts make the overlap harmless.
 OVERLAP = timedelta(minutes=2)

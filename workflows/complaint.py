@@ -16,7 +16,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from contracts import (
         ASSIGN_NUMBER,
         RENDER_COUNTER_DOCUMENT,
         UPDATE_COMPLAINT,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from contracts import (
         ASSIGN_NUMBER,
         RENDER_LEAVE_LETTER,
         UPDATE_LEAVE_REQUEST,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import NOTIFY, NotifyInput, NotifyResult
+    from contracts import NOTIFY, NotifyInput, NotifyResult
     from workflows.human_task import DURABLE_RETRY
 
 

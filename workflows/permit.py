@@ -11,7 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from contracts import (
         ASSIGN_NUMBER,
         CLAIM_PERMIT_DOWNLOAD,
         RENDER_PERMIT,

@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from contracts import (
         REGISTRY_OUTCOME,
         REPORT_REGISTRY_OUTCOME,
         SEND_REGISTRY_HANDOFF,

@@ -22,7 +22,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.contracts import (
+    from contracts import (
         NOTIFY,
         RECORD_EVENT,
         REPLY_WHATSAPP,

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, Field
 
-from activities.notify import NotifyActivities
+from notifications.delivery import Notifier
 from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.services import applicants as service
@@ -18,15 +18,15 @@ THROTTLED = {"model": ErrorOut, "description": "Terlalu banyak percobaan; coba l
 MAIL_DOWN = {"model": ErrorOut, "description": "Email belum dapat dikirim; coba lagi nanti"}
 
 
-def get_notifier(request: Request) -> NotifyActivities:
+def get_notifier(request: Request) -> Notifier:
     """The one notification mechanism, used directly (not as an activity) for codes that cannot wait."""
     notifier = getattr(request.app.state, "notifier", None)
     if notifier is None:
-        notifier = request.app.state.notifier = NotifyActivities(request.app.state.settings, request.app.state.sessionmaker)
+        notifier = request.app.state.notifier = Notifier(request.app.state.settings, request.app.state.sessionmaker)
     return notifier
 
 
-NotifierDep = Annotated[NotifyActivities, Depends(get_notifier)]
+NotifierDep = Annotated[Notifier, Depends(get_notifier)]
 
 
 class ChallengeOut(BaseModel):

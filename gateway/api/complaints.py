@@ -103,7 +103,7 @@ async def list_complaints(user: CurrentUser, session: SessionDep, settings: Sett
 
 @router.get("/complaints/stats", responses={401: ERRORS[401], 403: ERRORS[403]})
 async def stats(user: CurrentUser, session: SessionDep) -> dict:
-    if not service.is_staff(user):
+    if not user.is_staff_for(service.STAFF_ROLES):
         raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat angka pengaduan.", code="forbidden")
     return {"by_stage": await service.counts_by_stage(session), "response_times": await service.response_times(session)}
 

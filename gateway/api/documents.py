@@ -4,7 +4,9 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
-from activities.documents import load_or_create_signing_identity, verify_document
+from signing.identity import load_or_create_signing_identity
+
+from signing.pades import verify_document
 from gateway.api.schemas import ERRORS
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found

@@ -96,7 +96,7 @@ async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: Sess
 @router.get("/permit-applications/{resi}/receipt.pdf", responses={401: ERRORS[401], 404: ERRORS[404]})
 async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Cetak Resi."""
-    from activities.documents import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
+    from documents.receipt import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
     from process_defs import catalog
     from process_defs.loader import load_office, office_snapshot
 

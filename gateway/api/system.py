@@ -10,6 +10,7 @@ from sqlalchemy import select, text
 
 from gateway.deps import SessionDep, SettingsDep
 from gateway.errors import not_found
+from store.dev_fakes import fake_dir, read_messages
 from store.models import Notification, User
 
 router = APIRouter(tags=["sistem"])
@@ -82,8 +83,6 @@ def read_maildir(path) -> list[dict]:  # noqa: ANN001
 
 def read_whatsapp_fake(settings) -> list[dict] | None:  # noqa: ANN001
     """Every message the development WhatsApp API fake accepted (var/whatsapp); None when no fake runs here."""
-    from cli.wa_fake import fake_dir, read_messages  # noqa: PLC0415 - the dev fake's own file format
-
     if not fake_dir(settings.var_dir).exists():
         return None
     return [{"channel": "whatsapp", "to": m.get("to"), "subject": f"WhatsApp ke +{m.get('to')}", "body": m.get("text", ""),

@@ -9,7 +9,7 @@ from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import ApiError
 from gateway.services import whatsapp as wa_service
-from workflows.contracts import WHATSAPP_MAX_TEXT
+from contracts import WHATSAPP_MAX_TEXT
 
 router = APIRouter(tags=["whatsapp"])
 

@@ -3,7 +3,7 @@ keeps bots off the public forms, forgot password by NIK + phone + email → PIN,
 the profile (NIK and name locked). Shared by the JSON API and the pages, so both refuse the same
 things with the same messages.
 
-Email goes through the one notification mechanism (`activities.notify.NotifyActivities`), called
+Email goes through the one notification mechanism (`notifications.delivery.Notifier`), called
 directly: every message is recorded with its delivery state, and a code whose email did not go out
 is sent again, unchanged, when the person asks again. Only a keyed hash of each code is stored, and
 once its email is delivered the recorded message no longer shows it.
@@ -25,14 +25,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.notify import NotifyActivities
+from notifications.delivery import Notifier
 from gateway.errors import ApiError, forbidden, not_found
 from gateway.security import hash_password, hash_password_async, password_gate, verify_password
 from gateway.services import throttle
 from gateway.services.sessions import account_key, revoke_sessions
 from store.models import ApplicantProfile, EmailCode, Notification, User, UserRole
 from store.settings import Settings
-from workflows.contracts import NotifyInput
+from contracts import NotifyInput
 
 APPLICANT_ROLE = "pemohon"
 EDUCATION_LEVELS = ["SD", "SMP", "SMA/SMK", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
@@ -428,11 +428,11 @@ async def prepare_code(session: AsyncSession, settings: Settings, *, email: str,
                                             recipient_emails=[email]), row.expires_at)
 
 
-async def deliver(notifier: NotifyActivities, pending: PendingEmail) -> None:
+async def deliver(notifier: Notifier, pending: PendingEmail) -> None:
     """Sends through the notification mechanism; on success the recorded copy no longer shows the code.
     Raises ApiError 503 when the email could not be sent (the code stays; asking again resends it)."""
     try:
-        await notifier.notify(pending.message)
+        await notifier.send(pending.message)
     except Exception as exc:  # noqa: BLE001 - any delivery failure is the same to the person waiting
         raise ApiError(503, MSG_EMAIL_UNAVAILABLE, code="email_unavailable") from exc
     address = pending.message.recipient_emails[0].lower()
@@ -443,7 +443,7 @@ async def deliver(notifier: NotifyActivities, pending: PendingEmail) -> None:
             row.body = _CODE_IN_TEXT.sub("******", row.body)
 
 
-async def deliver_quietly(notifier: NotifyActivities, pending: PendingEmail) -> None:
+async def deliver_quietly(notifier: Notifier, pending: PendingEmail) -> None:
     """For answers that must not depend on whether anything was sent (forgot password)."""
     try:
         await deliver(notifier, pending)
@@ -497,7 +497,7 @@ async def _email_taken(session: AsyncSession, email: str, *, except_user_id: int
 # --- registration ------------------------------------------------------------------------------
 
 
-async def request_registration_code(session: AsyncSession, settings: Settings, notifier: NotifyActivities, *, email: str,
+async def request_registration_code(session: AsyncSession, settings: Settings, notifier: Notifier, *, email: str,
                                     challenge_token: str, challenge_answer: str, client_ip: str) -> dict:
     """"Generate Code": a 6-digit code to the address being registered."""
     await require_challenge(session, settings, token=challenge_token, answer=challenge_answer, client_ip=client_ip)
@@ -603,7 +603,7 @@ def profile_of(user: User) -> dict:
             **region_names(p)}
 
 
-async def request_email_change_code(session: AsyncSession, settings: Settings, notifier: NotifyActivities, *, user: User,
+async def request_email_change_code(session: AsyncSession, settings: Settings, notifier: Notifier, *, user: User,
                                     email: str) -> dict:
     require_applicant(user)
     address = clean_email(email)

@@ -25,7 +25,7 @@ from gateway.services.permits import get_for_viewer
 from process_defs import catalog
 from store.models import ChatMessage, PermitApplication, StoredFile, User
 from store.settings import Settings
-from workflows.contracts import NotifyInput
+from contracts import NotifyInput
 from workflows.notification import NotificationWorkflow, notification_workflow_id
 
 log = logging.getLogger(__name__)

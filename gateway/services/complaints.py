@@ -33,6 +33,7 @@ from gateway.services.leave import office_calendar
 from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start, resume
 from process_defs.complaints import complaint_snapshot, load_complaints
+from process_defs.processes import BY_NAME
 from store.models import Complaint, PermitApplication, Unit, User, UserRole
 from store.settings import Settings
 from store.storage import StorageError, complaint_photo_key, discard, storage_for
@@ -51,7 +52,7 @@ from workflows.complaint import (
     ComplaintWorkflow,
     complaint_workflow_id,
 )
-from workflows.contracts import Complainant, ComplaintInput, ComplaintOfficer
+from contracts import Complainant, ComplaintInput, ComplaintOfficer
 
 CHANNEL_PUBLIC, CHANNEL_APPLICANT, CHANNEL_CRITICISM = "pengaduan", "pengaduan_pemohon", "kritik"
 CHANNEL_LABELS = {CHANNEL_PUBLIC: "Formulir publik", CHANNEL_APPLICANT: "Dasbor pemohon", CHANNEL_CRITICISM: "Kritik dan saran"}
@@ -92,7 +93,7 @@ PUBLIC_NEXT_STEP = {
 # Ended with a reason the complainant reads (kept in rejection_reason): refused, or cancelled by a process owner.
 WITH_REASON = (*REJECTED, STATUS_CANCELLED)
 # Who works complaints: they see every complaint. An officer a complaint is dispositioned to sees that one.
-STAFF_ROLES = frozenset({"pengaduan_admin", "kepala_kantor", "kepala_seksi", "tata_usaha", "admin"})
+STAFF_ROLES = BY_NAME["complaint"].staff_roles
 # The role whose holders the head can disposition a complaint to (complaints.yaml tasks.follow_up.role).
 TRACKING_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 TRACKING_PATTERN = re.compile(r"ADU-[A-HJ-KM-NP-Z2-9]{6}")
@@ -133,10 +134,6 @@ class CriticismForm(BaseModel):
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def is_staff(user: User | None) -> bool:
-    return user is not None and user.kind == "staff" and bool(STAFF_ROLES & set(user.role_names))
 
 
 # --- checking what was sent ---------------------------------------------------------------------------
@@ -474,7 +471,7 @@ async def track(session: AsyncSession, *, tracking_number: str, client_ip: str) 
 
 async def get_for_staff(session: AsyncSession, *, user: User, tracking_number: str) -> Complaint:
     complaint = await by_number(session, tracking_number)
-    if not (is_staff(user) or (user.kind == "staff" and complaint.officer_id == user.id)):
+    if not (user.is_staff_for(STAFF_ROLES) or (user.kind == "staff" and complaint.officer_id == user.id)):
         raise not_found("Pengaduan")
     return complaint
 
@@ -507,7 +504,7 @@ async def mine(session: AsyncSession, *, user: User) -> list[dict]:
 async def list_for_staff(session: AsyncSession, settings: Settings, *, user: User, stage: str | None = None, category: str | None = None,
                          overdue_only: bool = False, limit: int = 200, now: datetime | None = None) -> list[dict]:
     """Complaints, open ones overdue first, then by due time; finished ones last, newest first."""
-    if not is_staff(user):
+    if not user.is_staff_for(STAFF_ROLES):
         raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat daftar pengaduan.", code="forbidden")
     now = now or now_utc()
     if stage and stage not in STAGE_LABELS:

@@ -32,6 +32,7 @@ from starlette.responses import StreamingResponse
 
 from gateway.errors import ApiError, invalid, not_found
 from gateway.services import file_content
+from process_defs.processes import BY_NAME
 from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
 from store.settings import Settings
 from store.storage import UPLOADS, ObjectMissing, StorageError, discard, storage_for, upload_key
@@ -123,12 +124,11 @@ def can_read(user: User, file: StoredFile) -> bool:
 async def in_conversation(session: AsyncSession, user: User, file: StoredFile) -> bool:
     """Whether `file` is attached to a chat message of an application `user` takes part in: that
     application's applicant, or office staff."""
-    from gateway.services.permits import is_staff  # noqa: PLC0415 - permits imports this module
 
     applicant_ids = set(await session.scalars(
         select(PermitApplication.applicant_id).join(ChatMessage, ChatMessage.application_id == PermitApplication.id)
         .where(ChatMessage.file_id == file.id)))
-    return bool(applicant_ids) and (user.id in applicant_ids or is_staff(user))
+    return bool(applicant_ids) and (user.id in applicant_ids or user.is_staff_for(BY_NAME["permit"].staff_roles))
 
 
 def require_applicant(user: User) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
 from gateway.services import processes
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
@@ -17,7 +17,7 @@ from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, lo
 from store.locks import lock_person
 from store.models import CaseEvent, LeaveRequest, Task, User
 from store.settings import Settings
-from workflows.contracts import LeaveInput
+from contracts import LeaveInput
 from workflows.leave import (
     STATUS_APPROVED,
     STATUS_CANCELLED,

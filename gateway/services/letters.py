@@ -25,9 +25,10 @@ from gateway.services.people import office_today, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from process_defs.counter import letter_snapshot, load_counter
 from process_defs.loader import load_office
+from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
 from store.settings import Settings
-from workflows.contracts import IncomingLetterInput, OutgoingLetterInput, TaskAck
+from contracts import IncomingLetterInput, OutgoingLetterInput, TaskAck
 from workflows.letters import (
     CATEGORY_SECRET,
     KEY_SCAN,
@@ -127,10 +128,6 @@ class OutgoingForm:
 # --- who may do what -----------------------------------------------------------------------------
 
 
-def is_staff(user: User) -> bool:
-    return user.kind == "staff"
-
-
 # A letter classified "rahasia" is for the leadership, whoever filed it, and the people whose role its
 # steps went to (the back office sorts every letter, the courier carries it); other staff do not see it.
 # The front office may mark it so at intake; the back office's sorting keeps the mark unless it says why not.
@@ -166,12 +163,12 @@ async def visible(session: AsyncSession, *, viewer: User, workflow_id: str) -> b
 
 
 def require_staff(user: User) -> None:
-    if not is_staff(user):
+    if not user.is_staff_for(BY_NAME["letter"].staff_roles):
         raise forbidden("Persuratan hanya untuk petugas kantor.")
 
 
 def can_register_incoming(user: User) -> bool:
-    return is_staff(user) and bool(REGISTER_ROLES & set(user.role_names))
+    return user.is_staff_for(BY_NAME["letter"].staff_roles) and bool(REGISTER_ROLES & set(user.role_names))
 
 
 # --- checks ------------------------------------------------------------------------------------------
@@ -319,7 +316,7 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
 async def get_for_viewer(session: AsyncSession, *, viewer: User, code: str) -> Letter:
     """A letter, for office staff; anyone else gets 404, so a code cannot be probed."""
     code = (code or "").strip().upper()
-    if not _CODE.match(code) or not is_staff(viewer):
+    if not _CODE.match(code) or not viewer.is_staff_for(BY_NAME["letter"].staff_roles):
         raise not_found("Surat")
     visible = _visible_to(viewer)
     letter = await session.scalar(select(Letter).where(Letter.code == code, *([visible] if visible is not None else [])))

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from activities.calendar import OfficeCalendar
+from office.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
@@ -20,10 +20,11 @@ from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
 from process_defs import catalog
+from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
 from store.settings import Settings
 from store.storage import document_key
-from workflows.contracts import (
+from contracts import (
     CLAIM_PERMIT_DOWNLOAD,
     REQUEST_PERMIT_REISSUE,
     RESUBMIT_PERMIT,
@@ -98,7 +99,7 @@ PUBLIC_EVENTS = {
     "revision_expired": "Permohonan ditutup: batas waktu perbaikan terlewati",
     "cancelled": "Dibatalkan oleh kantor",
 }
-STAFF_ROLES = {"verifikator", "penandatangan", "admin", "kepala_kantor"}
+STAFF_ROLES = BY_NAME["permit"].staff_roles
 # A resi: six hex digits (secrets.token_hex(3)), as printed on the receipt.
 RESI_PATTERN = re.compile(r"[0-9A-F]{6}")
 # Indonesia's extent, Sabang to Merauke, Miangas to Rote: a quick first check before the real one.
@@ -320,15 +321,11 @@ async def request_reissue(session: AsyncSession, client: Client, *, applicant: U
                       result_type=None)
 
 
-def is_staff(user: User) -> bool:
-    return bool(STAFF_ROLES & set(user.role_names))
-
-
 async def get_for_viewer(session: AsyncSession, *, viewer: User, resi: str) -> PermitApplication:
     """The applicant's own case, or any case for office staff; everyone else gets 404, not 403,
     so a resi cannot be probed for someone else's data."""
     application = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi.strip().upper()))
-    if application is None or (application.applicant_id != viewer.id and not is_staff(viewer)):
+    if application is None or (application.applicant_id != viewer.id and not viewer.is_staff_for(STAFF_ROLES)):
         raise not_found("Permohonan")
     return application
 

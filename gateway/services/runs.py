@@ -26,9 +26,9 @@ from process_defs.loader import load_office
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
 from store.models import CaseEvent, ProcessRun, Task, User, utcnow
 from store.settings import Settings
-from workflows.contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
+from contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_STATE
-from workers.run_index import STATUS_NAMES
+from store.temporal import STATUS_NAMES
 
 STATUS_LABELS = {
     "running": "Berjalan",

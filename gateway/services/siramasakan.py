@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from activities.calendar import OfficeCalendar
-from activities.siramasakan import SIGNATURE_HEADER, signature_valid
+from office.calendar import OfficeCalendar
+from office.registry_protocol import SIGNATURE_HEADER, signature_valid
 from gateway.errors import ApiError, conflict, forbidden, not_found
 from gateway.services.people import person
 from gateway.services import processes
@@ -22,9 +22,10 @@ from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.tasks import send_update
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from process_defs.loader import calendar_snapshot, load_office
+from process_defs.processes import BY_NAME
 from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, User
 from store.settings import Settings
-from workflows.contracts import REPORT_REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
+from contracts import REPORT_REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from workflows.siramasakan import (
     ERR_NOT_WAITING,
     STATUS_CANCELLED,
@@ -51,7 +52,7 @@ STAGE_LABELS = {
     "finished": "Selesai",
 }
 # Court and registry staff who see every request.
-STAFF_ROLES = frozenset({"panitera", "dukcapil", "kepala_kantor", "admin"})
+STAFF_ROLES = BY_NAME["siramasakan"].staff_roles
 FINISHED = (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED)
 MAX_CHANGES = 10
 MAX_DESCRIPTION = 1000
@@ -79,10 +80,6 @@ class CallbackBody(BaseModel):
     status: str
     reason: str | None = Field(default=None, max_length=2000)
     documents: list[str] = Field(default_factory=list, max_length=20)
-
-
-def is_staff(user: User) -> bool:
-    return user.kind == "staff" and bool(STAFF_ROLES & set(user.role_names))
 
 
 def change_kinds() -> list[dict]:
@@ -181,7 +178,7 @@ def _already_active(active: SiramasakanRequest, *, user: User) -> ApiError:
 async def get_visible(session: AsyncSession, *, user: User, code: str) -> SiramasakanRequest:
     """The applicant sees their own requests, court and registry staff every one; anyone else gets 404."""
     row = await session.scalar(select(SiramasakanRequest).where(SiramasakanRequest.code == code.strip().upper()))
-    if row is None or not (row.applicant_id == user.id or is_staff(user)):
+    if row is None or not (row.applicant_id == user.id or user.is_staff_for(STAFF_ROLES)):
         raise not_found("Permohonan SIRAMASAKAN")
     return row
 
@@ -229,7 +226,7 @@ async def list_requests(session: AsyncSession, *, user: User, over_sla_only: boo
     """An applicant's own requests; for staff every request, or (over_sla_only) the open hand-offs past their SLA, oldest first."""
     now = now or datetime.now(timezone.utc)
     if over_sla_only:
-        if not is_staff(user):
+        if not user.is_staff_for(STAFF_ROLES):
             raise forbidden("Daftar hand-off melewati SLA hanya untuk petugas kepaniteraan dan Disdukcapil.")
         pending = await session.scalars(select(SiramasakanRequest).where(SiramasakanRequest.finished_at.is_(None),
                                                                          SiramasakanRequest.handed_off_at.is_not(None))
@@ -237,7 +234,7 @@ async def list_requests(session: AsyncSession, *, user: User, over_sla_only: boo
         rows = [r for r in pending if over_sla(r, now)]
         return rows[offset:offset + limit], len(rows)
     stmt = select(SiramasakanRequest)
-    if not is_staff(user):
+    if not user.is_staff_for(STAFF_ROLES):
         stmt = stmt.where(SiramasakanRequest.applicant_id == user.id)
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
     rows = await session.scalars(stmt.order_by(SiramasakanRequest.created_at.desc()).limit(limit).offset(offset))

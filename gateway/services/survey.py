@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.errors import conflict, forbidden, invalid
 from gateway.services.dates import check_day
-from gateway.services.permits import get_for_viewer, is_staff
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, get_for_viewer
 from process_defs import catalog
 from process_defs.loader import load_office
 from store.models import PermitApplication, SurveyResponse, User, utcnow
@@ -279,7 +279,7 @@ def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, date
 async def report(session: AsyncSession, *, viewer: User, permit_type: str | None = None, start: date | None = None,
                  end: date | None = None) -> dict[str, Any]:
     """IKM per permit type over a period (office-local dates, inclusive), and for all of them together."""
-    if not is_staff(viewer):
+    if not viewer.is_staff_for(PERMIT_STAFF):
         raise forbidden("Rekap IKM hanya untuk petugas kantor.")
     check_day(start, field="from", label="Tanggal awal")
     check_day(end, field="to", label="Tanggal akhir")

@@ -20,7 +20,7 @@ from process_defs.processes import PROCESS_LABELS
 from store.models import CaseEvent, Task, User, utcnow
 from store.observability import bind_workflow
 from store.settings import Settings
-from workflows.contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
+from contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE, OWNER_ROLE
 
 log = logging.getLogger(__name__)
@@ -303,7 +303,7 @@ async def _exchange_passphrase(session: AsyncSession, settings: Settings, *, use
         return data
     if not passphrase:
         raise invalid("Masukkan passphrase TTE untuk menandatangani.", field="data.passphrase")
-    from activities.signing import SigningPassphraseError, authorize_signing  # noqa: PLC0415 - loads cryptography only when signing
+    from signing.officials import SigningPassphraseError, authorize_signing  # noqa: PLC0415 - loads cryptography only when signing
 
     try:
         data["signing_token"] = await authorize_signing(session, settings, signer=user, passphrase=passphrase)

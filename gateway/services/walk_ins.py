@@ -20,7 +20,7 @@ from process_defs.counter import load_counter, walk_in_snapshot
 from store.locks import hold_row
 from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
 from store.settings import Settings
-from workflows.contracts import Visitor, WalkInInput
+from contracts import Visitor, WalkInInput
 from workflows.walk_in import (
     STATUS_CANCELLED,
     STATUS_DONE,

@@ -45,7 +45,7 @@ from process_defs.counter import load_counter
 from process_defs.loader import calendar_snapshot, load_office, task_policy
 from store.models import CaseEvent, Notification, Task, User, WhatsAppConversation, WhatsAppMessage
 from store.settings import Settings
-from workflows.contracts import (
+from contracts import (
     REPLY_WHATSAPP,
     WHATSAPP_MAX_TEXT,
     WHATSAPP_MESSAGE,

@@ -111,7 +111,7 @@ async def seed_demo(session: AsyncSession, password_hash: str) -> bool:
 async def provision_demo_signers(session: AsyncSession, settings) -> list[str]:  # noqa: ANN001
     """Dev only: a personal TTE key (encrypted with the demo passphrase) for each official who signs.
     Production provisions the agency's certificates instead."""
-    from activities.signing import ensure_official_identity, has_official_identity  # noqa: PLC0415 - cryptography on demand
+    from signing.officials import ensure_official_identity, has_official_identity  # noqa: PLC0415 - cryptography on demand
 
     signers = await session.scalars(select(User).join(UserRole).where(UserRole.role == "penandatangan"))
     made = []

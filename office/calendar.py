@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from workflows.contracts import CalendarSnapshot
+from contracts import CalendarSnapshot
 
 
 @lru_cache(maxsize=64)

@@ -16,7 +16,7 @@ must never reach the workflow history, the database or a log. The flow:
    same transaction that registers the signed document. Expired rows are purged on the way.
 
 Provisioning. In development `ensure_official_identity` issues the official's certificate from the
-installation's development CA (`activities.documents.load_or_create_signing_identity`), so signatures
+installation's development CA (`signing.identity.load_or_create_signing_identity`), so signatures
 chain to the same root `verify_document` trusts; the dev seed calls it with the demo passphrase.
 In production the agency provisions the same two files for each official (key encrypted with the
 official's passphrase, certificate chained to the agency's CA — the root of
@@ -35,7 +35,9 @@ import hashlib
 import json
 import logging
 import re
+import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,13 +49,8 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from activities.documents import (
-    DEV_CA_CERT,
-    DEV_CA_KEY,
-    _write_atomically,
-    issue_signing_certificate,
-    load_or_create_signing_identity,
-)
+
+from signing.identity import DEV_CA_CERT, DEV_CA_KEY, issue_signing_certificate, load_or_create_signing_identity
 from store.locks import get_held
 from store.models import SigningAuthorization, Throttle, User
 
@@ -73,6 +70,20 @@ _USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 WRONG_PASSPHRASE = "Passphrase TTE salah."
 TOO_MANY_ATTEMPTS = "Terlalu banyak percobaan passphrase. Coba lagi nanti."
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class SigningError(Exception):

@@ -1,0 +1,56 @@
+"""The office a run works for, as the run snapshots it: calendar, identity, task policies, number formats, people."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CalendarSnapshot:
+    timezone: str
+    country: str = "ID"
+    holiday_categories: list[str] = field(default_factory=lambda: ["public", "government"])
+    working_weekdays: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    office_start: str = "08:00"
+    office_end: str = "16:30"
+    extra_holidays: dict[str, str] = field(default_factory=dict)
+    extra_working_days: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OfficeSnapshot:
+    name: str
+    short_name: str
+    city: str
+    address: str
+    timezone: str
+    head_title: str
+
+
+@dataclass
+class TaskPolicy:
+    role: str
+    due_working_days: int
+    escalate_after_working_days: int = 0
+    escalate_to_role: str | None = None
+    role_label: str = ""
+    escalate_to_role_label: str = ""
+    # Further levels after escalate_to_role, each escalate_after_working_days after the one before
+    # (e.g. officer → unit head → head of office), with their labels.
+    escalation_chain: list[str] = field(default_factory=list)
+    escalation_chain_labels: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NumberingFormat:
+    scope: str
+    format: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Person:
+    id: int
+    username: str
+    full_name: str
+    nip: str | None = None
+    position: str | None = None
+    unit_name: str | None = None

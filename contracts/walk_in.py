@@ -1,0 +1,96 @@
+"""Walk-in visits at the counter (workflows/walk_in.py)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from contracts.office import CalendarSnapshot, NumberingFormat, OfficeSnapshot, Person, TaskPolicy
+from contracts.tasks import CaseEventInput
+
+UPDATE_WALK_IN = "update_walk_in"
+
+
+# --- walk-in counter -------------------------------------------------------------------------------
+
+
+@dataclass
+class RequirementItem:
+    code: str
+    name: str
+    mandatory: bool = True
+
+
+@dataclass
+class WalkInServiceSnapshot:
+    code: str
+    name: str
+    group: str
+    one_day: bool
+    result_kind: str
+    classification: str
+    requirements: list[RequirementItem]
+    procedure: str = ""
+    target_minutes: int | None = None
+    sla_working_days: int | None = None
+    work_unit_code: str | None = None
+    work_unit_name: str | None = None
+    delivery: bool = False
+
+
+@dataclass
+class WalkInDefinitionSnapshot:
+    office: OfficeSnapshot
+    calendar: CalendarSnapshot
+    service: WalkInServiceSnapshot
+    completeness_check: TaskPolicy
+    research: TaskPolicy
+    field_verification: TaskPolicy
+    coordination: TaskPolicy
+    numbering_task: TaskPolicy
+    handover: TaskPolicy
+    archive: TaskPolicy
+    delivery: TaskPolicy
+    result_numbering: NumberingFormat
+    receipt_numbering: NumberingFormat
+    overrun_notify_role: str = "supervisor"
+
+
+@dataclass
+class Visitor:
+    name: str
+    phone: str | None = None
+    nik: str | None = None
+
+
+@dataclass
+class WalkInInput:
+    visit_id: int
+    code: str
+    visitor: Visitor
+    registered_by: Person
+    definition: WalkInDefinitionSnapshot
+    queue_ticket: str | None = None
+
+
+@dataclass
+class WalkInResult:
+    status: str
+    result_number: str | None = None
+    document_id: str | None = None
+    reason: str | None = None
+
+
+@dataclass
+class WalkInUpdate:
+    visit_id: int
+    status: str
+    stage: str
+    event: CaseEventInput | None = None
+    receipt_number: str | None = None
+    estimated_done_at: datetime | None = None
+    target_at: datetime | None = None
+    overrun_at: datetime | None = None
+    result_number: str | None = None
+    # Documents issued so far, by kind ("checklist", "receipt", "berita_acara", "ketidaksesuaian", "result").
+    documents: dict[str, str] = field(default_factory=dict)
+    rating: int | None = None
+    finished: bool = False

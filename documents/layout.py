@@ -1,0 +1,232 @@
+"""The building blocks every SatuPintu document shares: A4 pages, the letterhead, label/value rows, dates and moments in Bahasa Indonesia, the QR block with its caption, the footer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+if TYPE_CHECKING:
+
+    pass
+
+
+def format_date_id(d: dt.date) -> str:
+    from babel.dates import format_date
+
+    return format_date(d, "long", locale="id_ID")
+
+
+def _local_date(moment: dt.datetime, timezone: str) -> dt.date:
+    if moment.tzinfo is None:
+        return moment.date()
+    try:
+        return moment.astimezone(ZoneInfo(timezone)).date()
+    except Exception:  # an unknown zone name must not stop the letter
+        return moment.date()
+
+
+def _or_dash(value: str | None) -> str:
+    return value if value and value.strip() else "-"
+
+
+def qr_drawing(value: str, size: float):  # noqa: ANN201
+    """A vector QR code for `value`, `size` points square (a reportlab Drawing)."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    qr = QrCodeWidget(value, barLevel="M")
+    x0, y0, x1, y1 = qr.getBounds()
+    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.add(qr)
+    return drawing
+
+
+def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None):  # noqa: ANN202
+    """A QR code for `value` with a caption and `value` itself printed under it, `width` wide."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    small_center = ParagraphStyle("qr_caption", fontName="Helvetica", fontSize=7.5, leading=9.5, alignment=TA_CENTER)
+    drawing = qr_drawing(value, size)
+    # Break a long URL before its last segment rather than wherever the column ends.
+    url_caption = escape(value)
+    if stringWidth(value, small_center.fontName, small_center.fontSize) > width and "/" in value:
+        head, tail = value.rsplit("/", 1)
+        url_caption = f"{escape(head)}/<br/>{escape(tail)}"
+    rows = [[drawing], [Paragraph(escape(caption), small_center)], [Paragraph(url_caption, small_center)]]
+    if extra:
+        rows.append([Paragraph(extra, small_center)])
+    block = Table(rows, colWidths=[width])
+    block.setStyle(
+        TableStyle(
+            [
+                ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    return block
+
+
+def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: ANN202
+    """A page callback drawing a rule, "Kode dokumen", the page number and `note` at the foot of each page."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+
+    page_width, _ = A4
+
+    def footer(canvas, doc) -> None:  # noqa: ANN001
+        canvas.saveState()
+        canvas.setStrokeColor(colors.HexColor("#999999"))
+        canvas.setLineWidth(0.4)
+        y = 1.6 * cm
+        canvas.line(margin_x, y, page_width - margin_x, y)
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(colors.HexColor("#444444"))
+        if code:
+            canvas.drawString(margin_x, y - 10, f"Kode dokumen: {code}")
+        canvas.drawRightString(page_width - margin_x, y - 10, f"Halaman {doc.page}")
+        canvas.drawString(margin_x, y - 20, note)
+        canvas.restoreState()
+
+    return footer
+
+
+def label_value_rows(rows: list[tuple[str, str]], cell, *, frame_width: float, indent: float | None = None,  # noqa: ANN001, ANN202
+                label_width: float | None = None):
+    """"Label : value" rows as in a typed letter, indented under the sentence that introduces them.
+    Labels and values are plain text (escaped here)."""
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Paragraph, Table, TableStyle
+
+    indent = 1 * cm if indent is None else indent
+    label_width = 4.2 * cm if label_width is None else label_width
+    data = [[Paragraph(escape(label), cell), Paragraph(":", cell), Paragraph(escape(value), cell)] for label, value in rows]
+    table = Table(data, colWidths=[label_width, 0.5 * cm, frame_width - indent - label_width - 0.5 * cm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    if not indent:
+        return table
+    outer = Table([[table]], colWidths=[frame_width - indent], hAlign="RIGHT")
+    outer.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return outer
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+_TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
+
+
+# A permit type whose name already says what the document is keeps it as its title; others are
+# titled "SURAT IZIN <NAME>".
+_DOCUMENT_WORDS = {
+    "izin", "surat", "persetujuan", "sertifikat", "sertifikasi", "tanda", "rekomendasi", "pengesahan",
+    "keputusan", "lisensi", "perizinan", "pendaftaran", "nomor", "kesesuaian", "standar",
+}
+
+
+def mask_nik(nik: str | None) -> str:
+    """A NIK as printed on documents others may see: 3374********0001."""
+    value = (nik or "").strip()
+    if not value:
+        return "-"
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Ya" if value else "Tidak"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(t for t in (_text(v) for v in value) if t)
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items() if _text(v))
+    if isinstance(value, dt.datetime):
+        return format_date_id(value.date())
+    if isinstance(value, dt.date):
+        return format_date_id(value)
+    if isinstance(value, (int, float)):
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale="id_ID")
+    text = str(value).strip()
+    if _ISO_DATE.match(text):
+        try:
+            return format_date_id(dt.date.fromisoformat(text))
+        except ValueError:
+            pass
+    return text
+
+
+def _first(data: dict | None, *keys: str, blanks: tuple[str, ...] = ("", "-")) -> str:
+    """The first of `keys` with a real value. The wizard lets an individual fill company fields
+    with "0" or "-" (seed 003), so callers pass those as blanks where they apply."""
+    for key in keys:
+        value = _text((data or {}).get(key))
+        if value not in blanks:
+            return value
+    return ""
+
+
+def local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
+    """`moment` in the office's zone, with its Indonesian abbreviation (WIB/WITA/WIT)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    try:
+        local = moment.astimezone(ZoneInfo(timezone))
+    except Exception:  # an unknown zone name must not stop the document
+        return moment, "UTC"
+    return local, _TZ_ABBREVIATIONS.get(timezone, local.tzname() or "")
+
+
+def letterhead(story: list, lines: list[tuple[str, object]]) -> None:
+    """Kop surat: the given (text, style) lines and the double rule under them."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import HRFlowable, Paragraph, Spacer
+
+    for text, style in lines:
+        story.append(Paragraph(escape(text), style))
+    story += [
+        Spacer(1, 2.5 * mm),
+        HRFlowable(width="100%", thickness=2.2, color=colors.black, spaceBefore=0, spaceAfter=0.8 * mm),
+        HRFlowable(width="100%", thickness=0.6, color=colors.black, spaceBefore=0, spaceAfter=6 * mm),
+    ]
+
+
+def build_a4(story: list, footer, *, margin_x: float, title: str, author: str, subject: str,  # noqa: ANN001
+             bottom_margin: float | None = None) -> bytes:
+    """Lays out one A4 document of the office, with its footer on every page and its PDF metadata.
+    `bottom_margin` leaves room for a taller footer (default 2.4 cm)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import cm
+    from reportlab.platypus import SimpleDocTemplate
+
+    bottom_margin = 2.4 * cm if bottom_margin is None else bottom_margin
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin_x, rightMargin=margin_x, topMargin=1.6 * cm, bottomMargin=bottom_margin,
+                      title=title, author=author, subject=subject, creator="SatuPintu", lang="id-ID",
+                      ).build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
