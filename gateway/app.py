@@ -131,9 +131,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.add_middleware(SecurityHeadersMiddleware, https=served_over_https(settings))
 
     # Pages import the API services, so they are imported once the app exists.
-    from gateway import pages, pages_applicants, pages_audit, pages_catalog, pages_chat, pages_complaints, pages_dashboards  # noqa: PLC0415
-    from gateway import pages_files, pages_letters, pages_permits, pages_queue, pages_runs, pages_siramasakan, pages_survey  # noqa: PLC0415
-    from gateway import pages_walk_ins, pages_whatsapp  # noqa: PLC0415
+    from gateway.pages import framework as pages  # noqa: PLC0415
+    from gateway.pages import page_routers  # noqa: PLC0415
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
@@ -162,10 +161,12 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         error = ApiError(422, "Isian tidak valid: angka terlalu besar.", code="invalid")
         return await api_error(request, error)
 
-    for module in (complaints, pages_complaints, siramasakan, pages_siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
-                   pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
-                   whatsapp, pages_whatsapp, pages_walk_ins, dashboards, pages_dashboards, audit_api, pages_audit, runs, pages_runs):
+    # The JSON API first, then the pages: no page path is also an API path, so the order between them is free.
+    for module in (complaints, siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey,
+                   walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs):
         app.include_router(module.router)
+    for router in page_routers():
+        app.include_router(router)
     # The Temporal Web UI's codec server (decrypts history payloads for authorised staff).
     from gateway.api.codec import add_codec  # noqa: PLC0415
     from gateway.temporal_ui import TemporalUiUpstream, add_temporal_ui  # noqa: PLC0415

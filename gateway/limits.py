@@ -81,7 +81,8 @@ class UploadRoute:
 def upload_routes() -> list[UploadRoute]:
     """Every route that reads uploaded files, with its reader's cap. Imported late: the pages import the app's
     services, which are not all importable while gateway.app itself loads."""
-    from gateway import pages_letters, pages_permits  # noqa: PLC0415
+    from gateway.pages import letters as pages_letters  # noqa: PLC0415
+    from gateway.pages import permits as pages_permits  # noqa: PLC0415
     from gateway.services import complaints  # noqa: PLC0415
     from gateway.services import files  # noqa: PLC0415
 

@@ -40,7 +40,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from gateway.api.codec import CODEC_ROLES
 from gateway.deps import requires_role
 from gateway.errors import ApiError, forbidden
-from gateway.pages import SameOrigin
+from gateway.pages.framework import SameOrigin
 from gateway.security_headers import page_policy
 from store.models import User
 from store.settings import TEMPORAL_UI_PATH, Settings

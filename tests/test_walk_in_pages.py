@@ -18,8 +18,8 @@ from playwright.async_api import expect
 from pypdf import PdfReader
 from starlette.datastructures import FormData
 
-from gateway.pages import _form_data, _form_fields
-from gateway.pages_walk_ins import _timing
+from gateway.pages.framework import _form_data, _form_fields
+from gateway.pages.walk_ins import _timing
 from tests.factories import applicant_user, wait_for
 from tests.factories import login
 from tests.test_pages import DESKTOP, PHONE, WAIT_MS, assert_fits_the_screen, browser, open_task, sign_in  # noqa: F401 - `browser` is a fixture

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, not_found
-from gateway.pages import SameOrigin, _field, _is_htmx, _redirect, _render, _safe_next, _temporal, templates
+from gateway.pages.framework import SameOrigin, _field, _is_htmx, _redirect, _render, _safe_next, _temporal, templates
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 from gateway.services import people as people_service

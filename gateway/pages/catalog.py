@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from gateway.deps import OptionalUser, SessionDep
 from gateway.errors import not_found
-from gateway.pages import _render
+from gateway.pages.framework import _render
 from gateway.services.files import ACCEPTED_TEXT, MAX_MB
 from process_defs.catalog import DOWNLOAD_VALID_DAYS, ESCALATE_TO_ROLE, load_catalog
 from process_defs.loader import load_office

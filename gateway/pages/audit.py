@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from gateway.deps import Auditor, SessionDep
 from gateway.errors import ApiError
-from gateway.pages import SameOrigin, _field, _field_errors, _parse_date, _render, _temporal, office_tz
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _parse_date, _render, _temporal, office_tz
 from gateway.services import audit as service
 from process_defs.processes import PROCESSES
 

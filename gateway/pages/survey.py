@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gateway.deps import CurrentUser, SessionDep
 from gateway.errors import ApiError, forbidden
-from gateway.pages import SameOrigin, _field, _redirect, _render, office_tz
+from gateway.pages.framework import SameOrigin, _field, _redirect, _render, office_tz
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
 from gateway.services.dates import parse_day

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, not_found
-from gateway.pages import SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal
 from gateway.services import whatsapp as wa_service
 from store.models import User
 from contracts import WHATSAPP_MAX_TEXT

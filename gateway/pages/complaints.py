@@ -17,7 +17,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
-from gateway.pages import SameOrigin, _field, _field_errors, _redirect, _render, _temporal
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _redirect, _render, _temporal
 from gateway.services import applicants as applicant_service
 from gateway.services import complaints as service
 from gateway.services import files as file_service

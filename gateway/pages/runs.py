@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from gateway.deps import PROCESS_OWNER_ROLES, ProcessOwner, RunReader, SessionDep, SettingsDep
 from gateway.errors import ApiError
-from gateway.pages import FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal, _with_flash
+from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal, _with_flash
 from gateway.services import runs as service
 from store.models import User
 

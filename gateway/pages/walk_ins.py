@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
-from gateway.pages import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, office_tz
+from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, office_tz
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services import walk_ins as walk_in_service

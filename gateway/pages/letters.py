@@ -19,10 +19,10 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from gateway import pages
+from gateway.pages import framework as pages
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
-from gateway.pages import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash
+from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services import tasks as task_service

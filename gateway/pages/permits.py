@@ -31,10 +31,10 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from gateway import pages
+from gateway.pages import framework as pages
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, not_found
-from gateway.pages import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
+from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
 from gateway.services import processes
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service

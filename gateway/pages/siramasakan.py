@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, forbidden
-from gateway.pages import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal
+from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal
 from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services import tasks as task_service

@@ -1,6 +1,6 @@
 """Applicant account pages (seed 003 §2.3): Pendaftaran Akun, Lupa Password → PIN, Profil, Ganti Password.
 
-Same services as the JSON API (gateway/services/applicants.py), same helpers and look as gateway/pages.py.
+Same services as the JSON API (gateway/services/applicants.py), same helpers and look as gateway/pages/framework.py.
 A refused form comes back with every message beside its field and in a list at the top, with all that
 was typed except passwords; the arithmetic challenge is kept while its answer is right.
 """
@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from gateway.api.applicants import get_notifier
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError
-from gateway.pages import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, set_session_cookie
+from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, set_session_cookie
 from gateway.services import applicants as service
 from gateway.services.throttle import client_ip
 from store.models import User

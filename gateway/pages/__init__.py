@@ -1,0 +1,31 @@
+"""The pages people use, one module per area, on the page framework (gateway/pages/framework.py: templates,
+formatting, sign-in, forms and error pages).
+
+`page_routers()` lists them in the order their routes are matched; a module is imported when the app is built, after
+the services it uses."""
+
+from fastapi import APIRouter
+
+
+def page_routers() -> list[APIRouter]:
+    from gateway.pages import (  # noqa: PLC0415
+        applicants,
+        audit,
+        catalog,
+        chat,
+        complaints,
+        dashboards,
+        files,
+        framework,
+        letters,
+        permits,
+        queue,
+        runs,
+        siramasakan,
+        survey,
+        walk_ins,
+        whatsapp,
+    )
+
+    return [module.router for module in (complaints, siramasakan, framework, applicants, catalog, files, permits, chat, survey, queue,
+                                         letters, whatsapp, walk_ins, dashboards, audit, runs)]
