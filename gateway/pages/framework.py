@@ -39,6 +39,7 @@ from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.loader import load_leave, load_office
 from store.models import User
 from store.settings import PROJECT_ROOT, Settings
+from contracts import LEAVE_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,8 +48,8 @@ templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 
 LOCALE = "id_ID"
 _TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED, leave_service.STATUS_CANCELLED)
-STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger", leave_service.STATUS_CANCELLED: "muted"}
+FINAL_STATUSES = LEAVE_STATUSES.final
+STATUS_TONES = LEAVE_STATUSES.tones
 OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan",
                   "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang",
                   # the walk-in visit (workflows/walk_in.py)

@@ -46,11 +46,12 @@ from store.models import Document, PermitApplication, PermitDraft, StoredFile, U
 from store.settings import Settings
 from store.storage import document_key
 from workflows.permit import STATUS_CANCELLED, STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
+from contracts import PERMIT_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = [(1, "Jenis Izin"), (2, "Data Pemohon"), (3, "Data Perusahaan"), (4, "Lokasi Izin"), (5, "Detail & Dokumen")]
-STATUS_TONES = {STATUS_IN_PROCESS: "info", STATUS_REVISION: "warn", STATUS_REJECTED: "danger", STATUS_FINISHED: "ok", STATUS_CANCELLED: "muted"}
+STATUS_TONES = PERMIT_STATUSES.tones
 STATUS_ICONS = {STATUS_IN_PROCESS: "↻", STATUS_REVISION: "✎", STATUS_REJECTED: "✘", STATUS_FINISHED: "✓", STATUS_CANCELLED: "⊘"}
 # Permohonan Saya's tabs: query value → status.
 STATUS_FILTERS = {"proses": STATUS_IN_PROCESS, "revisi": STATUS_REVISION, "ditolak": STATUS_REJECTED, "selesai": STATUS_FINISHED,

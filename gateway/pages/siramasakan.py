@@ -26,26 +26,15 @@ from gateway.services import tasks as task_service
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
 from process_defs.siramasakan import load_siramasakan
 from store.models import Task, User
-from workflows.siramasakan import STATUS_CANCELLED, STATUS_DONE, STATUS_HANDED_OFF, STATUS_REFUSED, STATUS_WAITING
+from contracts import SIRAMASAKAN_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
 START_ROWS = 3
 SIRA_FLASH = {"diajukan": "Permohonan SIRAMASAKAN telah diajukan. Kepaniteraan akan menandai perkara diputus dan dokumen lengkap; "
                           "setelah itu permohonan diserahkan ke Disdukcapil dan Anda diberi tahu."}
-STATUS_TONES = {STATUS_WAITING: "wait", STATUS_HANDED_OFF: "info", STATUS_DONE: "ok", STATUS_REFUSED: "danger", STATUS_CANCELLED: "muted"}
-NEXT_STEP = {
-    STATUS_WAITING: "Permohonan menunggu perkara diputus dan dokumen lengkap. Petugas kepaniteraan mencatat nomor perkara dan tanggal "
-                    "putusan; proses ini bisa berlangsung beberapa bulan, dan permohonan tetap tersimpan selama itu.",
-    STATUS_HANDED_OFF: "Permohonan sudah diserahkan ke Disdukcapil. Petugas Disdukcapil memproses perubahan data kependudukan; pengingat "
-                       "dikirim berkala sampai Disdukcapil melaporkan hasilnya. Anda diberi tahu lewat notifikasi, email, dan WhatsApp.",
-    STATUS_DONE: "Perubahan data sudah diproses. Ambil dokumen baru di tempat pengambilan di bawah dengan membawa KTP-el lama, KK lama, "
-                 "dan salinan putusan.",
-    STATUS_REFUSED: "Disdukcapil menolak perubahan data. Hubungi loket PTSP pengadilan dengan membawa salinan putusan dan KK untuk "
-                    "menanyakan kekurangannya; bila perlu ajukan permohonan baru.",
-    STATUS_CANCELLED: "Permohonan dibatalkan dengan alasan di bawah. Bila perubahan data masih diperlukan, ajukan kembali permohonan "
-                      "baru atau hubungi loket PTSP pengadilan.",
-}
+STATUS_TONES = SIRAMASAKAN_STATUSES.tones
+NEXT_STEP = SIRAMASAKAN_STATUSES.next_steps
 
 
 def _flash(request: Request) -> str | None:
