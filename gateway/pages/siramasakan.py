@@ -12,6 +12,8 @@ The pages call the same service functions as the JSON API (gateway/services/sira
 import uuid
 from datetime import datetime, timezone
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -76,12 +78,12 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
     if user.kind != "applicant":
         raise forbidden("Permohonan SIRAMASAKAN diajukan oleh pemohon dengan akun pemohon.")
     form = await request.form()
-    count = _field(form, "rows", 3)
-    count = min(int(count), MAX_CHANGES) if count.isdigit() and int(count) > 0 else START_ROWS
+    rows = _field(form, "rows", 3)
+    count = min(int(rows), MAX_CHANGES) if rows.isdigit() and int(rows) > 0 else START_ROWS
     changes = [{"nik": _field(form, f"changes.{i}.nik", 40).strip(), "kind": _field(form, f"changes.{i}.kind", 60).strip(),
                 "description": _field(form, f"changes.{i}.description", 2000)} for i in range(count)]
-    values = {"case_number": _field(form, "case_number", 200).strip(), "kk_number": _field(form, "kk_number", 40).strip(),
-              "client_key": _field(form, "client_key", 64), "changes": changes}
+    values: dict[str, Any] = {"case_number": _field(form, "case_number", 200).strip(), "kk_number": _field(form, "kk_number", 40).strip(),
+                              "client_key": _field(form, "client_key", 64), "changes": changes}
     if _field(form, "aksi", 20) == "tambah":  # another change row; everything typed stays
         if count < MAX_CHANGES:
             values["changes"] = [*changes, *_blank_rows(1)]
