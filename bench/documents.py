@@ -34,7 +34,7 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
     from store.db import create_schema, make_engine, make_sessionmaker
     from store.models import User
     from store.settings import Settings
-    from tests.test_signing import PASSPHRASE, permit_input
+    from tests.unit.test_signing import PASSPHRASE, permit_input
 
     settings = Settings(var_dir=tmp / "var", database_url=f"sqlite+aiosqlite:///{tmp / 'signing.db'}", public_base_url="http://bench")
     engine = make_engine(settings.effective_database_url)
