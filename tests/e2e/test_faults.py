@@ -316,7 +316,7 @@ async def test_gateway_killed_during_a_burst_of_decisions(stack: Stack):
         assert cut_after <= len(acknowledged) < n, f"the burst was not cut: {len(acknowledged)} of {n} acknowledged"
 
         # Every decision the supervisor saw acknowledged is in its run's history.
-        for handle, task_id in zip(handles, task_ids):
+        for handle, task_id in zip(handles, task_ids, strict=False):
             if task_id in acknowledged:
                 assert [d.task_id for d in await accepted_decisions(client, handle.id)] == [task_id]
 
@@ -336,7 +336,7 @@ async def test_gateway_killed_during_a_burst_of_decisions(stack: Stack):
                     assert "sudah diputuskan" in response.json()["detail"]
         print(f"\nacknowledged before the kill: {len(acknowledged)}/{n}; repeats after restart: {dict(repeats)}")
     # Each run holds exactly one supervisor decision, whatever the client saw.
-    for handle, task_id in zip(handles, task_ids):
+    for handle, task_id in zip(handles, task_ids, strict=False):
         assert [d.task_id for d in await accepted_decisions(client, handle.id)] == [task_id]
 
 

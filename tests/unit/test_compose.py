@@ -316,7 +316,7 @@ def test_the_connection_budget_fits_in_max_connections(compose):
     (setting,) = [arg for arg in services["postgresql"]["command"] if arg.startswith("max_connections=")]
     max_connections = int(setting.split("=")[1])
     processes = 0
-    for name, service in satupintu_services(compose).items():
+    for service in satupintu_services(compose).values():
         env = environment(service)
         processes += replicas(service) * (int(env["SATUPINTU_DB_POOL_SIZE"]) + int(env["SATUPINTU_DB_MAX_OVERFLOW"]))
     temporal = environment(services["temporal"])

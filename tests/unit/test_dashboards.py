@@ -99,9 +99,9 @@ async def seed_figures(sessionmaker) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def figures(db, period: Period = Period()) -> dict:  # noqa: ANN001
+async def figures(db, period: Period | None = None) -> dict:
     async with db.sessionmaker() as session:
-        data = await dashboards.dashboard(session, period=period, now=NOW)
+        data = await dashboards.dashboard(session, period=period or Period(), now=NOW)
     return {name: f["rows"] for name, f in data["figures"].items()}
 
 

@@ -158,7 +158,7 @@ def _rs_codeword(data: bytes) -> bytes:
         for r in range(16):
             if r != col and rows[r][col]:
                 factor = rows[r][col]
-                rows[r] = [v ^ _gf_mul(factor, p) for v, p in zip(rows[r], rows[col])]
+                rows[r] = [v ^ _gf_mul(factor, p) for v, p in zip(rows[r], rows[col], strict=False)]
     return data + bytes(rows[k][16] for k in range(16))
 
 
@@ -204,7 +204,7 @@ def dwg_bytes(version: str = "AC1032", drawing: bytes = bytes(range(256)) * 24) 
     header = struct.pack("<12s3I4IIQQII3IIQ3I", b"AcFssFcAJMB\x00", 0, 0x6C, 4, 0, 0, 0, 1, 2, map_address, copy_at, 0, 2,
                          0x20, 0x80, 0x40, 3, map_address - 0x100, 4, 2, 0)
     header += struct.pack("<I", zlib.crc32(header + bytes(4)))
-    encrypted = bytes(a ^ b for a, b in zip(header, _dwg_lcg(len(header))))
+    encrypted = bytes(a ^ b for a, b in zip(header, _dwg_lcg(len(header)), strict=False))
     return _dwg_prologue(version) + encrypted + bytes(0x14) + drawing + map_page + encrypted
 
 def upload_of(data: bytes | io.IOBase, filename: str) -> UploadFile:

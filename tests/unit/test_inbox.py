@@ -128,7 +128,7 @@ async def fill(sessionmaker, size: int) -> User:  # noqa: ANN001
     (me,) = await users(sessionmaker, "atasan1")
     async with sessionmaker() as session:
         # Spread over everyone else, so one person's tasks look few to the planner beside all unowned ones.
-        others = [u for u in (await session.scalars(select(User.id).where(User.id != me.id))).all()]
+        others = list((await session.scalars(select(User.id).where(User.id != me.id))).all())
         for start in range(0, size, 10_000):
             await session.execute(insert(Task), [
                 task_row(k, role="atasan" if k % 10 else "tidak-diukur", owner=me.id if k % 10 == 1 else None if k % 10 == 0 else others[k % len(others)])

@@ -184,7 +184,8 @@ async def test_a_cross_site_form_is_refused(client) -> None:  # noqa: ANN001
 # --- the pages still work under the policy (browser) -------------------------------------------
 
 RECORD_VIOLATIONS = """window.__csp = [];
-document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sample || '')));"""
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline') + ' ' + (e.sample || '')));"""
 
 
 @pytest.mark.browser

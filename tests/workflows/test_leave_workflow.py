@@ -35,7 +35,7 @@ async def refused(handle, task_id, actor, outcome, reason=None) -> str:  # noqa:
 
 
 def emails(maildir: Path) -> list:
-    return [m for m in mailbox.Maildir(maildir, factory=None, create=False)]
+    return list(mailbox.Maildir(maildir, factory=None, create=False))
 
 
 async def test_approval_numbers_the_letter_and_notifies(local_env, db, worker_for):

@@ -30,7 +30,8 @@ from contracts import (
 
 
 async def decide(handle, task_id, actor_, outcome, reason=None, data=None):  # noqa: ANN001, ANN201
-    return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=actor_, outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
+    decision = DecisionRequest(task_id=task_id, actor=actor_, outcome=outcome, reason=reason, data=data or {})
+    return await handle.execute_update(DECIDE_TASK, decision, result_type=TaskAck)
 
 
 async def refused(handle, update, arg, result_type=TaskAck) -> str:  # noqa: ANN001

@@ -51,7 +51,8 @@ async def test_one_day_visit_from_checklist_to_archive(time_skipping_env, db, wo
 
     received = await wait_for(lambda: _at(db, row.id, "research"))
     registered_at = await _event_time(db, handle.id, "registered")
-    assert received.receipt_number.startswith("TT-") and received.receipt_number.endswith(f"/PTSP/{_roman(received.created_at.month)}/{received.created_at.year}")
+    month, year = _roman(received.created_at.month), received.created_at.year
+    assert received.receipt_number.startswith("TT-") and received.receipt_number.endswith(f"/PTSP/{month}/{year}")
     # One-day: the estimate is the target, registration plus the service's minutes.
     assert received.estimated_done_at == received.target_at
     assert received.target_at - registered_at == timedelta(minutes=30)
