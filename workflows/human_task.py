@@ -81,6 +81,11 @@ PATCH_WIND_DOWN_ON_ANY_CANCEL = "wind-down-on-any-cancel"
 # after it (no status, number, document or message after Dibatalkan) and waits for Temporal's cancellation, which the
 # gateway sends next. Runs recorded before it went on to the next step, and replay that way.
 PATCH_NO_STEP_AFTER_CANCEL = "no-step-after-cancel"
+# Version marker: a run that reaches its end while an update handler is still running (a process owner's remind or
+# reassign accepted just before the last decision) waits for that handler, and for the notices it starts, before it
+# ends (issue 16). Asked only when a handler is in flight at the end, so every other run records no marker and its
+# commands are the same as before. Runs recorded before it ended at once, cutting the handler off, and replay that way.
+PATCH_HANDLERS_FINISH_FIRST = "handlers-finish-before-the-run"
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
@@ -155,7 +160,8 @@ class HumanTaskWorkflow:
 
     def __init_subclass__(cls, **kwargs) -> None:  # noqa: ANN003
         # Every process's @workflow.run goes through _settled: however the run ends (a result, a failure, continue
-        # as new, a cancellation), it ends after its notifications are delivered. A new process gets this by
+        # as new, a cancellation), it ends after its notifications are delivered and its update handlers have
+        # finished (workflow.all_handlers_finished). A new process gets this by
         # inheriting the base; there is no call at each return to forget.
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
@@ -661,6 +667,19 @@ async def _to_the_end(work) -> None:  # noqa: ANN001
     task.result()
 
 
+async def _settle(wf: HumanTaskWorkflow, *, raise_failure: bool = True) -> None:
+    """What every run does last, however it ends: its notifications delivered, and no update handler cut off. A
+    handler still running at the end (an owner's remind or reassign accepted just before the last decision) would
+    otherwise never finish: its timeline line or its notice lost, its caller told the run had ended. Handlers only
+    ever wait on activities and the run's own state, so this wait ends."""
+    await wf.settle_notifications(raise_failure=raise_failure)
+    # Nothing in flight (nearly every run): no marker and no wait, the same commands as before the patch.
+    while not workflow.all_handlers_finished() and workflow.patched(PATCH_HANDLERS_FINISH_FIRST):
+        await _to_the_end(workflow.wait_condition(workflow.all_handlers_finished))
+        # The notices those handlers started.
+        await wf.settle_notifications(raise_failure=raise_failure)
+
+
 def _settled(run):  # noqa: ANN001, ANN202
     @functools.wraps(run)
     async def run_then_settle(self: HumanTaskWorkflow, *args):  # noqa: ANN002, ANN202
@@ -674,10 +693,10 @@ def _settled(run):  # noqa: ANN001, ANN202
             # Ends the run as such (a failure, continue as new, a cancellation): deliver first, then end as the run
             # asked. Anything else is a bug that fails the workflow task and is retried; no waiting for it.
             if isinstance(err, (FailureError, workflow.ContinueAsNewError)) or is_cancelled_exception(err):
-                await self.settle_notifications(raise_failure=False)
+                await _settle(self, raise_failure=False)
             raise
         # A cancel that arrives now is not obeyed: the case is done, only its last messages are on their way.
-        await self.settle_notifications()
+        await _settle(self)
         return result
 
     run_then_settle._settles_notices = True
