@@ -9,12 +9,24 @@ A final status stays. A run's steps and its wind-down after a cancel are separat
 at once (a decision and a cancel in the same instant, a cancel landing while a step is written); whichever commits
 second must not put a live status back on a case that says Dibatalkan, nor cancel one that was decided first. The
 row is read FOR UPDATE (PostgreSQL) or in SQLite's single writer, so the second writer sees the first one's status.
+
+`write_case_row` is that skeleton, once: every process's update_* activity calls it with what it writes.
 """
 
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
+from typing import Any, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
+
+from activities.tasks import add_event
+from contracts import CaseEventInput
+from store.models import CaseEvent
+from store.queries import COLUMNS_ONLY
+
+Row = TypeVar("Row")
+Result = TypeVar("Result")
 
 # The error type of a write refused because the row belongs to another run (not retried: it never will).
 ERR_ROW_OF_ANOTHER_RUN = "CaseRowOfAnotherRun"
@@ -34,3 +46,32 @@ def keeps_final(current: str | None, new: str | None, final: Collection[str]) ->
     """True when the row already has a final status that this write would change: the write then adds its timeline
     line (what happened, at the time it happened) and leaves the row as it is."""
     return current in final and new != current
+
+
+async def write_case_row(
+    sessionmaker: async_sessionmaker[AsyncSession], model: type[Row], row_id: int, what: str, *, status: str | None,
+    event: CaseEventInput | None, final: Collection[str], write: Callable[[AsyncSession, Row], Awaitable[Result]],
+    kept: Any = None, columns_only: bool = False, once: bool = False,
+) -> Result | Any:
+    """Writes one step onto a case row and its timeline line, in one transaction: finds the row FOR UPDATE, refuses a row
+    of another run, keeps a final status (`kept` is then returned, with the timeline line added), else lets `write`
+    change the row and returns what it returns, then adds the line.
+
+    `columns_only`: the row is read without its joined relations (PostgreSQL will not lock the nullable side of an
+    outer join FOR UPDATE). `once`: a write that is not idempotent (a counter) is skipped when its timeline line is
+    already there, i.e. a retried activity whose first attempt committed."""
+    async with sessionmaker() as session, session.begin():
+        row = await session.get(model, row_id, options=COLUMNS_ONLY if columns_only else None, with_for_update=True)
+        if row is None:
+            raise LookupError(f"{what} {row_id} does not exist")
+        check_own_row(what, row.workflow_id)
+        if once and event is not None and await session.get(CaseEvent, event.event_id) is not None:
+            return kept
+        if keeps_final(row.status, status, final):
+            if event:
+                await add_event(session, event)
+            return kept
+        result = await write(session, row)
+        if event:
+            await add_event(session, event)
+        return result

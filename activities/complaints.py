@@ -4,8 +4,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
+from activities.case_rows import write_case_row
 from store.models import CaseEvent, Complaint, Unit
 from workflows.complaint import FINAL_STATUSES
 from contracts import UPDATE_COMPLAINT, ComplaintUpdate
@@ -17,15 +16,7 @@ class ComplaintActivities:
 
     @activity.defn(name=UPDATE_COMPLAINT)
     async def update_complaint(self, update: ComplaintUpdate) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            complaint = await session.get(Complaint, update.complaint_id, with_for_update=True)
-            if complaint is None:
-                raise LookupError(f"complaint {update.complaint_id} does not exist")
-            check_own_row("complaint", complaint.workflow_id)
-            if keeps_final(complaint.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return
+        async def write(session: AsyncSession, complaint: Complaint) -> None:
             complaint.status = update.status
             if update.stage:
                 complaint.stage = update.stage
@@ -41,8 +32,10 @@ class ComplaintActivities:
                 complaint.responded_at = occurred
             if update.finished and complaint.finished_at is None:
                 complaint.finished_at = occurred
-            if update.event:
-                await add_event(session, update.event)
-            # Escalations are written by the human-task mechanism into the timeline; the row keeps their count.
+            # Escalations are written by the human-task mechanism into the timeline; the row keeps their count (this
+            # step's own line, written next, is not one).
             complaint.escalations = await session.scalar(select(func.count()).select_from(CaseEvent).where(
                 CaseEvent.workflow_id == complaint.workflow_id, CaseEvent.kind == "task_escalated")) or 0
+
+        await write_case_row(self.sessionmaker, Complaint, update.complaint_id, "complaint", status=update.status, event=update.event,
+                             final=FINAL_STATUSES, write=write)

@@ -6,9 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
-from store.queries import COLUMNS_ONLY
+from activities.case_rows import write_case_row
 from store.locks import lock_person
 from store.models import LeaveRequest, Substitution
 from contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
@@ -21,15 +19,7 @@ class LeaveActivities:
 
     @activity.defn(name=UPDATE_LEAVE_REQUEST)
     async def update_leave_request(self, update: LeaveUpdate) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            leave = await session.get(LeaveRequest, update.request_id, options=COLUMNS_ONLY, with_for_update=True)  # not its employee (4 more tables)
-            if leave is None:
-                raise LookupError(f"leave request {update.request_id} does not exist")
-            check_own_row("leave request", leave.workflow_id)
-            if keeps_final(leave.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return
+        async def write(session: AsyncSession, leave: LeaveRequest) -> None:
             leave.status = update.status
             if update.letter_number:
                 leave.letter_number = update.letter_number
@@ -50,5 +40,7 @@ class LeaveActivities:
                         end_date=leave.end_date, reason=f"Cuti ({leave.leave_type}) disetujui", source="leave",
                         leave_request_id=leave.id, created_by_id=leave.employee_id,
                     ))
-            if update.event:
-                await add_event(session, update.event)
+
+        # Its own columns only, not its employee (4 more tables).
+        await write_case_row(self.sessionmaker, LeaveRequest, update.request_id, "leave request", status=update.status, event=update.event,
+                             final=FINAL_STATUSES, write=write, columns_only=True)

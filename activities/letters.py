@@ -6,8 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
+from activities.case_rows import write_case_row
 from store.models import Letter, StoredFile, Unit, User, UserRole, utcnow
 from contracts import (
     ATTACH_LETTER_FILE,
@@ -47,15 +46,7 @@ class LetterActivities:
     async def update_letter(self, update: LetterUpdate) -> LetterUpdateResult:
         """Moves the letter on and adds its timeline line, in one transaction. Returns the people of the
         units the letter is routed to, for the workflow to notify."""
-        async with self.sessionmaker() as session, session.begin():
-            letter = await session.get(Letter, update.letter_id, with_for_update=True)
-            if letter is None:
-                raise LookupError(f"letter {update.letter_id} does not exist")
-            check_own_row("letter", letter.workflow_id)
-            if keeps_final(letter.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return LetterUpdateResult(notify_user_ids=[])  # a letter that has ended sends nobody news of a step
+        async def write(session: AsyncSession, letter: Letter) -> LetterUpdateResult:
             letter.status, letter.stage = update.status, update.stage
             for name in ("number", "classification", "category", "scan_file_id", "softcopy_file_id", "delivered_to", "notes"):
                 if getattr(update, name) is not None:
@@ -66,10 +57,12 @@ class LetterActivities:
                 letter.documents = {**(letter.documents or {}), **update.documents}
             if update.finished and letter.finished_at is None:
                 letter.finished_at = utcnow()
-            if update.event:
-                await add_event(session, update.event)
             units = [u["code"] for u in (letter.disposition or {}).get("units", [])]
             return LetterUpdateResult(notify_user_ids=await unit_recipients(session, units) if units else [])
+
+        return await write_case_row(self.sessionmaker, Letter, update.letter_id, "letter", status=update.status, event=update.event,
+                                    final=FINAL_STATUSES, write=write,
+                                    kept=LetterUpdateResult(notify_user_ids=[]))  # a letter that has ended sends nobody news of a step
 
     @activity.defn(name=ATTACH_LETTER_FILE)
     async def attach_letter_file(self, inp: AttachLetterFile) -> AttachLetterFileResult:

@@ -6,9 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from office.calendar import OfficeCalendar
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
-from store.queries import COLUMNS_ONLY
+from activities.case_rows import write_case_row
 from store.models import PermitApplication, utcnow
 from contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
 from workflows.permit import FINAL_STATUSES
@@ -20,16 +18,7 @@ class PermitActivities:
 
     @activity.defn(name=UPDATE_PERMIT)
     async def update_permit(self, update: PermitUpdate) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            # Its own columns only: the applicant comes by an outer join, which PostgreSQL will not lock FOR UPDATE.
-            application = await session.get(PermitApplication, update.application_id, options=COLUMNS_ONLY, with_for_update=True)
-            if application is None:
-                raise LookupError(f"permit application {update.application_id} does not exist")
-            check_own_row("permit application", application.workflow_id)
-            if keeps_final(application.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return
+        async def write(session: AsyncSession, application: PermitApplication) -> None:
             application.status, application.stage = update.status, update.stage
             if update.clear_revision:
                 application.revision_notes = application.revision_due_at = None
@@ -45,8 +34,10 @@ class PermitActivities:
                 application.clock = [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(s).items()} for s in update.clock]
             if update.finished and application.finished_at is None:
                 application.finished_at = utcnow()
-            if update.event:
-                await add_event(session, update.event)
+
+        # Its own columns only: the applicant comes by an outer join, which PostgreSQL will not lock FOR UPDATE.
+        await write_case_row(self.sessionmaker, PermitApplication, update.application_id, "permit application", status=update.status,
+                             event=update.event, final=FINAL_STATUSES, write=write, columns_only=True)
 
 
 class CalendarActivities:

@@ -11,10 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
+from activities.case_rows import write_case_row
 from office.registry_protocol import SIGNATURE_HEADER, registry_signature
-from store.models import CaseEvent, SiramasakanRequest
+from store.models import SiramasakanRequest
 from store.settings import Settings
 from contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
 from workflows.siramasakan import FINAL_STATUSES
@@ -35,18 +34,7 @@ class SiramasakanActivities:
 
     @activity.defn(name=UPDATE_SIRAMASAKAN)
     async def update_siramasakan(self, update: SiramasakanUpdate) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            row = await session.get(SiramasakanRequest, update.request_id, with_for_update=True)
-            if row is None:
-                raise LookupError(f"siramasakan request {update.request_id} does not exist")
-            check_own_row("siramasakan request", row.workflow_id)
-            # A retried activity finds its timeline line there: count the reminder and the rest only once.
-            if update.event is not None and await _seen(session, update.event.event_id):
-                return
-            if keeps_final(row.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return
+        async def write(session: AsyncSession, row: SiramasakanRequest) -> None:
             if update.status:
                 row.status = update.status
             if update.stage:
@@ -62,8 +50,10 @@ class SiramasakanActivities:
                 row.reminders_sent = (row.reminders_sent or 0) + 1
             if update.finished and row.finished_at is None:
                 row.finished_at = update.event.occurred_at if update.event else None
-            if update.event:
-                await add_event(session, update.event)
+
+        # once: a retried activity finds its timeline line there, so the reminder and the rest are counted only once.
+        await write_case_row(self.sessionmaker, SiramasakanRequest, update.request_id, "siramasakan request", status=update.status,
+                             event=update.event, final=FINAL_STATUSES, write=write, once=True)
 
     @activity.defn(name=SEND_REGISTRY_HANDOFF)
     async def send_registry_handoff(self, handoff: RegistryHandoff) -> RegistryHandoffResult:
@@ -85,7 +75,3 @@ class SiramasakanActivities:
         except (ValueError, KeyError, TypeError) as exc:
             raise ApplicationError(f"registry answer without a reference: {response.text[:200]}") from exc
         return RegistryHandoffResult(reference=reference)
-
-
-async def _seen(session: AsyncSession, event_id: str) -> bool:
-    return await session.get(CaseEvent, event_id) is not None

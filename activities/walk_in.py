@@ -3,8 +3,7 @@
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from activities.case_rows import check_own_row, keeps_final
-from activities.tasks import add_event
+from activities.case_rows import write_case_row
 from store.models import WalkInVisit
 from contracts import UPDATE_WALK_IN, WalkInUpdate
 from workflows.walk_in import FINAL_STATUSES
@@ -16,15 +15,7 @@ class WalkInActivities:
 
     @activity.defn(name=UPDATE_WALK_IN)
     async def update_walk_in(self, update: WalkInUpdate) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            visit = await session.get(WalkInVisit, update.visit_id, with_for_update=True)
-            if visit is None:
-                raise LookupError(f"walk-in visit {update.visit_id} does not exist")
-            check_own_row("walk-in visit", visit.workflow_id)
-            if keeps_final(visit.status, update.status, FINAL_STATUSES):
-                if update.event:
-                    await add_event(session, update.event)
-                return
+        async def write(session: AsyncSession, visit: WalkInVisit) -> None:
             # Empty status/stage: an update from beside the steps (the target watcher) that leaves them be.
             if update.status:
                 visit.status = update.status
@@ -37,5 +28,6 @@ class WalkInActivities:
                 visit.documents = {**(visit.documents or {}), **update.documents}
             if update.finished and visit.finished_at is None:
                 visit.finished_at = update.event.occurred_at if update.event else None
-            if update.event:
-                await add_event(session, update.event)
+
+        await write_case_row(self.sessionmaker, WalkInVisit, update.visit_id, "walk-in visit", status=update.status, event=update.event,
+                             final=FINAL_STATUSES, write=write)

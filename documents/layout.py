@@ -76,6 +76,46 @@ def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str
     return block
 
 
+def signature_block(base, *, frame_width: float, verification_url: str, qr_width: float, qr_size: float,  # noqa: ANN001, ANN201
+                    place: list[str], title: str, esign: str, esign_size: float, esign_leading: float, gap: float, name: str,
+                    nip: str | None, signer_width: float, after_place: float | None = None, qr_extra: str | None = None):
+    """The signature area of an electronically signed document, one table row: the QR that verifies it at the left (the
+    usual place in a letter), and at the right where and when it was signed (`place`, one line each), the signer's
+    `title`, the electronic-signature line `esign`, the name underlined and the NIP. Text is plain (escaped here) but
+    `qr_extra`, markup under the QR. Each document keeps its own sizes: the leave letter's and the permit's differ."""
+    from reportlab.lib import colors
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+
+    qr_block = _qr_block(verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_width, size=qr_size, extra=qr_extra)
+    esign_style = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=esign_size, leading=esign_leading,
+                                 textColor=colors.HexColor("#444444"))
+    signer_lines = [Paragraph(escape(line), base) for line in place]
+    if after_place is not None:
+        signer_lines.append(Spacer(1, after_place))
+    signer_lines += [
+        Paragraph(f"{escape(title)},", base),
+        Spacer(1, gap),
+        Paragraph(escape(esign), esign_style),
+        Spacer(1, gap),
+        Paragraph(f"<b><u>{escape(name)}</u></b>", base),
+    ]
+    if nip:
+        signer_lines.append(Paragraph(f"NIP. {escape(nip)}", base))
+    row = Table([[qr_block, "", signer_lines]], colWidths=[qr_width, frame_width - qr_width - signer_width, signer_width])
+    row.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (2, 0), (2, 0), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return row
+
+
 def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: ANN202
     """A page callback drawing a rule, "Kode dokumen", the page number and `note` at the foot of each page."""
     from reportlab.lib import colors

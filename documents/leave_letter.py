@@ -11,7 +11,7 @@ from contracts import (
 if TYPE_CHECKING:
 
     pass
-from documents.layout import _footer_painter, _local_date, _or_dash, _qr_block, format_date_id, label_value_rows
+from documents.layout import _footer_painter, _local_date, _or_dash, format_date_id, label_value_rows, signature_block
 
 
 def _signer_title(inp: LeaveLetterInput) -> str:
@@ -39,7 +39,6 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
         SimpleDocTemplate,
         Spacer,
         Table,
-        TableStyle,
     )
 
     code = document_code or verification_url.rstrip("/").rsplit("/", 1)[-1]
@@ -122,36 +121,11 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
         Spacer(1, 8 * mm),
     ]
 
-    # Signature area: QR on the left, signer block on the right (the usual place in a letter).
-    qr_col = 6.4 * cm
-    qr_block = _qr_block(verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_col, size=2.8 * cm)
-
     signer = inp.approver
-    esign = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=9, leading=12, textColor=colors.HexColor("#444444"))
-    signer_lines = [
-        Paragraph(f"{e(office.city)}, {e(issued)}", base),
-        Paragraph(f"{e(_signer_title(inp))},", base),
-        Spacer(1, 4 * mm),
-        Paragraph("Ditandatangani secara elektronik", esign),
-        Spacer(1, 4 * mm),
-        Paragraph(f"<b><u>{e(signer.full_name)}</u></b>", base),
-    ]
-    if signer.nip:
-        signer_lines.append(Paragraph(f"NIP. {e(signer.nip)}", base))
-    signer_width = 7.4 * cm
-    signature_row = Table(
-        [[qr_block, "", signer_lines]],
-        colWidths=[qr_col, frame_width - qr_col - signer_width, signer_width],
-    )
-    signature_row.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
-                ("VALIGN", (2, 0), (2, 0), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    signature_row = signature_block(
+        base, frame_width=frame_width, verification_url=verification_url, qr_width=6.4 * cm, qr_size=2.8 * cm,
+        place=[f"{office.city}, {issued}"], title=_signer_title(inp), esign="Ditandatangani secara elektronik", esign_size=9,
+        esign_leading=12, gap=4 * mm, name=signer.full_name, nip=signer.nip, signer_width=7.4 * cm,
     )
     story.append(KeepTogether([signature_row]))
 

@@ -11,7 +11,7 @@ from contracts import (
 if TYPE_CHECKING:
 
     pass
-from documents.layout import _DOCUMENT_WORDS, _first, _footer_painter, _local_date, _or_dash, _qr_block, _text, build_a4, format_date_id, label_value_rows, letterhead, mask_nik
+from documents.layout import _DOCUMENT_WORDS, _first, _footer_painter, _local_date, _or_dash, _text, build_a4, format_date_id, label_value_rows, letterhead, mask_nik, signature_block
 
 
 def _region(data: dict | None, *, village_prefix: str = "") -> str:
@@ -150,12 +150,11 @@ def render_permit_pdf(
     (Dasar), the holder (NIK masked), company, location, details, request kind, validity, the
     signer block (Plh. when acting), a QR to `verification_url`, the resi, and `document_code`
     in the footer."""
-    from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import cm, mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
 
     definition = inp.definition
     office = definition.office
@@ -239,37 +238,12 @@ def render_permit_pdf(
         Spacer(1, 4 * mm),
     ]
 
-    qr_col = 6.0 * cm
-    qr_block = _qr_block(
-        verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_col, size=2.6 * cm,
-        extra=f"Nomor resi: <b>{e(inp.resi)}</b>",
-    )
     signer = inp.signer
-    esign = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=8.5, leading=11,
-                           textColor=colors.HexColor("#444444"))
-    signer_lines = [
-        Paragraph(f"Ditetapkan di {e(office.city)}", base),
-        Paragraph(f"pada tanggal {e(issued)}", base),
-        Spacer(1, 2 * mm),
-        Paragraph(f"{e(_permit_signer_title(inp))},", base),
-        Spacer(1, 3 * mm),
-        Paragraph("Ditandatangani secara elektronik menggunakan sertifikat elektronik", esign),
-        Spacer(1, 3 * mm),
-        Paragraph(f"<b><u>{e(signer.full_name)}</u></b>", base),
-    ]
-    if signer.nip:
-        signer_lines.append(Paragraph(f"NIP. {e(signer.nip)}", base))
-    signer_width = 8.0 * cm
-    signature_row = Table([[qr_block, "", signer_lines]], colWidths=[qr_col, frame_width - qr_col - signer_width, signer_width])
-    signature_row.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
-                ("VALIGN", (2, 0), (2, 0), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+    signature_row = signature_block(
+        base, frame_width=frame_width, verification_url=verification_url, qr_width=6.0 * cm, qr_size=2.6 * cm,
+        qr_extra=f"Nomor resi: <b>{e(inp.resi)}</b>", place=[f"Ditetapkan di {office.city}", f"pada tanggal {issued}"],
+        after_place=2 * mm, title=_permit_signer_title(inp), esign="Ditandatangani secara elektronik menggunakan sertifikat elektronik",
+        esign_size=8.5, esign_leading=11, gap=3 * mm, name=signer.full_name, nip=signer.nip, signer_width=8.0 * cm,
     )
     story.append(KeepTogether(closing + [signature_row]))
 

@@ -53,6 +53,19 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
 
 
+class CaseRow:
+    """The columns every process's case row has (a leave request, a permit application, a visit, a letter, a
+    SIRAMASAKAN request, a complaint): the run it belongs to, the submission it was recorded from, where it stands,
+    and when it ended. store/outbox.py starts and resumes a case's run by these; activities/case_rows.py writes its steps.
+    A table whose status is shaped otherwise declares its own (PermitApplication, Complaint)."""
+
+    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
+    # The submission's Idempotency-Key: a resent form finds its case instead of starting a second one.
+    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    finished_at: Mapped[datetime | None]
+
+
 class Unit(Base):
     __tablename__ = "unit"
 
@@ -127,7 +140,7 @@ class Substitution(Base):
     cancelled_at: Mapped[datetime | None]
 
 
-class LeaveRequest(Base):
+class LeaveRequest(CaseRow, Base):
     __tablename__ = "leave_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,14 +152,10 @@ class LeaveRequest(Base):
     reason: Mapped[str] = mapped_column(Text)
     address_during_leave: Mapped[str | None] = mapped_column(Text)
     substitute_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
-    status: Mapped[str] = mapped_column(String(30), index=True)
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     letter_number: Mapped[str | None] = mapped_column(String(120))
     document_id: Mapped[str | None] = mapped_column(ForeignKey("document.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
 
     employee: Mapped[User] = relationship(foreign_keys=[employee_id], lazy="joined")
 
@@ -420,7 +429,7 @@ class PermitDraft(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class PermitApplication(Base):
+class PermitApplication(CaseRow, Base):
     __tablename__ = "permit_application"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -432,8 +441,6 @@ class PermitApplication(Base):
     # "in_process" (Dalam Proses), "revision" (Revisi), "rejected" (Ditolak), "finished" (Selesai)
     status: Mapped[str] = mapped_column(String(20), index=True)
     stage: Mapped[str] = mapped_column(String(40))  # finer: verification, signing, ready_for_download, …
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     applicant_data: Mapped[dict] = mapped_column(default=dict)
     company: Mapped[dict | None] = mapped_column(JSON)
     location: Mapped[dict] = mapped_column(default=dict)
@@ -450,7 +457,6 @@ class PermitApplication(Base):
     # SLA clock segments [{"side": "office"|"applicant", "start", "end"}], written by the workflow.
     clock: Mapped[list] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
 
     applicant: Mapped[User] = relationship(lazy="joined")
 
@@ -536,15 +542,13 @@ class QueueTicket(Base):
     )
 
 
-class WalkInVisit(Base):
+class WalkInVisit(CaseRow, Base):
     """A visit to the counter (seed 004): one walk-in workflow per row."""
 
     __tablename__ = "walk_in_visit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     service_code: Mapped[str] = mapped_column(String(60))
     service_name: Mapped[str] = mapped_column(String(200))
     one_day: Mapped[bool] = mapped_column(Boolean)
@@ -553,7 +557,6 @@ class WalkInVisit(Base):
     visitor_nik: Mapped[str | None] = mapped_column(String(16))
     queue_number: Mapped[str | None] = mapped_column(String(16))
     registered_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
-    status: Mapped[str] = mapped_column(String(30), index=True)
     stage: Mapped[str] = mapped_column(String(40))
     receipt_number: Mapped[str | None] = mapped_column(String(120))
     estimated_done_at: Mapped[datetime | None]
@@ -563,12 +566,11 @@ class WalkInVisit(Base):
     documents: Mapped[dict] = mapped_column(default=dict)
     rating: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_walk_in_open", "finished_at", "created_at"),)
 
 
-class Letter(Base):
+class Letter(CaseRow, Base):
     """An incoming or outgoing letter (seed 004 §H): one letter workflow per row."""
 
     __tablename__ = "letter"
@@ -576,9 +578,6 @@ class Letter(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     direction: Mapped[str] = mapped_column(String(10))  # "incoming" | "outgoing"
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
-    status: Mapped[str] = mapped_column(String(30), index=True)
     stage: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(Text)
     # Incoming: who sent it, their number and how it came. Outgoing: to whom, requested by which unit.
@@ -600,7 +599,6 @@ class Letter(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
 
 
 class WhatsAppMessage(Base):
@@ -642,21 +640,18 @@ class WhatsAppConversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class SiramasakanRequest(Base):
+class SiramasakanRequest(CaseRow, Base):
     """A SIRAMASAKAN request (seed 000 §4): a case's documents and the population-data changes it causes."""
 
     __tablename__ = "siramasakan_request"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), index=True)
     case_number: Mapped[str] = mapped_column(String(80))
     kk_number: Mapped[str] = mapped_column(String(16))
     # [{"nik", "kind", "description"}]
     changes: Mapped[list] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(30), index=True)
     stage: Mapped[str] = mapped_column(String(40))
     decision_date: Mapped[date | None] = mapped_column(Date)
     decided_case_number: Mapped[str | None] = mapped_column(String(80))
@@ -669,7 +664,6 @@ class SiramasakanRequest(Base):
     documents_to_collect: Mapped[list] = mapped_column(default=list)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    finished_at: Mapped[datetime | None]
 
     __table_args__ = (
         Index("ix_siramasakan_pending", "finished_at", "handed_off_at"),
@@ -693,15 +687,13 @@ class RegistryCallback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Complaint(Base):
+class Complaint(CaseRow, Base):
     """A complaint or criticism (seeds 002, 003, 000 §5): one complaint workflow per row."""
 
     __tablename__ = "complaint"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_number: Mapped[str] = mapped_column(String(20), unique=True)
-    workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
-    client_key: Mapped[str | None] = mapped_column(String(100), unique=True)
     # "pengaduan" (public form), "pengaduan_pemohon" (from an applicant's dashboard) or "kritik" (Kritis).
     channel: Mapped[str] = mapped_column(String(20))
     category: Mapped[str] = mapped_column(String(40), index=True)
@@ -727,4 +719,3 @@ class Complaint(Base):
     stage_due_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]

@@ -10,8 +10,6 @@ Public stages: verifikasi → tindak_lanjut → selesai. Every stage has a due t
 projected onto the complaint row so the staff list can put overdue ones first.
 """
 
-from datetime import timedelta
-
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -22,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_COMPLAINT,
         WORKING_DEADLINE,
         CancelRunRequest,
-        CaseEventInput,
         ComplaintInput,
         ComplaintResult,
         ComplaintUpdate,
@@ -40,7 +37,8 @@ with workflow.unsafe.imports_passed_through():
         TaskPolicy,
         TaskSpec,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.options import STEP
 
 STAGE_VERIFICATION = "verifikasi"
 STAGE_FOLLOW_UP = "tindak_lanjut"
@@ -53,9 +51,6 @@ with workflow.unsafe.imports_passed_through():
 RESPONSE_MIN_CHARS = 20
 # A "perbaiki" loop that never converges is a process problem, not something to wait on forever.
 MAX_ROUNDS = 10
-
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-
 
 def complaint_workflow_id(tracking_number: str) -> str:
     return f"pengaduan-{tracking_number}"
@@ -101,7 +96,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                       Outcome("tidak_valid", "Tidak valid", requires_reason=True),
                       Outcome("spam", "Spam", requires_reason=True)],
         ))
-        verifier = _person(verification)
+        verifier = person_of(verification.actor)
         if verification.outcome != "valid":
             status = STATUS_SPAM if verification.outcome == "spam" else STATUS_INVALID
             label = "spam" if status == STATUS_SPAM else "tidak valid"
@@ -133,7 +128,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
         await self._update(STATUS_FOLLOW_UP, STAGE_FOLLOW_UP, "dispositioned",
                            f"Didisposisikan oleh {disposition.actor.full_name} kepada {officer.full_name} ({officer_info.unit_name})"
                            + (f": {instructions}" if instructions else ""),
-                           actor=_person(disposition), policy=d.follow_up, unit_code=officer_info.unit_code, officer_id=officer.id)
+                           actor=person_of(disposition.actor), policy=d.follow_up, unit_code=officer_info.unit_code, officer_id=officer.id)
 
         note = ""
         for round_no in range(1, MAX_ROUNDS + 1):
@@ -149,7 +144,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
             ))
             response = follow_up.data["response"].strip()
             await self._update(STATUS_APPROVAL, STAGE_FOLLOW_UP, f"responded.{round_no}",
-                               f"Tanggapan ditulis oleh {follow_up.actor.full_name}; menunggu persetujuan", actor=_person(follow_up),
+                               f"Tanggapan ditulis oleh {follow_up.actor.full_name}; menunggu persetujuan", actor=person_of(follow_up.actor),
                                policy=d.approval, response=response)
             approval = await self.ask(TaskSpec(
                 key=f"persetujuan-{round_no}", title=f"Setujui tanggapan pengaduan {inp.tracking_number} — {inp.title}",
@@ -161,14 +156,14 @@ class ComplaintWorkflow(HumanTaskWorkflow):
             if approval.outcome == "setujui":
                 await self._update(STATUS_ANSWERED, STAGE_DONE, "answered",
                                    f"Tanggapan disetujui oleh {approval.actor.full_name} dan dikirim kepada pengadu",
-                                   actor=_person(approval), response=response, responded=True, finished=True)
+                                   actor=person_of(approval.actor), response=response, responded=True, finished=True)
                 await self._tell_complainant("answered", f"Tanggapan atas pengaduan {inp.tracking_number}",
                                              f"Pengaduan Anda \"{inp.title}\" (nomor {inp.tracking_number}) telah ditindaklanjuti.\n\n"
                                              f"Tanggapan:\n{response}\n\nTerima kasih atas pengaduan Anda.")
                 return ComplaintResult(status=STATUS_ANSWERED, response=response)
             note = approval.reason or ""
             await self._update(STATUS_FOLLOW_UP, STAGE_FOLLOW_UP, f"revise.{round_no}",
-                               f"Tanggapan dikembalikan oleh {approval.actor.full_name} untuk diperbaiki", actor=_person(approval),
+                               f"Tanggapan dikembalikan oleh {approval.actor.full_name} untuk diperbaiki", actor=person_of(approval.actor),
                                reason=note, policy=d.follow_up)
         raise ApplicationError(f"Pengaduan {inp.tracking_number}: tanggapan dikembalikan lebih dari {MAX_ROUNDS} kali.", non_retryable=True)
 
@@ -215,7 +210,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
         number: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.letter", numbering=d.letter_numbering,
                                          timezone=d.office.timezone, subject=f"Pengaduan {inp.tracking_number}: {inp.title}"),
-            result_type=IssuedNumberResult, **_TIMEOUT)
+            result_type=IssuedNumberResult, **STEP)
         c = inp.complainant
         contact = ", ".join(x for x in (mask_phone(c.phone), mask_email(c.email)) if x)
         doc: DocumentResult = await workflow.execute_activity(RENDER_COUNTER_DOCUMENT, CounterDocumentInput(
@@ -227,7 +222,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                 "received_at": workflow.info().start_time.isoformat(), "verified_by_name": verification.actor.full_name,
                 "verified_by_position": verification.actor.position or "Admin Pengaduan", "to_title": d.office.head_title,
                 "photo_count": inp.photo_count}),
-            result_type=DocumentResult, **_TIMEOUT)
+            result_type=DocumentResult, **STEP)
         self._letter_id = doc.document_id
         return number
 
@@ -239,13 +234,11 @@ class ComplaintWorkflow(HumanTaskWorkflow):
         if policy is not None:
             due: DeadlineResult = await workflow.execute_activity(
                 WORKING_DEADLINE, DeadlineInput(calendar=inp.definition.calendar, start=workflow.now(), working_days=policy.due_working_days),
-                result_type=DeadlineResult, **_TIMEOUT)
+                result_type=DeadlineResult, **STEP)
             due_at = due.deadline
-        event = CaseEventInput(event_id=f"{workflow.info().workflow_id}.{key}", workflow_id=workflow.info().workflow_id, process=self.process,
-                               subject_id=inp.tracking_number, occurred_at=workflow.now(), kind=key.split(".")[0], title=title,
-                               actor_id=actor.id if actor else None, actor_name=actor.full_name if actor else None, reason=reason)
-        await workflow.execute_activity(UPDATE_COMPLAINT, ComplaintUpdate(complaint_id=inp.complaint_id, status=status, stage=stage, event=event,
-                                                                          stage_due_at=due_at, **fields), **_TIMEOUT)
+        event = self.timeline_event(inp.tracking_number, key, title, actor=actor, reason=reason)
+        await self.project(UPDATE_COMPLAINT, ComplaintUpdate(complaint_id=inp.complaint_id, status=status, stage=stage, event=event,
+                                                             stage_due_at=due_at, **fields))
 
     async def _tell_complainant(self, key: str, subject: str, body: str) -> None:
         """In-app and email for an applicant; WhatsApp to a phone and email to an address left on a public form."""
@@ -277,7 +270,3 @@ class ComplaintWorkflow(HumanTaskWorkflow):
             summary["Foto"] = f"{inp.photo_count} foto (lihat halaman pengaduan)"
         return summary
 
-
-def _person(decision: TaskDecision) -> Person:
-    a = decision.actor
-    return Person(id=a.user_id, username=a.username, full_name=a.full_name, position=a.position)

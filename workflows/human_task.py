@@ -13,11 +13,11 @@ the gateway addresses all of them by the same names.
 
 import asyncio
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
@@ -56,13 +56,7 @@ with workflow.unsafe.imports_passed_through():
         TaskDecision,
         TaskSpec,
     )
-
-# Projection writes and notifications must eventually happen: retry without limit, backing off.
-# A channel outage then delays a message; it never loses it.
-DURABLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5))
-ACTIVITY_TIMEOUT = timedelta(seconds=30)
-# A process's notices to the people of its case may carry an attachment and a slow mail server: a longer attempt.
-NOTICE_TIMEOUT = timedelta(seconds=60)
+    from workflows.options import NOTICE, QUICK_STEP, STEP
 
 # Version marker (workflow.patched, see README "Changing a workflow safely"): notifications are started in the
 # background and the process goes on while a channel is down (issue 7); runs recorded before it awaited each
@@ -81,6 +75,11 @@ PATCH_WIND_DOWN_ON_ANY_CANCEL = "wind-down-on-any-cancel"
 # after it (no status, number, document or message after Dibatalkan) and waits for Temporal's cancellation, which the
 # gateway sends next. Runs recorded before it went on to the next step, and replay that way.
 PATCH_NO_STEP_AFTER_CANCEL = "no-step-after-cancel"
+# Version marker: a run that reaches its end while an update handler is still running (a process owner's remind or
+# reassign accepted just before the last decision) waits for that handler, and for the notices it starts, before it
+# ends (issue 16). Asked only when a handler is in flight at the end, so every other run records no marker and its
+# commands are the same as before. Runs recorded before it ended at once, cutting the handler off, and replay that way.
+PATCH_HANDLERS_FINISH_FIRST = "handlers-finish-before-the-run"
 
 # Error types the gateway maps to HTTP statuses.
 ERR_NOT_FOUND = "TaskNotFound"
@@ -123,6 +122,20 @@ class _OpenTask:
     owner_reminders: int = 0
 
 
+def person_of(actor: Actor) -> Person:
+    """The person behind an actor (who decided a task, who cancelled a run), as a case's rows and documents name them."""
+    return Person(id=actor.user_id, username=actor.username, full_name=actor.full_name, position=actor.position)
+
+
+# The counter a repeated step's key ends with ("revision-2", "responded.1", "handoff-reminder.3").
+_STEP_COUNTER = re.compile(r"[.-][0-9]+$")
+
+
+def event_kind(key: str) -> str:
+    """A timeline line's kind: the step's key without the counter that keeps its repeats apart."""
+    return _STEP_COUNTER.sub("", key)
+
+
 def _holder_names(task: _OpenTask) -> str:
     if task.delegate:
         return task.delegate.full_name
@@ -155,7 +168,8 @@ class HumanTaskWorkflow:
 
     def __init_subclass__(cls, **kwargs) -> None:  # noqa: ANN003
         # Every process's @workflow.run goes through _settled: however the run ends (a result, a failure, continue
-        # as new, a cancellation), it ends after its notifications are delivered. A new process gets this by
+        # as new, a cancellation), it ends after its notifications are delivered and its update handlers have
+        # finished (workflow.all_handlers_finished). A new process gets this by
         # inheriting the base; there is no call at each return to forget.
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
@@ -268,10 +282,7 @@ class HumanTaskWorkflow:
 
     @staticmethod
     def canceller_person(request: CancelRunRequest | None) -> Person | None:
-        if request is None:
-            return None
-        a = request.actor
-        return Person(id=a.user_id, username=a.username, full_name=a.full_name, position=a.position)
+        return person_of(request.actor) if request is not None else None
 
     @staticmethod
     def cancel_reason(request: CancelRunRequest | None) -> str:
@@ -280,6 +291,21 @@ class HumanTaskWorkflow:
     def cancelled_line(self, request: CancelRunRequest | None) -> str:
         """The case's timeline line: "Dibatalkan oleh <nama> (pemilik proses): <alasan>"."""
         return f"Dibatalkan oleh {self.canceller(request)}" + (f": {request.reason.strip()}" if request else "")
+
+    # -- a process's case row and timeline -----------------------------------------------------------
+
+    def timeline_event(self, subject_id: str, key: str, title: str, *, actor: Person | None = None, reason: str | None = None,
+                       **fields) -> CaseEventInput:  # noqa: ANN003
+        """The timeline line of a step, keyed by the run and the step so that a retried write adds it once."""
+        workflow_id = workflow.info().workflow_id
+        return CaseEventInput(event_id=f"{workflow_id}.{key}", workflow_id=workflow_id, process=self.process, subject_id=subject_id,
+                              occurred_at=workflow.now(), kind=event_kind(key), title=title, actor_id=actor.id if actor else None,
+                              actor_name=actor.full_name if actor else None, reason=reason, **fields)
+
+    async def project(self, activity: str, update, *, result_type=None, options=STEP):  # noqa: ANN001, ANN201
+        """Writes the case row and its timeline line in one activity (a process's update_* activity, which keeps a
+        final status and refuses a row of another run: activities/case_rows.py)."""
+        return await workflow.execute_activity(activity, update, result_type=result_type, **options)
 
     def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
         """A process's own rule for a decision, checked by the validator after the shared ones.
@@ -600,19 +626,19 @@ class HumanTaskWorkflow:
             NotifyInput(idempotency_key=f"{task.task_id}.escalated" + (f".{level}" if level else ""), subject="Eskalasi tugas",
                         body=f"Tugas '{task.spec.title}' belum diputuskan oleh {_holder_names(task)} dan dieskalasi kepada Anda.",
                         recipient_roles=[role], link=f"/inbox?task={task.task_id}"),
-            timeout=ACTIVITY_TIMEOUT,
+            options=QUICK_STEP,
         )
 
     async def _notify_task(self, task: _OpenTask, key: str, subject: str, body: str, user_ids: list[int]) -> None:
         await self.notify(
             NotifyInput(idempotency_key=key, subject=subject, body=body, recipient_ids=user_ids,
                         recipient_roles=[] if user_ids else list(task.open_to_roles), link=f"/inbox?task={task.task_id}"),
-            timeout=ACTIVITY_TIMEOUT,
+            options=QUICK_STEP,
         )
 
     # -- notifications --------------------------------------------------------------------------
 
-    async def notify(self, message: NotifyInput, *, timeout: timedelta = NOTICE_TIMEOUT) -> None:
+    async def notify(self, message: NotifyInput, *, options=NOTICE) -> None:  # noqa: ANN001
         """Sends `message` through the one NOTIFY activity, retried durably and keyed by its idempotency key.
         The process goes on at once: a channel that is down (the mail server, the WhatsApp API) delays the
         message, not the next step. The run itself ends only after every message it started is delivered.
@@ -621,10 +647,10 @@ class HumanTaskWorkflow:
             # Asked at the first notification of a run, whichever it is, so a replay asks at the same point.
             self._notify_in_background = workflow.patched(PATCH_NOTIFY_IN_BACKGROUND)
         if not self._notify_in_background:
-            await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult, start_to_close_timeout=timeout, retry_policy=DURABLE_RETRY)
+            await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult, **options)
             return
         self._notices.append(
-            workflow.start_activity(NOTIFY, message, result_type=NotifyResult, start_to_close_timeout=timeout, retry_policy=DURABLE_RETRY))
+            workflow.start_activity(NOTIFY, message, result_type=NotifyResult, **options))
 
     async def settle_notifications(self, *, raise_failure: bool = True) -> None:
         """Waits until every notification started so far (and any started meanwhile) is delivered. A cancel of the
@@ -645,9 +671,7 @@ class HumanTaskWorkflow:
             raise failed[0]
 
     async def _activity(self, name: str, arg, result_type):  # noqa: ANN001
-        return await workflow.execute_activity(
-            name, arg, result_type=result_type, start_to_close_timeout=ACTIVITY_TIMEOUT, retry_policy=DURABLE_RETRY
-        )
+        return await workflow.execute_activity(name, arg, result_type=result_type, **QUICK_STEP)
 
 
 async def _to_the_end(work) -> None:  # noqa: ANN001
@@ -659,6 +683,19 @@ async def _to_the_end(work) -> None:  # noqa: ANN001
         except asyncio.CancelledError:
             pass  # cancelled again (a timer firing with the cancel): the clean-up must still finish
     task.result()
+
+
+async def _settle(wf: HumanTaskWorkflow, *, raise_failure: bool = True) -> None:
+    """What every run does last, however it ends: its notifications delivered, and no update handler cut off. A
+    handler still running at the end (an owner's remind or reassign accepted just before the last decision) would
+    otherwise never finish: its timeline line or its notice lost, its caller told the run had ended. Handlers only
+    ever wait on activities and the run's own state, so this wait ends."""
+    await wf.settle_notifications(raise_failure=raise_failure)
+    # Nothing in flight (nearly every run): no marker and no wait, the same commands as before the patch.
+    while not workflow.all_handlers_finished() and workflow.patched(PATCH_HANDLERS_FINISH_FIRST):
+        await _to_the_end(workflow.wait_condition(workflow.all_handlers_finished))
+        # The notices those handlers started.
+        await wf.settle_notifications(raise_failure=raise_failure)
 
 
 def _settled(run):  # noqa: ANN001, ANN202
@@ -674,10 +711,10 @@ def _settled(run):  # noqa: ANN001, ANN202
             # Ends the run as such (a failure, continue as new, a cancellation): deliver first, then end as the run
             # asked. Anything else is a bug that fails the workflow task and is retried; no waiting for it.
             if isinstance(err, (FailureError, workflow.ContinueAsNewError)) or is_cancelled_exception(err):
-                await self.settle_notifications(raise_failure=False)
+                await _settle(self, raise_failure=False)
             raise
         # A cancel that arrives now is not obeyed: the case is done, only its last messages are on their way.
-        await self.settle_notifications()
+        await _settle(self)
         return result
 
     run_then_settle._settles_notices = True

@@ -1,8 +1,6 @@
 """Leave request (cuti), seed 000 §2: employee → direct supervisor approves or rejects with a
 reason → letter-numbering officer numbers the Surat Izin Cuti → employee notified."""
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -11,7 +9,6 @@ with workflow.unsafe.imports_passed_through():
         RENDER_LEAVE_LETTER,
         UPDATE_LEAVE_REQUEST,
         CancelRunRequest,
-        CaseEventInput,
         DocumentResult,
         IssuedNumberResult,
         LeaveInput,
@@ -24,7 +21,8 @@ with workflow.unsafe.imports_passed_through():
         Person,
         TaskSpec,
     )
-    from workflows.human_task import DURABLE_RETRY, HumanTaskWorkflow
+    from workflows.human_task import HumanTaskWorkflow, person_of
+    from workflows.options import DOCUMENT, QUICK_STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
@@ -102,12 +100,10 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
             NumberRequest(idempotency_key=f"{workflow_id}.surat-izin-cuti", numbering=definition.numbering,
                           timezone=definition.office.timezone, subject=f"Surat Izin Cuti {employee.full_name} ({period})"),
             result_type=IssuedNumberResult,
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DURABLE_RETRY,
+            **QUICK_STEP,
         )
         acting_for = approval.actor.acting_for
-        approver = Person(id=approval.actor.user_id, username=approval.actor.username, full_name=approval.actor.full_name,
-                          position=approval.actor.position)
+        approver = person_of(approval.actor)
         document: DocumentResult = await workflow.execute_activity(
             RENDER_LEAVE_LETTER,
             LeaveLetterInput(
@@ -128,8 +124,7 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
                 address_during_leave=request.address_during_leave,
             ),
             result_type=DocumentResult,
-            start_to_close_timeout=timedelta(minutes=2),
-            retry_policy=DURABLE_RETRY,
+            **DOCUMENT,
         )
 
         self._status = STATUS_APPROVED
@@ -168,18 +163,12 @@ class LeaveRequestWorkflow(HumanTaskWorkflow):
     async def _update(self, request: LeaveInput, status: str, kind: str, title: str, *, actor: Person | None = None,
                       reason: str | None = None, letter_number: str | None = None, document_id: str | None = None,
                       acting_official_id: int | None = None) -> None:
-        workflow_id = workflow.info().workflow_id
-        event = CaseEventInput(
-            event_id=f"{workflow_id}.{kind}", workflow_id=workflow_id, process=self.process, subject_id=str(request.request_id),
-            occurred_at=workflow.now(), kind=kind, title=title, actor_id=actor.id if actor else None,
-            actor_name=actor.full_name if actor else None, reason=reason,
-        )
-        await workflow.execute_activity(
+        event = self.timeline_event(str(request.request_id), kind, title, actor=actor, reason=reason)
+        await self.project(
             UPDATE_LEAVE_REQUEST,
             LeaveUpdate(request_id=request.request_id, status=status, event=event, letter_number=letter_number,
                         document_id=document_id, reason=reason, acting_official_id=acting_official_id),
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=DURABLE_RETRY,
+            options=QUICK_STEP,
         )
 
     async def _notify(self, request: LeaveInput, key: str, subject: str, body: str, document_id: str | None = None) -> None:

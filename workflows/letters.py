@@ -13,7 +13,7 @@ An upload that is refused (not a PDF, not the uploader's) keeps the letter at it
 with the problem in the new task's summary.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -27,7 +27,6 @@ with workflow.unsafe.imports_passed_through():
         AttachLetterFile,
         AttachLetterFileResult,
         CancelRunRequest,
-        CaseEventInput,
         CounterDocumentInput,
         DecisionRequest,
         DocumentResult,
@@ -43,11 +42,11 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         Person,
         LetterUpdateResult,
-        TaskDecision,
         TaskPolicy,
         TaskSpec,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.options import DOCUMENT, STEP
 
 PROCESS = "letter"
 
@@ -98,7 +97,6 @@ RECEIVED_BY_MAX = 200
 NOTE_MAX = 2000
 
 _MONTHS = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
 
 
 def incoming_workflow_id(code: str) -> str:
@@ -171,11 +169,6 @@ def delivery_form() -> dict:
 # --- shared by both letter workflows ---------------------------------------------------------------
 
 
-def _person(decision: TaskDecision) -> Person:
-    a = decision.actor
-    return Person(id=a.user_id, username=a.username, full_name=a.full_name, position=a.position)
-
-
 def _check_letter_decision(spec: TaskSpec, request: DecisionRequest) -> None:
     """Cross-field rules the form schema cannot say; refusals never reach the history."""
     data = request.data
@@ -242,15 +235,9 @@ class _LetterWorkflow(HumanTaskWorkflow):
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
                       reason: str | None = None, **changes) -> LetterUpdateResult:  # noqa: ANN003
         self._status = status
-        workflow_id = workflow.info().workflow_id
-        event = CaseEventInput(
-            event_id=f"{workflow_id}.{key}", workflow_id=workflow_id, process=self.process, subject_id=self._code,
-            occurred_at=workflow.now(), kind=key.rstrip("0123456789").rstrip("-"), title=title,
-            actor_id=actor.id if actor else None, actor_name=actor.full_name if actor else None, reason=reason,
-        )
-        return await workflow.execute_activity(
-            UPDATE_LETTER, LetterUpdate(letter_id=self._letter_id, status=status, stage=stage, event=event, **changes),
-            result_type=LetterUpdateResult, **_TIMEOUT)
+        event = self.timeline_event(self._code, key, title, actor=actor, reason=reason)
+        return await self.project(UPDATE_LETTER, LetterUpdate(letter_id=self._letter_id, status=status, stage=stage, event=event, **changes),
+                                  result_type=LetterUpdateResult)
 
     async def _notify(self, key: str, subject: str, body: str, *, user_ids: list[int], channels: list[str] | None = None) -> None:
         if not user_ids:
@@ -262,7 +249,7 @@ class _LetterWorkflow(HumanTaskWorkflow):
     async def _attach(self, file_id: str, purpose: str, uploader_id: int) -> AttachLetterFileResult:
         return await workflow.execute_activity(
             ATTACH_LETTER_FILE, AttachLetterFile(letter_id=self._letter_id, file_id=file_id, purpose=purpose, uploader_id=uploader_id),
-            result_type=AttachLetterFileResult, **_TIMEOUT)
+            result_type=AttachLetterFileResult, **STEP)
 
 
 # --- incoming ----------------------------------------------------------------------------------------
@@ -307,7 +294,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
         await self._update(STATUS_CLASSIFIED, "registration", "classified",
                            f"Dipilah: {classification}, sifat {d.categories.get(category, category).lower()}"
                            + (" (tanda rahasia dari Front Office diubah)" if unmarked else "") + f"; arah: {routing}",
-                           actor=_person(sorted_), reason=change_reason, classification=classification, category=category,
+                           actor=person_of(sorted_.actor), reason=change_reason, classification=classification, category=category,
                            disposition=self._routing(route, units))
 
         # 2. The front office registers it: the agenda number, the receipt, and a blank sheet to write on.
@@ -315,12 +302,12 @@ class IncomingLetterWorkflow(_LetterWorkflow):
             key=KEY_REGISTER, title=f"Registrasi surat masuk {inp.code} dan cetak tanda terima", policy=d.registration,
             subject_id=inp.code, summary=dict(self._summary),
             outcomes=[Outcome(OUTCOME_REGISTERED, "Daftarkan dan terbitkan tanda terima")]))
-        officer = _person(registered)
+        officer = person_of(registered.actor)
         workflow_id = workflow.info().workflow_id
         agenda: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow_id}.agenda", numbering=d.agenda_numbering,
                                          timezone=d.office.timezone, subject=f"Surat masuk {inp.code}: {inp.subject}"),
-            result_type=IssuedNumberResult, **_TIMEOUT)
+            result_type=IssuedNumberResult, **STEP)
         self._summary["Nomor agenda"] = agenda.number
         receipt = await self._render("letter_receipt", "tanda-terima", "Tanda Terima Surat Masuk", agenda.number, officer.id, {
             "letter_code": inp.code, "sender": inp.sender, "sender_number": inp.sender_number, "letter_date": inp.letter_date.isoformat(),
@@ -344,7 +331,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
             disposed = await self.ask(TaskSpec(
                 key=KEY_DISPOSE, title=f"Disposisi surat masuk {agenda.number}: {inp.subject}", policy=policy, subject_id=inp.code,
                 summary=dict(self._summary), form=disposition_form(d), outcomes=[Outcome(OUTCOME_DISPOSED, "Kirim disposisi")]))
-            head = _person(disposed)
+            head = person_of(disposed.actor)
             units = list(disposed.data["units"])
             instructions = list(disposed.data["instructions"])
             note = str(disposed.data.get("note") or "").strip() or None
@@ -390,8 +377,8 @@ class IncomingLetterWorkflow(_LetterWorkflow):
                 break
             problem = attached.problem or "Berkas tidak dapat dilampirkan."
             await self._update(STATUS_DISPOSED if needs_disposition else STATUS_REGISTERED, "scan", f"scan-refused-{attempt}",
-                               f"Unggahan pindaian ditolak: {problem}", actor=_person(scanned), reason=problem)
-        await self._update(STATUS_SCANNED, "distribute", "scanned", "Surat dipindai dan pindaiannya dilampirkan", actor=_person(scanned),
+                               f"Unggahan pindaian ditolak: {problem}", actor=person_of(scanned.actor), reason=problem)
+        await self._update(STATUS_SCANNED, "distribute", "scanned", "Surat dipindai dan pindaiannya dilampirkan", actor=person_of(scanned.actor),
                            scan_file_id=scanned.data["scan_file_id"])
 
         # 5. The courier delivers it and records who received it.
@@ -400,7 +387,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
             summary=dict(self._summary), form=delivery_form(), outcomes=[Outcome(OUTCOME_DELIVERED, "Surat telah diterima unit")]))
         received_by = str(delivered.data["received_by"]).strip()
         await self._update(STATUS_DISTRIBUTED, "done", "distributed", f"Surat diterima di {destination} oleh {received_by}",
-                           actor=_person(delivered), delivered_to=received_by, finished=True)
+                           actor=person_of(delivered.actor), delivered_to=received_by, finished=True)
         return LetterResult(status=STATUS_DISTRIBUTED, number=agenda.number)
 
     def _routing(self, route: str, units: list[str]) -> dict:
@@ -425,7 +412,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
             CounterDocumentInput(idempotency_key=f"{workflow_id}.{key}", workflow_id=workflow_id, kind=kind, title=title,
                                  office=self._inp.definition.office, issued_at=workflow.now(), number=number, fields=fields,
                                  copies=copies or [], owner_id=owner_id),
-            result_type=DocumentResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=DURABLE_RETRY)
+            result_type=DocumentResult, **DOCUMENT)
 
 
 # --- outgoing ----------------------------------------------------------------------------------------
@@ -456,14 +443,14 @@ class OutgoingLetterWorkflow(_LetterWorkflow):
         if checked.outcome == OUTCOME_REJECT:
             notes = checked.reason or ""
             await self._update(STATUS_REJECTED, "rejected", "rejected", f"Ditolak oleh {checked.actor.full_name}: {notes}",
-                               actor=_person(checked), reason=notes, notes=notes, finished=True)
+                               actor=person_of(checked.actor), reason=notes, notes=notes, finished=True)
             await self._notify("rejected", f"Permintaan nomor surat keluar {inp.code} ditolak",
                                f"Permintaan nomor untuk surat \"{inp.subject}\" ditolak oleh petugas persuratan.\nCatatan: {notes}\n"
                                "Perbaiki surat sesuai catatan lalu ajukan permintaan nomor yang baru.", user_ids=[requester.id])
             return LetterResult(status=STATUS_REJECTED, reason=notes)
         await self._update(STATUS_ACCEPTED, "softcopy" if not inp.softcopy_file_id else "numbering", "accepted",
                            "Format dan kode klasifikasi sesuai" + ("" if inp.softcopy_file_id else "; menunggu softcopy surat untuk arsip"),
-                           actor=_person(checked))
+                           actor=person_of(checked.actor))
 
         # 2. The softcopy, for the archive: the one sent with the request, or asked of the requester.
         file_id, uploader, attempt, problem = inp.softcopy_file_id, requester.id, 0, None
@@ -490,7 +477,7 @@ class OutgoingLetterWorkflow(_LetterWorkflow):
         issued: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.nomor", numbering=numbering,
                                          timezone=d.office.timezone, subject=f"Surat keluar {inp.code}: {inp.subject}"),
-            result_type=IssuedNumberResult, **_TIMEOUT)
+            result_type=IssuedNumberResult, **STEP)
         await self._update(STATUS_NUMBERED, "numbered", "numbered", f"Nomor surat keluar {issued.number} diberikan",
                            number=issued.number, finished=True)
         await self._notify("numbered", f"Nomor surat keluar: {issued.number}",

@@ -1,13 +1,11 @@
 """A message sent outside any process (a chat reply, say) still goes through a workflow, so that an
 outage of a channel delays it and never loses it: the one notification activity, retried durably."""
 
-from datetime import timedelta
-
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from contracts import NOTIFY, NotifyInput, NotifyResult
-    from workflows.human_task import DURABLE_RETRY
+    from workflows.options import NOTICE
 
 
 def notification_workflow_id(idempotency_key: str) -> str:
@@ -18,5 +16,5 @@ def notification_workflow_id(idempotency_key: str) -> str:
 class NotificationWorkflow:
     @workflow.run
     async def run(self, message: NotifyInput) -> NotifyResult:
-        return await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult,
-                                               start_to_close_timeout=timedelta(seconds=60), retry_policy=DURABLE_RETRY)
+        # No update or signal handlers: nothing to wait for after the one message (see HumanTaskWorkflow's _settle).
+        return await workflow.execute_activity(NOTIFY, message, result_type=NotifyResult, **NOTICE)

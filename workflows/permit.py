@@ -20,7 +20,6 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_PERMIT,
         WORKING_DEADLINE,
         CancelRunRequest,
-        CaseEventInput,
         ClockSegment,
         DeadlineInput,
         DeadlineResult,
@@ -41,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
         TaskAck,
         TaskSpec,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow, person_of
+    from workflows.options import DOCUMENT, STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
@@ -49,9 +49,6 @@ with workflow.unsafe.imports_passed_through():
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
-
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-
 
 def permit_workflow_id(resi: str) -> str:
     return f"permit-{resi}"
@@ -175,7 +172,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         d = inp.definition
         due: DeadlineResult = await workflow.execute_activity(
             WORKING_DEADLINE, DeadlineInput(calendar=d.calendar, start=workflow.now(), working_days=d.revision_deadline_working_days),
-            result_type=DeadlineResult, **_TIMEOUT)
+            result_type=DeadlineResult, **STEP)
         self._switch_clock("applicant")
         self._status = STATUS_REVISION
         # Accept the resubmission from the moment the applicant can see the request for it.
@@ -224,7 +221,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
                 issued: IssuedNumberResult = await workflow.execute_activity(
                     ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow_id}.nomor-izin", numbering=d.numbering,
                                                  timezone=d.office.timezone, subject=f"{d.permit_type_name} resi {inp.resi}"),
-                    result_type=IssuedNumberResult, **_TIMEOUT)
+                    result_type=IssuedNumberResult, **STEP)
                 number = issued.number
                 valid_until = None
                 if d.validity_years:
@@ -239,10 +236,10 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
                     PermitDocumentInput(
                         idempotency_key=f"{workflow_id}.izin", workflow_id=workflow_id, application_id=inp.application_id,
                         resi=inp.resi, permit_number=number, issued_at=workflow.now(), applicant=inp.applicant, definition=d,
-                        signer=Person(id=signer.user_id, username=signer.username, full_name=signer.full_name, position=signer.position),
+                        signer=person_of(signer),
                         signer_acting_for=signer.acting_for, signing_token=decision.data["signing_token"], valid_until=valid_until,
                     ),
-                    result_type=DocumentResult, start_to_close_timeout=timedelta(minutes=2), retry_policy=DURABLE_RETRY,
+                    result_type=DocumentResult, **DOCUMENT,
                 )
             except ActivityError as err:
                 if isinstance(err.cause, ApplicationError) and err.cause.type == "SigningAuthorizationExpired":
@@ -285,10 +282,10 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         if self._downloaded or not self._download_open:
             raise ApplicationError("Izin sudah diunduh.", type=ERR_DOWNLOAD)
         self._downloaded = True
-        await workflow.execute_activity(UPDATE_PERMIT, PermitUpdate(
+        await self.project(UPDATE_PERMIT, PermitUpdate(
             application_id=self._inp.application_id, status=STATUS_FINISHED, stage="downloaded", downloaded_at=workflow.now(),
-            event=self._event(f"downloaded-{workflow.now().timestamp():.0f}", "downloaded", "Izin diunduh oleh pemohon",
-                              actor_id=claim.actor.user_id, actor_name=claim.actor.full_name)), **_TIMEOUT)
+            event=self.timeline_event(self._inp.resi, f"downloaded-{workflow.now().timestamp():.0f}", "Izin diunduh oleh pemohon",
+                                      actor=person_of(claim.actor))))
         return DownloadGrant(document_id=self._document_id or "")
 
     @claim_download.validator
@@ -362,17 +359,10 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         if self._clock and self._clock[-1].end is None:
             self._clock[-1].end = workflow.now()
 
-    def _event(self, key: str, kind: str, title: str, **fields) -> CaseEventInput:  # noqa: ANN003
-        workflow_id = workflow.info().workflow_id
-        return CaseEventInput(event_id=f"{workflow_id}.{key}", workflow_id=workflow_id, process=self.process,
-                              subject_id=self._inp.resi, occurred_at=workflow.now(), kind=kind, title=title, **fields)
-
     async def _update(self, inp: PermitInput, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
                       reason: str | None = None, **changes) -> None:  # noqa: ANN003
-        event = self._event(key, key.rstrip("0123456789").rstrip("-"), title, actor_id=actor.id if actor else None,
-                            actor_name=actor.full_name if actor else None, reason=reason)
-        await workflow.execute_activity(UPDATE_PERMIT, PermitUpdate(application_id=inp.application_id, status=status, stage=stage,
-                                                                    event=event, **changes), **_TIMEOUT)
+        event = self.timeline_event(inp.resi, key, title, actor=actor, reason=reason)
+        await self.project(UPDATE_PERMIT, PermitUpdate(application_id=inp.application_id, status=status, stage=stage, event=event, **changes))
 
     async def _notify(self, inp: PermitInput, key: str, subject: str, body: str) -> None:
         await self.notify(

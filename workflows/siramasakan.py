@@ -25,7 +25,6 @@ with workflow.unsafe.imports_passed_through():
         UPDATE_SIRAMASAKAN,
         WORKING_DEADLINE,
         CancelRunRequest,
-        CaseEventInput,
         DeadlineInput,
         DeadlineResult,
         DecisionRequest,
@@ -41,7 +40,8 @@ with workflow.unsafe.imports_passed_through():
         SiramasakanUpdate,
         TaskSpec,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.options import STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
@@ -53,7 +53,6 @@ ERR_NOT_WAITING = "NotWaitingForRegistry"
 # voluntary (Pdt.P) civil cases, e.g. "123/Pdt.G/2026/MS.Lsm" or "45/Pdt.P/2025/PA.Smg".
 CASE_NUMBER = re.compile(r"^(\d{1,6})/Pdt\.([GP])/(\d{4})/(MS|PA)\.([A-Za-z]{2,12})$", re.IGNORECASE)
 
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
 _INDONESIAN_ZONES = {"Asia/Jakarta": 7, "Asia/Pontianak": 7, "Asia/Makassar": 8, "Asia/Jayapura": 9}
 
 
@@ -114,7 +113,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
         case_number = normalize_case_number(case.data["case_number"]) or inp.case_number
         decision_date = case.data["decision_date"].strip()
         await self._update(STATUS_WAITING, "handoff", "decided", f"Perkara {case_number} diputus pada {self._indonesian(date.fromisoformat(decision_date))} "
-                           "dan dokumen dinyatakan lengkap", actor=_person(case.actor), decision_date=decision_date, decided_case_number=case_number)
+                           "dan dokumen dinyatakan lengkap", actor=person_of(case.actor), decision_date=decision_date, decided_case_number=case_number)
 
         reminders = None
         if d.registry_url:
@@ -122,7 +121,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
             sent: RegistryHandoffResult = await workflow.execute_activity(SEND_REGISTRY_HANDOFF, RegistryHandoff(
                 idempotency_key=f"{workflow.info().workflow_id}.handoff", registry_url=d.registry_url, request_code=inp.code,
                 case_number=case_number, decision_date=decision_date, kk_number=inp.kk_number, changes=list(inp.changes),
-                callback_url=inp.callback_url), result_type=RegistryHandoffResult, **_TIMEOUT)
+                callback_url=inp.callback_url), result_type=RegistryHandoffResult, **STEP)
             await self._update(STATUS_HANDED_OFF, "registry", "handed-off",
                                f"Diserahkan ke sistem Disdukcapil (referensi {sent.reference}); menunggu laporan Disdukcapil",
                                handoff_path="external", handed_off_at=workflow.now(), registry_reference=sent.reference)
@@ -142,7 +141,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
                 subject_id=inp.code, summary={**self._summary(), "Nomor perkara (putusan)": case_number, "Tanggal putusan": decision_date},
                 outcomes=[Outcome("diproses", "Perubahan data diproses"), Outcome("ditolak", "Ditolak", requires_reason=True)],
             ))
-            processed, reason, actor = registry.outcome == "diproses", registry.reason, _person(registry.actor)
+            processed, reason, actor = registry.outcome == "diproses", registry.reason, person_of(registry.actor)
         self._reported = True
         await reminders
 
@@ -250,7 +249,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
         while not self._reported:
             due: DeadlineResult = await workflow.execute_activity(WORKING_DEADLINE, DeadlineInput(
                 calendar=d.calendar, start=workflow.now(), working_days=d.handoff_reminder_every_working_days),
-                result_type=DeadlineResult, **_TIMEOUT)
+                result_type=DeadlineResult, **STEP)
             try:
                 await workflow.wait_condition(lambda: self._reported, timeout=max(due.deadline - workflow.now(), timedelta(seconds=0)))
                 return
@@ -276,11 +275,8 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
         inp = self._inp
         if status:
             self._status = status
-        event = CaseEventInput(event_id=f"{workflow.info().workflow_id}.{key}", workflow_id=workflow.info().workflow_id, process=self.process,
-                               subject_id=inp.code, occurred_at=workflow.now(), kind=key.split(".")[0], title=title,
-                               actor_id=actor.id if actor else None, actor_name=actor.full_name if actor else None, reason=reason)
-        await workflow.execute_activity(UPDATE_SIRAMASAKAN, SiramasakanUpdate(request_id=inp.request_id, status=status, stage=stage,
-                                                                              event=event, **fields), **_TIMEOUT)
+        event = self.timeline_event(inp.code, key, title, actor=actor, reason=reason)
+        await self.project(UPDATE_SIRAMASAKAN, SiramasakanUpdate(request_id=inp.request_id, status=status, stage=stage, event=event, **fields))
 
     async def _tell_applicant(self, key: str, subject: str, body: str, channels: list[str] | None = None) -> None:
         inp = self._inp
@@ -311,7 +307,3 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
     def _indonesian(day: date) -> str:
         months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
         return f"{day.day} {months[day.month - 1]} {day.year}"
-
-
-def _person(actor) -> Person:  # noqa: ANN001
-    return Person(id=actor.user_id, username=actor.username, full_name=actor.full_name, position=actor.position)

@@ -25,9 +25,7 @@ with workflow.unsafe.imports_passed_through():
         RENDER_COUNTER_DOCUMENT,
         UPDATE_WALK_IN,
         WORKING_DEADLINE,
-        Actor,
         CancelRunRequest,
-        CaseEventInput,
         CounterDocumentInput,
         DeadlineInput,
         DeadlineResult,
@@ -44,7 +42,8 @@ with workflow.unsafe.imports_passed_through():
         WalkInResult,
         WalkInUpdate,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.options import STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
@@ -54,15 +53,9 @@ _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "
 RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
 RECEIPT_COPIES = ["Lembar 1: Pemohon", "Lembar 2: Berkas", "Lembar 3: Back Office"]
 
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
-
 
 def walk_in_workflow_id(code: str) -> str:
     return f"walkin-{code}"
-
-
-def _person(actor: Actor) -> Person:
-    return Person(id=actor.user_id, username=actor.username, full_name=actor.full_name, position=actor.position)
 
 
 @workflow.defn(name="WalkInVisit")
@@ -112,13 +105,13 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         receipt: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.receipt", numbering=d.receipt_numbering,
                                          timezone=d.office.timezone, subject=f"Tanda terima {s.name} — {inp.visitor.name}"),
-            result_type=IssuedNumberResult, **_TIMEOUT)
+            result_type=IssuedNumberResult, **STEP)
         if s.one_day:
             estimated = target_at
         else:
             due: DeadlineResult = await workflow.execute_activity(
                 WORKING_DEADLINE, DeadlineInput(calendar=d.calendar, start=workflow.now(), working_days=s.sla_working_days or 1),
-                result_type=DeadlineResult, **_TIMEOUT)
+                result_type=DeadlineResult, **STEP)
             estimated = target_at = due.deadline
             watcher = asyncio.create_task(self._watch_target(target_at))
         await self._document("receipt", "walkin_receipt", f"Tanda Terima Berkas {receipt.number}", number=receipt.number,
@@ -130,7 +123,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
                                                "officer_name": check.actor.full_name,
                                                "tracking_note": f"Sebutkan kode kunjungan {inp.code} atau nomor tanda terima saat menanyakan berkas."})
         await self._update(STATUS_IN_PROCESS, "research", "received",
-                           f"Berkas lengkap dan diterima; tanda terima {receipt.number} dicetak rangkap 3", actor=_person(check.actor),
+                           f"Berkas lengkap dan diterima; tanda terima {receipt.number} dicetak rangkap 3", actor=person_of(check.actor),
                            receipt_number=receipt.number, estimated_done_at=estimated, target_at=target_at)
         await self._tell_visitor("received", f"Berkas {s.name} Anda lengkap dan diterima dengan tanda terima {receipt.number}.\n"
                                  f"Perkiraan selesai: {self._local(estimated)}. Berkas kini diteliti oleh petugas Back Office.")
@@ -145,7 +138,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
 
         if not s.one_day:
             await self._update(STATUS_IN_PROCESS, "field_verification", "field-verification",
-                               f"Berkas sah menurut Back Office; verifikasi dokumen dan lapangan oleh {s.work_unit_name}", actor=_person(research.actor))
+                               f"Berkas sah menurut Back Office; verifikasi dokumen dan lapangan oleh {s.work_unit_name}", actor=person_of(research.actor))
             await self._tell_visitor("field-verification", f"Berkas {s.name} Anda sedang diverifikasi oleh {s.work_unit_name}, "
                                      "termasuk peninjauan lapangan. Kami kabari kembali setelah selesai.")
             verification = await self.ask(TaskSpec(
@@ -164,7 +157,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             await self._update(STATUS_IN_PROCESS, "coordination", "field-verified",
                                f"Berita Acara hasil verifikasi dibuat oleh {s.work_unit_name}: "
                                + ("sesuai" if verification.outcome == "sesuai" else f"tidak sesuai ({verification.reason})"),
-                               actor=_person(verification.actor))
+                               actor=person_of(verification.actor))
             if verification.outcome == "tidak_sesuai":
                 return await self._return_mismatch(verification, "Verifikasi lapangan", watcher)
 
@@ -178,7 +171,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             return await self._return_mismatch(coordination, "Koordinasi Supervisor", watcher)
 
         await self._update(STATUS_IN_PROCESS, "numbering", "approved", f"{s.result_kind} disetujui; menunggu nomor dan stempel",
-                           actor=_person(coordination.actor))
+                           actor=person_of(coordination.actor))
         stamp = await self.ask(TaskSpec(
             key="penomoran", title=f"Beri nomor dan stempel {s.result_kind} — {inp.visitor.name}", policy=d.numbering_task,
             subject_id=inp.code, summary={**self._summary(), "Hasil": s.result_kind, "Kode klasifikasi": s.classification},
@@ -187,7 +180,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         number: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.result", numbering=d.result_numbering,
                                          timezone=d.office.timezone, subject=f"{s.result_kind} {s.name} — {inp.visitor.name}"),
-            result_type=IssuedNumberResult, **_TIMEOUT)
+            result_type=IssuedNumberResult, **STEP)
         result = await self._document("result", "walkin_result", f"{s.result_kind} {number.number}", number=number.number, fields={
             **self._visit_fields(), "result_kind": s.result_kind, "city": d.office.city,
             "body": f"Berdasarkan permohonan {inp.visitor.name} yang diterima dengan tanda terima {receipt.number} dan hasil penelitian "
@@ -195,7 +188,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             "approved_by_name": coordination.actor.full_name, "approved_by_position": coordination.actor.position or "Supervisor PTSP",
             "numbered_by_name": stamp.actor.full_name})
         await self._update(STATUS_READY, "handover", "numbered", f"{s.result_kind} nomor {number.number} diberi nomor dan stempel; siap diserahkan",
-                           actor=_person(stamp.actor), result_number=number.number)
+                           actor=person_of(stamp.actor), result_number=number.number)
         await self._tell_visitor("ready", f"{s.result_kind} untuk layanan {s.name} sudah selesai (nomor {number.number}). "
                                  f"Silakan ambil di loket Front Office dengan membawa tanda terima {receipt.number}.")
 
@@ -208,7 +201,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         rating = handover.data.get("rating")
         await self._update(STATUS_HANDED_OVER, "archive", "handed-over",
                            f"Hasil diserahkan kepada {handover.data.get('received_by')}; penilaian: {RATING_LABELS.get(rating, '-')}",
-                           actor=_person(handover.actor), rating=rating)
+                           actor=person_of(handover.actor), rating=rating)
         await self._tell_visitor("handed-over", f"Terima kasih, {inp.visitor.name}. {s.result_kind} nomor {number.number} telah diserahkan. "
                                  "Penilaian Anda membantu kami memperbaiki layanan.")
 
@@ -220,7 +213,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             outcomes=[Outcome("diarsipkan", "Diarsipkan")],
         ))
         await self._update(STATUS_HANDED_OVER, "delivery" if s.delivery else "finished", "archived",
-                           f"Berkas dan hasil diarsipkan di {archive.data.get('archive_location')}", actor=_person(archive.actor))
+                           f"Berkas dan hasil diarsipkan di {archive.data.get('archive_location')}", actor=person_of(archive.actor))
         if s.delivery:
             courier = await self.ask(TaskSpec(
                 key="pengantaran", title=f"Antar {s.result_kind} {number.number}", policy=d.delivery, subject_id=inp.code,
@@ -230,7 +223,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
                 outcomes=[Outcome("terkirim", "Sudah diantar")],
             ))
             await self._update(STATUS_HANDED_OVER, "finished", "delivered", f"Diantar oleh caraka; diterima oleh {courier.data.get('delivered_to')}",
-                               actor=_person(courier.actor))
+                               actor=person_of(courier.actor))
         await self._update(STATUS_DONE, "finished", "done", "Kunjungan selesai", finished=True)
         await self._stop_watch(watcher)
         return WalkInResult(status=STATUS_DONE, result_number=number.number, document_id=result.document_id)
@@ -284,7 +277,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         self._served = True
         await self._update(STATUS_RETURNED_INCOMPLETE, "finished", "returned-incomplete",
                            "Berkas tidak lengkap; daftar periksa dicetak dan berkas dikembalikan. Kurang: " + "; ".join(missing),
-                           actor=_person(check.actor), finished=True, reason=check.reason)
+                           actor=person_of(check.actor), finished=True, reason=check.reason)
         await self._tell_visitor("returned-incomplete", f"Berkas {s.name} Anda belum lengkap dan dikembalikan. Yang belum ada:\n"
                                  + "\n".join(f"- {m}" for m in missing) + "\nSilakan lengkapi lalu datang kembali.")
         await self._stop_watch(watcher)
@@ -298,7 +291,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             "reason": decision.reason or "", "source": source})
         await self._update(STATUS_IN_PROCESS, "return", "mismatch", f"Dokumen tidak sesuai ({source}): {decision.reason}. "
                            "Berita Acara ketidaksesuaian dibuat; berkas dikembalikan melalui Front Office",
-                           actor=_person(decision.actor), reason=decision.reason)
+                           actor=person_of(decision.actor), reason=decision.reason)
         await self._tell_visitor("mismatch", f"Berkas {s.name} Anda dinyatakan tidak sesuai: {decision.reason}\n"
                                  "Silakan datang ke loket Front Office untuk menerima kembali berkas beserta Berita Acara ketidaksesuaian.")
         handback = await self.ask(TaskSpec(
@@ -310,7 +303,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         rating = handback.data.get("rating")
         await self._update(STATUS_RETURNED_MISMATCH, "finished", "returned-mismatch",
                            f"Berkas dan Berita Acara diserahkan kembali kepada {handback.data.get('received_by')}; penilaian: {RATING_LABELS.get(rating, '-')}",
-                           actor=_person(handback.actor), rating=rating, finished=True)
+                           actor=person_of(handback.actor), rating=rating, finished=True)
         await self._stop_watch(watcher)
         return WalkInResult(status=STATUS_RETURNED_MISMATCH, reason=decision.reason)
 
@@ -346,11 +339,9 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         inp = self._inp
         if status:
             self._status = status
-        event = CaseEventInput(event_id=f"{workflow.info().workflow_id}.{key}", workflow_id=workflow.info().workflow_id, process=self.process,
-                               subject_id=inp.code, occurred_at=workflow.now(), kind=key, title=title,
-                               actor_id=actor.id if actor else None, actor_name=actor.full_name if actor else None, reason=reason)
-        await workflow.execute_activity(UPDATE_WALK_IN, WalkInUpdate(visit_id=inp.visit_id, status=status, stage=stage, event=event,
-                                                                     documents=dict(self._documents), **fields), **_TIMEOUT)
+        event = self.timeline_event(inp.code, key, title, actor=actor, reason=reason)
+        await self.project(UPDATE_WALK_IN, WalkInUpdate(visit_id=inp.visit_id, status=status, stage=stage, event=event,
+                                                        documents=dict(self._documents), **fields))
 
     async def _document(self, key: str, kind: str, title: str, *, fields: dict, number: str | None = None,
                         copies: list[str] | None = None) -> DocumentResult:
@@ -358,7 +349,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         doc: DocumentResult = await workflow.execute_activity(RENDER_COUNTER_DOCUMENT, CounterDocumentInput(
             idempotency_key=f"{workflow.info().workflow_id}.{key}", workflow_id=workflow.info().workflow_id, kind=kind, title=title,
             office=inp.definition.office, issued_at=workflow.now(), number=number, fields=fields, copies=copies or []),
-            result_type=DocumentResult, **_TIMEOUT)
+            result_type=DocumentResult, **STEP)
         self._documents[key] = doc.document_id
         return doc
 

@@ -45,15 +45,14 @@ with workflow.unsafe.imports_passed_through():
         WhatsAppReplyAck,
         WhatsAppReplyRequest,
     )
-    from workflows.human_task import DURABLE_RETRY, ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow
+    from workflows.options import STEP
 
 IDLE = timedelta(hours=24)
 SEEN_KEPT = 500
 RECENT_KEPT = 6
 HANDOFF_DONE = ("Percakapan dengan petugas telah selesai. Terima kasih telah menghubungi kami.\n\n"
                 "Ketik 0 untuk menu layanan otomatis, PETUGAS bila masih ingin berbicara dengan petugas.")
-
-_TIMEOUT = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": DURABLE_RETRY}
 
 
 def display_phone(phone: str) -> str:
@@ -161,7 +160,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
                 return  # the officer answers; nothing automatic meanwhile
         result: AutoReplyResult = await workflow.execute_activity(
             WHATSAPP_AUTO_REPLY, AutoReplyInput(text=msg.text, state=self._state, contact_name=self._contact_name, kind=msg.kind),
-            result_type=AutoReplyResult, **_TIMEOUT)
+            result_type=AutoReplyResult, **STEP)
         if msg.kind == "text":
             self._state = result.state
         self._outbox.append(_Outgoing(key=f"{workflow.info().workflow_id}.balasan.{msg.message_id}", text=result.reply))
@@ -197,7 +196,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
             idempotency_key=f"{workflow.info().workflow_id}.masuk.{msg.message_id}", subject=f"Pesan WhatsApp baru dari {who}",
             body=shown[:1000], recipient_ids=officer,
             recipient_roles=[] if officer else list(open_task.open_to_roles if open_task else [self._inp.handoff.role]),
-            channels=["inapp"], link=f"/whatsapp/{self._inp.phone}"), result_type=NotifyResult, **_TIMEOUT)
+            channels=["inapp"], link=f"/whatsapp/{self._inp.phone}"), result_type=NotifyResult, **STEP)
 
     @workflow.update(name=REPLY_WHATSAPP)
     async def reply_whatsapp(self, request: WhatsAppReplyRequest) -> WhatsAppReplyAck:
@@ -239,7 +238,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
             await workflow.execute_activity(RECORD_EVENT, CaseEventInput(
                 event_id=item.key, workflow_id=wid, process=self.process, subject_id=self._inp.phone, occurred_at=workflow.now(),
                 kind="whatsapp_reply", title=f"Balasan WhatsApp oleh {item.officer.full_name}", actor_id=item.officer.user_id,
-                actor_name=item.officer.full_name, detail={"idempotency_key": item.key}), **_TIMEOUT)
+                actor_name=item.officer.full_name, detail={"idempotency_key": item.key}), **STEP)
         await workflow.execute_activity(NOTIFY, NotifyInput(
             idempotency_key=item.key, subject="", body=item.text, channels=["whatsapp"], recipient_phones=[self._inp.phone]),
-            result_type=NotifyResult, **_TIMEOUT)
+            result_type=NotifyResult, **STEP)

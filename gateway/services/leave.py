@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -175,16 +174,15 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
         substitute_id=acting.id if acting else None, status=STATUS_WAITING_SUPERVISOR,
         workflow_id=f"pending-{uuid.uuid4().hex}", client_key=form.client_key,
     )
-    session.add(leave)
-    try:
-        await session.flush()
-    except IntegrityError:  # a client key taken outside this employee's lock: only another person's can be
-        await session.rollback()
-        raise conflict("Kunci pengiriman ini sudah dipakai.") from None
-    leave.workflow_id = leave_workflow_id(leave.id)
-    # start_recorded commits the request with what starts its process.
-    await processes.start_recorded(
+
+    def with_its_workflow_id(row: LeaveRequest) -> None:
+        row.workflow_id = leave_workflow_id(row.id)  # the business key is the row's id
+
+    # Commits the request with what starts its process. A client key taken outside this employee's lock can only be
+    # another person's (belongs): refused.
+    return await processes.record_and_start(
         session, client, settings, leave, workflow=LeaveRequestWorkflow.run, what="permohonan",
+        recorded=with_its_workflow_id, belongs=lambda row: row.employee_id == employee.id,
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
         start_input=lambda row: LeaveInput(
             request_id=row.id, employee=person(employee), supervisor=person(supervisor), leave_type=form.leave_type,
@@ -193,7 +191,6 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
             address_during_leave=row.address_during_leave, acting_official=person(acting) if acting else None,
         ),
     )
-    return leave, True
 
 
 async def get_for_viewer(session: AsyncSession, *, request_id: int, viewer: User) -> LeaveRequest:

@@ -15,7 +15,7 @@ from office.calendar import OfficeCalendar
 from gateway.errors import ApiError, conflict, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
-from gateway.services.processes import new_code, resume, start_recorded, timeline
+from gateway.services.processes import new_code, record_and_start, resume, timeline
 from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
@@ -235,23 +235,14 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         request_kind=form.request_kind, status=STATUS_IN_PROCESS, stage="verification", workflow_id=permit_workflow_id(resi),
         client_key=form.client_key, **content,
     )
-    session.add(application)
-    try:
-        await session.flush()
-    except IntegrityError:
-        await session.rollback()
-        existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
-        if existing is not None:
-            return await resume(session, client, settings, existing, what="permohonan"), False
-        raise
-    session.add(PermitRevision(application_id=application.id, round=1, snapshot=content))
-    await start_recorded(
+    # The first revision is the submission as sent, recorded with it.
+    return await record_and_start(
         session, client, settings, application, workflow=PermitApplicationWorkflow.run, what="permohonan",
+        recorded=lambda row: session.add(PermitRevision(application_id=row.id, round=1, snapshot=content)),
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
         start_input=lambda row: PermitInput(application_id=row.id, resi=resi, applicant=person(applicant),
                                             definition=catalog.permit_definition(form.permit_type, form.request_kind)),
     )
-    return application, True
 
 
 def _changed(before: dict, after: dict) -> list[str]:

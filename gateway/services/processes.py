@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import workflow as temporal_workflow
 from temporalio.client import Client
 
-from gateway.errors import ApiError
+from gateway.errors import ApiError, conflict
 from store import outbox
 from store.models import CaseEvent, Task
 from store.outbox import id_tail  # here too, so a test can fix the tail the starts below draw
@@ -32,13 +32,19 @@ async def new_code(session: AsyncSession, column, make: Callable[[], str], *, wh
 
 
 async def record_and_start(session: AsyncSession, client: Client, settings: Settings, row: Row, *, workflow: Callable,
-                           start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None) -> tuple[Row, bool]:
+                           start_input: Callable[[Row], Any], what: str, on_abandon: Callable[[], None] | None = None,
+                           recorded: Callable[[Row], None] | None = None, belongs: Callable[[Row], bool] | None = None,
+                           unavailable: str | None = None) -> tuple[Row, bool]:
     """Writes `row` (which has `client_key` and `workflow_id`), then starts `workflow` with `start_input(row)`.
 
     Returns (row, created). A row with the same client key already there is returned instead (created False), its
-    process started first if it never was (resume).
+    process started first if it never was (resume). With `belongs`, only a row it accepts is: a key another person's
+    case holds is refused (409), never handed to this person.
+    `recorded(row)` runs once the row has its id, before it is committed with its start: what depends on the id (a
+    workflow id made from it) and what is recorded with the row (a permit's first revision).
     When the workflow cannot be started (start_recorded) the row is removed again and `on_abandon` cleans up what
-    came with it, and the person is told in Bahasa that `what` was not recorded and why."""
+    came with it, and the person is told in Bahasa that `what` was not recorded and why (`unavailable`, when Temporal
+    is out of reach and the service says it its own way)."""
     model = type(row)
     session.add(row)
     try:
@@ -48,10 +54,16 @@ async def record_and_start(session: AsyncSession, client: Client, settings: Sett
         if on_abandon:
             on_abandon()
         existing = await session.scalar(select(model).where(model.client_key == row.client_key)) if row.client_key else None
-        if existing is not None:
+        if existing is not None and (belongs is None or belongs(existing)):
             return await resume(session, client, settings, existing, what=what), False
+        if belongs is not None:
+            # The person's own cases were looked up before (under their lock): a key in the way is someone else's.
+            raise conflict("Kunci pengiriman ini sudah dipakai.") from None
         raise
-    await start_recorded(session, client, settings, row, workflow=workflow, start_input=start_input, what=what, on_abandon=on_abandon)
+    if recorded:
+        recorded(row)
+    await start_recorded(session, client, settings, row, workflow=workflow, start_input=start_input, what=what, on_abandon=on_abandon,
+                         unavailable=unavailable)
     return row, True
 
 

@@ -34,3 +34,36 @@ async def test_rejected_requests_do_not_count(db):
     async with db.sessionmaker() as session:
         balance = await annual_balance(session, employee_id=employee.id, year=2027)
     assert balance.used == 0 and balance.pending == 0
+
+
+async def test_a_client_key_held_by_another_employees_request_is_refused_never_resumed(db):
+    """A key that turns out taken when the request is written (outside the employee's lock: another employee's request
+    with the same key, recorded in that instant) is refused 409, as the leave service always did; only the employee's
+    own request would be found again (processes.record_and_start, `belongs`)."""
+    import pytest
+
+    from gateway.errors import ApiError
+    from gateway.services import processes
+    from workflows.leave import LeaveRequestWorkflow
+
+    first, second = await user(db.sessionmaker, "pegawai1"), await user(db.sessionmaker, "pegawai2")
+
+    def request(employee_id: int, workflow_id: str) -> LeaveRequest:
+        return LeaveRequest(employee_id=employee_id, leave_type="tahunan", start_date=date(2027, 6, 7), end_date=date(2027, 6, 8),
+                            working_days=2, reason="x", status="waiting_supervisor", workflow_id=workflow_id, client_key="kunci-bersama")
+
+    async with db.sessionmaker() as session:
+        session.add(request(first.id, "leave-kunci-1"))
+        await session.commit()
+
+    async def record(employee_id: int):  # noqa: ANN202 - nothing reaches Temporal on either path (no client)
+        async with db.sessionmaker() as session:
+            return await processes.record_and_start(
+                session, None, db.settings, request(employee_id, "leave-kunci-2"), workflow=LeaveRequestWorkflow.run, what="permohonan",
+                start_input=lambda row: None, belongs=lambda row: row.employee_id == employee_id)
+
+    with pytest.raises(ApiError) as refused:
+        await record(second.id)
+    assert (refused.value.status_code, refused.value.detail) == (409, "Kunci pengiriman ini sudah dipakai.")
+    found, created = await record(first.id)
+    assert (found.workflow_id, created) == ("leave-kunci-1", False)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio import activity
 from temporalio.exceptions import CancelledError
@@ -43,6 +43,7 @@ from contracts import (
     REASSIGN_TASK,
     REMIND_TASK,
     UPDATE_LEAVE_REQUEST,
+    UPDATE_TASK,
     CancelRunRequest,
     CloseTaskInput,
     DecisionRequest,
@@ -51,6 +52,7 @@ from contracts import (
     ReassignRequest,
     ReminderRequest,
     TaskAck,
+    TaskChange,
 )
 
 APPROVAL = "persetujuan-atasan"
@@ -730,3 +732,45 @@ async def test_a_native_cancel_closes_a_visit_or_a_letter_and_tells_the_person(t
         assert done.finished_at is not None
         told = [n.body for n in await inapp_for(db, "fo1" if process == "incoming" else "pegawai1", handle.id) if "dibatalkan" in n.subject]
     assert len(told) == 1 and "administrator sistem" in told[0]
+
+
+async def test_a_remind_arriving_as_the_run_ends_is_completed_and_recorded(time_skipping_env, db):
+    """pemilik1 reminds atasan1 in the instant atasan1 rejects: the reminder was accepted while the task was open, and
+    the run, whose last step comes sooner than the reminder's, waits for it (workflow.all_handlers_finished) instead of
+    ending with it cut off. The owner is told 'reminded', the timeline and the inbox row show the reminder, the holder
+    gets its notice, and the run's history records the update completed."""
+    env, gate = time_skipping_env, _Gate()
+    tasks = TaskActivities(db.sessionmaker)
+    async with _worker_holding(env.client, db, tasks.update_task, TaskChange, UPDATE_TASK, lambda change: change.kind == "reminded", gate):
+        handle, task_id = await _waiting_leave(env, db)
+        owner = await actor_for(db.sessionmaker, "pemilik1")
+        reminder = await handle.start_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner, note="Mohon segera"),
+                                             wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=OwnerActionAck)
+        await gate.reached.wait()  # accepted; its timeline line is being written
+        assert (await _decide(handle, task_id, db, "atasan1", "reject", "Jadwal bentrok")).status == "decided"
+
+        async def rejection_told():  # noqa: ANN202 - the run's last step: after it, the run ends (or waits for the reminder)
+            return any(n.subject == "Permohonan cuti ditolak" and n.status == "sent" for n in await _inapp(db, "pegawai1"))
+
+        assert await wait_for(rejection_told)
+        # Give a run that would end here the time to do so: it must still be running, waiting for the reminder.
+        for _ in range(20):
+            if (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                break
+            await asyncio.sleep(0.1)
+        gate.release.set()
+        assert (await reminder.result()).status == "reminded"
+        assert (await handle.result()).status == "rejected"
+
+    history = await handle.fetch_history()
+    completed = [e.workflow_execution_update_completed_event_attributes for e in history.events
+                 if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED]
+    assert [c.meta.update_id for c in completed if c.meta.update_id == reminder.id] == [reminder.id]
+    assert history.events[-1].event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    line = next(e for e in await _events(db, handle.id) if e.kind == "task_reminded")
+    assert line.actor_name == owner.full_name and line.reason == "Mohon segera"
+    assert (await _row(db, task_id)).reminded_at is not None
+    told = [n for n in await _inapp(db, "atasan1") if n.subject == "Pengingat dari pemilik proses"]
+    assert len(told) == 1 and "Mohon segera" in told[0].body
+    # Under tests/histories: the path of PATCH_HANDLERS_FINISH_FIRST stays replayable.
+    await record_golden_history(handle, "leave_reminded_as_the_run_ended")

@@ -17,6 +17,7 @@ from temporalio import workflow
 from contracts import LeaveInput, LeaveResult
 from workflows.human_task import (
     PATCH_ACK_BEFORE_CLOSING,
+    PATCH_HANDLERS_FINISH_FIRST,
     PATCH_NO_STEP_AFTER_CANCEL,
     PATCH_NOTIFY_IN_BACKGROUND,
     PATCH_WIND_DOWN_ON_ANY_CANCEL,
@@ -66,7 +67,7 @@ def test_each_patch_has_a_history_that_takes_it():
     """Both sides of a workflow.patched() branch stay replayable: the histories recorded before a change take the old
     path (above), and one recorded after it takes the new one (issue 7: notifications sent in the background,
     decisions acknowledged before the inbox row is closed; issue 15: a cancel wound down wherever it lands, no step
-    after a process owner's cancel)."""
+    after a process owner's cancel; issue 16: a run ends after its update handlers)."""
     patches = set()
     for path in HISTORIES:
         for event in json.loads(path.read_text())["history"]["events"]:
@@ -75,7 +76,7 @@ def test_each_patch_has_a_history_that_takes_it():
                 data = marker["details"]["patch-data"]["payloads"][0]["data"]
                 patches.add(json.loads(base64.b64decode(data))["id"])
     assert {PATCH_ACK_BEFORE_CLOSING, PATCH_NOTIFY_IN_BACKGROUND, PATCH_NOTIFY_PROGRESS, PATCH_WIND_DOWN_ON_ANY_CANCEL,
-            PATCH_NO_STEP_AFTER_CANCEL} <= patches
+            PATCH_NO_STEP_AFTER_CANCEL, PATCH_HANDLERS_FINISH_FIRST} <= patches
 
 
 async def test_a_changed_workflow_is_caught(tmp_path: Path):
