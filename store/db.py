@@ -7,7 +7,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from store.models import Base
 
@@ -19,7 +21,7 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # WAL lets the gateway read while the worker writes; busy_timeout rides out short write locks.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -58,7 +60,10 @@ def alembic_config(*, url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # the migrations ship with the package: there is always a head
+        raise RuntimeError(f"no migration in {MIGRATIONS_DIR}")
+    return head
 
 
 async def upgrade_schema(engine: AsyncEngine) -> None:
@@ -93,7 +98,7 @@ async def migrate(engine: AsyncEngine, work: Callable[[Connection], None]) -> No
                 await conn.commit()
 
 
-def _upgrade(conn) -> None:  # noqa: ANN001 - a sync Connection inside run_sync
+def _upgrade(conn: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = conn
     tables = set(inspect(conn).get_table_names())
@@ -110,7 +115,7 @@ async def create_schema(engine: AsyncEngine) -> None:
         await conn.run_sync(_stamp_head)
 
 
-def _stamp_head(conn) -> None:  # noqa: ANN001
+def _stamp_head(conn: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = conn
     command.stamp(config, "head")

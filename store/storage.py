@@ -146,7 +146,7 @@ class LocalStorage(Storage):
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def _write(self, key: str, fill: Callable[[BinaryIO], None]) -> None:
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
