@@ -142,7 +142,10 @@ def _bracket_problem(unescaped: bytes) -> str | None:
     brackets = b"".join(kept.split(b'"')[::2]).translate(_BRACKETS)  # outside strings, as [ and ] only
     if brackets.count(b"[") != brackets.count(b"]"):
         return UNBALANCED
-    end = _NESTING.match(brackets).end()
+    match = _NESTING.match(brackets)
+    if match is None:  # not reached: a starred pattern matches at least the empty prefix
+        raise AssertionError("the nesting pattern did not match")
+    end = match.end()
     if end == len(brackets):
         return None
     # Where the match stops: an opening bracket one level too deep, or a closing one with nothing open.
