@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from process_defs.loader import load_office
 from process_defs.processes import BY_WORKFLOW_TYPE
+from store.payload_codec import decode_message
 from contracts import (
     ASSIGN_NUMBER,
     ATTACH_LETTER_FILE,
@@ -78,7 +79,6 @@ async def fetch_history(client: Client, workflow_id: str, run_id: str | None = N
         raise
     # Payloads are encrypted in Temporal (store/payload_codec.py): decrypted here, through the client's codec, so
     # the timeline, the export and the replayer read them; a payload recorded in clear passes through.
-    from store.payload_codec import decode_message  # noqa: PLC0415
 
     if not decode:
         return history

@@ -111,12 +111,12 @@ def _read_password(from_stdin: bool, stdin: TextIO) -> str:
 
 async def create_admin(settings: Settings, *, username: str, email: str, full_name: str, password: str) -> None:
     """Adds the account with the role admin; refuses a username or an email address already taken."""
-    from sqlalchemy import func, select  # noqa: PLC0415
-    from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: PLC0415
+    from sqlalchemy import func, select  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
 
-    from gateway.security import hash_password  # noqa: PLC0415
-    from store.db import make_engine, make_sessionmaker  # noqa: PLC0415
-    from store.models import User, UserRole  # noqa: PLC0415
+    from gateway.security import hash_password  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from store.db import make_engine, make_sessionmaker  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from store.models import User, UserRole  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
 
     engine = make_engine(settings.effective_database_url)
     try:

@@ -89,11 +89,11 @@ def _loaded_key_signer_class() -> Callable[[PrivateKeyTypes, _SignerMaterial], S
     the same for every document of a certificate. Built from scratch, asn1crypto re-encodes its nested
     structure hundreds of times while the CMS is assembled (~60% of the rest of signing); parsed from
     its DER, encoded once per certificate, it is carried through as it is. The value is identical."""
-    from asn1crypto import tsp  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
-    from asn1crypto import x509 as asn1_x509  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from asn1crypto import tsp  # noqa: PLC0415 - pyHanko's ASN.1 library, loaded with it on the first signature
+    from asn1crypto import x509 as asn1_x509  # noqa: PLC0415 - pyHanko's ASN.1 library, loaded with it on the first signature
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
     from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
     from pyhanko.sign.attributes import SigningCertificateV2Provider  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
     from pyhanko.sign.signers import SimpleSigner  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from store.models import Base
+from store.settings import get_settings
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -33,8 +34,6 @@ def make_engine(url: str) -> AsyncEngine:
         return engine
     # Each process holds at most pool_size + max_overflow connections: the figures PostgreSQL's max_connections is
     # budgeted for (docker-compose.yml), so they come from the settings rather than from here.
-    from store.settings import get_settings  # noqa: PLC0415
-
     settings = get_settings()
     return create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True)
 

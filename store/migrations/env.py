@@ -36,13 +36,13 @@ def _run(connection: Connection) -> None:
 
 
 def _url() -> str:
-    from store.settings import get_settings  # noqa: PLC0415
+    from store.settings import get_settings  # noqa: PLC0415 - only the `alembic` command, which hands in no connection
 
     return config.attributes.get("url") or get_settings().effective_database_url
 
 
 async def _run_async() -> None:
-    from store.db import make_engine, migrate  # noqa: PLC0415
+    from store.db import make_engine, migrate  # noqa: PLC0415 - only the `alembic` command, which hands in no connection
 
     engine = make_engine(_url())
     try:
