@@ -120,7 +120,7 @@ async def _export(args: argparse.Namespace, client: Client | None, settings: Set
     except RunNotFound:
         print(f"Run dengan workflow id '{args.workflow_id}' tidak ditemukan di Temporal.", file=out)
         return USAGE
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - a command: any failure is said in a line and exit status 2, not a traceback
         print(f"Ekspor gagal (Temporal tidak dapat dihubungi?): {exc}", file=out)
         return USAGE
     finally:
