@@ -27,7 +27,7 @@ test: $(STAMP) system-deps
 # CI, after `make test`, runs only the rest: make test-faults FAULTS='faults and heavy'.
 FAULTS ?= faults
 test-faults: $(STAMP)
-	$(PY) -m pytest -q -p no:cacheprovider -m "$(FAULTS)" tests/test_faults.py
+	$(PY) -m pytest -q -p no:cacheprovider -m "$(FAULTS)" tests/e2e/test_faults.py
 
 # Without the browser and PostgreSQL tests, for a quick loop while developing.
 test-fast: $(STAMP)

@@ -35,7 +35,7 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
     from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from store.models import User  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from store.settings import Settings  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
-    from tests.test_signing import PASSPHRASE, permit_input  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from tests.unit.test_signing import PASSPHRASE, permit_input  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
 
     settings = Settings(var_dir=tmp / "var", database_url=f"sqlite+aiosqlite:///{tmp / 'signing.db'}", public_base_url="http://bench")
     engine = make_engine(settings.effective_database_url)

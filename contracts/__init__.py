@@ -50,7 +50,9 @@ from contracts.services import (  # noqa: F401
     NumberRequest,
     RENDER_COUNTER_DOCUMENT,
 )
+from contracts.vocabulary import Status, Vocabulary  # noqa: F401
 from contracts.leave import (  # noqa: F401
+    LEAVE_STATUSES,
     LeaveDefinitionSnapshot,
     LeaveInput,
     LeaveLetterInput,
@@ -60,6 +62,7 @@ from contracts.leave import (  # noqa: F401
     UPDATE_LEAVE_REQUEST,
 )
 from contracts.permit import (  # noqa: F401
+    PERMIT_STATUSES,
     CLAIM_PERMIT_DOWNLOAD,
     ClockSegment,
     DeadlineInput,
@@ -80,6 +83,7 @@ from contracts.permit import (  # noqa: F401
     WORKING_DEADLINE,
 )
 from contracts.walk_in import (  # noqa: F401
+    WALK_IN_STATUSES,
     RequirementItem,
     UPDATE_WALK_IN,
     Visitor,
@@ -90,6 +94,7 @@ from contracts.walk_in import (  # noqa: F401
     WalkInUpdate,
 )
 from contracts.letters import (  # noqa: F401
+    LETTER_STATUSES,
     ATTACH_LETTER_FILE,
     AttachLetterFile,
     AttachLetterFileResult,
@@ -117,6 +122,7 @@ from contracts.whatsapp import (  # noqa: F401
     WhatsAppReplyRequest,
 )
 from contracts.complaint import (  # noqa: F401
+    COMPLAINT_STATUSES,
     Complainant,
     ComplaintDefinitionSnapshot,
     ComplaintInput,
@@ -126,6 +132,7 @@ from contracts.complaint import (  # noqa: F401
     UPDATE_COMPLAINT,
 )
 from contracts.siramasakan import (  # noqa: F401
+    SIRAMASAKAN_STATUSES,
     ChangeKindSnapshot,
     PopulationChange,
     REGISTRY_OUTCOME,

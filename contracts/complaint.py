@@ -5,7 +5,39 @@ from datetime import date, datetime
 
 from contracts.office import CalendarSnapshot, NumberingFormat, OfficeSnapshot, TaskPolicy
 from contracts.tasks import CaseEventInput
+from contracts.vocabulary import Status, Vocabulary
 
+STATUS_VERIFYING = "menunggu_verifikasi"
+STATUS_DISPOSITION = "menunggu_disposisi"
+STATUS_FOLLOW_UP = "ditindaklanjuti"
+STATUS_APPROVAL = "menunggu_persetujuan"
+STATUS_ANSWERED = "selesai"
+STATUS_INVALID = "tidak_valid"
+STATUS_SPAM = "spam"
+STATUS_CANCELLED = "dibatalkan"
+
+# What the complainant reads next goes by status (public tracking says less: gateway/services/complaints.py).
+COMPLAINT_STATUSES = Vocabulary((
+    Status(STATUS_VERIFYING, "Menunggu verifikasi admin pengaduan", "wait",
+           next_step="Admin pengaduan memeriksa kelengkapan dan kebenaran pengaduan Anda."),
+    Status(STATUS_DISPOSITION, "Diteruskan kepada pimpinan; menunggu disposisi", "wait",
+           next_step="Pengaduan Anda sudah dibuatkan surat kepada pimpinan, yang akan menunjuk petugas penindak lanjut."),
+    Status(STATUS_FOLLOW_UP, "Sedang ditindaklanjuti petugas", "info",
+           next_step="Petugas yang ditunjuk pimpinan sedang menindaklanjuti dan menyusun tanggapan."),
+    Status(STATUS_APPROVAL, "Tanggapan menunggu persetujuan pimpinan", "info",
+           next_step="Tanggapan petugas sedang diperiksa pimpinan sebelum dikirim kepada Anda."),
+    Status(STATUS_ANSWERED, "Selesai — tanggapan telah dikirim", "ok", final=True,
+           next_step="Pengaduan selesai. Bila masalah belum teratasi, Anda dapat mengajukan pengaduan baru."),
+    Status(STATUS_INVALID, "Selesai — pengaduan tidak valid", "danger", final=True,
+           next_step="Pengaduan tidak ditindaklanjuti karena alasan di atas. Bila ada keterangan baru, ajukan pengaduan baru."),
+    Status(STATUS_SPAM, "Selesai — pengaduan dinyatakan spam", "danger", final=True,
+           next_step="Pengaduan tidak ditindaklanjuti karena alasan di atas."),
+    Status(STATUS_CANCELLED, "Dibatalkan", "muted", final=True,
+           next_step="Pengaduan dibatalkan karena alasan di atas. Bila masalahnya masih ada, ajukan kembali pengaduan baru atau "
+                     "hubungi kantor."),
+))
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = COMPLAINT_STATUSES.final
 
 # --- complaints (seed 002 ALAMI, seed 003 Pengaduan, seed 000 §5 Kritis) ---------------------------
 

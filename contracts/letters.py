@@ -5,6 +5,39 @@ from datetime import date
 
 from contracts.office import CalendarSnapshot, NumberingFormat, OfficeSnapshot, Person, TaskPolicy
 from contracts.tasks import CaseEventInput
+from contracts.vocabulary import Status, Vocabulary
+
+# Incoming letters.
+STATUS_RECEIVED = "diterima"
+STATUS_CLASSIFIED = "dipilah"
+STATUS_REGISTERED = "terdaftar"
+STATUS_DISPOSED = "didisposisi"
+STATUS_SCANNED = "dipindai"
+STATUS_DISTRIBUTED = "terdistribusi"
+# Outgoing letters.
+STATUS_REQUESTED = "diajukan"
+STATUS_ACCEPTED = "disetujui"
+STATUS_NUMBERED = "bernomor"
+STATUS_REJECTED = "ditolak"
+# Either direction: a process owner cancelled the run.
+STATUS_CANCELLED = "dibatalkan"
+
+# What happens next goes by stage (gateway/services/letters.py).
+LETTER_STATUSES = Vocabulary((
+    Status(STATUS_RECEIVED, "Diterima", "info"),
+    Status(STATUS_CLASSIFIED, "Dipilah", "info"),
+    Status(STATUS_REGISTERED, "Terdaftar", "info"),
+    Status(STATUS_DISPOSED, "Didisposisi", "info"),
+    Status(STATUS_SCANNED, "Dipindai", "info"),
+    Status(STATUS_DISTRIBUTED, "Terdistribusi", "ok", final=True),
+    Status(STATUS_REQUESTED, "Diajukan", "info"),
+    Status(STATUS_ACCEPTED, "Disetujui", "info"),
+    Status(STATUS_NUMBERED, "Bernomor", "ok", final=True),
+    Status(STATUS_REJECTED, "Ditolak", "danger", final=True),
+    Status(STATUS_CANCELLED, "Dibatalkan", "muted", final=True),
+))
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = LETTER_STATUSES.final
 
 UPDATE_LETTER = "update_letter"
 # Checks a staff upload (a letter scan or softcopy) and links it to the letter.

@@ -5,6 +5,24 @@ from datetime import date, datetime
 
 from contracts.office import CalendarSnapshot, NumberingFormat, OfficeSnapshot, Person, TaskPolicy
 from contracts.tasks import Actor, CaseEventInput
+from contracts.vocabulary import Status, Vocabulary
+
+STATUS_IN_PROCESS = "in_process"
+STATUS_REVISION = "revision"
+STATUS_REJECTED = "rejected"
+STATUS_FINISHED = "finished"
+STATUS_CANCELLED = "cancelled"
+
+# A finished permit is not final: it still moves between its download stages (the next steps go by stage).
+PERMIT_STATUSES = Vocabulary((
+    Status(STATUS_IN_PROCESS, "Dalam Proses", "info"),
+    Status(STATUS_REVISION, "Revisi", "warn"),
+    Status(STATUS_REJECTED, "Ditolak", "danger", final=True),
+    Status(STATUS_FINISHED, "Selesai", "ok"),
+    Status(STATUS_CANCELLED, "Dibatalkan", "muted", final=True),
+))
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = PERMIT_STATUSES.final
 
 UPDATE_PERMIT = "update_permit"
 RENDER_PERMIT = "render_permit"

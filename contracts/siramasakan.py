@@ -5,7 +5,34 @@ from datetime import datetime
 
 from contracts.office import CalendarSnapshot, OfficeSnapshot, Person, TaskPolicy
 from contracts.tasks import CaseEventInput
+from contracts.vocabulary import Status, Vocabulary
 
+STATUS_WAITING = "menunggu_putusan"
+STATUS_HANDED_OFF = "diserahkan_ke_dukcapil"
+STATUS_DONE = "selesai"
+STATUS_REFUSED = "ditolak"
+STATUS_CANCELLED = "dibatalkan"
+
+SIRAMASAKAN_STATUSES = Vocabulary((
+    Status(STATUS_WAITING, "Menunggu putusan dan kelengkapan dokumen", "wait",
+           next_step="Permohonan menunggu perkara diputus dan dokumen lengkap. Petugas kepaniteraan mencatat nomor perkara dan "
+                     "tanggal putusan; proses ini bisa berlangsung beberapa bulan, dan permohonan tetap tersimpan selama itu."),
+    Status(STATUS_HANDED_OFF, "Diserahkan ke Disdukcapil", "info",
+           next_step="Permohonan sudah diserahkan ke Disdukcapil. Petugas Disdukcapil memproses perubahan data kependudukan; "
+                     "pengingat dikirim berkala sampai Disdukcapil melaporkan hasilnya. Anda diberi tahu lewat notifikasi, email, "
+                     "dan WhatsApp."),
+    Status(STATUS_DONE, "Selesai — dokumen baru siap diambil", "ok", final=True,
+           next_step="Perubahan data sudah diproses. Ambil dokumen baru di tempat pengambilan di bawah dengan membawa KTP-el lama, "
+                     "KK lama, dan salinan putusan."),
+    Status(STATUS_REFUSED, "Ditolak oleh Disdukcapil", "danger", final=True,
+           next_step="Disdukcapil menolak perubahan data. Hubungi loket PTSP pengadilan dengan membawa salinan putusan dan KK untuk "
+                     "menanyakan kekurangannya; bila perlu ajukan permohonan baru."),
+    Status(STATUS_CANCELLED, "Dibatalkan", "muted", final=True,
+           next_step="Permohonan dibatalkan dengan alasan di bawah. Bila perubahan data masih diperlukan, ajukan kembali permohonan "
+                     "baru atau hubungi loket PTSP pengadilan."),
+))
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = SIRAMASAKAN_STATUSES.final
 
 # --- siramasakan ----------------------------------------------------------------------------------
 

@@ -5,6 +5,30 @@ from datetime import datetime
 
 from contracts.office import CalendarSnapshot, NumberingFormat, OfficeSnapshot, Person, TaskPolicy
 from contracts.tasks import CaseEventInput
+from contracts.vocabulary import Status, Vocabulary
+
+STATUS_REGISTERED = "registered"
+STATUS_IN_PROCESS = "in_process"
+STATUS_READY = "ready"
+STATUS_HANDED_OVER = "handed_over"
+STATUS_DONE = "done"
+STATUS_RETURNED_INCOMPLETE = "returned_incomplete"
+STATUS_RETURNED_MISMATCH = "returned_mismatch"
+STATUS_CANCELLED = "cancelled"
+
+# What the counter does next goes by stage (gateway/pages/walk_ins.py).
+WALK_IN_STATUSES = Vocabulary((
+    Status(STATUS_REGISTERED, "Menunggu pemeriksaan kelengkapan", "wait"),
+    Status(STATUS_IN_PROCESS, "Dalam proses", "info"),
+    Status(STATUS_READY, "Siap diambil", "ok"),
+    Status(STATUS_HANDED_OVER, "Sudah diserahkan", "ok"),
+    Status(STATUS_DONE, "Selesai", "ok", final=True),
+    Status(STATUS_RETURNED_INCOMPLETE, "Dikembalikan — berkas tidak lengkap", "danger", final=True),
+    Status(STATUS_RETURNED_MISMATCH, "Dikembalikan — dokumen tidak sesuai", "danger", final=True),
+    Status(STATUS_CANCELLED, "Dibatalkan", "muted", final=True),
+))
+# No later write changes these (activities/case_rows.py).
+FINAL_STATUSES = WALK_IN_STATUSES.final
 
 UPDATE_WALK_IN = "update_walk_in"
 

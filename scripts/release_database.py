@@ -1,5 +1,5 @@
 """A database as a release of SatuPintu leaves it, with data in every table, dumped as SQL: the starting point of
-the upgrade test (tests/test_migrations.py), which migrates it to the current schema and checks nothing was lost.
+the upgrade test (tests/unit/test_migrations.py), which migrates it to the current schema and checks nothing was lost.
 
 Run it with the *release's* code first on the path, from a checkout of that release:
 

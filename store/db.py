@@ -108,7 +108,7 @@ def _upgrade(conn: Connection) -> None:
 
 async def create_schema(engine: AsyncEngine) -> None:
     """A new, empty database at the newest migration, quickly (tests and benchmarks make hundreds): the models' tables
-    at once, stamped at the head. tests/test_migrations.py checks that the migrations build the very same schema."""
+    at once, stamped at the head. tests/unit/test_migrations.py checks that the migrations build the very same schema."""
     async with engine.begin() as conn:
         await conn.run_sync(Base.metadata.create_all)
         await conn.run_sync(_stamp_head)

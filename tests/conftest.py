@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.async_api import async_playwright
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -18,6 +19,8 @@ from temporalio.worker import Worker
 
 from cli.smtp_sink import start_sink
 from cli.wa_fake import start_fake
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.s3server import bucket, moto_endpoint  # noqa: F401 - fixtures every layer may use
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.payload_codec import data_converter
@@ -199,3 +202,14 @@ async def http(live_stack):
 
     async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+async def browser():
+    """Debian's Chromium, one for the session; tests skip when it is not installed (make test installs it)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install -y chromium)")
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()

@@ -59,7 +59,7 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
 
 async def record_golden_history(handle, name: str, *, codec=None) -> None:  # noqa: ANN001
     """Saves a finished run's history under tests/histories when SATUPINTU_RECORD_HISTORIES is set
-    (only when a change was deliberately made replay-safe; see tests/test_replay.py). A run on the dev server
+    (only when a change was deliberately made replay-safe; see tests/workflows/test_replay.py). A run on the dev server
     has encrypted payloads: pass its client's codec, so the golden history is kept in clear, as readable as the
     others and replayable without the tests' key."""
     import json

@@ -2,7 +2,7 @@
 127.0.0.1, and a fresh bucket per test. Nothing here imports SatuPintu's storage code, so a test written against the
 bucket can be run on a release that had none.
 
-    from tests.s3server import CREDENTIALS, bucket, bucket_keys, moto_endpoint  # noqa: F401 - fixtures
+    from tests.s3server import CREDENTIALS, bucket_keys  # the fixtures moto_endpoint and bucket come with tests/conftest.py
 """
 
 from __future__ import annotations

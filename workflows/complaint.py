@@ -46,16 +46,9 @@ STAGE_VERIFICATION = "verifikasi"
 STAGE_FOLLOW_UP = "tindak_lanjut"
 STAGE_DONE = "selesai"
 
-STATUS_VERIFYING = "menunggu_verifikasi"
-STATUS_DISPOSITION = "menunggu_disposisi"
-STATUS_FOLLOW_UP = "ditindaklanjuti"
-STATUS_APPROVAL = "menunggu_persetujuan"
-STATUS_ANSWERED = "selesai"
-STATUS_INVALID = "tidak_valid"
-STATUS_SPAM = "spam"
-STATUS_CANCELLED = "dibatalkan"
-# No later write changes these (activities/case_rows.py).
-FINAL_STATUSES = frozenset({STATUS_ANSWERED, STATUS_INVALID, STATUS_SPAM, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.complaint import FINAL_STATUSES, STATUS_VERIFYING, STATUS_DISPOSITION, STATUS_FOLLOW_UP, STATUS_APPROVAL, STATUS_ANSWERED, STATUS_INVALID, STATUS_SPAM, STATUS_CANCELLED  # noqa: F401
 
 RESPONSE_MIN_CHARS = 20
 # A "perbaiki" loop that never converges is a process problem, not something to wait on forever.

@@ -26,13 +26,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.human_task import DURABLE_RETRY, HumanTaskWorkflow
 
-STATUS_WAITING_SUPERVISOR = "waiting_supervisor"
-STATUS_WAITING_NUMBER = "waiting_number"
-STATUS_APPROVED = "approved"
-STATUS_REJECTED = "rejected"
-STATUS_CANCELLED = "cancelled"
-# No later write changes these (activities/case_rows.py).
-FINAL_STATUSES = frozenset({STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.leave import FINAL_STATUSES, STATUS_WAITING_SUPERVISOR, STATUS_WAITING_NUMBER, STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED  # noqa: F401
 
 
 def leave_workflow_id(request_id: int) -> str:

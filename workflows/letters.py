@@ -51,22 +51,9 @@ with workflow.unsafe.imports_passed_through():
 
 PROCESS = "letter"
 
-# Incoming letters.
-STATUS_RECEIVED = "diterima"
-STATUS_CLASSIFIED = "dipilah"
-STATUS_REGISTERED = "terdaftar"
-STATUS_DISPOSED = "didisposisi"
-STATUS_SCANNED = "dipindai"
-STATUS_DISTRIBUTED = "terdistribusi"
-# Outgoing letters.
-STATUS_REQUESTED = "diajukan"
-STATUS_ACCEPTED = "disetujui"
-STATUS_NUMBERED = "bernomor"
-STATUS_REJECTED = "ditolak"
-# Either direction: a process owner cancelled the run.
-STATUS_CANCELLED = "dibatalkan"
-# No later write changes these (activities/case_rows.py).
-FINAL_STATUSES = frozenset({STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.letters import FINAL_STATUSES, STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED, STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED  # noqa: F401
 
 # Where the back office sends an incoming letter.
 ROUTE_HEAD = "disposisi_kepala"

@@ -43,13 +43,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.human_task import DURABLE_RETRY, ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow
 
-STATUS_IN_PROCESS = "in_process"
-STATUS_REVISION = "revision"
-STATUS_REJECTED = "rejected"
-STATUS_FINISHED = "finished"
-STATUS_CANCELLED = "cancelled"
-# No later write changes these (activities/case_rows.py); a finished permit still moves between its download stages.
-FINAL_STATUSES = frozenset({STATUS_REJECTED, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.permit import FINAL_STATUSES, STATUS_IN_PROCESS, STATUS_REVISION, STATUS_REJECTED, STATUS_FINISHED, STATUS_CANCELLED  # noqa: F401
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"

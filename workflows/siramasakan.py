@@ -43,13 +43,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
 
-STATUS_WAITING = "menunggu_putusan"
-STATUS_HANDED_OFF = "diserahkan_ke_dukcapil"
-STATUS_DONE = "selesai"
-STATUS_REFUSED = "ditolak"
-STATUS_CANCELLED = "dibatalkan"
-# No later write changes these (activities/case_rows.py).
-FINAL_STATUSES = frozenset({STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.siramasakan import FINAL_STATUSES, STATUS_WAITING, STATUS_HANDED_OFF, STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED  # noqa: F401
 # The registry reported on a request the run is not waiting on (not handed off to it, already reported, cancelled).
 ERR_NOT_WAITING = "NotWaitingForRegistry"
 

@@ -46,17 +46,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.human_task import DURABLE_RETRY, ERR_INVALID, HumanTaskWorkflow
 
-# Visit statuses (the gateway shows them in Bahasa Indonesia).
-STATUS_REGISTERED = "registered"
-STATUS_IN_PROCESS = "in_process"
-STATUS_READY = "ready"
-STATUS_HANDED_OVER = "handed_over"
-STATUS_DONE = "done"
-STATUS_RETURNED_INCOMPLETE = "returned_incomplete"
-STATUS_RETURNED_MISMATCH = "returned_mismatch"
-STATUS_CANCELLED = "cancelled"
-# No later write changes these (activities/case_rows.py).
-FINAL_STATUSES = frozenset({STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED})
+with workflow.unsafe.imports_passed_through():
+    # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
+    from contracts.walk_in import FINAL_STATUSES, STATUS_REGISTERED, STATUS_IN_PROCESS, STATUS_READY, STATUS_HANDED_OVER, STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED  # noqa: F401
 
 _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "Asia/Makassar": (8, "WITA"), "Asia/Jayapura": (9, "WIT")}
 RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}

@@ -13,6 +13,7 @@ from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services.walk_ins import COUNTER_ROLES
+from process_defs.processes import process_of
 from store.models import Document, Task, User
 from store.storage import document_key
 
@@ -21,16 +22,15 @@ router = APIRouter(tags=["dokumen"])
 # The counter prints and hands over its documents (receipts, berita acara, disposition sheets) whoever
 # started the visit or letter, so its staff may read any document of those processes, except the
 # documents of a secret letter, which follow the letter's own readers.
-WALK_IN_PREFIX = "walkin-"
-LETTER_PREFIXES = ("surat-masuk-", "surat-keluar-")
 
 
 async def counter_staff_may_read(session, doc: Document, user: User) -> bool:  # noqa: ANN001
     if user.kind != "staff" or COUNTER_ROLES.isdisjoint(user.role_names):
         return False
-    if doc.workflow_id.startswith(LETTER_PREFIXES):
+    process = process_of(doc.workflow_id)
+    if process is not None and process.name == "letter":
         return await letter_service.visible(session, viewer=user, workflow_id=doc.workflow_id)
-    return doc.workflow_id.startswith(WALK_IN_PREFIX)
+    return process is not None and process.name == "walk_in"
 
 
 async def get_document(session, document_id: str) -> Document:  # noqa: ANN001

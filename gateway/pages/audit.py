@@ -7,6 +7,8 @@ the current code, and download a run's history (JSON) and signed audit report (P
 
 from datetime import date
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from store.models import User
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -25,7 +27,7 @@ def _today() -> date:
     return datetime.now(office_tz()).date()
 
 
-async def _page(request: Request, session, user, *, values: dict | None = None, results: list[dict] | None = None,  # noqa: ANN001
+async def _page(request: Request, session: AsyncSession, user: User, *, values: dict | None = None, results: list[dict] | None = None,
                 field_errors: dict | None = None, error: str | None = None, truncated: bool = False, asked: str | None = None,
                 status_code: int = 200) -> Response:
     values = values or {"workflow_id": "", "process": "", "since": _today().isoformat()}
@@ -56,7 +58,7 @@ async def replay(request: Request, user: Auditor, session: SessionDep, _: SameOr
                 errors["since"] = "Tanggal mulai tidak boleh setelah hari ini."
             if not values["process"]:
                 errors["process"] = "Pilih proses yang akan diputar ulang."
-            if errors:
+            if errors or since is None:  # a date that did not parse has its message in errors
                 return await _page(request, session, user, values=values, field_errors=errors, status_code=422)
             outcomes, truncated = await service.replay_process(await _temporal(request), process=values["process"], since=since)
             label = dict((p.name, p.label) for p in PROCESSES).get(values["process"], values["process"])

@@ -12,6 +12,11 @@ The pages call the same service functions as the JSON API, so both refuse the sa
 
 import uuid
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from store.models import Complaint, User
+from collections.abc import Mapping
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -37,16 +42,16 @@ def _challenge(settings: Settings) -> dict:
     return {"question": c.question, "token": c.token}
 
 
-async def _check_challenge(request: Request, session, settings: Settings, form) -> None:  # noqa: ANN001
+async def _check_challenge(request: Request, session: AsyncSession, settings: Settings, form: Mapping[str, Any]) -> None:
     await applicant_service.require_challenge(session, settings, token=_field(form, "challenge_token"),
                                               answer=_field(form, "challenge_answer", 20), client_ip=client_ip(request))
 
 
-def _values(form, names: tuple[str, ...]) -> dict:  # noqa: ANN001
+def _values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict:
     return {n: _field(form, n, 10000) for n in names}
 
 
-async def _done(request: Request, session, user, complaint, kind: str) -> Response:  # noqa: ANN001
+async def _done(request: Request, session: AsyncSession, user: User | None, complaint: Complaint, kind: str) -> Response:
     return await _render(request, "pages/complaints/filed.html", {"complaint": service.serialize_public(complaint), "kind": kind,
                                                                    "active": "pengaduan"}, session=session, user=user, status_code=201)
 
@@ -54,7 +59,8 @@ async def _done(request: Request, session, user, complaint, kind: str) -> Respon
 # --- public form ---------------------------------------------------------------------------------------
 
 
-async def _public_form(request: Request, session, user, settings: Settings, *, values: dict | None = None, error: str | None = None,  # noqa: ANN001
+async def _public_form(request: Request, session: AsyncSession, user: User | None, settings: Settings, *, values: dict | None = None,
+                       error: str | None = None,
                        field_errors: dict | None = None, status_code: int = 200) -> Response:
     return await _render(request, "pages/complaints/public_form.html", {
         "values": values or {"client_key": uuid.uuid4().hex}, "error": error, "field_errors": field_errors or {},
@@ -92,7 +98,8 @@ async def submit_public(request: Request, user: OptionalUser, session: SessionDe
 # --- Kritis ---------------------------------------------------------------------------------------------
 
 
-async def _criticism_form(request: Request, session, user, settings: Settings, *, values: dict | None = None, error: str | None = None,  # noqa: ANN001
+async def _criticism_form(request: Request, session: AsyncSession, user: User | None, settings: Settings, *, values: dict | None = None,
+                          error: str | None = None,
                           field_errors: dict | None = None, status_code: int = 200) -> Response:
     return await _render(request, "pages/complaints/criticism_form.html", {
         "values": values or {"client_key": uuid.uuid4().hex}, "error": error, "field_errors": field_errors or {},
@@ -149,7 +156,7 @@ async def track_page(request: Request, tracking_number: str, user: OptionalUser,
 # --- the applicant's complaints -----------------------------------------------------------------------------
 
 
-async def _mine(request: Request, session, user, *, values: dict | None = None, error: str | None = None,  # noqa: ANN001
+async def _mine(request: Request, session: AsyncSession, user: User, *, values: dict | None = None, error: str | None = None,
                 field_errors: dict | None = None, status_code: int = 200) -> Response:
     if user.kind != "applicant":
         raise forbidden("Halaman ini untuk akun pemohon. Petugas melihat pengaduan di /pengaduan/staf.")

@@ -39,6 +39,7 @@ from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.loader import load_leave, load_office
 from store.models import User
 from store.settings import PROJECT_ROOT, Settings
+from contracts import LEAVE_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -47,8 +48,8 @@ templates = Jinja2Blocks(directory=str(TEMPLATES_DIR))
 
 LOCALE = "id_ID"
 _TZ_ABBREVIATIONS = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
-FINAL_STATUSES = (leave_service.STATUS_APPROVED, leave_service.STATUS_REJECTED, leave_service.STATUS_CANCELLED)
-STATUS_TONES = {leave_service.STATUS_APPROVED: "ok", leave_service.STATUS_REJECTED: "danger", leave_service.STATUS_CANCELLED: "muted"}
+FINAL_STATUSES = LEAVE_STATUSES.final
+STATUS_TONES = LEAVE_STATUSES.tones
 OUTCOME_LABELS = {"approve": "Disetujui", "reject": "Ditolak", "assign_number": "Nomor surat diberikan",
                   "revise": "Dikembalikan untuk revisi", "sign": "Ditandatangani (TTE)", "reissue": "Diterbitkan ulang",
                   # the walk-in visit (workflows/walk_in.py)
@@ -111,7 +112,10 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     try:
-        return date.fromisoformat(str(value)[:10]) if len(str(value)) <= 10 else _as_datetime(value).astimezone(office_tz()).date()
+        if len(str(value)) <= 10:
+            return date.fromisoformat(str(value)[:10])
+        moment = _as_datetime(value)
+        return moment.astimezone(office_tz()).date() if moment is not None else None
     except (ValueError, AttributeError):
         return None
 
@@ -302,6 +306,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, _:
     username, password = _field(form, "username", 200), _field(form, "password", 200)
     target = _safe_next(_field(form, "next", 500))
     user, status_code, headers = None, 401, None
+    error: str | None
     if not username.strip() or not password:
         error = "Nama pengguna dan kata sandi wajib diisi."
     else:
@@ -309,7 +314,7 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, _:
             user = await sign_in(session, settings, username, password, client_ip=throttle.client_ip(request))
             error = None if user else BAD_CREDENTIALS
         except ApiError as exc:  # slowed down after repeated failures (429), or too many sign-ins at once (503)
-            error, status_code, headers = exc.detail, exc.status_code, exc.headers
+            error, status_code, headers = exc.detail, exc.status_code, dict(exc.headers or {}) or None
     if user is None:
         return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=status_code,
                              headers=headers)
@@ -418,7 +423,7 @@ async def submit_leave(request: Request, user: CurrentUser, session: SessionDep,
     end = _parse_date(values["end_date"], "end_date", "Tanggal selesai", errors)
     if not values["reason"].strip():
         errors["reason"] = "Alasan cuti wajib diisi."
-    if errors:
+    if errors or start is None or end is None:  # a date that did not parse has its message in errors
         return await _leave_form(request, session, user, values, error="Periksa kembali isian yang ditandai: " + " ".join(errors.values()),
                                  field_errors=errors, status_code=422)
     client_key = values["client_key"] if _CLIENT_KEY.fullmatch(values["client_key"]) else None
@@ -711,7 +716,7 @@ async def create_plh(request: Request, user: CurrentUser, session: SessionDep, _
     end = _parse_date(values["end_date"], "end_date", "Tanggal selesai", errors)
     if not values["reason"].strip():
         errors["reason"] = "Alasan penunjukan Plh. wajib diisi."
-    if errors:
+    if errors or start is None or end is None:  # a date that did not parse has its message in errors
         return await _plh_page(request, session, user, values=values, field_errors=errors, status_code=422,
                                error="Periksa kembali isian yang ditandai: " + " ".join(errors.values()))
     try:

@@ -33,12 +33,13 @@ from process_defs.counter import load_counter
 from process_defs.processes import BY_NAME
 from store.models import StoredFile, Task, User
 from workflows.human_task import form_options
-from workflows.letters import OUTCOME_LABELS, ROUTE_DIRECT, STATUS_CANCELLED, STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED
+from workflows.letters import OUTCOME_LABELS, ROUTE_DIRECT
+from contracts import LETTER_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
 TABS = {"masuk": INCOMING, "keluar": OUTGOING}
-STATUS_TONES = {STATUS_DISTRIBUTED: "ok", STATUS_NUMBERED: "ok", STATUS_REJECTED: "danger", STATUS_CANCELLED: "muted"}
+STATUS_TONES = LETTER_STATUSES.tones
 LETTER_FLASH = {
     "surat-masuk-dicatat": "Surat masuk telah dicatat. Petugas Back Office diberi tahu untuk memilahnya; langkah berikutnya tampil di bawah.",
     "nomor-diminta": "Permintaan nomor surat keluar telah dikirim. Petugas persuratan memeriksa format dan kode klasifikasinya; "

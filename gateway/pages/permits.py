@@ -21,7 +21,8 @@ import copy
 import re
 import uuid
 from types import SimpleNamespace
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -46,11 +47,12 @@ from store.models import Document, PermitApplication, PermitDraft, StoredFile, U
 from store.settings import Settings
 from store.storage import document_key
 from workflows.permit import STATUS_CANCELLED, STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
+from contracts import PERMIT_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
 STEPS = [(1, "Jenis Izin"), (2, "Data Pemohon"), (3, "Data Perusahaan"), (4, "Lokasi Izin"), (5, "Detail & Dokumen")]
-STATUS_TONES = {STATUS_IN_PROCESS: "info", STATUS_REVISION: "warn", STATUS_REJECTED: "danger", STATUS_FINISHED: "ok", STATUS_CANCELLED: "muted"}
+STATUS_TONES = PERMIT_STATUSES.tones
 STATUS_ICONS = {STATUS_IN_PROCESS: "↻", STATUS_REVISION: "✎", STATUS_REJECTED: "✘", STATUS_FINISHED: "✓", STATUS_CANCELLED: "⊘"}
 # Permohonan Saya's tabs: query value → status.
 STATUS_FILTERS = {"proses": STATUS_IN_PROCESS, "revisi": STATUS_REVISION, "ditolak": STATUS_REJECTED, "selesai": STATUS_FINISHED,
@@ -137,10 +139,10 @@ def _first_field(exc: ApiError) -> str | None:
     return next((e["field"] for e in exc.errors if e.get("field")), None)
 
 
-def _service_errors(check, data: dict, prefix: str, patches: dict[str, Any]) -> dict[str, str]:  # noqa: ANN001
+def _service_errors(check: Callable[[dict], object], data: dict, prefix: str, patches: dict[str, Any]) -> dict[str, str]:
     """Every message of one of the permit service's checks, not only the first: each refused field is set
     to a value the check accepts and the check runs again."""
-    data, errors = dict(data), {}
+    data, errors = dict(data), dict[str, str]()
     for _ in range(len(patches) + 1):
         try:
             check(data)
@@ -206,7 +208,14 @@ def _data_of(application: PermitApplication) -> dict:
     }
 
 
-def _permit_of(d: dict):  # noqa: ANN202
+def _issuing_agency(permit_code: str) -> catalog.AgencyDef:
+    agency = catalog.agency_of(permit_code)
+    if agency is None:  # the catalog's loader puts every permit type under an agency
+        raise LookupError(f"permit type {permit_code} has no agency")
+    return agency
+
+
+def _permit_of(d: dict) -> catalog.PermitTypeDef | None:
     permit = catalog.permit_type(d.get("permit_type") or "")
     return permit if permit is not None and d.get("request_kind") in permit.request_kinds else None
 
@@ -243,7 +252,8 @@ def _read_step(form: Any, step: int, d: dict) -> None:
 async def _store_uploads(session: AsyncSession, settings: Settings, user: User, form: Any, d: dict) -> tuple[dict, list[str]]:
     """Files chosen in the requirement rows go to File Saya and are selected for their row."""
     permit = _permit_of(d)
-    errors, uploaded = {}, []
+    errors: dict[str, str] = {}
+    uploaded: list[str] = []
     if permit is None:
         return errors, uploaded
     for r in catalog.requirements_for(permit, d["request_kind"]):
@@ -269,7 +279,7 @@ def _check_step1(d: dict) -> dict[str, str]:
     agency = catalog.load_catalog().agency(d.get("agency") or "")
     if agency is None and permit is None:
         errors["agency"] = "Pilih Dinas/Badan yang menerbitkan izin."
-    if permit is None or (agency is not None and catalog.agency_of(permit.code).code != agency.code):
+    if permit is None or (agency is not None and _issuing_agency(permit.code).code != agency.code):
         errors["permit_type"] = "Pilih jenis izin yang ingin diajukan."
     elif d.get("request_kind") not in permit.request_kinds:
         errors["request_kind"] = "Pilih jenis permohonan: " + " / ".join(catalog.request_kind_label(k) for k in permit.request_kinds) + "."
@@ -381,7 +391,7 @@ def _choices(d: dict) -> dict:
     cat = catalog.load_catalog()
     permit = catalog.permit_type(d.get("permit_type") or "")
     agency = cat.agency(d.get("agency") or "") or (catalog.agency_of(permit.code) if permit else None)
-    if permit is not None and agency is not None and catalog.agency_of(permit.code).code != agency.code:
+    if permit is not None and agency is not None and _issuing_agency(permit.code).code != agency.code:
         permit = None
     kind = d.get("request_kind") if permit is not None and d.get("request_kind") in permit.request_kinds else ""
     if permit is not None and not kind and len(permit.request_kinds) == 1:
@@ -395,7 +405,7 @@ def _choices(d: dict) -> dict:
     }
 
 
-async def _requirement_rows(session: AsyncSession, user: User, permit, kind: str, documents: dict, errors: dict,  # noqa: ANN001
+async def _requirement_rows(session: AsyncSession, user: User, permit: catalog.PermitTypeDef, kind: str, documents: dict, errors: dict,
                             uploaded: list[str]) -> list[dict]:
     files = await file_service.list_files(session, user)
     rows = []
@@ -495,7 +505,7 @@ async def wizard(request: Request, user: CurrentUser, session: SessionDep, langk
     d = copy.deepcopy(draft.data) if draft else _new_data(user)
     reached = draft.step if draft else 1
     if not d.get("permit_type") and izin and catalog.permit_type(izin[:60]) is not None:  # "Ajukan" from a Persyaratan page
-        d["permit_type"], d["agency"] = izin, catalog.agency_of(izin).code
+        d["permit_type"], d["agency"] = izin, _issuing_agency(izin).code
     step = int(langkah) if langkah.isdigit() and 1 <= int(langkah) <= 5 else reached
     step = min(step, reached) if _permit_of(d) else 1
     return await _wizard_page(request, session, user, d, step=step, reached=reached, draft=draft,
@@ -705,7 +715,7 @@ async def _case_ctx(session: AsyncSession, user: User, application: PermitApplic
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": (catalog.agency_of(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
+        "agency_name": (_issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
         "kind_label": catalog.request_kind_label(application.request_kind),
         "history": _history(events, for_applicant=True), "polling": application.status in POLLED_STATUSES,
         "can_download": application.status == STATUS_FINISHED and application.stage == "ready_for_download",
@@ -755,6 +765,8 @@ async def download_permit(request: Request, resi: str, user: CurrentUser, sessio
         await session.refresh(application)
         return await _case_page(request, session, user, application, download_error=exc.detail, status_code=exc.status_code)
     document = await session.get(Document, grant.document_id)
+    if document is None:  # a grant is given for a document the run registered
+        raise not_found("Berkas izin")
     return await file_service.stored_response(settings, document_key(document.file_name), media_type="application/pdf", what="Berkas izin",
                                               filename=f"Izin-{application.resi}.pdf", headers={"Cache-Control": "no-store"})
 
@@ -866,7 +878,7 @@ def _fmt(value: Any) -> str:
     return _number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
-def _changes(before: dict, after: dict, permit, file_names: dict[str, str]) -> list[dict]:  # noqa: ANN001
+def _changes(before: dict, after: dict, permit: catalog.PermitTypeDef | None, file_names: dict[str, str]) -> list[dict]:
     """What differs between two submitted versions: field by field, old → new; documents by name."""
     out: list[dict] = []
 
@@ -891,8 +903,8 @@ def _changes(before: dict, after: dict, permit, file_names: dict[str, str]) -> l
     for code in dict.fromkeys([*docs_before, *docs_after]):
         if docs_before.get(code) != docs_after.get(code):
             out.append({"section": "Dokumen", "label": names.get(code, code),
-                        "old": file_names.get(docs_before.get(code), "–") if docs_before.get(code) else "–",
-                        "new": file_names.get(docs_after.get(code), "–") if docs_after.get(code) else "–"})
+                        "old": file_names.get(docs_before[code], "–") if docs_before.get(code) else "–",
+                        "new": file_names.get(docs_after[code], "–") if docs_after.get(code) else "–"})
     return out
 
 
@@ -905,7 +917,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     revisions = await permit_service.revisions(session, application_id=application.id)
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     ids = {v for r in revisions for v in ((r.snapshot or {}).get("documents") or {}).values() if v}
-    stored = await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))) if ids else []
+    stored: Iterable[StoredFile] = await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids))) if ids else []
     file_names = {f.id: f"{f.name} ({f.original_filename})" for f in stored}
     notes = [e for e in events if e.kind == "revision"]
     rounds = []
@@ -917,13 +929,14 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     # The clock's first segment is written at the first hand-over; until then the case has been with the office since it was filed.
     first = {"side": "office", "start": application.created_at.isoformat(),
              "end": application.finished_at.isoformat() if application.finished_at else None}
-    clocked = application if application.clock else SimpleNamespace(clock=[first])
+    # clock_working_days reads the clock alone; a case without one yet is counted by its first segment.
+    clocked = application if application.clock else cast("PermitApplication", SimpleNamespace(clock=[first]))
     days = permit_service.clock_working_days(clocked)
     sla = permit.sla_working_days if permit else 0
     tasks = await processes.open_tasks(session, workflow_id=application.workflow_id)
     ctx = {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": catalog.agency_of(application.permit_type).name if permit else application.agency_code,
+        "agency_name": _issuing_agency(application.permit_type).name if permit else application.agency_code,
         "kind_label": catalog.request_kind_label(application.request_kind), "data": _data_view(application),
         "documents": await _documents_view(session, application), "rounds": list(reversed(rounds)), "revision_count": len(revisions),
         "history": _history(events, for_applicant=False), "days": days, "sla": sla, "over_sla": sla and days["office"] > sla,

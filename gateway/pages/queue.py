@@ -11,6 +11,8 @@
 The pages call the same service functions as the JSON API (gateway/services/queue.py).
 """
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -146,7 +148,7 @@ async def _board_page(request: Request, session: SessionDep, user: CurrentUser, 
                       status_code: int = 200) -> Response:
     queue_service.require_counter_staff(user)
     if code is None:
-        ctx = {"counters": queue_service.counters(), "error": error, "active": "loket"}
+        ctx: dict[str, Any] = {"counters": queue_service.counters(), "error": error, "active": "loket"}
         return await _render(request, "pages/queue/choose.html", ctx, session=session, user=user, status_code=status_code)
     board = await queue_service.counter_board(session, staff=user, counter_code=code)
     ctx = {"board": board, "error": error, "flash": None if error else _flash(request), "refresh_seconds": BOARD_REFRESH_SECONDS,

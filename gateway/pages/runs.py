@@ -10,6 +10,12 @@ The pages call the same service functions as /api/v1/runs, so both refuse the sa
 
 from urllib.parse import urlencode
 
+from typing import Any
+
+from collections.abc import Awaitable, Callable
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
+from store.settings import Settings
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -35,7 +41,7 @@ FLASH.update({
 
 @router.get("/proses")
 async def runs_page(request: Request, user: RunReader, session: SessionDep) -> Response:
-    values = {name: request.query_params.get(name, "")[:160] for name in FILTER_FIELDS}
+    values: dict[str, Any] = {name: request.query_params.get(name, "")[:160] for name in FILTER_FIELDS}
     cursor = request.query_params.get("cursor", "")[:400]
     error, field_errors, result = None, {}, None
     try:
@@ -57,12 +63,12 @@ async def runs_page(request: Request, user: RunReader, session: SessionDep) -> R
 # --- one run --------------------------------------------------------------------------------------------------
 
 
-async def _staff(session) -> list[dict]:  # noqa: ANN001
+async def _staff(session: AsyncSession) -> list[dict]:
     rows = await session.execute(select(User.username, User.full_name).where(User.kind == "staff", User.is_active.is_(True)).order_by(User.full_name))
     return [{"username": u, "full_name": n} for u, n in rows]
 
 
-async def _run_page(request: Request, session, settings, user: User, workflow_id: str, *, error: str | None = None,  # noqa: ANN001
+async def _run_page(request: Request, session: AsyncSession, settings: Settings, user: User, workflow_id: str, *, error: str | None = None,
                     field_errors: dict | None = None, form: dict | None = None, status_code: int = 200) -> Response:
     run = await service.get_run(session, await _temporal(request), settings, workflow_id=workflow_id)
     owner = bool(set(user.role_names) & PROCESS_OWNER_ROLES)
@@ -79,7 +85,8 @@ async def run_page(request: Request, workflow_id: str, user: RunReader, session:
     return await _run_page(request, session, settings, user, workflow_id)
 
 
-async def _act(request: Request, session, settings, user: User, workflow_id: str, form: dict, action, flash: str) -> Response:  # noqa: ANN001
+async def _act(request: Request, session: AsyncSession, settings: Settings, user: User, workflow_id: str, form: dict,
+               action: Callable[[Client], Awaitable[object]], flash: str) -> Response:
     """Runs an owner action; a refusal re-renders the run page with the message and what was typed."""
     try:
         await action(await _temporal(request))
@@ -99,7 +106,7 @@ async def reassign(request: Request, workflow_id: str, task_id: str, user: Proce
     form = {"action": "reassign", "task_id": task_id, "target": target, "to_username": _field(data, "to_username", 80),
             "to_role": _field(data, "to_role", 60), "reason": _field(data, "reason", 1000)}
 
-    async def action(client):  # noqa: ANN001, ANN202
+    async def action(client: Client) -> object:
         return await service.reassign(session, client, user=user, workflow_id=workflow_id, task_id=task_id,
                                       to_username=form["to_username"] if target != "peran" else None,
                                       to_role=form["to_role"] if target == "peran" else None, reason=form["reason"])
@@ -113,7 +120,7 @@ async def remind(request: Request, workflow_id: str, task_id: str, user: Process
     data = await request.form()
     form = {"action": "remind", "task_id": task_id, "note": _field(data, "note", 1000)}
 
-    async def action(client):  # noqa: ANN001, ANN202
+    async def action(client: Client) -> object:
         return await service.remind(session, client, user=user, workflow_id=workflow_id, task_id=task_id, note=form["note"])
 
     return await _act(request, session, settings, user, workflow_id, form, action, "run-diingatkan")
@@ -124,7 +131,7 @@ async def cancel(request: Request, workflow_id: str, user: ProcessOwner, session
     data = await request.form()
     form = {"action": "cancel", "reason": _field(data, "reason", 1000), "confirm": _field(data, "confirm", 10)}
 
-    async def action(client):  # noqa: ANN001, ANN202
+    async def action(client: Client) -> object:
         if not form["reason"].strip():
             raise ApiError(422, "Alasan pembatalan wajib diisi.", code="invalid", errors=[{"field": "cancel_reason", "message": "Alasan pembatalan wajib diisi."}])
         if form["confirm"] != "ya":

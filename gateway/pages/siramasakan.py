@@ -12,6 +12,8 @@ The pages call the same service functions as the JSON API (gateway/services/sira
 import uuid
 from datetime import datetime, timezone
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
@@ -26,26 +28,15 @@ from gateway.services import tasks as task_service
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
 from process_defs.siramasakan import load_siramasakan
 from store.models import Task, User
-from workflows.siramasakan import STATUS_CANCELLED, STATUS_DONE, STATUS_HANDED_OFF, STATUS_REFUSED, STATUS_WAITING
+from contracts import SIRAMASAKAN_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
 START_ROWS = 3
 SIRA_FLASH = {"diajukan": "Permohonan SIRAMASAKAN telah diajukan. Kepaniteraan akan menandai perkara diputus dan dokumen lengkap; "
                           "setelah itu permohonan diserahkan ke Disdukcapil dan Anda diberi tahu."}
-STATUS_TONES = {STATUS_WAITING: "wait", STATUS_HANDED_OFF: "info", STATUS_DONE: "ok", STATUS_REFUSED: "danger", STATUS_CANCELLED: "muted"}
-NEXT_STEP = {
-    STATUS_WAITING: "Permohonan menunggu perkara diputus dan dokumen lengkap. Petugas kepaniteraan mencatat nomor perkara dan tanggal "
-                    "putusan; proses ini bisa berlangsung beberapa bulan, dan permohonan tetap tersimpan selama itu.",
-    STATUS_HANDED_OFF: "Permohonan sudah diserahkan ke Disdukcapil. Petugas Disdukcapil memproses perubahan data kependudukan; pengingat "
-                       "dikirim berkala sampai Disdukcapil melaporkan hasilnya. Anda diberi tahu lewat notifikasi, email, dan WhatsApp.",
-    STATUS_DONE: "Perubahan data sudah diproses. Ambil dokumen baru di tempat pengambilan di bawah dengan membawa KTP-el lama, KK lama, "
-                 "dan salinan putusan.",
-    STATUS_REFUSED: "Disdukcapil menolak perubahan data. Hubungi loket PTSP pengadilan dengan membawa salinan putusan dan KK untuk "
-                    "menanyakan kekurangannya; bila perlu ajukan permohonan baru.",
-    STATUS_CANCELLED: "Permohonan dibatalkan dengan alasan di bawah. Bila perubahan data masih diperlukan, ajukan kembali permohonan "
-                      "baru atau hubungi loket PTSP pengadilan.",
-}
+STATUS_TONES = SIRAMASAKAN_STATUSES.tones
+NEXT_STEP = SIRAMASAKAN_STATUSES.next_steps
 
 
 def _flash(request: Request) -> str | None:
@@ -87,12 +78,12 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
     if user.kind != "applicant":
         raise forbidden("Permohonan SIRAMASAKAN diajukan oleh pemohon dengan akun pemohon.")
     form = await request.form()
-    count = _field(form, "rows", 3)
-    count = min(int(count), MAX_CHANGES) if count.isdigit() and int(count) > 0 else START_ROWS
+    rows = _field(form, "rows", 3)
+    count = min(int(rows), MAX_CHANGES) if rows.isdigit() and int(rows) > 0 else START_ROWS
     changes = [{"nik": _field(form, f"changes.{i}.nik", 40).strip(), "kind": _field(form, f"changes.{i}.kind", 60).strip(),
                 "description": _field(form, f"changes.{i}.description", 2000)} for i in range(count)]
-    values = {"case_number": _field(form, "case_number", 200).strip(), "kk_number": _field(form, "kk_number", 40).strip(),
-              "client_key": _field(form, "client_key", 64), "changes": changes}
+    values: dict[str, Any] = {"case_number": _field(form, "case_number", 200).strip(), "kk_number": _field(form, "kk_number", 40).strip(),
+                              "client_key": _field(form, "client_key", 64), "changes": changes}
     if _field(form, "aksi", 20) == "tambah":  # another change row; everything typed stays
         if count < MAX_CHANGES:
             values["changes"] = [*changes, *_blank_rows(1)]

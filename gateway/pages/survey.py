@@ -85,7 +85,7 @@ async def survey_page(request: Request, resi: str, user: CurrentUser, session: S
 @router.post("/permohonan/{resi}/survei")
 async def submit_survey(request: Request, resi: str, user: CurrentUser, session: SessionDep, _: SameOrigin) -> Response:
     form = await request.form()
-    values = {name: _field(form, name, 10) for name in (*survey_service.ELEMENT_CODES, *survey_service.INTEGRITY_CODES)}
+    values: dict[str, str | bool] = {name: _field(form, name, 10) for name in (*survey_service.ELEMENT_CODES, *survey_service.INTEGRITY_CODES)}
     values["comment"] = _field(form, "comment", survey_service.COMMENT_MAX + 500)
     values["declaration"] = _field(form, "declaration", 10) == "1"
     try:

@@ -37,13 +37,10 @@ from workflows.walk_in import (
     RATING_LABELS,
     STATUS_CANCELLED,
     STATUS_DONE,
-    STATUS_HANDED_OVER,
-    STATUS_IN_PROCESS,
-    STATUS_READY,
-    STATUS_REGISTERED,
     STATUS_RETURNED_INCOMPLETE,
     STATUS_RETURNED_MISMATCH,
 )
+from contracts import WALK_IN_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,8 +53,7 @@ WALK_IN_FLASH = {
     "terdaftar": "Kunjungan telah didaftarkan. Persilakan pemohon menuju loket Front Office: pemeriksaan kelengkapan berkas "
                  "sudah menunggu di Kotak Tugas petugas FO.",
 }
-STATUS_TONES = {STATUS_REGISTERED: "wait", STATUS_IN_PROCESS: "info", STATUS_READY: "ok", STATUS_HANDED_OVER: "ok", STATUS_DONE: "ok",
-                STATUS_RETURNED_INCOMPLETE: "danger", STATUS_RETURNED_MISMATCH: "danger", STATUS_CANCELLED: "muted"}
+STATUS_TONES = WALK_IN_STATUSES.tones
 # What the counter does next, by stage (seed 004 §C-G); a finished visit says so by its status.
 NEXT_STEP = {
     "completeness_check": "Petugas Front Office memeriksa kelengkapan berkas dengan daftar periksa layanan (tanpa menilai isinya). "

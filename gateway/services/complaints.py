@@ -42,10 +42,7 @@ from workflows.complaint import (
     STAGE_FOLLOW_UP,
     STAGE_VERIFICATION,
     STATUS_ANSWERED,
-    STATUS_APPROVAL,
     STATUS_CANCELLED,
-    STATUS_DISPOSITION,
-    STATUS_FOLLOW_UP,
     STATUS_INVALID,
     STATUS_SPAM,
     STATUS_VERIFYING,
@@ -53,31 +50,14 @@ from workflows.complaint import (
     complaint_workflow_id,
 )
 from contracts import Complainant, ComplaintInput, ComplaintOfficer
+from contracts import COMPLAINT_STATUSES
 
 CHANNEL_PUBLIC, CHANNEL_APPLICANT, CHANNEL_CRITICISM = "pengaduan", "pengaduan_pemohon", "kritik"
 CHANNEL_LABELS = {CHANNEL_PUBLIC: "Formulir publik", CHANNEL_APPLICANT: "Dasbor pemohon", CHANNEL_CRITICISM: "Kritik dan saran"}
 STAGE_LABELS = {STAGE_VERIFICATION: "Verifikasi", STAGE_FOLLOW_UP: "Tindak lanjut", STAGE_DONE: "Selesai"}
-STATUS_LABELS = {
-    STATUS_VERIFYING: "Menunggu verifikasi admin pengaduan",
-    STATUS_DISPOSITION: "Diteruskan kepada pimpinan; menunggu disposisi",
-    STATUS_FOLLOW_UP: "Sedang ditindaklanjuti petugas",
-    STATUS_APPROVAL: "Tanggapan menunggu persetujuan pimpinan",
-    STATUS_ANSWERED: "Selesai — tanggapan telah dikirim",
-    STATUS_INVALID: "Selesai — pengaduan tidak valid",
-    STATUS_SPAM: "Selesai — pengaduan dinyatakan spam",
-    STATUS_CANCELLED: "Dibatalkan",
-}
+STATUS_LABELS = COMPLAINT_STATUSES.labels
 # What the complainant reads next, by status (every page says what happens next).
-NEXT_STEP = {
-    STATUS_VERIFYING: "Admin pengaduan memeriksa kelengkapan dan kebenaran pengaduan Anda.",
-    STATUS_DISPOSITION: "Pengaduan Anda sudah dibuatkan surat kepada pimpinan, yang akan menunjuk petugas penindak lanjut.",
-    STATUS_FOLLOW_UP: "Petugas yang ditunjuk pimpinan sedang menindaklanjuti dan menyusun tanggapan.",
-    STATUS_APPROVAL: "Tanggapan petugas sedang diperiksa pimpinan sebelum dikirim kepada Anda.",
-    STATUS_ANSWERED: "Pengaduan selesai. Bila masalah belum teratasi, Anda dapat mengajukan pengaduan baru.",
-    STATUS_INVALID: "Pengaduan tidak ditindaklanjuti karena alasan di atas. Bila ada keterangan baru, ajukan pengaduan baru.",
-    STATUS_SPAM: "Pengaduan tidak ditindaklanjuti karena alasan di atas.",
-    STATUS_CANCELLED: "Pengaduan dibatalkan karena alasan di atas. Bila masalahnya masih ada, ajukan kembali pengaduan baru atau hubungi kantor.",
-}
+NEXT_STEP = COMPLAINT_STATUSES.next_steps
 REJECTED = (STATUS_INVALID, STATUS_SPAM)
 # Public tracking says what happened, not what anyone wrote: the response and the reasons go to the complainant's
 # WhatsApp and email (and to Pengaduan Saya for an applicant), never to whoever holds the number.

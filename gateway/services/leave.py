@@ -20,29 +20,15 @@ from store.settings import Settings
 from contracts import LeaveInput
 from workflows.leave import (
     STATUS_APPROVED,
-    STATUS_CANCELLED,
-    STATUS_REJECTED,
-    STATUS_WAITING_NUMBER,
     STATUS_WAITING_SUPERVISOR,
     LeaveRequestWorkflow,
     leave_workflow_id,
 )
+from contracts import LEAVE_STATUSES
 
-OPEN_STATUSES = (STATUS_WAITING_SUPERVISOR, STATUS_WAITING_NUMBER)
-STATUS_LABELS = {
-    STATUS_WAITING_SUPERVISOR: "Menunggu persetujuan atasan",
-    STATUS_WAITING_NUMBER: "Menunggu penomoran surat",
-    STATUS_APPROVED: "Disetujui",
-    STATUS_REJECTED: "Ditolak",
-    STATUS_CANCELLED: "Dibatalkan",
-}
-NEXT_STEP = {
-    STATUS_WAITING_SUPERVISOR: "Atasan langsung Anda telah diberi tahu dan akan menyetujui atau menolak permohonan ini.",
-    STATUS_WAITING_NUMBER: "Permohonan disetujui atasan. Petugas penomoran surat akan menerbitkan Surat Izin Cuti.",
-    STATUS_APPROVED: "Cuti dapat dilaksanakan sesuai tanggal yang diajukan. Surat Izin Cuti dapat diunduh.",
-    STATUS_REJECTED: "Permohonan ditolak. Anda dapat mengajukan permohonan baru bila perlu.",
-    STATUS_CANCELLED: "Permohonan dibatalkan oleh pemilik proses. Bila cuti masih diperlukan, ajukan kembali atau hubungi bagian kepegawaian.",
-}
+OPEN_STATUSES = LEAVE_STATUSES.open
+STATUS_LABELS = LEAVE_STATUSES.labels
+NEXT_STEP = LEAVE_STATUSES.next_steps
 
 
 @dataclass

@@ -50,19 +50,14 @@ from workflows.letters import (
     incoming_workflow_id,
     outgoing_workflow_id,
 )
+from contracts import LETTER_STATUSES
 
 INCOMING, OUTGOING = "incoming", "outgoing"
 DIRECTION_LABELS = {INCOMING: "Surat Masuk", OUTGOING: "Surat Keluar"}
-STATUS_LABELS = {
-    STATUS_RECEIVED: "Diterima", STATUS_CLASSIFIED: "Dipilah", STATUS_REGISTERED: "Terdaftar", STATUS_DISPOSED: "Didisposisi",
-    STATUS_SCANNED: "Dipindai", STATUS_DISTRIBUTED: "Terdistribusi",
-    STATUS_REQUESTED: "Diajukan", STATUS_ACCEPTED: "Disetujui", STATUS_NUMBERED: "Bernomor", STATUS_REJECTED: "Ditolak",
-    STATUS_CANCELLED: "Dibatalkan",
-}
+STATUS_LABELS = LETTER_STATUSES.labels
 STATUSES = {INCOMING: [STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED,
                        STATUS_CANCELLED],
             OUTGOING: [STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED]}
-FINISHED_STATUSES = (STATUS_DISTRIBUTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED)
 STAGE_LABELS = {
     "classify": "Pemilahan oleh petugas Back Office",
     "registration": "Registrasi dan tanda terima di Front Office",
@@ -442,7 +437,7 @@ def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Ta
         "id": letter.code, "code": letter.code, "direction": letter.direction, "direction_label": DIRECTION_LABELS.get(letter.direction),
         "status": letter.status, "status_label": STATUS_LABELS.get(letter.status, letter.status),
         "stage": letter.stage, "current_step": STAGE_LABELS.get(letter.stage, letter.stage), "next_step": NEXT_STEP.get(letter.stage),
-        "finished": letter.status in FINISHED_STATUSES,
+        "finished": letter.status in LETTER_STATUSES.final,
         "cancel_reason": letter.notes if letter.status == STATUS_CANCELLED else None,
         "subject": letter.subject, "letter_date": letter.letter_date.isoformat(), "number": letter.number,
         "classification": letter.classification,

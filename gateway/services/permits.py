@@ -35,17 +35,14 @@ from contracts import (
     ResubmitRequest,
 )
 from workflows.permit import (
-    STATUS_CANCELLED,
-    STATUS_FINISHED,
     STATUS_IN_PROCESS,
-    STATUS_REJECTED,
     STATUS_REVISION,
     PermitApplicationWorkflow,
     permit_workflow_id,
 )
+from contracts import PERMIT_STATUSES
 
-STATUS_LABELS = {STATUS_IN_PROCESS: "Dalam Proses", STATUS_REVISION: "Revisi", STATUS_REJECTED: "Ditolak", STATUS_FINISHED: "Selesai",
-                 STATUS_CANCELLED: "Dibatalkan"}
+STATUS_LABELS = PERMIT_STATUSES.labels
 STAGE_LABELS = {
     "verification": "Verifikasi berkas oleh verifikator",
     "revision": "Menunggu perbaikan dari pemohon",

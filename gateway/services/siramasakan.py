@@ -28,23 +28,14 @@ from store.settings import Settings
 from contracts import REPORT_REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from workflows.siramasakan import (
     ERR_NOT_WAITING,
-    STATUS_CANCELLED,
-    STATUS_DONE,
-    STATUS_HANDED_OFF,
-    STATUS_REFUSED,
     STATUS_WAITING,
     SiramasakanWorkflow,
     normalize_case_number,
     siramasakan_workflow_id,
 )
+from contracts import SIRAMASAKAN_STATUSES
 
-STATUS_LABELS = {
-    STATUS_WAITING: "Menunggu putusan dan kelengkapan dokumen",
-    STATUS_HANDED_OFF: "Diserahkan ke Disdukcapil",
-    STATUS_DONE: "Selesai — dokumen baru siap diambil",
-    STATUS_REFUSED: "Ditolak oleh Disdukcapil",
-    STATUS_CANCELLED: "Dibatalkan",
-}
+STATUS_LABELS = SIRAMASAKAN_STATUSES.labels
 STAGE_LABELS = {
     "case_completion": "Menunggu perkara diputus dan dokumen lengkap (Kepaniteraan)",
     "handoff": "Penyerahan ke Disdukcapil",
@@ -53,7 +44,6 @@ STAGE_LABELS = {
 }
 # Court and registry staff who see every request.
 STAFF_ROLES = BY_NAME["siramasakan"].staff_roles
-FINISHED = (STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED)
 MAX_CHANGES = 10
 MAX_DESCRIPTION = 1000
 CALLBACK_PATH = "/webhooks/civil-registry"

@@ -22,28 +22,14 @@ from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
 from store.settings import Settings
 from contracts import Visitor, WalkInInput
 from workflows.walk_in import (
-    STATUS_CANCELLED,
-    STATUS_DONE,
-    STATUS_HANDED_OVER,
-    STATUS_IN_PROCESS,
-    STATUS_READY,
     STATUS_REGISTERED,
     STATUS_RETURNED_INCOMPLETE,
-    STATUS_RETURNED_MISMATCH,
     WalkInVisitWorkflow,
     walk_in_workflow_id,
 )
+from contracts import WALK_IN_STATUSES
 
-STATUS_LABELS = {
-    STATUS_REGISTERED: "Menunggu pemeriksaan kelengkapan",
-    STATUS_IN_PROCESS: "Dalam proses",
-    STATUS_READY: "Siap diambil",
-    STATUS_HANDED_OVER: "Sudah diserahkan",
-    STATUS_DONE: "Selesai",
-    STATUS_RETURNED_INCOMPLETE: "Dikembalikan — berkas tidak lengkap",
-    STATUS_RETURNED_MISMATCH: "Dikembalikan — dokumen tidak sesuai",
-    STATUS_CANCELLED: "Dibatalkan",
-}
+STATUS_LABELS = WALK_IN_STATUSES.labels
 STAGE_LABELS = {
     "completeness_check": "Pemeriksaan kelengkapan oleh Front Office",
     "research": "Penelitian berkas oleh Back Office",
@@ -66,7 +52,6 @@ DOCUMENT_LABELS = {
 # Who registers visitors (seed 004 §B-C), and who works the counter and may see its visits.
 REGISTER_ROLES = DESK_ROLES
 COUNTER_ROLES = REGISTER_ROLES | {"back_office", "unit_kerja", "penomoran", "arsiparis", "caraka", "tata_usaha", "kepala_kantor", "admin"}
-FINISHED = (STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED)
 
 
 class VisitorForm(BaseModel):
