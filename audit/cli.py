@@ -11,21 +11,27 @@ found, or Temporal unreachable. `run_audit` returns the status instead of exitin
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from temporalio.client import Client
 
+from audit.history import RunNotFound
+from audit.replay import replay_runs
+from audit.report import export_run
 from process_defs.processes import BY_NAME
-from store.settings import Settings
+from store.db import make_engine, make_sessionmaker
+from store.settings import Settings, get_settings
+from store.temporal import connect
 
 OK, NOT_DETERMINISTIC, USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # noqa: D102 - argparse's own exit would leave the caller no status
+    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse's own exit would leave the caller no status
         raise _UsageError(f"{self.prog}: {message}")
 
 
@@ -54,16 +60,10 @@ def safe_file_stem(workflow_id: str) -> str:
 async def _connect(client: Client | None) -> Client:
     if client is not None:
         return client
-    from store.settings import get_settings
-    from store.temporal import connect
-
     return await connect(get_settings())
 
 
 async def _replay(args: argparse.Namespace, client: Client | None, out: TextIO) -> int:
-    from audit.history import RunNotFound
-    from audit.replay import replay_runs
-
     if bool(args.workflow_id) == bool(args.process):
         print("Sebutkan --workflow-id ID, atau --process NAMA --since YYYY-MM-DD (salah satu).", file=out)
         return USAGE
@@ -105,11 +105,6 @@ async def _replay(args: argparse.Namespace, client: Client | None, out: TextIO) 
 
 
 async def _export(args: argparse.Namespace, client: Client | None, settings: Settings | None, out: TextIO) -> int:
-    from audit.history import RunNotFound
-    from audit.report import export_run
-    from store.db import make_engine, make_sessionmaker
-    from store.settings import get_settings
-
     settings = settings or get_settings()
     try:
         args.out.mkdir(parents=True, exist_ok=True)
@@ -125,7 +120,7 @@ async def _export(args: argparse.Namespace, client: Client | None, settings: Set
     except RunNotFound:
         print(f"Run dengan workflow id '{args.workflow_id}' tidak ditemukan di Temporal.", file=out)
         return USAGE
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:  # noqa: BLE001 - a command: any failure is said in a line and exit status 2, not a traceback
         print(f"Ekspor gagal (Temporal tidak dapat dihubungi?): {exc}", file=out)
         return USAGE
     finally:
@@ -157,6 +152,4 @@ async def run_audit(argv: list[str], *, client: Client | None = None, settings: 
 
 
 def audit_main(argv: list[str]) -> int:
-    import asyncio
-
     return asyncio.run(run_audit(argv))

@@ -20,7 +20,9 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
+from process_defs.loader import load_office
 from process_defs.processes import BY_WORKFLOW_TYPE
+from store.payload_codec import decode_message
 from contracts import (
     ASSIGN_NUMBER,
     ATTACH_LETTER_FILE,
@@ -77,7 +79,6 @@ async def fetch_history(client: Client, workflow_id: str, run_id: str | None = N
         raise
     # Payloads are encrypted in Temporal (store/payload_codec.py): decrypted here, through the client's codec, so
     # the timeline, the export and the replayer read them; a payload recorded in clear passes through.
-    from store.payload_codec import decode_message  # noqa: PLC0415
 
     if not decode:
         return history
@@ -128,8 +129,6 @@ def role_label(role: str | None) -> str | None:
     if not role:
         return None
     try:
-        from process_defs.loader import load_office
-
         return load_office().role_label(role)
     except Exception:  # noqa: BLE001 - the office file is a nicety here, the role name still reads
         return role
@@ -296,8 +295,9 @@ class _Walk:
             title = "Pesan WhatsApp masuk" + (f" dari {sender}" if sender else "")
         elif a.signal_name == REGISTRY_OUTCOME:
             title = f"Hasil dari Disdukcapil diterima: {value.get('status', '-')}"
-            return self.add(event, "signal", title, outcome=value.get("status"), reason=value.get("reason"),
-                            detail={"signal": a.signal_name, "identity": a.identity})
+            self.add(event, "signal", title, outcome=value.get("status"), reason=value.get("reason"),
+                     detail={"signal": a.signal_name, "identity": a.identity})
+            return
         else:
             title = f"Sinyal '{a.signal_name}' diterima"
         self.add(event, "signal", title, detail={"signal": a.signal_name, "identity": a.identity})

@@ -20,6 +20,7 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from audit.history import RunNotFound, fetch_history
+from process_defs.loader import load_office
 from process_defs.processes import BY_NAME
 
 
@@ -41,7 +42,7 @@ def _workflows(workflows: Sequence[type] | None) -> list[type]:
     if workflows is not None:
         return list(workflows)
     # Read at call time, so that a test can swap the registered set.
-    from workflows import registry  # noqa: PLC0415
+    from workflows import registry  # noqa: PLC0415 - the workflows (and their sandboxed imports) only for a replay
 
     return list(registry.WORKFLOWS)
 
@@ -51,8 +52,6 @@ def since_moment(since: date | datetime, timezone_name: str | None = None) -> da
     if isinstance(since, datetime):
         return since if since.tzinfo else since.replace(tzinfo=timezone.utc)
     if timezone_name is None:
-        from process_defs.loader import load_office
-
         timezone_name = load_office().office.timezone
     return datetime.combine(since, time.min, tzinfo=ZoneInfo(timezone_name)).astimezone(timezone.utc)
 

@@ -13,13 +13,21 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from temporalio.client import WorkflowHistory
+from sqlalchemy.exc import SQLAlchemyError
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHistory
 
-from audit.history import RunEvent, readable_timeline
+from audit.history import RunEvent, fetch_history, readable_timeline
+from documents.layout import _footer_painter, build_a4, format_date_id, label_value_rows, letterhead, local_moment
+from process_defs.loader import load_office
 from process_defs.processes import BY_WORKFLOW_TYPE, business_key
+from signing.identity import load_or_create_signing_identity
+from signing.pades import sign_pdf_off_loop
+from store.models import Document
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,8 +121,6 @@ def sha256_hex(data: bytes) -> str:
 
 def run_status(history: WorkflowHistory) -> str:
     """running | completed | failed | cancelled | terminated | timed_out | continued_as_new, as the run index says."""
-    from temporalio.api.enums.v1 import EventType
-
     last = history.events[-1] if history.events else None
     return _CLOSING.get(EventType.Name(last.event_type), "running") if last is not None else "running"
 
@@ -161,10 +167,6 @@ def audit_facts(history: WorkflowHistory) -> AuditFacts:
 async def fill_document_hashes(facts: AuditFacts, session: AsyncSession) -> None:
     """A document whose activity result carried no hash (a history recorded before results did) takes it from
     the document register; the history stays the source for everything else."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from store.models import Document
-
     for doc in facts.documents:
         if doc.sha256 or not doc.document_id:
             continue
@@ -182,8 +184,6 @@ async def fill_document_hashes(facts: AuditFacts, session: AsyncSession) -> None
 
 
 def _moment(value: datetime | None, zone: str) -> str:
-    from documents.layout import format_date_id, local_moment
-
     if value is None:
         return "-"
     local, abbr = local_moment(value, zone)
@@ -192,15 +192,12 @@ def _moment(value: datetime | None, zone: str) -> str:
 
 def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated_at: datetime, generated_by: str | None = None) -> bytes:
     """The report, unsigned."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
-
-    from documents.layout import _footer_painter, build_a4, label_value_rows, letterhead
-    from process_defs.loader import load_office
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.enums import TA_CENTER  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
 
     office = load_office().office
     zone = office.timezone
@@ -218,7 +215,7 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
     def p(text: str | None, style: ParagraphStyle = cell) -> Paragraph:
         return Paragraph(escape(text or "-"), style)
 
-    def grid(header: list[str], rows: list[list], widths: list[float], spans: list[tuple] = ()) -> Table:  # noqa: ANN001
+    def grid(header: list[str], rows: list[list], widths: list[float], spans: Sequence[tuple] = ()) -> Table:
         table = Table([[p(h, head) for h in header], *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(TableStyle([
             ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
@@ -272,14 +269,14 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
     if facts.documents:
         widths = [1.0 * cm, 3.6 * cm, frame_width - 4.6 * cm]
         rows, spans = [], []
-        for i, d in enumerate(facts.documents, 1):
-            about = [p(d.title)]
-            if d.number:
-                about.append(p(f"Nomor: {d.number}"))
-            about.append(p(f"Kode dokumen: {d.document_id or '-'}; ditandatangani oleh: {d.signer or '-'}"))
-            rows.append([p(str(i)), p(_moment(d.at, zone)), about])
+        for i, doc in enumerate(facts.documents, 1):
+            about = [p(doc.title)]
+            if doc.number:
+                about.append(p(f"Nomor: {doc.number}"))
+            about.append(p(f"Kode dokumen: {doc.document_id or '-'}; ditandatangani oleh: {doc.signer or '-'}"))
+            rows.append([p(str(i)), p(_moment(doc.at, zone)), about])
             # The hash on a line of its own in a fixed-width font, so it is read (and copied) whole.
-            rows.append([Paragraph("", cell), [p(f"SHA-256: {d.sha256 or 'tidak tercatat'}", mono)], ""])
+            rows.append([Paragraph("", cell), [p(f"SHA-256: {doc.sha256 or 'tidak tercatat'}", mono)], ""])
             spans.append(((1, len(rows)), (2, len(rows))))
         story.append(grid(["No", "Waktu", "Dokumen"], rows, widths, spans))
     else:
@@ -309,10 +306,6 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
 async def render_audit_report(facts: AuditFacts, *, history_sha256: str, settings: Settings, generated_by: str | None = None,
                               generated_at: datetime | None = None) -> bytes:
     """The report, PAdES-signed with the installation's signing identity."""
-    from signing.identity import load_or_create_signing_identity
-    from signing.pades import sign_pdf_off_loop
-    from process_defs.loader import load_office
-
     office = load_office().office
     generated_at = generated_at or datetime.now(timezone.utc)
     unsigned = await asyncio.to_thread(render_audit_report_pdf, facts, history_sha256=history_sha256, generated_at=generated_at,
@@ -329,12 +322,10 @@ class AuditExport:
     pdf: bytes
 
 
-async def export_run(client, workflow_id: str, *, settings: Settings, session: AsyncSession | None = None,  # noqa: ANN001
+async def export_run(client: Client, workflow_id: str, *, settings: Settings, session: AsyncSession | None = None,
                      run_id: str | None = None, generated_by: str | None = None) -> AuditExport:
     """The history JSON and the signed report of one run (RunNotFound when Temporal has none). `session`
     lets documents without a hash in the history take it from the document register."""
-    from audit.history import fetch_history
-
     history = await fetch_history(client, workflow_id, run_id)
     raw = history_json(history)
     facts = audit_facts(history)

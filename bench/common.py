@@ -5,6 +5,7 @@ import asyncio
 import os
 import socket
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -35,7 +36,7 @@ def figure(name: str, value: float | None, unit: str, *, baseline: float | None 
             "target": target, "met": met}
 
 
-async def run_pool(count: int, users: int, one) -> list[float]:  # noqa: ANN001
+async def run_pool(count: int, users: int, one: Callable[[int, int], Awaitable[object]]) -> list[float]:
     """Runs `one(i, u)` for i in range(count) with `users` concurrent users; returns each call's duration."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(count):

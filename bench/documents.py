@@ -7,6 +7,7 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from temporalio.client import WorkflowHistory
@@ -27,14 +28,14 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
     authorization (`load_authorized_key`, a database read and a Fernet decryption), then `sign_pdf`.
     The passphrase check itself (`authorize_signing`) happens when the official decides, not per
     document, so it is done once, outside the timings."""
-    from documents.permit import render_permit_pdf
-    from signing.identity import SigningIdentity, load_or_create_signing_identity
-    from signing.pades import sign_pdf, verify_document
-    from signing.officials import authorize_signing, ensure_official_identity, load_authorized_key
-    from store.db import create_schema, make_engine, make_sessionmaker
-    from store.models import User
-    from store.settings import Settings
-    from tests.unit.test_signing import PASSPHRASE, permit_input
+    from documents.permit import render_permit_pdf  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from signing.identity import SigningIdentity, load_or_create_signing_identity  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from signing.pades import sign_pdf, verify_document  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from signing.officials import authorize_signing, ensure_official_identity, load_authorized_key  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from store.models import User  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from store.settings import Settings  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from tests.unit.test_signing import PASSPHRASE, permit_input  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
 
     settings = Settings(var_dir=tmp / "var", database_url=f"sqlite+aiosqlite:///{tmp / 'signing.db'}", public_base_url="http://bench")
     engine = make_engine(settings.effective_database_url)
@@ -45,6 +46,8 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
                          position="Kepala Dinas Penanaman Modal dan PTSP", password_hash="x"))
     async with sessionmaker() as session:
         official = await session.get(User, 1)
+        if official is None:  # not reached: added just above
+            raise RuntimeError("the bench official is missing")
         ensure_official_identity(settings, official, PASSPHRASE)
         token = await authorize_signing(session, settings, signer=official, passphrase=PASSPHRASE)
     inp = permit_input("token")
@@ -107,7 +110,7 @@ async def trivial_history(tmp: Path) -> WorkflowHistory:
 async def replay_rate(workflows: list, histories: list[WorkflowHistory]) -> float:
     replayer = Replayer(workflows=workflows, data_converter=pydantic_data_converter)
 
-    async def feed():  # noqa: ANN202
+    async def feed() -> AsyncIterator[WorkflowHistory]:
         for history in histories:
             yield history
 
@@ -120,13 +123,13 @@ async def replay_rate(workflows: list, histories: list[WorkflowHistory]) -> floa
 
 
 async def replay_figure(tmp: Path) -> tuple[dict, dict]:
-    from workflows.complaint import ComplaintWorkflow
-    from workflows.leave import LeaveRequestWorkflow
-    from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
-    from workflows.permit import PermitApplicationWorkflow
-    from workflows.siramasakan import SiramasakanWorkflow
-    from workflows.walk_in import WalkInVisitWorkflow
-    from workflows.whatsapp import WhatsAppConversationWorkflow
+    from workflows.complaint import ComplaintWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.leave import LeaveRequestWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.permit import PermitApplicationWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.siramasakan import SiramasakanWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.walk_in import WalkInVisitWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
+    from workflows.whatsapp import WhatsAppConversationWorkflow  # noqa: PLC0415 - the workflows replayed, loaded when the figure runs
 
     golden = []
     for path in sorted(HISTORIES.glob("*.json")):
@@ -142,8 +145,8 @@ async def replay_figure(tmp: Path) -> tuple[dict, dict]:
             {"histories": len(golden), "replays": REPLAYS, "mean_events_per_golden_history": round(events, 1), "trivial_events": len(trivial.events)})
 
 
-async def document_figures(tmp: Path, *, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
-    tmp.mkdir(parents=True, exist_ok=True)
+async def document_figures(tmp: Path, *, log: Callable[[str], object] = print) -> tuple[list[dict], dict]:
+    tmp.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a folder made before anything is measured, nothing else on the loop yet
     sign, sign_detail = await signing_figure(tmp)
     log(f"    signing: {sign_detail}")
     replay, replay_detail = await replay_figure(tmp)

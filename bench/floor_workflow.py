@@ -29,11 +29,11 @@ class FloorWorkflow:
 
     @workflow.run
     async def run(self, inp: FloorInput) -> FloorResult:
-        opts = {"start_to_close_timeout": timedelta(seconds=30)}
-        await workflow.execute_activity("floor_write_task", inp, **opts)
+        timeout = timedelta(seconds=30)
+        await workflow.execute_activity("floor_write_task", inp, start_to_close_timeout=timeout)
         await workflow.wait_condition(lambda: self.decision is not None)
-        number = await workflow.execute_activity("floor_assign_number", inp, result_type=str, **opts)
-        await workflow.execute_activity("floor_notify", inp, **opts)
+        number = await workflow.execute_activity("floor_assign_number", inp, result_type=str, start_to_close_timeout=timeout)
+        await workflow.execute_activity("floor_notify", inp, start_to_close_timeout=timeout)
         return FloorResult(number=number)
 
     @workflow.update

@@ -7,10 +7,13 @@ nobody measured holds, the rest owned by 50 other people; plus as many completed
 
 import random
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event, insert, select, text
+from sqlalchemy.engine import Connection
 
 from bench.common import figure, pct
 from gateway.security import hash_password
@@ -25,7 +28,7 @@ BARE = text("SELECT id, title, created_at, status FROM task WHERE status = 'open
 
 
 def rows(start: int, stop: int, *, me: int, others: list[int], epoch: datetime) -> list[dict]:
-    out = []
+    out: list[dict] = []
     rnd = random.Random(start)
     for k in range(start, stop):
         bucket = k % 10
@@ -38,18 +41,18 @@ def rows(start: int, stop: int, *, me: int, others: list[int], epoch: datetime) 
     return out
 
 
-async def measure(url: str, sizes: list[int], label: str, log) -> tuple[list[dict], dict]:  # noqa: ANN001
+async def measure(url: str, sizes: list[int], label: str, log: Callable[[str], object]) -> tuple[list[dict], dict]:
     engine = make_engine(url)
     await create_schema(engine)
     # Where inbox()'s time goes: its SQL statements (sent, executed, answered) against the Python around them.
     in_sql = {"seconds": 0.0, "statements": 0}
 
     @event.listens_for(engine.sync_engine, "before_cursor_execute")
-    def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def _before(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         conn.info["bench_t0"] = time.perf_counter()
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
-    def _after(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def _after(conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         in_sql["seconds"] += time.perf_counter() - conn.info.pop("bench_t0")
         in_sql["statements"] += 1
     sm = make_sessionmaker(engine)
@@ -57,8 +60,10 @@ async def measure(url: str, sizes: list[int], label: str, log) -> tuple[list[dic
         await seed_demo(session, hash_password(DEMO_PASSWORD))
     async with sm() as session:
         me = await session.scalar(select(User).where(User.username == "atasan1"))
+        if me is None:  # not reached: seed_demo made atasan1
+            raise RuntimeError("the demo seed has no atasan1")
         me_id = me.id
-        others = [u for u in (await session.scalars(select(User.id).where(User.id != me_id))).all()][:50]
+        others = list((await session.scalars(select(User.id).where(User.id != me_id))).all())[:50]
     epoch = datetime(2026, 1, 1, tzinfo=timezone.utc)
     figures, detail, filled = [], {}, 0
     for size in sizes:
@@ -72,10 +77,16 @@ async def measure(url: str, sizes: list[int], label: str, log) -> tuple[list[dic
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
         log(f"    {label}: {size} open tasks loaded in {time.perf_counter() - t:.1f} s")
-        inbox_t, inbox_sql_t, bare_t, count, statements = [], [], [], 0, 0
+        inbox_t: list[float] = []
+        inbox_sql_t: list[float] = []
+        bare_t: list[float] = []
+        count: int | str = 0
+        statements: float = 0  # read from in_sql, whose values are floats to the type checker
         async with sm() as session:
             user = await session.get(User, me_id)
             for rep in range(REPEAT + 3):
+                if user is None:  # not reached: the seeded atasan1, read again after each expunge
+                    raise RuntimeError("atasan1 is gone")
                 in_sql.update(seconds=0.0, statements=0)
                 t = time.perf_counter()
                 got = await inbox(session, user=user, filters=InboxFilter())
@@ -108,10 +119,10 @@ async def measure(url: str, sizes: list[int], label: str, log) -> tuple[list[dic
     return figures, detail
 
 
-async def inbox_figures(tmp: Path, *, full: bool, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
-    from tests.pgserver import ThrowawayPostgres, postgres_available
+async def inbox_figures(tmp: Path, *, full: bool, log: Callable[[str], object] = print) -> tuple[list[dict], dict]:
+    from tests.pgserver import ThrowawayPostgres, postgres_available  # noqa: PLC0415 - the tests' throwaway PostgreSQL, only when the figure runs
 
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a folder made before anything is measured, nothing else on the loop yet
     sizes = [10_000, 100_000] + ([1_000_000] if full else [])
     figures, detail = await measure(f"sqlite+aiosqlite:///{tmp / 'inbox.db'}", sizes, "SQLite", log)
     if postgres_available():

@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from collections import Counter
 from pathlib import Path
 
@@ -33,9 +34,9 @@ ALLOWED_5XX = {503}
 
 
 async def _prepare_database(url: str) -> None:
-    from gateway.security import hash_password
-    from store.db import create_schema, make_engine, make_sessionmaker
-    from cli.seed import DEMO_PASSWORD, seed_demo
+    from gateway.security import hash_password  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
+    from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
+    from cli.seed import DEMO_PASSWORD, seed_demo  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
 
     engine = make_engine(url)
     await create_schema(engine)
@@ -45,7 +46,7 @@ async def _prepare_database(url: str) -> None:
 
 
 def _start_gateway(tmp: Path, db_url: str, port: int) -> subprocess.Popen:
-    from bench.process import die_with_parent
+    from bench.process import die_with_parent  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
 
     env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_DATABASE_URL": db_url,
            # No Temporal is needed for sign-in or the catalog; a port nobody listens on.
@@ -69,7 +70,7 @@ async def _wait_ready(client: httpx.AsyncClient, proc: subprocess.Popen, seconds
     raise SystemExit("the gateway did not answer")
 
 
-async def _probe(client: httpx.AsyncClient, latencies: list[float], errors: Counter, until) -> None:  # noqa: ANN001
+async def _probe(client: httpx.AsyncClient, latencies: list[float], errors: Counter, until: Callable[[], bool]) -> None:
     """One request after another until `until()` says stop."""
     while not until():
         started = time.perf_counter()
@@ -102,8 +103,8 @@ async def burst(base_url: str, count: int) -> dict:
         return {"statuses": dict(statuses), "elapsed_s": round(time.perf_counter() - started, 2)}
 
 
-async def login_figures(tmp: Path, *, log=print, count: int = BURST) -> tuple[list[dict], dict]:  # noqa: ANN001
-    tmp.mkdir(parents=True, exist_ok=True)
+async def login_figures(tmp: Path, *, log: Callable[[str], object] = print, count: int = BURST) -> tuple[list[dict], dict]:
+    tmp.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a folder made before anything is measured, nothing else on the loop yet
     db_url = f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}"
     await _prepare_database(db_url)
     port = free_port()
@@ -121,13 +122,16 @@ async def login_figures(tmp: Path, *, log=print, count: int = BURST) -> tuple[li
             log(f"  {count} wrong-password sign-ins at once, {PAGE} asked meanwhile")
             attacker = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.logins", "--burst", base_url, str(count), stdout=asyncio.subprocess.PIPE)
-            assert (await attacker.stdout.readline()).strip() == b"go"
+            attacker_out = attacker.stdout
+            if attacker_out is None:  # not reached: stdout=PIPE
+                raise RuntimeError("the attacker has no stdout")
+            assert (await attacker_out.readline()).strip() == b"go"
             loaded: list[float] = []
             loaded_errors: Counter = Counter()
             done = asyncio.Event()
 
             async def wait_attacker() -> bytes:
-                out = await attacker.stdout.read()
+                out = await attacker_out.read()
                 await attacker.wait()
                 done.set()
                 return out
@@ -170,10 +174,10 @@ def _main() -> int:
     if sys.argv[1:2] == ["--burst"]:
         print(json.dumps(asyncio.run(burst(sys.argv[2], int(sys.argv[3])))), flush=True)
         return 0
-    import shutil
-    import tempfile
+    import shutil  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
+    import tempfile  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
 
-    from bench.table import table
+    from bench.table import table  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
 
     tmp = Path(tempfile.mkdtemp(prefix="satupintu-bench-logins-"))
     try:

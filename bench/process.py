@@ -6,12 +6,14 @@ the Temporal dev server (a WAL SQLite file), SatuPintu's worker and gateway, and
 The load (HTTP users, Temporal client calls) comes from this process and is not counted."""
 
 import asyncio
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,11 +24,14 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from bench.common import CpuMeter, figure, free_port, pct, peak_rss_mb, run_pool
 from bench.floor_workflow import FloorDecision, FloorInput, FloorWorkflow
+from bench.profile_summary import write_summaries
+from cli.smtp_sink import start_sink
 from gateway.security import hash_password
+from gateway.services.leave import office_calendar
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import User, UserRole
 from store.payload_codec import data_converter
-from store.settings import Settings
+from store.settings import PROJECT_ROOT, Settings
 from contracts import LeaveResult
 from cli.seed import DEMO_PASSWORD, seed_demo
 
@@ -49,8 +54,6 @@ RSS_GROWTH_LIMIT = 0.05
 def die_with_parent() -> None:
     """Linux: a child gets SIGTERM when the bench process dies, however it ends."""
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
@@ -68,6 +71,8 @@ async def prepare_database(url: str, employees: int) -> None:
         await seed_demo(session, hashed)
     async with sm() as session:
         atasan = (await session.execute(User.__table__.select().where(User.username == "atasan1"))).first()
+        if atasan is None:  # not reached: seed_demo made atasan1
+            raise RuntimeError("the demo seed has no atasan1")
         for k in range(employees):
             session.add(User(username=f"bench{k}", full_name=f"Pegawai Uji {k}", password_hash=hashed, supervisor_id=atasan.id,
                              email=f"bench{k}@satupintu.local", roles=[UserRole(role="pegawai")]))
@@ -76,9 +81,8 @@ async def prepare_database(url: str, employees: int) -> None:
 
 
 def working_days_from(start: date, count: int) -> list[date]:
-    from gateway.services.leave import office_calendar
-
-    calendar, days, day = office_calendar(), [], start
+    calendar, day = office_calendar(), start
+    days: list[date] = []
     while len(days) < count:
         if calendar.is_working_day(day):
             days.append(day)
@@ -90,7 +94,8 @@ def wait_http(url: str, proc: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{proc.args[:3]} exited with {proc.returncode}")
+            # Every process here is started from an argument list, which the type checker cannot know of `args`.
+            raise SystemExit(f"{proc.args[:3]!r} exited with {proc.returncode}")  # type: ignore[index]
         try:
             if httpx.get(url, timeout=1).status_code == 200:
                 return
@@ -263,8 +268,6 @@ class Profiler:
 def profile_dir() -> Path | None:
     if not PROFILE or PROFILE == "0":
         return None
-    from store.settings import PROJECT_ROOT
-
     return PROJECT_ROOT / "var" / "bench" / "profiles" if PROFILE == "1" else Path(PROFILE)
 
 
@@ -280,16 +283,16 @@ def stop(children: list[subprocess.Popen]) -> None:
             child.wait()
 
 
-async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
-    from cli.smtp_sink import start_sink
-
+async def process_figures(tmp: Path, *, n: int, users: int, log: Callable[[str], object] = print) -> tuple[list[dict], dict]:
     n1 = max(10, n // 10)  # the single-user runs
     temporal_port, smtp_port, http_port = free_port(), free_port(), free_port()
     address = f"127.0.0.1:{temporal_port}"
     devnull = subprocess.DEVNULL
     children: list[subprocess.Popen] = []
     postgres = None
-    server = subprocess.Popen(
+    # The processes start (and are waited for) before anything is measured, with nothing else on the event loop yet:
+    # blocking it here delays nobody.
+    server = subprocess.Popen(  # noqa: ASYNC220 - set-up, see above
         [str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(temporal_port),
          "--db-filename", str(tmp / "temporal.db"), "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
          "--log-level", "error"], stdout=devnull, stderr=devnull, preexec_fn=die_with_parent)
@@ -298,7 +301,7 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
     try:
         client = await connect(address, server)
         if DATABASE == "postgres":
-            from tests.pgserver import ThrowawayPostgres
+            from tests.pgserver import ThrowawayPostgres  # noqa: PLC0415 - the tests' throwaway PostgreSQL, only when the figure runs on it
 
             postgres = ThrowawayPostgres()
             postgres.start()
@@ -306,17 +309,21 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
         else:
             db_url = f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}"
         await prepare_database(db_url, users)
-        child_env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_DATABASE_URL": db_url, "SATUPINTU_TEMPORAL_ADDRESS": address, "SATUPINTU_SMTP_PORT": str(smtp_port),
-                     "SATUPINTU_TASK_QUEUE": "bench", "SATUPINTU_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}"}
-        worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=child_env, stdout=devnull, stderr=devnull, preexec_fn=die_with_parent)
+        child_env = {**os.environ, "SATUPINTU_VAR_DIR": str(tmp), "SATUPINTU_DATABASE_URL": db_url, "SATUPINTU_TEMPORAL_ADDRESS": address,
+                     "SATUPINTU_SMTP_PORT": str(smtp_port), "SATUPINTU_TASK_QUEUE": "bench", "SATUPINTU_PUBLIC_BASE_URL": f"http://127.0.0.1:{http_port}"}
+        worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"], env=child_env, stdout=devnull, stderr=devnull,  # noqa: ASYNC220 - set-up, see above
+                                  preexec_fn=die_with_parent)
         children.append(worker)
-        gateway = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app", "--host", "127.0.0.1",
-                                    "--port", str(http_port), "--log-level", "warning", "--no-access-log"], env=child_env, stdout=devnull, preexec_fn=die_with_parent)
+        gateway = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "gateway.app:create_app", "--host", "127.0.0.1",  # noqa: ASYNC220 - set-up, see above
+                                    "--port", str(http_port), "--log-level", "warning", "--no-access-log"], env=child_env, stdout=devnull,
+                                   preexec_fn=die_with_parent)
         children.append(gateway)
         floor_queue = f"floor-{uuid.uuid4().hex[:6]}"
-        floor_worker = subprocess.Popen([sys.executable, "-m", "bench.floor_worker", address, floor_queue, str(tmp / "floor.db")],
+        floor_worker = subprocess.Popen([sys.executable, "-m", "bench.floor_worker", address, floor_queue, str(tmp / "floor.db")],  # noqa: ASYNC220 - set-up, see above
                                         stdout=subprocess.PIPE, stderr=devnull, preexec_fn=die_with_parent)
         children.append(floor_worker)
+        if floor_worker.stdout is None:  # not reached: stdout=PIPE
+            raise RuntimeError("the floor worker has no stdout")
         if floor_worker.stdout.readline().strip() != b"ready":
             raise SystemExit("the floor worker did not start")
         wait_http(f"http://127.0.0.1:{http_port}/healthz", gateway)
@@ -343,9 +350,7 @@ async def process_figures(tmp: Path, *, n: int, users: int, log=print) -> tuple[
             meter = CpuMeter({"server": server.pid, "worker": worker.pid, "gateway": gateway.pid}).start()
             leave_n = await leave.run(n, users)
             leave_cpu = meter.stop()
-            if profiler is not None:
-                from bench.profile_summary import write_summaries
-
+            if profiler is not None and out is not None:  # a profiler only for an output folder
                 write_summaries(profiler.stop(), out, cpu_s=leave_cpu, n=n, users=users)
             rss = {"worker": peak_rss_mb(worker.pid), "gateway": peak_rss_mb(gateway.pid), "floor_worker": peak_rss_mb(floor_worker.pid)}
             # Figure 7: the same load once more on the same worker and gateway; their peak must not keep growing.

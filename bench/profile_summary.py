@@ -6,7 +6,7 @@ import linecache
 import re
 import sys
 from collections import Counter
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$")
@@ -21,7 +21,7 @@ _OURS = {"activities", "workflows", "store", "gateway", "workers", "cli", "bench
 _WAITING = re.compile(r"\.(get|wait|select|acquire|poll|recv|recv_into|sleep|join)\(|\bselect\(")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _source_line(file: str, line: int) -> str:
     for base in sys.path:
         candidate = Path(base or ".") / file

@@ -4,6 +4,7 @@ register must hold exactly 1..COUNT, no gap and no duplicate, or the figure is n
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -48,10 +49,10 @@ async def measure(url: str, label: str) -> tuple[dict, dict]:
             {"issued": len(issued), "gap_free": gap_free, "duplicate_free": unique, "elapsed_s": round(elapsed, 2)})
 
 
-async def register_figures(tmp: Path, *, log=print) -> tuple[list[dict], dict]:  # noqa: ANN001
-    from tests.pgserver import ThrowawayPostgres, postgres_available
+async def register_figures(tmp: Path, *, log: Callable[[str], object] = print) -> tuple[list[dict], dict]:
+    from tests.pgserver import ThrowawayPostgres, postgres_available  # noqa: PLC0415 - the tests' throwaway PostgreSQL, only when the figure runs
 
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - a folder made before anything is measured, nothing else on the loop yet
     fig, det = await measure(f"sqlite+aiosqlite:///{tmp / 'register.db'}", "SQLite")
     log(f"    SQLite: {det}")
     figures, detail = [fig], {"SQLite": det}

@@ -16,7 +16,7 @@ import asyncio
 import getpass
 import re
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from store.settings import Settings, get_settings
 
@@ -40,7 +40,7 @@ class _Refused(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # noqa: D102
+    def error(self, message: str) -> NoReturn:  # noqa: D102
         # argparse repeats what it did not understand, and that may be a password typed as an argument.
         if message.startswith(("unrecognized arguments", "ambiguous option")):
             message = "argumen tidak dikenal (tidak ditampilkan, karena bisa berisi kata sandi). " + MSG_PASSWORD_ARGUMENT
@@ -111,12 +111,12 @@ def _read_password(from_stdin: bool, stdin: TextIO) -> str:
 
 async def create_admin(settings: Settings, *, username: str, email: str, full_name: str, password: str) -> None:
     """Adds the account with the role admin; refuses a username or an email address already taken."""
-    from sqlalchemy import func, select  # noqa: PLC0415
-    from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: PLC0415
+    from sqlalchemy import func, select  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from sqlalchemy.exc import DBAPIError, IntegrityError  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
 
-    from gateway.security import hash_password  # noqa: PLC0415
-    from store.db import make_engine, make_sessionmaker  # noqa: PLC0415
-    from store.models import User, UserRole  # noqa: PLC0415
+    from gateway.security import hash_password  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from store.db import make_engine, make_sessionmaker  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
+    from store.models import User, UserRole  # noqa: PLC0415 - the database stack loads once the arguments and the password are accepted
 
     engine = make_engine(settings.effective_database_url)
     try:

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from store.settings import TEMPORAL_UI_PATH, SecretFileError, get_settings
+from store.settings import TEMPORAL_UI_PATH, SecretFileError, Settings, get_settings
 
 
 def _exit(status: int) -> None:
@@ -24,7 +24,7 @@ def _exit(status: int) -> None:
 
 def _observe(component: str, log_file: Path | None) -> None:
     """JSON logs with the workflow id, and traces, for a long-running process (issue 6, operations signals)."""
-    from store.observability import setup_logging, setup_tracing
+    from store.observability import setup_logging, setup_tracing  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
     settings = get_settings()
     setup_logging(settings, component, log_file=log_file)
@@ -32,9 +32,9 @@ def _observe(component: str, log_file: Path | None) -> None:
 
 
 async def init_db(seed: bool) -> None:
-    from gateway.security import hash_password
-    from store.db import make_engine, make_sessionmaker, upgrade_schema
-    from cli.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo
+    from gateway.security import hash_password  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+    from store.db import make_engine, make_sessionmaker, upgrade_schema  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+    from cli.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -161,8 +161,13 @@ def run_embedded(args: argparse.Namespace) -> int:
         gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port),
                                     "--log-file", str(logs / "gateway.jsonl")])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
-        from cli.seed import ACCOUNTS
+        from cli.seed import ACCOUNTS  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
+        if settings.civil_registry_url:
+            fake_note = " (tiruan; hand-off: GET /handoffs, proses: POST /handoffs/{ref}/process)" if registry_fake else ""
+            registry_note = "Disdukcapil eksternal " + settings.civil_registry_url + fake_note
+        else:
+            registry_note = "jalur internal (Kotak Tugas dukcapil1)"
         print(f"""
 SatuPintu berjalan.
   Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
@@ -172,7 +177,7 @@ SatuPintu berjalan.
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
   WhatsApp             {settings.effective_whatsapp_api_url}{' (tiruan Cloud API, pesan di ' + str(var / 'whatsapp') + ')' if wa_fake else ''}
                        coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
-  SIRAMASAKAN          {('Disdukcapil eksternal ' + settings.civil_registry_url + (' (tiruan; hand-off: GET /handoffs, proses: POST /handoffs/{ref}/process)' if registry_fake else '')) if settings.civil_registry_url else 'jalur internal (Kotak Tugas dukcapil1)'}
+  SIRAMASAKAN          {registry_note}
   Log                  {logs}  (JSON per baris: worker.jsonl, gateway.jsonl; trace: traces-*.jsonl)
 Akun demo (kata sandi Demo12345): {', '.join(a[0] for a in ACCOUNTS)}
 Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
@@ -201,7 +206,7 @@ def _sigterm_as_interrupt() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def gateway_server_options(settings) -> dict:  # noqa: ANN001 - store.settings.Settings
+def gateway_server_options(settings: Settings) -> dict:
     """uvicorn's options for the gateway. Behind the office's TLS-terminating proxy the gateway sees plain http:
     uvicorn takes the scheme (X-Forwarded-Proto, hence Secure cookies and HSTS) and the client's address
     (X-Forwarded-For, hence rate limits) from the proxy's headers, but only from the addresses in
@@ -245,12 +250,12 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"satupintu {' '.join(argv[:1])} tidak dijalankan. {exc}") from None
     if argv[:1] == ["audit"]:
         # The audit command parses its own arguments (audit/cli.py), `--help` included.
-        from audit.cli import audit_main
+        from audit.cli import audit_main  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
         _exit(audit_main(argv[1:]))
     if argv[:1] == ["create-admin"]:
         # Its own parser (cli/admin.py): what argparse does not understand is not repeated, as it may be a password.
-        from cli.admin import create_admin_main
+        from cli.admin import create_admin_main  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
         _exit(create_admin_main(argv[1:]))
     args = parser.parse_args(argv)
@@ -264,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
         if args.command == "run":
             status = run_embedded(args)
         elif args.command == "worker":
-            from workers.main import run_worker
+            from workers.main import run_worker  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             _observe("worker", args.log_file)
             # Until the worker's event loop takes SIGTERM and SIGINT over (run_worker drains on them), a stop
@@ -272,9 +277,9 @@ def main(argv: list[str] | None = None) -> None:
             _sigterm_as_interrupt()
             asyncio.run(run_worker())
         elif args.command == "gateway":
-            import uvicorn
+            import uvicorn  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
-            from gateway.app import create_app
+            from gateway.app import create_app  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             settings = get_settings()
             _observe("gateway", args.log_file)
@@ -285,26 +290,26 @@ def main(argv: list[str] | None = None) -> None:
         elif args.command == "init-db":
             asyncio.run(init_db(seed=not args.no_seed))
         elif args.command == "smtp-sink":
-            from cli.smtp_sink import serve
+            from cli.smtp_sink import serve  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             settings = get_settings()
             asyncio.run(serve(settings.maildir, "127.0.0.1", args.port or settings.smtp_port))
         elif args.command == "wa-fake":
-            from store.dev_fakes import fake_dir
-            from cli.wa_fake import serve as serve_fake
+            from store.dev_fakes import fake_dir  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+            from cli.wa_fake import serve as serve_fake  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             settings = get_settings()
             asyncio.run(serve_fake(fake_dir(settings.var_dir), "127.0.0.1", args.port or settings.whatsapp_fake_port,
                                    settings.whatsapp_access_token))
         elif args.command == "registry-fake":
-            from cli.registry_fake import serve as serve_registry
+            from cli.registry_fake import serve as serve_registry  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             settings = get_settings()
             asyncio.run(serve_registry("127.0.0.1", args.port or settings.civil_registry_fake_port, settings.civil_registry_secret))
     except KeyboardInterrupt:
         status = 0
     if args.command in ("worker", "gateway"):
-        from store.observability import shutdown_tracing
+        from store.observability import shutdown_tracing  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
         shutdown_tracing()
     _exit(status)

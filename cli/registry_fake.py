@@ -16,8 +16,10 @@ import secrets
 import threading
 import time
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -107,7 +109,7 @@ class FakeRegistry:
 class RunningFake:
     """A fake served from a background thread (tests, like cli.wa_fake.start_fake)."""
 
-    def __init__(self, fake: FakeRegistry, server, thread: threading.Thread, port: int) -> None:  # noqa: ANN001
+    def __init__(self, fake: FakeRegistry, server: uvicorn.Server, thread: threading.Thread, port: int) -> None:
         self.fake, self._server, self._thread, self.port = fake, server, thread, port
         self.url = f"http://127.0.0.1:{port}"
 
@@ -122,10 +124,10 @@ class RunningFake:
         """Answer every hand-off with `status` (None: back to normal)."""
         self.fake.fail_status = status
 
-    async def process(self, reference: str, **kwargs) -> tuple[int, dict]:  # noqa: ANN003
+    async def process(self, reference: str, **kwargs: Any) -> tuple[int, dict]:
         return await self.fake.report(reference, "processed", **kwargs)
 
-    async def refuse(self, reference: str, reason: str, **kwargs) -> tuple[int, dict]:  # noqa: ANN003
+    async def refuse(self, reference: str, reason: str, **kwargs: Any) -> tuple[int, dict]:
         return await self.fake.report(reference, "refused", reason=reason, **kwargs)
 
     def stop(self) -> None:
@@ -134,8 +136,6 @@ class RunningFake:
 
 
 def start_fake(port: int, *, secret: str = "dev-registry-secret", host: str = "127.0.0.1") -> RunningFake:
-    import uvicorn
-
     fake = FakeRegistry(secret)
     server = uvicorn.Server(uvicorn.Config(fake.app, host=host, port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, name=f"registry-fake-{port}", daemon=True)
@@ -149,8 +149,6 @@ def start_fake(port: int, *, secret: str = "dev-registry-secret", host: str = "1
 
 
 async def serve(host: str, port: int, secret: str) -> None:
-    import uvicorn
-
     server = uvicorn.Server(uvicorn.Config(FakeRegistry(secret).app, host=host, port=port, log_level="info", lifespan="off"))
     await server.serve()
 

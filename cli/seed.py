@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.models import ApplicantProfile, Unit, User, UserRole
+from store.settings import Settings
 
 DEMO_PASSWORD = "Demo12345"
 
@@ -26,21 +27,25 @@ UNITS = [
 
 # username, full name, NIP, position, unit, supervisor, roles
 ACCOUNTS = [
-    ("kepala1", "Dr. H. Munir Hasan, S.H.I., M.H.", "197203151998031002", "Ketua Mahkamah Syar'iyah Lhokseumawe", "MS-LSM", None, ["kepala_kantor", "atasan", "penandatangan"]),
+    ("kepala1", "Dr. H. Munir Hasan, S.H.I., M.H.", "197203151998031002", "Ketua Mahkamah Syar'iyah Lhokseumawe",
+     "MS-LSM", None, ["kepala_kantor", "atasan", "penandatangan"]),
     ("atasan1", "Rahmawati, S.H., M.H.", "198004122005022001", "Kepala Subbagian Kepegawaian dan Ortala", "KEPEG", "kepala1", ["atasan"]),
     ("atasan2", "Teuku Iskandar, S.E.", "198107082006041003", "Kepala Subbagian Umum dan Keuangan", "UMUM", "kepala1", ["atasan", "kepala_subbag_umum"]),
     ("pegawai1", "Muhammad Rizki, S.Kom.", "199201102019031005", "Pranata Komputer Ahli Pertama", "KEPEG", "atasan1", ["pegawai"]),
     ("pegawai2", "Nurul Aini, A.Md.", "199508212020122004", "Pengelola Kepegawaian", "KEPEG", "atasan1", ["pegawai"]),
-    ("penomoran1", "Cut Meutia Sari, S.Sos.", "199003052015032002", "Pengelola Persuratan (Petugas Penomoran Surat)", "UMUM", "atasan2", ["pegawai", "penomoran"]),
+    ("penomoran1", "Cut Meutia Sari, S.Sos.", "199003052015032002", "Pengelola Persuratan (Petugas Penomoran Surat)",
+     "UMUM", "atasan2", ["pegawai", "penomoran"]),
     ("verifikator1", "Fauzan Ramadhan, S.T.", "198812142014031001", "Verifikator Perizinan", "UMUM", "atasan2", ["pegawai", "verifikator"]),
     ("admin", "Administrator SatuPintu", None, "Administrator Sistem", "SEKRE", None, ["admin"]),
     # The PTSP counter and the letters (seed 004).
     ("tu1", "Hj. Zulfikar Amri, S.Ag., M.Si.", "197506102001121002", "Kepala Bagian Tata Usaha", "TU", "kepala1", ["atasan", "tata_usaha"]),
     ("supervisor1", "Siti Hajar, S.H.", "198306152009012004", "Supervisor PTSP", "PTSP", "tu1", ["pegawai", "atasan", "supervisor"]),
     ("info1", "Dewi Kartika, A.Md.", "199704032022032001", "Petugas Informasi PTSP", "PTSP", "supervisor1", ["pegawai", "petugas_informasi"]),
-    ("fo1", "Rahmat Hidayat, S.Kom.", "199410172019031003", "Petugas Front Office PTSP", "PTSP", "supervisor1", ["pegawai", "front_office", "petugas_informasi"]),
+    ("fo1", "Rahmat Hidayat, S.Kom.", "199410172019031003", "Petugas Front Office PTSP",
+     "PTSP", "supervisor1", ["pegawai", "front_office", "petugas_informasi"]),
     ("bo1", "Aulia Rahman, S.E.", "199112202018011002", "Petugas Back Office PTSP", "PTSP", "supervisor1", ["pegawai", "back_office"]),
-    ("unitkerja1", "Drs. Hasballah, M.Pd.", "197108151997031003", "Kepala Seksi Bimbingan Masyarakat Islam", "BIMAS", "kepala1", ["pegawai", "atasan", "unit_kerja"]),
+    ("unitkerja1", "Drs. Hasballah, M.Pd.", "197108151997031003", "Kepala Seksi Bimbingan Masyarakat Islam",
+     "BIMAS", "kepala1", ["pegawai", "atasan", "unit_kerja"]),
     ("arsiparis1", "Nadia Safitri, A.Md.", "199609092021122002", "Arsiparis Terampil", "TU", "tu1", ["pegawai", "arsiparis"]),
     ("caraka1", "Samsul Bahri", None, "Caraka", "TU", "tu1", ["pegawai", "caraka"]),
     # SIRAMASAKAN and complaints (seeds 000 §4-5, 002).
@@ -81,11 +86,11 @@ async def seed_demo(session: AsyncSession, password_hash: str) -> bool:
             await session.flush()
             units[code] = unit
             added = True
-    for username, full_name, nip, position, unit, supervisor, roles in ACCOUNTS:
+    for username, full_name, nip, position, unit_code, supervisor, roles in ACCOUNTS:
         if username in users:
             continue
         user = User(username=username, full_name=full_name, nip=nip, position=position, email=f"{username}@satupintu.local",
-                    password_hash=password_hash, unit_id=units[unit].id,
+                    password_hash=password_hash, unit_id=units[unit_code].id,
                     supervisor_id=users[supervisor].id if supervisor else None,
                     roles=[UserRole(role=r) for r in roles])
         session.add(user)
@@ -108,7 +113,7 @@ async def seed_demo(session: AsyncSession, password_hash: str) -> bool:
     return True
 
 
-async def provision_demo_signers(session: AsyncSession, settings) -> list[str]:  # noqa: ANN001
+async def provision_demo_signers(session: AsyncSession, settings: Settings) -> list[str]:
     """Dev only: a personal TTE key (encrypted with the demo passphrase) for each official who signs.
     Production provisions the agency's certificates instead."""
     from signing.officials import ensure_official_identity, has_official_identity  # noqa: PLC0415 - cryptography on demand

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import mailbox
 import threading
+from email.message import Message
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
@@ -25,7 +26,7 @@ class DedupingMailbox(Mailbox):
         # Keys already in the Maildir: a restarted sink on the same directory still drops a resend.
         self.keys = {m[IDEMPOTENCY_HEADER] for m in mailbox.Maildir(mail_dir, factory=None, create=False) if m[IDEMPOTENCY_HEADER]}
 
-    def handle_message(self, message) -> None:  # noqa: ANN001
+    def handle_message(self, message: Message) -> None:
         key = message[IDEMPOTENCY_HEADER]
         with self._lock:
             if key and key in self.keys:

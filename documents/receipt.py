@@ -31,12 +31,12 @@ def render_receipt_pdf(
     white: the resi in large type, applicant, permit, request kind, submission time in the
     office's zone (WIB/WITA/WIT), the documents handed in (requirement, file name), a QR to
     `tracking_url`, and what happens next."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_LEFT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.enums import TA_CENTER, TA_LEFT  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
 
     e = escape
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=10.5, leading=14, alignment=TA_LEFT)
@@ -58,7 +58,7 @@ def render_receipt_pdf(
     name, nik, _address = _applicant_fields(applicant_data)
     try:  # the joined applicant, when the row was loaded with it
         user = application.applicant
-    except Exception:
+    except Exception:  # noqa: BLE001 - a relationship not loaded raises (lazy load, detached row): the receipt does without it
         user = None
     if user is not None:
         name = name or user.full_name

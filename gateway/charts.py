@@ -50,7 +50,7 @@ def _empty(chart_id: str, title: str, description: str) -> Markup:
     return Markup("".join(parts))
 
 
-def _scale_max(values: Sequence[float], max_value: float | None) -> float:
+def _scale_max(values: Sequence[float | None], max_value: float | None) -> float:
     top = max([v for v in values if v is not None] or [0])
     return float(max_value if max_value is not None else top) or 1.0
 
@@ -121,13 +121,13 @@ def stacked_bar(categories: Sequence[str], series: Sequence[tuple[str, Sequence[
             parts.append(f'<text x="{x + 6:.1f}" y="{y + band / 2 + 4:.1f}" {FONT}>{escape(number(totals[i]))}{escape(unit)}</text>')
         else:
             for s, (name, values) in enumerate(series):
-                value = values[i]
-                width = 0 if value is None else value / top * PLOT_WIDTH
+                given = values[i]
+                width = 0 if given is None else given / top * PLOT_WIDTH
                 by = y + 3 + s * 10
                 parts.append(f'<rect x="{LABEL_WIDTH}" y="{by}" width="{width:.1f}" height="8" fill="{PALETTE[s % len(PALETTE)]}">'
-                             f'<title>{escape(name)}: {escape(number(value))}{escape(unit)}</title></rect>')
+                             f'<title>{escape(name)}: {escape(number(given))}{escape(unit)}</title></rect>')
                 parts.append(f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{by + 8}" font-family="inherit" font-size="9">'
-                             f'{escape(number(value))}</text>')
+                             f'{escape(number(given))}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

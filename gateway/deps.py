@@ -1,9 +1,9 @@
 """Dependencies as Annotated aliases, after the FastAPI full-stack template."""
 
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
@@ -16,6 +16,9 @@ from gateway.errors import ApiError, forbidden
 from gateway.security import decode_access_token
 from store.models import User
 from store.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.app import TemporalConnection
 
 SESSION_COOKIE = "satupintu_session"
 
@@ -39,12 +42,12 @@ async def get_temporal(request: Request) -> Client:
 _ITERATING = frozenset({"list_workflows", "fetch_history_events"})
 
 
-async def _iterate(resolve, name: str, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # noqa: ANN001
+async def _iterate(resolve: Callable[[], Awaitable[Any]], name: str, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
     async for item in getattr(await resolve(), name)(*args, **kwargs):
         yield item
 
 
-def _deferred(owner: type, name: str, resolve):  # noqa: ANN001, ANN202
+def _deferred(owner: type, name: str, resolve: Callable[[], Awaitable[Any]]) -> Callable[..., Any]:
     """`owner.name` of the object `resolve()` gives, as a callable that awaits `resolve()` first."""
     member = getattr(owner, name)
     if inspect.iscoroutinefunction(member):
@@ -67,7 +70,7 @@ class LazyTemporalClient:
 
     __slots__ = ("_connection",)
 
-    def __init__(self, connection) -> None:  # noqa: ANN001 - gateway.app.TemporalConnection
+    def __init__(self, connection: "TemporalConnection") -> None:
         self._connection = connection
 
     async def connected(self) -> Client:
@@ -111,7 +114,8 @@ class _LazyWorkflowHandle:
 async def get_lazy_temporal(request: Request) -> Client:
     connection = request.app.state.temporal
     # Connected (the usual case): the client itself, nothing in between.
-    return connection.client or LazyTemporalClient(connection)
+    # The stand-in forwards every attribute to the client once connected: routes use it as the Client it stands for.
+    return connection.client or cast(Client, LazyTemporalClient(connection))
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -167,6 +171,7 @@ async def get_current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> User:
     # The pages' session cookie carries the same token as the API's bearer header.
+    token: str | None
     if credentials:
         token = credentials.credentials
     else:
@@ -193,7 +198,7 @@ AUDITOR_ROLES = frozenset({"auditor"})
 RUN_READER_ROLES = PROCESS_OWNER_ROLES | AUDITOR_ROLES
 
 
-def requires_role(roles: frozenset[str], detail: str):  # noqa: ANN201 - a FastAPI dependency
+def requires_role(roles: frozenset[str], detail: str) -> Callable[[User], Awaitable[User]]:
     """A dependency that lets only holders of one of `roles` through (403 otherwise, 401 when signed out)."""
 
     async def dependency(user: CurrentUser) -> User:

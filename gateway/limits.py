@@ -81,10 +81,10 @@ class UploadRoute:
 def upload_routes() -> list[UploadRoute]:
     """Every route that reads uploaded files, with its reader's cap. Imported late: the pages import the app's
     services, which are not all importable while gateway.app itself loads."""
-    from gateway.pages import letters as pages_letters  # noqa: PLC0415
-    from gateway.pages import permits as pages_permits  # noqa: PLC0415
-    from gateway.services import complaints  # noqa: PLC0415
-    from gateway.services import files  # noqa: PLC0415
+    from gateway.pages import letters as pages_letters  # noqa: PLC0415 - late, see above
+    from gateway.pages import permits as pages_permits  # noqa: PLC0415 - late, see above
+    from gateway.services import complaints  # noqa: PLC0415 - late, see above
+    from gateway.services import files  # noqa: PLC0415 - late, see above
 
     photos = complaints.load_complaints().photos
     # complaints.read_form: every photo (and one more part) to twice the per-photo limit.
@@ -142,7 +142,10 @@ def _bracket_problem(unescaped: bytes) -> str | None:
     brackets = b"".join(kept.split(b'"')[::2]).translate(_BRACKETS)  # outside strings, as [ and ] only
     if brackets.count(b"[") != brackets.count(b"]"):
         return UNBALANCED
-    end = _NESTING.match(brackets).end()
+    match = _NESTING.match(brackets)
+    if match is None:  # not reached: a starred pattern matches at least the empty prefix
+        raise AssertionError("the nesting pattern did not match")
+    end = match.end()
     if end == len(brackets):
         return None
     # Where the match stops: an opening bracket one level too deep, or a closing one with nothing open.

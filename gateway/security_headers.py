@@ -44,7 +44,8 @@ def _sha256(text: str) -> str:
 def inline_hashes(templates_dir: Path = TEMPLATES_DIR) -> tuple[list[str], list[str]]:
     """(hashes of inline <script> bodies, hashes of inline on…= handlers) found in the templates.
     Only static ones can match: a script holding a Jinja expression renders differently and stays blocked."""
-    scripts, handlers = set(), set()
+    scripts: set[str] = set()
+    handlers: set[str] = set()
     for path in sorted(templates_dir.rglob("*.html")):
         text = path.read_text(encoding="utf-8")
         scripts.update(_sha256(body) for body in _INLINE_SCRIPT.findall(text) if "{{" not in body and "{%" not in body)

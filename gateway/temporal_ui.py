@@ -33,7 +33,7 @@ from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -181,6 +181,6 @@ async def _read_only_settings(answer: httpx.Response) -> Response:
     return JSONResponse(values, headers={"cache-control": "no-store"})
 
 
-def add_temporal_ui(app) -> None:  # noqa: ANN001 - FastAPI app
+def add_temporal_ui(app: FastAPI) -> None:
     """Mounts /temporal/ on the app."""
     app.include_router(router)

@@ -1,4 +1,6 @@
-"""The one notification mechanism. Every message is recorded per recipient and channel with its own idempotency key before it is sent, so a retry never sends twice and a failure is never lost. The worker sends through it as the `notify` activity (activities/notify.py); the gateway sends registration codes through it directly."""
+"""The one notification mechanism. Every message is recorded per recipient and channel with its own idempotency key
+before it is sent, so a retry never sends twice and a failure is never lost. The worker sends through it as the
+`notify` activity (activities/notify.py); the gateway sends registration codes through it directly."""
 
 
 import hashlib
@@ -175,6 +177,8 @@ class Notifier:
         for row_id in rows:
             async with self.sessionmaker() as session, session.begin():
                 row = await session.get(Notification, row_id, with_for_update=True)
+                if row is None:  # not reached: _record wrote the row, and nothing deletes notifications
+                    raise RuntimeError(f"notification {row_id} is gone")
                 if row.status == "sent":
                     continue
                 try:

@@ -13,4 +13,6 @@ def registry_signature(secret: str, body: bytes) -> str:
 
 
 def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
-    return bool(header) and hmac.compare_digest(registry_signature(secret, body).encode(), header.strip().encode())
+    if not header:
+        return False
+    return hmac.compare_digest(registry_signature(secret, body).encode(), header.strip().encode())

@@ -410,11 +410,11 @@ def clean_details(permit: str | PermitTypeDef, details: dict | None, request_kin
                 continue
             cleaned[f.code] = text
         elif f.type == "select":
-            text = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
-            if text not in (f.options or []):
+            choice = str(raw).strip() if isinstance(raw, (str, int)) and not isinstance(raw, bool) else None
+            if choice not in (f.options or []):
                 errors[f.code] = f"{f.label} tidak ada dalam pilihan. Pilih salah satu: {', '.join(f.options or [])}."
                 continue
-            cleaned[f.code] = text
+            cleaned[f.code] = choice
         elif f.type == "number":
             number = _parse_number(raw, f.integer)
             if number is None:
@@ -470,6 +470,8 @@ def permit_definition(permit_type_code: str, request_kind: str, defs_dir: Path =
     if request_kind not in permit.request_kinds:
         raise ValueError(f"request kind {request_kind!r} is not offered for {permit.code!r}")
     agency = catalog.agency_of(permit.code)
+    if agency is None:  # not reached: the catalog lists every permit type under its agency
+        raise RuntimeError(f"permit type {permit.code!r} belongs to no agency")
     return PermitDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),

@@ -20,14 +20,19 @@ import sqlite3
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, Numeric, String, Text, insert, select
 from sqlalchemy.types import TypeDecorator
 
+if TYPE_CHECKING:
+    from sqlalchemy import Column, MetaData, Table
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 MOMENT = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
 
 
-def _value(table, column, name: str):  # noqa: ANN001, ANN202
+def _value(table: Table, column: Column[Any], name: str) -> Any:
     kind = column.type
     if isinstance(kind, TypeDecorator):  # e.g. the UTC datetimes: a value of what they store
         kind = kind.impl_instance
@@ -50,7 +55,7 @@ def _value(table, column, name: str):  # noqa: ANN001, ANN202
     raise TypeError(f"{table.name}.{column.name}: no sample value for {kind!r}")
 
 
-async def fill(sessionmaker, metadata, name: str) -> None:  # noqa: ANN001
+async def fill(sessionmaker: async_sessionmaker[AsyncSession], metadata: MetaData, name: str) -> None:
     """One row in every table, every column set; foreign keys point at a row that exists."""
     async with sessionmaker() as session:
         for table in metadata.sorted_tables:

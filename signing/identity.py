@@ -1,4 +1,5 @@
-"""The installation's signing identity: the key and certificate chain that seal documents (an operator's, or a development CA made on first use), kept apart from the documents themselves."""
+"""The installation's signing identity: the key and certificate chain that seal documents (an operator's, or a
+development CA made on first use), kept apart from the documents themselves."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 if TYPE_CHECKING:
+
+    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
 
     from store.settings import Settings
 
@@ -45,7 +48,7 @@ _IDENTITY_CACHE: dict[tuple[Path, Path], tuple[tuple, SigningIdentity]] = {}
 class SigningIdentity(NamedTuple):
     """The key and certificate that sign documents; unpacks as `(private_key, cert, chain)`."""
 
-    private_key: object  # a cryptography private key
+    private_key: PrivateKeyTypes
     cert: x509.Certificate
     chain: tuple[x509.Certificate, ...]
 
@@ -100,8 +103,8 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
-def issue_signing_certificate(ca_key, ca_cert: x509.Certificate, subject: x509.Name, *, not_after: dt.datetime,  # noqa: ANN001, ANN201
-                              not_before: dt.datetime | None = None):
+def issue_signing_certificate(ca_key: CertificateIssuerPrivateKeyTypes, ca_cert: x509.Certificate, subject: x509.Name, *,
+                              not_after: dt.datetime, not_before: dt.datetime | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A new RSA key and a document-signing certificate for it, issued by the CA: the one way this
     installation makes signers (its own dev signer, and each official who signs with TTE)."""
     now = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew

@@ -39,7 +39,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from cryptography import x509
 from cryptography.fernet import Fernet, InvalidToken
@@ -55,6 +55,7 @@ from store.locks import get_held
 from store.models import SigningAuthorization, Throttle, User
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from store.settings import Settings
@@ -122,7 +123,8 @@ def has_official_identity(settings: Settings, user: User) -> bool:
     return key_path.exists() and cert_path.exists()
 
 
-def _issue_official_pems(ca_key, ca_cert: x509.Certificate, user: User, passphrase: bytes) -> tuple[bytes, bytes]:  # noqa: ANN001
+def _issue_official_pems(ca_key: CertificateIssuerPrivateKeyTypes, ca_cert: x509.Certificate, user: User,
+                         passphrase: bytes) -> tuple[bytes, bytes]:
     now = _utcnow() - dt.timedelta(minutes=5)  # tolerate small clock skew
     not_after = now + OFFICIAL_VALIDITY
     organization = [a.value for a in ca_cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
@@ -159,7 +161,9 @@ def ensure_official_identity(settings: Settings, user: User, passphrase: str) ->
         )
     load_or_create_signing_identity(settings)  # makes the dev CA on first use
     signing_dir = Path(settings.effective_signing_dir)
-    ca_key = serialization.load_pem_private_key((signing_dir / DEV_CA_KEY).read_bytes(), password=None)
+    # The development CA's key, which signing.identity made (an RSA key): a key that can issue certificates.
+    ca_key = cast("CertificateIssuerPrivateKeyTypes",
+                  serialization.load_pem_private_key((signing_dir / DEV_CA_KEY).read_bytes(), password=None))
     ca_cert = x509.load_pem_x509_certificate((signing_dir / DEV_CA_CERT).read_bytes())
     key_path.parent.mkdir(parents=True, exist_ok=True)
     # Two seeders at once must not leave a key from one and a certificate from the other.
@@ -176,7 +180,7 @@ def ensure_official_identity(settings: Settings, user: User, passphrase: str) ->
     log.info("issued a development signing certificate for user %s", user.id)
 
 
-def _unlock(key_pem: bytes, password: bytes):  # noqa: ANN202
+def _unlock(key_pem: bytes, password: bytes) -> PrivateKeyTypes | None:
     """The decrypted key, or None for a wrong passphrase. Kept apart so that no exception raised
     to callers carries a frame holding the passphrase."""
     try:
@@ -185,7 +189,7 @@ def _unlock(key_pem: bytes, password: bytes):  # noqa: ANN202
         return None
 
 
-def _public_der(key) -> bytes:  # noqa: ANN001
+def _public_der(key: PrivateKeyTypes) -> bytes:
     return key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
@@ -292,7 +296,7 @@ async def authorize_signing(session: AsyncSession, settings: Settings, *, signer
     return token
 
 
-async def load_authorized_key(session: AsyncSession, *, token: str) -> tuple[object, list[x509.Certificate], int]:
+async def load_authorized_key(session: AsyncSession, *, token: str) -> tuple[PrivateKeyTypes, list[x509.Certificate], int]:
     """`(private_key, cert_chain, signer_id)` for a live token; the chain starts with the official's
     certificate. Unknown, used or expired → `SigningAuthorizationError`."""
     row = await session.scalar(select(SigningAuthorization).where(SigningAuthorization.token_hash == _token_hash(token)))

@@ -9,11 +9,15 @@ import hashlib
 import io
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple
 from cryptography.hazmat.primitives import hashes, serialization
 if TYPE_CHECKING:
 
-    pass
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
+    from pyhanko.sign.signers import SimpleSigner
 from signing.identity import SigningIdentity
 
 
@@ -46,8 +50,8 @@ def _material_key(identity: SigningIdentity) -> bytes:
 
 
 def _material(identity: SigningIdentity) -> tuple[bytes, _SignerMaterial]:
-    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
-    from pyhanko.sign.general import as_signing_certificate_v2
+    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign.general import as_signing_certificate_v2  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
 
     key = _material_key(identity)
     with _MATERIAL_LOCK:
@@ -73,7 +77,7 @@ def _remember(key: bytes, material: _SignerMaterial) -> None:
 
 
 @functools.cache
-def _loaded_key_signer_class():  # noqa: ANN202
+def _loaded_key_signer_class() -> Callable[[PrivateKeyTypes, _SignerMaterial], SimpleSigner]:
     """A pyHanko `SimpleSigner` that signs with an already loaded cryptography key.
 
     `SimpleSigner.sign_raw` turns its ASN.1 key back into a cryptography key on every call (twice per
@@ -85,39 +89,39 @@ def _loaded_key_signer_class():  # noqa: ANN202
     the same for every document of a certificate. Built from scratch, asn1crypto re-encodes its nested
     structure hundreds of times while the CMS is assembled (~60% of the rest of signing); parsed from
     its DER, encoded once per certificate, it is carried through as it is. The value is identical."""
-    from asn1crypto import tsp
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey
-    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
-    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-    from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1
-    from pyhanko.sign.attributes import SigningCertificateV2Provider
-    from pyhanko.sign.signers import SimpleSigner
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params
+    from asn1crypto import tsp  # noqa: PLC0415 - pyHanko's ASN.1 library, loaded with it on the first signature
+    from asn1crypto import x509 as asn1_x509  # noqa: PLC0415 - pyHanko's ASN.1 library, loaded with it on the first signature
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA, EllipticCurvePrivateKey  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey  # noqa: PLC0415 - with pyHanko's: the class is built on the first signature
+    from pyhanko.keys.internal import translate_pyca_cryptography_key_to_asn1  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign.attributes import SigningCertificateV2Provider  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign.signers import SimpleSigner  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash, process_pss_params  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
 
     class EncodedSigningCertificateV2(SigningCertificateV2Provider):
-        def __init__(self, signing_cert, encoded: bytes) -> None:  # noqa: ANN001
+        def __init__(self, signing_cert: asn1_x509.Certificate, encoded: bytes) -> None:
             super().__init__(signing_cert=signing_cert)
             self.encoded = encoded
 
-        async def build_attr_value(self, dry_run: bool = False):  # noqa: ANN202
+        async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
             return tsp.SigningCertificateV2.load(self.encoded)
 
     class EncodedAttributes:
         """pyHanko's own signed-attribute spec, with its signing-certificate-v2 provider swapped."""
 
-        def __init__(self, spec, signing_cert, encoded: bytes) -> None:  # noqa: ANN001
+        def __init__(self, spec: SignedAttributeProviderSpec, signing_cert: asn1_x509.Certificate, encoded: bytes) -> None:
             self.spec, self.signing_cert, self.encoded = spec, signing_cert, encoded
 
-        def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str):  # noqa: ANN202
+        def signed_attr_providers(self, data_digest: bytes, digest_algorithm: str) -> Iterator[CMSAttributeProvider]:
             for provider in self.spec.signed_attr_providers(data_digest=data_digest, digest_algorithm=digest_algorithm):
                 if type(provider) is SigningCertificateV2Provider and provider.signing_cert is self.signing_cert:
                     provider = EncodedSigningCertificateV2(provider.signing_cert, self.encoded)
                 yield provider
 
     class LoadedKeySigner(SimpleSigner):
-        def __init__(self, private_key, material: _SignerMaterial) -> None:  # noqa: ANN001
+        def __init__(self, private_key: PrivateKeyTypes, material: _SignerMaterial) -> None:
             super().__init__(
                 signing_cert=asn1_x509.Certificate.load(material.cert_der),
                 signing_key=translate_pyca_cryptography_key_to_asn1(private_key),
@@ -126,7 +130,7 @@ def _loaded_key_signer_class():  # noqa: ANN202
             self.private_key = private_key
             self.signing_certificate_v2 = material.signing_certificate_v2
 
-        def _signed_attr_provider_spec(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        def _signed_attr_provider_spec(self, *args: Any, **kwargs: Any) -> EncodedAttributes:
             spec = super()._signed_attr_provider_spec(*args, **kwargs)
             return EncodedAttributes(spec, self.signing_cert, self.signing_certificate_v2)
 
@@ -149,13 +153,13 @@ def _loaded_key_signer_class():  # noqa: ANN202
     return LoadedKeySigner
 
 
-async def _reserved_size(signer, md_algorithm: str) -> int:  # noqa: ANN001
+async def _reserved_size(signer: SimpleSigner, md_algorithm: str) -> int:
     """The hex room for this signer's CMS, as pyHanko's `estimate_signature_container_size` computes
     it: a dry-run CMS over an empty digest, doubled for hex, plus 50%. Without a timestamp or
     revocation info the size depends only on the certificates and the key, so it is computed once per
     certificate instead of once per document (the dry run builds the whole CMS a second time)."""
-    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
-    from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+    from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko_certvalidator.util import get_pyca_cryptography_hash  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
 
     empty_digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm)).finalize()
     dummy = await signer.async_sign(
@@ -169,8 +173,8 @@ async def _reserved_size(signer, md_algorithm: str) -> int:  # noqa: ANN001
 async def sign_pdf(pdf_bytes: bytes, identity: SigningIdentity, *, reason: str, location: str, signer_name: str) -> bytes:
     """A PAdES (ETSI.CAdES.detached) signature over the whole PDF, in an invisible field: the one way
     every document of this installation is signed."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign import fields, signers  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
 
     md_algorithm = "sha256"
     cache_key, material = _material(identity)
@@ -200,10 +204,10 @@ async def sign_pdf_off_loop(pdf_bytes: bytes, identity: SigningIdentity, *, reas
     )
 
 
-def _common_name(asn1_cert) -> str:  # noqa: ANN001
+def _common_name(asn1_cert: asn1_x509.Certificate) -> str:
     try:
         return asn1_cert.subject.native.get("common_name") or asn1_cert.subject.human_friendly
-    except Exception:
+    except Exception:  # noqa: BLE001 - the name is only shown: a subject that does not decode leaves it blank
         return ""
 
 
@@ -217,11 +221,11 @@ async def verify_document(pdf_bytes: bytes, identity: SigningIdentity) -> dict:
     no disallowed changes after signing. A file that is not a PDF or carries no signature is
     reported as neither intact nor valid rather than raising.
     """
-    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import async_validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+    from pyhanko.keys.internal import translate_pyca_cryptography_cert_to_asn1  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.pdf_utils.reader import PdfFileReader  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign.validation import async_validate_pdf_signature  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko.sign.validation.status import SignatureCoverageLevel  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
+    from pyhanko_certvalidator import ValidationContext  # noqa: PLC0415 - pyHanko is heavy: loaded on the first signature, not with the module
 
     result = {
         "intact": False,
@@ -235,7 +239,7 @@ async def verify_document(pdf_bytes: bytes, identity: SigningIdentity) -> dict:
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = reader.embedded_signatures
-    except Exception:
+    except Exception:  # noqa: BLE001 - whatever the parser rejects is "not a signed PDF", reported, not raised
         return result
     if not signatures:
         return result
@@ -248,7 +252,7 @@ async def verify_document(pdf_bytes: bytes, identity: SigningIdentity) -> dict:
     )
     try:
         status = await async_validate_pdf_signature(embedded, signer_validation_context=context)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a signature pyHanko cannot validate is reported as not intact, not raised
         return result
     result.update(
         intact=bool(status.intact),

@@ -7,9 +7,12 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from store.models import Base
+from store.settings import get_settings
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -19,7 +22,7 @@ def make_engine(url: str) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=20, max_overflow=20)
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # noqa: ANN001
+        def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
             # WAL lets the gateway read while the worker writes; busy_timeout rides out short write locks.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
@@ -31,8 +34,6 @@ def make_engine(url: str) -> AsyncEngine:
         return engine
     # Each process holds at most pool_size + max_overflow connections: the figures PostgreSQL's max_connections is
     # budgeted for (docker-compose.yml), so they come from the settings rather than from here.
-    from store.settings import get_settings  # noqa: PLC0415
-
     settings = get_settings()
     return create_async_engine(url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True)
 
@@ -58,7 +59,10 @@ def alembic_config(*, url: str | None = None) -> Config:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # the migrations ship with the package: there is always a head
+        raise RuntimeError(f"no migration in {MIGRATIONS_DIR}")
+    return head
 
 
 async def upgrade_schema(engine: AsyncEngine) -> None:
@@ -93,7 +97,7 @@ async def migrate(engine: AsyncEngine, work: Callable[[Connection], None]) -> No
                 await conn.commit()
 
 
-def _upgrade(conn) -> None:  # noqa: ANN001 - a sync Connection inside run_sync
+def _upgrade(conn: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = conn
     tables = set(inspect(conn).get_table_names())
@@ -110,7 +114,7 @@ async def create_schema(engine: AsyncEngine) -> None:
         await conn.run_sync(_stamp_head)
 
 
-def _stamp_head(conn) -> None:  # noqa: ANN001
+def _stamp_head(conn: Connection) -> None:
     config = alembic_config()
     config.attributes["connection"] = conn
     command.stamp(config, "head")

@@ -1,4 +1,5 @@
-"""Where the development WhatsApp API fake (cli/wa_fake.py) keeps the messages it accepted, so that the development outbox page can list them without importing the fake."""
+"""Where the development WhatsApp API fake (cli/wa_fake.py) keeps the messages it accepted, so that the development
+outbox page can list them without importing the fake."""
 
 
 import json

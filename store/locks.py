@@ -18,22 +18,27 @@ person, the queue ticket), as the first statement of the transaction that checks
 The lock ends with the transaction: commit (or roll back) once the decision is written or refused.
 """
 
-from sqlalchemy import update
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import CursorResult, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 
 from store.models import User
 
+_Row = TypeVar("_Row", bound=DeclarativeBase)
+
 
 async def hold_row(session: AsyncSession, model: type[DeclarativeBase], row_id: object) -> bool:
     """Holds the row of `model` with primary key `row_id` until the transaction ends; False when there is none."""
     [key] = model.__mapper__.primary_key
-    result = await session.execute(
-        update(model).where(key == row_id).values({key.name: key}).execution_options(synchronize_session=False))
+    # An UPDATE runs to a CursorResult (which has the row count); AsyncSession.execute is typed with the general Result.
+    result = cast("CursorResult[Any]", await session.execute(
+        update(model).where(key == row_id).values({key.name: key}).execution_options(synchronize_session=False)))
     return result.rowcount == 1
 
 
-async def get_held(session: AsyncSession, model: type[DeclarativeBase], row_id: object) -> DeclarativeBase | None:
+async def get_held(session: AsyncSession, model: type[_Row], row_id: object) -> _Row | None:
     """The row of `model` with primary key `row_id`, read after it is held (None when there is none). On PostgreSQL a
     row another transaction is inserting cannot be held until it commits, and may be committed by the time it is read:
     it is then held and read again, so what is returned is never a count someone else is about to change."""

@@ -28,6 +28,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status
 from structlog.tracebacks import ExceptionDictTransformer
+from structlog.typing import EventDict, Processor
 
 from store.settings import Settings
 
@@ -191,7 +192,8 @@ class Redactor:
         name = self.text(span.name)
         description = self.text(span.status.description) if span.status.description else None
         for chars, items, _ in _CUTS:
-            fitted = (_cut(name, 256), _cut_attributes(attributes, chars, items), [(_cut(n, 256), _cut_attributes(a, chars, items), t) for n, a, t in events[:items]],
+            fitted = (_cut(name, 256), _cut_attributes(attributes, chars, items),
+                      [(_cut(n, 256), _cut_attributes(a, chars, items), t) for n, a, t in events[:items]],
                       [(c, _cut_attributes(a, chars, items)) for c, a in links[:items]], _cut(description, chars) if description else None)
             if len(json.dumps([fitted[0], fitted[1], [e[:2] for e in fitted[2]], [x[1] for x in fitted[3]], fitted[4]])) <= LINE_LIMIT - 2048:
                 break
@@ -280,7 +282,7 @@ class _RedactedSpan(ReadableSpan):
         return self._dropped[2]
 
 
-def _timestamp(_: Any, __: str, event_dict: dict) -> dict:
+def _timestamp(_: Any, __: str, event_dict: EventDict) -> EventDict:
     # The record's own creation time, not the formatting time: both are the same in practice, and reading the
     # clock here would be a sandbox violation when a workflow logs.
     record = event_dict.get("_record")
@@ -289,7 +291,7 @@ def _timestamp(_: Any, __: str, event_dict: dict) -> dict:
     return event_dict
 
 
-def _temporal_context(_: Any, __: str, event_dict: dict) -> dict:
+def _temporal_context(_: Any, __: str, event_dict: EventDict) -> EventDict:
     """Flattens temporalio's `temporal_workflow` / `temporal_activity` extras, so every line of a run can be
     found by `workflow_id` whichever logger wrote it."""
     record = event_dict.get("_record")
@@ -297,13 +299,13 @@ def _temporal_context(_: Any, __: str, event_dict: dict) -> dict:
         details = event_dict.pop(name, None) or (getattr(record, name, None) if record is not None else None)
         if isinstance(details, Mapping):
             for key, value in details.items():
-                event_dict.setdefault(_RENAMED.get(key, key), value)
+                event_dict.setdefault(_RENAMED[key] if key in _RENAMED else key, value)
     for name in _DROPPED:
         event_dict.pop(name, None)
     return event_dict
 
 
-def _trace_context(_: Any, __: str, event_dict: dict) -> dict:
+def _trace_context(_: Any, __: str, event_dict: EventDict) -> EventDict:
     """The current span's ids, so a log line leads to its trace and back."""
     span_context = trace.get_current_span().get_span_context()
     if span_context.is_valid:
@@ -312,8 +314,8 @@ def _trace_context(_: Any, __: str, event_dict: dict) -> dict:
     return event_dict
 
 
-def _component(component: str):  # noqa: ANN202
-    def add(_: Any, __: str, event_dict: dict) -> dict:
+def _component(component: str) -> Processor:
+    def add(_: Any, __: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("component", component)
         return event_dict
 
@@ -323,13 +325,13 @@ def _component(component: str):  # noqa: ANN202
 _LEADING = ("timestamp", "level", "component", "logger", "message", "workflow_id")
 
 
-def _leading_keys(_: Any, __: str, event_dict: dict) -> dict:
+def _leading_keys(_: Any, __: str, event_dict: EventDict) -> EventDict:
     # The same keys first on every line, so a person scanning the file reads them in one place.
     return {**{k: event_dict[k] for k in _LEADING if k in event_dict}, **event_dict}
 
 
-def _redacting(redactor: Redactor):  # noqa: ANN202
-    def redact(_: Any, __: str, event_dict: dict) -> dict:
+def _redacting(redactor: Redactor) -> Processor:
+    def redact(_: Any, __: str, event_dict: EventDict) -> EventDict:
         """Passwords, tokens, passphrases and secrets never reach a log file, however they were logged; nor phone or
         NIK numbers in clear."""
         return redactor.value(event_dict)
@@ -349,8 +351,8 @@ def _exception_text(stacks: Any) -> str:
     return "\n".join(lines) if lines else str(stacks)
 
 
-def _json_renderer(redactor: Redactor):  # noqa: ANN202
-    def render(_: Any, __: str, event_dict: dict) -> str:
+def _json_renderer(redactor: Redactor) -> Processor:
+    def render(_: Any, __: str, event_dict: EventDict) -> str:
         # Cut harder until the line fits; the configured secrets' values are looked for once more in the very text
         # that is written.
         for chars, items, depth in _CUTS:
@@ -367,10 +369,10 @@ def _json_renderer(redactor: Redactor):  # noqa: ANN202
     return render
 
 
-def _console_renderer(redactor: Redactor):  # noqa: ANN202
+def _console_renderer(redactor: Redactor) -> Processor:
     console = structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
 
-    def render(logger: Any, name: str, event_dict: dict) -> str:
+    def render(logger: Any, name: str, event_dict: EventDict) -> str:
         event_dict = _fit(event_dict, FIELD_LIMIT, 100, 12)
         if "exception" in event_dict:
             event_dict["exception"] = _exception_text(event_dict["exception"])
@@ -405,7 +407,7 @@ def _formatter(component: str, redactor: Redactor, *, json_lines: bool) -> struc
     )
 
 
-def _stack(_: Any, __: str, event_dict: dict) -> dict:
+def _stack(_: Any, __: str, event_dict: EventDict) -> EventDict:
     # A record logged with stack_info=True: its text, under the key the console renderer prints.
     if "stack_info" in event_dict:
         event_dict["stack"] = event_dict.pop("stack_info")
@@ -436,8 +438,8 @@ def setup_logging(settings: Settings, component: str, *, log_file: Path | None =
     )
     root = logging.getLogger()
     # logging.basicConfig from an earlier default would print each line a second time.
-    for handler in [h for h in root.handlers if type(h) is logging.StreamHandler and h.stream in (sys.stderr, sys.stdout)]:
-        root.removeHandler(handler)
+    for default in [h for h in root.handlers if type(h) is logging.StreamHandler and h.stream in (sys.stderr, sys.stdout)]:
+        root.removeHandler(default)
 
     redactor = Redactor(settings)
     console = _StreamHandler(stream or sys.stderr)
@@ -465,8 +467,8 @@ def setup_logging(settings: Settings, component: str, *, log_file: Path | None =
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
     # The workflow/activity details are fields of the line now; the SDK need not also append them to the text.
-    import temporalio.activity
-    import temporalio.workflow
+    import temporalio.activity  # noqa: PLC0415 - the SDK's loggers are loaded by a process that sets up logging, not by every importer
+    import temporalio.workflow  # noqa: PLC0415 - the SDK's loggers are loaded by a process that sets up logging, not by every importer
 
     temporalio.activity.logger.activity_info_on_message = False
     temporalio.workflow.logger.workflow_info_on_message = False
@@ -525,8 +527,8 @@ def _forward_temporal_core_logs() -> None:
     """Temporal Core (the SDK's Rust part) writes its warnings straight to stderr, workflow ids and all; sent to a
     Python logger instead, they are redacted like every other line. Only possible before the process's first
     Temporal client: later (a test's process) Core keeps the runtime it has."""
-    import temporalio.runtime
-    from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig
+    import temporalio.runtime  # noqa: PLC0415 - Core's runtime is touched only when logging is set up
+    from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig  # noqa: PLC0415 - Core's runtime is touched only when logging is set up
 
     # The SDK has no public "is there a default yet"; a runtime made only to be refused would keep its threads.
     if getattr(getattr(temporalio.runtime, "_runtime_ref", None), "_default_runtime", True) is not None:
@@ -629,7 +631,7 @@ def tracer_provider(settings: Settings, component: str) -> TracerProvider:
 
 
 def _otlp_exporter(settings: Settings) -> SpanExporter:
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter  # noqa: PLC0415 - only when OTLP is configured
 
     endpoint = settings.otel_endpoint.strip().rstrip("/")
     # Like OTEL_EXPORTER_OTLP_ENDPOINT, the setting is the collector's base URL; the traces path is added.
@@ -670,7 +672,7 @@ def shutdown_tracing() -> None:
 
 def client_interceptors(tracer_provider: trace.TracerProvider | None = None) -> list:
     """What a Temporal client needs so that its calls, and the workers built from it, join the caller's trace."""
-    from temporalio.contrib.opentelemetry import TracingInterceptor
+    from temporalio.contrib.opentelemetry import TracingInterceptor  # noqa: PLC0415 - only for a Temporal client being made
 
     return [TracingInterceptor(trace.get_tracer("satupintu.temporal", tracer_provider=tracer_provider))]
 
@@ -678,7 +680,7 @@ def client_interceptors(tracer_provider: trace.TracerProvider | None = None) -> 
 def with_tracing(client: Any, tracer_provider: trace.TracerProvider | None = None) -> Any:
     """A copy of a connected client with the tracing interceptor added to its own (a time-skipping
     environment's client carries an interceptor of its own that must stay)."""
-    from temporalio.client import Client
+    from temporalio.client import Client  # noqa: PLC0415 - only for a Temporal client being made
 
     config = client.config()
     config["interceptors"] = [*config["interceptors"], *client_interceptors(tracer_provider)]

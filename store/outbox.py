@@ -22,13 +22,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import CursorResult, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client
 from temporalio.common import RawValue, WorkflowIDReusePolicy
+from temporalio.converter import DataConverter, PayloadCodec
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from store.models import Base, ProcessStart, utcnow
@@ -76,14 +77,20 @@ async def seal(settings: Settings, value: Any) -> bytes:
     """`value` as the payload converter makes it for the start, encrypted by the payload codec, serialized."""
     converter = data_converter(settings)
     clear = converter.payload_converter.to_payloads([value])[0]
-    return (await converter.payload_codec.encode([clear]))[0].SerializeToString()
+    return (await _codec(converter).encode([clear]))[0].SerializeToString()
 
 
 async def unseal(settings: Settings, sealed: bytes) -> Payload:
     """The payload before the codec: the client's codec encrypts it (once) on its way to Temporal."""
     payload = Payload()
     payload.ParseFromString(sealed)
-    return (await data_converter(settings).payload_codec.decode([payload]))[0]
+    return (await _codec(data_converter(settings)).decode([payload]))[0]
+
+
+def _codec(converter: DataConverter) -> PayloadCodec:
+    if converter.payload_codec is None:  # data_converter always brings one
+        raise RuntimeError("the data converter has no payload codec")
+    return converter.payload_codec
 
 
 async def record(session: AsyncSession, settings: Settings, *, case_table: str, workflow_id: str, workflow_type: str,
@@ -109,7 +116,8 @@ async def find(session: AsyncSession, workflow_id: str) -> PendingStart | None:
 
 async def discard(session: AsyncSession, workflow_id: str) -> bool:
     """Removes the row in the session's transaction; False when it was no longer there (started by someone else)."""
-    removed = await session.execute(delete(ProcessStart).where(ProcessStart.workflow_id == workflow_id))
+    # A DELETE runs to a CursorResult (which has the row count); AsyncSession.execute is typed with the general Result.
+    removed = cast("CursorResult[Any]", await session.execute(delete(ProcessStart).where(ProcessStart.workflow_id == workflow_id)))
     return removed.rowcount == 1
 
 
@@ -162,7 +170,9 @@ async def _is_own(client: Client, pending: PendingStart) -> bool:
 
 async def _move(session: AsyncSession, pending: PendingStart, new_id: str) -> bool:
     """The case and its row take `new_id`, committed; False if another start of the case moved or started it first."""
-    claimed = await session.execute(update(ProcessStart).where(ProcessStart.workflow_id == pending.workflow_id).values(workflow_id=new_id))
+    # An UPDATE runs to a CursorResult (which has the row count); AsyncSession.execute is typed with the general Result.
+    claimed = cast("CursorResult[Any]", await session.execute(
+        update(ProcessStart).where(ProcessStart.workflow_id == pending.workflow_id).values(workflow_id=new_id)))
     if claimed.rowcount != 1:
         await session.commit()  # nothing was written; a rollback would expire the caller's objects
         return False

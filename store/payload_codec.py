@@ -28,6 +28,7 @@ import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -37,6 +38,9 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, PayloadCodec
 
 from store.settings import Settings
+
+if TYPE_CHECKING:
+    from google.protobuf.descriptor import FieldDescriptor
 
 ENCODING = b"binary/encrypted"
 # What a payload in clear becomes where clear input is refused: no converter reads it, so the input is refused.
@@ -209,10 +213,11 @@ def _collect(message: Message, out: list) -> None:
             _collect(value, out)
 
 
-def _repeated(field) -> bool:  # noqa: ANN001
+def _repeated(field: FieldDescriptor) -> bool:
     # protobuf >= 5 has is_repeated (and drops label in 7); older versions only label.
     flag = getattr(field, "is_repeated", None)
-    return bool(flag) if flag is not None else field.label == field.LABEL_REPEATED
+    # The installed protobuf's stubs no longer know `label`, which only an older protobuf reaches here for.
+    return bool(flag) if flag is not None else field.label == field.LABEL_REPEATED  # type: ignore[attr-defined]
 
 
 class _Attr:

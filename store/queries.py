@@ -20,7 +20,8 @@ async def acting_officials_on(session: AsyncSession, official_ids: list[int], da
             Substitution.end_date >= day,
         ).order_by(Substitution.created_at)
     )
-    return {official: acting for official, acting in rows}
+    # The rows as a list: a Result has keys(), and dict() would take it for a mapping.
+    return dict(rows.tuples().all())
 
 
 # For reads that need a task's or a user's own columns only. The models load a Task with its owner, delegate and

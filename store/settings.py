@@ -257,7 +257,7 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         if not self.database_url:
             return f"sqlite+aiosqlite:///{self.var_dir / 'satupintu.db'}"
-        from sqlalchemy.engine import make_url  # noqa: PLC0415
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - settings stay importable without SQLAlchemy's engine
 
         url = make_url(self.database_url)
         # An operator writes the URL their other tools take (sqlite:///…, postgresql://…); SatuPintu talks to the

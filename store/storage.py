@@ -146,7 +146,7 @@ class LocalStorage(Storage):
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def _write(self, key: str, fill: Callable[[BinaryIO], None]) -> None:
+    def _write(self, key: str, fill: Callable[[BinaryIO], object]) -> None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -203,8 +203,8 @@ class S3Storage(Storage):
     def __init__(self, bucket: str, *, prefix: str = "", endpoint_url: str | None = None, region: str | None = None,
                  access_key_id: str | None = None, secret_access_key: str | None = None) -> None:
         import boto3  # noqa: PLC0415 - only installations that use S3 pay for importing it
-        from boto3.s3.transfer import TransferConfig  # noqa: PLC0415
-        from botocore.config import Config  # noqa: PLC0415
+        from boto3.s3.transfer import TransferConfig  # noqa: PLC0415 - boto3, as above
+        from botocore.config import Config  # noqa: PLC0415 - boto3, as above
 
         self.bucket = bucket
         self.prefix = prefix.strip("/")
@@ -227,8 +227,8 @@ class S3Storage(Storage):
         return f"{self.prefix}/{key}" if self.prefix else key
 
     async def _call(self, key: str, method: str, **kwargs: Any) -> Any:
-        from boto3.exceptions import Boto3Error  # noqa: PLC0415
-        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+        from boto3.exceptions import Boto3Error  # noqa: PLC0415 - boto3 only for the installations that use S3
+        from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415 - boto3 only for the installations that use S3
 
         try:
             return await asyncio.to_thread(getattr(self.client, method), **kwargs)

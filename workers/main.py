@@ -27,6 +27,8 @@ from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
 from workflows.registry import WORKFLOWS
 from store.temporal import connect
+from workers.outbox import outbox_loop
+from workers.run_index import run_index_loop
 
 
 
@@ -106,9 +108,6 @@ async def run_worker(settings: Settings | None = None, *, handle_signals: bool =
     log.info("worker listening on task queue %s", settings.task_queue)
     # The run index for the owners' pages (workers/run_index.py) is kept current beside the worker, and cases a gateway
     # recorded but did not live to start are started (workers/outbox.py).
-    from workers.outbox import outbox_loop  # noqa: PLC0415
-    from workers.run_index import run_index_loop  # noqa: PLC0415
-
     index = asyncio.create_task(run_index_loop(client, sessionmaker, settings.run_index_interval_seconds))
     starts = asyncio.create_task(outbox_loop(client, sessionmaker, settings))
     running = asyncio.create_task(worker.run())

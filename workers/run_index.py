@@ -66,10 +66,13 @@ def _row(execution: WorkflowExecution, now: datetime) -> dict | None:
 
 
 async def _upsert(session: AsyncSession, rows: list[dict]) -> None:
+    if session.bind is None:  # not reached: the worker's sessionmaker is bound to its engine
+        raise RuntimeError("the session is bound to no database")
     if session.bind.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
+        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415 - the insert of the database in use
     else:
-        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
+        # The same upsert API (excluded, on_conflict_do_update) under another class.
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]  # noqa: PLC0415 - the insert of the database in use
     # Several runs of one workflow id (continue-as-new, a reused id) arrive in any order: the newest start wins.
     newest: dict[str, dict] = {}
     for row in rows:

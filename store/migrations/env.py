@@ -4,8 +4,10 @@
 SATUPINTU_DATABASE_URL (or the embedded SQLite file), like every other SatuPintu process."""
 
 import asyncio
+from typing import Any, Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 from store.models import Base, UTCDateTime
@@ -14,7 +16,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _render_item(kind: str, obj, autogen_context):  # noqa: ANN001, ANN202
+def _render_item(kind: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     """A migration names plain SQLAlchemy types, never the models' own (which may change or go): the UTC datetimes are
     timezone-aware DateTime columns on every database."""
     if kind == "type" and isinstance(obj, UTCDateTime):
@@ -22,7 +24,7 @@ def _render_item(kind: str, obj, autogen_context):  # noqa: ANN001, ANN202
     return False
 
 
-def _configure(**kwargs) -> None:  # noqa: ANN003
+def _configure(**kwargs: Any) -> None:
     # Batch mode: SQLite alters a table by copying it; PostgreSQL gets plain ALTER statements from the same migration.
     context.configure(target_metadata=target_metadata, render_as_batch=True, compare_type=True, render_item=_render_item, **kwargs)
 
@@ -34,13 +36,13 @@ def _run(connection: Connection) -> None:
 
 
 def _url() -> str:
-    from store.settings import get_settings  # noqa: PLC0415
+    from store.settings import get_settings  # noqa: PLC0415 - only the `alembic` command, which hands in no connection
 
     return config.attributes.get("url") or get_settings().effective_database_url
 
 
 async def _run_async() -> None:
-    from store.db import make_engine, migrate  # noqa: PLC0415
+    from store.db import make_engine, migrate  # noqa: PLC0415 - only the `alembic` command, which hands in no connection
 
     engine = make_engine(_url())
     try:
