@@ -13,9 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway import metrics
-from gateway.api import applicants, auth, catalog, chat, complaints, dashboards, documents, files, leave, letters, people, permits, queue, runs
-from gateway.api import audit as audit_api
-from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
+from gateway.api import api_router
 from gateway.errors import ApiError
 from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
 from gateway.security import served_over_https
@@ -162,9 +160,9 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         error = ApiError(422, "Isian tidak valid: angka terlalu besar.", code="invalid")
         return await api_error(request, error)
 
-    for module in (complaints, pages_complaints, siramasakan, pages_siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey, walk_ins, pages, pages_applicants,
-                   pages_catalog, pages_files, pages_permits, pages_chat, pages_survey, queue, pages_queue, letters, pages_letters,
-                   whatsapp, pages_whatsapp, pages_walk_ins, dashboards, pages_dashboards, audit_api, pages_audit, runs, pages_runs):
+    app.include_router(api_router)
+    for module in (pages_complaints, pages_siramasakan, pages, pages_applicants, pages_catalog, pages_files, pages_permits, pages_chat,
+                   pages_survey, pages_queue, pages_letters, pages_whatsapp, pages_walk_ins, pages_dashboards, pages_audit, pages_runs):
         app.include_router(module.router)
     # The Temporal Web UI's codec server (decrypts history payloads for authorised staff).
     from gateway.api.codec import add_codec  # noqa: PLC0415
