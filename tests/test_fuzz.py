@@ -67,7 +67,9 @@ def _token(base_url: str, username: str) -> dict:
 
 def check_response(case, response, contract: Contract | None = None) -> None:  # noqa: ANN001
     where = f"{case.method} {case.formatted_path} query={case.query!r} body={case.body!r}"
-    if contract is not None and 200 <= response.status_code < 300 and response.headers.get("content-type", "").startswith("application/json"):
+    content_type = response.headers.get("content-type") or [""]
+    content_type = content_type[0] if isinstance(content_type, list) else content_type
+    if contract is not None and 200 <= response.status_code < 300 and content_type.startswith("application/json"):
         # A success answers what the route publishes, no more and no less (tests/contract.py).
         problems = contract.problems(case.method, case.path, response.status_code, response.content)
         assert not problems, f"answer does not fit its schema on {where}:\n" + "\n".join(problems)
@@ -80,8 +82,6 @@ def check_response(case, response, contract: Contract | None = None) -> None:  #
         assert body.get("code") == "temporal_unavailable" and body.get("detail"), f"unstructured 503 on {where}: {response.text[:500]}"
     elif response.status_code >= 400 and case.path.startswith(JSON_PREFIXES):
         # Documented routes outside the JSON API (a PDF download, /dokumen/…) answer a person with an error page.
-        content_type = response.headers.get("content-type") or [""]
-        content_type = content_type[0] if isinstance(content_type, list) else content_type
         assert content_type.startswith("application/json"), f"{response.status_code} not JSON on {where}"
         detail = response.json().get("detail")
         assert isinstance(detail, str) and detail.strip(), f"{response.status_code} without a readable detail on {where}: {response.text[:500]}"

@@ -51,7 +51,8 @@ class SiramasakanApplicantOut(Out):
 
 
 class SiramasakanDetailOut(SiramasakanOut):
-    applicant: SiramasakanApplicantOut
+    # Absent (not null) when the applicant's account is gone; the route answers with the keys set only.
+    applicant: SiramasakanApplicantOut | None = None
     timeline: list[EventLine]
     pending_tasks: list[PendingTaskLine]
 
@@ -94,7 +95,7 @@ async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool =
     return {"items": [sira_service.serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page}
 
 
-@router.get("/api/v1/siramasakan/{code}", response_model=SiramasakanDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/api/v1/siramasakan/{code}", response_model=SiramasakanDetailOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict:
     row = await sira_service.get_visible(session, user=user, code=code)
     return sira_service.serialize(row, applicant=await session.get(User, row.applicant_id),
