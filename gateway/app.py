@@ -13,10 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway import metrics
-from gateway.api import applicants, auth, catalog, chat, complaints, dashboards, documents, files, leave, letters, people, permits, queue, runs
-from gateway.api import audit as audit_api
-from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
-from gateway.errors import ApiError
+from gateway.api import api_router
+from gateway.errors import ApiError, DomainError, Unavailable, as_api_error
 from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
 from gateway.security import served_over_https
 from gateway.security_headers import SecurityHeadersMiddleware
@@ -96,7 +94,7 @@ class TemporalConnection:
                     try:
                         self.client = await connect(self.settings)
                     except Exception as exc:
-                        raise ApiError(503, "Layanan proses (Temporal) belum dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable") from exc
+                        raise Unavailable("Layanan proses (Temporal) belum dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable") from exc
         return self.client
 
 
@@ -134,12 +132,17 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     from gateway.pages import framework as pages  # noqa: PLC0415
     from gateway.pages import page_routers  # noqa: PLC0415
 
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> Response:
+    # Every refusal, the services' and the HTTP layer's, is answered here: its status from the one table in gateway/errors.py.
+    async def api_error(request: Request, exc: DomainError) -> Response:
+        exc = as_api_error(exc)
         if not request.url.path.startswith(JSON_PREFIXES):
             return await pages.render_error(request, exc)
         return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,
                             headers={**(exc.headers or {}), **({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {})} or None)
+
+    # ApiError by name too: the perimeter middleware looks its handler up by that class (gateway/limits.py refuse).
+    app.add_exception_handler(DomainError, api_error)
+    app.add_exception_handler(ApiError, api_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -162,9 +165,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         return await api_error(request, error)
 
     # The JSON API first, then the pages: no page path is also an API path, so the order between them is free.
-    for module in (complaints, siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey,
-                   walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs):
-        app.include_router(module.router)
+    app.include_router(api_router)
     for router in page_routers():
         app.include_router(router)
     # The Temporal Web UI's codec server (decrypts history payloads for authorised staff).

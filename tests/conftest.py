@@ -131,10 +131,14 @@ async def client(db: Database):
 
     from gateway.app import create_app
 
+    from tests.contract import ContractCheck
+
     app = create_app(db.settings)
+    checked = ContractCheck(app)
     async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=checked), base_url="http://test") as c:
             yield c
+    assert not checked.violations, "answers that do not fit their route's response schema:\n" + "\n".join(checked.violations)
 
 
 @pytest.fixture
@@ -177,8 +181,10 @@ async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.Te
                                    public_base_url=f"http://127.0.0.1:{http_port}")
     worker = build_worker(local_env.client, database.settings, database.sessionmaker)
     worker_task = asyncio.get_running_loop().create_task(worker.run())
-    server = uvicorn.Server(uvicorn.Config(create_app(database.settings, temporal_client=local_env.client),
-                                           host="127.0.0.1", port=http_port, log_level="warning", lifespan="on"))
+    from tests.contract import ContractCheck
+
+    checked = ContractCheck(create_app(database.settings, temporal_client=local_env.client))
+    server = uvicorn.Server(uvicorn.Config(checked, host="127.0.0.1", port=http_port, log_level="warning", lifespan="on"))
     server_task = asyncio.get_running_loop().create_task(server.serve())
     while not server.started:
         if server_task.done():
@@ -193,6 +199,7 @@ async def live_stack(local_env: WorkflowEnvironment, tmp_path_factory: pytest.Te
     await database.engine.dispose()
     sink.stop()
     whatsapp.stop()
+    assert not checked.violations, "answers that do not fit their route's response schema:\n" + "\n".join(checked.violations)
 
 
 @pytest.fixture

@@ -1,12 +1,26 @@
 from fastapi import APIRouter, Request, Response
 
-from gateway.api.schemas import ERRORS, ErrorOut, LoginBody, TokenOut
+from gateway.api.schemas import ERRORS, ErrorOut, LoginBody, Out, TokenOut
 from gateway.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from gateway.errors import ApiError
 from gateway.services import throttle
 from gateway.services.sessions import BAD_CREDENTIALS, revoke_sessions, session_token, sign_in
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+
+class MeOut(Out):
+    id: int
+    username: str
+    full_name: str
+    nip: str | None
+    position: str | None
+    email: str | None
+    roles: list[str]
+    unit: str | None
+    supervisor_id: int | None
+
 
 BUSY = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
 
@@ -31,7 +45,7 @@ async def logout(user: CurrentUser, session: SessionDep) -> Response:
     return response
 
 
-@router.get("/me", responses={401: ERRORS[401]})
+@router.get("/me", response_model=MeOut, responses={401: ERRORS[401]})
 async def me(user: CurrentUser) -> dict:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "nip": user.nip, "position": user.position,
             "email": user.email, "roles": user.role_names, "unit": user.unit.name if user.unit else None,

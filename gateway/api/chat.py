@@ -4,7 +4,7 @@ multipart `body` + optional `file`), download an attachment."""
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from gateway.api.schemas import ERRORS, ErrorOut
+from gateway.api.schemas import ERRORS, ErrorOut, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import invalid
 from gateway.limits import json_body
@@ -12,6 +12,40 @@ from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 
 router = APIRouter(prefix="/api/v1", tags=["chat"])
+
+
+
+class SenderOut(Out):
+    id: int
+    name: str
+    side: str
+    label: str
+
+
+class AttachmentOut(Out):
+    id: str
+    name: str
+    original_filename: str
+    extension: str
+    media_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Out):
+    id: int
+    body: str
+    created_at: str
+    sender: SenderOut
+    mine: bool
+    attachment: AttachmentOut | None
+
+
+class ConversationOut(Out):
+    resi: str
+    total: int
+    items: list[MessageOut]
+
 
 MessageId = Path(ge=1, le=2_147_483_647)
 
@@ -37,7 +71,7 @@ _MESSAGE_BODY = {
 }
 
 
-@router.get("/permit-applications/{resi}/messages", responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/permit-applications/{resi}/messages", response_model=ConversationOut, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def messages(resi: str, user: CurrentUser, session: SessionDep,
                    after: int | None = Query(default=None, ge=0, le=2_147_483_647, description="Hanya pesan dengan id lebih besar")) -> dict:
     """Percakapan pemohon dan petugas tentang satu permohonan, terlama di atas."""
@@ -46,7 +80,7 @@ async def messages(resi: str, user: CurrentUser, session: SessionDep,
             "items": [chat_service.serialize(m, talk.application, viewer=user, files=talk.files) for m in talk.messages]}
 
 
-@router.post("/permit-applications/{resi}/messages", status_code=201, openapi_extra=_MESSAGE_BODY,
+@router.post("/permit-applications/{resi}/messages", status_code=201, response_model=MessageOut, openapi_extra=_MESSAGE_BODY,
              responses={401: ERRORS[401], 404: ERRORS[404], 413: {"model": ErrorOut, "description": "Lampiran melebihi 50 MB"},
                         422: ERRORS[422]})
 async def send(resi: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, client: TemporalDep) -> dict:

@@ -11,10 +11,12 @@ overdue), `GET /api/v1/complaints/stats`, `GET /api/v1/complaints/{tracking_numb
 Decisions go through `POST /api/v1/tasks/{id}/decision`.
 """
 
+from datetime import date
+
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import ValidationError
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, EventLine, IsoDateTime, Number, OpenMapping, Out, PendingTaskLine
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import ApiError
 from gateway.limits import json_body
@@ -23,6 +25,113 @@ from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, P
 from gateway.services.throttle import client_ip
 
 router = APIRouter(prefix="/api/v1", tags=["pengaduan"])
+
+
+
+class CategoriesOut(Out):
+    public_categories: dict[str, str]
+    applicant_categories: dict[str, str]
+    criticism_kinds: dict[str, str]
+    photos: OpenMapping
+
+
+class StageStepOut(Out):
+    stage: str
+    label: str
+    done: bool
+    current: bool
+
+
+class PublicComplaintOut(Out):
+    tracking_number: str
+    stage: str
+    status: str
+    stage_label: str
+    status_label: str
+    category_label: str
+    next_step: str
+    channel: str
+    created_at: IsoDateTime
+    stage_due_at: IsoDateTime | None
+    finished_at: IsoDateTime | None
+    responded_at: IsoDateTime | None
+    cancelled: bool
+    stages: list[StageStepOut]
+
+
+class FiledComplaintOut(PublicComplaintOut):
+    title: str
+
+
+class MyComplaintOut(FiledComplaintOut):
+    content: str
+    category: str
+    response: str | None
+    rejection_reason: str | None
+
+
+class MyComplaintLineOut(MyComplaintOut):
+    application_resi: str | None
+
+
+class PhotoOut(Out):
+    index: int
+    name: str
+    media_type: str
+    size: int
+    url: str
+
+
+class StaffComplaintOut(MyComplaintOut):
+    id: int
+    channel_label: str
+    nik: str | None
+    phone: str | None
+    email: str | None
+    incident_date: date | None
+    letter_number: str | None
+    escalations: int
+    overdue: bool
+    unit_name: str | None
+    officer_name: str | None
+    letter_url: str | None
+    photos: list[PhotoOut]
+
+
+class ComplaintEventLine(EventLine):
+    escalation: bool
+
+
+class ComplaintTaskLine(PendingTaskLine):
+    escalated_to_role: str | None
+
+
+class StaffComplaintDetailOut(StaffComplaintOut):
+    timeline: list[ComplaintEventLine]
+    pending_tasks: list[ComplaintTaskLine]
+
+
+class ComplaintListOut(Out):
+    items: list[StaffComplaintOut]
+    total: int
+
+
+class ResponseFiguresOut(Out):
+    count: int
+    median_working_days: Number | None
+    average_working_days: Number | None
+
+
+class ResponseTimesOut(Out):
+    all: ResponseFiguresOut
+    by_category: dict[str, ResponseFiguresOut]
+    by_unit: dict[str, ResponseFiguresOut]
+
+
+class ComplaintStatsOut(Out):
+    by_stage: dict[str, int]
+    response_times: ResponseTimesOut
+
 
 _FORM_BODY = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": PublicComplaintForm.model_json_schema()},
@@ -44,13 +153,13 @@ def _parse(model, data: dict):  # noqa: ANN001, ANN202
         raise ApiError(422, "Periksa kembali isian: " + ", ".join(e["field"] for e in errors) + ".", code="invalid", errors=errors) from None
 
 
-@router.get("/complaint-categories")
+@router.get("/complaint-categories", response_model=CategoriesOut)
 async def complaint_categories() -> dict:
     """Public: the categories of each form, the Kritis kinds and the photo rules (process_defs/complaints.yaml)."""
     return service.categories()
 
 
-@router.post("/complaints", status_code=201, responses={413: ERRORS[422], 422: ERRORS[422], 429: ERRORS[422]}, openapi_extra=_FORM_BODY)
+@router.post("/complaints", status_code=201, response_model=FiledComplaintOut, responses={413: ERRORS[422], 422: ERRORS[422], 429: ERRORS[422]}, openapi_extra=_FORM_BODY)
 async def file_complaint(request: Request, response: Response, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
     """A complaint without sign-in; JSON, or multipart with photos (images only, typed by content)."""
     content_type = request.headers.get("content-type", "").lower()
@@ -69,24 +178,24 @@ async def file_complaint(request: Request, response: Response, session: SessionD
     return _created(complaint, response)
 
 
-@router.post("/criticism", status_code=201, responses={422: ERRORS[422]})
+@router.post("/criticism", status_code=201, response_model=FiledComplaintOut, responses={422: ERRORS[422]})
 async def file_criticism(body: CriticismForm, request: Request, response: Response, session: SessionDep, client: TemporalDep,
                          settings: SettingsDep) -> dict:
     """Kritis: criticism or a suggestion, contact optional."""
     return _created(await service.file_criticism(session, client, settings, form=body, client_ip=client_ip(request)), response)
 
 
-@router.get("/complaints/track/{tracking_number}", responses={404: ERRORS[404]})
+@router.get("/complaints/track/{tracking_number}", response_model=PublicComplaintOut, responses={404: ERRORS[404]})
 async def track(tracking_number: str, request: Request, session: SessionDep) -> dict:
     return await service.track(session, tracking_number=tracking_number, client_ip=client_ip(request))
 
 
-@router.get("/complaints/mine", responses={401: ERRORS[401]})
+@router.get("/complaints/mine", response_model=list[MyComplaintLineOut], responses={401: ERRORS[401]})
 async def my_complaints(user: CurrentUser, session: SessionDep) -> list[dict]:
     return await service.mine(session, user=user)
 
 
-@router.post("/complaints/mine", status_code=201, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+@router.post("/complaints/mine", status_code=201, response_model=MyComplaintOut, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
 async def file_my_complaint(body: ApplicantComplaintForm, user: CurrentUser, response: Response, session: SessionDep, client: TemporalDep,
                             settings: SettingsDep) -> dict:
     """An applicant's complaint, optionally about one of their own applications (`application_resi`)."""
@@ -94,21 +203,21 @@ async def file_my_complaint(body: ApplicantComplaintForm, user: CurrentUser, res
     return service.serialize_mine(complaint)
 
 
-@router.get("/complaints", responses={401: ERRORS[401], 403: ERRORS[403]})
+@router.get("/complaints", response_model=ComplaintListOut, responses={401: ERRORS[401], 403: ERRORS[403]})
 async def list_complaints(user: CurrentUser, session: SessionDep, settings: SettingsDep, stage: str | None = Query(default=None, max_length=20),
                           category: str | None = Query(default=None, max_length=40), overdue: bool = False) -> dict:
     items = await service.list_for_staff(session, settings, user=user, stage=stage, category=category, overdue_only=overdue)
     return {"items": items, "total": len(items)}
 
 
-@router.get("/complaints/stats", responses={401: ERRORS[401], 403: ERRORS[403]})
+@router.get("/complaints/stats", response_model=ComplaintStatsOut, responses={401: ERRORS[401], 403: ERRORS[403]})
 async def stats(user: CurrentUser, session: SessionDep) -> dict:
     if not user.is_staff_for(service.STAFF_ROLES):
         raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat angka pengaduan.", code="forbidden")
     return {"by_stage": await service.counts_by_stage(session), "response_times": await service.response_times(session)}
 
 
-@router.get("/complaints/{tracking_number}", responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/complaints/{tracking_number}", response_model=StaffComplaintDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def get_complaint(tracking_number: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     complaint = await service.get_for_staff(session, user=user, tracking_number=tracking_number)
     return {**service.serialize_staff(complaint, settings, **await service.names(session, complaint)),

@@ -12,8 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
+from pydantic import Field
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, CsvResponse, OpenMapping, Out
 from gateway.deps import RunReader, SessionDep
 from gateway.services import dashboards as service
 
@@ -22,15 +23,37 @@ router = APIRouter(prefix="/api/v1", tags=["dasbor"])
 FromDate = Annotated[str | None, Query(alias="from", max_length=20, description="Tanggal awal (TTTT-BB-HH), tanggal kantor")]
 ToDate = Annotated[str | None, Query(alias="to", max_length=20, description="Tanggal akhir (TTTT-BB-HH), ikut dihitung")]
 FigureName = Annotated[str, Path(max_length=40, description="Nama grafik: " + ", ".join(f.name for f in service.FIGURES))]
+
+
+class ColumnOut(Out):
+    key: str
+    label: str
+
+
+class FigureOut(Out):
+    title: str
+    description: str
+    columns: list[ColumnOut]
+    # One mapping per row, keyed by the figure's column keys.
+    rows: list[OpenMapping]
+
+
+class DashboardOut(Out):
+    from_: str | None = Field(alias="from")
+    to: str | None
+    generated_at: str
+    figures: dict[str, FigureOut]
+
+
 _REFUSALS = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 
-@router.get("/dashboards", responses=_REFUSALS)
+@router.get("/dashboards", response_model=DashboardOut, responses=_REFUSALS)
 async def dashboards(user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> dict:
     return await service.dashboard(session, period=service.parse_period(from_, to))
 
 
-@router.get("/dashboards/{figure}.csv", responses={**_REFUSALS, 404: ERRORS[404],
+@router.get("/dashboards/{figure}.csv", response_class=CsvResponse, responses={**_REFUSALS, 404: ERRORS[404],
                                                    200: {"content": {"text/csv": {}}, "description": "Satu grafik sebagai CSV"}})
 async def dashboard_csv(figure: FigureName, user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> Response:
     service.figure(figure)  # an unknown figure is a 404 before the period is looked at

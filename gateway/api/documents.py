@@ -5,9 +5,8 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 
 from signing.identity import load_or_create_signing_identity
-
 from signing.pades import verify_document
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, OpenMapping, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
 from gateway.services import files as file_service
@@ -18,6 +17,19 @@ from store.models import Document, Task, User
 from store.storage import document_key
 
 router = APIRouter(tags=["dokumen"])
+
+class VerificationOut(Out):
+    document_id: str
+    title: str
+    number: str | None
+    kind: str
+    sha256: str
+    signed_by: str | None
+    issued_at: str
+    summary: OpenMapping | None
+    # What the signature check found (intact, valid, signer, time, …), as signing.verify_document reports it.
+    signature: OpenMapping
+
 
 # The counter prints and hands over its documents (receipts, berita acara, disposition sheets) whoever
 # started the visit or letter, so its staff may read any document of those processes, except the
@@ -52,7 +64,7 @@ async def verification(session, settings, document_id: str) -> dict:  # noqa: AN
             "signature": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()}}
 
 
-@router.get("/api/v1/documents/{document_id}/verification", responses={404: ERRORS[404]})
+@router.get("/api/v1/documents/{document_id}/verification", response_model=VerificationOut, responses={404: ERRORS[404]})
 async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict:
     """Public: anyone holding the letter can check that it was issued here and is unaltered."""
     return await verification(session, settings, document_id)

@@ -3,13 +3,13 @@ register, one letter with its documents and timeline, and staff uploads of a sca
 Every later step is a task: decide it with POST /api/v1/tasks/{id}/decision."""
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import ERRORS, ErrorOut
+from gateway.api.schemas import ERRORS, ErrorOut, OpenMapping, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
@@ -36,11 +36,124 @@ class OutgoingBody(BaseModel):
     softcopy_file_id: str | None = Field(default=None, max_length=40, description="Softcopy PDF yang sudah diunggah (tidak wajib)")
 
 
+class LetterOptionsOut(Out):
+    received_via: dict[str, str]
+    categories: dict[str, str]
+    classifications: dict[str, str]
+    units: dict[str, str]
+    disposition_instructions: list[str]
+    statuses: dict[str, str]
+
+
+class LetterOut(Out):
+    """A letter in the register. Incoming letters carry the sender's fields, outgoing ones the recipient's: the other
+    direction's keys are absent, not null (the routes answer with the keys set only)."""
+
+    id: str
+    code: str
+    direction: str
+    direction_label: str | None
+    status: str
+    status_label: str
+    stage: str
+    current_step: str
+    next_step: str | None
+    finished: bool
+    cancel_reason: str | None
+    subject: str
+    letter_date: str
+    number: str | None
+    classification: str | None
+    classification_label: str | None
+    category: str | None
+    category_label: str | None
+    confidential: bool
+    created_at: str
+    finished_at: str | None
+    # incoming
+    agenda_number: str | None = None
+    sender: str | None = None
+    sender_number: str | None = None
+    received_via: str | None = None
+    received_via_label: str | None = None
+    disposition: OpenMapping | None = None
+    delivered_to: str | None = None
+    # outgoing
+    recipient: str | None = None
+    notes: str | None = None
+
+
+class LetterDocumentOut(Out):
+    kind: str
+    label: str
+    document_id: str
+    url: str
+
+
+class LetterFileRef(Out):
+    file_id: str
+    url: str
+
+
+class LetterTaskOut(Out):
+    id: str
+    key: str
+    title: str
+    role: str
+    role_label: str
+    owner: str | None
+    escalated_to_role: str | None
+    claimed_by: str | None
+    due_at: str | None
+    outcomes: list[Any]
+    form: OpenMapping
+    summary: OpenMapping | None
+
+
+class LetterEventLine(Out):
+    at: str
+    kind: str
+    title: str
+    actor: str | None
+    outcome: str | None
+    reason: str | None
+    outcome_label: str | None
+
+
+class LetterDetailOut(LetterOut):
+    workflow_id: str
+    documents: list[LetterDocumentOut]
+    files: dict[str, LetterFileRef | None]
+    pending_task_id: str | None
+    pending_task: LetterTaskOut | None
+    timeline: list[LetterEventLine]
+
+
+class LetterListOut(Out):
+    items: list[LetterOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class LetterFileOut(Out):
+    file_id: str
+    purpose: str | None
+    id: str
+    name: str
+    original_filename: str
+    media_type: str
+    extension: str
+    size: int
+    sha256: str
+    created_at: str
+
+
 def _client_key(user_id: int, idempotency_key: str | None) -> str | None:
     return f"{user_id}:{idempotency_key}" if idempotency_key else None
 
 
-@router.get("/letters/options", responses={401: ERRORS[401], 403: ERRORS[403]})
+@router.get("/letters/options", response_model=LetterOptionsOut, responses={401: ERRORS[401], 403: ERRORS[403]})
 async def options(user: CurrentUser, session: SessionDep) -> dict:
     """Pilihan isian persuratan: cara diterima, sifat, kode klasifikasi, unit tujuan, instruksi disposisi."""
     letter_service.require_staff(user)
@@ -50,7 +163,7 @@ async def options(user: CurrentUser, session: SessionDep) -> dict:
             "statuses": letter_service.STATUS_LABELS}
 
 
-@router.post("/letters/incoming", status_code=201, responses=ERRORS)
+@router.post("/letters/incoming", status_code=201, response_model=LetterOut, response_model_exclude_unset=True, responses=ERRORS)
 async def register_incoming(body: IncomingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
                             response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
     """Catat surat masuk (petugas Front Office). Selanjutnya petugas Back Office memilahnya. Sebelum dipilah, surat hanya
@@ -63,7 +176,7 @@ async def register_incoming(body: IncomingBody, user: CurrentUser, session: Sess
     return letter_service.serialize(letter)
 
 
-@router.post("/letters/outgoing", status_code=201, responses=ERRORS)
+@router.post("/letters/outgoing", status_code=201, response_model=LetterOut, response_model_exclude_unset=True, responses=ERRORS)
 async def request_outgoing(body: OutgoingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
                            response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
     """Minta nomor surat keluar (semua pegawai). Petugas persuratan memeriksa format dan kode klasifikasinya."""
@@ -75,7 +188,7 @@ async def request_outgoing(body: OutgoingBody, user: CurrentUser, session: Sessi
     return letter_service.serialize(letter)
 
 
-@router.get("/letters", responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+@router.get("/letters", response_model=LetterListOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
 async def register(user: CurrentUser, session: SessionDep,
                    direction: Literal["incoming", "outgoing"] | None = None,
                    status: str | None = Query(default=None, max_length=30), q: str | None = Query(default=None, max_length=100),
@@ -85,7 +198,7 @@ async def register(user: CurrentUser, session: SessionDep,
     return {"items": [letter_service.serialize(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
-@router.get("/letters/{code}", responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/letters/{code}", response_model=LetterDetailOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def detail(code: str, user: CurrentUser, session: SessionDep) -> dict:
     """Satu surat: data, dokumen (tanda terima, lembar disposisi), berkas, langkah saat ini dan riwayatnya."""
     return await letter_service.detail(session, viewer=user, code=code)
@@ -106,7 +219,7 @@ _UPLOAD_BODY = {
 }
 
 
-@router.post("/letters/{code}/files", status_code=201, openapi_extra=_UPLOAD_BODY,
+@router.post("/letters/{code}/files", status_code=201, response_model=LetterFileOut, openapi_extra=_UPLOAD_BODY,
              responses={**ERRORS, 413: {"model": ErrorOut, "description": "Berkas melebihi 50 MB"}})
 async def upload(code: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     """Unggah pindaian (surat masuk) atau softcopy (surat keluar) oleh pemegang langkahnya. Lalu kirim keputusan

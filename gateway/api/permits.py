@@ -2,7 +2,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, OpenMapping, Out, PdfResponse
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.services.throttle import client_ip
 from gateway.services import processes
@@ -41,13 +41,94 @@ class ReissueBody(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
 
 
+class PublicTimelineLine(Out):
+    at: str
+    kind: str
+    title: str
+
+
+class PermitTimelineLine(PublicTimelineLine):
+    actor: str | None
+    reason: str | None
+
+
+class PublicPermitOut(Out):
+    resi: str
+    status: str
+    status_label: str
+    stage: str
+    stage_label: str
+    next_step: str | None
+    permit_type: str
+    permit_type_name: str
+    agency: str | None
+    request_kind: str
+    revision_due_at: str | None
+    submitted_at: str
+    finished_at: str | None
+    timeline: list[PublicTimelineLine]
+
+
+class PermitOut(Out):
+    resi: str
+    status: str
+    status_label: str
+    stage: str
+    stage_label: str
+    next_step: str | None
+    permit_type: str
+    permit_type_name: str
+    agency: str | None
+    request_kind: str
+    revision_notes: str | None
+    revision_due_at: str | None
+    decision_reason: str | None
+    submitted_at: str
+    finished_at: str | None
+    id: int
+    workflow_id: str
+    applicant: OpenMapping | None
+    company: OpenMapping | None
+    location: OpenMapping | None
+    details: OpenMapping | None
+    documents: dict[str, str] | None
+    revision_round: int
+    permit_number: str | None
+    download_expires_at: str | None
+    downloaded_at: str | None
+    permit_url: str | None
+    receipt_url: str
+    verification_url: str | None
+    working_days: dict[str, int]
+
+
+class RevisionOut(Out):
+    round: int
+    submitted_at: str
+    snapshot: OpenMapping | None
+
+
+class PermitDetailOut(PermitOut):
+    timeline: list[PermitTimelineLine]
+    revisions: list[RevisionOut]
+
+
+class PermitListOut(Out):
+    items: list[PermitOut]
+
+
+class ReissueOut(Out):
+    resi: str
+    status: str
+
+
 def _form(body: PermitBody, client_key: str | None = None) -> PermitForm:
     return PermitForm(permit_type=body.permit_type, request_kind=body.request_kind, applicant=body.applicant or {}, company=body.company,
                       location=body.location.model_dump(), details=body.details, documents=body.documents,
                       declaration=body.declaration, client_key=client_key)
 
 
-@router.post("/permit-applications", status_code=201, responses=ERRORS)
+@router.post("/permit-applications", status_code=201, response_model=PermitOut, responses=ERRORS)
 async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
                  idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
     application, created = await permit_service.submit(session, client, settings, applicant=user,
@@ -57,13 +138,13 @@ async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, clien
     return permit_service.serialize(application, settings)
 
 
-@router.get("/permit-applications", responses={401: ERRORS[401]})
+@router.get("/permit-applications", response_model=PermitListOut, responses={401: ERRORS[401]})
 async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict:
     rows = await permit_service.list_for_applicant(session, applicant=user, query=q)
     return {"items": [permit_service.serialize(a, settings) for a in rows]}
 
 
-@router.get("/permit-applications/{resi}", responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/permit-applications/{resi}", response_model=PermitDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     data = permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id))
@@ -72,13 +153,13 @@ async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: Se
     return data
 
 
-@router.put("/permit-applications/{resi}", responses=ERRORS)
+@router.put("/permit-applications/{resi}", response_model=PermitOut, responses=ERRORS)
 async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
     application = await permit_service.resubmit(session, client, applicant=user, resi=resi, form=_form(body))
     return permit_service.serialize(application, settings)
 
 
-@router.get("/permit-applications/{resi}/permit.pdf", responses={**ERRORS, 410: {"description": "Sudah diunduh atau kedaluwarsa"}})
+@router.get("/permit-applications/{resi}/permit.pdf", response_class=PdfResponse, responses={**ERRORS, 410: {"description": "Sudah diunduh atau kedaluwarsa"}})
 async def download_permit(resi: str, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> StreamingResponse:
     """Once: the workflow grants one download per window and refuses the next with 410."""
     grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=resi)
@@ -87,13 +168,13 @@ async def download_permit(resi: str, user: CurrentUser, session: SessionDep, cli
                                               filename=f"Izin-{resi.upper()}.pdf")
 
 
-@router.post("/permit-applications/{resi}/reissue", status_code=202, responses=ERRORS)
+@router.post("/permit-applications/{resi}/reissue", status_code=202, response_model=ReissueOut, responses=ERRORS)
 async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
     await permit_service.request_reissue(session, client, applicant=user, resi=resi, reason=body.reason)
     return {"resi": resi.upper(), "status": "reissue_requested"}
 
 
-@router.get("/permit-applications/{resi}/receipt.pdf", responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/permit-applications/{resi}/receipt.pdf", response_class=PdfResponse, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Cetak Resi."""
     from documents.receipt import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
@@ -118,7 +199,7 @@ async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
     return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
 
 
-@router.get("/tracking/{resi}", responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
+@router.get("/tracking/{resi}", response_model=PublicPermitOut, responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
 async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
     """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
     atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""

@@ -6,7 +6,7 @@ from datetime import date
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, Number, OpenMapping, Out
 from gateway.deps import CurrentUser, SessionDep
 from gateway.services import survey as survey_service
 
@@ -21,13 +21,103 @@ class SurveyBody(BaseModel):
     comment: str | None = Field(default=None, max_length=survey_service.COMMENT_MAX, description="Masukan dan saran (opsional)")
 
 
-@router.get("/survey/questionnaire")
+class OptionOut(Out):
+    value: int | bool
+    label: str
+
+
+class ElementQuestionOut(Out):
+    code: str
+    name: str
+    question: str
+    options: list[OptionOut]
+
+
+class IntegrityQuestionOut(Out):
+    code: str
+    question: str
+    options: list[OptionOut]
+
+
+class QuestionnaireOut(Out):
+    elements: list[ElementQuestionOut]
+    integrity: list[IntegrityQuestionOut]
+
+
+class SurveyAnswerOut(Out):
+    resi: str
+    permit_type: str
+    answers: OpenMapping
+    integrity: OpenMapping
+    comment: str | None
+    ikm: Number
+    grade: str
+    grade_label: str
+    created_at: str
+
+
+class SurveyStateOut(Out):
+    resi: str
+    can_submit: bool
+    reason: str | None
+    response: SurveyAnswerOut | None
+
+
+class IntegrityCountOut(Out):
+    problems: int
+    answered: int
+
+
+class IkmSummaryOut(Out):
+    responses: int
+    nrr: dict[str, Number | None]
+    ikm: Number | None
+    grade: str | None
+    grade_label: str | None
+    integrity: dict[str, IntegrityCountOut]
+
+
+class IkmItemOut(IkmSummaryOut):
+    permit_type: str
+    permit_type_name: str
+    agency: str | None
+
+
+class ElementOut(Out):
+    code: str
+    name: str
+
+
+class IntegrityConcernOut(Out):
+    code: str
+    question: str
+    concern: str
+
+
+class SurveyCommentOut(Out):
+    permit_type: str
+    comment: str | None
+    created_at: str
+
+
+class IkmReportOut(Out):
+    from_: str | None = Field(alias="from")
+    to: str | None
+    permit_type: str | None
+    elements: list[ElementOut]
+    integrity_questions: list[IntegrityConcernOut]
+    items: list[IkmItemOut]
+    overall: IkmSummaryOut
+    comments: list[SurveyCommentOut]
+
+
+@router.get("/survey/questionnaire", response_model=QuestionnaireOut)
 async def questionnaire() -> dict:
     """Pertanyaan survei: 9 unsur pelayanan (PermenPAN-RB 14/2017) dengan label jawaban 1–4, dan pertanyaan integritas Ya/Tidak."""
     return survey_service.questionnaire()
 
 
-@router.get("/permit-applications/{resi}/survey", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+@router.get("/permit-applications/{resi}/survey", response_model=SurveyStateOut, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def survey_state(resi: str, user: CurrentUser, session: SessionDep) -> dict:
     """Apakah survei permohonan ini dapat diisi, dan jawaban yang sudah dikirim."""
     application, response = await survey_service.state(session, viewer=user, resi=resi)
@@ -36,7 +126,7 @@ async def survey_state(resi: str, user: CurrentUser, session: SessionDep) -> dic
             "response": survey_service.serialize_response(application, response) if response else None}
 
 
-@router.post("/permit-applications/{resi}/survey", status_code=201, responses=ERRORS)
+@router.post("/permit-applications/{resi}/survey", status_code=201, response_model=SurveyAnswerOut, responses=ERRORS)
 async def submit_survey(resi: str, body: SurveyBody, user: CurrentUser, session: SessionDep) -> dict:
     """Isi survei IKM: sekali per permohonan, oleh pemohonnya, setelah izin selesai (409 bila sudah diisi atau belum selesai)."""
     application, response = await survey_service.submit(session, applicant=user, resi=resi, answers=body.answers,
@@ -44,7 +134,7 @@ async def submit_survey(resi: str, body: SurveyBody, user: CurrentUser, session:
     return survey_service.serialize_response(application, response)
 
 
-@router.get("/ikm", responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
+@router.get("/ikm", response_model=IkmReportOut, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
 async def ikm(user: CurrentUser, session: SessionDep,
               permit_type: str | None = Query(default=None, max_length=60, description="Kode jenis izin; kosong = semua"),
               from_: date | None = Query(default=None, alias="from", description="Tanggal awal (YYYY-MM-DD), termasuk"),

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
 
+from gateway.api.schemas import Out
 from gateway.deps import SessionDep, SettingsDep
 from gateway.errors import not_found
 from store.dev_fakes import fake_dir, read_messages
@@ -16,19 +17,40 @@ from store.models import Notification, User
 router = APIRouter(tags=["sistem"])
 
 
+class LiveOut(Out):
+    ok: bool
+
+
+class HealthOut(Out):
+    ok: bool
+    database: bool
+    temporal: bool
+
+
+class OutboxItemOut(Out):
+    channel: str
+    to: str | None
+    subject: str | None
+    body: str
+    sent_at: str | None
+    # Only what the mail sink and the WhatsApp fake received carry these.
+    message_id: str | None = None
+    attachments: list[str] | None = None
+
+
 # A health check answers within a load balancer's or container runtime's probe timeout (commonly 5 s), even when
 # what it asks does not answer at all.
 CHECK_SECONDS = 3
 
 
-@router.get("/livez")
+@router.get("/livez", response_model=LiveOut)
 async def livez() -> dict:
     """Liveness: 200 while this process serves requests. It asks neither the database nor Temporal, so an outage
     of either never gets a healthy gateway restarted (a restart would not bring them back)."""
     return {"ok": True}
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthOut, responses={503: {"model": HealthOut, "description": "Basis data atau Temporal tidak menjawab"}})
 async def healthz(request: Request) -> JSONResponse:
     """Readiness: 200 only when the database and Temporal both answer, else 503 with the same body, so a load
     balancer sends no one to a gateway that could only answer with errors."""
@@ -104,7 +126,7 @@ async def outbox(session, settings) -> list[dict]:  # noqa: ANN001
     return sorted(items, key=lambda i: i["sent_at"] or "", reverse=True)
 
 
-@router.get("/dev/outbox", tags=["dev"])
+@router.get("/dev/outbox", tags=["dev"], response_model=list[OutboxItemOut], response_model_exclude_unset=True)
 async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict]:
     """Development only: every email and message sent, newest first."""
     if not settings.dev_mode:

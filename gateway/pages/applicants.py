@@ -13,8 +13,8 @@ from fastapi.responses import Response
 
 from gateway.api.applicants import get_notifier
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from gateway.errors import ApiError
-from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, set_session_cookie
+from gateway.errors import DomainError, status_of
+from gateway.pages.framework import _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, FLASH, SameOrigin, set_session_cookie
 from gateway.services import applicants as service
 from gateway.services.throttle import client_ip
 from store.models import User
@@ -88,7 +88,7 @@ def _sign_in_response(request: Request, settings: Settings, user: User, target: 
     return set_session_cookie(_redirect(target), request, settings, user)
 
 
-def _refusal(exc: ApiError) -> tuple[dict, str | None]:
+def _refusal(exc: DomainError) -> tuple[dict, str | None]:
     """Field messages, and a message for the top when the refusal names no field (429, 503, …)."""
     errors = _field_errors(exc)
     return errors, (None if errors else exc.detail)
@@ -127,7 +127,7 @@ async def _send_registration_code(request: Request, session: Any, settings: Sett
             session, settings, get_notifier(request), email=_field(form, "email", 200),
             challenge_token=_field(form, "challenge_token", 2000), challenge_answer=_field(form, "challenge_answer", 20),
             client_ip=client_ip(request))
-    except ApiError as exc:
+    except DomainError as exc:
         errors = _field_errors(exc)
         return {"code_error": exc.detail, "field_errors": errors, "challenge_failed": "challenge_answer" in errors}
     return {"code_sent": sent["detail"] + " Salin kode dari email ke kolom \"Kode dari Email\".", "field_errors": {},
@@ -161,10 +161,10 @@ async def register(request: Request, session: SessionDep, settings: SettingsDep,
             "challenge_answer": _field(form, "challenge_answer", 20)}
     try:
         user = await service.register(session, settings, data, client_ip=client_ip(request))
-    except ApiError as exc:
+    except DomainError as exc:
         errors, top = _refusal(exc)
         ctx = {**_form_ctx(values, errors, top), "challenge": _challenge(settings, form, keep="challenge_answer" not in errors)}
-        return await _render(request, "pages/applicant/register.html", ctx, status_code=exc.status_code)
+        return await _render(request, "pages/applicant/register.html", ctx, status_code=status_of(exc))
     return _sign_in_response(request, settings, user, _with_flash("/", "terdaftar"))
 
 
@@ -186,11 +186,11 @@ async def forgot(request: Request, session: SessionDep, settings: SettingsDep, b
             session, settings, nik=values["nik"], phone=values["phone"], email=values["email"],
             challenge_token=_field(form, "challenge_token", 2000), challenge_answer=_field(form, "challenge_answer", 20),
             client_ip=client_ip(request))
-    except ApiError as exc:
+    except DomainError as exc:
         errors, top = _refusal(exc)
         return await _render(request, "pages/applicant/forgot.html", {
             "values": values, "field_errors": errors, "error": top, "labels": LABELS,
-            "challenge": _challenge(settings, form, keep="challenge_answer" not in errors)}, status_code=exc.status_code)
+            "challenge": _challenge(settings, form, keep="challenge_answer" not in errors)}, status_code=status_of(exc))
     if pending is not None:
         background.add_task(service.deliver_quietly, get_notifier(request), pending)
     # The same page whether or not the three matched ("JANGAN TUTUP HALAMAN INI").
@@ -221,8 +221,8 @@ async def reset(request: Request, session: SessionDep, settings: SettingsDep, _:
         try:
             await service.reset_password(session, settings, nik=values["nik"], pin=values["pin"], new_password=new_password,
                                          client_ip=client_ip(request))
-        except ApiError as exc:
-            (errors, top), status_code = _refusal(exc), exc.status_code
+        except DomainError as exc:
+            (errors, top), status_code = _refusal(exc), status_of(exc)
         else:
             return _redirect(_with_flash("/masuk", "password-diubah"))
     nik_locked = _field(form, "nik_locked", 1) == "1" and "nik" not in errors
@@ -256,7 +256,7 @@ async def profile_code_fragment(request: Request, user: CurrentUser, session: Se
     try:
         sent = await service.request_email_change_code(session, settings, get_notifier(request), user=user, email=_field(form, "email", 200))
         ctx = {"code_sent": sent["detail"] + " Masukkan kode itu di kolom \"Kode dari Email\", lalu klik Simpan."}
-    except ApiError as exc:
+    except DomainError as exc:
         ctx = {"code_error": exc.detail}
     if not _is_htmx(request):
         values = _values(form, PROFILE_FIELDS)
@@ -276,9 +276,9 @@ async def save_profile(request: Request, user: CurrentUser, session: SessionDep,
         return await profile_code_fragment(request, user, session, settings, None)
     try:
         await service.update_profile(session, settings, user, dict(values))
-    except ApiError as exc:
+    except DomainError as exc:
         errors, top = _refusal(exc)
-        return await _profile_page(request, session, user, values, field_errors=errors, error=top, status_code=exc.status_code)
+        return await _profile_page(request, session, user, values, field_errors=errors, error=top, status_code=status_of(exc))
     return _redirect(_with_flash("/profil", "profil-disimpan"))
 
 
@@ -303,8 +303,8 @@ async def change_password(request: Request, user: CurrentUser, session: SessionD
                                     status_code=422)
     try:
         await service.change_password(session, settings, user=user, old_password=old, new_password=new)
-    except ApiError as exc:
+    except DomainError as exc:
         errors, top = _refusal(exc)
-        return await _password_page(request, session, user, field_errors=errors, error=top, status_code=exc.status_code)
+        return await _password_page(request, session, user, field_errors=errors, error=top, status_code=status_of(exc))
     # Every other session of the account has ended; this browser stays signed in with a new cookie.
     return _sign_in_response(request, settings, user, _with_flash("/ganti-password", "password-diganti"))

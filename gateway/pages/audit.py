@@ -13,8 +13,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import Auditor, SessionDep
-from gateway.errors import ApiError
-from gateway.pages.framework import SameOrigin, _field, _field_errors, _parse_date, _render, _temporal, office_tz
+from gateway.errors import DomainError, status_of
+from gateway.pages.framework import _field, _field_errors, _parse_date, _render, _temporal, office_tz, SameOrigin
 from gateway.services import audit as service
 from process_defs.processes import PROCESSES
 
@@ -66,10 +66,10 @@ async def replay(request: Request, user: Auditor, session: SessionDep, _: SameOr
         else:
             outcome = await service.replay_one(await _temporal(request), workflow_id=values["workflow_id"])
             outcomes, truncated, asked = [outcome], False, f"Run {outcome.workflow_id}"
-    except ApiError as exc:
-        if exc.status_code in (401, 403):
+    except DomainError as exc:
+        if status_of(exc) in (401, 403):
             raise
         return await _page(request, session, user, values=values, field_errors=_field_errors(exc), error=exc.detail,
-                           status_code=exc.status_code)
+                           status_code=status_of(exc))
     return await _page(request, session, user, values=values, results=[service.serialize_outcome(o) for o in outcomes],
                        truncated=truncated, asked=asked)

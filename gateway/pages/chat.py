@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, not_found
-from gateway.pages.framework import SameOrigin, _field, _is_htmx, _redirect, _render, _safe_next, _temporal, templates
+from gateway.errors import DomainError, not_found, status_of
+from gateway.pages.framework import _field, _is_htmx, _redirect, _render, _safe_next, _temporal, SameOrigin, templates
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 from gateway.services import people as people_service
@@ -102,17 +102,17 @@ async def send_message(request: Request, resi: str, user: CurrentUser, session: 
     await chat_service.get_for_viewer(session, viewer=user, resi=resi)  # 404 before reading any upload
     try:
         form = await file_service.read_upload_form(request)
-    except ApiError as exc:
-        return await _chat_page(request, session, user, resi, error=exc.detail, field_errors={"file": exc.detail}, status_code=exc.status_code)
+    except DomainError as exc:
+        return await _chat_page(request, session, user, resi, error=exc.detail, field_errors={"file": exc.detail}, status_code=status_of(exc))
     body = _field(form, "body", chat_service.MAX_BODY + 1000)
     try:
         if form.too_large:
             raise file_service.too_large()
         application, message, stored = await chat_service.post_message(session, settings, sender=user, resi=resi, body=body,
                                                                        upload=form.get("file"))
-    except ApiError as exc:
+    except DomainError as exc:
         errors = {e["field"]: e["message"] for e in exc.errors if e.get("field")} or {"body": exc.detail}
-        return await _chat_page(request, session, user, resi, body=body, error=exc.detail, field_errors=errors, status_code=exc.status_code)
+        return await _chat_page(request, session, user, resi, body=body, error=exc.detail, field_errors=errors, status_code=status_of(exc))
     finally:
         await form.close()
     await chat_service.notify_other_side(await _temporal(request), settings,

@@ -21,8 +21,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, forbidden
-from gateway.pages.framework import SameOrigin, _field, _field_errors, _redirect, _render, _temporal
+from gateway.errors import DomainError, forbidden, status_of
+from gateway.pages.framework import _field, _field_errors, _redirect, _render, _temporal, SameOrigin
 from gateway.services import applicants as applicant_service
 from gateway.services import complaints as service
 from gateway.services import files as file_service
@@ -84,11 +84,11 @@ async def submit_public(request: Request, user: OptionalUser, session: SessionDe
         await _check_challenge(request, session, settings, fields)
         complaint = await service.file_public(session, await _temporal(request), settings, form=PublicComplaintForm(**values),
                                               uploads=uploads, too_large=too_large, client_ip=client_ip(request))
-    except ApiError as exc:
-        if exc.status_code >= 500:
+    except DomainError as exc:
+        if status_of(exc) >= 500:
             raise
         return await _public_form(request, session, user, settings, values=values, error=exc.detail, field_errors=_field_errors(exc),
-                                  status_code=exc.status_code)
+                                  status_code=status_of(exc))
     finally:
         for upload in uploads:
             await upload.close()
@@ -120,11 +120,11 @@ async def submit_criticism(request: Request, user: OptionalUser, session: Sessio
         await _check_challenge(request, session, settings, form)
         complaint = await service.file_criticism(session, await _temporal(request), settings, form=CriticismForm(**values),
                                                  client_ip=client_ip(request))
-    except ApiError as exc:
-        if exc.status_code >= 500:
+    except DomainError as exc:
+        if status_of(exc) >= 500:
             raise
         return await _criticism_form(request, session, user, settings, values=values, error=exc.detail, field_errors=_field_errors(exc),
-                                     status_code=exc.status_code)
+                                     status_code=status_of(exc))
     return await _done(request, session, user, complaint, "kritik")
 
 
@@ -144,8 +144,8 @@ async def track_page(request: Request, tracking_number: str, user: OptionalUser,
     try:
         complaint = await service.track(session, tracking_number=tracking_number, client_ip=client_ip(request))
         error = None
-    except ApiError as exc:
-        if exc.status_code != 404:
+    except DomainError as exc:
+        if status_of(exc) != 404:
             raise
         complaint, error = None, f"Pengaduan dengan nomor {tracking_number[:20]} tidak ditemukan. Periksa kembali nomornya (contoh: ADU-7K3P9Q)."
     return await _render(request, "pages/complaints/track.html", {"complaint": complaint, "number": tracking_number[:20], "error": error,
@@ -178,10 +178,10 @@ async def submit_mine(request: Request, user: CurrentUser, session: SessionDep, 
     try:
         complaint = await service.file_applicant(session, await _temporal(request), settings, user=user,
                                                  form=ApplicantComplaintForm(**{**values, "application_resi": values["application_resi"] or None}))
-    except ApiError as exc:
-        if exc.status_code >= 500:
+    except DomainError as exc:
+        if status_of(exc) >= 500:
             raise
-        return await _mine(request, session, user, values=values, error=exc.detail, field_errors=_field_errors(exc), status_code=exc.status_code)
+        return await _mine(request, session, user, values=values, error=exc.detail, field_errors=_field_errors(exc), status_code=status_of(exc))
     return await _done(request, session, user, complaint, "pemohon")
 
 

@@ -11,8 +11,8 @@ from markupsafe import Markup
 
 from gateway import charts
 from gateway.deps import RunReader, SessionDep
-from gateway.errors import ApiError
-from gateway.pages.framework import LOCALE, _field_errors, _render
+from gateway.errors import DomainError
+from gateway.pages.framework import _field_errors, _render, LOCALE
 from gateway.services import dashboards as service
 from gateway.services.dashboards import AGE_BUCKETS, Period
 
@@ -63,7 +63,7 @@ async def dashboards(request: Request, user: RunReader, session: SessionDep) -> 
     error, field_errors, status_code = None, {}, 200
     try:
         period = service.parse_period(raw_from, raw_to)
-    except ApiError as exc:
+    except DomainError as exc:
         # A wrong date shows the figures of every date with the message, rather than nothing.
         period, error, status_code = Period(), exc.detail, 422
         field_errors = {PAGE_FIELDS.get(k, k): v for k, v in _field_errors(exc).items()}

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import ApiError
-from gateway.pages.framework import FLASH, PAGE_SIZE, SameOrigin, _field, _field_errors, _redirect, _render, _safe_next, _with_flash, templates
+from gateway.errors import DomainError, status_of
+from gateway.pages.framework import _field, _field_errors, _redirect, _render, _safe_next, _with_flash, FLASH, PAGE_SIZE, SameOrigin, templates
 from gateway.services import files as file_service
 from store.models import User
 
@@ -60,16 +60,16 @@ async def upload_from_page(request: Request, user: CurrentUser, session: Session
     file_service.require_applicant(user)
     try:
         form = await file_service.read_upload_form(request)
-    except ApiError as exc:
-        return await _files_page(request, session, user, error=exc.detail, field_errors={"file": exc.detail}, status_code=exc.status_code)
+    except DomainError as exc:
+        return await _files_page(request, session, user, error=exc.detail, field_errors={"file": exc.detail}, status_code=status_of(exc))
     values = {"name": _field(form, "name", 500), "next": _safe_next(_field(form, "next", 500), "")}
     try:
         if form.too_large:
             raise file_service.too_large()
         stored = await file_service.store_upload(session, settings, owner=user, name=form.get("name"), upload=form.get("file"))
-    except ApiError as exc:
+    except DomainError as exc:
         errors = _field_errors(exc) or {"file": exc.detail}
-        return await _files_page(request, session, user, values=values, error=exc.detail, field_errors=errors, status_code=exc.status_code)
+        return await _files_page(request, session, user, values=values, error=exc.detail, field_errors=errors, status_code=status_of(exc))
     finally:
         await form.close()
     if values["next"]:  # back to the page that sent the applicant here (e.g. the application form), with the new file's id

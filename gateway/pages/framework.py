@@ -24,7 +24,7 @@ from gateway.api.documents import verification
 from gateway.api.system import outbox
 from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, from_this_site, get_temporal
 from gateway.deps import RUN_READER_ROLES
-from gateway.errors import ApiError, not_found
+from gateway.errors import ApiError, DomainError, headers_of, not_found, status_of
 from gateway.services import processes
 from gateway.services import leave as leave_service
 from gateway.services import people as people_service
@@ -205,12 +205,12 @@ def _field(form: Any, name: str, max_length: int = 2000) -> str:
 def _parse_date(raw: str, field: str, label: str, errors: dict[str, str]) -> date | None:
     try:
         return parse_day(raw, field=field, label=label, required=True)
-    except ApiError as exc:
+    except DomainError as exc:
         errors[field] = exc.detail
         return None
 
 
-def _field_errors(exc: ApiError) -> dict[str, str]:
+def _field_errors(exc: DomainError) -> dict[str, str]:
     return {e["field"]: e["message"] for e in exc.errors if e.get("field")}
 
 
@@ -313,8 +313,8 @@ async def login(request: Request, session: SessionDep, settings: SettingsDep, _:
         try:
             user = await sign_in(session, settings, username, password, client_ip=throttle.client_ip(request))
             error = None if user else BAD_CREDENTIALS
-        except ApiError as exc:  # slowed down after repeated failures (429), or too many sign-ins at once (503)
-            error, status_code, headers = exc.detail, exc.status_code, dict(exc.headers or {}) or None
+        except DomainError as exc:  # slowed down after repeated failures (429), or too many sign-ins at once (503)
+            error, status_code, headers = exc.detail, status_of(exc), headers_of(exc)
     if user is None:
         return await _render(request, "pages/login.html", {"next": target, "username": username, "error": error}, status_code=status_code,
                              headers=headers)
@@ -435,9 +435,9 @@ async def submit_leave(request: Request, user: CurrentUser, session: SessionDep,
             acting_official_username=values["acting_official_username"] or None,
             client_key=f"{user.id}:{client_key}" if client_key else None,
         ))
-    except ApiError as exc:
+    except DomainError as exc:
         return await _leave_form(request, session, user, values, error=exc.detail, field_errors=_field_errors(exc),
-                                 status_code=exc.status_code)
+                                 status_code=status_of(exc))
     return _redirect(f"/cuti/{leave.id}")
 
 
@@ -599,11 +599,6 @@ def _form_data(form: Any, fields: list[dict]) -> dict:
     return data
 
 
-def _form_field_errors(message: str, fields: list[dict]) -> dict[str, str]:
-    """The workflow's validator names a field by its title ("Isian 'Nama penerima' wajib diisi."): show the message there too."""
-    return {f"data.{f['name']}": message for f in fields if f"'{f['title']}'" in message}
-
-
 async def _task_page(request: Request, session: Any, user: User, task_id: str, *, error: str | None = None,
                      values: dict | None = None, field_errors: dict | None = None, status_code: int = 200) -> Response:
     task = await task_service.get_visible(session, user=user, task_id=task_id)
@@ -651,12 +646,11 @@ async def decide_task(request: Request, task_id: str, user: CurrentUser, session
         if _field(form, "passphrase", 200):  # a TTE outcome: exchanged for a signing token, never stored or echoed
             data["passphrase"] = _field(form, "passphrase", 200)
         ack = await task_service.decide(session, client, settings, user=user, task_id=task_id, outcome=outcome, reason=reason, data=data)
-    except ApiError as exc:
-        field = "reason" if "alasan" in exc.detail.lower() else None
+    except DomainError as exc:
+        # The fields the refusal names (the service reads them from the workflow's words): the message goes beside them too.
         return await _task_page(request, session, user, task_id, error=exc.detail, values=values,
-                                field_errors={**_field_errors(exc), **_form_field_errors(exc.detail, fields),
-                                              **({field: exc.detail} if field else {})},
-                                status_code=exc.status_code)
+                                field_errors={**_field_errors(exc), **{e["field"]: e["message"] for e in exc.hints}},
+                                status_code=status_of(exc))
     return _redirect(_with_flash("/inbox", "rekomendasi" if ack.status == "recommended" else "keputusan"))
 
 
@@ -671,9 +665,9 @@ async def delegate_task(request: Request, task_id: str, user: CurrentUser, sessi
     try:
         client = await _temporal(request)
         await task_service.delegate(session, client, user=user, task_id=task_id, delegate_username=username, note=note)
-    except ApiError as exc:
+    except DomainError as exc:
         return await _task_page(request, session, user, task_id, error=exc.detail, values=values,
-                                field_errors={"username": exc.detail} if exc.status_code == 422 else {}, status_code=exc.status_code)
+                                field_errors={"username": exc.detail} if status_of(exc) == 422 else {}, status_code=status_of(exc))
     return _redirect(_with_flash("/inbox", "delegasi"))
 
 
@@ -722,9 +716,9 @@ async def create_plh(request: Request, user: CurrentUser, session: SessionDep, _
     try:
         await people_service.create_substitution(session, official=user, acting_username=values["acting_username"],
                                                  start_date=start, end_date=end, reason=values["reason"])
-    except ApiError as exc:
+    except DomainError as exc:
         return await _plh_page(request, session, user, values=values, error=exc.detail, field_errors=_field_errors(exc),
-                               status_code=exc.status_code)
+                               status_code=status_of(exc))
     return _redirect(_with_flash("/plh", "plh-dibuat"))
 
 

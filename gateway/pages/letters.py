@@ -21,8 +21,8 @@ from starlette.datastructures import UploadFile
 
 from gateway.pages import framework as pages
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, forbidden
-from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash
+from gateway.errors import DomainError, forbidden, status_of
+from gateway.pages.framework import _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash, PAGE_SIZE, SameOrigin
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services import tasks as task_service
@@ -143,9 +143,9 @@ async def incoming_submit(request: Request, user: CurrentUser, session: SessionD
                                     error="Periksa kembali isian yang ditandai.")
     try:
         letter, _created = await letter_service.register_incoming(session, await _temporal(request), settings, user=user, form=data)
-    except ApiError as exc:
+    except DomainError as exc:
         return await _incoming_page(request, session, user, values=values, errors=_field_errors(exc), error=exc.detail,
-                                    status_code=exc.status_code)
+                                    status_code=status_of(exc))
     return _redirect(_with_flash(f"/surat/{letter.code}", "surat-masuk-dicatat"))
 
 
@@ -186,7 +186,7 @@ async def outgoing_submit(request: Request, user: CurrentUser, session: SessionD
         if values["softcopy_file_id"]:
             try:
                 softcopy = await letter_service.check_softcopy(session, user=user, file_id=values["softcopy_file_id"])
-            except ApiError as exc:
+            except DomainError as exc:
                 errors["softcopy"] = exc.detail
         upload = form.get("softcopy")
         if isinstance(upload, UploadFile) and upload.filename:
@@ -194,7 +194,7 @@ async def outgoing_submit(request: Request, user: CurrentUser, session: SessionD
                 softcopy = await letter_service.store_pdf(session, settings, owner=user, name=f"Softcopy: {values['subject'][:150] or 'surat keluar'}",
                                                           upload=upload)
                 errors.pop("softcopy", None)
-            except ApiError as exc:
+            except DomainError as exc:
                 errors["softcopy"] = f"Softcopy tidak dapat diunggah: {exc.detail}"
     finally:
         await form.close()
@@ -208,9 +208,9 @@ async def outgoing_submit(request: Request, user: CurrentUser, session: SessionD
                                     error="Periksa kembali isian yang ditandai.")
     try:
         letter, _created = await letter_service.request_outgoing(session, await _temporal(request), settings, user=user, form=data)
-    except ApiError as exc:
+    except DomainError as exc:
         return await _outgoing_page(request, session, user, values=values, errors=_field_errors(exc), error=exc.detail, softcopy=softcopy,
-                                    status_code=exc.status_code)
+                                    status_code=status_of(exc))
     return _redirect(_with_flash(f"/surat/{letter.code}", "nomor-diminta"))
 
 
@@ -269,11 +269,6 @@ def _step_errors(fields: list[dict], values: dict, uploads: dict) -> dict[str, s
     return errors
 
 
-def _error_field(message: str, fields: list[dict]) -> str | None:
-    """The field a workflow's refusal names ("Isian 'Kode klasifikasi' …"), to show the message beside it."""
-    return next((f"data.{f['name']}" for f in fields if f"'{f['title']}'" in message or f["title"].lower() in message.lower()), None)
-
-
 def _history(events: list) -> list[dict]:
     return [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name,
              "outcome": OUTCOME_LABELS.get(e.outcome or "", e.outcome), "reason": e.reason, "detail": e.detail} for e in events]
@@ -327,7 +322,7 @@ async def letter_step(request: Request, code: str, user: CurrentUser, session: S
                     stored = await letter_service.upload_for_letter(session, settings, user=user, code=code,
                                                                     purpose=f["name"].removesuffix("_file_id"), upload=upload)
                     uploads[f["name"]] = stored.id
-                except ApiError as exc:
+                except DomainError as exc:
                     errors[f"data.{f['name']}"] = exc.detail
     finally:
         await form.close()
@@ -341,8 +336,9 @@ async def letter_step(request: Request, code: str, user: CurrentUser, session: S
     try:
         await letter_service.decide_step(session, await _temporal(request), settings, user=user, code=code, task_id=task_id,
                                          outcome=outcome, reason=reason, data=data)
-    except ApiError as exc:
-        field = _error_field(exc.detail, fields) or ("reason" if "alasan" in exc.detail.lower() else None)
-        return await _letter_page(request, session, user, code, values=values, error=exc.detail, status_code=exc.status_code,
+    except DomainError as exc:
+        # One field beside the message: the first the refusal mentions (the service reads them from the workflow's words), else the reason.
+        field = next(iter(exc.mentions), None) or ("reason" if any(e["field"] == "reason" for e in exc.hints) else None)
+        return await _letter_page(request, session, user, code, values=values, error=exc.detail, status_code=status_of(exc),
                                   errors={**_field_errors(exc), **({field: exc.detail} if field else {})})
     return _redirect(_with_flash(f"/surat/{letter.code}", "langkah"))

@@ -34,8 +34,8 @@ from starlette.datastructures import UploadFile
 
 from gateway.pages import framework as pages
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, not_found
-from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
+from gateway.errors import ApiError, DomainError, not_found, status_of
+from gateway.pages.framework import _field, _is_htmx, _redirect, _render, _temporal, _with_flash, PAGE_SIZE, SameOrigin
 from gateway.services import processes
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
@@ -135,7 +135,7 @@ def _coord(raw: str) -> str:
     return text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
 
 
-def _first_field(exc: ApiError) -> str | None:
+def _first_field(exc: DomainError) -> str | None:
     return next((e["field"] for e in exc.errors if e.get("field")), None)
 
 
@@ -147,7 +147,7 @@ def _service_errors(check: Callable[[dict], object], data: dict, prefix: str, pa
         try:
             check(data)
             return errors
-        except ApiError as exc:
+        except DomainError as exc:
             field = _first_field(exc) or prefix
             if field in errors:
                 return errors
@@ -262,7 +262,7 @@ async def _store_uploads(session: AsyncSession, settings: Settings, user: User, 
             continue
         try:
             stored = await file_service.store_upload(session, settings, owner=user, name=r.name[: file_service.NAME_MAX], upload=upload)
-        except ApiError as exc:
+        except DomainError as exc:
             errors[f"documents.{r.code}"] = f"Upload gagal: {exc.detail}"
             continue
         d["documents"][r.code] = stored.id
@@ -346,7 +346,7 @@ async def _check_step5(session: AsyncSession, user: User, d: dict, *, declaratio
             continue
         try:
             stored = await file_service.get_file_for(session, user, file_id)
-        except ApiError:
+        except DomainError:
             errors[f"documents.{r.code}"] = "Berkas yang dipilih tidak ada lagi di File Saya. Pilih berkas lain atau unggah ulang."
             continue
         problem = file_service.check_against_requirement(stored, r)
@@ -415,7 +415,7 @@ async def _requirement_rows(session: AsyncSession, user: User, permit: catalog.P
         if selected and all(f.id != selected for f in options):
             try:  # a file chosen before that this requirement does not accept (or since deleted): shown, with its problem
                 options.insert(0, await file_service.get_file_for(session, user, selected, include_deleted=True))
-            except ApiError:
+            except DomainError:
                 selected = ""
         rows.append({
             "req": r, "selected": selected, "error": errors.get(f"documents.{r.code}"), "uploaded": r.code in uploaded,
@@ -589,10 +589,10 @@ async def _wizard_post(request: Request, user: User, session: AsyncSession, sett
         client = await _temporal(request)
         application, _created = await permit_service.submit(session, client, settings, applicant=user,
                                                             form=_form_of(d, client_key=f"{user.id}:{d['client_key']}"))
-    except ApiError as exc:
+    except DomainError as exc:
         field = _first_field(exc)
         target = _step_of_field(field)
-        return await again({field: exc.detail} if field else None, None if field else exc.detail, exc.status_code, at=target)
+        return await again({field: exc.detail} if field else None, None if field else exc.detail, status_of(exc), at=target)
     await session.execute(delete(PermitDraft).where(PermitDraft.applicant_id == user.id))
     await session.commit()
     return _redirect(f"/permohonan/{application.resi}?pesan=diajukan")
@@ -761,9 +761,9 @@ async def download_permit(request: Request, resi: str, user: CurrentUser, sessio
     try:
         client = await _temporal(request)
         grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=application.resi)
-    except ApiError as exc:
+    except DomainError as exc:
         await session.refresh(application)
-        return await _case_page(request, session, user, application, download_error=exc.detail, status_code=exc.status_code)
+        return await _case_page(request, session, user, application, download_error=exc.detail, status_code=status_of(exc))
     document = await session.get(Document, grant.document_id)
     if document is None:  # a grant is given for a document the run registered
         raise not_found("Berkas izin")
@@ -782,8 +782,8 @@ async def reissue(request: Request, resi: str, user: CurrentUser, session: Sessi
     try:
         client = await _temporal(request)
         await permit_service.request_reissue(session, client, applicant=user, resi=application.resi, reason=reason)
-    except ApiError as exc:
-        return await _case_page(request, session, user, application, reissue_error=exc.detail, reason=reason, status_code=exc.status_code)
+    except DomainError as exc:
+        return await _case_page(request, session, user, application, reissue_error=exc.detail, reason=reason, status_code=status_of(exc))
     return _redirect(_with_flash(f"/permohonan/{application.resi}", "terbit-ulang"))
 
 
@@ -833,10 +833,10 @@ async def revise(request: Request, resi: str, user: CurrentUser, session: Sessio
         try:
             client = await _temporal(request)
             await permit_service.resubmit(session, client, applicant=user, resi=application.resi, form=_form_of(d))
-        except ApiError as exc:
+        except DomainError as exc:
             field = _first_field(exc)
             return await _revise_page(request, session, user, application, d, errors={field: exc.detail} if field else None,
-                                      error=None if field else exc.detail, uploaded=uploaded, status_code=exc.status_code)
+                                      error=None if field else exc.detail, uploaded=uploaded, status_code=status_of(exc))
         return _redirect(_with_flash(f"/permohonan/{application.resi}", "perbaikan-terkirim"))
     finally:
         await form.close()
@@ -859,8 +859,8 @@ async def track(request: Request, resi: str, user: OptionalUser, session: Sessio
     code = "".join(resi.split()).upper()[:20]
     try:
         case = await permit_service.track(session, resi=code, client_ip=client_ip(request))
-    except ApiError as exc:
-        if exc.status_code != 404:
+    except DomainError as exc:
+        if status_of(exc) != 404:
             raise
         return await _render(request, "pages/permits/track.html", {"resi": code, "case": None, "not_found": True, "active": "lacak"},
                              session=session, user=user, status_code=404)

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep
-from gateway.errors import ApiError, not_found
-from gateway.pages.framework import FLASH, SameOrigin, _is_htmx, _redirect, _render, templates, waktu
+from gateway.errors import DomainError, not_found, status_of
+from gateway.pages.framework import _is_htmx, _redirect, _render, FLASH, SameOrigin, templates, waktu
 from gateway.services import queue as queue_service
 from gateway.services.throttle import client_ip
 from process_defs.counter import load_counter
@@ -83,10 +83,10 @@ async def kiosk(request: Request, session: SessionDep, user: OptionalUser) -> Re
 async def take_ticket(request: Request, group_code: str, session: SessionDep, user: OptionalUser, _: SameOrigin) -> Response:
     try:
         ticket, _before = await queue_service.take_ticket(session, group_code=group_code, client_ip=client_ip(request))
-    except ApiError as exc:
-        if exc.status_code == 404:
+    except DomainError as exc:
+        if status_of(exc) == 404:
             raise
-        return await _kiosk(request, session, user, error=exc.detail, status_code=exc.status_code)
+        return await _kiosk(request, session, user, error=exc.detail, status_code=status_of(exc))
     return _redirect(f"/antrian/tiket/{ticket.id}")
 
 
@@ -184,8 +184,8 @@ async def counter_action(request: Request, code: str, action: str, session: Sess
     act, flash = ACTIONS[action]
     try:
         await act(session, staff=user, counter_code=counter.code)
-    except ApiError as exc:
-        if exc.status_code != 409:
+    except DomainError as exc:
+        if status_of(exc) != 409:
             raise
         return await _board_page(request, session, user, counter.code, error=exc.detail, status_code=409)
     return _redirect(f"/loket?loket={counter.code}&pesan={flash}")

@@ -21,8 +21,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from gateway.deps import PROCESS_OWNER_ROLES, ProcessOwner, RunReader, SessionDep, SettingsDep
-from gateway.errors import ApiError
-from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal, _with_flash
+from gateway.errors import ApiError, DomainError, status_of
+from gateway.pages.framework import _field, _field_errors, _redirect, _render, _temporal, _with_flash, FLASH, SameOrigin
 from gateway.services import runs as service
 from store.models import User
 
@@ -47,8 +47,8 @@ async def runs_page(request: Request, user: RunReader, session: SessionDep) -> R
     try:
         filters = await service.parse_filter(session, **values, cursor=cursor or None)
         result = await service.list_runs(session, filters=filters)
-    except ApiError as exc:
-        if exc.status_code != 422:
+    except DomainError as exc:
+        if status_of(exc) != 422:
             raise
         error, field_errors = exc.detail, _field_errors(exc)
     query = {k: v for k, v in values.items() if v}
@@ -90,11 +90,11 @@ async def _act(request: Request, session: AsyncSession, settings: Settings, user
     """Runs an owner action; a refusal re-renders the run page with the message and what was typed."""
     try:
         await action(await _temporal(request))
-    except ApiError as exc:
-        if exc.status_code >= 500 or exc.status_code in (401, 403, 404):
+    except DomainError as exc:
+        if status_of(exc) >= 500 or status_of(exc) in (401, 403, 404):
             raise
         return await _run_page(request, session, settings, user, workflow_id, error=exc.detail, field_errors=_field_errors(exc), form=form,
-                               status_code=exc.status_code)
+                               status_code=status_of(exc))
     return _redirect(_with_flash(f"/proses/{workflow_id}", flash))
 
 

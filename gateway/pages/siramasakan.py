@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, forbidden
-from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal
+from gateway.errors import DomainError, forbidden, status_of
+from gateway.pages.framework import _CLIENT_KEY, _field, _field_errors, _redirect, _render, _temporal, FLASH, SameOrigin
 from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services import tasks as task_service
@@ -96,13 +96,13 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
         sira_service.validate(body)  # the form's own mistakes first, also while the process service is unreachable
         client = await _temporal(request)
         row, _created = await sira_service.file(session, client, settings, user=user, form=body)
-    except ApiError as exc:
-        if exc.status_code in (401, 403):
+    except DomainError as exc:
+        if status_of(exc) in (401, 403):
             raise
         # Errors name rows among the filled ones: show the form with just those rows, in the same order.
         values["changes"] = filled or _blank_rows(1)
         return await _list_page(request, session, user, values=values, error=exc.detail, field_errors=_field_errors(exc),
-                                status_code=exc.status_code)
+                                status_code=status_of(exc))
     return _redirect(f"/siramasakan/{row.code}?pesan=diajukan")
 
 

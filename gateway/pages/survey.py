@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from gateway.deps import CurrentUser, SessionDep
-from gateway.errors import ApiError, forbidden
-from gateway.pages.framework import SameOrigin, _field, _redirect, _render, office_tz
+from gateway.errors import ApiError, DomainError, forbidden, status_of
+from gateway.pages.framework import _field, _redirect, _render, office_tz, SameOrigin
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
 from gateway.services.dates import parse_day
@@ -98,12 +98,12 @@ async def submit_survey(request: Request, resi: str, user: CurrentUser, session:
         answers = {c: values[c] or None for c in survey_service.ELEMENT_CODES}
         integrity = {c: values[c] or None for c in survey_service.INTEGRITY_CODES}
         await survey_service.submit(session, applicant=user, resi=resi, answers=answers, integrity=integrity, comment=values["comment"])
-    except ApiError as exc:
-        if exc.status_code in (403, 404):
+    except DomainError as exc:
+        if status_of(exc) in (403, 404):
             raise
         errors = {e["field"].split(".")[-1]: e["message"] for e in exc.errors if e.get("field")}
         return await _survey_page(request, session, user, resi, values=values, error=exc.detail, field_errors=errors,
-                                  status_code=exc.status_code)
+                                  status_code=status_of(exc))
     return _redirect(f"/permohonan/{quote(resi.strip().upper(), safe='')}/survei?pesan=survei-terkirim")
 
 
@@ -113,7 +113,7 @@ async def submit_survey(request: Request, resi: str, user: CurrentUser, session:
 def _date_param(raw: str, label: str, errors: dict[str, str], field: str) -> date | None:
     try:
         return parse_day(raw[:20], field=field, label=label)
-    except ApiError as exc:
+    except DomainError as exc:
         errors[field] = exc.detail
         return None
 
@@ -134,8 +134,8 @@ async def ikm_page(request: Request, user: CurrentUser, session: SessionDep) -> 
     error = None
     try:
         data = await survey_service.report(session, viewer=user, permit_type=permit_type, start=start, end=end)
-    except ApiError as exc:
-        if exc.status_code == 403:
+    except DomainError as exc:
+        if status_of(exc) == 403:
             raise
         error = exc.detail
         data = await survey_service.report(session, viewer=user)

@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, forbidden
-from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, office_tz
+from gateway.errors import DomainError, forbidden, status_of
+from gateway.pages.framework import _CLIENT_KEY, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, FLASH, office_tz, SameOrigin
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services import walk_ins as walk_in_service
@@ -256,10 +256,10 @@ async def register(request: Request, user: CurrentUser, session: SessionDep, set
         walk_in_service.validate(walk_in)  # the form's own mistakes first, also while the process service is unreachable
         client = await _temporal(request)
         visit, _created = await walk_in_service.register(session, client, settings, user=user, form=walk_in)
-    except ApiError as exc:
-        if exc.status_code in (401, 403):
+    except DomainError as exc:
+        if status_of(exc) in (401, 403):
             raise
-        return await _register_page(request, session, user, values, status_code=exc.status_code, field_errors=_field_errors(exc),
+        return await _register_page(request, session, user, values, status_code=status_of(exc), field_errors=_field_errors(exc),
                                     error=exc.detail)
     return _redirect(f"/kunjungan/{visit.code}?pesan=terdaftar")
 

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
-from gateway.errors import ApiError, not_found
-from gateway.pages.framework import SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal
+from gateway.errors import DomainError, not_found, status_of
+from gateway.pages.framework import _field, _field_errors, _is_htmx, _redirect, _render, _temporal, SameOrigin
 from gateway.services import whatsapp as wa_service
 from store.models import User
 from contracts import WHATSAPP_MAX_TEXT
@@ -64,12 +64,12 @@ async def send_reply(request: Request, phone: str, user: CurrentUser, session: S
     try:
         client = await _temporal(request)
         await wa_service.reply(session, client, user=user, phone=number, text=text, reply_id=reply_id)
-    except ApiError as exc:
-        if exc.status_code in (403, 404):
+    except DomainError as exc:
+        if status_of(exc) in (403, 404):
             raise
         return await _conversation_page(request, session, user, number, text=text, reply_id=reply_id, error=exc.detail,
-                                        field_errors=_field_errors(exc) or ({"text": exc.detail} if exc.status_code == 422 else {}),
-                                        status_code=exc.status_code)
+                                        field_errors=_field_errors(exc) or ({"text": exc.detail} if status_of(exc) == 422 else {}),
+                                        status_code=status_of(exc))
     return _redirect(f"/whatsapp/{number}?terkirim=1#percakapan-akhir")
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.delivery import Notifier
-from gateway.errors import ApiError, forbidden, not_found
+from gateway.services.errors import DomainError, field_errors, forbidden, Invalid, not_found, Unavailable
 from gateway.security import hash_password, hash_password_async, password_gate, verify_password
 from gateway.services import throttle
 from gateway.services.sessions import account_key, revoke_sessions
@@ -268,10 +268,10 @@ def _check_personal(data: dict, errors: dict[str, str], today: date) -> dict:
     return out
 
 
-def refuse(errors: dict[str, str], status_code: int = 422) -> ApiError:
+def refuse(errors: dict[str, str]) -> Invalid:
     messages = list(dict.fromkeys(errors.values()))
     detail = messages[0] if len(messages) == 1 else "Periksa kembali isian yang ditandai: " + " ".join(messages)
-    return ApiError(status_code, detail, code="invalid", errors=[{"field": f, "message": m} for f, m in errors.items()])
+    return Invalid(detail, errors=field_errors(errors))
 
 
 # --- arithmetic challenge (no external service, nothing stored) ------------------------------------
@@ -430,11 +430,11 @@ async def prepare_code(session: AsyncSession, settings: Settings, *, email: str,
 
 async def deliver(notifier: Notifier, pending: PendingEmail) -> None:
     """Sends through the notification mechanism; on success the recorded copy no longer shows the code.
-    Raises ApiError 503 when the email could not be sent (the code stays; asking again resends it)."""
+    Raises Unavailable when the email could not be sent (the code stays; asking again resends it)."""
     try:
         await notifier.send(pending.message)
     except Exception as exc:  # noqa: BLE001 - any delivery failure is the same to the person waiting
-        raise ApiError(503, MSG_EMAIL_UNAVAILABLE, code="email_unavailable") from exc
+        raise Unavailable(MSG_EMAIL_UNAVAILABLE, code="email_unavailable") from exc
     address = pending.message.recipient_emails[0].lower()
     async with notifier.sessionmaker() as session, session.begin():
         row = await session.scalar(select(Notification).where(
@@ -447,7 +447,7 @@ async def deliver_quietly(notifier: Notifier, pending: PendingEmail) -> None:
     """For answers that must not depend on whether anything was sent (forgot password)."""
     try:
         await deliver(notifier, pending)
-    except ApiError:
+    except DomainError:
         pass  # recorded as failed; asking again sends the same PIN
 
 

@@ -13,7 +13,7 @@ from temporalio.service import RPCError
 from audit.history import RunNotFound, fetch_history
 from audit.replay import ReplayOutcome, replay_runs
 from audit.report import AuditExport, export_run, history_json
-from gateway.errors import ApiError, invalid, not_found
+from gateway.services.errors import DomainError, Unavailable, invalid, not_found
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESS_LABELS
 from store.models import User
 from store.settings import Settings
@@ -25,8 +25,8 @@ PAGE_REPLAY_LIMIT = 200
 _UNAVAILABLE = "Layanan proses (Temporal) belum dapat dihubungi. Silakan coba lagi."
 
 
-def _unavailable(exc: Exception) -> ApiError:
-    return ApiError(503, _UNAVAILABLE, code="temporal_unavailable")
+def _unavailable(exc: Exception) -> Unavailable:
+    return Unavailable(_UNAVAILABLE, code="temporal_unavailable")
 
 
 def check_workflow_id(workflow_id: str) -> str:
@@ -38,7 +38,7 @@ def check_workflow_id(workflow_id: str) -> str:
     return value
 
 
-def _run_missing(workflow_id: str) -> ApiError:
+def _run_missing(workflow_id: str) -> DomainError:
     return not_found(f"Run dengan ID alur kerja '{workflow_id}'")
 
 

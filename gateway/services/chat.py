@@ -19,7 +19,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from starlette.datastructures import UploadFile
 
-from gateway.errors import invalid, not_found
+from gateway.services.errors import invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.permits import get_for_viewer
 from process_defs import catalog

@@ -24,7 +24,7 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from temporalio.client import Client
 
-from gateway.errors import ApiError, invalid, not_found
+from gateway.services.errors import Forbidden, TooLarge, invalid, not_found
 from gateway.services import throttle, tracking
 from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.dates import EARLIEST, range_message
@@ -204,7 +204,7 @@ async def read_form(request: Request) -> tuple[dict, list[UploadFile], bool]:
         async for chunk in request.stream():
             received += len(chunk)
             if received > cap:
-                raise ApiError(413, f"Kiriman terlalu besar: {photo_rules_text()}.", code="too_large")
+                raise TooLarge(f"Kiriman terlalu besar: {photo_rules_text()}.", code="too_large")
             yield chunk
 
     parser = CappedMultiPartParser(request.headers, capped(), max_files=rules.max_count + 1, max_fields=20, file_limit=limit)
@@ -221,7 +221,7 @@ async def store_photos(settings: Settings, uploads: list[UploadFile], *, too_lar
     """Checks every photo (count, size, type by content, no hidden script) before keeping any."""
     rules = load_complaints().photos
     if too_large:
-        raise ApiError(413, f"Foto terlalu besar: {photo_rules_text()}.", code="too_large",
+        raise TooLarge(f"Foto terlalu besar: {photo_rules_text()}.", code="too_large",
                        errors=[{"field": "photos", "message": f"Foto terlalu besar: {photo_rules_text()}."}])
     if len(uploads) > rules.max_count:
         raise invalid(f"Terlalu banyak foto: {photo_rules_text()}.", field="photos")
@@ -232,7 +232,7 @@ async def store_photos(settings: Settings, uploads: list[UploadFile], *, too_lar
         if not content:
             raise invalid(f"Foto {name} kosong (0 byte).", field="photos")
         if len(content) > rules.max_mb * 1024 * 1024:
-            raise ApiError(413, f"Foto {name} terlalu besar: {photo_rules_text()}.", code="too_large")
+            raise TooLarge(f"Foto {name} terlalu besar: {photo_rules_text()}.", code="too_large")
         media_type = magic.from_buffer(content[:8192], mime=True)
         extension = ACCEPTED.get(media_type, ("", ""))[0]
         if extension not in rules.types:
@@ -348,7 +348,7 @@ async def file_criticism(session: AsyncSession, client: Client, settings: Settin
 async def file_applicant(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: ApplicantComplaintForm) -> Complaint:
     """A complaint from an applicant's dashboard (seed 003), optionally about one of their own applications."""
     if user.kind != "applicant":
-        raise ApiError(403, "Pengaduan dari dasbor hanya untuk akun pemohon; petugas dapat memakai formulir publik.", code="forbidden")
+        raise Forbidden("Pengaduan dari dasbor hanya untuk akun pemohon; petugas dapat memakai formulir publik.", code="forbidden")
     client_key = f"{user.id}:{form.client_key}" if form.client_key else None
     if (existing := await _existing(session, client_key)) is not None:
         return await resume(session, client, settings, existing, what="pengaduan")
@@ -485,7 +485,7 @@ async def list_for_staff(session: AsyncSession, settings: Settings, *, user: Use
                          overdue_only: bool = False, limit: int = 200, now: datetime | None = None) -> list[dict]:
     """Complaints, open ones overdue first, then by due time; finished ones last, newest first."""
     if not user.is_staff_for(STAFF_ROLES):
-        raise ApiError(403, "Hanya petugas pengaduan dan pimpinan yang dapat melihat daftar pengaduan.", code="forbidden")
+        raise Forbidden("Hanya petugas pengaduan dan pimpinan yang dapat melihat daftar pengaduan.", code="forbidden")
     now = now or now_utc()
     if stage and stage not in STAGE_LABELS:
         raise invalid("Tahap harus salah satu dari: " + ", ".join(STAGE_LABELS) + ".", field="stage")

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.errors import invalid, not_found
+from gateway.services.errors import invalid, not_found
 from gateway.services.dates import parse_day
 from gateway.services.complaints import CHANNEL_LABELS
 from gateway.services.leave import office_calendar

@@ -9,7 +9,7 @@ installation's possible lifetime instead, and a date outside it is refused with 
 import re
 from datetime import date
 
-from gateway.errors import invalid
+from gateway.services.errors import invalid
 
 # Nothing in the office's records is older than the system (records imported from before it keep their own
 # dates, none before 2000), and a plan further ahead than 2100 is not a plan.

@@ -30,7 +30,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from gateway.errors import ApiError, invalid, not_found
+from gateway.services.errors import Forbidden, NotFound, TooLarge, Unavailable, invalid, not_found
 from gateway.services import file_content
 from process_defs.processes import BY_NAME
 from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
@@ -133,14 +133,14 @@ async def in_conversation(session: AsyncSession, user: User, file: StoredFile) -
 
 def require_applicant(user: User) -> None:
     if user.kind != "applicant":
-        raise ApiError(403, "File Saya hanya tersedia bagi akun pemohon.", code="forbidden")
+        raise Forbidden("File Saya hanya tersedia bagi akun pemohon.", code="forbidden")
 
 
 # --- upload -----------------------------------------------------------------------------------
 
 
-def too_large() -> ApiError:
-    return ApiError(413, TOO_LARGE, code="too_large", errors=[{"field": "file", "message": TOO_LARGE}])
+def too_large() -> TooLarge:
+    return TooLarge(TOO_LARGE, code="too_large", errors=[{"field": "file", "message": TOO_LARGE}])
 
 
 class CappedMultiPartParser(MultiPartParser):
@@ -231,14 +231,14 @@ def file_key(file: StoredFile) -> str:
 # --- reading from the storage -----------------------------------------------------------------------
 
 
-def storage_unavailable() -> ApiError:
-    return ApiError(503, "Penyimpanan berkas sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi.",
-                    code="storage_unavailable", headers={"Retry-After": "30"})
+def storage_unavailable() -> Unavailable:
+    return Unavailable("Penyimpanan berkas sedang tidak dapat dihubungi. Silakan coba lagi beberapa saat lagi.",
+                    code="storage_unavailable", retry_after=30)
 
 
-def content_missing(what: str) -> ApiError:
+def content_missing(what: str) -> NotFound:
     """The row is there but its bytes are not (a store restored without them, an object removed by hand)."""
-    return ApiError(404, f"{what} tidak ditemukan di penyimpanan berkas. Hubungi petugas kantor layanan.", code="content_missing")
+    return NotFound(f"{what} tidak ditemukan di penyimpanan berkas. Hubungi petugas kantor layanan.", code="content_missing")
 
 
 async def require_stored(settings: Settings, key: str, *, what: str) -> None:
@@ -305,7 +305,7 @@ def check_name(name: Any) -> str:
 
 
 async def store_upload(session: AsyncSession, settings: Settings, *, owner: User, name: str, upload: UploadFile) -> StoredFile:
-    """Checks and stores one upload in the owner's library; commits. Refusals are ApiError with a
+    """Checks and stores one upload in the owner's library; commits. Refusals are DomainError with a
     reason in Bahasa Indonesia: empty, over 50 MB, not a PDF/JPG/PNG/GIF/DWG by its content, or content
     that fails `check_content`; a refused upload leaves nothing behind.
     Who may upload is the caller's check (File Saya: applicants, `require_applicant`)."""

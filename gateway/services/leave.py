@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from office.calendar import OfficeCalendar
-from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services.errors import conflict, DomainError, forbidden, invalid, not_found
 from gateway.services import processes
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
 from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, load_leave, load_office
@@ -164,7 +164,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
                 return await processes.resume(session, client, settings, existing, what="permohonan"), False
         working_days, acting = await validate(session, employee=employee, form=form, defs=defs)
         supervisor = await session.get(User, employee.supervisor_id)
-    except ApiError:
+    except DomainError:
         await session.commit()  # ends the lock; the no-op update is all it wrote (a rollback would expire `employee`)
         raise
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from temporalio.client import Client
 
-from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services.errors import DomainError, Invalid, conflict, forbidden, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services import processes
 from gateway.services import tasks as task_service
@@ -221,7 +221,7 @@ def outgoing_errors(form: OutgoingForm) -> dict[str, str]:
 def _raise_first(errors: dict[str, str]) -> None:
     if errors:
         field, message = next(iter(errors.items()))
-        raise ApiError(422, message, code="invalid", errors=[{"field": f, "message": m} for f, m in errors.items()])
+        raise Invalid(message, code="invalid", errors=[{"field": f, "message": m} for f, m in errors.items()])
 
 
 async def check_softcopy(session: AsyncSession, *, user: User, file_id: str) -> StoredFile:
@@ -363,7 +363,7 @@ async def held_task(session: AsyncSession, *, user: User, letter: Letter) -> Tas
         return None
     try:
         return await task_service.get_visible(session, user=user, task_id=task.id)
-    except ApiError:
+    except DomainError:
         return None
 
 

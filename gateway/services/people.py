@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.queries import acting_officials_on
-from gateway.errors import ApiError, forbidden, invalid, not_found
+from gateway.services.errors import Conflict, forbidden, invalid, not_found
 from process_defs.loader import load_office
 from store.locks import lock_person
 from store.models import Notification, Substitution, User, utcnow
@@ -107,13 +107,13 @@ async def create_substitution(session: AsyncSession, *, official: User, acting_u
         message = (f"Sudah ada Plh. untuk Anda pada {existing.start_date:%d-%m-%Y} s.d. {existing.end_date:%d-%m-%Y}: "
                    f"{holder.full_name if holder else 'pegawai lain'} (penunjukan #{existing.id}). Satu pejabat hanya punya satu "
                    "Plh. pada hari yang sama; batalkan penunjukan itu dulu atau pilih tanggal lain.")
-        raise ApiError(409, message, code="substitution_overlap", errors=[{"field": "start_date", "message": message}])
+        raise Conflict(message, code="substitution_overlap", errors=[{"field": "start_date", "message": message}])
     planned = await session.scalar(select(func.count()).select_from(Substitution).where(*live, Substitution.end_date >= today))
     if planned >= SUBSTITUTION_MAX_PLANNED:
         await session.commit()
         message = (f"Anda sudah memiliki {planned} penunjukan Plh. yang belum berakhir (paling banyak {SUBSTITUTION_MAX_PLANNED}). "
                    "Batalkan yang tidak diperlukan lagi sebelum menambah yang baru.")
-        raise ApiError(409, message, code="substitution_limit", errors=[{"field": "start_date", "message": message}])
+        raise Conflict(message, code="substitution_limit", errors=[{"field": "start_date", "message": message}])
     sub = Substitution(official_id=official.id, acting_id=acting.id, start_date=start_date, end_date=end_date,
                        reason=reason.strip(), source="manual", created_by_id=official.id)
     session.add(sub)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from office.calendar import OfficeCalendar
-from gateway.errors import ApiError, conflict, invalid, not_found
+from gateway.services.errors import conflict, Forbidden, Invalid, invalid, not_found
 from gateway.services import files as file_service
 from gateway.services.people import actor, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
@@ -201,7 +201,7 @@ async def _check_documents(session: AsyncSession, user: User, permit_type, reque
 async def validate(session: AsyncSession, *, applicant: User, form: PermitForm) -> dict:
     """Everything a submission or a resubmission must satisfy; returns the cleaned content."""
     if applicant.kind != "applicant":
-        raise ApiError(403, "Permohonan izin diajukan dari akun pemohon.", code="forbidden")
+        raise Forbidden("Permohonan izin diajukan dari akun pemohon.", code="forbidden")
     permit_type = catalog.permit_type(form.permit_type)
     if permit_type is None:
         raise invalid(f"Jenis izin '{form.permit_type}' tidak dikenal.", field="permit_type")
@@ -212,7 +212,7 @@ async def validate(session: AsyncSession, *, applicant: User, form: PermitForm) 
     details_errors = catalog.validate_details(form.permit_type, form.details or {})
     if details_errors:
         code, message = next(iter(details_errors.items()))
-        raise ApiError(422, f"Detail permohonan belum lengkap: {message}", code="invalid",
+        raise Invalid(f"Detail permohonan belum lengkap: {message}", code="invalid",
                        errors=[{"field": f"details.{c}", "message": m} for c, m in details_errors.items()])
     return {
         "applicant_data": _applicant_snapshot(applicant, form.applicant or {}),

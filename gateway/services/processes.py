@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio import workflow as temporal_workflow
 from temporalio.client import Client
 
-from gateway.errors import ApiError, conflict
+from gateway.services.errors import Conflict, Unavailable, conflict
 from store import outbox
 from store.models import CaseEvent, Task
 from store.outbox import id_tail  # here too, so a test can fix the tail the starts below draw
@@ -28,7 +28,7 @@ async def new_code(session: AsyncSession, column, make: Callable[[], str], *, wh
         code = make()
         if await session.scalar(select(column).where(column == code).limit(1)) is None:
             return code
-    raise ApiError(503, f"Gagal membuat {what}; silakan coba lagi.", code="code_exhausted")
+    raise Unavailable(f"Gagal membuat {what}; silakan coba lagi.", code="code_exhausted")
 
 
 async def record_and_start(session: AsyncSession, client: Client, settings: Settings, row: Row, *, workflow: Callable,
@@ -98,14 +98,14 @@ async def start_recorded(session: AsyncSession, client: Client, settings: Settin
                   "together (restored from different moments, or one Temporal namespace shared by two installations); restore both "
                   "from the same backup, or give this installation its own namespace (README, Backup and restore)", taken.key,
                   outbox.ID_ATTEMPTS - 1, extra={"workflow_id": taken.key, "last_tried": taken.last_tried})
-        raise ApiError(409, f"{what[:1].upper()}{what[1:]} belum tercatat: nomor proses yang disiapkan sudah dipakai proses lain di server "
+        raise Conflict(f"{what[:1].upper()}{what[1:]} belum tercatat: nomor proses yang disiapkan sudah dipakai proses lain di server "
                        "alur kerja (Temporal) yang tidak dikenal basis data ini, biasanya karena basis data dipulihkan tanpa data "
                        "Temporal. Hubungi administrator sistem.", code="workflow_id_taken") from None
     except Exception as exc:
         if not await _abandon(session, row, pending, on_abandon):
             await _reread(session, row)
             return
-        raise ApiError(503, unavailable or f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
+        raise Unavailable(unavailable or f"Layanan proses sedang tidak tersedia; {what} belum tercatat. Silakan coba lagi.",
                        code="temporal_unavailable") from exc
     if runs_as != row.workflow_id:
         await _reread(session, row)
@@ -127,12 +127,12 @@ async def resume(session: AsyncSession, client: Client, settings: Settings, row:
         log.error("workflow id %s and its %d random variants are all taken in Temporal: this database and Temporal's do not belong "
                   "together; restore both from the same backup, or give this installation its own namespace (README, Backup and "
                   "restore)", taken.key, outbox.ID_ATTEMPTS - 1, extra={"workflow_id": taken.key, "last_tried": taken.last_tried})
-        raise ApiError(409, f"{what_} sudah tercatat, tetapi prosesnya belum dapat dimulai: nomor proses yang disiapkan sudah dipakai "
+        raise Conflict(f"{what_} sudah tercatat, tetapi prosesnya belum dapat dimulai: nomor proses yang disiapkan sudah dipakai "
                        "proses lain di server alur kerja (Temporal) yang tidak dikenal basis data ini. Hubungi administrator sistem.",
                        code="workflow_id_taken") from None
     except Exception as exc:
         await outbox.failed(session, pending.workflow_id, exc)
-        raise ApiError(503, f"{what_} sudah tercatat, tetapi layanan proses sedang tidak tersedia; {what} akan diproses otomatis "
+        raise Unavailable(f"{what_} sudah tercatat, tetapi layanan proses sedang tidak tersedia; {what} akan diproses otomatis "
                        "begitu layanan kembali, tidak perlu dikirim ulang.", code="temporal_unavailable") from exc
     if runs_as != row.workflow_id:
         await _reread(session, row)

@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.errors import ApiError, conflict, forbidden, not_found
+from gateway.services.errors import Unavailable, conflict, forbidden, not_found
 from gateway.services import throttle
 from process_defs.counter import CounterDef, ServiceGroupDef, load_counter
 from process_defs.loader import load_office
@@ -128,7 +128,7 @@ async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str 
         except IntegrityError:  # another kiosk request took this sequence between our read and write: take the next
             await session.rollback()
             if attempt == _INSERT_ATTEMPTS - 1:
-                raise ApiError(503, "Nomor antrean sedang ramai diambil. Silakan tekan tombol sekali lagi.", code="busy") from None
+                raise Unavailable("Nomor antrean sedang ramai diambil. Silakan tekan tombol sekali lagi.", code="busy") from None
     ticket = await session.get(QueueTicket, ticket_id, populate_existing=True)
     return ticket, await waiting_before(session, ticket)
 

@@ -17,7 +17,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from audit.history import RunNotFound, fetch_history, readable_timeline
-from gateway.errors import ApiError, conflict, invalid, not_found
+from gateway.services.errors import DomainError, Unavailable, conflict, invalid, not_found
 from gateway.services.dates import parse_day
 from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.paging import CappedTotal
@@ -221,8 +221,8 @@ def temporal_ui_url(settings: Settings, workflow_id: str) -> str:
     return f"{settings.temporal_web_ui.rstrip('/')}/namespaces/{quote(settings.temporal_namespace, safe='')}/workflows/{quote(workflow_id, safe='')}"
 
 
-def _unavailable() -> ApiError:
-    return ApiError(503, "Layanan proses (Temporal) sedang tidak dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable")
+def _unavailable() -> Unavailable:
+    return Unavailable("Layanan proses (Temporal) sedang tidak dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable")
 
 
 async def _describe(client: Client, workflow_id: str):  # noqa: ANN202
@@ -377,7 +377,7 @@ async def cancel(client: Client, *, user: User, workflow_id: str, reason: str | 
     handle = client.get_workflow_handle(workflow_id)
     try:
         ack = await send_update(client, workflow_id, CANCEL_RUN, CancelRunRequest(actor=actor(user), reason=reason), result_type=OwnerActionAck)
-    except ApiError as exc:
+    except DomainError as exc:
         if exc.code == ERR_STATE:
             # Already asked (perhaps the request that asked died before Temporal heard it): finish what was asked.
             await _request_cancel(handle)

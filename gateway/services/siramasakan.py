@@ -15,7 +15,7 @@ from temporalio.client import Client
 
 from office.calendar import OfficeCalendar
 from office.registry_protocol import SIGNATURE_HEADER, signature_valid
-from gateway.errors import ApiError, conflict, forbidden, not_found
+from gateway.services.errors import Conflict, conflict, DomainError, forbidden, Invalid, not_found, Unauthenticated, Unavailable
 from gateway.services.people import person
 from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start, resume
@@ -110,7 +110,7 @@ def validate(form: SiramasakanForm) -> tuple[str, str, list[PopulationChange]]:
         seen.add((nik, kind))
         changes.append(PopulationChange(nik=nik, kind=kind, description=description))
     if errors:
-        raise ApiError(422, "Isian belum benar: " + " ".join(errors.values()), code="invalid",
+        raise Invalid("Isian belum benar: " + " ".join(errors.values()), code="invalid",
                        errors=[{"field": f, "message": m} for f, m in errors.items()])
     return case_number, kk, changes
 
@@ -155,14 +155,14 @@ async def _active_for_case(session: AsyncSession, case_number: str, kk_number: s
         SiramasakanRequest.finished_at.is_(None)).limit(1))
 
 
-def _already_active(active: SiramasakanRequest, *, user: User) -> ApiError:
+def _already_active(active: SiramasakanRequest, *, user: User) -> Conflict:
     """409 naming the request under way to its own applicant; anyone else (the other party of the case) learns only
     that there is one."""
     which = (f"permohonan Anda {active.code} masih berjalan. Pantau permohonan itu" if active.applicant_id == user.id
              else "permohonan lain atas perkara dan KK ini masih berjalan. Bila Anda pihak dalam perkara ini, hubungi Kepaniteraan")
     message = (f"Perkara {active.case_number} untuk KK {active.kk_number} sudah diajukan: {which}; permohonan baru dapat "
                "diajukan setelah permohonan itu selesai.")
-    return ApiError(409, message, code="siramasakan_active", errors=[{"field": "case_number", "message": message}])
+    return Conflict(message, code="siramasakan_active", errors=[{"field": "case_number", "message": message}])
 
 
 async def get_visible(session: AsyncSession, *, user: User, code: str) -> SiramasakanRequest:
@@ -240,15 +240,15 @@ async def registry_callback(session: AsyncSession, client_factory, settings: Set
     the registry sends again (the run knows a report it already took by its event id)."""
     if not settings.dev_mode and settings.civil_registry_secret.strip() in ("", "dev-registry-secret"):
         # The development secret is published: outside development it would let anyone forge a registry report.
-        raise ApiError(503, "Callback Disdukcapil belum dikonfigurasi: atur SATUPINTU_CIVIL_REGISTRY_SECRET.", code="registry_not_configured")
+        raise Unavailable("Callback Disdukcapil belum dikonfigurasi: atur SATUPINTU_CIVIL_REGISTRY_SECRET.", code="registry_not_configured")
     if not signature_valid(settings.civil_registry_secret, raw, signature):
-        raise ApiError(401, f"Tanda tangan {SIGNATURE_HEADER} tidak ada atau tidak valid.", code="bad_signature")
+        raise Unauthenticated(f"Tanda tangan {SIGNATURE_HEADER} tidak ada atau tidak valid.", code="bad_signature")
     try:
         body = CallbackBody.model_validate(json.loads(raw))
     except (ValueError, ValidationError) as exc:
-        raise ApiError(422, "Badan callback tidak valid: perlu event_id, request_id, dan status.", code="invalid") from exc
+        raise Invalid("Badan callback tidak valid: perlu event_id, request_id, dan status.", code="invalid") from exc
     if body.status not in ("processed", "refused"):
-        raise ApiError(422, "Status callback harus 'processed' atau 'refused'.", code="invalid", errors=[{"field": "status", "message": "tidak valid"}])
+        raise Invalid("Status callback harus 'processed' atau 'refused'.", code="invalid", errors=[{"field": "status", "message": "tidak valid"}])
     row = await session.scalar(select(SiramasakanRequest).where(SiramasakanRequest.code == body.request_id.strip().upper()))
     if row is None:
         raise not_found("Permohonan SIRAMASAKAN")
@@ -260,13 +260,13 @@ async def registry_callback(session: AsyncSession, client_factory, settings: Set
         client = await client_factory()
         ack = await asyncio.wait_for(send_update(client, row.workflow_id, REPORT_REGISTRY_OUTCOME, outcome, result_type=RegistryOutcomeAck),
                                      timeout=REPORT_TIMEOUT_SECONDS)
-    except ApiError as exc:
+    except DomainError as exc:
         if exc.code == ERR_NOT_WAITING:
             raise conflict(exc.detail, code="not_waiting") from exc
         if exc.code == "process_closed":
             raise conflict(f"Permohonan {row.code} sudah selesai ({STATUS_LABELS.get(row.status, row.status)}); laporan ini tidak "
                            "diterapkan.", code="not_waiting") from exc
-        if exc.status_code != 503:
+        if not isinstance(exc, Unavailable):
             raise
         raise _unavailable() from exc
     except Exception as exc:  # Temporal unreachable, or no worker answered in time
@@ -283,5 +283,5 @@ async def registry_callback(session: AsyncSession, client_factory, settings: Set
     return {"status": ack.status, "event_id": body.event_id}
 
 
-def _unavailable() -> ApiError:
-    return ApiError(503, "Layanan proses sedang tidak tersedia; kirim ulang callback nanti.", code="temporal_unavailable")
+def _unavailable() -> Unavailable:
+    return Unavailable("Layanan proses sedang tidak tersedia; kirim ulang callback nanti.", code="temporal_unavailable")

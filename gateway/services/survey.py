@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.errors import conflict, forbidden, invalid
+from gateway.services.errors import conflict, forbidden, invalid
 from gateway.services.dates import check_day
 from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, get_for_viewer
 from process_defs import catalog

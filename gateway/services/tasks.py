@@ -13,7 +13,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services.errors import Conflict, DomainError, Forbidden, Gone, Invalid, Unavailable, conflict, forbidden, invalid, not_found
 from gateway.services.paging import CappedTotal
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
 from process_defs.processes import PROCESS_LABELS
@@ -25,9 +25,10 @@ from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND
 
 log = logging.getLogger(__name__)
 
-_ERROR_STATUS = {ERR_ALREADY_DECIDED: 409, ERR_NOT_HOLDER: 403, ERR_INVALID: 422, ERR_NOT_FOUND: 409, ERR_OPENING: 409, ERR_STATE: 409,
-                 # The permit's one download is spent, or its week has passed.
-                 "DownloadUnavailable": 410}
+_ERROR_KIND: dict[str, type[DomainError]] = {
+    ERR_ALREADY_DECIDED: Conflict, ERR_NOT_HOLDER: Forbidden, ERR_INVALID: Invalid, ERR_NOT_FOUND: Conflict, ERR_OPENING: Conflict, ERR_STATE: Conflict,
+    # The permit's one download is spent, or its week has passed.
+    "DownloadUnavailable": Gone}
 
 
 @dataclass
@@ -162,7 +163,7 @@ async def standing_claimant(session: AsyncSession, task: Task) -> User | None:
     return claimant if stands else None
 
 
-def _claimed_by(holder: User) -> ApiError:
+def _claimed_by(holder: User) -> DomainError:
     return conflict(f"Tugas ini sedang dikerjakan oleh {holder.full_name}.", code="task_claimed")
 
 
@@ -276,12 +277,14 @@ async def send_update(client: Client, workflow_id: str, update: str, request: ob
                 if cause.type == ERR_OPENING and attempt < _NOT_OPEN_YET_RETRIES:
                     await asyncio.sleep(0.1)
                     continue
-                raise ApiError(_ERROR_STATUS.get(cause.type or "", 422), cause.message, code=cause.type) from exc
+                refusal = _ERROR_KIND.get(cause.type or "", Invalid)(cause.message)
+                refusal.code = cause.type  # the workflow's own name for the refusal, whatever the kind's usual code
+                raise refusal from exc
             raise
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise conflict("Proses untuk tugas ini sudah berakhir.", code="process_closed") from exc
-            raise ApiError(503, "Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
+            raise Unavailable("Layanan proses sedang tidak tersedia. Silakan coba lagi.", code="temporal_unavailable") from exc
 
 
 async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
@@ -322,10 +325,26 @@ async def decide(session: AsyncSession, client: Client, settings: Settings, *, u
                               reason=(reason or "").strip() or None, data=data or {})
     bind_workflow(task.workflow_id)
     log.info("decision forwarded", extra={"task_id": task.id, "outcome": outcome, "actor": user.username})
-    ack = await send_update(client, task.workflow_id, DECIDE_TASK, request)
+    try:
+        ack = await send_update(client, task.workflow_id, DECIDE_TASK, request)
+    except DomainError as exc:
+        _name_fields(exc, task.form or {})
+        raise
     if ack.status == "decided":
         await _mark_closing(session, task_id=task.id)
     return ack
+
+
+def _name_fields(refusal: DomainError, form: dict) -> None:
+    """The fields of the task's form (inputs data.<property>) and the reason that the workflow's refusal speaks of. Its
+    validator says the field only in words ("Isian 'Nama penerima' wajib diisi.", "Alasan wajib diisi …"), so they are read
+    from the message here, once, and the pages take them from the error."""
+    message = refusal.detail
+    titles = [(f"data.{name}", prop.get("title", name)) for name, prop in (form.get("properties") or {}).items()]
+    refusal.hints = [{"field": field, "message": message} for field, title in titles if f"'{title}'" in message]
+    if "alasan" in message.lower():
+        refusal.hints.append({"field": "reason", "message": message})
+    refusal.mentions = [field for field, title in titles if f"'{title}'" in message or title.lower() in message.lower()]
 
 
 async def _mark_closing(session: AsyncSession, *, task_id: str) -> None:

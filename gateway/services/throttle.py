@@ -19,7 +19,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.errors import ApiError
+from gateway.services.errors import Throttled
 from store.locks import get_held
 from store.models import Throttle
 
@@ -67,9 +67,9 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def too_many(seconds: float) -> ApiError:
+def too_many(seconds: float) -> Throttled:
     minutes = max(1, math.ceil(seconds / 60))
-    return ApiError(429, f"Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.", code="throttled")
+    return Throttled(f"Terlalu banyak percobaan. Coba lagi dalam {minutes} menit.", code="throttled")
 
 
 async def _get(session: AsyncSession, key: str) -> Throttle | None:

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from gateway.errors import ApiError, forbidden, invalid, not_found
+from gateway.services.errors import Invalid, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import person
 from gateway.services import processes
@@ -107,7 +107,7 @@ def validate(form: WalkInForm) -> Visitor:
     if nik is not None and not re.fullmatch(r"\d{16}", nik):
         errors["visitor.nik"] = "NIK harus 16 digit angka."
     if errors:
-        raise ApiError(422, "Isian belum benar: " + " ".join(errors.values()), code="invalid",
+        raise Invalid("Isian belum benar: " + " ".join(errors.values()), code="invalid",
                        errors=[{"field": f, "message": m} for f, m in errors.items()])
     return Visitor(name=name, phone=phone, nik=nik)
 

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from gateway.errors import ApiError, conflict, forbidden, invalid, not_found
+from gateway.services.errors import Forbidden, TooLarge, Unauthenticated, Unavailable, Unreadable, conflict, forbidden, invalid, not_found
 from gateway.services.applicants import clean_phone
 from gateway.services.people import actor
 from gateway.services.tasks import send_update
@@ -119,7 +119,7 @@ def verify_handshake(settings: Settings, *, mode: str | None, token: str | None,
     check_configured(settings)
     expected = settings.whatsapp_verify_token.encode()
     if mode != "subscribe" or not token or not challenge or not hmac.compare_digest(token.encode(), expected):
-        raise ApiError(403, "Verifikasi webhook WhatsApp gagal: token verifikasi tidak cocok.", code="verify_token_mismatch")
+        raise Forbidden("Verifikasi webhook WhatsApp gagal: token verifikasi tidak cocok.", code="verify_token_mismatch")
     return challenge
 
 
@@ -129,9 +129,9 @@ def sign(secret: str, body: bytes) -> str:
 
 def check_signature(settings: Settings, *, body: bytes, header: str | None) -> None:
     if not header:
-        raise ApiError(401, f"Tanda tangan webhook ({SIGNATURE_HEADER}) tidak ada.", code="signature_missing")
+        raise Unauthenticated(f"Tanda tangan webhook ({SIGNATURE_HEADER}) tidak ada.", code="signature_missing")
     if not hmac.compare_digest(header.strip().encode(), sign(settings.whatsapp_app_secret, body).encode()):
-        raise ApiError(401, f"Tanda tangan webhook ({SIGNATURE_HEADER}) tidak sah.", code="signature_invalid")
+        raise Unauthenticated(f"Tanda tangan webhook ({SIGNATURE_HEADER}) tidak sah.", code="signature_invalid")
 
 
 # --- webhook: the payload -------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def check_configured(settings: Settings) -> None:
     """Outside development the published dev secrets (or none at all) would let anyone forge events: refuse until they are set."""
     secrets_in_use = {settings.whatsapp_app_secret.strip(), settings.whatsapp_verify_token.strip()}
     if not settings.dev_mode and (DEV_SECRETS | {""}) & secrets_in_use:
-        raise ApiError(503, "Webhook WhatsApp belum dikonfigurasi: atur SATUPINTU_WHATSAPP_APP_SECRET dan "
+        raise Unavailable("Webhook WhatsApp belum dikonfigurasi: atur SATUPINTU_WHATSAPP_APP_SECRET dan "
                             "SATUPINTU_WHATSAPP_VERIFY_TOKEN.", code="whatsapp_not_configured")
 
 
@@ -341,12 +341,12 @@ async def receive(session: AsyncSession, settings: Settings, temporal: Callable[
                   signature: str | None) -> WebhookResult:
     check_configured(settings)
     if len(body) > MAX_BODY_BYTES:
-        raise ApiError(413, "Isi webhook terlalu besar.", code="too_large")
+        raise TooLarge("Isi webhook terlalu besar.", code="too_large")
     check_signature(settings, body=body, header=signature)
     try:
         data = json.loads(body)
     except ValueError:
-        raise ApiError(400, "Isi webhook bukan JSON yang valid.", code="invalid_json") from None
+        raise Unreadable("Isi webhook bukan JSON yang valid.", code="invalid_json") from None
     messages, statuses = parse_payload(data)
     result = WebhookResult()
     to_signal: list[tuple[WhatsAppMessage, Incoming]] = []
@@ -375,7 +375,7 @@ async def receive(session: AsyncSession, settings: Settings, temporal: Callable[
                 await session.commit()
         except Exception as exc:  # noqa: BLE001 - whatever keeps Temporal out of reach, Meta must redeliver
             log.warning("WhatsApp message could not be handed to Temporal; Meta will redeliver: %s", exc)
-            raise ApiError(503, "Layanan proses sedang tidak tersedia; pesan tersimpan dan akan diproses saat dikirim ulang.",
+            raise Unavailable("Layanan proses sedang tidak tersedia; pesan tersimpan dan akan diproses saat dikirim ulang.",
                            code="temporal_unavailable") from exc
     return result
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select, update
 
 from activities.notify import NotifyActivities
 from gateway.api.system import read_maildir
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import applicants as service
 from gateway.services import throttle
 from store.models import EmailCode, Notification, Throttle, User
@@ -273,9 +273,9 @@ async def test_the_throttle_blocks_a_client_address_and_blocks_longer_each_time(
 
         for i in range(throttle.LOGIN_IP.limit):
             assert await sign_in(session, db.settings, f"orang-{i}", "Salah12345", client_ip="203.0.113.9") is None
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(DomainError) as refused:
             await sign_in(session, db.settings, "pegawai1", DEMO_PASSWORD, client_ip="203.0.113.9")
-        assert refused.value.status_code == 429 and "5 menit" in refused.value.detail
+        assert status_of(refused.value) == 429 and "5 menit" in refused.value.detail
         # Another address signs in as usual.
         assert await sign_in(session, db.settings, "pegawai1", DEMO_PASSWORD, client_ip="198.51.100.4") is not None
 
@@ -283,12 +283,12 @@ async def test_the_throttle_blocks_a_client_address_and_blocks_longer_each_time(
         t0 = datetime.now(timezone.utc)
         for i in range(3):
             await throttle.fail(session, key, policy, now=t0 + timedelta(seconds=i))
-        with pytest.raises(ApiError, match="2 menit"):
+        with pytest.raises(DomainError, match="2 menit"):
             await throttle.check(session, key, now=t0 + timedelta(seconds=5))
         # Failing again right after the block: twice as long.
         await throttle.check(session, key, now=t0 + timedelta(minutes=3))
         await throttle.fail(session, key, policy, now=t0 + timedelta(minutes=3))
-        with pytest.raises(ApiError, match="4 menit"):
+        with pytest.raises(DomainError, match="4 menit"):
             await throttle.check(session, key, now=t0 + timedelta(minutes=3, seconds=1))
         # A quiet window forgets.
         await throttle.fail(session, key, policy, now=t0 + timedelta(hours=2))
@@ -486,9 +486,9 @@ async def test_an_email_outage_answers_503_and_asking_again_sends_the_same_code(
         return {"challenge_token": c.token, "challenge_answer": solve(c.question)}
 
     async with db.sessionmaker() as session:
-        with pytest.raises(ApiError) as refused:
+        with pytest.raises(DomainError) as refused:
             await service.request_registration_code(session, db.settings, down, email=email, client_ip="192.0.2.1", **answered())
-        assert refused.value.status_code == 503 and "Email belum dapat dikirim" in refused.value.detail
+        assert status_of(refused.value) == 503 and "Email belum dapat dikirim" in refused.value.detail
         codes = list(await session.scalars(select(EmailCode).where(EmailCode.email == email)))
         note = await session.scalar(select(Notification).where(Notification.address == email))
         assert len(codes) == 1 and note.status == "failed"

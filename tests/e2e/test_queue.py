@@ -15,7 +15,7 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import queue as queue_service
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import QueueTicket, User
@@ -115,8 +115,8 @@ async def test_concurrent_tickets_and_calls_on_postgresql():
                 async with sessionmaker() as session:
                     try:
                         called.append((await queue_service.call_next(session, staff=staff, counter_code=counter)).number)
-                    except ApiError as exc:
-                        assert exc.status_code == 409
+                    except DomainError as exc:
+                        assert status_of(exc) == 409
                         return called
 
         by_counter = await asyncio.gather(drain("1"), drain("2"))

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, insert, select
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import runs as service
 from store.models import CaseEvent, ProcessRun, Task
 from tests import factories
@@ -139,11 +139,11 @@ async def _ids(db, **filters) -> list[str]:  # noqa: ANN001, ANN003
     return [r["workflow_id"] for r in result["items"]]
 
 
-async def _refused(db, **filters) -> ApiError:  # noqa: ANN001, ANN003
+async def _refused(db, **filters) -> DomainError:  # noqa: ANN001, ANN003
     async with db.sessionmaker() as session:
-        with pytest.raises(ApiError) as info:
+        with pytest.raises(DomainError) as info:
             await service.parse_filter(session, **filters)
-    assert info.value.status_code == 422
+    assert status_of(info.value) == 422
     return info.value
 
 

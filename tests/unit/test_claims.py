@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select, update
 
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import tasks as task_service
 from store.models import CaseEvent, Task, User, UserRole
 from tests.factories import future_working_range, login, wait_for
@@ -181,8 +181,8 @@ async def claim_as(sessionmaker, username: str, task_id: str) -> tuple[str, int,
         user = await session.scalar(select(User).where(User.username == username))
         try:
             task = await task_service.claim(session, user=user, task_id=task_id)
-        except ApiError as exc:
-            return username, exc.status_code, f"{exc.code}: {exc.detail}"
+        except DomainError as exc:
+            return username, status_of(exc), f"{exc.code}: {exc.detail}"
         return username, 200, task.claimed_by.username
 
 
@@ -215,8 +215,8 @@ async def release_as(sessionmaker, username: str, task_id: str) -> int:  # noqa:
         user = await session.scalar(select(User).where(User.username == username))
         try:
             await task_service.unclaim(session, user=user, task_id=task_id)
-        except ApiError as exc:
-            return exc.status_code
+        except DomainError as exc:
+            return status_of(exc)
         return 200
 
 

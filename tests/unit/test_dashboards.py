@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from gateway import charts
 from gateway.deps import SESSION_COOKIE
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import dashboards
 from gateway.services.dashboards import Period
 from gateway.services.survey import ELEMENT_CODES
@@ -178,9 +178,9 @@ async def test_a_period_limits_every_figure(db):  # noqa: ANN001
     ("2026-07-16", "2026-07-01", "to", "tidak boleh sebelum"),
 ])
 def test_a_wrong_period_is_refused_in_bahasa(raw_from, raw_to, field, words):  # noqa: ANN001
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(DomainError) as caught:
         dashboards.parse_period(raw_from, raw_to)
-    assert caught.value.status_code == 422 and words in caught.value.detail and caught.value.errors[0]["field"] == field
+    assert status_of(caught.value) == 422 and words in caught.value.detail and caught.value.errors[0]["field"] == field
 
 
 def test_charts_are_accessible_escaped_and_indonesian():

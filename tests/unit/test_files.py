@@ -21,7 +21,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from starlette.datastructures import Headers, UploadFile
 
-from gateway.errors import ApiError
+from gateway.errors import ApiError, DomainError, as_api_error, status_of
 from gateway.security import hash_password
 from gateway.services import files as file_service
 from process_defs import catalog
@@ -233,9 +233,9 @@ async def store(db, owner: User, data, filename: str, name: str = "Dokumen"):  #
 
 
 async def refusal(db, owner: User, data, filename: str, name: str = "Dokumen") -> ApiError:  # noqa: ANN001
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(DomainError) as refused:
         await store(db, owner, data, filename, name)
-    return refused.value
+    return as_api_error(refused.value)  # as the client is answered: with its status
 
 
 @pytest.mark.parametrize(("data", "filename", "extension", "media_type"), [
@@ -683,15 +683,15 @@ async def test_every_upload_path_gets_the_content_checks(db):
     owner = await make_applicant(db.sessionmaker)
     packed_js = pdf_with(_open_action({"/S": pikepdf.Name.JavaScript, "/JS": pikepdf.String("app.alert(1)")}), object_streams=True)
     async with db.sessionmaker() as session:
-        with pytest.raises(ApiError) as scan:
+        with pytest.raises(DomainError) as scan:
             await letter_service.store_pdf(session, db.settings, owner=await session.get(User, owner.id), name="Pindaian",
                                            upload=upload_of(packed_js, "pindaian.pdf"))
-    assert scan.value.status_code == 422 and "berisi JavaScript" in scan.value.detail
-    with pytest.raises(ApiError) as photo:
+    assert status_of(scan.value) == 422 and "berisi JavaScript" in scan.value.detail
+    with pytest.raises(DomainError) as photo:
         await complaint_service.store_photos(db.settings, [upload_of(jpeg_with_comment(b"<?= `id` ?>"), "antrean.jpg")], too_large=False)
-    assert photo.value.status_code == 422 and photo.value.detail.startswith("Foto antrean.jpg berisi kode program tersisip")
+    assert status_of(photo.value) == 422 and photo.value.detail.startswith("Foto antrean.jpg berisi kode program tersisip")
     assert photo.value.errors[0]["field"] == "photos"
-    with pytest.raises(ApiError) as cut:
+    with pytest.raises(DomainError) as cut:
         await complaint_service.store_photos(db.settings, [upload_of(image_bytes("JPEG")[:200], "loket.jpg")], too_large=False)
     assert cut.value.detail.startswith("Foto loket.jpg rusak atau terpotong")
     assert not (db.settings.var_dir / "complaints").exists() or not list((db.settings.var_dir / "complaints").iterdir())

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, Phase, given
 
 from gateway.app import JSON_PREFIXES
 from tests.conftest import free_port
+from tests.contract import Contract
 
 STAFF = "pemilik1"  # a staff member with a process-owner role, so the owner routes are reached too
 APPLICANT = "3374010101900001"
@@ -64,8 +65,14 @@ def _token(base_url: str, username: str) -> dict:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def check_response(case, response) -> None:  # noqa: ANN001
+def check_response(case, response, contract: Contract | None = None) -> None:  # noqa: ANN001
     where = f"{case.method} {case.formatted_path} query={case.query!r} body={case.body!r}"
+    content_type = response.headers.get("content-type") or [""]
+    content_type = content_type[0] if isinstance(content_type, list) else content_type
+    if contract is not None and 200 <= response.status_code < 300 and content_type.startswith("application/json"):
+        # A success answers what the route publishes, no more and no less (tests/contract.py).
+        problems = contract.problems(case.method, case.path, response.status_code, response.content)
+        assert not problems, f"answer does not fit its schema on {where}:\n" + "\n".join(problems)
     if response.status_code >= 500:
         assert response.status_code == 503, f"{response.status_code} on {where}: {response.text[:500]}"
         body = response.json()
@@ -75,14 +82,13 @@ def check_response(case, response) -> None:  # noqa: ANN001
         assert body.get("code") == "temporal_unavailable" and body.get("detail"), f"unstructured 503 on {where}: {response.text[:500]}"
     elif response.status_code >= 400 and case.path.startswith(JSON_PREFIXES):
         # Documented routes outside the JSON API (a PDF download, /dokumen/…) answer a person with an error page.
-        content_type = response.headers.get("content-type") or [""]
-        content_type = content_type[0] if isinstance(content_type, list) else content_type
         assert content_type.startswith("application/json"), f"{response.status_code} not JSON on {where}"
         detail = response.json().get("detail")
         assert isinstance(detail, str) and detail.strip(), f"{response.status_code} without a readable detail on {where}: {response.text[:500]}"
 
 
-def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: GenerationMode = GenerationMode.POSITIVE) -> list[str]:  # noqa: ANN001
+def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: GenerationMode = GenerationMode.POSITIVE,  # noqa: ANN001
+         contract: Contract | None = None) -> list[str]:
     """Runs every operation with data that fits the schema (positive) or breaks it (negative); returns the
     failures (all of them, so one run lists every crash)."""
     failures: list[str] = []
@@ -100,7 +106,7 @@ def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: Generati
                              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
         def run(case) -> None:  # noqa: ANN001
             response = case.call(base_url=base_url, headers=headers, timeout=30)
-            check_response(case, response)
+            check_response(case, response, contract)
 
         try:
             run()
@@ -117,9 +123,11 @@ def test_no_operation_crashes_for_staff_or_applicant(gateway) -> None:  # noqa: 
     staff, applicant = _token(base_url, STAFF), _token(base_url, APPLICANT)
     schema = schemathesis.openapi.from_dict(app.openapi())
     assert len(list(schema.get_all_operations())) >= 90
+    contract = Contract(app.openapi())
 
-    failures = fuzz(schema, base_url, staff, max_examples=8) + fuzz(schema, base_url, staff, max_examples=5, mode=GenerationMode.NEGATIVE)
-    failures += fuzz(schema, base_url, applicant, max_examples=4)
+    failures = fuzz(schema, base_url, staff, max_examples=8, contract=contract)
+    failures += fuzz(schema, base_url, staff, max_examples=5, mode=GenerationMode.NEGATIVE, contract=contract)
+    failures += fuzz(schema, base_url, applicant, max_examples=4, contract=contract)
     assert not failures, "\n".join(failures)
 
 

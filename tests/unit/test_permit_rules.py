@@ -2,7 +2,7 @@
 
 import pytest
 
-from gateway.errors import ApiError
+from gateway.errors import DomainError
 from gateway.services.permits import check_location, clock_working_days
 from store.models import PermitApplication
 
@@ -27,7 +27,7 @@ def test_holidays_do_not_count_against_the_office():
 
 @pytest.mark.parametrize(("lat", "lon"), [(1.30, 103.83), (3.14, 101.69), (-8.55, 125.57), (-2.6, 141.2), (4.9, 114.9), (48.85, 2.35)])
 def test_coordinates_outside_indonesia_are_refused(lat, lon):
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(DomainError) as info:
         check_location({"street": "Jl. X", "latitude": lat, "longitude": lon})
     assert "luar wilayah Indonesia" in info.value.detail
 

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.testing import ActivityEnvironment
 
 from activities.leave import LeaveActivities
-from gateway.errors import ApiError
+from gateway.errors import DomainError, status_of
 from gateway.services import applicants as applicant_service
 from gateway.services import people
 from gateway.services.people import office_today
@@ -193,7 +193,7 @@ async def test_a_plh_asked_for_by_hand_never_lands_beside_the_approved_leaves_pl
             try:
                 await people.create_substitution(session, official=user, acting_username="kepala1", start_date=leave.start_date,
                                                  end_date=leave.end_date, reason="Dinas luar")
-            except ApiError as exc:
+            except DomainError as exc:
                 return exc.code
             return "created"
 
@@ -398,7 +398,7 @@ async def test_a_pin_asked_for_twice_at_once_resets_the_password_once(office):
             try:
                 await applicant_service.reset_password(session, office.settings, nik=APPLICANT, pin=pin, new_password=password,
                                                        client_ip="203.0.113.9")
-            except ApiError as exc:
+            except DomainError as exc:
                 assert exc.errors == [{"field": "pin", "message": applicant_service.MSG_PIN_WRONG}], exc.errors
                 return False
             return True
@@ -428,9 +428,9 @@ async def test_thirty_failures_at_once_count_thirty(office):
     async with office.sessionmaker() as session:
         row = await session.get(Throttle, "login:user:serbu")
         assert row.failures == 30 and row.blocked_until is not None, (row.failures, row.blocked_until)
-        with pytest.raises(ApiError) as blocked:
+        with pytest.raises(DomainError) as blocked:
             await throttle.check(session, "login:user:serbu")
-    assert blocked.value.status_code == 429 and blocked.value.code == "throttled"
+    assert status_of(blocked.value) == 429 and blocked.value.code == "throttled"
 
 
 async def test_wrong_tte_passphrases_sent_at_once_each_count(office):

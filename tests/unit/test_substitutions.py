@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from gateway.errors import ApiError
+from gateway.errors import DomainError
 from gateway.services import people
 from gateway.services.people import SUBSTITUTION_MAX_PLANNED, office_today
 from store.models import Substitution, User
@@ -124,7 +124,7 @@ async def test_overlapping_requests_at_once_store_one_on_postgresql():
                                                      start_date=today + timedelta(days=1 + i % 4), end_date=today + timedelta(days=9),
                                                      reason="Perjalanan dinas")
                     return "created"
-                except ApiError as exc:
+                except DomainError as exc:
                     return exc.code
 
         outcomes = await asyncio.gather(*(one(i) for i in range(20)))
