@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway import metrics
-from gateway.api import api_router
+from gateway.api.router import api_router
 from gateway.errors import ApiError, DomainError, Unavailable, as_api_error
 from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
 from gateway.security import served_over_https

@@ -42,7 +42,8 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
     own request would be found again (processes.record_and_start, `belongs`)."""
     import pytest
 
-    from gateway.errors import ApiError
+    from gateway.errors import status_of
+    from gateway.services.errors import Conflict
     from gateway.services import processes
     from workflows.leave import LeaveRequestWorkflow
 
@@ -62,8 +63,8 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
                 session, None, db.settings, request(employee_id, "leave-kunci-2"), workflow=LeaveRequestWorkflow.run, what="permohonan",
                 start_input=lambda row: None, belongs=lambda row: row.employee_id == employee_id)
 
-    with pytest.raises(ApiError) as refused:
+    with pytest.raises(Conflict) as refused:
         await record(second.id)
-    assert (refused.value.status_code, refused.value.detail) == (409, "Kunci pengiriman ini sudah dipakai.")
+    assert (status_of(refused.value), refused.value.detail) == (409, "Kunci pengiriman ini sudah dipakai.")
     found, created = await record(first.id)
     assert (found.workflow_id, created) == ("leave-kunci-1", False)

@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.routing import compile_path
 
-from gateway.api import api_router
+from gateway.api.router import api_router
 from gateway.app import JSON_PREFIXES, create_app
 
 
