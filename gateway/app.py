@@ -4,6 +4,7 @@ workflows. It never changes process state itself."""
 import asyncio
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -133,8 +134,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     from gateway.pages import page_routers  # noqa: PLC0415
 
     # Every refusal, the services' and the HTTP layer's, is answered here: its status from the one table in gateway/errors.py.
-    async def api_error(request: Request, exc: DomainError) -> Response:
-        exc = as_api_error(exc)
+    async def api_error(request: Request, exc: Exception) -> Response:
+        exc = as_api_error(cast(DomainError, exc))  # registered for DomainError (and ApiError) only
         if not request.url.path.startswith(JSON_PREFIXES):
             return await pages.render_error(request, exc)
         return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,

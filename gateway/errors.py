@@ -3,6 +3,8 @@
 Every refusal carries a readable `detail` in Bahasa Indonesia; app.py answers all of them with
 {"detail", "code", "errors"}, pages with an error page or the form again."""
 
+from collections.abc import Mapping
+
 from fastapi import HTTPException
 
 from gateway.services.errors import (Conflict, DomainError, FieldError, Forbidden, Gone, Invalid, NotFound, Throttled, TooLarge,
@@ -46,7 +48,7 @@ def status_of(exc: DomainError) -> int:
     return next(HTTP_STATUS[kind] for kind in type(exc).__mro__ if kind in HTTP_STATUS)
 
 
-def headers_of(exc: DomainError) -> dict[str, str] | None:
+def headers_of(exc: DomainError) -> Mapping[str, str] | None:
     if isinstance(exc, ApiError):
         return exc.headers
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
@@ -56,6 +58,7 @@ def as_api_error(exc: DomainError) -> ApiError:
     """The refusal with its status and headers, as the app's handler and the pages' error page answer it."""
     if isinstance(exc, ApiError):
         return exc
-    error = ApiError(status_of(exc), exc.detail, code=exc.code, errors=exc.errors, headers=headers_of(exc))
+    headers = headers_of(exc)
+    error = ApiError(status_of(exc), exc.detail, code=exc.code, errors=exc.errors, headers=dict(headers) if headers else None)
     error.__cause__ = exc
     return error

@@ -78,7 +78,8 @@ async def list_substitutions(user: CurrentUser, session: SessionDep) -> dict:
     return {"items": [_substitution(s, names) for s in subs]}
 
 
-@router.post("/substitutions", status_code=201, response_model=SubstitutionOut, responses={401: ERRORS[401], 403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
+@router.post("/substitutions", status_code=201, response_model=SubstitutionOut,
+             responses={401: ERRORS[401], 403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
 async def create_substitution(body: SubstitutionBody, user: CurrentUser, session: SessionDep) -> dict:
     sub = await people.create_substitution(session, official=user, acting_username=body.acting_username,
                                            start_date=body.start_date, end_date=body.end_date, reason=body.reason)

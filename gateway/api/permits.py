@@ -199,7 +199,8 @@ async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
     return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
 
 
-@router.get("/tracking/{resi}", response_model=PublicPermitOut, responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
+@router.get("/tracking/{resi}", response_model=PublicPermitOut,
+            responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
 async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
     """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
     atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""
