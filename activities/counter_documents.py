@@ -33,9 +33,9 @@ from signing.pades import sign_pdf_off_loop
 from contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
 
 if TYPE_CHECKING:
-    from reportlab.pdfgen.canvas import Canvas  # noqa: PLC0415 - reportlab only when rendering
-    from reportlab.platypus import KeepTogether, Paragraph, Table  # noqa: PLC0415 - reportlab only when rendering
-    from reportlab.platypus.doctemplate import BaseDocTemplate  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import KeepTogether, Paragraph, Table
+    from reportlab.platypus.doctemplate import BaseDocTemplate
 
 # --- what each kind needs ----------------------------------------------------------------------------
 
