@@ -457,17 +457,17 @@ class HumanTaskWorkflow:
     async def reassign_task(self, request: ReassignRequest) -> OwnerActionAck:
         task = self._tasks[request.task_id]
         self._check_open(task)
+        if request.to_person is None and not request.to_role:
+            # Refused by the validator before it reaches the run: a reassignment names a person or a role.
+            raise ApplicationError("Pilih satu tujuan pengalihan: seorang pegawai atau satu peran.", type=ERR_INVALID)
         before = _holder_names(task)
         task.reassignments += 1
         task.delegate = None
         if request.to_person is not None:
             task.owner, task.open_to_roles = request.to_person, []
-        elif request.to_role:
-            task.owner, task.open_to_roles = None, [request.to_role]
-            task.role_label = request.to_role_label or request.to_role
         else:
-            # Refused by the validator before it reaches the run: a reassignment names a person or a role.
-            raise ApplicationError("Pilih satu tujuan pengalihan: seorang pegawai atau satu peran.", type=ERR_INVALID)
+            task.owner, task.open_to_roles = None, [required(request.to_role, "to_role")]
+            task.role_label = request.to_role_label or required(request.to_role, "to_role")
         # Escalation roles held the task beside its holder; the new holder replaces them all.
         task.open_to_roles_labels = []
         after = _holder_names(task)
