@@ -78,12 +78,12 @@ def clean_nik(raw: str) -> str | None:
     return nik if len(nik) == 16 and nik.isdigit() else None
 
 
-def clean_email(raw: str) -> str | None:
+def clean_email(raw: str | None) -> str | None:
     email = (raw or "").strip().lower()
     return email if len(email) <= 200 and _EMAIL.fullmatch(email) else None
 
 
-def clean_phone(raw: str) -> str | None:
+def clean_phone(raw: str | None) -> str | None:
     """Indonesian mobile (HP/WhatsApp) numbers, written 08…, +628… or 628…, as 628…."""
     value = (raw or "").strip()
     if not value or not re.fullmatch(r"[0-9+()\s.\-]{8,24}", value):
