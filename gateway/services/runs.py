@@ -7,8 +7,8 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 

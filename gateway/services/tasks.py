@@ -4,8 +4,8 @@ workflow as a Workflow Update; the workflow's validator has the last word."""
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, cast
 from datetime import datetime, timezone
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, ScalarSelect, Select, Subquery, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession

@@ -26,8 +26,8 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
