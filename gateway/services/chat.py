@@ -105,7 +105,7 @@ async def post_message(session: AsyncSession, settings: Settings, *, sender: Use
     with_file = has_upload(upload)
     text = clean_body(body, has_file=with_file)
     stored = None
-    if with_file:
+    if with_file and isinstance(upload, UploadFile):  # (has_upload found one)
         # Typed by content and capped at 50 MB exactly as File Saya; stored under the sender's account.
         stored = await file_service.store_upload(session, settings, owner=sender, name=attachment_name(application.resi, upload, name),
                                                  upload=upload)

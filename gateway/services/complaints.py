@@ -12,6 +12,7 @@ import re
 import secrets
 import statistics
 import uuid
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta, timezone
 
 import magic
@@ -199,7 +200,7 @@ async def read_form(request: Request) -> tuple[dict, list[UploadFile], bool]:
     limit = rules.max_mb * 1024 * 1024
     cap = (rules.max_count + 1) * limit * 2
 
-    async def capped():  # noqa: ANN202
+    async def capped() -> AsyncIterator[bytes]:
         received = 0
         async for chunk in request.stream():
             received += len(chunk)
@@ -293,7 +294,8 @@ async def directory(session: AsyncSession) -> tuple[dict[str, str], dict[str, Co
     users = await session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
         UserRole.role == role, User.kind == "staff", User.is_active.is_(True), User.unit_id.is_not(None)).order_by(User.full_name))
     officers = {u.username: ComplaintOfficer(id=u.id, username=u.username, full_name=u.full_name, unit_code=u.unit.code,
-                                             unit_name=u.unit.name, position=u.position) for u in users}
+                                             unit_name=u.unit.name, position=u.position)
+                for u in users if u.unit is not None}  # (each has one: the query asks for a unit)
     units = {o.unit_code: o.unit_name for o in sorted(officers.values(), key=lambda o: o.unit_name)}
     return units, officers
 
@@ -497,7 +499,7 @@ async def list_for_staff(session: AsyncSession, settings: Settings, *, user: Use
     if overdue_only:
         stmt = stmt.where(Complaint.finished_at.is_(None), Complaint.stage_due_at < now)
     rows = list(await session.scalars(stmt.order_by(Complaint.created_at.desc()).limit(limit)))
-    units = {u.id: u.name for u in await session.scalars(select(Unit))}
+    units: dict[int | None, str] = {u.id: u.name for u in await session.scalars(select(Unit))}
     out = [serialize_staff(c, settings, now=now, unit_name=units.get(c.unit_id)) for c in rows]
     far = datetime.max.replace(tzinfo=timezone.utc)
     out.sort(key=lambda r: (r["finished_at"] is not None, not r["overdue"], r["stage_due_at"] or far))
@@ -514,11 +516,13 @@ async def response_times(session: AsyncSession) -> dict:
     calendar = office_calendar()
     rows = await session.execute(select(Complaint.category, Complaint.unit_id, Complaint.created_at, Complaint.responded_at)
                                  .where(Complaint.status == STATUS_ANSWERED, Complaint.responded_at.is_not(None)))
-    units = {u.id: u.name for u in await session.scalars(select(Unit))}
+    units: dict[int | None, str] = {u.id: u.name for u in await session.scalars(select(Unit))}
     by_category: dict[str, list[int]] = {}
     by_unit: dict[str, list[int]] = {}
     every = []
     for category, unit_id, created, responded in rows:
+        if responded is None:  # (the query asks for answered ones only)
+            continue
         days = calendar.working_days_elapsed(_aware(created), _aware(responded))
         every.append(days)
         by_category.setdefault(load_complaints().category_label(category), []).append(days)
@@ -533,7 +537,7 @@ def _aware(value: datetime) -> datetime:
 
 async def counts_by_stage(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(Complaint.stage, func.count()).group_by(Complaint.stage))
-    return {stage: count for stage, count in rows}
+    return dict(rows.all())
 
 
 def categories() -> dict:

@@ -18,7 +18,7 @@ import csv
 import io
 import re
 import statistics
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -70,7 +70,7 @@ def parse_period(raw_from: str | None, raw_to: str | None) -> Period:
     return Period(start, end)
 
 
-def _percentile(values: list[float], share: float) -> float | None:
+def _percentile(values: Sequence[float], share: float) -> float | None:
     if not values:
         return None
     if len(values) == 1:
@@ -79,7 +79,7 @@ def _percentile(values: list[float], share: float) -> float | None:
     return round(cuts[int(share * 100) - 1], 1)
 
 
-def _median(values: list[float]) -> float | None:
+def _median(values: Sequence[float]) -> float | None:
     return round(float(statistics.median(values)), 1) if values else None
 
 
@@ -175,6 +175,8 @@ async def throughput(session: AsyncSession, *, period: Period, now: datetime) ->
                                         *period.where(ProcessRun.closed_at)))
     counts: dict[tuple[date, str], int] = {}
     for process, closed in rows:
+        if closed is None:  # (the query asks for closed runs only)
+            continue
         day = calendar.local_today(closed)
         monday = day - timedelta(days=day.weekday())
         counts[(monday, process)] = counts.get((monday, process), 0) + 1

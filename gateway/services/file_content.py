@@ -200,9 +200,10 @@ def _pdf_findings(pdf: pikepdf.Pdf) -> str | None:
         return (f"terlalu rumit untuk diperiksa (lebih dari {_thousands(PDF_MAX_OBJECTS)} objek). "
                 f"{ADVICE['pdf']}")
     # Objects packed in object streams are read from the decoded stream: each must decode, or what it hides is unseen.
-    for number in {entry.obj_stream_number for entry in xref.values() if entry.type == 2}:
-        stream = pdf.get_object((number, 0))
-        if not isinstance(stream, pikepdf.Stream) or _decoded(stream) is None:
+    # (A type-2 entry always names its object stream; the test says so to the type checker.)
+    for number in {entry.obj_stream_number for entry in xref.values() if entry.type == 2 and entry.obj_stream_number is not None}:
+        container = pdf.get_object((number, 0))
+        if not isinstance(container, pikepdf.Stream) or _decoded(container) is None:
             return f"{PDF_UNCHECKABLE} {ADVICE['pdf']}"
     found: set[str] = set()
     xfa: list[object] = []
@@ -380,7 +381,7 @@ def _r2004(data: bytes | mmap.mmap) -> bool:
     if header_at != 0x80:
         return False
     encrypted = bytes(data[0x80:0x80 + R2004_HEADER_SIZE])
-    header = bytes(a ^ b for a, b in zip(encrypted, R2004_PAD))
+    header = bytes(a ^ b for a, b in zip(encrypted, R2004_PAD, strict=False))  # a short file gives a short header, refused below
     if (header[:12] != R2004_FILE_ID or struct.unpack_from("<3I", header, 0x0C) != (0, 0x6C, 4)
             or struct.unpack_from("<3I", header, 0x44) != (0x20, 0x80, 0x40)):
         return False

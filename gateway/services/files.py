@@ -304,6 +304,12 @@ def check_name(name: Any) -> str:
     return text
 
 
+def _remove_temp(tmp: Path) -> None:
+    """Removes an upload's local temp file. Synchronous on purpose: it is quick, and an await in the `finally` that
+    calls it would not run in a cancelled request, leaving the file behind."""
+    tmp.unlink(missing_ok=True)
+
+
 async def store_upload(session: AsyncSession, settings: Settings, *, owner: User, name: str, upload: UploadFile) -> StoredFile:
     """Checks and stores one upload in the owner's library; commits. Refusals are DomainError with a
     reason in Bahasa Indonesia: empty, over 50 MB, not a PDF/JPG/PNG/GIF/DWG by its content, or content
@@ -347,7 +353,7 @@ async def store_upload(session: AsyncSession, settings: Settings, *, owner: User
             log.warning("storage unavailable", extra={"storage": storage.describe(), "error": str(exc)})
             raise storage_unavailable() from None
     finally:
-        tmp.unlink(missing_ok=True)
+        _remove_temp(tmp)
     session.add(stored)
     try:
         await session.commit()

@@ -164,10 +164,15 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
                 return await processes.resume(session, client, settings, existing, what="permohonan"), False
         working_days, acting = await validate(session, employee=employee, form=form, defs=defs)
         supervisor = await session.get(User, employee.supervisor_id)
+        if supervisor is None:  # validate() found the id set; the row it names is gone
+            raise invalid("Atasan langsung Anda belum diatur. Hubungi admin kepegawaian.")
     except DomainError:
         await session.commit()  # ends the lock; the no-op update is all it wrote (a rollback would expire `employee`)
         raise
 
+    leave_type = defs.leave_type(form.leave_type)
+    if leave_type is None:
+        raise RuntimeError(f"leave type {form.leave_type!r} passed validate() but is not in the definitions")
     leave = LeaveRequest(
         employee_id=employee.id, leave_type=form.leave_type, start_date=form.start_date, end_date=form.end_date,
         working_days=working_days, reason=form.reason.strip(), address_during_leave=(form.address_during_leave or "").strip() or None,
@@ -186,7 +191,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
         start_input=lambda row: LeaveInput(
             request_id=row.id, employee=person(employee), supervisor=person(supervisor), leave_type=form.leave_type,
-            leave_type_label=defs.leave_type(form.leave_type).label, start_date=form.start_date, end_date=form.end_date,
+            leave_type_label=leave_type.label, start_date=form.start_date, end_date=form.end_date,
             working_days=working_days, reason=row.reason, definition=leave_snapshot(),
             address_during_leave=row.address_during_leave, acting_official=person(acting) if acting else None,
         ),

@@ -10,9 +10,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 import magic
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from temporalio.client import Client
@@ -137,7 +138,7 @@ def intake_roles() -> set[str]:
     return {tasks.classify.role, tasks.registration.role}
 
 
-def _visible_to(viewer: User):  # noqa: ANN202
+def _visible_to(viewer: User) -> ColumnElement[bool] | None:
     roles = set(viewer.role_names)
     if SECRET_READERS & roles:
         return None
@@ -267,16 +268,18 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
     code = await new_code(session, Letter.code, lambda: f"SM-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
     # The mark is on the row before anyone can read it; the sorting confirms or changes it later.
+    # The workflow starts with these as they were written to the row (its columns may be empty for other letters).
+    sender, sender_number, received_via = _text(form.sender), _text(form.sender_number), form.received_via
     letter = Letter(code=code, direction=INCOMING, workflow_id=incoming_workflow_id(code), client_key=form.client_key,
-                    status=STATUS_RECEIVED, stage="classify", subject=_text(form.subject), sender=_text(form.sender),
-                    sender_number=_text(form.sender_number), received_via=form.received_via, letter_date=form.letter_date,
+                    status=STATUS_RECEIVED, stage="classify", subject=_text(form.subject), sender=sender,
+                    sender_number=sender_number, received_via=received_via, letter_date=form.letter_date,
                     category=SECRET_CATEGORY if form.confidential else None, created_by_id=user.id, unit_id=user.unit_id)
 
     return await record_and_start(session, client, settings, letter, workflow=IncomingLetterWorkflow.run, what="surat",
                                   start_input=lambda row: IncomingLetterInput(
-                                      letter_id=row.id, code=row.code, sender=row.sender, sender_number=row.sender_number,
-                                      letter_date=row.letter_date, subject=row.subject, received_via=row.received_via,
-                                      received_via_label=via[row.received_via], received_by=person(user), definition=letter_snapshot(units),
+                                      letter_id=row.id, code=row.code, sender=sender, sender_number=sender_number,
+                                      letter_date=row.letter_date, subject=row.subject, received_via=received_via,
+                                      received_via_label=via[received_via], received_by=person(user), definition=letter_snapshot(units),
                                       confidential=form.confidential))
 
 
@@ -292,15 +295,16 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
         await check_softcopy(session, user=user, file_id=form.softcopy_file_id)
     code = await new_code(session, Letter.code, lambda: f"SK-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
+    recipient, classification = _text(form.recipient), form.classification  # as written to the row, for the workflow
     letter = Letter(code=code, direction=OUTGOING, workflow_id=outgoing_workflow_id(code), client_key=form.client_key,
-                    status=STATUS_REQUESTED, stage="format_check", subject=_text(form.subject), recipient=_text(form.recipient),
-                    classification=form.classification, letter_date=form.letter_date, created_by_id=user.id, unit_id=user.unit_id)
+                    status=STATUS_REQUESTED, stage="format_check", subject=_text(form.subject), recipient=recipient,
+                    classification=classification, letter_date=form.letter_date, created_by_id=user.id, unit_id=user.unit_id)
     requester = person(user)
 
     return await record_and_start(session, client, settings, letter, workflow=OutgoingLetterWorkflow.run, what="permintaan nomor",
                                   start_input=lambda row: OutgoingLetterInput(
                                       letter_id=row.id, code=row.code, requester=requester, unit_name=requester.unit_name or "–",
-                                      subject=row.subject, recipient=row.recipient, classification=row.classification,
+                                      subject=row.subject, recipient=recipient, classification=classification,
                                       letter_date=row.letter_date, definition=letter_snapshot(units),
                                       softcopy_file_id=form.softcopy_file_id or None))
 
@@ -433,7 +437,7 @@ def serialize_task(task: Task) -> dict:
 
 def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Task | None = None) -> dict:
     defs = load_counter().letters
-    data = {
+    data: dict[str, Any] = {
         "id": letter.code, "code": letter.code, "direction": letter.direction, "direction_label": DIRECTION_LABELS.get(letter.direction),
         "status": letter.status, "status_label": STATUS_LABELS.get(letter.status, letter.status),
         "stage": letter.stage, "current_step": STAGE_LABELS.get(letter.stage, letter.stage), "next_step": NEXT_STEP.get(letter.stage),

@@ -108,7 +108,7 @@ async def create_substitution(session: AsyncSession, *, official: User, acting_u
                    f"{holder.full_name if holder else 'pegawai lain'} (penunjukan #{existing.id}). Satu pejabat hanya punya satu "
                    "Plh. pada hari yang sama; batalkan penunjukan itu dulu atau pilih tanggal lain.")
         raise Conflict(message, code="substitution_overlap", errors=[{"field": "start_date", "message": message}])
-    planned = await session.scalar(select(func.count()).select_from(Substitution).where(*live, Substitution.end_date >= today))
+    planned = (await session.execute(select(func.count()).select_from(Substitution).where(*live, Substitution.end_date >= today))).scalar_one()
     if planned >= SUBSTITUTION_MAX_PLANNED:
         await session.commit()
         message = (f"Anda sudah memiliki {planned} penunjukan Plh. yang belum berakhir (paling banyak {SUBSTITUTION_MAX_PLANNED}). "

@@ -5,6 +5,7 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,7 @@ from gateway.services.tasks import send_update
 from gateway.services import tracking
 from gateway.services.tracking import public_timeline
 from process_defs import catalog
+from process_defs.loader import calendar_snapshot, load_office
 from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
 from store.settings import Settings
@@ -149,7 +151,7 @@ def location_problems(location: dict) -> tuple[dict, dict[str, str]]:
     street = str(location.get("street") or "").strip()
     if not street:
         errors["location.street"] = "Alamat lokasi izin (jalan) wajib diisi."
-    cleaned: dict = {"street": street[:300]}
+    cleaned: dict[str, Any] = {"street": street[:300]}
     for part in ("rt", "rw"):
         value = str(location.get(part) or "").strip()
         if value and not (value.isdigit() and len(value) <= 3):
@@ -176,7 +178,7 @@ def company_problems(company: dict) -> tuple[dict, dict[str, str]]:
     name = str(company.get("name") or "").strip()
     if not name:
         errors["company.name"] = "Nama perusahaan wajib diisi bila data perusahaan dilengkapi."
-    cleaned: dict = {"name": name[:200]}
+    cleaned: dict[str, str | None] = {"name": name[:200]}
     for key, digits in (("nib", (13,)), ("npwp", (15, 16))):
         value = "".join(ch for ch in str(company.get(key) or "") if ch.isdigit())
         if value and len(value) not in digits:
@@ -207,7 +209,8 @@ def check_company(company: dict | None) -> dict | None:
     return cleaned
 
 
-async def _check_documents(session: AsyncSession, user: User, permit_type, request_kind: str, documents: dict) -> dict:  # noqa: ANN001
+async def _check_documents(session: AsyncSession, user: User, permit_type: catalog.PermitTypeDef, request_kind: str,
+                           documents: dict) -> dict:
     requirements = catalog.requirements_for(permit_type, request_kind)
     known = {r.code for r in requirements}
     unknown = set(documents) - known
@@ -259,9 +262,12 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         if existing is not None:
             return await resume(session, client, settings, existing, what="permohonan"), False
     content = await validate(session, applicant=applicant, form=form)
+    agency = catalog.agency_of(form.permit_type)
+    if agency is None:
+        raise RuntimeError(f"permit type {form.permit_type!r} passed validate() but no agency issues it")
     resi = await new_code(session, PermitApplication.resi, lambda: secrets.token_hex(3).upper(), what="nomor resi")
     application = PermitApplication(
-        resi=resi, applicant_id=applicant.id, agency_code=catalog.agency_of(form.permit_type).code, permit_type=form.permit_type,
+        resi=resi, applicant_id=applicant.id, agency_code=agency.code, permit_type=form.permit_type,
         request_kind=form.request_kind, status=STATUS_IN_PROCESS, stage="verification", workflow_id=permit_workflow_id(resi),
         client_key=form.client_key, **content,
     )
@@ -364,8 +370,6 @@ def clock_working_days(application: PermitApplication, now: datetime | None = No
     """Working days the case spent with the office and with the applicant (the SLA counts the former).
     A segment counts the working days that ended while it ran, so a same-day hand-over counts nothing
     and a case handed over at noon is not counted twice for that day."""
-    from process_defs.loader import calendar_snapshot, load_office
-
     calendar = OfficeCalendar(calendar_snapshot(load_office()))
     totals = {"office": 0, "applicant": 0}
     for segment in application.clock or []:
@@ -388,7 +392,7 @@ def serialize_public(application: PermitApplication, events: list[CaseEvent]) ->
         "next_step": PUBLIC_NEXT_STEP.get(application.stage),
         "permit_type": application.permit_type,
         "permit_type_name": permit_type.name if permit_type else application.permit_type,
-        "agency": catalog.agency_of(application.permit_type).name if permit_type else None,
+        "agency": agency.name if permit_type and (agency := catalog.agency_of(application.permit_type)) else None,
         "request_kind": application.request_kind,
         "revision_due_at": application.revision_due_at.isoformat() if application.revision_due_at else None,
         "submitted_at": application.created_at.isoformat(),
@@ -415,7 +419,7 @@ async def track(session: AsyncSession, *, resi: str, client_ip: str) -> dict:
 def serialize(application: PermitApplication, settings: Settings, *, events: list[CaseEvent] | None = None) -> dict:
     """The case as its applicant and the office see it (public tracking has serialize_public)."""
     permit_type = catalog.permit_type(application.permit_type)
-    data = {
+    data: dict[str, Any] = {
         "resi": application.resi,
         "status": application.status,
         "status_label": STATUS_LABELS.get(application.status, application.status),
@@ -424,7 +428,7 @@ def serialize(application: PermitApplication, settings: Settings, *, events: lis
         "next_step": NEXT_STEP.get(application.stage),
         "permit_type": application.permit_type,
         "permit_type_name": permit_type.name if permit_type else application.permit_type,
-        "agency": catalog.agency_of(application.permit_type).name if permit_type else None,
+        "agency": agency.name if permit_type and (agency := catalog.agency_of(application.permit_type)) else None,
         "request_kind": application.request_kind,
         "revision_notes": application.revision_notes,
         "revision_due_at": application.revision_due_at.isoformat() if application.revision_due_at else None,

@@ -3,25 +3,26 @@ its workflow, so a double-clicked submit is one case and a case is never half-st
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from temporalio import workflow as temporal_workflow
 from temporalio.client import Client
 
 from gateway.services.errors import Conflict, Unavailable, conflict
 from store import outbox
-from store.models import CaseEvent, Task
+from store.models import Base, CaseEvent, CaseRow, Task
 from store.outbox import id_tail  # here too, so a test can fix the tail the starts below draw
 from store.settings import Settings
 
-Row = TypeVar("Row")
+Row = TypeVar("Row", bound=CaseRow)  # a case row: Base and CaseRow both (store/models.py)
 log = logging.getLogger(__name__)
 
 
-async def new_code(session: AsyncSession, column, make: Callable[[], str], *, what: str) -> str:  # noqa: ANN001
+async def new_code(session: AsyncSession, column: InstrumentedAttribute[str], make: Callable[[], str], *, what: str) -> str:
     """A short random case code (resi, visit code, tracking number) not yet in `column`. People read these out at
     a counter, so they are short; a collision is simply drawn again."""
     for _ in range(20):
@@ -85,7 +86,7 @@ async def start_recorded(session: AsyncSession, client: Client, settings: Settin
     id; what it would write into this row, whose id it shares, is refused (activities/case_rows.py). Should every
     tail be taken too, the person is told the truth and nothing is kept.
     Temporal out of reach: 503 (`unavailable`, or a sentence naming `what`) and nothing is kept, as before."""
-    pending = await outbox.record(session, settings, case_table=row.__table__.name, workflow_id=row.workflow_id,
+    pending = await outbox.record(session, settings, case_table=_table_name(row), workflow_id=row.workflow_id,
                                   workflow_type=workflow_type(workflow), task_queue=settings.task_queue, value=start_input(row))
     await session.commit()
     try:
@@ -141,7 +142,15 @@ async def resume(session: AsyncSession, client: Client, settings: Settings, row:
 
 def workflow_type(workflow: Callable) -> str:
     """The workflow type name Temporal knows the run method's workflow by (its @workflow.defn name)."""
-    return temporal_workflow._Definition.must_from_run_fn(workflow).name
+    name = temporal_workflow._Definition.must_from_run_fn(workflow).name
+    if name is None:
+        raise RuntimeError(f"{workflow!r} is the run method of a dynamic workflow, which has no type name to start it by")
+    return name
+
+
+def _table_name(row: CaseRow) -> str:
+    # Every case row is a mapped Base class with its own Table too, which the CaseRow bound cannot say.
+    return cast(Table, cast(Base, row).__table__).name
 
 
 async def _abandon(session: AsyncSession, row: Row, pending: outbox.PendingStart, on_abandon: Callable[[], None] | None) -> bool:

@@ -15,9 +15,10 @@ Every function takes `now` so tests can cross local midnight without waiting for
 
 import hashlib
 from datetime import date, datetime, timedelta, timezone
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,7 +118,7 @@ async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str 
     )
     for attempt in range(_INSERT_ATTEMPTS):
         try:
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 # Queue the day's takers of this group behind one lock, so a crowd does not retry in a loop.
                 await session.execute(select(func.pg_advisory_xact_lock(_lock_key(day, group.code))))
             ticket_id, sequence = (await session.execute(statement)).one()
@@ -129,7 +130,7 @@ async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str 
             await session.rollback()
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise Unavailable("Nomor antrean sedang ramai diambil. Silakan tekan tombol sekali lagi.", code="busy") from None
-    ticket = await session.get(QueueTicket, ticket_id, populate_existing=True)
+    ticket = await _reread(session, ticket_id)
     return ticket, await waiting_before(session, ticket)
 
 
@@ -198,13 +199,14 @@ async def call_next(session: AsyncSession, *, staff: User, counter_code: str, no
         if candidate is None:
             await session.commit()
             raise conflict(msg_nothing_waiting(counter), code="queue_empty")
-        called = await session.execute(
+        # An UPDATE's result is a CursorResult (with its rowcount), which execute() does not say.
+        called = cast(CursorResult[Any], await session.execute(
             update(QueueTicket).where(QueueTicket.id == candidate, QueueTicket.status == STATUS_WAITING)
             .values(status=STATUS_CALLED, counter_code=counter.code, called_at=now, called_by_id=staff.id)
-        )
+        ))
         if called.rowcount == 1:
             await session.commit()
-            return await session.get(QueueTicket, candidate, populate_existing=True)
+            return await _reread(session, candidate)
         # Another counter called this visitor a moment ago: take the next one.
     await session.rollback()
     raise conflict("Antrean sedang dipanggil dari loket lain. Silakan tekan Panggil Berikutnya sekali lagi.", code="busy")
@@ -217,14 +219,22 @@ async def _change_current(session: AsyncSession, *, staff: User, counter_code: s
     ticket = await current_ticket(session, counter_code=counter.code, now=now)
     if ticket is None:
         raise conflict(msg_nothing_current(counter), code="no_current_ticket")
-    changed = await session.execute(
+    changed = cast(CursorResult[Any], await session.execute(  # an UPDATE's result: a CursorResult, with its rowcount
         update(QueueTicket).where(QueueTicket.id == ticket.id, QueueTicket.status == STATUS_CALLED).values(**values)
-    )
+    ))
     if changed.rowcount != 1:
         await session.rollback()
         raise conflict(msg_nothing_current(counter), code="no_current_ticket")
     await session.commit()
-    return await session.get(QueueTicket, ticket.id, populate_existing=True)
+    return await _reread(session, ticket.id)
+
+
+async def _reread(session: AsyncSession, ticket_id: int) -> QueueTicket:
+    """A ticket just written, as the database has it now (tickets are never deleted)."""
+    ticket = await session.get(QueueTicket, ticket_id, populate_existing=True)
+    if ticket is None:
+        raise RuntimeError(f"queue ticket {ticket_id} vanished right after it was written")
+    return ticket
 
 
 async def recall(session: AsyncSession, *, staff: User, counter_code: str, now: datetime | None = None) -> QueueTicket:

@@ -8,12 +8,14 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, and_, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Exists, Select, and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client, WorkflowExecutionStatus
+from sqlalchemy.orm import InstrumentedAttribute
+from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExecutionStatus, WorkflowHandle, WorkflowHistory
 from temporalio.service import RPCError, RPCStatusCode
 
 from audit.history import RunNotFound, fetch_history, readable_timeline
@@ -22,7 +24,7 @@ from gateway.services.dates import parse_day
 from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.paging import CappedTotal
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
-from process_defs.loader import load_office
+from process_defs.loader import OfficeFile, load_office
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
 from store.models import CaseEvent, ProcessRun, Task, User, utcnow
 from store.settings import Settings
@@ -42,7 +44,8 @@ STATUS_LABELS = {
 }
 # What the runs filter offers ("running" includes the runs waiting on a person).
 FILTER_STATUSES = ("running", "waiting", "completed", "failed", "cancelled", "terminated")
-STATUS_TONES = {"completed": "ok", "failed": "danger", "terminated": "danger", "timed_out": "danger", "cancelled": "muted", "continued_as_new": "muted", "waiting": "warn"}
+STATUS_TONES = {"completed": "ok", "failed": "danger", "terminated": "danger", "timed_out": "danger", "cancelled": "muted",
+                "continued_as_new": "muted", "waiting": "warn"}
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # Counting every match of a broad filter over 100 000 runs costs more than the page itself: count this far.
@@ -113,11 +116,11 @@ async def parse_filter(session: AsyncSession, *, process: str | None = None, sta
                      cursor=decode_cursor(cursor) if cursor else None, limit=limit)
 
 
-def _open_task_exists():  # noqa: ANN202
+def _open_task_exists() -> Exists:
     return exists().where(Task.workflow_id == ProcessRun.workflow_id, Task.status == "open")
 
 
-def _prefix(column, text: str):  # noqa: ANN001, ANN202
+def _prefix(column: InstrumentedAttribute[str], text: str) -> ColumnElement[bool]:
     # A range rather than LIKE: SQLite's LIKE is case-insensitive and would not use the index.
     return and_(column >= text, column < text + "\U0010ffff")
 
@@ -184,7 +187,7 @@ async def _waiting_on(session: AsyncSession, workflow_ids: list[str]) -> dict[st
     return out
 
 
-def _holder(task: Task, office) -> str:  # noqa: ANN001
+def _holder(task: Task, office: OfficeFile) -> str:
     if task.delegate is not None:
         return task.delegate.full_name
     if task.owner is not None:
@@ -225,7 +228,7 @@ def _unavailable() -> Unavailable:
     return Unavailable("Layanan proses (Temporal) sedang tidak dapat dihubungi. Silakan coba lagi.", code="temporal_unavailable")
 
 
-async def _describe(client: Client, workflow_id: str):  # noqa: ANN202
+async def _describe(client: Client, workflow_id: str) -> WorkflowExecutionDescription:
     try:
         return await client.get_workflow_handle(workflow_id).describe()
     except RPCError as exc:
@@ -290,7 +293,7 @@ async def get_run(session: AsyncSession, client: Client, settings: Settings, *, 
         "status": status,
         "status_label": STATUS_LABELS.get(status, status),
         "running": desc.status == WorkflowExecutionStatus.RUNNING,
-        "owner_actions": desc.status == WorkflowExecutionStatus.RUNNING and bool(info) and info.name not in NO_OWNER_ACTIONS,
+        "owner_actions": desc.status == WorkflowExecutionStatus.RUNNING and info is not None and info.name not in NO_OWNER_ACTIONS,
         "started_at": desc.start_time.isoformat() if desc.start_time else None,
         "closed_at": desc.close_time.isoformat() if desc.close_time else None,
         "temporal_ui_url": temporal_ui_url(settings, workflow_id),
@@ -299,10 +302,10 @@ async def get_run(session: AsyncSession, client: Client, settings: Settings, *, 
     }
 
 
-async def _timeline(session: AsyncSession, history, *, workflow_id: str) -> list[dict]:  # noqa: ANN001
+async def _timeline(session: AsyncSession, history: WorkflowHistory, *, workflow_id: str) -> list[dict]:
     """The history's lines, with the inbox's claims (which never reach the history) in their place in time."""
     office = load_office()
-    lines = [{"at": e.at, "kind": e.kind, "title": e.title, "actor": e.actor, "role": e.role, "outcome": e.outcome, "reason": e.reason}
+    lines: list[dict[str, Any]] = [{"at": e.at, "kind": e.kind, "title": e.title, "actor": e.actor, "role": e.role, "outcome": e.outcome, "reason": e.reason}
              for e in readable_timeline(history)]
     claims = await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id, CaseEvent.kind.in_((CLAIMED, UNCLAIMED))))
     lines += [{"at": c.occurred_at, "kind": "claimed" if c.kind == CLAIMED else "unclaimed", "title": c.title, "actor": c.actor_name,
@@ -348,7 +351,7 @@ async def reassign(session: AsyncSession, client: Client, *, user: User, workflo
     else:
         office = load_office()
         if to_role not in office.roles or to_role in ("pemohon",):
-            raise invalid(f"Peran '{to_role[:60]}' tidak dikenal.", field="to_role")
+            raise invalid(f"Peran '{(to_role or '')[:60]}' tidak dikenal.", field="to_role")  # (to_role is set here)
         role_label = office.role_label(to_role)
     request = ReassignRequest(task_id=task.id, actor=actor(user), reason=reason, to_person=to_person, to_role=to_role, to_role_label=role_label)
     return await send_update(client, workflow_id, REASSIGN_TASK, request, result_type=OwnerActionAck)
@@ -386,7 +389,7 @@ async def cancel(client: Client, *, user: User, workflow_id: str, reason: str | 
     return ack
 
 
-async def _request_cancel(handle) -> None:  # noqa: ANN001
+async def _request_cancel(handle: WorkflowHandle[Any, Any]) -> None:
     try:
         await handle.cancel()
     except RPCError as exc:

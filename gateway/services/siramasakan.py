@@ -5,7 +5,9 @@ import asyncio
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
@@ -112,6 +114,8 @@ def validate(form: SiramasakanForm) -> tuple[str, str, list[PopulationChange]]:
     if errors:
         raise Invalid("Isian belum benar: " + " ".join(errors.values()), code="invalid",
                        errors=[{"field": f, "message": m} for f, m in errors.items()])
+    if case_number is None:  # refused above
+        raise RuntimeError("a request passed its checks without a case number")
     return case_number, kk, changes
 
 
@@ -190,7 +194,7 @@ def serialize(row: SiramasakanRequest, *, applicant: User | None = None, events:
               tasks: list[Task] | None = None, now: datetime | None = None) -> dict:
     now = now or datetime.now(timezone.utc)
     kinds = load_siramasakan().change_kinds
-    data = {
+    data: dict[str, Any] = {
         "id": row.code, "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status),
         "stage": row.stage, "stage_label": STAGE_LABELS.get(row.stage, row.stage),
         "case_number": row.case_number, "kk_number": row.kk_number,
@@ -227,11 +231,12 @@ async def list_requests(session: AsyncSession, *, user: User, over_sla_only: boo
     if not user.is_staff_for(STAFF_ROLES):
         stmt = stmt.where(SiramasakanRequest.applicant_id == user.id)
     total = await session.scalar(select(func.count()).select_from(stmt.subquery()))
-    rows = await session.scalars(stmt.order_by(SiramasakanRequest.created_at.desc()).limit(limit).offset(offset))
-    return list(rows), total or 0
+    page = await session.scalars(stmt.order_by(SiramasakanRequest.created_at.desc()).limit(limit).offset(offset))
+    return list(page), total or 0
 
 
-async def registry_callback(session: AsyncSession, client_factory, settings: Settings, *, raw: bytes, signature: str | None) -> dict:  # noqa: ANN001
+async def registry_callback(session: AsyncSession, client_factory: Callable[[], Awaitable[Client]], settings: Settings, *, raw: bytes,
+                            signature: str | None) -> dict:
     """The registry's report. Checked first (401, nothing stored); an unknown request is 404; a report already applied
     is answered 200 "duplicate" (the registry delivers again when unsure). Otherwise it goes to the request's run as
     an update, and the run has the last word: a report it is not waiting for (the request not handed off to the

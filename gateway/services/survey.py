@@ -137,9 +137,9 @@ def summarize(responses: list[SurveyResponse]) -> dict[str, Any]:
     """Responses count, NRR per element, the IKM with its grade, and the integrity problems reported."""
     count = len(responses)
     if not count:
-        return {"responses": 0, "nrr": {c: None for c in ELEMENT_CODES}, "ikm": None, "grade": None, "grade_label": None,
+        return {"responses": 0, "nrr": dict.fromkeys(ELEMENT_CODES), "ikm": None, "grade": None, "grade_label": None,
                 "integrity": {q.code: {"problems": 0, "answered": 0} for q in INTEGRITY}}
-    sums = {c: 0 for c in ELEMENT_CODES}
+    sums = dict.fromkeys(ELEMENT_CODES, 0)
     integrity = {q.code: {"problems": 0, "answered": 0} for q in INTEGRITY}
     for response in responses:
         unsur = (response.answers or {}).get("unsur", {})

@@ -5,8 +5,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, cast
 
-from sqlalchemy import Select, func, or_, select, union, update
+from sqlalchemy import ColumnElement, CursorResult, ScalarSelect, Select, Subquery, func, or_, select, union, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -54,7 +55,7 @@ CLOSING = "closing"
 INBOX_COUNT_CAP = 1_000
 
 
-async def visibility(session: AsyncSession, user: User):  # noqa: ANN202
+async def visibility(session: AsyncSession, user: User) -> tuple[ColumnElement[bool], list[int]]:
     """Who sees an open task, as one condition: for checks on one task. Lists go through `_visible_branches`."""
     represented = await officials_represented_by(session, user=user)
     return or_(*_visible_branches(user, represented)), represented
@@ -84,14 +85,14 @@ def _narrowed(query: Select, filters: InboxFilter) -> Select:
 _HOLDERS = tuple(joinedload(holder).lazyload("*") for holder in (Task.owner, Task.delegate, Task.claimed_by))
 
 
-def _first_ids(branches: list[Select], *, order: tuple, limit: int):  # noqa: ANN202
+def _first_ids(branches: list[Select], *, order: tuple, limit: int) -> Subquery:
     """The union of each branch's own first `limit` ids; the branches may overlap, the union drops doubles. Each
     branch keeps the inbox order so the database walks its index from the newest end and stops at `limit`."""
     firsts = [select(b.c.id) for b in (q.order_by(*order).limit(limit).subquery() for q in branches)]
     return (union(*firsts) if len(firsts) > 1 else firsts[0]).subquery()
 
 
-def _count_of(branches: list[Select], order: tuple):  # noqa: ANN202
+def _count_of(branches: list[Select], order: tuple) -> ScalarSelect[int]:
     ids = _first_ids(branches, order=order, limit=INBOX_COUNT_CAP + 1)
     return select(func.count()).select_from(ids).scalar_subquery()
 
@@ -184,7 +185,8 @@ async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         if task.status != "open":
             raise conflict("Tugas ini sudah selesai.", code="task_closed")
         if task.delegate_id not in (None, user.id):
-            raise conflict(f"Tugas ini sedang didelegasikan kepada {task.delegate.full_name}; hanya ia yang dapat mengklaimnya.",
+            delegate = task.delegate.full_name if task.delegate else "pegawai lain"
+            raise conflict(f"Tugas ini sedang didelegasikan kepada {delegate}; hanya ia yang dapat mengklaimnya.",
                            code="task_delegated")
         if task.claimed_by_id == user.id:
             return task
@@ -194,10 +196,11 @@ async def claim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         # The database picks the one winner: the row changes only if it is still as read here (open, theirs to see, free
         # or held by a claim that no longer stands), so of officers claiming at once exactly one is told they hold it,
         # and a delegation or a reassignment that lands meanwhile is not overtaken.
-        taken = await session.execute(
+        # An UPDATE's result is a CursorResult (with its rowcount), which execute() does not say.
+        taken = cast(CursorResult[Any], await session.execute(
             update(Task).where(Task.id == task.id, Task.status == "open", visible, or_(Task.delegate_id.is_(None), Task.delegate_id == user.id),
                                Task.claimed_by_id.is_(None) if task.claimed_by_id is None else Task.claimed_by_id == task.claimed_by_id)
-            .values(claimed_by_id=user.id).execution_options(synchronize_session=False))
+            .values(claimed_by_id=user.id).execution_options(synchronize_session=False)))
         if taken.rowcount == 1:
             _record_claim(session, task=task, user=user, kind=CLAIMED, title=f"Diklaim oleh {user.full_name}: {task.title}")
         # Ends the transaction either way (a commit, not a rollback: a rollback would expire the signed-in user too).
@@ -226,14 +229,18 @@ async def unclaim(session: AsyncSession, *, user: User, task_id: str) -> Task:
         raise forbidden("Hanya yang mengklaim tugas ini, pemilik proses, atau administrator yang dapat melepas klaimnya.")
     # Only the claim as read is released: of two releases at once, one changes the row and is recorded; a claim
     # taken again meanwhile stays.
-    released = await session.execute(update(Task).where(Task.id == task.id, Task.claimed_by_id == claimant.id)
-                                      .values(claimed_by_id=None).execution_options(synchronize_session=False))
+    released = cast(CursorResult[Any], await session.execute(  # an UPDATE's result: a CursorResult, with its rowcount
+        update(Task).where(Task.id == task.id, Task.claimed_by_id == claimant.id)
+        .values(claimed_by_id=None).execution_options(synchronize_session=False)))
     if released.rowcount == 1:
         title = (f"Klaim dilepas oleh {user.full_name}: {task.title}" if claimant.id == user.id
                  else f"Klaim {claimant.full_name} dilepas oleh {user.full_name}: {task.title}")
         _record_claim(session, task=task, user=user, kind=UNCLAIMED, title=title)
     await session.commit()
-    return await session.get(Task, task_id, populate_existing=True)
+    released_task = await session.get(Task, task_id, populate_existing=True)
+    if released_task is None:
+        raise not_found("Tugas")
+    return released_task
 
 
 # Claims are an inbox matter, not a process decision: they are not in the run's history, so the case timeline
@@ -260,7 +267,7 @@ async def _acting_for(session: AsyncSession, *, user: User, task: Task) -> User 
 _NOT_OPEN_YET_RETRIES = 30
 
 
-async def send_update(client: Client, workflow_id: str, update: str, request: object, *, result_type: type | None = TaskAck):  # noqa: ANN201
+async def send_update(client: Client, workflow_id: str, update: str, request: object, *, result_type: type | None = TaskAck) -> Any:
     """Forwards a person's action to the workflow; the workflow's validator refusal becomes a readable API error.
 
     The inbox row is written by an activity just before the workflow records that the task is open. A decision
@@ -289,7 +296,7 @@ async def send_update(client: Client, workflow_id: str, update: str, request: ob
 
 async def _check_open(session: AsyncSession, *, user: User, task: Task) -> None:
     if task.status != "open":
-        who = task.completed_by_id and await session.get(User, task.completed_by_id)
+        who = await session.get(User, task.completed_by_id) if task.completed_by_id else None
         raise conflict(f"Tugas ini sudah diputuskan{' oleh ' + who.full_name if who else ''}.", code=ERR_ALREADY_DECIDED)
     holder = await blocking_claimant(session, user=user, task=task)
     if holder is not None:
@@ -385,7 +392,8 @@ def serialize(task: Task, *, viewer: User | None = None, represented: list[int] 
         "delegate_name": task.delegate.full_name if task.delegate else None,
         "claimed_by": task.claimed_by.username if task.claimed_by else None,
         "claimed_by_name": task.claimed_by.full_name if task.claimed_by else None,
-        "acting_for": task.owner.full_name if (viewer and task.owner_id and represented and task.owner_id in represented and task.owner_id != viewer.id) else None,
+        "acting_for": task.owner.full_name if (viewer and task.owner is not None and task.owner_id and represented
+                                               and task.owner_id in represented and task.owner_id != viewer.id) else None,
         "escalated_to_role": task.escalated_to_role,
         "created_at": task.created_at.isoformat(),
         "due_at": due.isoformat() if due else None,

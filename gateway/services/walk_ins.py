@@ -138,8 +138,8 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
             return await resume(session, client, settings, existing, what="kunjungan"), False
     visitor = validate(form)
     ticket = None
-    if (form.queue_number or "").strip():
-        number = form.queue_number.strip().upper()
+    if (queue_number := form.queue_number or "").strip():
+        number = queue_number.strip().upper()
         ticket, holder = await _hold_ticket(session, number)
         if holder is not None:
             await session.commit()  # ends the hold; the no-op update is all it wrote (a rollback would expire `user`)
@@ -147,6 +147,8 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
                 return await resume(session, client, settings, holder, what="kunjungan"), False  # the same registration, sent twice at once
             raise invalid(f"Nomor antrian {number} sudah dipakai untuk kunjungan lain.", field="queue_number")
     service = load_counter().service(form.service_code.strip())
+    if service is None:
+        raise RuntimeError(f"service {form.service_code!r} passed validate() but is not in the counter definitions")
     code = await new_code(session, WalkInVisit.code, lambda: "K" + secrets.token_hex(3).upper(), what="kode kunjungan")
     visit = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), client_key=form.client_key, service_code=service.code,
                         service_name=service.name, one_day=service.one_day, visitor_name=visitor.name, visitor_phone=visitor.phone,

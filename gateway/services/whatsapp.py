@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
@@ -34,6 +35,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.types import ASGIApp
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -176,8 +178,8 @@ def _text_of(message: dict) -> tuple[str, str]:
     if kind == "button":  # a quick-reply button of a template message
         button = message.get("button") or {}
         return "text", str(button.get("text") or button.get("payload") or "")
-    content = message.get(kind) if isinstance(message.get(kind), dict) else {}
-    caption = str(content.get("caption") or "")
+    content = message.get(kind)
+    caption = str(content.get("caption") or "") if isinstance(content, dict) else ""
     return kind, f"[{kind}]" + (f" {caption}" if caption else "")
 
 
@@ -187,10 +189,10 @@ def parse_payload(data: object) -> tuple[list[Incoming], list[StatusChange]]:
         raise invalid("Bukan event WhatsApp Business Account (object harus \"whatsapp_business_account\").", field="object")
     messages: list[Incoming] = []
     statuses: list[StatusChange] = []
-    entries = data.get("entry") if isinstance(data.get("entry"), list) else []
-    for entry in entries:
-        changes = entry.get("changes") if isinstance(entry, dict) and isinstance(entry.get("changes"), list) else []
-        for change in changes:
+    entries = data.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
@@ -288,11 +290,14 @@ async def conversation_of(session: AsyncSession, client: Client, phone: str) -> 
     legacy = legacy_workflow_id(phone)
     workflow_id = legacy if await _is_running(client, legacy) else new_workflow_id()
     # The number's first two messages at once: the unique number lets one row in, and both use it.
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(insert(WhatsAppConversation).values(phone=phone, workflow_id=workflow_id)
                           .on_conflict_do_nothing(index_elements=[WhatsAppConversation.phone]))
     await session.commit()
-    return await _conversation_row(session, phone)
+    row = await _conversation_row(session, phone)
+    if row is None:
+        raise RuntimeError(f"the conversation row of {phone} is missing right after it was written")
+    return row
 
 
 async def _leave_legacy(session: AsyncSession, row: WhatsAppConversation) -> WhatsAppConversation:
@@ -411,7 +416,7 @@ async def conversations(session: AsyncSession, *, viewer: User) -> list[dict]:
     latest = list(await session.scalars(select(WhatsAppMessage).where(WhatsAppMessage.id.in_(latest_ids))
                                         .order_by(WhatsAppMessage.id.desc()).limit(MAX_CONVERSATIONS)))
     phones = [m.phone for m in latest]
-    names: dict[str, str] = {}
+    names: dict[str, str | None] = {}  # (the query skips messages without a name)
     counts: dict[str, int] = {}
     if phones:
         for phone, name in await session.execute(
@@ -422,7 +427,7 @@ async def conversations(session: AsyncSession, *, viewer: User) -> list[dict]:
         counts = dict((await session.execute(select(WhatsAppMessage.phone, func.count()).where(WhatsAppMessage.phone.in_(phones))
                                              .group_by(WhatsAppMessage.phone))).all())
     handoffs = await _open_handoffs(session)
-    items = [{
+    items: list[dict[str, Any]] = [{
         "phone": m.phone, "display_phone": display_phone(m.phone), "contact_name": names.get(m.phone), "messages": counts.get(m.phone, 0),
         "last_message": {"direction": m.direction, "preview": _preview(m.body), "at": m.created_at.isoformat(), "status": m.status},
         "handoff": _handoff_json(handoffs.get(m.phone)), "url": f"/whatsapp/{m.phone}",
@@ -432,7 +437,7 @@ async def conversations(session: AsyncSession, *, viewer: User) -> list[dict]:
     return waiting + others
 
 
-def _outbound_author(key: str, wids: list[str], officers: dict[str, str]) -> tuple[str, str]:
+def _outbound_author(key: str, wids: list[str], officers: dict[str | None, str]) -> tuple[str, str]:
     """(kind, label) of an outgoing message by its notification key."""
     base = key.rsplit("|", 1)[0]
     if base in officers:
@@ -451,9 +456,9 @@ async def conversation_data(session: AsyncSession, phone: str) -> dict:
         select(Notification, WhatsAppMessage).join(WhatsAppMessage, WhatsAppMessage.notification_id == Notification.id, isouter=True)
         .where(Notification.channel == "whatsapp", Notification.address == phone)
         .order_by(Notification.id.desc()).limit(MAX_ITEMS))).all()
-    officers = {e.detail.get("idempotency_key"): e.actor_name or "Petugas" for e in await session.scalars(
+    officers: dict[str | None, str] = {e.detail.get("idempotency_key"): e.actor_name or "Petugas" for e in await session.scalars(
         select(CaseEvent).where(CaseEvent.workflow_id.in_(wids), CaseEvent.kind == "whatsapp_reply")) if e.detail}
-    items = []
+    items: list[dict[str, Any]] = []
     for m in inbound:
         at = m.created_at
         items.append({"id": f"in-{m.id}", "direction": "in", "kind": "citizen", "author": m.contact_name or display_phone(phone),
@@ -537,7 +542,7 @@ def check_simulated(*, phone: object, name: object, text: object) -> tuple[Simul
         errors["text"] = "Tulis pesan yang dikirim warga."
     elif len(body) > WHATSAPP_MAX_TEXT:
         errors["text"] = f"Pesan terlalu panjang: paling banyak {WHATSAPP_MAX_TEXT} karakter."
-    if errors:
+    if errors or number is None:  # (no number is refused above)
         return None, errors
     return SimulatedMessage(phone=number, name=clean_name, text=body), {}
 
@@ -554,7 +559,7 @@ def simulated_payload(settings: Settings, message: SimulatedMessage) -> dict:
     return {"object": "whatsapp_business_account", "entry": [{"id": "dev-waba", "changes": [{"value": value, "field": "messages"}]}]}
 
 
-async def simulate(app, settings: Settings, message: SimulatedMessage) -> httpx.Response:  # noqa: ANN001 - the ASGI app itself
+async def simulate(app: ASGIApp, settings: Settings, message: SimulatedMessage) -> httpx.Response:
     """Signs the event with the app secret and posts it to this gateway's own webhook, in process."""
     body = json.dumps(simulated_payload(settings, message)).encode()
     transport = httpx.ASGITransport(app=app)
