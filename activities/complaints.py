@@ -5,9 +5,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.case_rows import write_case_row
+from contracts import UPDATE_COMPLAINT, ComplaintUpdate
 from store.models import CaseEvent, Complaint, Unit
 from workflows.complaint import FINAL_STATUSES
-from contracts import UPDATE_COMPLAINT, ComplaintUpdate
 
 
 class ComplaintActivities:

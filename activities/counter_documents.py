@@ -26,11 +26,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.documents import DocumentIssuer
-
-from documents.layout import PagePainter, build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
-
-from signing.pades import sign_pdf_off_loop
 from contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
+from documents.layout import PagePainter, build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
+from signing.pades import sign_pdf_off_loop
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas

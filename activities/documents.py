@@ -12,12 +12,12 @@ import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-from store.models import Document, PermitApplication
-from store.storage import document_key, storage_for
+
 from contracts import (
     RENDER_LEAVE_LETTER,
     RENDER_PERMIT,
@@ -26,6 +26,9 @@ from contracts import (
     PermitDocumentInput,
     Person,
 )
+from store.models import Document, PermitApplication
+from store.storage import document_key, storage_for
+
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -44,7 +47,6 @@ from documents.permit import (
 from signing.identity import SigningIdentity, load_or_create_signing_identity
 from signing.officials import SigningAuthorizationError, consume, load_authorized_key
 from signing.pades import sign_pdf_off_loop
-
 
 LEAVE_LETTER_KIND = "surat_izin_cuti"
 PDF = "application/pdf"

@@ -1,15 +1,15 @@
 """Side effects particular to leave requests: the case row and the acting official during leave."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.case_rows import write_case_row
+from contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 from store.locks import lock_person
 from store.models import LeaveRequest, Substitution
-from contracts import UPDATE_LEAVE_REQUEST, LeaveUpdate
 from workflows.leave import FINAL_STATUSES
 
 
@@ -28,7 +28,7 @@ class LeaveActivities:
             if update.reason:
                 leave.decision_reason = update.reason
             if update.status in FINAL_STATUSES and leave.finished_at is None:
-                leave.finished_at = datetime.now(timezone.utc)
+                leave.finished_at = datetime.now(UTC)
             if update.acting_official_id is not None:
                 # The official's Plh. appointments are made in turn (store/locks.py), so one asked for by hand at this
                 # moment (gateway/services/people.py) is checked against this one, not against what was there before.

@@ -7,7 +7,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.case_rows import write_case_row
-from store.models import Letter, StoredFile, Unit, User, UserRole, utcnow
 from contracts import (
     ATTACH_LETTER_FILE,
     UPDATE_LETTER,
@@ -16,6 +15,7 @@ from contracts import (
     LetterUpdate,
     LetterUpdateResult,
 )
+from store.models import Letter, StoredFile, Unit, User, UserRole, utcnow
 from workflows.letters import FINAL_STATUSES
 
 PURPOSES = {"scan": "pindaian surat", "softcopy": "softcopy surat"}

@@ -4,7 +4,7 @@ Assigning is one transaction keyed by an idempotency key, so a retried activity 
 number it already received and never burns one.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -13,13 +13,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberRequest
 from office.numbering import format_number
 from store.models import IssuedNumber, NumberSequence
-from contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberRequest
+
 
 async def assign_number(session: AsyncSession, request: NumberRequest, *, now: datetime | None = None) -> IssuedNumberResult:
     """Issues the next number in the request's scope, inside the caller's transaction."""
-    issued_at = (now or datetime.now(timezone.utc)).astimezone(ZoneInfo(request.timezone))
+    issued_at = (now or datetime.now(UTC)).astimezone(ZoneInfo(request.timezone))
     scope, year = request.numbering.scope, issued_at.year
     # Take the write lock on the scope's counter first, then look up the key: two assigners with the
     # same key are serialised behind the lock, and the second finds the first's number.

@@ -5,10 +5,10 @@ from dataclasses import asdict
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
-from office.calendar import OfficeCalendar
 from activities.case_rows import write_case_row
-from store.models import PermitApplication, utcnow
 from contracts import UPDATE_PERMIT, WORKING_DEADLINE, DeadlineInput, DeadlineResult, PermitUpdate
+from office.calendar import OfficeCalendar
+from store.models import PermitApplication, utcnow
 from workflows.permit import FINAL_STATUSES
 
 

@@ -12,10 +12,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.case_rows import write_case_row
+from contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
 from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from store.models import SiramasakanRequest
 from store.settings import Settings
-from contracts import SEND_REGISTRY_HANDOFF, UPDATE_SIRAMASAKAN, RegistryHandoff, RegistryHandoffResult, SiramasakanUpdate
 from workflows.siramasakan import FINAL_STATUSES
 
 log = logging.getLogger(__name__)

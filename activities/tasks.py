@@ -3,11 +3,11 @@
 
 from datetime import date, datetime
 from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from temporalio import activity
-from office.calendar import OfficeCalendar
-from store.models import CaseEvent, Task, User
+
 from contracts import (
     CLOSE_TASK,
     OPEN_TASK,
@@ -20,6 +20,8 @@ from contracts import (
     TaskChange,
     TaskChangeResult,
 )
+from office.calendar import OfficeCalendar
+from store.models import CaseEvent, Task, User
 from store.queries import COLUMNS_ONLY, acting_officials_on
 
 

@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from activities.case_rows import write_case_row
-from store.models import WalkInVisit
 from contracts import UPDATE_WALK_IN, WalkInUpdate
+from store.models import WalkInVisit
 from workflows.walk_in import FINAL_STATUSES
 
 

@@ -14,12 +14,12 @@ from pathlib import Path
 
 from temporalio import activity
 
+from contracts import WHATSAPP_AUTO_REPLY, AutoReplyInput, AutoReplyResult, ConversationState
 from process_defs import catalog as catalog_defs
 from process_defs import counter as counter_defs
 from process_defs import loader
 from process_defs.loader import DEFS_DIR
 from store.settings import Settings
-from contracts import WHATSAPP_AUTO_REPLY, AutoReplyInput, AutoReplyResult, ConversationState
 
 FOOTER = "Ketik 0 untuk menu, PETUGAS untuk berbicara dengan petugas."
 COST = "Rp 0,- (tidak ada biaya/tarif yang dipungut untuk pelayanan ini)"

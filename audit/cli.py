@@ -31,7 +31,7 @@ OK, NOT_DETERMINISTIC, USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse's own exit would leave the caller no status
+    def error(self, message: str) -> NoReturn:
         raise _UsageError(f"{self.prog}: {message}")
 
 

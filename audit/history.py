@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.api.common.v1 import Payloads
@@ -20,9 +20,6 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
-from process_defs.loader import load_office
-from process_defs.processes import BY_WORKFLOW_TYPE
-from store.payload_codec import decode_message
 from contracts import (
     ASSIGN_NUMBER,
     ATTACH_LETTER_FILE,
@@ -49,6 +46,9 @@ from contracts import (
     WHATSAPP_MESSAGE,
     WORKING_DEADLINE,
 )
+from process_defs.loader import load_office
+from process_defs.processes import BY_WORKFLOW_TYPE
+from store.payload_codec import decode_message
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _first(payloads: Payloads | None) -> Any:
 
 
 def _at(event: HistoryEvent) -> datetime:
-    return event.event_time.ToDatetime(tzinfo=timezone.utc)
+    return event.event_time.ToDatetime(tzinfo=UTC)
 
 
 def _dict(value: Any) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from temporalio.client import Client, WorkflowHistory
@@ -50,10 +50,10 @@ def _workflows(workflows: Sequence[type] | None) -> list[type]:
 def since_moment(since: date | datetime, timezone_name: str | None = None) -> datetime:
     """The start of `since` in the office's time zone (a date), as an aware UTC moment."""
     if isinstance(since, datetime):
-        return since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+        return since if since.tzinfo else since.replace(tzinfo=UTC)
     if timezone_name is None:
         timezone_name = load_office().office.timezone
-    return datetime.combine(since, time.min, tzinfo=ZoneInfo(timezone_name)).astimezone(timezone.utc)
+    return datetime.combine(since, time.min, tzinfo=ZoneInfo(timezone_name)).astimezone(UTC)
 
 
 def visibility_query(process: str, since: date | datetime | None = None) -> str:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
@@ -143,7 +143,7 @@ def audit_facts(history: WorkflowHistory) -> AuditFacts:
         process_label=process.label if process else workflow_type,
         business_key=business_key(history.workflow_id),
         status=status,
-        started_at=started.event_time.ToDatetime(tzinfo=timezone.utc) if started is not None else None,
+        started_at=started.event_time.ToDatetime(tzinfo=UTC) if started is not None else None,
         closed_at=closed_at,
         events=len(history.events),
     )
@@ -307,7 +307,7 @@ async def render_audit_report(facts: AuditFacts, *, history_sha256: str, setting
                               generated_at: datetime | None = None) -> bytes:
     """The report, PAdES-signed with the installation's signing identity."""
     office = load_office().office
-    generated_at = generated_at or datetime.now(timezone.utc)
+    generated_at = generated_at or datetime.now(UTC)
     unsigned = await asyncio.to_thread(render_audit_report_pdf, facts, history_sha256=history_sha256, generated_at=generated_at,
                                        generated_by=generated_by)
     identity = await asyncio.to_thread(load_or_create_signing_identity, settings)

@@ -30,8 +30,8 @@ async def signing_figure(tmp: Path) -> tuple[dict, dict]:
     document, so it is done once, outside the timings."""
     from documents.permit import render_permit_pdf  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from signing.identity import SigningIdentity, load_or_create_signing_identity  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
-    from signing.pades import sign_pdf, verify_document  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from signing.officials import authorize_signing, ensure_official_identity, load_authorized_key  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
+    from signing.pades import sign_pdf, verify_document  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from store.models import User  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs
     from store.settings import Settings  # noqa: PLC0415 - the figure's stack (reportlab, pyHanko, the tests' fixtures) loads when the figure runs

@@ -8,7 +8,7 @@ nobody measured holds, the rest owned by 50 other people; plus as many completed
 import random
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,11 @@ from sqlalchemy import event, insert, select, text
 from sqlalchemy.engine import Connection
 
 from bench.common import figure, pct
+from cli.seed import DEMO_PASSWORD, seed_demo
 from gateway.security import hash_password
 from gateway.services.tasks import InboxFilter, inbox
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Task, User
-from cli.seed import DEMO_PASSWORD, seed_demo
 
 REPEAT = 25
 BARE = text("SELECT id, title, created_at, status FROM task WHERE status = 'open' AND owner_id = :uid "
@@ -64,7 +64,7 @@ async def measure(url: str, sizes: list[int], label: str, log: Callable[[str], o
             raise RuntimeError("the demo seed has no atasan1")
         me_id = me.id
         others = list((await session.scalars(select(User.id).where(User.id != me_id))).all())[:50]
-    epoch = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    epoch = datetime(2026, 1, 1, tzinfo=UTC)
     figures, detail, filled = [], {}, 0
     for size in sizes:
         t = time.perf_counter()

@@ -18,8 +18,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -34,9 +34,9 @@ ALLOWED_5XX = {503}
 
 
 async def _prepare_database(url: str) -> None:
+    from cli.seed import DEMO_PASSWORD, seed_demo  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
     from gateway.security import hash_password  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
     from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
-    from cli.seed import DEMO_PASSWORD, seed_demo  # noqa: PLC0415 - `python -m bench.logins --burst` (the attacker) starts without the gateway's stack
 
     engine = make_engine(url)
     await create_schema(engine)

@@ -25,15 +25,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.common import CpuMeter, figure, free_port, pct, peak_rss_mb, run_pool
 from bench.floor_workflow import FloorDecision, FloorInput, FloorWorkflow
 from bench.profile_summary import write_summaries
+from cli.seed import DEMO_PASSWORD, seed_demo
 from cli.smtp_sink import start_sink
+from contracts import LeaveResult
 from gateway.security import hash_password
 from gateway.services.leave import office_calendar
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import User, UserRole
 from store.payload_codec import data_converter
 from store.settings import PROJECT_ROOT, Settings
-from contracts import LeaveResult
-from cli.seed import DEMO_PASSWORD, seed_demo
 
 BIN = Path(sys.prefix) / "bin"
 # BENCH_PROFILE=<dir> (or 1 for var/bench/profiles): py-spy samples the worker and the gateway during the first
@@ -112,7 +112,7 @@ async def connect(address: str, server: subprocess.Popen, seconds: float = 60) -
             raise SystemExit(f"temporal dev server exited with {server.returncode}")
         try:
             return await Client.connect(address, data_converter=pydantic_data_converter)
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:
             if time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.3)

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from activities.numbering import assign_number
 from bench.common import figure
+from contracts import NumberingFormat, NumberRequest
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import IssuedNumber
-from contracts import NumberingFormat, NumberRequest
 
 ASSIGNERS = 20
 COUNT = 500

@@ -37,9 +37,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from store.settings import PROJECT_ROOT
-from bench.table import table
 
+from bench.table import table
+from store.settings import PROJECT_ROOT
 
 N = int(os.environ.get("BENCH_N", "200"))
 
@@ -69,7 +69,7 @@ def machine() -> dict:
 
 async def main() -> int:
     started = time.perf_counter()
-    run = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": machine(), "N": N, "users": USERS,
+    run = {"date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "machine": machine(), "N": N, "users": USERS,
            "scale": SCALE, "sections": ONLY}
     log(f"SatuPintu bench: N={N}, {USERS} users, scale={SCALE}, sections={','.join(ONLY)}")
     figures: list[dict] = []

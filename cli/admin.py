@@ -40,7 +40,7 @@ class _Refused(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:  # noqa: D102
+    def error(self, message: str) -> NoReturn:
         # argparse repeats what it did not understand, and that may be a password typed as an argument.
         if message.startswith(("unrecognized arguments", "ambiguous option")):
             message = "argumen tidak dikenal (tidak ditampilkan, karena bisa berisi kata sandi). " + MSG_PASSWORD_ARGUMENT

@@ -32,9 +32,9 @@ def _observe(component: str, log_file: Path | None) -> None:
 
 
 async def init_db(seed: bool) -> None:
+    from cli.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
     from gateway.security import hash_password  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
     from store.db import make_engine, make_sessionmaker, upgrade_schema  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
-    from cli.seed import ACCOUNTS, DEMO_PASSWORD, provision_demo_signers, seed_demo  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ def run_embedded(args: argparse.Namespace) -> int:
         env["SATUPINTU_LOG_FORMAT"] = "console"
 
     def start(name: str, cmd: list[str], log_to_file: bool = False) -> subprocess.Popen:
-        out = open(logs / f"{name}.log", "ab") if log_to_file else None  # noqa: SIM115 - child keeps it
+        out = open(logs / f"{name}.log", "ab") if log_to_file else None
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT if out else None, start_new_session=True)
         children.append((name, proc))
         return proc
@@ -295,8 +295,8 @@ def main(argv: list[str] | None = None) -> None:
             settings = get_settings()
             asyncio.run(serve(settings.maildir, "127.0.0.1", args.port or settings.smtp_port))
         elif args.command == "wa-fake":
-            from store.dev_fakes import fake_dir  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
             from cli.wa_fake import serve as serve_fake  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+            from store.dev_fakes import fake_dir  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
             settings = get_settings()
             asyncio.run(serve_fake(fake_dir(settings.var_dir), "127.0.0.1", args.port or settings.whatsapp_fake_port,

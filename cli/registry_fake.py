@@ -15,7 +15,7 @@ import json
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -63,7 +63,7 @@ class FakeRegistry:
         except ValueError:
             return JSONResponse({"detail": "Badan permintaan bukan JSON."}, status_code=400)
         stored = {"reference": f"DUK-{secrets.token_hex(4).upper()}", "idempotency_key": key, "body": body, "duplicates": 0,
-                  "received_at": datetime.now(timezone.utc).isoformat(), "status": "received", "callbacks": []}
+                  "received_at": datetime.now(UTC).isoformat(), "status": "received", "callbacks": []}
         self._by_key[key] = stored
         self._by_reference[stored["reference"]] = stored
         return JSONResponse({"reference": stored["reference"]}, status_code=202)

@@ -14,7 +14,6 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Mailbox
 
-
 IDEMPOTENCY_HEADER = "X-SatuPintu-Idempotency-Key"
 
 

@@ -12,15 +12,16 @@ import json
 import secrets
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
-from store.dev_fakes import MESSAGES_FILE, fake_dir, read_messages
 
+from store.dev_fakes import MESSAGES_FILE, fake_dir, read_messages
 
 MAX_TEXT = 4096
 
@@ -91,7 +92,7 @@ class FakeWhatsApp:
             stored = {
                 "id": f"wamid.{secrets.token_hex(16).upper()}", "to": body["to"], "type": "text", "text": body["text"]["body"],
                 "biz_opaque_callback_data": key, "phone_number_id": request.path_params["phone_number_id"],
-                "received_at": datetime.now(timezone.utc).isoformat(), "duplicates": 0,
+                "received_at": datetime.now(UTC).isoformat(), "duplicates": 0,
             }
             self._messages.append(stored)
             if key:

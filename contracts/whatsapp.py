@@ -6,7 +6,6 @@ from datetime import datetime
 from contracts.office import CalendarSnapshot, TaskPolicy
 from contracts.tasks import Actor
 
-
 # --- whatsapp ---------------------------------------------------------------------------------------
 
 # The conversation workflow (workflows/whatsapp.py), one per contact, under a random id (never the number).

@@ -245,7 +245,7 @@ def _first(data: dict | None, *keys: str, blanks: tuple[str, ...] = ("", "-")) -
 def local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
     """`moment` in the office's zone, with its Indonesian abbreviation (WIB/WITA/WIT)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     try:
         local = moment.astimezone(ZoneInfo(timezone))
     except Exception:  # noqa: BLE001 - an unknown zone name must not stop the document

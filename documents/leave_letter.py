@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
 from contracts import (
     LeaveLetterInput,
 )
+
 if TYPE_CHECKING:
 
     pass

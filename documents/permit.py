@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
+
 from contracts import (
     PermitDocumentInput,
 )
+
 if TYPE_CHECKING:
 
     pass

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
-from store.models import PermitApplication
+
 from contracts import (
     OfficeSnapshot,
 )
+from store.models import PermitApplication
+
 if TYPE_CHECKING:
 
     pass
@@ -64,7 +66,7 @@ def render_receipt_pdf(
         name = name or user.full_name
         profile = getattr(user, "profile", None)
         nik = nik or (profile.nik if profile is not None else "")
-    submitted_at = application.created_at or dt.datetime.now(dt.timezone.utc)
+    submitted_at = application.created_at or dt.datetime.now(dt.UTC)
     local, zone = local_moment(submitted_at, office.timezone)
     submitted = f"{format_date_id(local.date())} pukul {local:%H.%M} {zone}".strip()
 

@@ -24,7 +24,7 @@ import hmac
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
@@ -59,7 +59,7 @@ class Snapshot:
 
 
 async def read_snapshot(session: AsyncSession, *, now: datetime | None = None) -> Snapshot:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     snap = Snapshot(runs_started={p.name: 0 for p in PROCESSES})
     for process, count in await session.execute(select(ProcessRun.process, func.count()).group_by(ProcessRun.process)):
         snap.runs_started[process] = int(count)

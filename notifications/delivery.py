@@ -6,20 +6,22 @@ before it is sent, so a retry never sends twice and a failure is never lost. The
 import hashlib
 import re
 from abc import ABC, abstractmethod
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+
 import aiosmtplib
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-from store.queries import COLUMNS_ONLY
+
+from contracts import WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 from store.models import Document, Notification, User, UserRole, WhatsAppMessage
+from store.queries import COLUMNS_ONLY
 from store.settings import Settings
 from store.storage import document_key, storage_for
-from contracts import WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 
 
 class Channel(ABC):
@@ -61,7 +63,7 @@ class EmailChannel(Channel):
         msg["From"] = s.mail_from
         msg["To"] = row.address
         msg["Subject"] = f"[SatuPintu] {row.subject}"
-        msg["Date"] = format_datetime(datetime.now(timezone.utc))
+        msg["Date"] = format_datetime(datetime.now(UTC))
         # Same id on every retry, so a receiving system can drop a second copy.
         digest = hashlib.sha256(f"{row.idempotency_key}|{row.channel}".encode()).hexdigest()[:32]
         msg["Message-ID"] = make_msgid(idstring=digest, domain="satupintu.local")
@@ -193,7 +195,7 @@ class Notifier:
                                                                            "attempts": row.attempts, "error": row.last_error})
                     continue
                 row.attempts += 1
-                row.status, row.sent_at, row.last_error = "sent", datetime.now(timezone.utc), None
+                row.status, row.sent_at, row.last_error = "sent", datetime.now(UTC), None
                 activity.logger.info("notification sent", extra={"channel": row.channel, "notification_id": row.id, "attempts": row.attempts})
         if failures:
             # Retryable: the rows stay recorded as failed and are sent when the channel is back.

@@ -24,9 +24,9 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from process_defs.loader import DEFS_DIR, OfficeFile, calendar_snapshot, load_office, office_snapshot
 from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
 from office.numbering import ROMAN_MONTHS
+from process_defs.loader import DEFS_DIR, OfficeFile, calendar_snapshot, load_office, office_snapshot
 
 CATALOG_FILE = "catalog.yaml"
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from contracts import ComplaintDefinitionSnapshot, ComplaintOfficer
 from process_defs.loader import (
     DEFS_DIR,
     TaskPolicyDef,
@@ -16,7 +17,6 @@ from process_defs.loader import (
     office_snapshot,
     task_policy,
 )
-from contracts import ComplaintDefinitionSnapshot, ComplaintOfficer
 
 NUMBERING_SCOPE = "complaint_letter"
 TASKS = ("verification", "disposition", "follow_up", "approval")

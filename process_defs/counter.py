@@ -6,21 +6,21 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field, model_validator
 
-from process_defs.loader import (
-    DEFS_DIR,
-    OfficeFile,
-    TaskPolicyDef,
-    task_policy,
-    calendar_snapshot,
-    load_office,
-    numbering_format,
-    office_snapshot,
-)
 from contracts import (
     LetterDefinitionSnapshot,
     RequirementItem,
     WalkInDefinitionSnapshot,
     WalkInServiceSnapshot,
+)
+from process_defs.loader import (
+    DEFS_DIR,
+    OfficeFile,
+    TaskPolicyDef,
+    calendar_snapshot,
+    load_office,
+    numbering_format,
+    office_snapshot,
+    task_policy,
 )
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, Field
 
-from process_defs.loader import DEFS_DIR, TaskPolicyDef, calendar_snapshot, load_office, office_snapshot, task_policy
 from contracts import ChangeKindSnapshot, SiramasakanDefinitionSnapshot
+from process_defs.loader import DEFS_DIR, TaskPolicyDef, calendar_snapshot, load_office, office_snapshot, task_policy
 
 
 class _Strict(BaseModel):

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Column, MetaData, Table
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-MOMENT = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+MOMENT = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 
 
 def _value(table: Table, column: Column[Any], name: str) -> Any:
@@ -77,10 +77,10 @@ async def fill(sessionmaker: async_sessionmaker[AsyncSession], metadata: MetaDat
 
 
 async def build(url: str, name: str) -> None:
+    from cli.seed import DEMO_PASSWORD, seed_demo
     from gateway.security import hash_password
     from store.db import create_schema, make_engine, make_sessionmaker
     from store.models import Base
-    from cli.seed import DEMO_PASSWORD, seed_demo
 
     engine = make_engine(url)
     await create_schema(engine)

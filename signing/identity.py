@@ -11,10 +11,12 @@ import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
+
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
 if TYPE_CHECKING:
 
     from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPrivateKeyTypes, PrivateKeyTypes
@@ -107,7 +109,7 @@ def issue_signing_certificate(ca_key: CertificateIssuerPrivateKeyTypes, ca_cert:
                               not_after: dt.datetime, not_before: dt.datetime | None = None) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     """A new RSA key and a document-signing certificate for it, issued by the CA: the one way this
     installation makes signers (its own dev signer, and each official who signs with TTE)."""
-    now = not_before or dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
+    now = not_before or dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)  # tolerate small clock skew
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     builder = (
         x509.CertificateBuilder()
@@ -135,7 +137,7 @@ def issue_signing_certificate(ca_key: CertificateIssuerPrivateKeyTypes, ca_cert:
 
 
 def _make_dev_pems() -> dict[str, bytes]:
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)  # tolerate small clock skew
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)  # tolerate small clock skew
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca_name = _name("SatuPintu Development CA (BUKAN BSrE)")
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())

@@ -34,8 +34,8 @@ import fcntl
 import hashlib
 import json
 import logging
-import re
 import os
+import re
 import secrets
 import tempfile
 from pathlib import Path
@@ -48,7 +48,6 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-
 
 from signing.identity import DEV_CA_CERT, DEV_CA_KEY, issue_signing_certificate, load_or_create_signing_identity
 from store.locks import get_held
@@ -105,7 +104,7 @@ class SigningIdentityError(SigningPassphraseError):
 
 
 def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 # --- the official's key and certificate --------------------------------------------------------

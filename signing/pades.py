@@ -11,7 +11,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
+
 from cryptography.hazmat.primitives import hashes, serialization
+
 if TYPE_CHECKING:
 
     from asn1crypto import x509 as asn1_x509
@@ -19,7 +21,6 @@ if TYPE_CHECKING:
     from pyhanko.sign.attributes import CMSAttributeProvider, SignedAttributeProviderSpec
     from pyhanko.sign.signers import SimpleSigner
 from signing.identity import SigningIdentity
-
 
 # Per signing certificate (and chain): only public material, never a key, so caching it cannot make a
 # key outlive its one-time TTE authorization. Bounded: one entry per official who signs.
@@ -164,7 +165,7 @@ async def _reserved_size(signer: SimpleSigner, md_algorithm: str) -> int:
     empty_digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm)).finalize()
     dummy = await signer.async_sign(
         empty_digest, md_algorithm, use_pades=True, dry_run=True,
-        signed_attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.timezone.utc)),
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=dt.datetime.now(dt.UTC)),
     )
     length = len(dummy.dump()) * 2
     return length + 2 * (length // 4)

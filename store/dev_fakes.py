@@ -5,7 +5,6 @@ outbox page can list them without importing the fake."""
 import json
 from pathlib import Path
 
-
 MESSAGES_FILE = "messages.jsonl"
 
 

@@ -15,7 +15,7 @@ import socket
 import sys
 import threading
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from logging.handlers import WatchedFileHandler
 from pathlib import Path
 from typing import IO, Any
@@ -286,8 +286,8 @@ def _timestamp(_: Any, __: str, event_dict: EventDict) -> EventDict:
     # The record's own creation time, not the formatting time: both are the same in practice, and reading the
     # clock here would be a sandbox violation when a workflow logs.
     record = event_dict.get("_record")
-    created = record.created if record is not None else datetime.now(timezone.utc).timestamp()
-    event_dict["timestamp"] = datetime.fromtimestamp(created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    created = record.created if record is not None else datetime.now(UTC).timestamp()
+    event_dict["timestamp"] = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return event_dict
 
 
@@ -495,7 +495,7 @@ def reset_logging() -> None:
 
 
 class _QuietErrors:
-    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+    def handleError(self, record: logging.LogRecord) -> None:
         # The stdlib's version prints the record's message and arguments (a password, a request body) to stderr.
         if logging.raiseExceptions and sys.stderr:
             sys.stderr.write(f"--- a log line of {record.name} could not be written ({type(sys.exc_info()[1]).__name__}) ---\n")
@@ -579,7 +579,7 @@ class JsonLinesSpanExporter(SpanExporter):
     def shutdown(self) -> None:
         self._stopped = True
 
-    def force_flush(self, timeout_millis: int = 30000) -> bool:  # noqa: ARG002 - every export is written at once
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
         return True
 
 

@@ -2,9 +2,11 @@
 
 
 from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
+
 from store.models import Substitution
 
 

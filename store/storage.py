@@ -175,7 +175,7 @@ class LocalStorage(Storage):
 
         def opened() -> tuple[BinaryIO, int]:
             try:
-                fh = open(path, "rb")  # noqa: SIM115 - closed by StoredObject
+                fh = open(path, "rb")
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 raise ObjectMissing(key) from None
             return fh, os.fstat(fh.fileno()).st_size

@@ -2,8 +2,10 @@
 
 
 from pathlib import Path
+
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import TLSConfig
+
 from store.observability import client_interceptors
 from store.payload_codec import data_converter
 from store.settings import Settings

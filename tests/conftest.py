@@ -17,15 +17,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+from cli.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
 from cli.smtp_sink import start_sink
 from cli.wa_fake import start_fake
-from tests.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.s3server import bucket, moto_endpoint  # noqa: F401 - fixtures every layer may use
 from gateway.security import hash_password
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.payload_codec import data_converter
-from cli.seed import DEMO_PASSWORD, provision_demo_signers, seed_demo
 from store.settings import Settings
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.s3server import bucket, moto_endpoint  # noqa: F401 - fixtures every layer may use
 from workers.main import build_worker
 
 BIN = Path(sys.prefix) / "bin"
@@ -41,13 +41,13 @@ TEST_SECRET_KEY = "satupintu-test-secret-key-not-for-production-0123456789"
 # --- a green run exits 0 and a red one non-zero, whatever temporalio does at shutdown (sdk-python #300)
 
 
-def pytest_sessionfinish(session, exitstatus):  # noqa: ANN001
+def pytest_sessionfinish(session, exitstatus):
     global _exit_status
     _exit_status = int(exitstatus)
 
 
 @pytest.hookimpl(trylast=True)
-def pytest_unconfigure(config):  # noqa: ANN001
+def pytest_unconfigure(config):
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(_exit_status)
@@ -71,7 +71,7 @@ class Database:
     whatsapp: object = None
 
 
-async def make_database(tmp: Path, **settings_overrides) -> Database:  # noqa: ANN003
+async def make_database(tmp: Path, **settings_overrides) -> Database:
     """A new database with the demo organisation: a SQLite file under `tmp` unless `database_url` names another."""
     settings_overrides = {"payload_key": TEST_PAYLOAD_KEY, "secret_key": TEST_SECRET_KEY,
                           "database_url": f"sqlite+aiosqlite:///{tmp / 'satupintu.db'}", **settings_overrides}
@@ -99,7 +99,7 @@ async def db(tmp_path: Path):
     whatsapp.stop()
 
 
-def _whatsapp_settings(fake) -> dict:  # noqa: ANN001
+def _whatsapp_settings(fake) -> dict:
     return {"whatsapp_api_url": fake.url, "whatsapp_fake_port": fake.port}
 
 
@@ -130,7 +130,6 @@ async def client(db: Database):
     import httpx
 
     from gateway.app import create_app
-
     from tests.contract import ContractCheck
 
     app = create_app(db.settings)

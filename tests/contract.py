@@ -49,12 +49,12 @@ class Contract:
 class ContractCheck:
     """ASGI wrapper of the app: records every 2xx JSON answer that does not fit its route's published schema."""
 
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.app = app
         self.violations: list[str] = []
         self._contract: Contract | None = None
 
-    def __getattr__(self, name: str):  # noqa: ANN204 - the app's own attributes (routes, state, …), as tests read them
+    def __getattr__(self, name: str):
         return getattr(self.app, name)
 
     @property
@@ -63,13 +63,13 @@ class ContractCheck:
             self._contract = Contract(self.app.openapi())
         return self._contract
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         status, json_body, chunks = 0, False, []
 
-        async def recording_send(message) -> None:  # noqa: ANN001
+        async def recording_send(message) -> None:
             nonlocal status, json_body
             if message["type"] == "http.response.start":
                 status = message["status"]

@@ -5,14 +5,14 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from contracts import Actor, LeaveInput
 from gateway.services.leave import office_calendar
 from gateway.services.people import actor, office_today, person
 from process_defs.loader import leave_snapshot, load_leave
 from store.models import Task, User
-from contracts import Actor, LeaveInput
 
 
-async def login(http, username: str) -> dict:  # noqa: ANN001
+async def login(http, username: str) -> dict:
     """Bearer headers of a demo account, signed in through the API."""
     response = await http.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
     assert response.status_code == 200, response.text
@@ -36,16 +36,16 @@ def working_days_from(start: date, days: int) -> tuple[date, date]:
     return start, end
 
 
-async def user(sessionmaker, username: str) -> User:  # noqa: ANN001
+async def user(sessionmaker, username: str) -> User:
     async with sessionmaker() as session:
         return await session.scalar(select(User).where(User.username == username))
 
 
-async def actor_for(sessionmaker, username: str, acting_for: str | None = None) -> Actor:  # noqa: ANN001
+async def actor_for(sessionmaker, username: str, acting_for: str | None = None) -> Actor:
     return actor(await user(sessionmaker, username), acting_for=await user(sessionmaker, acting_for) if acting_for else None)
 
 
-async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai1", days: int = 3, leave_type: str = "tahunan") -> LeaveInput:  # noqa: ANN001
+async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai1", days: int = 3, leave_type: str = "tahunan") -> LeaveInput:
     emp = await user(sessionmaker, employee)
     async with sessionmaker() as session:
         supervisor = await session.get(User, emp.supervisor_id)
@@ -57,7 +57,7 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
     )
 
 
-async def record_golden_history(handle, name: str, *, codec=None) -> None:  # noqa: ANN001
+async def record_golden_history(handle, name: str, *, codec=None) -> None:
     """Saves a finished run's history under tests/histories when SATUPINTU_RECORD_HISTORIES is set
     (only when a change was deliberately made replay-safe; see tests/workflows/test_replay.py). A run on the dev server
     has encrypted payloads: pass its client's codec, so the golden history is kept in clear, as readable as the
@@ -77,7 +77,7 @@ async def record_golden_history(handle, name: str, *, codec=None) -> None:  # no
     (Path(__file__).parent / "histories" / f"{name}.json").write_text(json.dumps(golden, indent=1))
 
 
-async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
+async def wait_for(predicate, timeout: float = 20):
     """Polls `predicate` until it returns something truthy, as a person refreshing a page would."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
@@ -88,7 +88,7 @@ async def wait_for(predicate, timeout: float = 20):  # noqa: ANN001, ANN201
         await asyncio.sleep(0.1)
 
 
-async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", timeout: float = 20) -> Task:  # noqa: ANN001
+async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", timeout: float = 20) -> Task:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         async with sessionmaker() as session:
@@ -100,17 +100,17 @@ async def wait_for_task(sessionmaker, task_id: str, *, status: str = "open", tim
         await asyncio.sleep(0.1)
 
 
-async def wait_until_decidable(handle, task_id: str) -> None:  # noqa: ANN001
+async def wait_until_decidable(handle, task_id: str) -> None:
     """The inbox row is there a moment before the workflow records the task as open. Decisions are taken in
     that moment; a delegation or an owner's action sent through the workflow handle (not the gateway, which
     asks again) and a test waiting for the task's timers wait for the workflow's own view."""
-    async def open_in_workflow():  # noqa: ANN202
+    async def open_in_workflow():
         return task_id in await handle.query("open_tasks", result_type=list[str])
 
     await wait_for(open_in_workflow)
 
 
-async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):  # noqa: ANN001, ANN201
+async def decide(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None):
     """`username` decides the run's task `key` through the workflow handle, once its inbox row is there."""
     from contracts import DECIDE_TASK, DecisionRequest, TaskAck
 
@@ -120,7 +120,7 @@ async def decide(handle, key: str, username: str, outcome: str, db, reason: str 
                                                                     outcome=outcome, reason=reason, data=data or {}), result_type=TaskAck)
 
 
-async def refused(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None) -> str:  # noqa: ANN001
+async def refused(handle, key: str, username: str, outcome: str, db, reason: str | None = None, data: dict | None = None) -> str:
     """The workflow's refusal of that decision, in Bahasa, as the person would read it."""
     import pytest
     from temporalio.client import WorkflowUpdateFailedError
@@ -130,7 +130,7 @@ async def refused(handle, key: str, username: str, outcome: str, db, reason: str
     return info.value.cause.message
 
 
-async def leave_ids_apart(sessionmaker) -> None:  # noqa: ANN001
+async def leave_ids_apart(sessionmaker) -> None:
     """The real dev server is shared by the whole test session and refuses a second run called leave-1: an old,
     rejected request with a random high id makes this database's next leave ids unlike any other test's."""
     import uuid
@@ -145,7 +145,7 @@ async def leave_ids_apart(sessionmaker) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):  # noqa: ANN001, ANN201
+async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = "pegawai1", days: int = 3):
     """Records a leave request and starts its workflow, as the gateway does after its checks."""
     from store.models import LeaveRequest
     from workflows.leave import LeaveRequestWorkflow, leave_workflow_id
@@ -169,10 +169,10 @@ async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = 
 PERMIT_NUMBERING = {"scope": "permit:test", "format": "503/{seq}/DPMPTSP/{month_roman}/{year}"}
 
 
-def permit_definition(**overrides):  # noqa: ANN003, ANN201
+def permit_definition(**overrides):
     """A permit definition built by hand, so workflow tests do not depend on the shipped catalog."""
-    from process_defs.loader import calendar_snapshot, load_office, office_snapshot
     from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
+    from process_defs.loader import calendar_snapshot, load_office, office_snapshot
 
     office = load_office()
     values = dict(
@@ -187,7 +187,7 @@ def permit_definition(**overrides):  # noqa: ANN003, ANN201
     return PermitDefinitionSnapshot(**values)
 
 
-async def applicant_user(sessionmaker, nik: str = "3374010101900099"):  # noqa: ANN001, ANN201
+async def applicant_user(sessionmaker, nik: str = "3374010101900099"):
     from gateway.security import hash_password
     from store.models import UserRole
 
@@ -202,13 +202,13 @@ async def applicant_user(sessionmaker, nik: str = "3374010101900099"):  # noqa: 
     return await user(sessionmaker, nik)
 
 
-async def start_permit(client, sessionmaker, *, task_queue: str, definition=None):  # noqa: ANN001, ANN201
+async def start_permit(client, sessionmaker, *, task_queue: str, definition=None):
     """Records an application and starts its workflow, as the gateway does after its checks."""
     import secrets
 
+    from contracts import PermitInput
     from gateway.services.people import person
     from store.models import PermitApplication
-    from contracts import PermitInput
     from workflows.permit import PermitApplicationWorkflow, permit_workflow_id
 
     applicant = await applicant_user(sessionmaker)
@@ -231,15 +231,15 @@ async def start_permit(client, sessionmaker, *, task_queue: str, definition=None
 # --- walk-in visits ------------------------------------------------------------------------------
 
 
-async def start_walk_in(client, sessionmaker, *, task_queue: str, service_code: str = "legalisir_ijazah",  # noqa: ANN001, ANN201
+async def start_walk_in(client, sessionmaker, *, task_queue: str, service_code: str = "legalisir_ijazah",
                         phone: str | None = "6281355550001", registrar: str = "info1"):
     """Records a visit and starts its workflow, as the gateway does after its checks."""
     import secrets
 
+    from contracts import Visitor, WalkInInput
     from gateway.services.people import person
     from process_defs.counter import walk_in_snapshot
     from store.models import WalkInVisit
-    from contracts import Visitor, WalkInInput
     from workflows.walk_in import WalkInVisitWorkflow, walk_in_workflow_id
 
     definition = walk_in_snapshot(service_code)

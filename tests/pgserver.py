@@ -228,7 +228,7 @@ class ThrowawayPostgres:
             self._close_watchdog()
             try:
                 atexit.unregister(self.stop)
-            except Exception:  # noqa: BLE001 - interpreter shutting down
+            except Exception:
                 pass
 
     def __enter__(self) -> ThrowawayPostgres:
@@ -359,7 +359,7 @@ class ThrowawayPostgres:
         try:
             watchdog.stdin.close()  # type: ignore[union-attr]  # EOF: nothing left to do, it exits
             watchdog.wait(timeout=10)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
     @staticmethod
@@ -372,12 +372,12 @@ class ThrowawayPostgres:
 
 
 @contextlib.asynccontextmanager
-async def demo_postgres():  # noqa: ANN201 - an async context manager of (engine, sessionmaker)
+async def demo_postgres():
     """A throwaway cluster with SatuPintu's schema and the demo organisation, for a test that must see what
     PostgreSQL does (locks, plans, constraints): yields (engine, sessionmaker)."""
-    from store.db import create_schema, make_engine, make_sessionmaker  # noqa: PLC0415
-    from cli.seed import seed_demo  # noqa: PLC0415
-    from tests.conftest import _DEMO_HASH  # noqa: PLC0415
+    from cli.seed import seed_demo
+    from store.db import create_schema, make_engine, make_sessionmaker
+    from tests.conftest import _DEMO_HASH
 
     with ThrowawayPostgres() as pg:
         engine = make_engine(pg.url)

@@ -40,9 +40,9 @@ def _die_with_parent() -> None:
 def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3 server for the module that asks for it, stopped after that module."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")  # noqa: SIM115 - the server writes to it until the end
+    log = open(tmp_path_factory.mktemp("moto") / "moto.log", "wb")
     server = subprocess.Popen([str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT,
-                              preexec_fn=_die_with_parent)  # noqa: PLW1509 - no threads are started before exec
+                              preexec_fn=_die_with_parent)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -59,7 +59,7 @@ def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
-def s3_client(endpoint: str):  # noqa: ANN201
+def s3_client(endpoint: str):
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id=CREDENTIALS["s3_access_key_id"],
                         aws_secret_access_key=CREDENTIALS["s3_secret_access_key"])
 

@@ -8,9 +8,11 @@ import signal
 import sys
 import threading
 from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.worker import Worker
+
 from activities.complaints import ComplaintActivities
 from activities.counter_documents import CounterDocumentActivities
 from activities.documents import DocumentActivities
@@ -25,12 +27,10 @@ from activities.walk_in import WalkInActivities
 from activities.whatsapp import WhatsAppActivities
 from store.db import make_engine, make_sessionmaker
 from store.settings import Settings, get_settings
-from workflows.registry import WORKFLOWS
 from store.temporal import connect
 from workers.outbox import outbox_loop
 from workers.run_index import run_index_loop
-
-
+from workflows.registry import WORKFLOWS
 
 
 def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> list:

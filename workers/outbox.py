@@ -38,7 +38,7 @@ async def start_overdue(client: Client, sessionmaker: async_sessionmaker[AsyncSe
                 runs_as = await outbox.start(session, client, settings, pending)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - Temporal or the database: the row stays for the next round
+            except Exception as exc:
                 await session.rollback()
                 await outbox.failed(session, pending.workflow_id, exc)
                 log.warning("process %s (%s) recorded but not started: starting it failed (%s); tried again in the next round",
@@ -65,7 +65,7 @@ async def outbox_loop(client: Client, sessionmaker: async_sessionmaker[AsyncSess
             failures = 0
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - the database out of reach: try again next round
+        except Exception:
             failures += 1
             log.warning("checking for recorded processes never started failed (round %d); retrying", failures, exc_info=failures == 1)
         await asyncio.sleep(interval if not failures else min(interval * 2 ** min(failures, 6), 300))

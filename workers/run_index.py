@@ -8,7 +8,7 @@ syncing at once, only re-reads a short overlap and upserts the same rows again.
 
 import asyncio
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,14 +36,14 @@ async def watermark(session: AsyncSession) -> datetime | None:
 def _aware(value: datetime | str) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def visibility_query(since: datetime | None) -> str:
     types = ", ".join(f"'{t}'" for t in BY_WORKFLOW_TYPE)
     query = f"WorkflowType IN ({types})"
     if since is not None:
-        at = since.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        at = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         query += f" AND (StartTime >= '{at}' OR CloseTime >= '{at}')"
     return query
 
@@ -128,7 +128,7 @@ async def run_index_loop(client: Client, sessionmaker: async_sessionmaker[AsyncS
                 log.debug("run index: %d runs synchronised", written)
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - anything from Temporal or the database: try again next round
+        except Exception:
             failures += 1
             log.warning("run index synchronisation failed (round %d); retrying", failures, exc_info=failures == 1)
         await asyncio.sleep(interval if not failures else min(interval * 2 ** min(failures, 6), 300))

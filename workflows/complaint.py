@@ -49,8 +49,15 @@ STAGE_DONE = "selesai"
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.complaint import (  # noqa: F401
-        FINAL_STATUSES, STATUS_VERIFYING, STATUS_DISPOSITION, STATUS_FOLLOW_UP, STATUS_APPROVAL, STATUS_ANSWERED, STATUS_INVALID,
-        STATUS_SPAM, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_ANSWERED,
+        STATUS_APPROVAL,
+        STATUS_CANCELLED,
+        STATUS_DISPOSITION,
+        STATUS_FOLLOW_UP,
+        STATUS_INVALID,
+        STATUS_SPAM,
+        STATUS_VERIFYING,
     )
 
 RESPONSE_MIN_CHARS = 20

@@ -24,17 +24,17 @@ from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_e
 
 with workflow.unsafe.imports_passed_through():
     from contracts import (
+        CANCEL_RUN,
         CLOSE_TASK,
         DECIDE_TASK,
-        WORKING_DEADLINE,
         DELEGATE_TASK,
         NOTIFY,
         OPEN_TASK,
         REASSIGN_TASK,
         RECORD_EVENT,
         REMIND_TASK,
-        CANCEL_RUN,
         UPDATE_TASK,
+        WORKING_DEADLINE,
         Actor,
         CalendarSnapshot,
         CancelRunRequest,

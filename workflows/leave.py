@@ -27,7 +27,12 @@ with workflow.unsafe.imports_passed_through():
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.leave import (  # noqa: F401
-        FINAL_STATUSES, STATUS_WAITING_SUPERVISOR, STATUS_WAITING_NUMBER, STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_APPROVED,
+        STATUS_CANCELLED,
+        STATUS_REJECTED,
+        STATUS_WAITING_NUMBER,
+        STATUS_WAITING_SUPERVISOR,
     )
 
 

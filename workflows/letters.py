@@ -37,13 +37,13 @@ with workflow.unsafe.imports_passed_through():
         LetterDefinitionSnapshot,
         LetterResult,
         LetterUpdate,
+        LetterUpdateResult,
         NotifyInput,
         NumberingFormat,
         NumberRequest,
-        OutgoingLetterInput,
         Outcome,
+        OutgoingLetterInput,
         Person,
-        LetterUpdateResult,
         TaskPolicy,
         TaskSpec,
     )
@@ -55,8 +55,18 @@ PROCESS = "letter"
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.letters import (  # noqa: F401
-        FINAL_STATUSES, STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED,
-        STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_ACCEPTED,
+        STATUS_CANCELLED,
+        STATUS_CLASSIFIED,
+        STATUS_DISPOSED,
+        STATUS_DISTRIBUTED,
+        STATUS_NUMBERED,
+        STATUS_RECEIVED,
+        STATUS_REGISTERED,
+        STATUS_REJECTED,
+        STATUS_REQUESTED,
+        STATUS_SCANNED,
     )
 
 # Where the back office sends an incoming letter.

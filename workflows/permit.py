@@ -47,7 +47,12 @@ with workflow.unsafe.imports_passed_through():
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.permit import (  # noqa: F401
-        FINAL_STATUSES, STATUS_IN_PROCESS, STATUS_REVISION, STATUS_REJECTED, STATUS_FINISHED, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_CANCELLED,
+        STATUS_FINISHED,
+        STATUS_IN_PROCESS,
+        STATUS_REJECTED,
+        STATUS_REVISION,
     )
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.

@@ -47,7 +47,12 @@ with workflow.unsafe.imports_passed_through():
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.siramasakan import (  # noqa: F401
-        FINAL_STATUSES, STATUS_WAITING, STATUS_HANDED_OFF, STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_CANCELLED,
+        STATUS_DONE,
+        STATUS_HANDED_OFF,
+        STATUS_REFUSED,
+        STATUS_WAITING,
     )
 # The registry reported on a request the run is not waiting on (not handed off to it, already reported, cancelled).
 ERR_NOT_WAITING = "NotWaitingForRegistry"

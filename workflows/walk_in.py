@@ -49,8 +49,15 @@ with workflow.unsafe.imports_passed_through():
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
     from contracts.walk_in import (  # noqa: F401
-        FINAL_STATUSES, STATUS_REGISTERED, STATUS_IN_PROCESS, STATUS_READY, STATUS_HANDED_OVER, STATUS_DONE, STATUS_RETURNED_INCOMPLETE,
-        STATUS_RETURNED_MISMATCH, STATUS_CANCELLED,
+        FINAL_STATUSES,
+        STATUS_CANCELLED,
+        STATUS_DONE,
+        STATUS_HANDED_OVER,
+        STATUS_IN_PROCESS,
+        STATUS_READY,
+        STATUS_REGISTERED,
+        STATUS_RETURNED_INCOMPLETE,
+        STATUS_RETURNED_MISMATCH,
     )
 
 _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "Asia/Makassar": (8, "WITA"), "Asia/Jayapura": (9, "WIT")}

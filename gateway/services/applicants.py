@@ -14,7 +14,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, cast
 
@@ -25,14 +25,14 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.delivery import Notifier
-from gateway.services.errors import DomainError, field_errors, forbidden, Invalid, not_found, Unavailable
+from contracts import NotifyInput
 from gateway.security import hash_password, hash_password_async, password_gate, verify_password
 from gateway.services import throttle
+from gateway.services.errors import DomainError, Invalid, Unavailable, field_errors, forbidden, not_found
 from gateway.services.sessions import account_key, revoke_sessions
+from notifications.delivery import Notifier
 from store.models import ApplicantProfile, EmailCode, Notification, User, UserRole
 from store.settings import Settings
-from contracts import NotifyInput
 
 APPLICANT_ROLE = "pemohon"
 EDUCATION_LEVELS = ["SD", "SMP", "SMA/SMK", "D1", "D2", "D3", "D4", "S1", "S2", "S3"]
@@ -67,7 +67,7 @@ _CODE_IN_TEXT = re.compile(r"\b\d{6}\b")
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- field rules -------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ async def deliver(notifier: Notifier, pending: PendingEmail) -> None:
     Raises Unavailable when the email could not be sent (the code stays; asking again resends it)."""
     try:
         await notifier.send(pending.message)
-    except Exception as exc:  # noqa: BLE001 - any delivery failure is the same to the person waiting
+    except Exception as exc:
         raise Unavailable(MSG_EMAIL_UNAVAILABLE, code="email_unavailable") from exc
     address = pending.message.recipient_emails[0].lower()
     async with notifier.sessionmaker() as session, session.begin():

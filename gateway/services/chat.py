@@ -14,18 +14,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.datastructures import UploadFile
 from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from starlette.datastructures import UploadFile
 
-from gateway.services.errors import invalid, not_found
+from contracts import NotifyInput
 from gateway.services import files as file_service
+from gateway.services.errors import invalid, not_found
 from gateway.services.permits import get_for_viewer
 from process_defs import catalog
 from store.models import ChatMessage, PermitApplication, StoredFile, User
 from store.settings import Settings
-from contracts import NotifyInput
 from workflows.notification import NotificationWorkflow, notification_workflow_id
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ async def notify_other_side(client: Client, settings: Settings, message: NotifyI
                                     task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE)
     except WorkflowAlreadyStartedError:
         pass
-    except Exception:  # noqa: BLE001 - the message itself is stored and shown; only its notice is missing
+    except Exception:
         log.exception("chat notice %s could not be handed to Temporal", message.idempotency_key)
 
 

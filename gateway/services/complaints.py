@@ -13,7 +13,7 @@ import secrets
 import statistics
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import magic
 from pydantic import BaseModel, Field
@@ -25,13 +25,13 @@ from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from temporalio.client import Client
 
-from gateway.services.errors import Forbidden, TooLarge, invalid, not_found
-from gateway.services import throttle, tracking
+from contracts import COMPLAINT_STATUSES, Complainant, ComplaintInput, ComplaintOfficer
+from gateway.services import processes, throttle, tracking
 from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.dates import EARLIEST, range_message
+from gateway.services.errors import Forbidden, TooLarge, invalid, not_found
 from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label, storage_unavailable
 from gateway.services.leave import office_calendar
-from gateway.services import processes
 from gateway.services.processes import new_code, record_and_start, resume
 from process_defs.complaints import complaint_snapshot, load_complaints
 from process_defs.processes import BY_NAME
@@ -50,8 +50,6 @@ from workflows.complaint import (
     ComplaintWorkflow,
     complaint_workflow_id,
 )
-from contracts import Complainant, ComplaintInput, ComplaintOfficer
-from contracts import COMPLAINT_STATUSES
 
 CHANNEL_PUBLIC, CHANNEL_APPLICANT, CHANNEL_CRITICISM = "pengaduan", "pengaduan_pemohon", "kritik"
 CHANNEL_LABELS = {CHANNEL_PUBLIC: "Formulir publik", CHANNEL_APPLICANT: "Dasbor pemohon", CHANNEL_CRITICISM: "Kritik dan saran"}
@@ -114,7 +112,7 @@ class CriticismForm(BaseModel):
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 # --- checking what was sent ---------------------------------------------------------------------------
@@ -501,7 +499,7 @@ async def list_for_staff(session: AsyncSession, settings: Settings, *, user: Use
     rows = list(await session.scalars(stmt.order_by(Complaint.created_at.desc()).limit(limit)))
     units: dict[int | None, str] = {u.id: u.name for u in await session.scalars(select(Unit))}
     out = [serialize_staff(c, settings, now=now, unit_name=units.get(c.unit_id)) for c in rows]
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     out.sort(key=lambda r: (r["finished_at"] is not None, not r["overdue"], r["stage_due_at"] or far))
     return out
 
@@ -532,7 +530,7 @@ async def response_times(session: AsyncSession) -> dict:
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def counts_by_stage(session: AsyncSession) -> dict[str, int]:

@@ -20,15 +20,15 @@ import re
 import statistics
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.services.errors import invalid, not_found
-from gateway.services.dates import parse_day
 from gateway.services.complaints import CHANNEL_LABELS
+from gateway.services.dates import parse_day
+from gateway.services.errors import invalid, not_found
 from gateway.services.leave import office_calendar
 from gateway.services.survey import _bounds, summarize
 from process_defs import catalog
@@ -326,12 +326,12 @@ def figure(name: str) -> Figure:
 
 
 async def rows_of(session: AsyncSession, *, name: str, period: Period, now: datetime | None = None) -> list[dict]:
-    return await figure(name).compute(session, period=period, now=now or datetime.now(timezone.utc))
+    return await figure(name).compute(session, period=period, now=now or datetime.now(UTC))
 
 
 async def dashboard(session: AsyncSession, *, period: Period, now: datetime | None = None) -> dict:
     """Every figure with its rows, for the API and the page."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     figures = {}
     for f in FIGURES:
         figures[f.name] = {"title": f.title, "description": f.description,

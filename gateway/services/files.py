@@ -30,8 +30,8 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-from gateway.services.errors import Forbidden, NotFound, TooLarge, Unavailable, invalid, not_found
 from gateway.services import file_content
+from gateway.services.errors import Forbidden, NotFound, TooLarge, Unavailable, invalid, not_found
 from process_defs.processes import BY_NAME
 from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
 from store.settings import Settings

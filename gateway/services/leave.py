@@ -8,22 +8,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from office.calendar import OfficeCalendar
-from gateway.services.errors import conflict, DomainError, forbidden, invalid, not_found
+from contracts import LEAVE_STATUSES, LeaveInput
 from gateway.services import processes
+from gateway.services.errors import DomainError, conflict, forbidden, invalid, not_found
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
+from office.calendar import OfficeCalendar
 from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, load_leave, load_office
 from store.locks import lock_person
 from store.models import CaseEvent, LeaveRequest, Task, User
 from store.settings import Settings
-from contracts import LeaveInput
 from workflows.leave import (
     STATUS_APPROVED,
     STATUS_WAITING_SUPERVISOR,
     LeaveRequestWorkflow,
     leave_workflow_id,
 )
-from contracts import LEAVE_STATUSES
 
 OPEN_STATUSES = LEAVE_STATUSES.open
 STATUS_LABELS = LEAVE_STATUSES.labels

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 from temporalio.client import Client
 
-from gateway.services.errors import DomainError, Invalid, conflict, forbidden, invalid, not_found
+from contracts import LETTER_STATUSES, IncomingLetterInput, OutgoingLetterInput, TaskAck
 from gateway.services import files as file_service
 from gateway.services import processes
 from gateway.services import tasks as task_service
+from gateway.services.errors import DomainError, Invalid, conflict, forbidden, invalid, not_found
 from gateway.services.people import office_today, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from process_defs.counter import letter_snapshot, load_counter
@@ -29,7 +30,6 @@ from process_defs.loader import load_office
 from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
 from store.settings import Settings
-from contracts import IncomingLetterInput, OutgoingLetterInput, TaskAck
 from workflows.letters import (
     CATEGORY_SECRET,
     KEY_SCAN,
@@ -51,7 +51,6 @@ from workflows.letters import (
     incoming_workflow_id,
     outgoing_workflow_id,
 )
-from contracts import LETTER_STATUSES
 
 INCOMING, OUTGOING = "incoming", "outgoing"
 DIRECTION_LABELS = {INCOMING: "Surat Masuk", OUTGOING: "Surat Keluar"}

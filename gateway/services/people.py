@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.queries import acting_officials_on
+from contracts import Actor, Person
 from gateway.services.errors import Conflict, forbidden, invalid, not_found
 from process_defs.loader import load_office
 from store.locks import lock_person
 from store.models import Notification, Substitution, User, utcnow
-from contracts import Actor, Person
+from store.queries import acting_officials_on
 
 
 def office_today() -> date:

@@ -12,22 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from office.calendar import OfficeCalendar
-from gateway.services.errors import conflict, Forbidden, Invalid, invalid, not_found
-from gateway.services import files as file_service
-from gateway.services.people import actor, person
-from gateway.services.processes import new_code, record_and_start, resume, timeline
-from gateway.services.tasks import send_update
-from gateway.services import tracking
-from gateway.services.tracking import public_timeline
-from process_defs import catalog
-from process_defs.loader import calendar_snapshot, load_office
-from process_defs.processes import BY_NAME
-from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
-from store.settings import Settings
-from store.storage import document_key
 from contracts import (
     CLAIM_PERMIT_DOWNLOAD,
+    PERMIT_STATUSES,
     REQUEST_PERMIT_REISSUE,
     RESUBMIT_PERMIT,
     DownloadClaim,
@@ -36,13 +23,26 @@ from contracts import (
     ReissueRequest,
     ResubmitRequest,
 )
+from gateway.services import files as file_service
+from gateway.services import tracking
+from gateway.services.errors import Forbidden, Invalid, conflict, invalid, not_found
+from gateway.services.people import actor, person
+from gateway.services.processes import new_code, record_and_start, resume, timeline
+from gateway.services.tasks import send_update
+from gateway.services.tracking import public_timeline
+from office.calendar import OfficeCalendar
+from process_defs import catalog
+from process_defs.loader import calendar_snapshot, load_office
+from process_defs.processes import BY_NAME
+from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
+from store.settings import Settings
+from store.storage import document_key
 from workflows.permit import (
     STATUS_IN_PROCESS,
     STATUS_REVISION,
     PermitApplicationWorkflow,
     permit_workflow_id,
 )
-from contracts import PERMIT_STATUSES
 
 STATUS_LABELS = PERMIT_STATUSES.labels
 STAGE_LABELS = {

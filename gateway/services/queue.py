@@ -14,7 +14,7 @@ Every function takes `now` so tests can cross local midnight without waiting for
 """
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -22,8 +22,8 @@ from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.services.errors import Unavailable, conflict, forbidden, not_found
 from gateway.services import throttle
+from gateway.services.errors import Unavailable, conflict, forbidden, not_found
 from process_defs.counter import CounterDef, ServiceGroupDef, load_counter
 from process_defs.loader import load_office
 from store.models import QueueTicket, User
@@ -43,7 +43,7 @@ MSG_NOT_COUNTER_STAFF = "Layar loket hanya untuk petugas informasi, front office
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or datetime.now(UTC)
 
 
 def office_zone() -> ZoneInfo:

@@ -7,7 +7,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -19,18 +19,18 @@ from temporalio.client import Client, WorkflowExecutionDescription, WorkflowExec
 from temporalio.service import RPCError, RPCStatusCode
 
 from audit.history import RunNotFound, fetch_history, readable_timeline
-from gateway.services.errors import DomainError, Unavailable, conflict, invalid, not_found
+from contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
 from gateway.services.dates import parse_day
-from gateway.services.people import actor, get_user_by_username, person
+from gateway.services.errors import DomainError, Unavailable, conflict, invalid, not_found
 from gateway.services.paging import CappedTotal
+from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
 from process_defs.loader import OfficeFile, load_office
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
 from store.models import CaseEvent, ProcessRun, Task, User, utcnow
 from store.settings import Settings
-from contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
-from workflows.human_task import ERR_ALREADY_DECIDED, ERR_STATE
 from store.temporal import STATUS_NAMES
+from workflows.human_task import ERR_ALREADY_DECIDED, ERR_STATE
 
 STATUS_LABELS = {
     "running": "Berjalan",
@@ -72,7 +72,7 @@ def _office_tz() -> ZoneInfo:
 
 
 def encode_cursor(started_at: datetime, workflow_id: str) -> str:
-    raw = json.dumps([started_at.astimezone(timezone.utc).isoformat(), workflow_id]).encode()
+    raw = json.dumps([started_at.astimezone(UTC).isoformat(), workflow_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 

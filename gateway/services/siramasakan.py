@@ -6,7 +6,7 @@ import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -15,19 +15,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from office.calendar import OfficeCalendar
-from office.registry_protocol import SIGNATURE_HEADER, signature_valid
-from gateway.services.errors import Conflict, conflict, DomainError, forbidden, Invalid, not_found, Unauthenticated, Unavailable
-from gateway.services.people import person
+from contracts import REPORT_REGISTRY_OUTCOME, SIRAMASAKAN_STATUSES, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from gateway.services import processes
+from gateway.services.errors import Conflict, DomainError, Invalid, Unauthenticated, Unavailable, conflict, forbidden, not_found
+from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.tasks import send_update
-from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
+from office.calendar import OfficeCalendar
+from office.registry_protocol import SIGNATURE_HEADER, signature_valid
 from process_defs.loader import calendar_snapshot, load_office
 from process_defs.processes import BY_NAME
+from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, User
 from store.settings import Settings
-from contracts import REPORT_REGISTRY_OUTCOME, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from workflows.siramasakan import (
     ERR_NOT_WAITING,
     STATUS_WAITING,
@@ -35,7 +35,6 @@ from workflows.siramasakan import (
     normalize_case_number,
     siramasakan_workflow_id,
 )
-from contracts import SIRAMASAKAN_STATUSES
 
 STATUS_LABELS = SIRAMASAKAN_STATUSES.labels
 STAGE_LABELS = {
@@ -87,7 +86,7 @@ def validate(form: SiramasakanForm) -> tuple[str, str, list[PopulationChange]]:
     elif case_number is None:
         errors["case_number"] = ("Nomor perkara tidak sesuai format perkara perdata agama, misalnya 123/Pdt.G/2026/MS.Lsm "
                                  "(gugatan) atau 45/Pdt.P/2026/MS.Lsm (permohonan).")
-    elif int(case_number.split("/")[2]) > datetime.now(timezone.utc).year or int(case_number.split("/")[2]) < 1990:
+    elif int(case_number.split("/")[2]) > datetime.now(UTC).year or int(case_number.split("/")[2]) < 1990:
         errors["case_number"] = "Tahun pada nomor perkara tidak valid."
     kk = form.kk_number.strip()
     if not re.fullmatch(r"\d{16}", kk):
@@ -181,7 +180,7 @@ def sla_due(row: SiramasakanRequest) -> datetime | None:
     """When a hand-off passes its SLA: handoff_sla_working_days working days after it was handed off."""
     if row.handed_off_at is None:
         return None
-    handed = row.handed_off_at if row.handed_off_at.tzinfo else row.handed_off_at.replace(tzinfo=timezone.utc)
+    handed = row.handed_off_at if row.handed_off_at.tzinfo else row.handed_off_at.replace(tzinfo=UTC)
     return OfficeCalendar(calendar_snapshot(load_office())).add_working_days(handed, load_siramasakan().handoff_sla_working_days)
 
 
@@ -192,7 +191,7 @@ def over_sla(row: SiramasakanRequest, now: datetime) -> bool:
 
 def serialize(row: SiramasakanRequest, *, applicant: User | None = None, events: list[CaseEvent] | None = None,
               tasks: list[Task] | None = None, now: datetime | None = None) -> dict:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     kinds = load_siramasakan().change_kinds
     data: dict[str, Any] = {
         "id": row.code, "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status),
@@ -218,7 +217,7 @@ def serialize(row: SiramasakanRequest, *, applicant: User | None = None, events:
 async def list_requests(session: AsyncSession, *, user: User, over_sla_only: bool = False, limit: int = 50, offset: int = 0,
                         now: datetime | None = None) -> tuple[list[SiramasakanRequest], int]:
     """An applicant's own requests; for staff every request, or (over_sla_only) the open hand-offs past their SLA, oldest first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if over_sla_only:
         if not user.is_staff_for(STAFF_ROLES):
             raise forbidden("Daftar hand-off melewati SLA hanya untuk petugas kepaniteraan dan Disdukcapil.")

@@ -21,9 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.services.errors import conflict, forbidden, invalid
 from gateway.services.dates import check_day
-from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, get_for_viewer
+from gateway.services.errors import conflict, forbidden, invalid
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
+from gateway.services.permits import get_for_viewer
 from process_defs import catalog
 from process_defs.loader import load_office
 from store.models import PermitApplication, SurveyResponse, User, utcnow

@@ -4,7 +4,7 @@ workflow as a Workflow Update; the workflow's validator has the last word."""
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, CursorResult, ScalarSelect, Select, Subquery, func, or_, select, union, update
@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from gateway.services.errors import Conflict, DomainError, Forbidden, Gone, Invalid, Unavailable, conflict, forbidden, invalid, not_found
 from gateway.services.paging import CappedTotal
 from gateway.services.people import actor, get_user_by_username, officials_represented_by, person
@@ -21,7 +22,6 @@ from process_defs.processes import PROCESS_LABELS
 from store.models import CaseEvent, Task, User, utcnow
 from store.observability import bind_workflow
 from store.settings import Settings
-from contracts import DECIDE_TASK, DELEGATE_TASK, DecisionRequest, DelegationRequest, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_INVALID, ERR_NOT_FOUND, ERR_NOT_HOLDER, ERR_OPENING, ERR_STATE, OWNER_ROLE
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _narrowed(query: Select, filters: InboxFilter) -> Select:
     if filters.process:
         query = query.where(Task.process == filters.process)
     if filters.overdue:
-        query = query.where(Task.due_at < datetime.now(timezone.utc))
+        query = query.where(Task.due_at < datetime.now(UTC))
     return query
 
 

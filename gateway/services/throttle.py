@@ -12,7 +12,7 @@ so call them before the caller has pending changes of its own.
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from fastapi import Request
 from sqlalchemy import delete
@@ -50,7 +50,7 @@ DEFAULT = LOGIN_ACCOUNT
 
 
 def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
+    return now or datetime.now(UTC)
 
 
 def key_for(kind: str, value: str) -> str:

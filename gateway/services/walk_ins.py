@@ -3,31 +3,30 @@ counter sees it, and the counter dashboard (open visits, their age against the t
 
 import re
 import secrets
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from gateway.services.errors import Invalid, forbidden, invalid, not_found
-from gateway.services.applicants import clean_phone
-from gateway.services.people import person
+from contracts import WALK_IN_STATUSES, Visitor, WalkInInput
 from gateway.services import processes
+from gateway.services.applicants import clean_phone
+from gateway.services.errors import Invalid, forbidden, invalid, not_found
+from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
 from process_defs.counter import load_counter, walk_in_snapshot
 from store.locks import hold_row
 from store.models import CaseEvent, QueueTicket, Task, User, WalkInVisit
 from store.settings import Settings
-from contracts import Visitor, WalkInInput
 from workflows.walk_in import (
     STATUS_REGISTERED,
     STATUS_RETURNED_INCOMPLETE,
     WalkInVisitWorkflow,
     walk_in_workflow_id,
 )
-from contracts import WALK_IN_STATUSES
 
 STATUS_LABELS = WALK_IN_STATUSES.labels
 STAGE_LABELS = {
@@ -186,7 +185,7 @@ def _timing(visit: WalkInVisit, now: datetime) -> dict:
 
 def serialize(visit: WalkInVisit, settings: Settings, *, events: list[CaseEvent] | None = None, tasks: list[Task] | None = None,
               now: datetime | None = None) -> dict:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     data = {
         "id": visit.code, "status": visit.status, "status_label": STATUS_LABELS.get(visit.status, visit.status),
         "stage": visit.stage, "stage_label": STAGE_LABELS.get(visit.stage, visit.stage),
@@ -224,9 +223,9 @@ async def list_visits(session: AsyncSession, *, status: str | None = None, open_
 
 async def dashboard(session: AsyncSession, settings: Settings, *, now: datetime | None = None) -> dict:
     """Open visits oldest first with their age against the target, and today's figures."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     open_visits = list(await session.scalars(select(WalkInVisit).where(WalkInVisit.finished_at.is_(None)).order_by(WalkInVisit.created_at)))
-    local_midnight = now.astimezone(office_zone()).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    local_midnight = now.astimezone(office_zone()).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
     today = list(await session.scalars(select(WalkInVisit).where(WalkInVisit.created_at >= local_midnight)))
     finished_one_day = [v for v in today if v.one_day and v.finished_at is not None and v.status != STATUS_RETURNED_INCOMPLETE]
     rows = [serialize(v, settings, now=now) for v in open_visits]

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -39,14 +39,6 @@ from starlette.types import ASGIApp
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from gateway.services.errors import Forbidden, TooLarge, Unauthenticated, Unavailable, Unreadable, conflict, forbidden, invalid, not_found
-from gateway.services.applicants import clean_phone
-from gateway.services.people import actor
-from gateway.services.tasks import send_update
-from process_defs.counter import load_counter
-from process_defs.loader import calendar_snapshot, load_office, task_policy
-from store.models import CaseEvent, Notification, Task, User, WhatsAppConversation, WhatsAppMessage
-from store.settings import Settings
 from contracts import (
     REPLY_WHATSAPP,
     WHATSAPP_MAX_TEXT,
@@ -57,6 +49,14 @@ from contracts import (
     WhatsAppReplyAck,
     WhatsAppReplyRequest,
 )
+from gateway.services.applicants import clean_phone
+from gateway.services.errors import Forbidden, TooLarge, Unauthenticated, Unavailable, Unreadable, conflict, forbidden, invalid, not_found
+from gateway.services.people import actor
+from gateway.services.tasks import send_update
+from process_defs.counter import load_counter
+from process_defs.loader import calendar_snapshot, load_office, task_policy
+from store.models import CaseEvent, Notification, Task, User, WhatsAppConversation, WhatsAppMessage
+from store.settings import Settings
 from workflows.whatsapp import WhatsAppConversationWorkflow, display_phone
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class StatusChange:
 
 def _when(raw: object) -> datetime | None:
     try:
-        return datetime.fromtimestamp(int(str(raw)), timezone.utc)
+        return datetime.fromtimestamp(int(str(raw)), UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         return None
 
@@ -378,7 +378,7 @@ async def receive(session: AsyncSession, settings: Settings, temporal: Callable[
                 await _signal(session, client, settings, item, inbound)
                 row.status = "processed"
                 await session.commit()
-        except Exception as exc:  # noqa: BLE001 - whatever keeps Temporal out of reach, Meta must redeliver
+        except Exception as exc:
             log.warning("WhatsApp message could not be handed to Temporal; Meta will redeliver: %s", exc)
             raise Unavailable("Layanan proses sedang tidak tersedia; pesan tersimpan dan akan diproses saat dikirim ulang.",
                            code="temporal_unavailable") from exc

@@ -7,15 +7,14 @@ import httpx
 import pytest
 from playwright.async_api import expect
 
-from tests.factories import wait_for_task
-from tests.factories import login
 from tests.chromium import free_leave_window, sign_in
+from tests.factories import login, wait_for_task
 from workers.run_index import sync_runs
 
 pytestmark = pytest.mark.browser
 
 
-async def test_owner_reminds_and_reassigns_a_waiting_run_and_the_auditor_replays_it(live_stack, browser):  # noqa: F811
+async def test_owner_reminds_and_reassigns_a_waiting_run_and_the_auditor_replays_it(live_stack, browser):
     start, end = await free_leave_window(live_stack, "pegawai2")
     async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=30) as http:
         created = await http.post("/api/v1/leave-requests", headers=await login(http, "pegawai2"), json={

@@ -12,10 +12,10 @@ import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select
 
+from cli.seed import DEMO_PASSWORD
 from gateway.services.people import office_today
 from store.models import LeaveRequest, User
-from cli.seed import DEMO_PASSWORD
-from tests.chromium import PHONE, WAIT_MS, sign_in, free_leave_window, period, assert_fits_the_screen
+from tests.chromium import PHONE, WAIT_MS, assert_fits_the_screen, free_leave_window, period, sign_in
 
 pytestmark = pytest.mark.browser
 

@@ -22,11 +22,10 @@ from playwright.async_api import Page, expect
 from sqlalchemy import func, select
 
 from store.models import PermitApplication, PermitDraft, User
-from tests.factories import applicant_user
-from tests.factories import login
-from tests.e2e.test_e2e_permit import APPLICANT, application_body, small_pdf, stage_of, task_for, upload
-from tests.chromium import DESKTOP, PHONE, assert_fits_the_screen, sign_in
 from tests.browser.test_pages import open_task
+from tests.chromium import DESKTOP, PHONE, assert_fits_the_screen, sign_in
+from tests.e2e.test_e2e_permit import APPLICANT, application_body, small_pdf, stage_of, task_for, upload
+from tests.factories import applicant_user, login
 
 pytestmark = pytest.mark.browser
 
@@ -51,7 +50,7 @@ async def shot(page: Page, name: str) -> None:
     await page.set_viewport_size(size)
 
 
-def field(page: Page, name: str):  # noqa: ANN201
+def field(page: Page, name: str):
     """An input by its name (the wizard's names are dotted: details.x, documents.x, upload.x)."""
     return page.locator(f'[name="{name}"]')
 
@@ -62,7 +61,7 @@ async def applications_of(live_stack, nik: str) -> int:
         return await session.scalar(select(func.count()).select_from(PermitApplication).where(PermitApplication.applicant_id == user.id))
 
 
-async def test_citizen_applies_revises_and_the_verifier_sees_what_changed(browser, live_stack, tmp_path):  # noqa: F811
+async def test_citizen_applies_revises_and_the_verifier_sees_what_changed(browser, live_stack, tmp_path):
     pdf, jpg = tmp_path / "dokumen.pdf", tmp_path / "foto.jpg"
     pdf.write_bytes(small_pdf("Dokumen persyaratan"))
     jpg.write_bytes(small_jpg())
@@ -229,7 +228,7 @@ async def test_citizen_applies_revises_and_the_verifier_sees_what_changed(browse
     await citizen.close()
 
 
-async def test_public_tracking_by_resi_shows_status_and_nothing_personal(browser, live_stack):  # noqa: F811
+async def test_public_tracking_by_resi_shows_status_and_nothing_personal(browser, live_stack):
     async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=60) as http:
         applicant = await login(http, APPLICANT)
         names = ["surat_permohonan", "ktp", "npwp", "desain_reklame", "foto_lokasi", "denah_lokasi"]
@@ -267,7 +266,7 @@ async def test_public_tracking_by_resi_shows_status_and_nothing_personal(browser
     await context.close()
 
 
-async def test_head_signs_with_the_tte_passphrase_and_the_permit_downloads_once(browser, live_stack):  # noqa: F811
+async def test_head_signs_with_the_tte_passphrase_and_the_permit_downloads_once(browser, live_stack):
     async with httpx.AsyncClient(base_url=live_stack.base_url, timeout=60) as http:
         applicant, verifier = await login(http, APPLICANT), await login(http, "verifikator1")
         names = ["surat_permohonan", "ktp", "npwp", "desain_reklame", "foto_lokasi", "denah_lokasi"]

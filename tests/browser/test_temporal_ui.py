@@ -23,11 +23,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
 from cli.main import dev_server_ui_args, temporal_binary
+from cli.seed import DEMO_PASSWORD
 from cli.smtp_sink import start_sink
 from cli.wa_fake import start_fake
 from gateway.deps import SESSION_COOKIE
 from store.payload_codec import data_converter
-from cli.seed import DEMO_PASSWORD
 from store.settings import Settings
 from tests.conftest import TEST_PAYLOAD_KEY, LiveStack, free_port, make_database
 from tests.factories import login, start_leave, wait_for_task
@@ -68,7 +68,7 @@ async def ui_stack(tmp_path_factory):
         database = await make_database(tmp, smtp_port=smtp_port, task_queue=f"ui-{uuid.uuid4().hex[:8]}", whatsapp_api_url=whatsapp.url,
                                        whatsapp_fake_port=whatsapp.port, public_base_url=f"http://127.0.0.1:{http_port}",
                                        temporal_ui_upstream=f"http://127.0.0.1:{ui_port}")
-        from gateway.app import create_app  # noqa: PLC0415
+        from gateway.app import create_app
 
         worker = build_worker(client, database.settings, database.sessionmaker)
         worker_task = asyncio.get_running_loop().create_task(worker.run())
@@ -96,7 +96,7 @@ async def ui_stack(tmp_path_factory):
         whatsapp.stop()
 
 
-async def _leave_run(stack) -> tuple[str, str]:  # noqa: ANN001
+async def _leave_run(stack) -> tuple[str, str]:
     """A leave run of pegawai1, and the start of its input's ciphertext as base64 (what a UI without the key shows)."""
     handle, _ = await start_leave(stack.client, stack.sessionmaker, task_queue=stack.settings.task_queue)
     await wait_for_task(stack.sessionmaker, f"{handle.id}.persetujuan-atasan")
@@ -106,17 +106,17 @@ async def _leave_run(stack) -> tuple[str, str]:  # noqa: ANN001
     return handle.id, base64.b64encode(payload.data).decode()[:24]
 
 
-async def _shot(page, name: str) -> None:  # noqa: ANN001
+async def _shot(page, name: str) -> None:
     if SHOTS:
         await page.screenshot(path=str(Path(SHOTS) / f"temporal-ui-{name}.png"), full_page=True)
 
 
 @pytest.mark.browser
 async def test_the_web_ui_shows_payloads_in_clear_to_process_owners_and_auditors_only(ui_stack):
-    from playwright.async_api import async_playwright  # noqa: PLC0415
+    from playwright.async_api import async_playwright
 
-    from tests.chromium import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, sign_in  # noqa: PLC0415 - the same Chromium setup
-    from tests.unit.test_sessions import RECORD_VIOLATIONS  # noqa: PLC0415
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS, WAIT_MS, sign_in
+    from tests.unit.test_sessions import RECORD_VIOLATIONS
 
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
@@ -227,7 +227,7 @@ class _Recorder(BaseHTTPRequestHandler):
     seen: list[dict] = []
     PAGE = b"<!doctype html><html><body><script>window.started = 1</script><div id=app></div></body></html>"
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.seen.append({"path": self.path, **{k.lower(): v for k, v in self.headers.items()}})
         if self.path.startswith("/temporal/render?content="):
             page = b"<!doctype html><p>" + unquote(self.path.split("=", 1)[1]).encode() + b"</p>"
@@ -249,7 +249,7 @@ class _Recorder(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(self.PAGE)
 
-    def log_message(self, *args) -> None:  # noqa: ANN002
+    def log_message(self, *args) -> None:
         pass
 
 
@@ -264,7 +264,7 @@ def recorder():
 
 
 async def test_the_ui_server_never_sees_the_session_and_its_page_runs_only_its_own_script(db, recorder):
-    from gateway.app import create_app  # noqa: PLC0415
+    from gateway.app import create_app
 
     app = create_app(db.settings.model_copy(update={"temporal_ui_upstream": recorder}))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:

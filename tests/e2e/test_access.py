@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from gateway.security import hash_password
 from store import models
 from store.models import ApplicantProfile, User, UserRole
-from tests.factories import leave_ids_apart, login
 from tests.e2e.test_e2e_permit import application_body, upload
+from tests.factories import leave_ids_apart, login
 
 APPLICANT = "3374010101900001"
 
@@ -98,13 +98,13 @@ WATCHED = ["User", "LeaveRequest", "Task", "PermitApplication", "StoredFile", "C
            "IssuedNumber", "Document", "WhatsAppMessage", "CaseEvent", "PermitRevision"]
 
 
-def api_routes(app) -> list[tuple[str, str]]:  # noqa: ANN001
+def api_routes(app) -> list[tuple[str, str]]:
     # Every route however deeply its router is included (the API is one router of routers, gateway/api/__init__.py).
     routes = [rc for rc in iter_route_contexts(app.routes) if isinstance(rc.original_route, APIRoute)]
     return sorted({(m, r.path) for r in routes if r.path.startswith("/api/v1") for m in r.methods})
 
 
-async def counts(sessionmaker) -> dict:  # noqa: ANN001
+async def counts(sessionmaker) -> dict:
     out = {}
     async with sessionmaker() as session:
         for name in WATCHED:
@@ -115,7 +115,7 @@ async def counts(sessionmaker) -> dict:  # noqa: ANN001
 
 
 @pytest.fixture
-async def api(db, local_env):  # noqa: ANN001, ANN201
+async def api(db, local_env):
     from gateway.app import create_app
 
     await leave_ids_apart(db.sessionmaker)
@@ -130,7 +130,7 @@ def concrete(path: str) -> str:
     return re.sub(r"\{[^}]+\}", "1", path)
 
 
-async def test_signed_out_is_refused_everywhere_but_the_public_routes(api, db) -> None:  # noqa: ANN001
+async def test_signed_out_is_refused_everywhere_but_the_public_routes(api, db) -> None:
     routes = api_routes(api.app)
     assert set(PUBLIC) <= set(routes), f"stale entries in PUBLIC: {set(PUBLIC) - set(routes)}"
     before = await counts(db.sessionmaker)
@@ -147,7 +147,7 @@ async def test_signed_out_is_refused_everywhere_but_the_public_routes(api, db) -
     assert await counts(db.sessionmaker) == before
 
 
-async def test_roles_are_required(api, db) -> None:  # noqa: ANN001
+async def test_roles_are_required(api, db) -> None:
     applicant, staff = await login(api, APPLICANT), await login(api, "pegawai1")
     before = await counts(db.sessionmaker)
     wrong = []
@@ -166,7 +166,7 @@ async def test_roles_are_required(api, db) -> None:  # noqa: ANN001
         assert (method, normalised) in routes, f"{method} {path} is not a route"
 
 
-async def second_applicant(sessionmaker) -> str:  # noqa: ANN001
+async def second_applicant(sessionmaker) -> str:
     nik = "3374010101900" + str(uuid.uuid4().int % 1000).zfill(3)
     async with sessionmaker() as session:
         other = User(username=nik, full_name="Siti Aminah", email=f"{nik}@example.org", phone="6281234500000",
@@ -180,7 +180,7 @@ async def second_applicant(sessionmaker) -> str:  # noqa: ANN001
     return nik
 
 
-async def test_applicant_cannot_reach_another_applicants_things(api, db) -> None:  # noqa: ANN001
+async def test_applicant_cannot_reach_another_applicants_things(api, db) -> None:
     """B files a permit, uploads a file, complains and files a SIRAMASAKAN request; A finds none of it (404)."""
     from tests.e2e.test_e2e_siramasakan import GOOD as SIRAMASAKAN
 
@@ -256,7 +256,7 @@ NEEDS_TEMPORAL = [
 ]
 
 
-async def _open_task_for_atasan1(sessionmaker) -> None:  # noqa: ANN001
+async def _open_task_for_atasan1(sessionmaker) -> None:
     """The inbox row a leave request waiting on atasan1 has (its run is not needed: Temporal is down)."""
     from store.models import Task, utcnow
 
@@ -269,7 +269,7 @@ async def _open_task_for_atasan1(sessionmaker) -> None:  # noqa: ANN001
 
 
 @pytest.fixture
-async def api_without_temporal(db):  # noqa: ANN001, ANN201
+async def api_without_temporal(db):
     """The gateway as it runs when Temporal is down: its address is a port nobody listens on."""
     from gateway.app import create_app
     from tests.conftest import free_port
@@ -281,7 +281,7 @@ async def api_without_temporal(db):  # noqa: ANN001, ANN201
             yield c
 
 
-async def test_with_temporal_down_the_access_checks_come_before_the_503(api_without_temporal, db) -> None:  # noqa: ANN001
+async def test_with_temporal_down_the_access_checks_come_before_the_503(api_without_temporal, db) -> None:
     api = api_without_temporal
     await _open_task_for_atasan1(db.sessionmaker)
     people = {name: await login(api, name) for name in (APPLICANT, "pegawai1", "atasan1", "pemilik1", "auditor1", "fo1")}
@@ -306,7 +306,7 @@ async def test_with_temporal_down_the_access_checks_come_before_the_503(api_with
     assert api.app.state.temporal.client is None
 
 
-async def test_the_gateway_connects_on_first_use_once_temporal_is_up(db, local_env) -> None:  # noqa: ANN001
+async def test_the_gateway_connects_on_first_use_once_temporal_is_up(db, local_env) -> None:
     """Started without a client, the gateway connects when a permitted call first needs Temporal, and keeps the connection."""
     from gateway.app import create_app
 

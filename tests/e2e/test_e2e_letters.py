@@ -11,9 +11,8 @@ import pytest
 
 from gateway.deps import SESSION_COOKIE
 from gateway.services.people import office_today
-from tests.factories import wait_for
-from tests.factories import login
 from tests.e2e.test_e2e_permit import small_pdf
+from tests.factories import login, wait_for
 from tests.workflows.test_letters_workflow import PNG
 
 APPLICANT = "3374010101900001"
@@ -27,7 +26,7 @@ async def http(live_stack):
 
 async def pending(http: httpx.AsyncClient, headers: dict, code: str, key: str) -> dict:
     """The letter once its current step is the task `key` (the next task opens a moment after a decision)."""
-    async def reached():  # noqa: ANN202
+    async def reached():
         body = (await http.get(f"/api/v1/letters/{code}", headers=headers)).json()
         task = body.get("pending_task")
         return body if task and task["key"] == key else None
@@ -35,7 +34,7 @@ async def pending(http: httpx.AsyncClient, headers: dict, code: str, key: str) -
     return await wait_for(reached, timeout=60)
 
 
-async def decide(http: httpx.AsyncClient, headers: dict, task_id: str, outcome: str, reason: str | None = None, **data) -> httpx.Response:  # noqa: ANN003
+async def decide(http: httpx.AsyncClient, headers: dict, task_id: str, outcome: str, reason: str | None = None, **data) -> httpx.Response:
     return await http.post(f"/api/v1/tasks/{task_id}/decision", headers=headers, json={"outcome": outcome, "reason": reason, "data": data})
 
 
@@ -108,7 +107,7 @@ async def test_incoming_letter_from_counter_to_delivery_with_the_heads_dispositi
     letter = await pending(http, courier, code, "distribusi")
     assert (await decide(http, courier, letter["pending_task_id"], "terkirim", received_by="Drs. Hasballah, M.Pd.")).status_code == 200
 
-    async def distributed():  # noqa: ANN202
+    async def distributed():
         body = (await http.get(f"/api/v1/letters/{code}", headers=fo)).json()
         return body if body["status"] == "terdistribusi" else None
 
@@ -150,7 +149,7 @@ async def test_outgoing_number_request_over_the_api(http, live_stack):
     assert softcopy.status_code == 201
     assert (await decide(http, clerk, letter["pending_task_id"], "unggah", softcopy_file_id=softcopy.json()["file_id"])).status_code == 200
 
-    async def numbered():  # noqa: ANN202
+    async def numbered():
         body = (await http.get(f"/api/v1/letters/{code}", headers=clerk)).json()
         return body if body["status"] == "bernomor" else None
 

@@ -10,10 +10,8 @@ import pytest
 from reportlab.pdfgen import canvas
 
 from signing.identity import load_or_create_signing_identity
-
 from signing.pades import verify_document
-from tests.factories import wait_for
-from tests.factories import login
+from tests.factories import login, wait_for
 
 APPLICANT = "3374010101900001"
 
@@ -48,7 +46,7 @@ def application_body(documents: dict, **overrides) -> dict:
 
 
 async def task_for(http: httpx.AsyncClient, headers: dict, resi: str, key: str) -> dict:
-    async def find():  # noqa: ANN202
+    async def find():
         items = (await http.get("/api/v1/tasks", headers=headers, params={"process": "permit"})).json()["items"]
         return next((t for t in items if t["subject_id"] == resi and t["id"].endswith(key)), None)
 
@@ -56,7 +54,7 @@ async def task_for(http: httpx.AsyncClient, headers: dict, resi: str, key: str) 
 
 
 async def stage_of(http: httpx.AsyncClient, headers: dict, resi: str, stage: str) -> dict:
-    async def reached():  # noqa: ANN202
+    async def reached():
         body = (await http.get(f"/api/v1/permit-applications/{resi}", headers=headers)).json()
         return body if body["stage"] == stage else None
 
@@ -177,7 +175,7 @@ async def test_register_apply_revise_sign_download_once_track_survey(http, live_
     assert (await http.post(f"/api/v1/permit-applications/{resi}/survey", headers=applicant, json=answers)).status_code == 409
 
 
-async def _other_applicant(http: httpx.AsyncClient, live_stack) -> dict:  # noqa: ANN001
+async def _other_applicant(http: httpx.AsyncClient, live_stack) -> dict:
     from tests.factories import applicant_user
 
     await applicant_user(live_stack.sessionmaker, nik="3374010101900777")

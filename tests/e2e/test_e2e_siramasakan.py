@@ -3,7 +3,7 @@ decided and the documents complete, the civil-registry officer processes the cha
 applicant sees the request finished with the documents to collect. Wrong input is refused with Bahasa
 messages naming the fields, and nothing starts."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 from sqlalchemy import func, select
@@ -11,16 +11,15 @@ from sqlalchemy import func, select
 from office.calendar import OfficeCalendar
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import SiramasakanRequest
-from tests.factories import wait_for
-from tests.factories import login
+from tests.factories import login, wait_for
 
 GOOD = {"case_number": "77/Pdt.G/2026/MS.Lsm", "kk_number": "1173010101200077",
         "changes": [{"nik": "1173014107800077", "kind": "status_perkawinan", "description": "Cerai gugat"},
                     {"nik": "1173014107800078", "kind": "hak_asuh_anak", "description": ""}]}
 
 
-async def decide_step(http: httpx.AsyncClient, headers: dict, applicant: dict, code: str, key: str, outcome: str, **body) -> None:  # noqa: ANN003
-    async def pending():  # noqa: ANN202
+async def decide_step(http: httpx.AsyncClient, headers: dict, applicant: dict, code: str, key: str, outcome: str, **body) -> None:
+    async def pending():
         req = (await http.get(f"/api/v1/siramasakan/{code}", headers=headers)).json()
         return next((t for t in req["pending_tasks"] if t["id"].endswith(f".{key}")), None)
 
@@ -48,11 +47,11 @@ async def test_applicant_files_court_completes_registry_processes_over_http(live
         assert code in [r["id"] for r in (await http.get("/api/v1/siramasakan", headers=panitera)).json()["items"]]
         assert (await http.get("/api/v1/siramasakan", headers=panitera, params={"over_sla": "true"})).status_code == 200
 
-        today = OfficeCalendar(siramasakan_snapshot().calendar).local_today(datetime.now(timezone.utc)).isoformat()
+        today = OfficeCalendar(siramasakan_snapshot().calendar).local_today(datetime.now(UTC)).isoformat()
         await decide_step(http, panitera, applicant, code, "putusan", "lengkap", data={"case_number": GOOD["case_number"], "decision_date": today})
         await decide_step(http, dukcapil, applicant, code, "dukcapil", "diproses")
 
-        async def finished():  # noqa: ANN202
+        async def finished():
             body = (await http.get(f"/api/v1/siramasakan/{code}", headers=applicant)).json()
             return body if body["status"] == "selesai" else None
 

@@ -8,12 +8,11 @@ import io
 import httpx
 from pypdf import PdfReader
 
-from tests.factories import wait_for
-from tests.factories import login
+from tests.factories import login, wait_for
 
 
-async def decide_step(http: httpx.AsyncClient, headers: dict, code: str, key: str, outcome: str, **body) -> dict:  # noqa: ANN003
-    async def pending():  # noqa: ANN202
+async def decide_step(http: httpx.AsyncClient, headers: dict, code: str, key: str, outcome: str, **body) -> dict:
+    async def pending():
         visit = (await http.get(f"/api/v1/walk-ins/{code}", headers=headers)).json()
         return next((t for t in visit["pending_tasks"] if t["id"].endswith(f".{key}")), None)
 
@@ -45,7 +44,7 @@ async def test_a_whole_one_day_visit_over_http(live_stack):
         assert visit["status"] == "registered" and visit["visitor"]["phone"] == "6281355550002" and visit["queue_number"] == number
 
         # The FO's checklist is checked by the workflow: a mandatory requirement missing is refused at once.
-        async def checklist_task():  # noqa: ANN202
+        async def checklist_task():
             body = (await http.get(f"/api/v1/walk-ins/{code}", headers=fo)).json()
             return body["pending_tasks"][0] if body["pending_tasks"] else None
 
@@ -60,7 +59,7 @@ async def test_a_whole_one_day_visit_over_http(live_stack):
         await decide_step(http, fo, code, "penyerahan", "diserahkan", data={"received_by": "Cut Nyak Dhien", "rating": 4})
         await decide_step(http, archivist, code, "pengarsipan", "diarsipkan", data={"archive_location": "Lemari PTSP 1"})
 
-        async def finished():  # noqa: ANN202
+        async def finished():
             body = (await http.get(f"/api/v1/walk-ins/{code}", headers=fo)).json()
             return body if body["status"] == "done" else None
 
@@ -85,7 +84,7 @@ async def test_a_whole_one_day_visit_over_http(live_stack):
         assert again.status_code == 200 and again.json()["id"] == code
 
         # The visitor heard of each step on WhatsApp (seed 000 §3 method 2), each message once, at the Cloud API.
-        async def whatsapp_done():  # noqa: ANN202
+        async def whatsapp_done():
             bodies = [m["text"] for m in live_stack.whatsapp.messages(to="6281355550002")]
             return bodies if any("telah diserahkan" in b for b in bodies) else None
 

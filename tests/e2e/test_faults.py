@@ -28,11 +28,11 @@ from temporalio.service import RPCError
 
 from cli.smtp_sink import IDEMPOTENCY_HEADER, start_sink
 from cli.wa_fake import start_fake
+from contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
 from store.models import IssuedNumber, LeaveRequest, Notification, Task
+from store.temporal import connect
 from tests.conftest import BIN, Database, free_port, make_database
 from tests.factories import actor_for, login, start_leave, wait_for, wait_for_task
-from store.temporal import connect
-from contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_NOT_FOUND
 
 pytestmark = pytest.mark.faults
@@ -75,7 +75,7 @@ class Stack:
         return self.tmp / "mail"
 
     def _spawn(self, name: str, cmd: list[str]) -> subprocess.Popen:
-        log = open(self.tmp / f"{name}-{len(self.children)}.log", "wb")  # noqa: SIM115 - the child keeps it
+        log = open(self.tmp / f"{name}-{len(self.children)}.log", "wb")
         proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.children.append(proc)
         return proc
@@ -143,7 +143,7 @@ async def stack(tmp_path: Path):
 # --- helpers -------------------------------------------------------------------------------------
 
 
-async def decide_durably(stack: Stack, workflow_id: str, key: str, actor, outcome: str, *, timeout: float = 240) -> None:  # noqa: ANN001
+async def decide_durably(stack: Stack, workflow_id: str, key: str, actor, outcome: str, *, timeout: float = 240) -> None:
     """Decides once the inbox shows the task, riding out a dead worker or server: a refusal that the decision is
     already in (an earlier attempt got through) counts as done."""
     task_id = f"{workflow_id}.{key}"
@@ -163,7 +163,7 @@ async def decide_durably(stack: Stack, workflow_id: str, key: str, actor, outcom
                 return
             if kind != ERR_NOT_FOUND:
                 raise
-        except (RPCError, asyncio.TimeoutError):
+        except (TimeoutError, RPCError):
             pass
         assert time.monotonic() < deadline, f"{task_id}: decision not accepted in {timeout:.0f} s"
         await asyncio.sleep(0.5)
@@ -262,7 +262,7 @@ async def test_temporal_restart_keeps_waiting_processes_and_timers(stack: Stack)
     handle, _ = await start_leave(client, db.sessionmaker, task_queue=db.settings.task_queue)
     await wait_for_task(db.sessionmaker, f"{handle.id}.{SUPERVISOR_KEY}", timeout=60)
 
-    async def reminder_timer_pending():  # noqa: ANN202
+    async def reminder_timer_pending():
         events = (await handle.fetch_history()).events
         return any(e.event_type == EventType.EVENT_TYPE_TIMER_STARTED for e in events)
 
@@ -359,14 +359,14 @@ async def test_mail_server_down_while_processes_run(stack: Stack):
     await asyncio.gather(*(decide_durably(stack, h.id, NUMBER_KEY, officer, "assign_number", timeout=60) for h in handles))
     assert stack.sink is None
 
-    async def all_approved():  # noqa: ANN202
+    async def all_approved():
         async with db.sessionmaker() as session:
             rows = (await session.scalars(select(LeaveRequest).where(LeaveRequest.workflow_id.in_([h.id for h in handles])))).all()
         return len(rows) == n and all(r.status == "approved" and r.letter_number for r in rows)
 
     await wait_for(all_approved, timeout=60)
 
-    async def every_approval_mail_waiting():  # noqa: ANN202
+    async def every_approval_mail_waiting():
         async with db.sessionmaker() as session:
             failed = (await session.scalars(select(Notification).where(Notification.channel == "email", Notification.status == "failed"))).all()
         keys = {r.idempotency_key.split("|")[0] for r in failed}
@@ -418,9 +418,9 @@ class Replicas:
 
 @pytest.fixture
 async def replicas(tmp_path: Path):
+    from cli.seed import seed_demo
     from signing.identity import DEV_SIGNER_CERT, DEV_SIGNER_KEY, _ensure_dev_identity_files
     from store.db import make_engine, make_sessionmaker
-    from cli.seed import seed_demo
     from store.settings import Settings
     from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, TEST_SECRET_KEY
     from tests.pgserver import ThrowawayPostgres, postgres_available
@@ -481,7 +481,7 @@ class TwoGateways:
         self.statuses: Counter = Counter()
         self.resent = 0
 
-    async def send(self, prefer: int, method: str, path: str, **kwargs) -> tuple[httpx.Response, bool]:  # noqa: ANN003
+    async def send(self, prefer: int, method: str, path: str, **kwargs) -> tuple[httpx.Response, bool]:
         """The answer, and whether the request had to be sent again (so it may have been carried out already)."""
         for attempt in range(40):
             try:

@@ -8,26 +8,26 @@ import asyncio
 import uuid
 
 import pytest
+from temporalio import workflow
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio import workflow
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from audit.replay import replay_runs
+from contracts import CANCEL_RUN, DECIDE_TASK, CancelRunRequest, DecisionRequest, TaskAck
 from store.payload_codec import data_converter
 from tests.factories import actor_for, leave_ids_apart, start_leave, wait_for, wait_for_task
 from workers.main import build_worker
-from contracts import CANCEL_RUN, DECIDE_TASK, CancelRunRequest, DecisionRequest, TaskAck
 from workflows.leave import LeaveRequestWorkflow
 
 
-def _client(local_env, converter) -> Client:  # noqa: ANN001
+def _client(local_env, converter) -> Client:
     return Client(local_env.client.service_client, namespace=local_env.client.namespace, data_converter=converter)
 
 
 @pytest.fixture
-async def strict(db, local_env):  # noqa: ANN001, ANN201
+async def strict(db, local_env):
     """A production-like worker: the payload key, and no input in clear."""
     settings = db.settings.model_copy(update={"dev_mode": False, "accept_clear_payloads": None})
     client = _client(local_env, data_converter(settings))
@@ -38,11 +38,11 @@ async def strict(db, local_env):  # noqa: ANN001, ANN201
     await task
 
 
-async def _history_events(handle) -> list:  # noqa: ANN001
+async def _history_events(handle) -> list:
     return list((await handle.fetch_history()).events)
 
 
-async def test_a_forged_decision_in_clear_is_refused_and_leaves_no_trace(db, local_env, strict) -> None:  # noqa: ANN001
+async def test_a_forged_decision_in_clear_is_refused_and_leaves_no_trace(db, local_env, strict) -> None:
     await leave_ids_apart(db.sessionmaker)
     handle, _ = await start_leave(strict, db.sessionmaker, task_queue=db.settings.task_queue)
     task_id = f"{handle.id}.persetujuan-atasan"
@@ -71,7 +71,7 @@ async def test_a_forged_decision_in_clear_is_refused_and_leaves_no_trace(db, loc
     assert outcome.deterministic, outcome.error
 
 
-async def test_a_run_started_in_clear_does_nothing(db, local_env, strict) -> None:  # noqa: ANN001
+async def test_a_run_started_in_clear_does_nothing(db, local_env, strict) -> None:
     await leave_ids_apart(db.sessionmaker)
     # A well-formed leave input, but sent in clear by someone without the key.
     from tests.factories import leave_input
@@ -110,7 +110,7 @@ class Noticeboard:
         return self.notes
 
 
-async def test_a_signal_in_clear_is_dropped(db, local_env) -> None:  # noqa: ANN001
+async def test_a_signal_in_clear_is_dropped(db, local_env) -> None:
     settings = db.settings.model_copy(update={"dev_mode": False})
     keyholder = _client(local_env, data_converter(settings))
     queue = f"papan-{uuid.uuid4().hex[:8]}"
@@ -123,16 +123,16 @@ async def test_a_signal_in_clear_is_dropped(db, local_env) -> None:  # noqa: ANN
         await handle.result()
 
 
-async def _read_when(handle, expected: list[str]) -> bool:  # noqa: ANN001
+async def _read_when(handle, expected: list[str]) -> bool:
     return await handle.query(Noticeboard.read) == expected
 
 
-async def test_dev_mode_still_accepts_clear_payloads_so_golden_histories_replay(db) -> None:  # noqa: ANN001
+async def test_dev_mode_still_accepts_clear_payloads_so_golden_histories_replay(db) -> None:
     clear = pydantic_data_converter.payload_converter.to_payloads(["3374010101900001"])
     lenient = data_converter(db.settings).payload_codec
     strict = data_converter(db.settings.model_copy(update={"dev_mode": False})).payload_codec
     assert await lenient.decode(clear) == clear
     [refused] = await strict.decode(clear)
     assert refused.metadata["encoding"] == b"binary/refused-clear" and not refused.data
-    with pytest.raises(Exception):  # noqa: B017, PT011 - whatever the converter raises, it reads nothing
+    with pytest.raises(Exception):  # noqa: B017 - whatever the converter raises, it reads nothing
         pydantic_data_converter.payload_converter.from_payloads([refused], [str])

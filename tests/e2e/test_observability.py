@@ -19,12 +19,12 @@ from opentelemetry.trace import SpanKind
 
 from gateway.app import create_app
 from store.observability import TRACE_HEADER, reset_logging, setup_logging, setup_tracing, tracer_provider, traces_file
-from tests.factories import future_working_range, leave_ids_apart, login, wait_for
 from store.temporal import connect
+from tests.factories import future_working_range, leave_ids_apart, login, wait_for
 
 
 @pytest.fixture
-def spans(db):  # noqa: ANN001, ANN201
+def spans(db):
     """What the process's tracer provider exports during the test."""
     exporter = InMemorySpanExporter()
     tracer_provider(db.settings, "test").add_span_processor(SimpleSpanProcessor(exporter))
@@ -33,7 +33,7 @@ def spans(db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def log_lines(db):  # noqa: ANN001, ANN201
+def log_lines(db):
     """The process's log lines as setup_logging writes them; call it to get the parsed JSON objects."""
     stream = io.StringIO()
     setup_logging(db.settings, "test", stream=stream)
@@ -47,7 +47,7 @@ def log_lines(db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-async def http(db, local_env, worker_for, spans):  # noqa: ANN001, ANN201
+async def http(db, local_env, worker_for, spans):
     """The gateway in process and a worker, both on clients made by workers.main.connect against the dev server."""
     settings = db.settings.model_copy(update={"temporal_address": local_env.client.service_client.config.target_host})
     await leave_ids_apart(db.sessionmaker)
@@ -67,14 +67,14 @@ async def request_leave(http: httpx.AsyncClient) -> tuple[httpx.Response, dict]:
 
 
 async def open_task(http: httpx.AsyncClient, headers: dict, leave_id: int) -> dict:
-    async def find():  # noqa: ANN202
+    async def find():
         items = (await http.get("/api/v1/tasks", headers=headers, params={"process": "leave"})).json()["items"]
         return next((t for t in items if t["subject_id"] == str(leave_id)), None)
 
     return await wait_for(find)
 
 
-def ancestors(span, exporter: InMemorySpanExporter) -> list:  # noqa: ANN001
+def ancestors(span, exporter: InMemorySpanExporter) -> list:
     by_id = {s.context.span_id: s for s in exporter.get_finished_spans()}
     chain = []
     while span.parent is not None and span.parent.span_id in by_id:
@@ -92,14 +92,14 @@ def in_trace(exporter: InMemorySpanExporter, trace_id: str) -> dict[str, list]:
 
 
 async def spans_named(exporter: InMemorySpanExporter, trace_id: str, *names: str) -> dict[str, list]:
-    async def all_there():  # noqa: ANN202
+    async def all_there():
         found = in_trace(exporter, trace_id)
         return found if all(n in found for n in names) else None
 
     return await wait_for(all_there)
 
 
-async def test_one_request_is_one_trace_from_gateway_to_activities(http, spans):  # noqa: ANN001
+async def test_one_request_is_one_trace_from_gateway_to_activities(http, spans):
     created, leave = await request_leave(http)
     trace_id = created.headers[TRACE_HEADER]
     assert len(trace_id) == 32
@@ -135,7 +135,7 @@ async def test_one_request_is_one_trace_from_gateway_to_activities(http, spans):
     assert handled.attributes["temporalWorkflowID"] == leave["workflow_id"]
 
 
-async def test_an_incoming_traceparent_is_continued(http, spans):  # noqa: ANN001
+async def test_an_incoming_traceparent_is_continued(http, spans):
     upstream = "4bf92f3577b34da6a3ce929d0e0e4736"
     response = await http.get("/api/v1/catalog", headers={"traceparent": f"00-{upstream}-00f067aa0ba902b7-01"})
     assert response.headers[TRACE_HEADER] == upstream
@@ -143,7 +143,7 @@ async def test_an_incoming_traceparent_is_continued(http, spans):  # noqa: ANN00
     assert server.name == "GET /api/v1/catalog" and server.parent.span_id == 0x00F067AA0BA902B7
 
 
-async def test_log_lines_carry_the_workflow_id_and_no_password(http, log_lines):  # noqa: ANN001
+async def test_log_lines_carry_the_workflow_id_and_no_password(http, log_lines):
     _, leave = await request_leave(http)
     workflow_id = leave["workflow_id"]
     supervisor, numbering = await login(http, "atasan1"), await login(http, "penomoran1")
@@ -153,7 +153,7 @@ async def test_log_lines_carry_the_workflow_id_and_no_password(http, log_lines):
     assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=numbering,
                             json={"outcome": "assign_number"})).status_code == 200
 
-    async def issued():  # noqa: ANN202
+    async def issued():
         return next((line for line in log_lines() if line["message"] == "number issued"), None)
 
     # An activity's line: the run's id and the activity's type are fields of their own, next to the trace.
@@ -173,7 +173,7 @@ async def test_log_lines_carry_the_workflow_id_and_no_password(http, log_lines):
     assert "Demo12345" not in log_lines.raw.getvalue()
 
 
-def test_secrets_are_redacted_and_setup_is_idempotent(db, log_lines):  # noqa: ANN001
+def test_secrets_are_redacted_and_setup_is_idempotent(db, log_lines):
     setup_logging(db.settings, "test", stream=log_lines.raw)
     ours = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler) and h.stream is log_lines.raw]
     assert len(ours) == 1
@@ -189,7 +189,7 @@ def test_secrets_are_redacted_and_setup_is_idempotent(db, log_lines):  # noqa: A
         assert secret not in log_lines.raw.getvalue()
 
 
-def test_console_traces_are_json_lines_in_var_log(db):  # noqa: ANN001
+def test_console_traces_are_json_lines_in_var_log(db):
     # A provider of the test's own: the process-wide one may already have this exporter from another test.
     provider = TracerProvider()
     settings = db.settings.model_copy(update={"traces_exporter": "console"})

@@ -8,22 +8,22 @@ Loket 2, shows on the waiting-room display after the display's own refresh.
 
 import asyncio
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
+from cli.seed import seed_demo
 from gateway.errors import DomainError, status_of
 from gateway.services import queue as queue_service
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import QueueTicket, User
-from cli.seed import seed_demo
-from tests.conftest import _DEMO_HASH
-from tests.pgserver import ThrowawayPostgres, postgres_available
-from tests.factories import login
 from tests.chromium import PHONE, assert_fits_the_screen, sign_in
+from tests.conftest import _DEMO_HASH
+from tests.factories import login
+from tests.pgserver import ThrowawayPostgres, postgres_available
 
 
 async def take(client: httpx.AsyncClient, group: str) -> dict:
@@ -60,7 +60,7 @@ async def test_numbers_count_per_group_and_tell_how_many_wait_before(client):
 
 async def test_numbers_restart_at_midnight_in_the_office_time_zone(db):
     def at(text: str) -> datetime:
-        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
     async with db.sessionmaker() as session:
         taken = [await queue_service.take_ticket(session, group_code="A", client_ip=None, now=at(moment))
@@ -292,7 +292,7 @@ async def test_display_fragment_announces_only_a_new_call(client, db):
 
 
 @pytest.mark.browser
-async def test_a_ticket_called_at_loket_2_shows_on_the_waiting_room_display(browser, live_stack):  # noqa: F811
+async def test_a_ticket_called_at_loket_2_shows_on_the_waiting_room_display(browser, live_stack):
     # The stack is shared by the session: call away anyone an earlier test left waiting for Loket 2.
     async with httpx.AsyncClient(base_url=live_stack.base_url) as api:
         staff = await login(api, "fo1")

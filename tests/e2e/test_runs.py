@@ -2,7 +2,7 @@
 dev server, the filters and keyset paging (and that they stay on an index with 100 000 runs), the runs API and
 pages over HTTP with the readable timeline, an owner action over HTTP, and who may see and do what."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -22,19 +22,19 @@ APPLICANT = "3374010101900001"
 # --- the run index, from the real dev server -------------------------------------------------------------
 
 
-async def start_leave(client, sessionmaker, *, task_queue: str):  # noqa: ANN001, ANN202
+async def start_leave(client, sessionmaker, *, task_queue: str):
     await leave_ids_apart(sessionmaker)
     return await factories.start_leave(client, sessionmaker, task_queue=task_queue)
 
 
-async def _index_rows(db, ids: list[str]) -> dict[str, ProcessRun]:  # noqa: ANN001
+async def _index_rows(db, ids: list[str]) -> dict[str, ProcessRun]:
     async with db.sessionmaker() as session:
         return {r.workflow_id: r for r in await session.scalars(select(ProcessRun).where(ProcessRun.workflow_id.in_(ids)))}
 
 
-async def _synced(client, db, expected: dict) -> dict[str, ProcessRun]:  # noqa: ANN001
+async def _synced(client, db, expected: dict) -> dict[str, ProcessRun]:
     """Syncs until the index shows each (workflow id, run id) with its status: visibility lags a moment behind."""
-    async def check():  # noqa: ANN202
+    async def check():
         await sync_runs(client, db.sessionmaker)
         rows = await _index_rows(db, [h.id for h in expected])
         ok = all(h.id in rows and rows[h.id].run_id == h.result_run_id and rows[h.id].status == status for h, status in expected.items())
@@ -84,7 +84,7 @@ async def test_the_sync_loop_rides_out_a_database_outage(local_env, db, tmp_path
         assert not loop.done()
         await create_schema(engine)
 
-        async def indexed():  # noqa: ANN202
+        async def indexed():
             async with sessionmaker() as session:
                 return await session.get(ProcessRun, handle.id)
 
@@ -100,18 +100,18 @@ async def test_the_sync_loop_rides_out_a_database_outage(local_env, db, tmp_path
 # --- filters and paging, on the index alone ----------------------------------------------------------------
 
 
-T0 = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # 09.00 WIB
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09.00 WIB
 
 
-async def _seed_runs(db) -> dict:  # noqa: ANN001
+async def _seed_runs(db) -> dict:
     atasan, applicant = await user(db.sessionmaker, "atasan1"), await user(db.sessionmaker, APPLICANT)
 
-    def run(workflow_id, process, wtype, status, started, closed=None):  # noqa: ANN001, ANN202
+    def run(workflow_id, process, wtype, status, started, closed=None):
         return ProcessRun(workflow_id=workflow_id, run_id=f"run-{workflow_id}", process=process, workflow_type=wtype,
                           business_key=workflow_id.split("-", 1)[1] if process != "complaint" else workflow_id.removeprefix("pengaduan-"),
                           status=status, started_at=started, closed_at=closed)
 
-    def task(workflow_id, key, status, **kw):  # noqa: ANN001, ANN003, ANN202
+    def task(workflow_id, key, status, **kw):
         return Task(id=f"{workflow_id}.{key}", workflow_id=workflow_id, process="leave", subject_id="1", title=f"Tugas {key}", role="atasan",
                     status=status, created_at=T0, **kw)
 
@@ -122,7 +122,7 @@ async def _seed_runs(db) -> dict:  # noqa: ANN001
             run("permit-ABC123", "permit", "PermitApplication", "completed", T0 + timedelta(hours=2), T0 + timedelta(days=2)),
             run("permit-ABD999", "permit", "PermitApplication", "cancelled", T0 + timedelta(days=1), T0 + timedelta(days=1, hours=1)),
             # 17.30 UTC on 2 March is 00.30 WIB on 3 March: an office date.
-            run("pengaduan-ADU-7K3P9Q", "complaint", "Complaint", "failed", datetime(2026, 3, 2, 17, 30, tzinfo=timezone.utc)),
+            run("pengaduan-ADU-7K3P9Q", "complaint", "Complaint", "failed", datetime(2026, 3, 2, 17, 30, tzinfo=UTC)),
         ])
         session.add_all([
             task("leave-901", "persetujuan-atasan", "open", owner_id=atasan.id),
@@ -133,13 +133,13 @@ async def _seed_runs(db) -> dict:  # noqa: ANN001
         await session.commit()
 
 
-async def _ids(db, **filters) -> list[str]:  # noqa: ANN001, ANN003
+async def _ids(db, **filters) -> list[str]:
     async with db.sessionmaker() as session:
         result = await service.list_runs(session, filters=await service.parse_filter(session, **filters))
     return [r["workflow_id"] for r in result["items"]]
 
 
-async def _refused(db, **filters) -> DomainError:  # noqa: ANN001, ANN003
+async def _refused(db, **filters) -> DomainError:
     async with db.sessionmaker() as session:
         with pytest.raises(DomainError) as info:
             await service.parse_filter(session, **filters)
@@ -211,13 +211,13 @@ async def test_page_query_uses_an_index_with_100k_runs(db):
 
     captured: list[tuple[str, tuple]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ANN202, ARG001
+    def capture(conn, cursor, statement, parameters, context, executemany):
         if "FROM process_run" in statement and "ORDER BY process_run.started_at DESC" in statement:
             captured.append((statement, parameters))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", capture)
     try:
-        async def plan(**filters) -> tuple[list[str], dict]:  # noqa: ANN003
+        async def plan(**filters) -> tuple[list[str], dict]:
             captured.clear()
             async with db.sessionmaker() as session:
                 page = await service.list_runs(session, filters=await service.parse_filter(session, **filters))
@@ -254,7 +254,7 @@ async def test_page_query_uses_an_index_with_100k_runs(db):
 # --- over HTTP: the API, an owner action, the pages, and who may do what ----------------------------------------
 
 
-async def _leave_waiting_for_number(http: httpx.AsyncClient, live_stack) -> tuple[dict, str]:  # noqa: ANN001
+async def _leave_waiting_for_number(http: httpx.AsyncClient, live_stack) -> tuple[dict, str]:
     """A leave request of pegawai1, approved by atasan1 over HTTP and now waiting on the numbering officer."""
     handle, inp = await start_leave(live_stack.client, live_stack.sessionmaker, task_queue=live_stack.settings.task_queue)
     supervisor = await login(http, "atasan1")
@@ -271,7 +271,7 @@ async def test_runs_api_and_owner_actions_over_http(http, live_stack):
     leave, workflow_id = await _leave_waiting_for_number(http, live_stack)
     owner, auditor = await login(http, "pemilik1"), await login(http, "auditor1")
 
-    async def listed():  # noqa: ANN202
+    async def listed():
         await sync_runs(live_stack.client, live_stack.sessionmaker)
         body = (await http.get("/api/v1/runs", headers=owner, params={"process": "leave", "status": "waiting", "key": str(leave["id"])})).json()
         return next((r for r in body["items"] if r["workflow_id"] == workflow_id), None)
@@ -338,7 +338,7 @@ async def test_runs_api_and_owner_actions_over_http(http, live_stack):
 async def test_pages_for_owners_and_auditors(http, live_stack):
     leave, workflow_id = await _leave_waiting_for_number(http, live_stack)
 
-    async def indexed():  # noqa: ANN202
+    async def indexed():
         await sync_runs(live_stack.client, live_stack.sessionmaker)
         return (await _index_rows(live_stack, [workflow_id])).get(workflow_id)
 

@@ -11,7 +11,7 @@ shows the receipt number and prints the 3-copy receipt; the dashboard lists the 
 import io
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.async_api import expect
@@ -20,11 +20,10 @@ from starlette.datastructures import FormData
 
 from gateway.pages.framework import _form_data, _form_fields
 from gateway.pages.walk_ins import _timing
-from tests.factories import applicant_user, wait_for
-from tests.factories import login
-from tests.chromium import DESKTOP, PHONE, WAIT_MS, assert_fits_the_screen, sign_in
 from tests.browser.test_pages import open_task
 from tests.browser.test_permit_pages import shot
+from tests.chromium import DESKTOP, PHONE, WAIT_MS, assert_fits_the_screen, sign_in
+from tests.factories import applicant_user, login, wait_for
 from workflows.human_task import _check_form
 from workflows.walk_in import _handover_form
 
@@ -62,7 +61,7 @@ def test_task_forms_render_choices_and_type_them_back():
 
 
 def test_the_dashboard_reads_age_against_the_target():
-    registered = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # Monday 08.00 WIB
+    registered = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
     one_day = {"one_day": True, "service_code": LEGALISIR, "created_at": registered, "target_at": registered + timedelta(minutes=30),
                "age_minutes": 45, "overrun": True, "estimated_done_at": None, "finished_at": None}
     assert _timing(one_day, registered + timedelta(minutes=45)) == {"one_day": True, "over": True, "age": 45, "target": 30,
@@ -70,7 +69,7 @@ def test_the_dashboard_reads_age_against_the_target():
     waiting = {**one_day, "one_day": False, "service_code": "arah_kiblat", "target_at": None, "overrun": False, "age_minutes": 5}
     assert _timing(waiting, registered)["text"] == "Target 10 hari kerja sejak berkas diterima"
     # Received on Monday 23 November, due Monday 7 December: ten working days left (no holiday between).
-    due = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
+    due = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
     received = {**waiting, "estimated_done_at": due, "target_at": due}
     assert _timing(received, registered)["days_left"] == 10 and _timing(received, registered)["text"] == "10 hari kerja lagi"
     assert _timing({**received, "overrun": True}, due + timedelta(hours=1))["text"] == "Melewati perkiraan selesai"
@@ -109,7 +108,7 @@ async def test_walk_in_api_refuses_what_it_should_and_registers_once(http, live_
     again = await http.post("/api/v1/walk-ins", headers={**info, **key}, json=body)
     assert again.status_code == 200 and again.json()["id"] == visit["id"]
 
-    async def with_timeline():  # noqa: ANN202
+    async def with_timeline():
         read = (await http.get(f"/api/v1/walk-ins/{visit['id']}", headers=info)).json()
         return read if read["timeline"] and read["pending_tasks"] else None
 
@@ -154,7 +153,7 @@ async def test_pages_and_navigation_follow_the_roles(http, live_stack):
 
 
 @pytest.mark.browser
-async def test_info_desk_registers_and_front_office_checks_the_papers(browser, live_stack):  # noqa: F811
+async def test_info_desk_registers_and_front_office_checks_the_papers(browser, live_stack):
     name = visitor_name()
     info, page = await sign_in(browser, live_stack.base_url, "info1")
     await page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Kunjungan").click()
@@ -192,7 +191,7 @@ async def test_info_desk_registers_and_front_office_checks_the_papers(browser, l
     await expect(page.get_by_text("Apa selanjutnya")).to_be_visible()
     await shot(page, "kunjungan-2-terdaftar")
     # The visitor hears of it over WhatsApp, with the requirements (seed 000 §3, method 2).
-    async def greeting():  # noqa: ANN202
+    async def greeting():
         return [m["text"] for m in live_stack.whatsapp.messages(to="6281355550101") if code in m["text"]]
 
     assert "Ijazah / transkrip asli untuk dicocokkan" in (await wait_for(greeting))[0]

@@ -17,13 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.notify import NotifyActivities
+from contracts import NotifyInput
 from gateway.services.whatsapp import sign
 from process_defs.counter import load_counter
 from store.models import Notification, WhatsAppMessage
 from tests.factories import login, record_golden_history, wait_for
 from tests.pgserver import ThrowawayPostgres, postgres_available
-
-from contracts import NotifyInput
 
 
 def new_phone() -> str:
@@ -57,10 +56,10 @@ async def post_signed(http: httpx.AsyncClient, secret: str, event: dict) -> http
 class Citizen:
     """One person writing to the office: sends signed webhook events and reads what the fake API got for them."""
 
-    def __init__(self, http: httpx.AsyncClient, stack, name: str = "Siti Aminah") -> None:  # noqa: ANN001
+    def __init__(self, http: httpx.AsyncClient, stack, name: str = "Siti Aminah") -> None:
         self.http, self.stack, self.name, self.phone = http, stack, name, new_phone()
 
-    async def says(self, text: str, **kw) -> str:  # noqa: ANN003
+    async def says(self, text: str, **kw) -> str:
         event = inbound_event(self.phone, text, name=self.name, **kw)
         response = await post_signed(self.http, self.stack.settings.whatsapp_app_secret, event)
         assert response.status_code == 200, response.text
@@ -71,7 +70,7 @@ class Citizen:
 
     async def gets(self, count: int) -> list[dict]:
         """Waits until `count` messages reached this person; returns them, oldest first."""
-        async def enough():  # noqa: ANN202
+        async def enough():
             got = self.received()
             return got if len(got) >= count else None
 
@@ -132,7 +131,7 @@ async def test_delivery_receipts_update_the_state(http, live_stack):
     await citizen.says("menu")
     wamid = (await citizen.gets(1))[0]["id"]
 
-    async def out_row():  # noqa: ANN202
+    async def out_row():
         async with live_stack.sessionmaker() as session:
             return await session.scalar(select(WhatsAppMessage).where(WhatsAppMessage.wa_message_id == wamid))
 
@@ -187,7 +186,7 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
 
     info, fo, pegawai = await login(http, "info1"), await login(http, "fo1"), await login(http, "pegawai1")
 
-    async def handoff_task():  # noqa: ANN202
+    async def handoff_task():
         items = (await http.get("/api/v1/tasks", headers=info, params={"process": "whatsapp"})).json()["items"]
         return next((t for t in items if t["subject_id"] == citizen.phone), None)
 
@@ -198,7 +197,7 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
     # While an officer has it, the citizen's question is not answered automatically; the officer hears of it.
     await citizen.says("Apakah surat permohonan harus bermeterai?")
 
-    async def told():  # noqa: ANN202
+    async def told():
         items = (await http.get("/api/v1/notifications", headers=info)).json()
         rows = items["items"] if isinstance(items, dict) else items
         return next((n for n in rows if "bermeterai" in n["body"]), None)
@@ -262,7 +261,7 @@ def number_forms(phone: str) -> str:
 
 
 async def handoff_task_of(http: httpx.AsyncClient, headers: dict, phone: str) -> dict:
-    async def find():  # noqa: ANN202
+    async def find():
         items = (await http.get("/api/v1/tasks", headers=headers, params={"process": "whatsapp"})).json()["items"]
         return next((t for t in items if t["subject_id"] == phone and t["status"] == "open"), None)
 
@@ -281,7 +280,7 @@ async def test_the_number_is_in_no_workflow_id_task_id_or_history_field_in_clear
     try:
         await citizen.says("halo")
 
-        async def failed():  # noqa: ANN202
+        async def failed():
             async with live_stack.sessionmaker() as session:
                 return await session.scalar(select(Notification).where(Notification.address == citizen.phone, Notification.status == "failed"))
 
@@ -297,7 +296,7 @@ async def test_the_number_is_in_no_workflow_id_task_id_or_history_field_in_clear
     assert number not in wid and number not in task["id"]
 
     # The run as visibility lists it: its id, and no search attribute or memo with the number.
-    async def listed():  # noqa: ANN202
+    async def listed():
         return [w async for w in live_stack.client.list_workflows(f"WorkflowId = '{wid}'")]
 
     for execution in await wait_for(listed):
@@ -336,7 +335,7 @@ async def test_two_first_messages_at_once_start_one_conversation(http, live_stac
     assert len(keys) == 4 and len(workflows) == 1 and number_forms(citizen.phone) not in next(iter(workflows))
 
 
-async def first_messages_at_once(sessionmaker, client) -> None:  # noqa: ANN001
+async def first_messages_at_once(sessionmaker, client) -> None:
     """Twenty first messages from one number, each in its own request: one conversation row, one id for all."""
     import asyncio
 
@@ -378,8 +377,8 @@ async def test_a_conversation_open_under_the_number_continues_there_until_it_end
     """A database from before item 12: a conversation open under "wa-<number>" (with an officer on it) keeps the
     citizen's next messages, its context and the officer's replies; once that run has ended, the next message starts
     the conversation under an id without the number. Nothing the citizen wrote is lost on the way."""
-    from gateway.services.whatsapp import conversation_input
     from contracts import WHATSAPP_MESSAGE, WhatsAppInbound
+    from gateway.services.whatsapp import conversation_input
     from workflows.whatsapp import WhatsAppConversationWorkflow
 
     citizen = Citizen(http, live_stack, name="Lestari")
@@ -431,7 +430,7 @@ async def test_api_outage_delays_but_delivers_each_message_once(http, live_stack
         for text in ("halo", "1", "biaya"):
             await citizen.says(text)
 
-        async def failing():  # noqa: ANN202
+        async def failing():
             async with live_stack.sessionmaker() as session:
                 return await session.scalar(select(Notification).where(Notification.address == citizen.phone, Notification.status == "failed"))
 
@@ -444,7 +443,7 @@ async def test_api_outage_delays_but_delivers_each_message_once(http, live_stack
     assert "Persyaratan" in replies[1]["text"] and "Rp 0" in replies[2]["text"]
     assert len({m["biz_opaque_callback_data"] for m in replies}) == 3 and all(m["duplicates"] == 0 for m in replies)
 
-    async def all_recorded_sent():  # noqa: ANN202
+    async def all_recorded_sent():
         # The fake has a message a moment before the activity records it sent.
         async with live_stack.sessionmaker() as session:
             rows = (await session.scalars(select(Notification).where(Notification.address == citizen.phone).order_by(Notification.id))).all()
@@ -493,7 +492,7 @@ async def test_refused_token_is_recorded_and_retried(db):
 
 
 @contextlib.asynccontextmanager
-async def in_process(app):  # noqa: ANN001, ANN201
+async def in_process(app):
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://satupintu.test", timeout=30) as client:
             yield client
@@ -519,7 +518,7 @@ async def test_temporal_unreachable_answers_503_then_redelivery_is_processed(db,
         redelivered = await post_signed(http, db.settings.whatsapp_app_secret, event)
     assert redelivered.status_code == 200 and redelivered.json() == {"received": 0, "duplicates": 1, "statuses": 0}
 
-    async def answered():  # noqa: ANN202
+    async def answered():
         return db.whatsapp.messages(to=phone)
 
     assert "Selamat datang" in (await wait_for(answered, timeout=60))[0]["text"]
@@ -531,8 +530,8 @@ async def test_temporal_unreachable_answers_503_then_redelivery_is_processed(db,
 
 
 async def test_long_conversation_continues_as_new_and_quiet_one_ends(db, time_skipping_env, worker_for):
-    from gateway.services.whatsapp import conversation_input, new_workflow_id
     from contracts import WHATSAPP_MESSAGE, WhatsAppConversationResult, WhatsAppInbound
+    from gateway.services.whatsapp import conversation_input, new_workflow_id
     from workflows.whatsapp import WhatsAppConversationWorkflow
 
     client = time_skipping_env.client
@@ -548,7 +547,7 @@ async def test_long_conversation_continues_as_new_and_quiet_one_ends(db, time_sk
     for m in messages[1:]:
         await client.get_workflow_handle(wid).signal(WHATSAPP_MESSAGE, m)
 
-    async def answered():  # noqa: ANN202
+    async def answered():
         got = db.whatsapp.messages(to=phone)
         return got if len(got) == 3 else None
 
@@ -582,7 +581,7 @@ async def test_officer_pages_and_simulator(http, live_stack):
 
     info = await page_login(live_stack.base_url, "info1")
     try:
-        async def listed():  # noqa: ANN202
+        async def listed():
             page = await info.get("/whatsapp")
             return page.text if citizen.phone in page.text and "Menunggu petugas" in page.text else None
 
@@ -630,7 +629,7 @@ async def test_officer_pages_and_simulator(http, live_stack):
     simulated = await http.post("/dev/whatsapp", data={"phone": "0" + phone[2:], "name": "Warga Uji", "text": "majelis taklim"})
     assert simulated.status_code == 303
 
-    async def simulated_reply():  # noqa: ANN202
+    async def simulated_reply():
         return live_stack.whatsapp.messages(to=phone)
 
     assert "Majelis Taklim" in (await wait_for(simulated_reply))[0]["text"]
@@ -656,7 +655,7 @@ async def test_webhook_refuses_dev_secrets_outside_development(db):
 
 
 @pytest.mark.browser
-async def test_citizen_in_simulator_and_officer_on_a_phone(browser, live_stack):  # noqa: F811
+async def test_citizen_in_simulator_and_officer_on_a_phone(browser, live_stack):
     from playwright.async_api import expect
 
     from tests.chromium import DESKTOP, PHONE, assert_fits_the_screen, sign_in
@@ -702,7 +701,7 @@ async def test_citizen_in_simulator_and_officer_on_a_phone(browser, live_stack):
     await citizen.close()
 
 
-async def shot(page, name: str) -> None:  # noqa: ANN001
+async def shot(page, name: str) -> None:
     """Screenshots for a person to look at, on request (SATUPINTU_SHOTS=<dir>)."""
     import os
     from pathlib import Path

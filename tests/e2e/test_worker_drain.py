@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from cli.smtp_sink import IDEMPOTENCY_HEADER, DedupingMailbox
-from store.models import Notification
-from tests.factories import actor_for, start_leave
-from tests.e2e.test_faults import NUMBER_KEY, SUPERVISOR_KEY, Stack, assert_each_mail_once, decide_durably, email_keys
 from contracts import LeaveResult
+from store.models import Notification
+from tests.e2e.test_faults import NUMBER_KEY, SUPERVISOR_KEY, Stack, assert_each_mail_once, decide_durably, email_keys
+from tests.factories import actor_for, start_leave
 
 GRACEFUL_SECONDS = 10  # the worker's setting in this test: running activities get 8 s of it
 
@@ -35,7 +35,7 @@ class SlowMailbox(DedupingMailbox):
         self.held.clear()
         self.hold = seconds
 
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001
+    async def handle_DATA(self, server, session, envelope) -> str:
         if self.hold:
             self.held.append(self.prepare_message(session, envelope)[IDEMPOTENCY_HEADER])
             self.receiving.set()

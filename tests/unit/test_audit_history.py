@@ -12,13 +12,12 @@ from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from signing.identity import load_or_create_signing_identity
-
-from signing.pades import verify_document
 from audit.history import readable_timeline
 from audit.report import audit_facts, history_json, render_audit_report, sha256_hex
-from store.settings import Settings
 from contracts import CANCEL_RUN, REASSIGN_TASK, Actor, CancelRunRequest, Person, ReassignRequest
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
+from store.settings import Settings
 
 HISTORIES = sorted((Path(__file__).parents[1] / "histories").glob("*.json"))
 LETTER_NUMBER = "B-1/Kk.13.21/1/KP.07.6/11/2026"
@@ -30,7 +29,7 @@ def load(name: str) -> WorkflowHistory:
     return WorkflowHistory.from_json(golden["workflow_id"], golden["history"])
 
 
-def of_kind(lines, kind: str) -> list:  # noqa: ANN001
+def of_kind(lines, kind: str) -> list:
     return [line for line in lines if line.kind == kind]
 
 
@@ -87,7 +86,7 @@ def test_signals_and_reminders_read():
     assert reminded and reminded[0].title.startswith("Pengingat dikirim kepada")
 
 
-def _payloads(value) -> Payloads:  # noqa: ANN001
+def _payloads(value) -> Payloads:
     return Payloads(payloads=pydantic_data_converter.payload_converter.to_payloads([value]))
 
 

@@ -1,10 +1,10 @@
 """The office calendar: weekends, national holidays, cuti bersama and office overrides."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
+from contracts import CalendarSnapshot
 from office.calendar import OfficeCalendar
 from process_defs.loader import calendar_snapshot, load_office
-from contracts import CalendarSnapshot
 
 calendar = OfficeCalendar(calendar_snapshot(load_office()))
 
@@ -33,10 +33,10 @@ def test_office_overrides_apply():
 
 def test_deadlines_skip_non_working_days_and_end_at_closing_time():
     # Wednesday 23 Dec 2026, 10:00 WIB + 2 working days: 24, 25, 26, 27 are off → Tuesday 29 Dec, 16:30 WIB.
-    due = calendar.add_working_days(datetime(2026, 12, 23, 3, 0, tzinfo=timezone.utc), 2)
+    due = calendar.add_working_days(datetime(2026, 12, 23, 3, 0, tzinfo=UTC), 2)
     assert due.isoformat() == "2026-12-29T16:30:00+07:00"
     # Zero days on a Saturday: the end of the next working day.
-    assert calendar.add_working_days(datetime(2026, 11, 28, 3, tzinfo=timezone.utc), 0).date() == date(2026, 11, 30)
+    assert calendar.add_working_days(datetime(2026, 11, 28, 3, tzinfo=UTC), 0).date() == date(2026, 11, 30)
     # Due "today" after office hours (a visitor registered at 18.00 WIB on a Friday) means the next working day.
-    assert calendar.add_working_days(datetime(2026, 11, 27, 11, tzinfo=timezone.utc), 0) == datetime(2026, 11, 30, 16, 30, tzinfo=calendar.tz)
-    assert calendar.add_working_days(datetime(2026, 11, 27, 2, tzinfo=timezone.utc), 0) == datetime(2026, 11, 27, 16, 30, tzinfo=calendar.tz)
+    assert calendar.add_working_days(datetime(2026, 11, 27, 11, tzinfo=UTC), 0) == datetime(2026, 11, 30, 16, 30, tzinfo=calendar.tz)
+    assert calendar.add_working_days(datetime(2026, 11, 27, 2, tzinfo=UTC), 0) == datetime(2026, 11, 27, 16, 30, tzinfo=calendar.tz)

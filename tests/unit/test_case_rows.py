@@ -4,7 +4,7 @@ status stays final, and a run writes only the row recorded as its own (issue 15,
 Each activity is run as a worker runs it, for a run with a given workflow id, on a real database."""
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -17,14 +17,14 @@ from activities.letters import LetterActivities
 from activities.permits import PermitActivities
 from activities.siramasakan import SiramasakanActivities
 from activities.walk_in import WalkInActivities
+from contracts import CaseEventInput, ComplaintUpdate, LeaveUpdate, LetterUpdate, PermitUpdate, SiramasakanUpdate, WalkInUpdate
 from store.models import CaseEvent, Complaint, LeaveRequest, Letter, PermitApplication, SiramasakanRequest, WalkInVisit
 from tests.factories import applicant_user, user
-from contracts import CaseEventInput, ComplaintUpdate, LeaveUpdate, LetterUpdate, PermitUpdate, SiramasakanUpdate, WalkInUpdate
 
-NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
 
-async def _rows(db) -> dict:  # noqa: ANN001
+async def _rows(db) -> dict:
     """One row of each process, each with its run's id, as the gateway records them."""
     employee, applicant = await user(db.sessionmaker, "pegawai1"), await applicant_user(db.sessionmaker)
     rows = {
@@ -48,7 +48,7 @@ async def _rows(db) -> dict:  # noqa: ANN001
     return rows
 
 
-def _event(row, key: str, title: str) -> CaseEventInput:  # noqa: ANN001
+def _event(row, key: str, title: str) -> CaseEventInput:
     return CaseEventInput(event_id=f"{row.workflow_id}.{key}", workflow_id=row.workflow_id, process="x", subject_id="x", occurred_at=NOW,
                           kind=key, title=title)
 
@@ -83,7 +83,7 @@ def _as_run(workflow_id: str) -> ActivityEnvironment:
 
 
 @pytest.mark.parametrize("process", list(PROCESSES))
-async def test_a_step_written_after_dibatalkan_leaves_the_case_cancelled(db, process):  # noqa: ANN001
+async def test_a_step_written_after_dibatalkan_leaves_the_case_cancelled(db, process):
     """The wind-down and a step were in flight together; the step's write lands second. The case stays Dibatalkan;
     the step is on the timeline at the moment it happened."""
     make, model, cancelled, cancel, step = PROCESSES[process]
@@ -100,7 +100,7 @@ async def test_a_step_written_after_dibatalkan_leaves_the_case_cancelled(db, pro
     assert sorted(lines) == ["cancelled", "next-step"]
 
 
-async def test_a_final_status_is_written_again_by_a_retried_activity(db):  # noqa: ANN001
+async def test_a_final_status_is_written_again_by_a_retried_activity(db):
     """Not the guard's business: the same final write, retried, still applies (and adds its line once)."""
     make, model, _, cancel, _ = PROCESSES["permit"]
     row = (await _rows(db))["permit"]
@@ -114,7 +114,7 @@ async def test_a_final_status_is_written_again_by_a_retried_activity(db):  # noq
 
 
 @pytest.mark.parametrize("process", list(PROCESSES))
-async def test_a_run_writes_only_its_own_case(db, process):  # noqa: ANN001
+async def test_a_run_writes_only_its_own_case(db, process):
     """A run Temporal kept from before the database was restored without it asks to write row N, which the restored
     database gave to another case: refused for good, nothing written, and the error says what to do."""
     make, model, _, _, step = PROCESSES[process]

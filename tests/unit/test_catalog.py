@@ -4,17 +4,17 @@ Persyaratan pages show it."""
 
 import copy
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from contracts import PermitDefinitionSnapshot
 from office.numbering import format_number
 from process_defs import catalog
 from process_defs.catalog import FILE_TYPES, CatalogError, load_catalog, permit_definition, requirements_for, validate_details
 from process_defs.loader import DEFS_DIR, load_office
-from contracts import PermitDefinitionSnapshot
 
 
 def shipped() -> dict:
@@ -106,7 +106,7 @@ def test_permit_definition_snapshot():
     assert v.role_label == office.roles["verifikator"] and s.escalate_to_role_label == office.roles["kepala_kantor"]
     assert definition.numbering.scope == "permit:pbg" and definition.download_valid_days == 7 and definition.validity_years is None
     assert definition.calendar.timezone == office.office.timezone and definition.office.name == office.office.name
-    number = format_number(definition.numbering, sequence=42, issued_on=datetime(2026, 11, 23, tzinfo=timezone.utc))
+    number = format_number(definition.numbering, sequence=42, issued_on=datetime(2026, 11, 23, tzinfo=UTC))
     assert number == "640/42/PBG/DPUPR/XI/2026"
     # It crosses into a workflow through the data converter unchanged.
     payload = pydantic_data_converter.payload_converter.to_payloads([definition])

@@ -3,7 +3,7 @@ owner or an administrator can always release it, a claim nobody can act on any m
 officers claiming at once exactly one is told they hold it — on SQLite and on PostgreSQL."""
 
 import asyncio
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
@@ -17,12 +17,12 @@ from tests.pgserver import demo_postgres, postgres_available
 NUMBERING_TASK = "leave-claims.penomoran"
 
 
-async def user_id(sessionmaker, username: str) -> int:  # noqa: ANN001
+async def user_id(sessionmaker, username: str) -> int:
     async with sessionmaker() as session:
         return await session.scalar(select(User.id).where(User.username == username))
 
 
-async def grant_role(sessionmaker, username: str, role: str) -> None:  # noqa: ANN001
+async def grant_role(sessionmaker, username: str, role: str) -> None:
     async with sessionmaker() as session:
         uid = await session.scalar(select(User.id).where(User.username == username))
         if not await session.scalar(select(UserRole).where(UserRole.user_id == uid, UserRole.role == role)):
@@ -30,24 +30,24 @@ async def grant_role(sessionmaker, username: str, role: str) -> None:  # noqa: A
             await session.commit()
 
 
-async def numbering_task(sessionmaker, *, claimed_by: str | None = None, owner: str | None = None) -> str:  # noqa: ANN001
+async def numbering_task(sessionmaker, *, claimed_by: str | None = None, owner: str | None = None) -> str:
     """An open task of the numbering officers' role, as the projection writes it."""
     async with sessionmaker() as session:
         session.add(Task(id=NUMBERING_TASK, workflow_id="leave-claims", process="leave", subject_id="claims", title="Beri nomor surat cuti",
                          summary={}, role="penomoran", owner_id=await user_id(sessionmaker, owner) if owner else None, status="open",
                          claimed_by_id=await user_id(sessionmaker, claimed_by) if claimed_by else None,
                          outcomes=[{"name": "assign_number", "label": "Beri nomor", "requires_reason": False, "requires_tte": False}],
-                         form={}, created_at=datetime.now(timezone.utc)))
+                         form={}, created_at=datetime.now(UTC)))
         await session.commit()
     return NUMBERING_TASK
 
 
-async def row(sessionmaker, task_id: str) -> Task:  # noqa: ANN001
+async def row(sessionmaker, task_id: str) -> Task:
     async with sessionmaker() as session:
         return await session.get(Task, task_id, populate_existing=True)
 
 
-async def claim_events(sessionmaker, task_id: str, kind: str) -> list[CaseEvent]:  # noqa: ANN001
+async def claim_events(sessionmaker, task_id: str, kind: str) -> list[CaseEvent]:
     async with sessionmaker() as session:
         return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == task_id.split(".")[0], CaseEvent.kind == kind)))
 
@@ -55,14 +55,14 @@ async def claim_events(sessionmaker, task_id: str, kind: str) -> list[CaseEvent]
 # --- item 5: a claim ends when its holder acts or loses access -------------------------------------------------------
 
 
-async def leave_task_of_the_supervisor(http, *, weeks_ahead: int) -> tuple[dict, dict]:  # noqa: ANN001
+async def leave_task_of_the_supervisor(http, *, weeks_ahead: int) -> tuple[dict, dict]:
     employee, owner = await login(http, "pegawai1"), await login(http, "atasan1")
     start, end = future_working_range(1, weeks_ahead=weeks_ahead)
     leave = await http.post("/api/v1/leave-requests", headers=employee, json={
         "leave_type": "alasan_penting", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Urusan keluarga"})
     assert leave.status_code == 201, leave.text
 
-    async def find():  # noqa: ANN202
+    async def find():
         items = (await http.get("/api/v1/tasks", headers=owner, params={"process": "leave"})).json()["items"]
         return next((t for t in items if t["subject_id"] == str(leave.json()["id"])), None)
 
@@ -150,12 +150,12 @@ async def test_a_process_owner_or_an_admin_releases_anyones_claim(client, db):
 ])
 async def test_the_projection_ends_a_claim_where_the_task_moves_past_its_holder(db, change, claim_stays):
     """Every change the run writes to an open task's row, with what it does to the claim on it, in one transaction."""
-    from activities.tasks import TaskActivities  # noqa: PLC0415
-    from contracts import TaskChange  # noqa: PLC0415
+    from activities.tasks import TaskActivities
+    from contracts import TaskChange
 
     task_id = await numbering_task(db.sessionmaker, claimed_by="penomoran1")
     ids = {k: await user_id(db.sessionmaker, v) if k in ("delegate_id", "owner_id") else v for k, v in change.items()}
-    await TaskActivities(db.sessionmaker).update_task(TaskChange(task_id=task_id, title="Perubahan", occurred_at=datetime.now(timezone.utc), **ids))
+    await TaskActivities(db.sessionmaker).update_task(TaskChange(task_id=task_id, title="Perubahan", occurred_at=datetime.now(UTC), **ids))
     assert (await row(db.sessionmaker, task_id)).claimed_by_id == (await user_id(db.sessionmaker, "penomoran1") if claim_stays else None)
 
 
@@ -175,7 +175,7 @@ async def test_only_the_delegate_may_claim_a_delegated_task(client, db):
 CONCURRENT = 40
 
 
-async def claim_as(sessionmaker, username: str, task_id: str) -> tuple[str, int, str | None]:  # noqa: ANN001
+async def claim_as(sessionmaker, username: str, task_id: str) -> tuple[str, int, str | None]:
     """One officer's claim in a session of its own, as one request of the gateway: (who, status, holder named)."""
     async with sessionmaker() as session:
         user = await session.scalar(select(User).where(User.username == username))
@@ -186,7 +186,7 @@ async def claim_as(sessionmaker, username: str, task_id: str) -> tuple[str, int,
         return username, 200, task.claimed_by.username
 
 
-async def forty_concurrent_claims(sessionmaker) -> None:  # noqa: ANN001
+async def forty_concurrent_claims(sessionmaker) -> None:
     await grant_role(sessionmaker, "pegawai2", "penomoran")
     task_id = await numbering_task(sessionmaker)
     answers = await asyncio.gather(*(claim_as(sessionmaker, ("penomoran1", "pegawai2")[i % 2], task_id) for i in range(CONCURRENT)))
@@ -210,7 +210,7 @@ async def forty_concurrent_claims(sessionmaker) -> None:  # noqa: ANN001
     assert len(await claim_events(sessionmaker, task_id, task_service.UNCLAIMED)) == 1
 
 
-async def release_as(sessionmaker, username: str, task_id: str) -> int:  # noqa: ANN001
+async def release_as(sessionmaker, username: str, task_id: str) -> int:
     async with sessionmaker() as session:
         user = await session.scalar(select(User).where(User.username == username))
         try:

@@ -12,14 +12,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.counter_documents import CounterDocumentActivities
+from cli.seed import DEMO_APPLICANT
+from contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
+from gateway.security import hash_password
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
-from gateway.security import hash_password
 from store.models import Document, Letter, User, UserRole
-from cli.seed import DEMO_APPLICANT
-from tests.factories import user
-from tests.factories import login
-from contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
+from tests.factories import login, user
 
 OFFICE = OfficeSnapshot(
     name="Kantor Kementerian Agama Kabupaten Lamongan", short_name="Kemenag Lamongan", city="Lamongan",
@@ -98,9 +97,9 @@ EXPECTED = {
 }
 
 
-def counter_input(kind: str, *, key: str | None = None, **overrides) -> CounterDocumentInput:  # noqa: ANN003
+def counter_input(kind: str, *, key: str | None = None, **overrides) -> CounterDocumentInput:
     values = dict(idempotency_key=key or f"walkin-KJ:{kind}", workflow_id=WORKFLOWS.get(kind, "walkin-KJ-0001"), kind=kind,
-                  title=f"{kind} untuk pengujian", office=OFFICE, issued_at=dt.datetime(2026, 11, 23, 3, 15, tzinfo=dt.timezone.utc),
+                  title=f"{kind} untuk pengujian", office=OFFICE, issued_at=dt.datetime(2026, 11, 23, 3, 15, tzinfo=dt.UTC),
                   number=NUMBERS.get(kind), fields=dict(FIELDS[kind]), copies=list(COPIES.get(kind, [])))
     values.update(overrides)
     return CounterDocumentInput(**values)
@@ -123,7 +122,7 @@ def pages(pdf: Path, *, keep_lines: bool = False) -> list[str]:
     return found if keep_lines else [" ".join(page.split()) for page in found]
 
 
-async def rows(db) -> list[Document]:  # noqa: ANN001
+async def rows(db) -> list[Document]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Document).order_by(Document.created_at)))
 

@@ -34,7 +34,7 @@ def task(workflow_id: str, key: str, process: str, role: str, *, created: dateti
                 status="completed" if completed else "open", created_at=created, due_at=due, completed_at=completed)
 
 
-async def seed_figures(sessionmaker) -> None:  # noqa: ANN001
+async def seed_figures(sessionmaker) -> None:
     async with sessionmaker() as session:
         applicant = await session.scalar(select(User).where(User.username == APPLICANT_NIK))
         officer = await session.scalar(select(User).where(User.username == "pegawai1"))
@@ -105,7 +105,7 @@ async def figures(db, period: Period | None = None) -> dict:
     return {name: f["rows"] for name, f in data["figures"].items()}
 
 
-async def test_figures_count_the_known_dataset(db):  # noqa: ANN001
+async def test_figures_count_the_known_dataset(db):
     await seed_figures(db.sessionmaker)
     f = await figures(db)
 
@@ -150,8 +150,8 @@ async def test_figures_count_the_known_dataset(db):  # noqa: ANN001
 
 
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed")
-async def test_the_figures_agree_on_postgresql(db):  # noqa: ANN001
-    from gateway.metrics import read_snapshot  # noqa: PLC0415
+async def test_the_figures_agree_on_postgresql(db):
+    from gateway.metrics import read_snapshot
 
     await seed_figures(db.sessionmaker)
     on_sqlite = await figures(db)
@@ -164,7 +164,7 @@ async def test_the_figures_agree_on_postgresql(db):  # noqa: ANN001
     assert snapshot.sla_breaches == {"leave": 2, "permit": 1} and snapshot.open_tasks == {"atasan": 1, "penandatangan": 1, "verifikator": 1}
 
 
-async def test_a_period_limits_every_figure(db):  # noqa: ANN001
+async def test_a_period_limits_every_figure(db):
     await seed_figures(db.sessionmaker)
     f = await figures(db, dashboards.parse_period("2026-07-13", "2026-07-16"))
     assert [(r["week"], r["process"], r["completed"]) for r in f["throughput"]] == [("2026-W29", "permit", 1)]
@@ -177,7 +177,7 @@ async def test_a_period_limits_every_figure(db):  # noqa: ANN001
     ("", "16/07/2026", "to", "Tanggal akhir tidak valid"),
     ("2026-07-16", "2026-07-01", "to", "tidak boleh sebelum"),
 ])
-def test_a_wrong_period_is_refused_in_bahasa(raw_from, raw_to, field, words):  # noqa: ANN001
+def test_a_wrong_period_is_refused_in_bahasa(raw_from, raw_to, field, words):
     with pytest.raises(DomainError) as caught:
         dashboards.parse_period(raw_from, raw_to)
     assert status_of(caught.value) == 422 and words in caught.value.detail and caught.value.errors[0]["field"] == field
@@ -195,14 +195,14 @@ def test_charts_are_accessible_escaped_and_indonesian():
     assert "Belum ada data" in charts.horizontal_bar([], chart_id="k", title="T", description="D")
 
 
-async def login(client, username: str) -> str:  # noqa: ANN001
+async def login(client, username: str) -> str:
     response = await client.post("/api/v1/auth/login", json={"username": username, "password": "Demo12345"})
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 
 
 @pytest.mark.parametrize("username", ["pemilik1", "auditor1"])
-async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db, username):  # noqa: ANN001
+async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db, username):
     await seed_figures(db.sessionmaker)
     token = await login(client, username)
     client.cookies.set(SESSION_COOKIE, token)
@@ -222,7 +222,7 @@ async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db,
     assert wrong.status_code == 422 and "Tanggal awal tidak valid" in wrong.text
 
 
-async def test_api_gives_json_and_csv(client, db):  # noqa: ANN001
+async def test_api_gives_json_and_csv(client, db):
     await seed_figures(db.sessionmaker)
     headers = {"Authorization": f"Bearer {await login(client, 'auditor1')}"}
     data = (await client.get("/api/v1/dashboards", headers=headers)).json()
@@ -252,7 +252,7 @@ async def test_api_gives_json_and_csv(client, db):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("username", [APPLICANT_NIK, "pegawai1"])
-async def test_applicants_and_plain_staff_are_refused(client, username):  # noqa: ANN001
+async def test_applicants_and_plain_staff_are_refused(client, username):
     token = await login(client, username)
     headers = {"Authorization": f"Bearer {token}"}
     for path in ("/api/v1/dashboards", "/api/v1/dashboards/sla.csv"):
@@ -264,7 +264,7 @@ async def test_applicants_and_plain_staff_are_refused(client, username):  # noqa
     assert 'href="/dasbor"' not in page.text
 
 
-async def test_signed_out_visitors_are_asked_to_sign_in(client):  # noqa: ANN001
+async def test_signed_out_visitors_are_asked_to_sign_in(client):
     for path in ("/api/v1/dashboards", "/api/v1/dashboards/sla.csv"):
         assert (await client.get(path)).status_code == 401
     page = await client.get("/dasbor")

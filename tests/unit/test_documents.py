@@ -14,16 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from activities.documents import DocumentActivities
-
+from contracts import LeaveLetterInput, OfficeSnapshot, Person
 from documents.leave_letter import render_leave_letter_pdf
-
 from signing.identity import SigningIdentity, load_or_create_signing_identity
-
 from signing.pades import sign_pdf, verify_document
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Document, User
 from store.settings import PROJECT_ROOT, Settings
-from contracts import LeaveLetterInput, OfficeSnapshot, Person
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -40,7 +37,7 @@ def leave_input(key: str = "leave-1:letter", *, acting: bool = True) -> LeaveLet
         request_id=1,
         letter_number="800.1.11.4/0042/DPMPTSP/2026",
         # 20:00 UTC on the 19th is already the 20th in Jakarta: the letter must show the office's date.
-        issued_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.timezone.utc),
+        issued_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.UTC),
         employee=Person(
             id=7,
             username="siti",
@@ -320,7 +317,7 @@ async def test_signing_neither_reloads_the_key_nor_estimates_the_size_per_docume
     identity = load_or_create_signing_identity(settings)
     unsigned = render_leave_letter_pdf(leave_input(), "http://test/verifikasi/x")
 
-    def refuse(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def refuse(*args, **kwargs):
         raise AssertionError("called per document")
 
     monkeypatch.setattr(pdf_cms.serialization, "load_der_private_key", refuse)
@@ -348,11 +345,11 @@ async def test_an_ecdsa_identity_signs_with_its_loaded_key_too(tmp_path):
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "CA EC Uji")])
 
-    def cert(subject, public_key, ca: bool):  # noqa: ANN001, ANN202
+    def cert(subject, public_key, ca: bool):
         return (
             x509.CertificateBuilder().subject_name(subject).issuer_name(ca_name).public_key(public_key)
             .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + dt.timedelta(days=30))

@@ -61,7 +61,7 @@ def image_bytes(fmt: str) -> bytes:
     return buf.getvalue()
 
 
-def pdf_with(change, *, object_streams: bool = False) -> bytes:  # noqa: ANN001
+def pdf_with(change, *, object_streams: bool = False) -> bytes:
     """A reportlab PDF changed with pikepdf (`change(pdf)`), saved the way other writers do."""
     pdf = pikepdf.open(io.BytesIO(pdf_bytes()))
     change(pdf)
@@ -70,14 +70,14 @@ def pdf_with(change, *, object_streams: bool = False) -> bytes:  # noqa: ANN001
     return out.getvalue()
 
 
-def _open_action(action: dict):  # noqa: ANN202
+def _open_action(action: dict):
     """A change for `pdf_with`: the document runs `action` when opened."""
     def change(pdf: pikepdf.Pdf) -> None:
         pdf.Root.OpenAction = pdf.make_indirect(pikepdf.Dictionary(action))
     return change
 
 
-def write_pdf_of_size(fh, size: int) -> None:  # noqa: ANN001
+def write_pdf_of_size(fh, size: int) -> None:
     """A valid one-page PDF of exactly `size` bytes, padded inside its content stream with NUL bytes (PDF whitespace),
     written without holding the padding in memory."""
     def parts(padding: int) -> tuple[bytes, bytes]:
@@ -212,7 +212,7 @@ def upload_of(data: bytes | io.IOBase, filename: str) -> UploadFile:
     return UploadFile(file=file, filename=filename, headers=Headers({"content-type": "application/octet-stream"}))
 
 
-async def make_applicant(sessionmaker) -> User:  # noqa: ANN001
+async def make_applicant(sessionmaker) -> User:
     nik = "3374" + str(uuid.uuid4().int)[:12]
     async with sessionmaker() as session:
         user = User(username=nik, full_name="Siti Aminah", kind="applicant", email=f"{nik}@contoh.id",
@@ -226,13 +226,13 @@ async def make_applicant(sessionmaker) -> User:  # noqa: ANN001
 # --- the service, directly -----------------------------------------------------------------------
 
 
-async def store(db, owner: User, data, filename: str, name: str = "Dokumen"):  # noqa: ANN001, ANN201
+async def store(db, owner: User, data, filename: str, name: str = "Dokumen"):
     async with db.sessionmaker() as session:
         owner = await session.get(User, owner.id)
         return await file_service.store_upload(session, db.settings, owner=owner, name=name, upload=upload_of(data, filename))
 
 
-async def refusal(db, owner: User, data, filename: str, name: str = "Dokumen") -> ApiError:  # noqa: ANN001
+async def refusal(db, owner: User, data, filename: str, name: str = "Dokumen") -> ApiError:
     with pytest.raises(DomainError) as refused:
         await store(db, owner, data, filename, name)
     return as_api_error(refused.value)  # as the client is answered: with its status
@@ -337,7 +337,7 @@ async def http(live_stack):
         yield client
 
 
-async def upload(http: httpx.AsyncClient, headers: dict, data, filename: str, name: str = "Dokumen") -> httpx.Response:  # noqa: ANN001
+async def upload(http: httpx.AsyncClient, headers: dict, data, filename: str, name: str = "Dokumen") -> httpx.Response:
     return await http.post("/api/v1/files", headers=headers, data={"name": name}, files={"file": (filename, data, "application/octet-stream")})
 
 
@@ -545,7 +545,7 @@ def _attach(pdf: pikepdf.Pdf) -> None:
     pdf.attachments["lampiran.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00" + bytes(64), mime_type="application/octet-stream")
 
 
-def _xfa(template: bytes):  # noqa: ANN202
+def _xfa(template: bytes):
     def change(pdf: pikepdf.Pdf) -> None:
         pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), XFA=pdf.make_stream(template))
     return change
@@ -600,10 +600,10 @@ async def test_a_pdf_that_cannot_be_read_is_refused(db):
 
 
 async def test_ordinary_and_signed_pdfs_are_accepted(db):
-    from documents.leave_letter import render_leave_letter_pdf  # noqa: PLC0415
+    from documents.leave_letter import render_leave_letter_pdf
     from signing.identity import load_or_create_signing_identity
     from signing.pades import sign_pdf
-    from tests.unit.test_documents import leave_input  # noqa: PLC0415
+    from tests.unit.test_documents import leave_input
 
     owner = await make_applicant(db.sessionmaker)
     # A form with a text field and a link to a web page, as office templates have.
@@ -677,8 +677,8 @@ async def test_a_dwg_must_have_a_dwgs_structure(db):
 async def test_every_upload_path_gets_the_content_checks(db):
     """Letter scans and chat attachments are stored by `store_upload`; complaint photos are kept apart but checked by
     the same `check_content`."""
-    from gateway.services import complaints as complaint_service  # noqa: PLC0415
-    from gateway.services import letters as letter_service  # noqa: PLC0415
+    from gateway.services import complaints as complaint_service
+    from gateway.services import letters as letter_service
 
     owner = await make_applicant(db.sessionmaker)
     packed_js = pdf_with(_open_action({"/S": pikepdf.Name.JavaScript, "/JS": pikepdf.String("app.alert(1)")}), object_streams=True)

@@ -14,9 +14,9 @@ import hypothesis.errors
 import pytest
 import requests
 import schemathesis
-from schemathesis import GenerationMode
 import uvicorn
 from hypothesis import HealthCheck, Phase, given
+from schemathesis import GenerationMode
 
 from gateway.app import JSON_PREFIXES
 from tests.conftest import free_port
@@ -30,7 +30,7 @@ ENDS_THE_SESSION = {"POST /api/v1/auth/logout"}
 
 
 class ServerThread:
-    def __init__(self, app) -> None:  # noqa: ANN001
+    def __init__(self, app) -> None:
         self.port = free_port()
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -43,13 +43,13 @@ class ServerThread:
             time.sleep(0.05)
         return f"http://127.0.0.1:{self.port}"
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=30)
 
 
 @pytest.fixture
-def gateway(db):  # noqa: ANN001, ANN201
+def gateway(db):
     """The gateway over `db`, with Temporal pointed at a port nobody listens on."""
     from gateway.app import create_app
 
@@ -65,7 +65,7 @@ def _token(base_url: str, username: str) -> dict:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def check_response(case, response, contract: Contract | None = None) -> None:  # noqa: ANN001
+def check_response(case, response, contract: Contract | None = None) -> None:
     where = f"{case.method} {case.formatted_path} query={case.query!r} body={case.body!r}"
     content_type = response.headers.get("content-type") or [""]
     content_type = content_type[0] if isinstance(content_type, list) else content_type
@@ -87,7 +87,7 @@ def check_response(case, response, contract: Contract | None = None) -> None:  #
         assert isinstance(detail, str) and detail.strip(), f"{response.status_code} without a readable detail on {where}: {response.text[:500]}"
 
 
-def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: GenerationMode = GenerationMode.POSITIVE,  # noqa: ANN001
+def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: GenerationMode = GenerationMode.POSITIVE,
          contract: Contract | None = None) -> list[str]:
     """Runs every operation with data that fits the schema (positive) or breaks it (negative); returns the
     failures (all of them, so one run lists every crash)."""
@@ -98,13 +98,13 @@ def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: Generati
             continue
         try:
             strategy = operation.as_strategy(mode)
-        except Exception:  # noqa: BLE001 - no invalid value exists for an operation without constraints
+        except Exception:
             continue
 
         @given(case=strategy)
         @hypothesis.settings(max_examples=max_examples, deadline=None, derandomize=True, database=None,
                              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck), print_blob=False)
-        def run(case) -> None:  # noqa: ANN001
+        def run(case) -> None:
             response = case.call(base_url=base_url, headers=headers, timeout=30)
             check_response(case, response, contract)
 
@@ -112,12 +112,12 @@ def fuzz(schema, base_url: str, headers: dict, max_examples: int, mode: Generati
             run()
         except hypothesis.errors.Unsatisfiable:
             continue
-        except Exception as exc:  # noqa: BLE001 - collect every crash, report them together
+        except Exception as exc:
             failures.append(f"{operation.label}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     return failures
 
 
-def test_no_operation_crashes_for_staff_or_applicant(gateway) -> None:  # noqa: ANN001
+def test_no_operation_crashes_for_staff_or_applicant(gateway) -> None:
     app, base_url = gateway
     # Sign in first: the fuzzed sign-ins below soon trip this client address's login throttle.
     staff, applicant = _token(base_url, STAFF), _token(base_url, APPLICANT)
@@ -131,7 +131,7 @@ def test_no_operation_crashes_for_staff_or_applicant(gateway) -> None:  # noqa: 
     assert not failures, "\n".join(failures)
 
 
-def test_temporal_unreachable_is_a_structured_503(gateway) -> None:  # noqa: ANN001
+def test_temporal_unreachable_is_a_structured_503(gateway) -> None:
     """The one 5xx the fuzz accepts is this one: a leave request while Temporal is down."""
     _, base_url = gateway
     headers = _token(base_url, "pegawai1")

@@ -4,7 +4,7 @@ stops at a cap; and every branch reads an index, on SQLite and on PostgreSQL, so
 thousand do (the speed itself is `make bench`, figure 4)."""
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, insert, select
@@ -14,10 +14,10 @@ from gateway.services.people import office_today
 from store.models import Substitution, Task, User
 from tests.pgserver import demo_postgres, postgres_available
 
-T0 = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
-async def users(sessionmaker, *names: str) -> list[User]:  # noqa: ANN001
+async def users(sessionmaker, *names: str) -> list[User]:
     async with sessionmaker() as session:
         found = {u.username: u for u in (await session.scalars(select(User).where(User.username.in_(names)))).all()}
     return [found[n] for n in names]
@@ -33,21 +33,21 @@ def task_row(k: int, *, role: str, owner: int | None = None, delegate: int | Non
             "outcomes": ["approve"], "form": {}, "data": {}, "created_at": created, "due_at": due_at}
 
 
-async def reference(session, user: User, **filters) -> list[str]:  # noqa: ANN001, ANN003
+async def reference(session, user: User, **filters) -> list[str]:
     """The inbox as the one visibility rule says it is, newest first."""
     visible, _ = await task_service.visibility(session, user)
     query = select(Task.id).where(Task.status == "open", visible)
     if filters.get("process"):
         query = query.where(Task.process == filters["process"])
     if filters.get("overdue"):
-        query = query.where(Task.due_at < datetime.now(timezone.utc))
+        query = query.where(Task.due_at < datetime.now(UTC))
     return list(await session.scalars(query.order_by(Task.created_at.desc(), Task.id.desc())))
 
 
 async def test_the_union_shows_what_the_visibility_rule_allows_page_after_page(db):
     me, plh_for, colleague, clerk = await users(db.sessionmaker, "atasan1", "kepala1", "atasan2", "pegawai1")
     rnd = random.Random(7)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ways = [
         lambda k: task_row(k, role="atasan", owner=me.id),                                       # mine
         lambda k: task_row(k, role="atasan", owner=plh_for.id, delegate=me.id),                  # delegated to me
@@ -112,10 +112,10 @@ async def test_the_count_stops_at_the_cap(db):
         assert page.items[0].id == f"run-{cap:05d}.tugas" and len(page.items) == 50
 
 
-def capture_inbox_statements(engine) -> list[tuple[str, object]]:  # noqa: ANN001
+def capture_inbox_statements(engine) -> list[tuple[str, object]]:
     captured: list[tuple[str, object]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+    def capture(conn, cursor, statement, parameters, context, executemany):
         if "FROM task" in statement and not statement.startswith("EXPLAIN"):
             captured.append((statement, parameters))
 
@@ -123,7 +123,7 @@ def capture_inbox_statements(engine) -> list[tuple[str, object]]:  # noqa: ANN00
     return captured
 
 
-async def fill(sessionmaker, size: int) -> User:  # noqa: ANN001
+async def fill(sessionmaker, size: int) -> User:
     """`size` open tasks, most of them other people's: what makes an OR over the whole table slow."""
     (me,) = await users(sessionmaker, "atasan1")
     async with sessionmaker() as session:

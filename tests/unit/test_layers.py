@@ -42,7 +42,7 @@ def _modules() -> dict[str, Path]:
     return {_module_name(path): path for package in ALLOWED for path in (ROOT / package).rglob("*.py")}
 
 
-def _statements(tree: ast.AST, *, runtime_only: bool):  # noqa: ANN202 - a generator of nodes
+def _statements(tree: ast.AST, *, runtime_only: bool):
     for node in ast.iter_child_nodes(tree):
         if runtime_only and isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
             continue

@@ -7,7 +7,7 @@ from store.models import LeaveRequest
 from tests.factories import user
 
 
-async def add_leave(db, employee_id: int, start: date, end: date, days: int, status: str = "approved") -> None:  # noqa: ANN001
+async def add_leave(db, employee_id: int, start: date, end: date, days: int, status: str = "approved") -> None:
     async with db.sessionmaker() as session:
         session.add(LeaveRequest(employee_id=employee_id, leave_type="tahunan", start_date=start, end_date=end, working_days=days,
                                  reason="x", status=status, workflow_id=f"leave-t{start.isoformat()}"))
@@ -43,8 +43,8 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
     import pytest
 
     from gateway.errors import status_of
-    from gateway.services.errors import Conflict
     from gateway.services import processes
+    from gateway.services.errors import Conflict
     from workflows.leave import LeaveRequestWorkflow
 
     first, second = await user(db.sessionmaker, "pegawai1"), await user(db.sessionmaker, "pegawai2")
@@ -57,7 +57,7 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
         session.add(request(first.id, "leave-kunci-1"))
         await session.commit()
 
-    async def record(employee_id: int):  # noqa: ANN202 - nothing reaches Temporal on either path (no client)
+    async def record(employee_id: int):
         async with db.sessionmaker() as session:
             return await processes.record_and_start(
                 session, None, db.settings, request(employee_id, "leave-kunci-2"), workflow=LeaveRequestWorkflow.run, what="permohonan",

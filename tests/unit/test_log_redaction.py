@@ -35,7 +35,7 @@ NIK = "3374010101900001"
 MASKED = ("6281******890", "+6281******890", "0812*****890", "3374*********001")
 
 
-def secret_settings(settings):  # noqa: ANN001, ANN201
+def secret_settings(settings):
     """The test's settings with every secret set to a value of its own (none of them a published default)."""
     def key() -> str:
         return base64.b64encode(os.urandom(32)).decode()
@@ -48,13 +48,13 @@ def secret_settings(settings):  # noqa: ANN001, ANN201
         "log_format": "json", "traces_exporter": "console"})
 
 
-def configured_secrets(settings) -> list[str]:  # noqa: ANN001
+def configured_secrets(settings) -> list[str]:
     return [settings.secret_key, settings.payload_key, *settings.payload_old_keys.split(","), settings.whatsapp_access_token,
             settings.whatsapp_app_secret, settings.whatsapp_verify_token, settings.civil_registry_secret, settings.smtp_password,
             settings.metrics_token]
 
 
-def keys_of(value) -> set[str]:  # noqa: ANN001
+def keys_of(value) -> set[str]:
     if isinstance(value, dict):
         return set(value) | {k for v in value.values() for k in keys_of(v)}
     if isinstance(value, list):
@@ -62,7 +62,7 @@ def keys_of(value) -> set[str]:  # noqa: ANN001
     return set()
 
 
-def assert_nothing_leaks(name: str, text: str, settings) -> None:  # noqa: ANN001
+def assert_nothing_leaks(name: str, text: str, settings) -> None:
     for secret in configured_secrets(settings):
         assert secret not in text, f"a configured secret is in {name}"
     assert PASSWORD not in text and "Demo12345" not in text, f"a password is in {name}"
@@ -108,7 +108,7 @@ GATEWAY = textwrap.dedent("""
 
 
 @pytest.fixture
-def gateway_process(db):  # noqa: ANN001, ANN201
+def gateway_process(db):
     settings = secret_settings(db.settings)
     port = free_port()
     settings_file = settings.var_dir / "gateway-settings.json"
@@ -132,7 +132,7 @@ def gateway_process(db):  # noqa: ANN001, ANN201
             proc.wait(timeout=30)
 
 
-def test_an_unhandled_error_writes_no_secret_password_phone_or_locals(gateway_process):  # noqa: ANN001
+def test_an_unhandled_error_writes_no_secret_password_phone_or_locals(gateway_process):
     settings, base_url, proc = gateway_process
     with httpx.Client(base_url=base_url, timeout=30) as http:
         # Logins with a password (bodies the old log printed among a frame's locals).
@@ -184,20 +184,20 @@ def test_an_unhandled_error_writes_no_secret_password_phone_or_locals(gateway_pr
 
 
 @pytest.fixture
-def log_stream():  # noqa: ANN201
+def log_stream():
     stream = io.StringIO()
     yield stream
     reset_logging()
 
 
-def test_a_400_kb_value_and_a_deep_error_give_bounded_lines(db, log_stream):  # noqa: ANN001
+def test_a_400_kb_value_and_a_deep_error_give_bounded_lines(db, log_stream):
     settings = secret_settings(db.settings)
     setup_logging(settings, "test", stream=log_stream)
     token = settings.whatsapp_access_token
     huge = ("abcdefgh" * 50_000)[:399_990] + token  # the secret at the very end, past every cut
     logger = logging.getLogger("satupintu.test")
 
-    def recurse(depth: int, settings, payload: str) -> None:  # noqa: ANN001 - the frames hold the settings and the payload
+    def recurse(depth: int, settings, payload: str) -> None:
         if depth:
             recurse(depth - 1, settings, payload)
         raise ValueError(f"nilai tidak valid: {payload}")
@@ -229,11 +229,11 @@ def test_a_400_kb_value_and_a_deep_error_give_bounded_lines(db, log_stream):  # 
     assert config["exception"][0]["exc_value"] == f"kunci sesi {REDACTED} dan payload {REDACTED}"
 
 
-def test_console_lines_carry_no_secret_or_locals(db, log_stream):  # noqa: ANN001
+def test_console_lines_carry_no_secret_or_locals(db, log_stream):
     settings = secret_settings(db.settings).model_copy(update={"log_format": "console"})
     setup_logging(settings, "test", stream=log_stream)
 
-    def fail(settings, password: str) -> None:  # noqa: ANN001
+    def fail(settings, password: str) -> None:
         raise RuntimeError(f"ditolak dengan {settings.whatsapp_app_secret} dari 0812-3456-7890")
 
     try:
@@ -246,7 +246,7 @@ def test_console_lines_carry_no_secret_or_locals(db, log_stream):  # noqa: ANN00
     assert "3374*********001" in text
 
 
-def record_a_span(settings, provider: TracerProvider) -> None:  # noqa: ANN001
+def record_a_span(settings, provider: TracerProvider) -> None:
     """A worker's span as Temporal's interceptor makes it: the workflow id, an event, a failed activity's exception."""
     tracer = trace.get_tracer("t", tracer_provider=provider)
     with tracer.start_as_current_span(f"RunWorkflow:WhatsApp wa-{PHONES[0]}") as span:
@@ -263,7 +263,7 @@ def record_a_span(settings, provider: TracerProvider) -> None:  # noqa: ANN001
     provider.shutdown()
 
 
-def test_spans_written_to_the_traces_file_are_redacted_masked_and_bounded(db):  # noqa: ANN001
+def test_spans_written_to_the_traces_file_are_redacted_masked_and_bounded(db):
     settings = secret_settings(db.settings)
     provider = TracerProvider()
     setup_tracing(settings, "worker", provider=provider)
@@ -280,14 +280,14 @@ def test_spans_written_to_the_traces_file_are_redacted_masked_and_bounded(db):  
     assert exported["events"][1]["attributes"]["exception.type"] == "RuntimeError"
 
 
-def test_spans_sent_over_otlp_are_redacted_masked_and_bounded(db):  # noqa: ANN001
+def test_spans_sent_over_otlp_are_redacted_masked_and_bounded(db):
     from google.protobuf.json_format import MessageToDict
     from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
     received: list[bytes] = []
 
     class Collector(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             received.append(self.rfile.read(int(self.headers["Content-Length"])))
             self.send_response(200)
             self.send_header("Content-Type", "application/x-protobuf")
@@ -332,7 +332,7 @@ UNCAUGHT = textwrap.dedent("""
 """)
 
 
-def test_an_uncaught_exception_is_a_redacted_log_line(db):  # noqa: ANN001
+def test_an_uncaught_exception_is_a_redacted_log_line(db):
     settings = secret_settings(db.settings)
     settings_file = settings.var_dir / "worker-settings.json"
     settings_file.write_text(settings.model_dump_json())

@@ -1,7 +1,7 @@
 """`/metrics` scraped through the in-process gateway and parsed as Prometheus parses it: the process figures
 match the rows written, requests land in the latency histogram by route template, and the token is enforced."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
@@ -31,11 +31,11 @@ def task(task_id: str, process: str, role: str, *, created: datetime, due: datet
 
 def notification(key: str, channel: str, status: str, attempts: int, sent: bool) -> Notification:
     return Notification(idempotency_key=key, channel=channel, subject="S", body="B", status=status, attempts=attempts,
-                        sent_at=datetime.now(timezone.utc) if sent else None, last_error="ConnectError" if status == "failed" else None)
+                        sent_at=datetime.now(UTC) if sent else None, last_error="ConnectError" if status == "failed" else None)
 
 
-async def seed(sessionmaker) -> None:  # noqa: ANN001
-    now = datetime.now(timezone.utc)
+async def seed(sessionmaker) -> None:
+    now = datetime.now(UTC)
     async with sessionmaker() as session:
         session.add_all([
             run("permit-A1", "permit", "completed", now - timedelta(days=3)),
@@ -61,7 +61,7 @@ async def seed(sessionmaker) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def test_scrape_reports_runs_tasks_breaches_and_notification_failures(client, db):  # noqa: ANN001
+async def test_scrape_reports_runs_tasks_breaches_and_notification_failures(client, db):
     await seed(db.sessionmaker)
     response = await client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
@@ -90,7 +90,7 @@ async def test_scrape_reports_runs_tasks_breaches_and_notification_failures(clie
     assert m[("satupintu_notifications_failing", (("channel", "email"),))] == 1
 
 
-async def test_latency_is_labelled_by_route_template(client):  # noqa: ANN001
+async def test_latency_is_labelled_by_route_template(client):
     assert (await client.get("/api/v1/tasks/leave-404.persetujuan-atasan")).status_code == 401
     await client.get("/tidak-ada-halaman-ini")
     m = samples((await client.get("/metrics")).text)
@@ -100,7 +100,7 @@ async def test_latency_is_labelled_by_route_template(client):  # noqa: ANN001
     assert not any("leave-404" in dict(labels)["route"] for labels in counted)  # never the raw path
 
 
-async def test_token_is_asked_for_when_set(db):  # noqa: ANN001
+async def test_token_is_asked_for_when_set(db):
     settings = db.settings.model_copy(update={"metrics_token": "rahasia-metrik"})
     app = create_app(settings)  # a second app in the same process: its own registry, no duplicate series
     async with app.router.lifespan_context(app), \

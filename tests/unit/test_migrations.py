@@ -67,7 +67,7 @@ def _still_there(before: dict[str, list[dict]], after: dict[str, list[dict]]) ->
 
 async def _signs_in(url: str, var_dir: Path) -> None:
     """The upgraded database serves the gateway: a demo account of the old release signs in and reads its profile."""
-    from store.settings import Settings  # noqa: PLC0415
+    from store.settings import Settings
 
     app = create_app(Settings(database_url=url, var_dir=var_dir, payload_key="c2F0dXBpbnR1LXRlc3QtcGF5bG9hZC1rZXktMzJieXQ="))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:

@@ -10,9 +10,9 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.notify import NotifyActivities
 from cli.smtp_sink import start_sink
+from contracts import NotifyInput
 from store.models import Notification
 from tests.factories import user
-from contracts import NotifyInput
 
 
 async def test_outage_delays_and_retry_delivers_once(db):

@@ -16,7 +16,7 @@ from store.settings import Settings
 from tests.factories import login, start_leave, wait_for_task
 
 NIP = b"199201102019031005"  # pegawai1's NIP: in the leave input (employee) of every leave run
-NAME = "Muhammad Rizki, S.Kom.".encode()
+NAME = b"Muhammad Rizki, S.Kom."
 REASON = b"Keperluan keluarga"
 
 
@@ -24,7 +24,7 @@ def _key() -> bytes:
     return os.urandom(32)
 
 
-def _raw_bytes(history) -> bytes:  # noqa: ANN001
+def _raw_bytes(history) -> bytes:
     """Every byte Temporal stores for the run (payload data appears verbatim in the serialized events)."""
     return b"".join(event.SerializeToString() for event in history.events)
 
@@ -95,7 +95,7 @@ async def test_dev_mode_keeps_its_generated_key_under_var_dir(tmp_path):
 # --- a real run through the whole stack ---------------------------------------------------------------------
 
 
-async def _leave_decided_over_http(http, live_stack) -> str:  # noqa: ANN001
+async def _leave_decided_over_http(http, live_stack) -> str:
     """A leave request of pegawai1 (its input names the employee with NIP), approved by atasan1 over HTTP."""
     handle, _ = await start_leave(live_stack.client, live_stack.sessionmaker, task_queue=live_stack.settings.task_queue)
     supervisor = await login(http, "atasan1")

@@ -12,15 +12,15 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from office.registry_protocol import SIGNATURE_HEADER, registry_signature
+from cli.seed import seed_demo
 from gateway.app import create_app
 from gateway.deps import SESSION_COOKIE
 from gateway.limits import MAX_JSON_DEPTH
 from gateway.services import files as file_service
 from gateway.services.whatsapp import sign
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import ChatMessage, Complaint, LeaveRequest, PermitApplication, StoredFile, User
-from cli.seed import seed_demo
 from store.settings import Settings
 from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, free_port
 from tests.factories import applicant_user, login
@@ -48,12 +48,12 @@ def assert_refusal(response: httpx.Response, status: int, *words: str) -> dict:
     return body
 
 
-async def count(sessionmaker, model) -> int:  # noqa: ANN001
+async def count(sessionmaker, model) -> int:
     async with sessionmaker() as session:
         return await session.scalar(select(func.count()).select_from(model))
 
 
-async def new_application(sessionmaker, applicant: User) -> str:  # noqa: ANN001
+async def new_application(sessionmaker, applicant: User) -> str:
     """A case row as the permit workflow leaves it (the chat does not touch the workflow)."""
     resi = secrets.token_hex(3).upper()
     async with sessionmaker() as session:
@@ -82,7 +82,7 @@ def pdf_of(size: int) -> bytes:
 
 
 @asynccontextmanager
-async def served(app):  # noqa: ANN001, ANN201
+async def served(app):
     """The app behind a real uvicorn on 127.0.0.1 (the raw-socket tests need real HTTP framing)."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -115,7 +115,7 @@ async def answer_to_headers(port: int, head: bytes, first_bytes: bytes) -> bytes
 # --- body size ----------------------------------------------------------------------------------------
 
 
-async def test_a_declared_150_mb_body_is_refused_before_it_is_read(db):  # noqa: ANN001
+async def test_a_declared_150_mb_body_is_refused_before_it_is_read(db):
     app = create_app(db.settings)
     async with served(app) as port:
         for path in ("/api/v1/auth/login", "/webhooks/civil-registry"):
@@ -128,15 +128,15 @@ async def test_a_declared_150_mb_body_is_refused_before_it_is_read(db):  # noqa:
             assert detail.startswith("Isi permintaan terlalu besar: paling besar 1 MB")
 
 
-async def test_a_2_mb_json_body_is_refused(client):  # noqa: ANN001
+async def test_a_2_mb_json_body_is_refused(client):
     body = json.dumps({"username": "x" * (2 * MB), "password": "Demo12345"})
     assert_refusal(await client.post("/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"}), 413, "terlalu besar")
 
 
-async def test_a_chunked_body_is_cut_off_once_over_the_limit(client):  # noqa: ANN001
+async def test_a_chunked_body_is_cut_off_once_over_the_limit(client):
     sent = 0
 
-    async def endless_json():  # noqa: ANN202 - 8 MB without a Content-Length, 64 KB at a time
+    async def endless_json():
         nonlocal sent
         yield b'{"username": "'
         for _ in range(128):
@@ -150,7 +150,7 @@ async def test_a_chunked_body_is_cut_off_once_over_the_limit(client):  # noqa: A
     assert sent <= MB + 64 * 1024
 
 
-async def test_uploads_keep_their_own_50_mb_limit(client, db):  # noqa: ANN001
+async def test_uploads_keep_their_own_50_mb_limit(client, db):
     me = await login(client, APPLICANT)
     five_mb = pdf_of(5 * MB)
     stored = await client.post("/api/v1/files", headers=me, data={"name": "Gambar situasi"},
@@ -170,7 +170,7 @@ async def test_uploads_keep_their_own_50_mb_limit(client, db):  # noqa: ANN001
 # --- content type ----------------------------------------------------------------------------------------
 
 
-async def test_a_text_plain_chat_message_is_refused(client, db):  # noqa: ANN001
+async def test_a_text_plain_chat_message_is_refused(client, db):
     """A page elsewhere can post text/plain (no CORS preflight) with the signed-in applicant's cookie."""
     applicant = await applicant_user(db.sessionmaker, "3374010101900077")
     resi = await new_application(db.sessionmaker, applicant)
@@ -185,7 +185,7 @@ async def test_a_text_plain_chat_message_is_refused(client, db):  # noqa: ANN001
     assert await count(db.sessionmaker, ChatMessage) == 0
 
 
-async def test_json_routes_accept_json_only(client):  # noqa: ANN001
+async def test_json_routes_accept_json_only(client):
     login_as_text = await client.post("/api/v1/auth/login", content=json.dumps({"username": "pegawai1", "password": "Demo12345"}),
                                       headers={"Content-Type": "text/plain"})
     assert_refusal(login_as_text, 415, "application/json")
@@ -202,7 +202,7 @@ async def test_json_routes_accept_json_only(client):  # noqa: ANN001
 # --- JSON shape ----------------------------------------------------------------------------------------
 
 
-async def test_deeply_nested_json_is_refused_before_it_is_parsed(client, db):  # noqa: ANN001
+async def test_deeply_nested_json_is_refused_before_it_is_parsed(client, db):
     deep = nested(5000)
     json_type = {"Content-Type": "application/json"}
     assert_refusal(await client.post("/api/v1/complaints", content=deep, headers=json_type), 422, "terlalu dalam bersarang")
@@ -229,7 +229,7 @@ async def test_deeply_nested_json_is_refused_before_it_is_parsed(client, db):  #
     assert await count(db.sessionmaker, Complaint) == 0 and await count(db.sessionmaker, ChatMessage) == 0
 
 
-async def test_parse_errors_are_answered_in_bahasa(client):  # noqa: ANN001
+async def test_parse_errors_are_answered_in_bahasa(client):
     json_type = {"Content-Type": "application/json"}
     for route in ("/api/v1/auth/login", "/api/v1/complaints"):  # typed by FastAPI, and read by the route itself
         malformed = assert_refusal(await client.post(route, content=b'{"username": ', headers=json_type), 422)
@@ -248,7 +248,7 @@ async def test_parse_errors_are_answered_in_bahasa(client):  # noqa: ANN001
 # --- NUL ---------------------------------------------------------------------------------------------
 
 
-async def test_nul_characters_never_reach_the_database(client, db):  # noqa: ANN001
+async def test_nul_characters_never_reach_the_database(client, db):
     json_type = {"Content-Type": "application/json"}
     complaint = json.dumps({**COMPLAINT, "title": "Antrean\u0000 loket"})
     assert "\\u0000" in complaint
@@ -281,7 +281,7 @@ async def test_nul_characters_never_reach_the_database(client, db):  # noqa: ANN
 
 @pytest.mark.postgres
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
-async def test_nul_characters_are_refused_not_crashed_on_postgresql(tmp_path):  # noqa: ANN001
+async def test_nul_characters_are_refused_not_crashed_on_postgresql(tmp_path):
     """PostgreSQL refuses NUL in text: without the perimeter each of these ends in a 500."""
     with ThrowawayPostgres() as pg:
         settings = Settings(var_dir=tmp_path, database_url=pg.url, dev_mode=True, payload_key=TEST_PAYLOAD_KEY)
@@ -311,14 +311,14 @@ async def test_nul_characters_are_refused_not_crashed_on_postgresql(tmp_path):  
 
 
 @asynccontextmanager
-async def app_client(settings: Settings):  # noqa: ANN201
+async def app_client(settings: Settings):
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
             yield http
 
 
-async def test_docs_and_metrics_are_not_published_in_production(db):  # noqa: ANN001
+async def test_docs_and_metrics_are_not_published_in_production(db):
     production = db.settings.model_copy(update={"dev_mode": False})
     async with app_client(production) as http:
         for path in ("/docs", "/redoc", "/openapi.json", "/metrics"):
@@ -336,7 +336,7 @@ async def test_docs_and_metrics_are_not_published_in_production(db):  # noqa: AN
         assert (await http.get("/openapi.json")).status_code == 404
 
 
-async def test_refusals_carry_the_security_headers(client):  # noqa: ANN001
+async def test_refusals_carry_the_security_headers(client):
     refused = await client.post("/api/v1/auth/login", content=b"x", headers={"Content-Type": "text/plain"})
     assert refused.status_code == 415
     assert refused.headers["x-content-type-options"] == "nosniff" and "content-security-policy" in refused.headers

@@ -21,7 +21,7 @@ LETTER_FORM = {"properties": {
     (Gone("x", code="DownloadUnavailable"), 410), (Throttled("x"), 429), (Unavailable("x", code="temporal_unavailable"), 503),
     (ApiError(413, "x", code="too_large"), 413),
 ])
-def test_each_kind_of_refusal_has_its_status(refusal, status) -> None:  # noqa: ANN001
+def test_each_kind_of_refusal_has_its_status(refusal, status) -> None:
     assert status_of(refusal) == status == as_api_error(refusal).status_code
 
 

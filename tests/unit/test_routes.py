@@ -20,7 +20,7 @@ def _samples(path: str) -> set[str]:
     return {re.sub(r"\{([^}:]+)(:path)?\}", lambda m, value=value: value if not m.group(2) else "a/b", path) for value in ("1", "x")}
 
 
-def _routes(routes) -> list[tuple[str, set[str]]]:  # noqa: ANN001
+def _routes(routes) -> list[tuple[str, set[str]]]:
     return [(rc.path, set(rc.methods or ())) for rc in routing.iter_route_contexts(routes) if rc.path]
 
 

@@ -21,7 +21,7 @@ import dataclasses
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import httpx
@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from temporalio.testing import ActivityEnvironment
 
 from activities.leave import LeaveActivities
+from contracts import LeaveUpdate
 from gateway.errors import DomainError, status_of
 from gateway.services import applicants as applicant_service
 from gateway.services import people
@@ -42,7 +43,6 @@ from store.settings import Settings
 from tests.conftest import _DEMO_HASH, make_database
 from tests.factories import future_working_range, leave_ids_apart, login, working_days_from
 from tests.pgserver import ThrowawayPostgres, postgres_available
-from contracts import LeaveUpdate
 
 APPLICANT = "3374010101900001"
 AT_ONCE = 10
@@ -69,7 +69,7 @@ class Office:
 
 
 @pytest.fixture(params=DATABASES)
-async def office(request, tmp_path, local_env):  # noqa: ANN001, ANN201
+async def office(request, tmp_path, local_env):
     """The gateway in process over a fresh database with the demo organisation, starting its processes on the real
     dev server (on a task queue nobody serves: what is tested is what the gateway records)."""
     from gateway.app import create_app
@@ -102,12 +102,12 @@ async def office(request, tmp_path, local_env):  # noqa: ANN001, ANN201
         await engine.dispose()
 
 
-async def user_id(sessionmaker, username: str) -> int:  # noqa: ANN001
+async def user_id(sessionmaker, username: str) -> int:
     async with sessionmaker() as session:
         return await session.scalar(select(User.id).where(User.username == username))
 
 
-def leave_body(start: date, end: date, **extra) -> dict:  # noqa: ANN003
+def leave_body(start: date, end: date, **extra) -> dict:
     return {"leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Keperluan keluarga", **extra}
 
 
@@ -213,7 +213,7 @@ async def test_a_plh_asked_for_by_hand_never_lands_beside_the_approved_leaves_pl
 # --- one survey per application -------------------------------------------------------------------------------------
 
 
-async def finished_application(sessionmaker, username: str = APPLICANT) -> str:  # noqa: ANN001
+async def finished_application(sessionmaker, username: str = APPLICANT) -> str:
     applicant = await user_id(sessionmaker, username)
     resi = uuid.uuid4().hex[:6].upper()
     async with sessionmaker() as session:
@@ -337,7 +337,7 @@ async def test_ten_registrations_with_one_queue_number_at_once_record_one_visit(
 # --- one account per email address ----------------------------------------------------------------------------------
 
 
-async def applicant_with_profile(sessionmaker, nik: str) -> None:  # noqa: ANN001
+async def applicant_with_profile(sessionmaker, nik: str) -> None:
     from store.models import ApplicantProfile, UserRole
 
     async with sessionmaker() as session:
@@ -465,7 +465,7 @@ async def test_wrong_tte_passphrases_sent_at_once_each_count(office):
 
 
 @pytest.fixture(params=DATABASES)
-async def empty_engine(request, tmp_path):  # noqa: ANN001, ANN201
+async def empty_engine(request, tmp_path):
     if request.param == "sqlite":
         engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'lama.db'}")
     else:
@@ -481,8 +481,8 @@ async def empty_engine(request, tmp_path):  # noqa: ANN001, ANN201
     await engine.dispose()
 
 
-async def to_revision(engine, revision: str, *, down: bool = False) -> None:  # noqa: ANN001
-    def work(conn) -> None:  # noqa: ANN001
+async def to_revision(engine, revision: str, *, down: bool = False) -> None:
+    def work(conn) -> None:
         config = alembic_config()
         config.attributes["connection"] = conn
         (command.downgrade if down else command.upgrade)(config, revision)
@@ -490,7 +490,7 @@ async def to_revision(engine, revision: str, *, down: bool = False) -> None:  # 
     await migrate(engine, work)
 
 
-async def version_and_indexes(engine) -> tuple[str, set[str]]:  # noqa: ANN001
+async def version_and_indexes(engine) -> tuple[str, set[str]]:
     async with engine.connect() as conn:
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
         listing = ("SELECT name FROM sqlite_master WHERE type = 'index'" if conn.dialect.name == "sqlite"
@@ -506,7 +506,7 @@ async def test_the_upgrade_stops_on_rows_that_break_a_rule_and_adds_the_indexes_
     engine = empty_engine
     await to_revision(engine, "0003")
     # Plain values, as the release before wrote them (SQLite keeps UTC without a zone).
-    moment = datetime(2026, 1, 1) if engine.dialect.name == "sqlite" else datetime(2026, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2026, 1, 1) if engine.dialect.name == "sqlite" else datetime(2026, 1, 1, tzinfo=UTC)
     users = [(1, "pegawai9", "Sama@Contoh.id"), (2, "3374010101900031", "sama@contoh.id"), (3, "3374010101900032", "lain@contoh.id"),
              (4, "pegawai8", None), (5, "pegawai7", None)]
     requests = [(1, "S00001", None), (2, "S00002", None), (3, "S00003", moment)]

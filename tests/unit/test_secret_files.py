@@ -124,9 +124,9 @@ def test_the_postgresql_pool_is_sized_by_the_settings(env):
     assert (engine.sync_engine.pool.size(), engine.sync_engine.pool._max_overflow) == (4, 2)
 
 
-def test_a_process_given_an_unreadable_secret_file_stops_with_what_to_fix(tmp_path) -> None:  # noqa: ANN001
-    import subprocess  # noqa: PLC0415
-    import sys  # noqa: PLC0415
+def test_a_process_given_an_unreadable_secret_file_stops_with_what_to_fix(tmp_path) -> None:
+    import subprocess
+    import sys
 
     missing = tmp_path / "secret-key"
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("SATUPINTU_")}

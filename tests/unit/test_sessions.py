@@ -2,7 +2,7 @@
 login throttling (issue 7, "Bad input and access")."""
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
@@ -20,21 +20,21 @@ JSON_AND_PAGES = ["/api/v1/catalog", "/api/v1/auth/me", "/api/v1/tidak-ada", "/m
 
 
 @pytest.fixture
-def app_client(db):  # noqa: ANN001, ANN201
-    def make(**overrides):  # noqa: ANN003, ANN202
+def app_client(db):
+    def make(**overrides):
         return create_app(db.settings.model_copy(update=overrides))
 
     return make
 
 
-async def _client(app):  # noqa: ANN001, ANN202
+async def _client(app):
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
 # --- security headers ------------------------------------------------------------------------
 
 
-async def test_every_response_carries_the_security_headers(client) -> None:  # noqa: ANN001
+async def test_every_response_carries_the_security_headers(client) -> None:
     for path in JSON_AND_PAGES:
         response = await client.get(path)
         headers = response.headers
@@ -54,9 +54,9 @@ async def test_every_response_carries_the_security_headers(client) -> None:  # n
     assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src and "*" not in script_src
 
 
-async def test_a_file_keeps_its_own_policy_and_a_pdf_opens(client) -> None:  # noqa: ANN001
+async def test_a_file_keeps_its_own_policy_and_a_pdf_opens(client) -> None:
     """An uploaded image keeps the files route's sandbox policy; a PDF gets none (a PDF viewer would be blocked)."""
-    from tests.unit.test_files import image_bytes, pdf_bytes  # noqa: PLC0415
+    from tests.unit.test_files import image_bytes, pdf_bytes
 
     headers = await login(client, "3374010101900001")
     for name, content, media_type, expected in (("ktp.png", image_bytes("PNG"), "image/png", "sandbox"), ("surat.pdf", pdf_bytes(), "application/pdf", None)):
@@ -70,7 +70,7 @@ async def test_a_file_keeps_its_own_policy_and_a_pdf_opens(client) -> None:  # n
             assert "content-security-policy" not in opened.headers
 
 
-async def test_hsts_only_when_the_public_address_is_https(app_client) -> None:  # noqa: ANN001
+async def test_hsts_only_when_the_public_address_is_https(app_client) -> None:
     app = app_client(public_base_url="https://ptsp.example.go.id")
     async with app.router.lifespan_context(app), await _client(app) as c:
         response = await c.get("/api/v1/catalog")
@@ -80,7 +80,7 @@ async def test_hsts_only_when_the_public_address_is_https(app_client) -> None:  
 # --- passwords and tokens ----------------------------------------------------------------------
 
 
-async def test_passwords_are_stored_as_argon2id_and_weak_hashes_are_upgraded(db) -> None:  # noqa: ANN001
+async def test_passwords_are_stored_as_argon2id_and_weak_hashes_are_upgraded(db) -> None:
     async with db.sessionmaker() as session:
         hashes = (await session.scalars(select(User.password_hash))).all()
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
@@ -95,7 +95,7 @@ async def test_passwords_are_stored_as_argon2id_and_weak_hashes_are_upgraded(db)
     assert verify_password("salah", hash_password("Rahasia123!")) == (False, None)
 
 
-async def test_an_expired_forged_or_revoked_token_is_refused(client, db) -> None:  # noqa: ANN001
+async def test_an_expired_forged_or_revoked_token_is_refused(client, db) -> None:
     async with db.sessionmaker() as session:
         pegawai = await session.scalar(select(User).where(User.username == "pegawai1"))
     secret = db.settings.secret_key
@@ -113,7 +113,7 @@ async def test_an_expired_forged_or_revoked_token_is_refused(client, db) -> None
     client.cookies.clear()
     forged = create_access_token(user_id=pegawai.id, secret="kunci-lain-" + uuid.uuid4().hex, minutes=5)
     assert (await client.get("/api/v1/auth/me", headers=bearer(forged))).status_code == 401
-    unsigned = jwt.encode({"sub": str(pegawai.id), "exp": datetime.now(timezone.utc) + timedelta(minutes=5)}, key=None, algorithm="none")
+    unsigned = jwt.encode({"sub": str(pegawai.id), "exp": datetime.now(UTC) + timedelta(minutes=5)}, key=None, algorithm="none")
     assert (await client.get("/api/v1/auth/me", headers=bearer(unsigned))).status_code == 401
     assert ALGORITHM == "HS256"
     # A deactivated account's still-valid token no longer works.
@@ -124,7 +124,7 @@ async def test_an_expired_forged_or_revoked_token_is_refused(client, db) -> None
     assert (await client.get("/api/v1/auth/me", headers=bearer(token))).status_code == 401
 
 
-async def test_tokens_expire_after_the_configured_time(client, db) -> None:  # noqa: ANN001
+async def test_tokens_expire_after_the_configured_time(client, db) -> None:
     response = await client.post("/api/v1/auth/login", json={"username": "pegawai1", "password": "Demo12345"})
     claims = jwt.decode(response.json()["access_token"], db.settings.secret_key, algorithms=[ALGORITHM])
     assert claims["exp"] - claims["iat"] == db.settings.access_token_minutes * 60
@@ -136,7 +136,7 @@ async def test_tokens_expire_after_the_configured_time(client, db) -> None:  # n
 # --- throttling --------------------------------------------------------------------------------
 
 
-async def test_repeated_wrong_passwords_slow_the_account_down(client) -> None:  # noqa: ANN001
+async def test_repeated_wrong_passwords_slow_the_account_down(client) -> None:
     for _ in range(5):
         wrong = await client.post("/api/v1/auth/login", json={"username": "pegawai2", "password": "salah-sekali"})
         assert wrong.status_code == 401 and wrong.json()["detail"] == "Nama pengguna atau kata sandi salah."
@@ -152,23 +152,23 @@ async def test_repeated_wrong_passwords_slow_the_account_down(client) -> None:  
 # --- CSRF --------------------------------------------------------------------------------------
 
 
-def _page_routes(app) -> list[APIRoute]:  # noqa: ANN001
+def _page_routes(app) -> list[APIRoute]:
     routes = [x for r in app.routes for x in getattr(getattr(r, "original_router", None), "routes", [r])]
     return [r for r in routes if isinstance(r, APIRoute) and not r.path.startswith(("/api/", "/webhooks/", "/codec/"))]
 
 
-def _depends_on(dependant, name: str) -> bool:  # noqa: ANN001
+def _depends_on(dependant, name: str) -> bool:
     return any(getattr(d.call, "__name__", "") == name or _depends_on(d, name) for d in dependant.dependencies)
 
 
-async def test_every_state_changing_form_checks_its_origin(client) -> None:  # noqa: ANN001
+async def test_every_state_changing_form_checks_its_origin(client) -> None:
     app = client._transport.app
     unguarded = [f"{sorted(r.methods)} {r.path}" for r in _page_routes(app)
                  if r.methods & {"POST", "PUT", "PATCH", "DELETE"} and not _depends_on(r.dependant, "same_origin")]
     assert not unguarded, "forms without the CSRF origin check:\n" + "\n".join(unguarded)
 
 
-async def test_a_cross_site_form_is_refused(client) -> None:  # noqa: ANN001
+async def test_a_cross_site_form_is_refused(client) -> None:
     evil = {"Origin": "https://penipu.example"}
     refused = await client.post("/masuk", data={"username": "pegawai1", "password": "Demo12345", "next": "/"}, headers=evil)
     assert refused.status_code == 403 and "situs lain" in refused.text
@@ -189,13 +189,13 @@ document.addEventListener('securitypolicyviolation',
 
 
 @pytest.mark.browser
-async def test_pages_run_their_scripts_under_the_policy(live_stack) -> None:  # noqa: ANN001
+async def test_pages_run_their_scripts_under_the_policy(live_stack) -> None:
     """Nothing on these pages is blocked by the CSP, and the inline handler allowed by hash still runs."""
-    from pathlib import Path  # noqa: PLC0415
+    from pathlib import Path
 
-    from playwright.async_api import async_playwright, expect  # noqa: PLC0415
+    from playwright.async_api import async_playwright, expect
 
-    from tests.chromium import CHROMIUM, CHROMIUM_ARGS, DESKTOP, sign_in  # noqa: PLC0415 - the same Chromium setup
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS, DESKTOP, sign_in
 
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed")
@@ -243,7 +243,7 @@ async def _sign_in(c: httpx.AsyncClient, **headers: str) -> httpx.Response:
     return response
 
 
-async def test_in_production_the_session_cookie_is_secure_even_over_the_proxys_plain_http(app_client) -> None:  # noqa: ANN001
+async def test_in_production_the_session_cookie_is_secure_even_over_the_proxys_plain_http(app_client) -> None:
     """A proxy that sends no X-Forwarded-Proto still gets a Secure cookie and HSTS in production mode."""
     app = app_client(dev_mode=False)
     async with app.router.lifespan_context(app), await _client(app) as c:
@@ -261,7 +261,7 @@ async def test_in_production_the_session_cookie_is_secure_even_over_the_proxys_p
 
 
 @pytest.fixture
-def served(db):  # noqa: ANN001, ANN201
+def served(db):
     """The gateway as `satupintu gateway` serves it (uvicorn, the same options), on 127.0.0.1."""
     import asyncio
     import contextlib
@@ -272,7 +272,7 @@ def served(db):  # noqa: ANN001, ANN201
     from tests.conftest import free_port
 
     @contextlib.asynccontextmanager
-    async def serve(**overrides):  # noqa: ANN003, ANN202
+    async def serve(**overrides):
         settings = db.settings.model_copy(update=overrides)
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, lifespan="on",
@@ -292,7 +292,7 @@ def served(db):  # noqa: ANN001, ANN201
     return serve
 
 
-async def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(served) -> None:  # noqa: ANN001
+async def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(served) -> None:
     """Production settings that rely on the proxy's header (cookie_secure off): the proxy at 127.0.0.1 says https, so
     the cookie is Secure (HttpOnly, SameSite=Lax) and HSTS is sent; the same header from an address not in
     forwarded_allow_ips is ignored."""
@@ -317,7 +317,7 @@ async def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(served) -> Non
         assert "; secure" in _cookie(await _sign_in(c, **proxy))
 
 
-async def _login_ip_keys(db) -> set[str]:  # noqa: ANN001
+async def _login_ip_keys(db) -> set[str]:
     """The client addresses sign-in failures were counted against (and a clean slate for the next step)."""
     async with db.sessionmaker() as session:
         keys = set(await session.scalars(select(Throttle.key).where(Throttle.key.startswith("login:ip:"))))
@@ -326,7 +326,7 @@ async def _login_ip_keys(db) -> set[str]:  # noqa: ANN001
     return keys
 
 
-async def test_a_spoofed_x_forwarded_for_does_not_move_the_per_address_count(served, db) -> None:  # noqa: ANN001
+async def test_a_spoofed_x_forwarded_for_does_not_move_the_per_address_count(served, db) -> None:
     spoofed = {"X-Forwarded-For": "203.0.113.7"}
     wrong = {"username": "pegawai1", "password": "Salah12345"}
     # By default nobody's forwarded headers are trusted: the failure counts against the address the connection comes from.

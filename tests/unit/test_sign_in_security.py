@@ -9,16 +9,16 @@ import subprocess
 import sys
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pytest
 from sqlalchemy import select
 
+from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 from gateway.app import create_app
 from store.models import Task, User
-from cli.seed import DEMO_APPLICANT, DEMO_PASSWORD
 from store.settings import DEV_SECRET_KEY, PROJECT_ROOT
 from tests.conftest import TEST_PAYLOAD_KEY, free_port
 from tests.factories import login
@@ -27,7 +27,7 @@ HINT = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 STRONG_KEY = "k" * 20 + uuid.uuid4().hex  # 52 characters
 
 
-async def _client(app) -> httpx.AsyncClient:  # noqa: ANN001
+async def _client(app) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
@@ -35,7 +35,7 @@ def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def user_id(db, username: str) -> int:  # noqa: ANN001
+async def user_id(db, username: str) -> int:
     async with db.sessionmaker() as session:
         return await session.scalar(select(User.id).where(User.username == username))
 
@@ -44,7 +44,7 @@ async def user_id(db, username: str) -> int:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("key", ["", "   ", DEV_SECRET_KEY, "pendek-sekali-0123456789"])
-def test_production_refuses_a_missing_published_or_short_secret_key(db, key) -> None:  # noqa: ANN001
+def test_production_refuses_a_missing_published_or_short_secret_key(db, key) -> None:
     settings = db.settings.model_copy(update={"dev_mode": False, "secret_key": key})
     with pytest.raises(RuntimeError) as refused:
         create_app(settings)
@@ -56,7 +56,7 @@ def test_production_refuses_a_missing_published_or_short_secret_key(db, key) -> 
 
 
 @pytest.mark.parametrize(("command", "key"), [("gateway", None), ("worker", DEV_SECRET_KEY)])
-def test_the_gateway_and_worker_do_not_start_with_an_unsafe_secret_key(tmp_path, command, key) -> None:  # noqa: ANN001
+def test_the_gateway_and_worker_do_not_start_with_an_unsafe_secret_key(tmp_path, command, key) -> None:
     """`satupintu gateway` (no key set) and `satupintu worker` (the published key) stop at once with the message."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SATUPINTU_")}
     env.update({"PYTHONPATH": str(PROJECT_ROOT), "SATUPINTU_DEV_MODE": "false", "SATUPINTU_VAR_DIR": str(tmp_path),
@@ -79,10 +79,10 @@ def test_the_gateway_and_worker_do_not_start_with_an_unsafe_secret_key(tmp_path,
 # --- item 2: tokens of another shape -----------------------------------------------------------
 
 
-async def test_a_token_without_expiry_or_of_another_shape_is_refused(client, db) -> None:  # noqa: ANN001
+async def test_a_token_without_expiry_or_of_another_shape_is_refused(client, db) -> None:
     uid = await user_id(db, "admin")
     secret = db.settings.secret_key
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     good = {"sub": str(uid), "ver": 0, "iat": now, "exp": now + timedelta(minutes=5)}
     assert (await client.get("/api/v1/auth/me", headers=bearer(jwt.encode(good, secret, algorithm="HS256")))).status_code == 200
     shapes = {
@@ -110,7 +110,7 @@ async def _page_session(client: httpx.AsyncClient, username: str) -> httpx.Async
     return c
 
 
-async def test_signing_out_ends_every_session_and_token_of_the_account(client, db) -> None:  # noqa: ANN001
+async def test_signing_out_ends_every_session_and_token_of_the_account(client, db) -> None:
     phone, laptop = await login(client, "pegawai1"), await login(client, "pegawai1")
     browser = await _page_session(client, "pegawai1")
     try:
@@ -130,7 +130,7 @@ async def test_signing_out_ends_every_session_and_token_of_the_account(client, d
     assert (await client.get("/api/v1/auth/me", headers=await login(client, "pegawai1"))).status_code == 200
 
 
-async def test_the_api_signs_out_everywhere(client, db) -> None:  # noqa: ANN001
+async def test_the_api_signs_out_everywhere(client, db) -> None:
     other = await login(client, "pegawai2")
     first, second = await login(client, "pegawai1"), await login(client, "pegawai1")
     signed_out = await client.post("/api/v1/auth/logout", headers=first)
@@ -141,7 +141,7 @@ async def test_the_api_signs_out_everywhere(client, db) -> None:  # noqa: ANN001
     assert (await client.get("/api/v1/auth/me", headers=other)).status_code == 200
 
 
-async def test_revoke_sessions_ends_cookies_and_bearer_tokens_at_once(client, db) -> None:  # noqa: ANN001
+async def test_revoke_sessions_ends_cookies_and_bearer_tokens_at_once(client, db) -> None:
     """The one function that deactivation and role changes call (issue 17's admin pages): its effect, both ways in."""
     from gateway.services.sessions import revoke_sessions
 
@@ -165,7 +165,7 @@ async def test_revoke_sessions_ends_cookies_and_bearer_tokens_at_once(client, db
 # --- item 3: password hashing off the event loop, bounded ---------------------------------------
 
 
-async def test_sign_ins_beyond_the_queue_are_told_busy_at_once_and_hold_no_connection(db, monkeypatch) -> None:  # noqa: ANN001
+async def test_sign_ins_beyond_the_queue_are_told_busy_at_once_and_hold_no_connection(db, monkeypatch) -> None:
     """One hashing thread and one place in the queue: while the hasher is held, a third sign-in is answered 503 at
     once (not 500, not a database timeout), and the two admitted ones hold no database connection while they wait."""
     import gateway.security as security
@@ -174,12 +174,12 @@ async def test_sign_ins_beyond_the_queue_are_told_busy_at_once_and_hold_no_conne
     real = security.password_hash
 
     class HeldHasher:
-        def verify_and_update(self, password, hashed):  # noqa: ANN001, ANN201
+        def verify_and_update(self, password, hashed):
             entered.set()
             release.wait(10)  # bounded, so that code hashing on the event loop cannot hang the test
             return real.verify_and_update(password, hashed)
 
-        def hash(self, password):  # noqa: ANN001, ANN201
+        def hash(self, password):
             return real.hash(password)
 
     monkeypatch.setattr(security, "password_hash", HeldHasher())
@@ -226,7 +226,7 @@ async def test_sign_ins_beyond_the_queue_are_told_busy_at_once_and_hold_no_conne
 # --- item 7: forwarded headers and per-account counts ------------------------------------------
 
 
-async def test_wrong_passwords_by_nik_and_by_email_count_against_one_account(client) -> None:  # noqa: ANN001
+async def test_wrong_passwords_by_nik_and_by_email_count_against_one_account(client) -> None:
     nik, email = DEMO_APPLICANT["nik"], DEMO_APPLICANT["email"]
     for name in (nik, email.upper(), nik, f" {email} ", nik):
         wrong = await client.post("/api/v1/auth/login", json={"username": name, "password": "Salah12345"})
@@ -240,7 +240,7 @@ async def test_wrong_passwords_by_nik_and_by_email_count_against_one_account(cli
     assert (await client.post("/api/v1/auth/login", json={"username": "hantu@contoh.id", "password": "x"})).status_code == 429
 
 
-async def test_a_solved_challenge_is_spent(client) -> None:  # noqa: ANN001
+async def test_a_solved_challenge_is_spent(client) -> None:
     from tests.e2e.test_applicants import solve
 
     async def solved() -> dict:
@@ -266,11 +266,11 @@ async def test_a_solved_challenge_is_spent(client) -> None:  # noqa: ANN001
 # --- item 8: cookie-signed API calls from another site -------------------------------------------
 
 
-async def test_cookie_signed_api_calls_from_another_site_are_refused(client, db) -> None:  # noqa: ANN001
+async def test_cookie_signed_api_calls_from_another_site_are_refused(client, db) -> None:
     task_id = f"leave-origin-{uuid.uuid4().hex[:8]}.penomoran"
     async with db.sessionmaker() as session:
         session.add(Task(id=task_id, workflow_id=task_id.split(".")[0], process="leave", subject_id="origin", title="Beri nomor surat cuti",
-                         summary={}, role="penomoran", status="open", outcomes=[], form={}, created_at=datetime.now(timezone.utc)))
+                         summary={}, role="penomoran", status="open", outcomes=[], form={}, created_at=datetime.now(UTC)))
         await session.commit()
     token = (await login(client, "penomoran1"))["Authorization"].removeprefix("Bearer ")
     client.cookies.set("satupintu_session", token)

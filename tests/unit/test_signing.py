@@ -21,24 +21,7 @@ from sqlalchemy import func, select, update
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from signing import officials as signing
 from activities.documents import DocumentActivities
-from documents.layout import mask_nik
-from documents.permit import render_permit_pdf
-from documents.receipt import render_receipt_pdf
-from signing.identity import load_or_create_signing_identity
-from signing.pades import verify_document
-from signing.officials import (
-    SigningAuthorizationError,
-    SigningPassphraseError,
-    authorize_signing,
-    ensure_official_identity,
-    has_official_identity,
-    load_authorized_key,
-)
-from store.db import create_schema, make_engine, make_sessionmaker
-from store.models import Document, PermitApplication, SigningAuthorization, Throttle, User, UserRole
-from store.settings import Settings
 from contracts import (
     CalendarSnapshot,
     NumberingFormat,
@@ -48,6 +31,23 @@ from contracts import (
     Person,
     TaskPolicy,
 )
+from documents.layout import mask_nik
+from documents.permit import render_permit_pdf
+from documents.receipt import render_receipt_pdf
+from signing import officials as signing
+from signing.identity import load_or_create_signing_identity
+from signing.officials import (
+    SigningAuthorizationError,
+    SigningPassphraseError,
+    authorize_signing,
+    ensure_official_identity,
+    has_official_identity,
+    load_authorized_key,
+)
+from signing.pades import verify_document
+from store.db import create_schema, make_engine, make_sessionmaker
+from store.models import Document, PermitApplication, SigningAuthorization, Throttle, User, UserRole
+from store.settings import Settings
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -71,7 +71,7 @@ OFFICE = OfficeSnapshot(
 )
 
 
-def definition(**overrides) -> PermitDefinitionSnapshot:  # noqa: ANN003
+def definition(**overrides) -> PermitDefinitionSnapshot:
     values = dict(
         office=OFFICE,
         calendar=CalendarSnapshot(timezone="Asia/Jakarta"),
@@ -121,30 +121,30 @@ async def sessionmaker(settings: Settings):
                           "latitude": -6.9842, "longitude": 110.4133},
                 details={"fungsi_bangunan": "Hunian", "luas_bangunan_m2": 120.5, "jumlah_lantai": 2},
                 documents={"ktp": "f1", "gambar": "f2"},
-                created_at=dt.datetime(2026, 11, 2, 3, 15, tzinfo=dt.timezone.utc),
+                created_at=dt.datetime(2026, 11, 2, 3, 15, tzinfo=dt.UTC),
             )
         )
     yield maker
     await engine.dispose()
 
 
-async def get_user(sessionmaker, user_id: int) -> User:  # noqa: ANN001
+async def get_user(sessionmaker, user_id: int) -> User:
     async with sessionmaker() as session:
         return await session.get(User, user_id)
 
 
-async def official(settings, sessionmaker, user_id: int = 1) -> User:  # noqa: ANN001
+async def official(settings, sessionmaker, user_id: int = 1) -> User:
     user = await get_user(sessionmaker, user_id)
     ensure_official_identity(settings, user, PASSPHRASE)
     return user
 
 
-async def authorize(settings, sessionmaker, user: User, passphrase: str = PASSPHRASE, **kwargs) -> str:  # noqa: ANN001, ANN003
+async def authorize(settings, sessionmaker, user: User, passphrase: str = PASSPHRASE, **kwargs) -> str:
     async with sessionmaker() as session:
         return await authorize_signing(session, settings, signer=user, passphrase=passphrase, **kwargs)
 
 
-async def count(sessionmaker, model) -> int:  # noqa: ANN001
+async def count(sessionmaker, model) -> int:
     async with sessionmaker() as session:
         return await session.scalar(select(func.count()).select_from(model))
 
@@ -159,7 +159,7 @@ def permit_input(token: str, *, key: str = "permit-6F632D:permit:1", acting: boo
         application_id=10,
         resi="6F632D",
         permit_number="640/0007/PBG/2026",
-        issued_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.timezone.utc),  # already the 20th in Semarang
+        issued_at=dt.datetime(2026, 11, 19, 20, 0, tzinfo=dt.UTC),  # already the 20th in Semarang
         applicant=Person(id=3, username=NIK, full_name="Siti Aminah"),
         definition=definition(),
         signer=deputy if acting else head,
@@ -229,7 +229,7 @@ async def test_wrong_passphrase_is_refused_and_nothing_is_stored(settings, sessi
         assert WRONG.encode() not in [v for v in frame.f_locals.values() if isinstance(v, (str, bytes))]
 
 
-def _walk(tb):  # noqa: ANN001, ANN202
+def _walk(tb):
     while tb is not None:
         yield tb
         tb = tb.tb_next
@@ -249,7 +249,7 @@ async def test_repeated_wrong_passphrases_block_the_signer_for_a_while(settings,
     assert await count(sessionmaker, SigningAuthorization) == 0
 
     async with sessionmaker() as session, session.begin():  # the block runs out
-        past = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=16)
+        past = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=16)
         await session.execute(update(Throttle).where(Throttle.key == "tte:1").values(blocked_until=past, window_started_at=past))
     assert await authorize(settings, sessionmaker, user)
     assert await count(sessionmaker, Throttle) == 0  # a success clears the count
@@ -265,7 +265,7 @@ async def test_right_passphrase_gives_a_token_that_alone_unwraps_the_key(setting
     assert row.signer_id == 1
     assert row.token_hash != token and token not in row.wrapped_key
     assert PASSPHRASE not in f"{row.token_hash}{row.wrapped_key}"
-    assert dt.timedelta(minutes=59) < row.expires_at - dt.datetime.now(dt.timezone.utc) <= dt.timedelta(minutes=60)
+    assert dt.timedelta(minutes=59) < row.expires_at - dt.datetime.now(dt.UTC) <= dt.timedelta(minutes=60)
     # Not a key in the clear, and no other token opens it.
     assert b"PRIVATE KEY" not in row.wrapped_key.encode()
     with pytest.raises(InvalidToken):
@@ -290,7 +290,7 @@ async def test_expired_rows_are_purged_when_new_ones_are_made(settings, sessionm
     user = await official(settings, sessionmaker)
     old = await authorize(settings, sessionmaker, user)
     async with sessionmaker() as session, session.begin():
-        await session.execute(update(SigningAuthorization).values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+        await session.execute(update(SigningAuthorization).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
     async with sessionmaker() as session:
         with pytest.raises(SigningAuthorizationError, match="kedaluwarsa"):
             await load_authorized_key(session, token=old)
@@ -301,7 +301,7 @@ async def test_expired_rows_are_purged_when_new_ones_are_made(settings, sessionm
 async def test_a_right_passphrase_does_not_let_a_wrong_one_through_later_and_a_reissued_key_is_used(settings, sessionmaker):
     from pyhanko.pdf_utils.reader import PdfFileReader
 
-    def signing_serial(result) -> int:  # noqa: ANN001
+    def signing_serial(result) -> int:
         data = (settings.documents_dir / f"{result.document_id}.pdf").read_bytes()
         return PdfFileReader(io.BytesIO(data)).embedded_signatures[-1].signer_cert.serial_number
 
@@ -419,7 +419,7 @@ async def test_expired_or_unknown_authorization_is_a_non_retryable_error(setting
     user = await official(settings, sessionmaker)
     token = await authorize(settings, sessionmaker, user)
     async with sessionmaker() as session, session.begin():
-        await session.execute(update(SigningAuthorization).values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)))
+        await session.execute(update(SigningAuthorization).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)))
     activities = DocumentActivities(settings, sessionmaker)
     for attempt in (token, "never-issued"):
         with pytest.raises(ApplicationError) as failed:

@@ -26,7 +26,7 @@ from tests.s3server import CREDENTIALS, bucket_keys
 
 
 @pytest.fixture(params=["local", "s3"])
-def storage(request: pytest.FixtureRequest, tmp_path: Path):  # noqa: ANN201
+def storage(request: pytest.FixtureRequest, tmp_path: Path):
     if request.param == "local":
         return LocalStorage(tmp_path / "store")
     endpoint = request.getfixturevalue("moto_endpoint")

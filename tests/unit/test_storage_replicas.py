@@ -17,19 +17,18 @@ from temporalio.testing import ActivityEnvironment
 from activities.documents import DocumentActivities
 from activities.notify import NotifyActivities
 from cli.seed import DEMO_APPLICANT
+from contracts import NotifyInput, Person
 from store.settings import Settings
 from tests.factories import login, user
 from tests.s3server import CREDENTIALS, bucket_keys, s3_client
 from tests.unit.test_documents import leave_input
 from tests.unit.test_files import pdf_bytes
-from contracts import NotifyInput, Person
-
 
 # --- two hosts that share only the bucket and the database -------------------------------------------
 
 
 @pytest.fixture
-def hosts(db, moto_endpoint, bucket, tmp_path):  # noqa: ANN001, ANN201
+def hosts(db, moto_endpoint, bucket, tmp_path):
     """Settings of two hosts: each its own var dir, the same database, bucket and (read-only mounted) signing folder."""
     shared = {"storage_url": f"s3://{bucket}/satupintu", "s3_endpoint_url": moto_endpoint, "signing_dir": tmp_path / "signing-mount",
               **CREDENTIALS}
@@ -38,8 +37,8 @@ def hosts(db, moto_endpoint, bucket, tmp_path):  # noqa: ANN001, ANN201
     return first, second
 
 
-async def gateway(settings: Settings):  # noqa: ANN201
-    from gateway.app import create_app  # noqa: PLC0415
+async def gateway(settings: Settings):
+    from gateway.app import create_app
 
     app = create_app(settings)
     lifespan = app.router.lifespan_context(app)
@@ -47,7 +46,7 @@ async def gateway(settings: Settings):  # noqa: ANN201
     return lifespan, httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
 
 
-async def render_leave_letter(db, settings: Settings):  # noqa: ANN001, ANN201
+async def render_leave_letter(db, settings: Settings):
     employee = await user(db.sessionmaker, "pegawai1")
     inp = leave_input(f"leave-{uuid.uuid4().hex[:8]}:letter")
     inp.employee = Person(id=employee.id, username=employee.username, full_name=employee.full_name, nip=employee.nip,
@@ -165,13 +164,13 @@ async def test_signing_keys_live_in_their_own_folder_never_in_the_storage(db, tm
 
 
 async def test_a_complaint_photo_kept_by_one_gateway_is_shown_by_the_other(db, hosts, moto_endpoint, bucket):
-    import io  # noqa: PLC0415
+    import io
 
-    from PIL import Image  # noqa: PLC0415
-    from starlette.datastructures import Headers, UploadFile  # noqa: PLC0415
+    from PIL import Image
+    from starlette.datastructures import Headers, UploadFile
 
-    from gateway.services import complaints as complaint_service  # noqa: PLC0415
-    from store.models import Complaint  # noqa: PLC0415
+    from gateway.services import complaints as complaint_service
+    from store.models import Complaint
 
     first, second = hosts
     picture = io.BytesIO()
@@ -197,7 +196,7 @@ async def test_a_complaint_photo_kept_by_one_gateway_is_shown_by_the_other(db, h
 
 
 async def test_a_storage_that_cannot_be_reached_is_a_503_in_bahasa(db, hosts):
-    from tests.conftest import free_port  # noqa: PLC0415
+    from tests.conftest import free_port
 
     first, _ = hosts
     unreachable = first.model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{free_port()}"})

@@ -19,11 +19,11 @@ from tests.pgserver import demo_postgres, postgres_available
 APPLICANT = "3374010101900001"
 
 
-def body(start, end, acting: str = "atasan2", reason: str = "Dinas luar ke Banda Aceh") -> dict:  # noqa: ANN001
+def body(start, end, acting: str = "atasan2", reason: str = "Dinas luar ke Banda Aceh") -> dict:
     return {"acting_username": acting, "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": reason}
 
 
-async def count(sessionmaker, username: str = "atasan1") -> int:  # noqa: ANN001
+async def count(sessionmaker, username: str = "atasan1") -> int:
     async with sessionmaker() as session:
         uid = await session.scalar(select(User.id).where(User.username == username))
         return await session.scalar(select(func.count()).select_from(Substitution).where(Substitution.official_id == uid))

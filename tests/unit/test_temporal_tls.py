@@ -15,13 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-
 from temporalio.client import Client
 from temporalio.service import TLSConfig
 
 from store.settings import Settings
 from store.temporal import connect, temporal_tls
-
 
 CA = "SatuPintu Temporal CA"
 
@@ -30,8 +28,8 @@ def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
-def _certificate(subject: str, key, issuer: str, issuer_key, *, ca: bool = False, server: bool = False) -> x509.Certificate:  # noqa: ANN001
-    now = datetime.datetime.now(datetime.timezone.utc)
+def _certificate(subject: str, key, issuer: str, issuer_key, *, ca: bool = False, server: bool = False) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.UTC)
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer)).public_key(key.public_key())
                .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
                .not_valid_after(now + datetime.timedelta(days=1))
@@ -42,7 +40,7 @@ def _certificate(subject: str, key, issuer: str, issuer_key, *, ca: bool = False
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _write(path: Path, cert: x509.Certificate, key) -> tuple[Path, Path]:  # noqa: ANN001
+def _write(path: Path, cert: x509.Certificate, key) -> tuple[Path, Path]:
     cert_path, key_path = path.with_suffix(".crt"), path.with_suffix(".key")
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
@@ -61,7 +59,7 @@ async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
 
 
 @pytest.fixture
-async def mtls_temporal(local_env, tmp_path: Path):  # noqa: ANN001, ANN201
+async def mtls_temporal(local_env, tmp_path: Path):
     ca_key, server_key, client_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
     ca_path, _ = _write(tmp_path / "ca", _certificate(CA, ca_key, CA, ca_key, ca=True), ca_key)
     server_cert, server_key_path = _write(tmp_path / "server", _certificate("temporal.kantor.local", server_key, CA, ca_key, server=True), server_key)
@@ -83,7 +81,7 @@ async def mtls_temporal(local_env, tmp_path: Path):  # noqa: ANN001, ANN201
     server.close()
 
 
-async def test_workers_reach_a_cluster_over_mtls_and_strangers_do_not(db, mtls_temporal) -> None:  # noqa: ANN001
+async def test_workers_reach_a_cluster_over_mtls_and_strangers_do_not(db, mtls_temporal) -> None:
     settings = db.settings.model_copy(update={
         "temporal_address": mtls_temporal["address"], "temporal_tls_ca_path": mtls_temporal["ca"],
         "temporal_tls_cert_path": mtls_temporal["cert"], "temporal_tls_key_path": mtls_temporal["key"],
@@ -100,7 +98,7 @@ async def test_workers_reach_a_cluster_over_mtls_and_strangers_do_not(db, mtls_t
                                                                     domain="temporal.kantor.local"))
 
 
-def _system_info_request():  # noqa: ANN202
+def _system_info_request():
     from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
     return GetSystemInfoRequest()

@@ -7,18 +7,18 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from contracts import Complainant, ComplaintInput, ComplaintResult
 from gateway.services.complaints import directory
 from process_defs.complaints import complaint_snapshot
 from store.models import CaseEvent, Complaint, Document, IssuedNumber, Notification, Task
 from tests.factories import decide, record_golden_history, refused, wait_for, wait_for_task, wait_until_decidable
 from workflows.complaint import ComplaintWorkflow, complaint_workflow_id
-from contracts import Complainant, ComplaintInput, ComplaintResult
 
 PHONE = "6281234567891"
 RESPONSE = "Loket antrean sudah kami tambah satu petugas mulai pekan ini."
 
 
-async def start_complaint(client, db, *, phone: str | None = PHONE):  # noqa: ANN001, ANN201
+async def start_complaint(client, db, *, phone: str | None = PHONE):
     """Records a complaint and starts its workflow, as the gateway does after its checks."""
     tracking = "ADU-" + "".join(secrets.choice("ABCDEFGHJKMNPQRSTUVWXYZ23456789") for _ in range(6))
     async with db.sessionmaker() as session:
@@ -35,12 +35,12 @@ async def start_complaint(client, db, *, phone: str | None = PHONE):  # noqa: AN
     return handle, row
 
 
-async def complaint(db, complaint_id) -> Complaint:  # noqa: ANN001
+async def complaint(db, complaint_id) -> Complaint:
     async with db.sessionmaker() as session:
         return await session.get(Complaint, complaint_id)
 
 
-async def titles(db, workflow_id, kind=None) -> list[str]:  # noqa: ANN001
+async def titles(db, workflow_id, kind=None) -> list[str]:
     async with db.sessionmaker() as session:
         stmt = select(CaseEvent.title).where(CaseEvent.workflow_id == workflow_id)
         if kind:
@@ -48,7 +48,7 @@ async def titles(db, workflow_id, kind=None) -> list[str]:  # noqa: ANN001
         return list(await session.scalars(stmt.order_by(CaseEvent.occurred_at, CaseEvent.id)))
 
 
-async def whatsapp_to(db, phone) -> list[str]:  # noqa: ANN001
+async def whatsapp_to(db, phone) -> list[str]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Notification.body).where(Notification.channel == "whatsapp", Notification.address == phone)
                                           .order_by(Notification.id)))
@@ -60,7 +60,7 @@ DISPOSITION = {"unit": "KEPEG", "officer": "pegawai1", "instructions": "Periksa 
 async def test_valid_complaint_from_letter_to_answer_with_a_revision(time_skipping_env, db, worker_for):
     await worker_for(time_skipping_env.client)
     handle, row = await start_complaint(time_skipping_env.client, db)
-    async def due():  # noqa: ANN202
+    async def due():
         return (await complaint(db, row.id)).stage_due_at
 
     await wait_for(due)
@@ -117,17 +117,17 @@ async def test_invalid_and_spam_end_with_the_reason(time_skipping_env, db, worke
     assert (await complaint(db, spam_row.id)).status == "spam"
 
 
-async def _status(db, complaint_id, status):  # noqa: ANN001, ANN202
+async def _status(db, complaint_id, status):
     row = await complaint(db, complaint_id)
     return row if row.status == status else None
 
 
-async def _task(db, task_id) -> Task:  # noqa: ANN001
+async def _task(db, task_id) -> Task:
     async with db.sessionmaker() as session:
         return await session.get(Task, task_id)
 
 
-async def _sleep_past(env, moment) -> None:  # noqa: ANN001
+async def _sleep_past(env, moment) -> None:
     await env.sleep(max(moment - await env.get_current_time(), timedelta(0)) + timedelta(minutes=5))
 
 
@@ -154,7 +154,7 @@ async def test_follow_up_reminds_then_escalates_to_the_unit_head_then_the_head(t
 
     await env.sleep(timedelta(days=20))
 
-    async def both():  # noqa: ANN202
+    async def both():
         found = await titles(db, handle.id, "task_escalated")
         return found if len(found) == 2 else None
 

@@ -15,20 +15,19 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
 from activities.tasks import TaskActivities
+from contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
+from gateway.services.people import person
 from store.models import CaseEvent, IssuedNumber, LeaveRequest, Notification, Substitution, Task, User
 from tests.factories import actor_for, record_golden_history, start_leave, wait_for_task, wait_until_decidable
 from workers.main import activities_for
 from workflows.registry import WORKFLOWS
-from contracts import CLOSE_TASK, DECIDE_TASK, DELEGATE_TASK, OPEN_TASK, DecisionRequest, DelegationRequest, OpenTaskInput, OpenTaskResult, TaskAck
-from gateway.services.people import person
 
 
-
-async def decide(handle, task_id, actor, outcome, reason=None):  # noqa: ANN001, ANN201
+async def decide(handle, task_id, actor, outcome, reason=None):
     return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=actor, outcome=outcome, reason=reason), result_type=TaskAck)
 
 
-async def refused(handle, task_id, actor, outcome, reason=None) -> str:  # noqa: ANN001
+async def refused(handle, task_id, actor, outcome, reason=None) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await decide(handle, task_id, actor, outcome, reason)
     return info.value.cause.type
@@ -246,6 +245,6 @@ async def test_overdue_task_reminds_then_escalates(time_skipping_env, db, worker
     await handle.terminate("test selesai")
 
 
-async def _user(db, username):  # noqa: ANN001, ANN202
+async def _user(db, username):
     async with db.sessionmaker() as session:
         return await session.scalar(select(User).where(User.username == username))

@@ -14,14 +14,13 @@ from sqlalchemy import select
 from starlette.datastructures import UploadFile
 from temporalio.client import WorkflowUpdateFailedError
 
-from signing.identity import load_or_create_signing_identity
-
-from signing.pades import verify_document
+from contracts import DECIDE_TASK, DecisionRequest, TaskAck
 from gateway.services import letters as letter_service
 from gateway.services.people import office_today
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
 from store.models import CaseEvent, Document, IssuedNumber, Letter, Notification, Task, User
 from tests.factories import actor_for, record_golden_history, user, wait_for_task, wait_until_decidable
-from contracts import DECIDE_TASK, DecisionRequest, TaskAck
 from workflows.letters import IncomingLetterWorkflow, OutgoingLetterWorkflow
 
 
@@ -38,7 +37,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001
                     "050001a5f645400000000049454e44ae426082")
 
 
-async def upload(db, username: str, content: bytes, filename: str) -> str:  # noqa: ANN001
+async def upload(db, username: str, content: bytes, filename: str) -> str:
     """A staff upload stored the way the gateway stores it."""
     async with db.sessionmaker() as session:
         owner = await session.scalar(select(User).where(User.username == username))
@@ -52,7 +51,7 @@ async def upload(db, username: str, content: bytes, filename: str) -> str:  # no
         return (await store_upload(session, db.settings, owner=owner, name=filename, upload=UploadFile(io.BytesIO(content), filename=filename))).id
 
 
-async def start_incoming(client, db, **overrides):  # noqa: ANN001, ANN003, ANN201
+async def start_incoming(client, db, **overrides):
     form = dict(sender="Kantor Wilayah Kementerian Agama Provinsi Aceh", sender_number="B-4471/Kw.01/HM.00/10/2026",
                 letter_date=office_today() - timedelta(days=2), subject="Undangan rapat koordinasi layanan PTSP", received_via="pos")
     form.update(overrides)
@@ -63,7 +62,7 @@ async def start_incoming(client, db, **overrides):  # noqa: ANN001, ANN003, ANN2
     return client.get_workflow_handle_for(IncomingLetterWorkflow.run, letter.workflow_id), letter
 
 
-async def start_outgoing(client, db, username: str, **overrides):  # noqa: ANN001, ANN003, ANN201
+async def start_outgoing(client, db, username: str, **overrides):
     form = dict(subject="Laporan bulanan layanan PTSP", recipient="Kepala Kantor Wilayah Kementerian Agama Provinsi Aceh",
                 classification="HM.00", letter_date=office_today())
     form.update(overrides)
@@ -73,25 +72,25 @@ async def start_outgoing(client, db, username: str, **overrides):  # noqa: ANN00
     return client.get_workflow_handle_for(OutgoingLetterWorkflow.run, letter.workflow_id), letter
 
 
-async def decide(db, handle, key: str, username: str, outcome: str, reason: str | None = None, **data):  # noqa: ANN001, ANN003, ANN201
+async def decide(db, handle, key: str, username: str, outcome: str, reason: str | None = None, **data):
     await wait_until_decidable(handle, f"{handle.id}.{key}")
     return await handle.execute_update(DECIDE_TASK, DecisionRequest(
         task_id=f"{handle.id}.{key}", actor=await actor_for(db.sessionmaker, username), outcome=outcome, reason=reason, data=data),
         result_type=TaskAck)
 
 
-async def refused(db, handle, key: str, username: str, outcome: str, reason: str | None = None, **data) -> str:  # noqa: ANN001, ANN003
+async def refused(db, handle, key: str, username: str, outcome: str, reason: str | None = None, **data) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await decide(db, handle, key, username, outcome, reason, **data)
     return info.value.cause.message
 
 
-async def letter_row(db, letter_id: int) -> Letter:  # noqa: ANN001
+async def letter_row(db, letter_id: int) -> Letter:
     async with db.sessionmaker() as session:
         return await session.get(Letter, letter_id)
 
 
-async def letter_at(db, letter_id: int, status: str, timeout: float = 30) -> Letter:  # noqa: ANN001
+async def letter_at(db, letter_id: int, status: str, timeout: float = 30) -> Letter:
     deadline = asyncio.get_running_loop().time() + timeout
     while (row := await letter_row(db, letter_id)).status != status:
         assert asyncio.get_running_loop().time() < deadline, f"status is {row.status!r}, expected {status!r}"
@@ -99,14 +98,14 @@ async def letter_at(db, letter_id: int, status: str, timeout: float = 30) -> Let
     return row
 
 
-async def inapp_for(db, username: str, workflow_id: str) -> list[Notification]:  # noqa: ANN001
+async def inapp_for(db, username: str, workflow_id: str) -> list[Notification]:
     who = await user(db.sessionmaker, username)
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Notification).where(
             Notification.recipient_id == who.id, Notification.channel == "inapp", Notification.idempotency_key.startswith(workflow_id))))
 
 
-async def pdf_text(db, document_id: str) -> str:  # noqa: ANN001
+async def pdf_text(db, document_id: str) -> str:
     async with db.sessionmaker() as session:
         document = await session.get(Document, document_id)
     path = db.settings.documents_dir / document.file_name
@@ -255,7 +254,7 @@ async def test_outgoing_numbers_come_from_one_register_gap_free(time_skipping_en
     assert any(first_number in n.subject for n in told)
 
 
-async def _softcopy_png_then_pdf(db, handle) -> str:  # noqa: ANN001
+async def _softcopy_png_then_pdf(db, handle) -> str:
     await decide(db, handle, "softcopy-1", "pegawai2", "unggah", softcopy_file_id=await upload(db, "pegawai2", PNG, "usulan.png"))
     again = await wait_for_task(db.sessionmaker, f"{handle.id}.softcopy-2")
     await decide(db, handle, "softcopy-2", "pegawai2", "unggah", softcopy_file_id=await upload(db, "pegawai2", pdf_bytes("Usulan"), "usulan.pdf"))

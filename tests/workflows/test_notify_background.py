@@ -8,7 +8,7 @@ test decides when the "mail server" is back."""
 import asyncio
 import json
 import mailbox
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -18,14 +18,14 @@ from temporalio.exceptions import CancelledError
 from temporalio.worker import Worker
 
 from activities.notify import NotifyActivities
-from notifications.delivery import EmailChannel, InAppChannel, WhatsAppChannel
 from cli.smtp_sink import IDEMPOTENCY_HEADER
+from contracts import CANCEL_RUN, DECIDE_TASK, NOTIFY, CancelRunRequest, DecisionRequest, OwnerActionAck, TaskAck
+from notifications.delivery import EmailChannel, InAppChannel, WhatsAppChannel
 from store.models import LeaveRequest, Notification
 from tests.factories import actor_for, record_golden_history, start_leave, wait_for, wait_for_task, wait_until_decidable
 from workers.main import activities_for
-from workflows.registry import WORKFLOWS
-from contracts import CANCEL_RUN, DECIDE_TASK, NOTIFY, CancelRunRequest, DecisionRequest, OwnerActionAck, TaskAck
 from workflows.human_task import PATCH_NOTIFY_IN_BACKGROUND
+from workflows.registry import WORKFLOWS
 
 
 class SwitchableEmail(EmailChannel):
@@ -33,7 +33,7 @@ class SwitchableEmail(EmailChannel):
 
     down = True
 
-    async def deliver(self, row, attachment) -> None:  # noqa: ANN001
+    async def deliver(self, row, attachment) -> None:
         if self.down:
             raise ConnectionRefusedError(f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port} tidak dapat dihubungi")
         await super().deliver(row, attachment)
@@ -52,27 +52,27 @@ async def mail_down_worker(time_skipping_env, db):
     await running
 
 
-def patch_markers(history) -> list[str]:  # noqa: ANN001
+def patch_markers(history) -> list[str]:
     """The workflow.patched() ids a history recorded, in order."""
     return [json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"] for e in history.events
             if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED and e.marker_recorded_event_attributes.marker_name == "core_patch"]
 
 
-async def _emails(db, workflow_id: str) -> list[Notification]:  # noqa: ANN001
+async def _emails(db, workflow_id: str) -> list[Notification]:
     async with db.sessionmaker() as session:
         rows = await session.scalars(select(Notification).where(Notification.channel == "email",
                                                                  Notification.idempotency_key.like(f"{workflow_id}.%")))
         return list(rows)
 
 
-async def _decide(handle, task_id: str, db, username: str, outcome: str) -> TaskAck:  # noqa: ANN001
+async def _decide(handle, task_id: str, db, username: str, outcome: str) -> TaskAck:
     await wait_for_task(db.sessionmaker, task_id)
     await wait_until_decidable(handle, task_id)
     return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
                                                                     outcome=outcome), result_type=TaskAck)
 
 
-async def _still_running(handle, seconds: float = 2.0) -> None:  # noqa: ANN001
+async def _still_running(handle, seconds: float = 2.0) -> None:
     """The run stays open for a while (its notices are still being retried), checked more than once."""
     deadline = asyncio.get_running_loop().time() + seconds
     while asyncio.get_running_loop().time() < deadline:
@@ -89,13 +89,13 @@ async def test_process_goes_on_while_mail_is_down_and_closes_after_delivery(time
     # The next step starts while the mail server is still down: the numbering officer's task opens and is decided.
     assert (await _decide(handle, f"{handle.id}.penomoran-surat", db, "penomoran1", "assign_number")).status == "decided"
 
-    async def approved():  # noqa: ANN202
+    async def approved():
         async with db.sessionmaker() as session:
             return (await session.get(LeaveRequest, inp.request_id)).status == "approved"
 
     await wait_for(approved)
 
-    async def approval_mail_tried():  # noqa: ANN202 - "approved" is projected just before its mail is started
+    async def approval_mail_tried():
         rows = await _emails(db, handle.id)
         return rows if f"{handle.id}.approved" in {r.idempotency_key.split("|")[0] for r in rows if r.status == "failed"} else None
 
@@ -107,13 +107,13 @@ async def test_process_goes_on_while_mail_is_down_and_closes_after_delivery(time
     # NOTIFY retries would stop with it and the mails would never go out.
     await _still_running(handle)
 
-    back_at = datetime.now(timezone.utc)
+    back_at = datetime.now(UTC)
     email.down = False
     result = await handle.result()
     assert result.status == "approved"
 
     rows = await _emails(db, handle.id)
-    assert rows and all(r.status == "sent" and r.sent_at.replace(tzinfo=timezone.utc) >= back_at for r in rows)
+    assert rows and all(r.status == "sent" and r.sent_at.replace(tzinfo=UTC) >= back_at for r in rows)
     # Once each, as the recipients see it: one message per key in the sink.
     sent_keys = [r.idempotency_key for r in rows]
     assert len(sent_keys) == len(set(sent_keys))
@@ -151,7 +151,7 @@ async def test_a_cancelled_run_still_delivers_its_cancellation_notice(time_skipp
     assert ack.status == "cancelling"
     await handle.cancel()
 
-    async def notice_failed():  # noqa: ANN202
+    async def notice_failed():
         return [r for r in await _emails(db, handle.id) if r.idempotency_key.startswith(f"{handle.id}.cancelled|") and r.status == "failed"]
 
     await wait_for(notice_failed)

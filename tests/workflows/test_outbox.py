@@ -21,10 +21,10 @@ from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts import WalkInInput
 from store.models import LeaveRequest, WalkInVisit, utcnow
 from store.payload_codec import ENCODING, codec_for
 from tests.factories import future_working_range, login, wait_for, wait_for_task
-from contracts import WalkInInput
 from workflows.leave import LeaveInput
 
 NIP = "199201102019031005"  # pegawai1's, in every leave request of theirs
@@ -40,13 +40,13 @@ class DiesAtStart:
     """The Temporal client of a gateway that dies at its first start: before Temporal hears of it (`landed` False), or
     once Temporal has the run and before the gateway hears back (`landed` True). Every later call is the real one's."""
 
-    def __init__(self, client, *, landed: bool = False) -> None:  # noqa: ANN001
+    def __init__(self, client, *, landed: bool = False) -> None:
         self._client, self._landed, self.died = client, landed, False
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._client, name)
 
-    async def start_workflow(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    async def start_workflow(self, *args, **kwargs):
         if self.died:
             return await self._client.start_workflow(*args, **kwargs)
         self.died = True
@@ -58,18 +58,18 @@ class DiesAtStart:
 class Unreachable:
     """The Temporal client of a gateway that cannot reach Temporal for any start."""
 
-    def __init__(self, client) -> None:  # noqa: ANN001
+    def __init__(self, client) -> None:
         self._client = client
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._client, name)
 
-    async def start_workflow(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    async def start_workflow(self, *args, **kwargs):
         raise RPCError("connection refused", RPCStatusCode.UNAVAILABLE, b"")
 
 
 @contextlib.asynccontextmanager
-async def _gateway(database, temporal_client):  # noqa: ANN001, ANN202
+async def _gateway(database, temporal_client):
     from gateway.app import create_app
 
     app = create_app(database.settings, temporal_client=temporal_client)
@@ -82,13 +82,13 @@ def _leave(weeks_ahead: int) -> dict:
     return {"leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Mengurus orang tua yang sakit"}
 
 
-async def _submit_and_die(api, path: str, body: dict, headers: dict) -> None:  # noqa: ANN001
-    with pytest.raises(BaseException) as died:  # noqa: PT011 - whatever the framework wraps the gateway's end in
+async def _submit_and_die(api, path: str, body: dict, headers: dict) -> None:
+    with pytest.raises(BaseException) as died:
         await api.post(path, json=body, headers=headers)
     assert died.group_contains(Killed) if isinstance(died.value, BaseExceptionGroup) else died.type is Killed
 
 
-async def _ids_of_its_own(db) -> None:  # noqa: ANN001
+async def _ids_of_its_own(db) -> None:
     """The next leave request's id one no earlier test gave to a run on the shared Temporal server (every test database
     counts from 1): an old, rejected request of pegawai1 just below a random id."""
     from tests.factories import user
@@ -101,7 +101,7 @@ async def _ids_of_its_own(db) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def _crashed_leave(db, api, *, key: str, weeks_ahead: int) -> LeaveRequest:  # noqa: ANN001
+async def _crashed_leave(db, api, *, key: str, weeks_ahead: int) -> LeaveRequest:
     """pegawai1 submits a leave request and the gateway dies between recording it and starting its process."""
     await _ids_of_its_own(db)
     await _submit_and_die(api, "/api/v1/leave-requests", _leave(weeks_ahead), {**await login(api, "pegawai1"), "Idempotency-Key": key})
@@ -112,7 +112,7 @@ async def _crashed_leave(db, api, *, key: str, weeks_ahead: int) -> LeaveRequest
     return recorded
 
 
-async def _backdate(db, seconds: float) -> None:  # noqa: ANN001
+async def _backdate(db, seconds: float) -> None:
     """As if `seconds` had passed since every process_start row was written."""
     from store.models import ProcessStart
 
@@ -121,7 +121,7 @@ async def _backdate(db, seconds: float) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def _waiting(db) -> list:  # noqa: ANN001
+async def _waiting(db) -> list:
     """The process_start rows: cases recorded whose process is not known to have started."""
     from store.models import ProcessStart  # imported here, so that on code without it the tests fail on what people see
 
@@ -267,14 +267,14 @@ class Slow:
     """The Temporal client of a gateway whose first start takes longer than the worker waits: it reaches Temporal (or
     fails, `fails`) only once `release` is set."""
 
-    def __init__(self, client, *, fails: bool = False) -> None:  # noqa: ANN001
+    def __init__(self, client, *, fails: bool = False) -> None:
         self._client, self._fails = client, fails
         self.reached, self.release = asyncio.Event(), asyncio.Event()
 
-    def __getattr__(self, name: str):  # noqa: ANN204
+    def __getattr__(self, name: str):
         return getattr(self._client, name)
 
-    async def start_workflow(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    async def start_workflow(self, *args, **kwargs):
         self.reached.set()
         await self.release.wait()
         if self._fails:

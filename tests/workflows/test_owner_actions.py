@@ -8,33 +8,16 @@ import contextlib
 import httpx
 import pytest
 from sqlalchemy import select
+from temporalio import activity
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio import activity
 from temporalio.exceptions import CancelledError
 from temporalio.worker import Worker
 
 from activities.leave import LeaveActivities
 from activities.tasks import TaskActivities
 from cli.registry_fake import start_fake as start_registry_fake
-from gateway.services.people import person
-from store.models import CaseEvent, LeaveRequest, Notification, PermitApplication, Task
-from tests.conftest import free_port
-from tests.factories import (
-    actor_for,
-    decide,
-    login,
-    record_golden_history,
-    start_leave,
-    start_permit,
-    start_walk_in,
-    user,
-    wait_for,
-    wait_for_task,
-    wait_until_decidable,
-)
-from workers.main import WORKFLOWS, activities_for
 from contracts import (
     ASSIGN_NUMBER,
     CANCEL_RUN,
@@ -54,11 +37,28 @@ from contracts import (
     TaskAck,
     TaskChange,
 )
+from gateway.services.people import person
+from store.models import CaseEvent, LeaveRequest, Notification, PermitApplication, Task
+from tests.conftest import free_port
+from tests.factories import (
+    actor_for,
+    decide,
+    login,
+    record_golden_history,
+    start_leave,
+    start_permit,
+    start_walk_in,
+    user,
+    wait_for,
+    wait_for_task,
+    wait_until_decidable,
+)
+from workers.main import WORKFLOWS, activities_for
 
 APPROVAL = "persetujuan-atasan"
 
 
-async def _waiting_leave(env, db):  # noqa: ANN001, ANN202
+async def _waiting_leave(env, db):
     """A leave request waiting on atasan1's approval."""
     handle, _ = await start_leave(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
     task_id = f"{handle.id}.{APPROVAL}"
@@ -67,41 +67,41 @@ async def _waiting_leave(env, db):  # noqa: ANN001, ANN202
     return handle, task_id
 
 
-async def _decide(handle, task_id, db, username, outcome="approve", reason=None) -> TaskAck:  # noqa: ANN001
+async def _decide(handle, task_id, db, username, outcome="approve", reason=None) -> TaskAck:
     return await handle.execute_update(DECIDE_TASK, DecisionRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, username),
                                                                     outcome=outcome, reason=reason), result_type=TaskAck)
 
 
-async def _refusal(call) -> tuple[str, str]:  # noqa: ANN001
+async def _refusal(call) -> tuple[str, str]:
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await call
     return info.value.cause.type, info.value.cause.message
 
 
-async def _reassign(handle, db, task_id, *, reason="Atasan sedang dinas luar", to_user=None, to_role=None, label="", by="pemilik1"):  # noqa: ANN001, ANN202
+async def _reassign(handle, db, task_id, *, reason="Atasan sedang dinas luar", to_user=None, to_role=None, label="", by="pemilik1"):
     to_person = person(await user(db.sessionmaker, to_user)) if to_user else None
     return await handle.execute_update(REASSIGN_TASK, ReassignRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, by), reason=reason,
                                                                       to_person=to_person, to_role=to_role, to_role_label=label),
                                        result_type=OwnerActionAck)
 
 
-async def _row(db, task_id) -> Task:  # noqa: ANN001
+async def _row(db, task_id) -> Task:
     async with db.sessionmaker() as session:
         return await session.get(Task, task_id)
 
 
-async def _events(db, workflow_id) -> list[CaseEvent]:  # noqa: ANN001
+async def _events(db, workflow_id) -> list[CaseEvent]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at)))
 
 
-async def _inapp(db, username) -> list[Notification]:  # noqa: ANN001
+async def _inapp(db, username) -> list[Notification]:
     recipient = await user(db.sessionmaker, username)
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Notification).where(Notification.recipient_id == recipient.id, Notification.channel == "inapp")))
 
 
-def _accepted_updates(history) -> list[tuple[str, object]]:  # noqa: ANN001
+def _accepted_updates(history) -> list[tuple[str, object]]:
     out = []
     for event in history.events:
         if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
@@ -124,7 +124,7 @@ async def test_reassign_to_a_person_moves_the_task(time_skipping_env, db, worker
     kepala = await user(db.sessionmaker, "kepala1")
     assert row.status == "open" and row.owner_id == kepala.id
 
-    async def told_new_holder():  # noqa: ANN202 - the notice is sent in the background, after the update's answer
+    async def told_new_holder():
         return any(n.subject == "Tugas dialihkan kepada Anda" and "Atasan sedang dinas luar" in n.body for n in await _inapp(db, "kepala1"))
 
     assert await wait_for(told_new_holder)
@@ -159,7 +159,7 @@ async def test_remind_notifies_the_holder(time_skipping_env, db, worker_for):
                                           result_type=OwnerActionAck)
         assert ack.status == "reminded"
 
-    async def two_reminders():  # noqa: ANN202 - the update returns once the notice is on its way (sent in the background)
+    async def two_reminders():
         found = [n for n in await _inapp(db, "atasan1") if n.subject == "Pengingat dari pemilik proses"]
         return found if len(found) >= 2 else None
 
@@ -254,13 +254,13 @@ async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, 
 
 # --- what a cancellation means for the people a case concerns -------------------------------------------------
 
-async def _cancel(handle, db, reason: str) -> None:  # noqa: ANN001
+async def _cancel(handle, db, reason: str) -> None:
     owner = await actor_for(db.sessionmaker, "pemilik1")
     ack = await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason=reason), result_type=OwnerActionAck)
     assert ack.status == "cancelling"
 
 
-async def _cancelled_in_temporal(handle) -> None:  # noqa: ANN001
+async def _cancelled_in_temporal(handle) -> None:
     await handle.cancel()
     with pytest.raises(WorkflowFailureError) as info:
         await handle.result()
@@ -372,12 +372,12 @@ async def test_a_native_cancel_still_closes_the_task_and_the_case(time_skipping_
     assert not [e for e in await _events(db, handle.id) if e.kind == "run_cancelled"]
 
 
-async def _leave(db, workflow_id) -> LeaveRequest:  # noqa: ANN001
+async def _leave(db, workflow_id) -> LeaveRequest:
     async with db.sessionmaker() as session:
         return await session.scalar(select(LeaveRequest).where(LeaveRequest.workflow_id == workflow_id))
 
 
-async def _handed_off(db, request_id, request_row):  # noqa: ANN001, ANN202
+async def _handed_off(db, request_id, request_row):
     row = await request_row(db, request_id)
     return row if row.registry_reference else None
 
@@ -385,7 +385,7 @@ async def _handed_off(db, request_id, request_row):  # noqa: ANN001, ANN202
 # --- the walk-in counter and letters: cancelled through the owners' API while waiting on a person ------------
 
 @contextlib.asynccontextmanager
-async def _gateway(db, temporal_client):  # noqa: ANN001, ANN202
+async def _gateway(db, temporal_client):
     """The gateway in process on the test's database and Temporal client."""
     from gateway.app import create_app
 
@@ -394,7 +394,7 @@ async def _gateway(db, temporal_client):  # noqa: ANN001, ANN202
         yield api
 
 
-async def _cancel_through_the_api(api, handle, reason: str) -> None:  # noqa: ANN001
+async def _cancel_through_the_api(api, handle, reason: str) -> None:
     """pemilik1 cancels on the run page's API; the run ends Cancelled in Temporal, and a second cancel finds it closed."""
     owner = await login(api, "pemilik1")
     response = await api.post(f"/api/v1/runs/{handle.id}/cancel", headers=owner, json={"reason": reason})
@@ -407,7 +407,7 @@ async def _cancel_through_the_api(api, handle, reason: str) -> None:  # noqa: AN
     assert again.status_code == 409 and again.json()["code"] == "process_closed"
 
 
-async def _as_page_reader(api, username: str) -> dict:  # noqa: ANN001
+async def _as_page_reader(api, username: str) -> dict:
     """Bearer headers for the API; the same token as the pages' session cookie."""
     headers = await login(api, username)
     api.cookies.set("satupintu_session", headers["Authorization"].removeprefix("Bearer "))
@@ -508,10 +508,10 @@ class _Gate:
 
 
 @contextlib.asynccontextmanager
-async def _worker_holding(client, db, original, arg_type, name: str, hold, gate: _Gate):  # noqa: ANN001, ANN202
+async def _worker_holding(client, db, original, arg_type, name: str, hold, gate: _Gate):
     """The real worker, except that the calls of activity `name` that `hold` picks wait at `gate` before they run."""
 
-    async def held(arg):  # noqa: ANN001, ANN202
+    async def held(arg):
         if not hold(arg):
             return await original(arg)
         gate.reached.set()
@@ -585,9 +585,10 @@ async def test_a_native_cancel_while_a_step_is_written_winds_the_case_down(time_
     assert len(told) == 1 and "administrator sistem" in told[0].body
 
 
-async def _revision_waiting(env, db):  # noqa: ANN001, ANN202
+async def _revision_waiting(env, db):
     """A permit returned to its applicant for revision: the run waits for them, no task open."""
-    from tests.workflows.test_permit_workflow import decide as decide_permit, row_at
+    from tests.workflows.test_permit_workflow import decide as decide_permit
+    from tests.workflows.test_permit_workflow import row_at
 
     handle, application, applicant = await start_permit(env.client, db.sessionmaker, task_queue=db.settings.task_queue)
     task_id = f"{handle.id}.verifikasi-1"
@@ -625,7 +626,8 @@ async def test_a_native_cancel_of_a_permit_waiting_for_the_applicants_revision(t
 
 async def test_a_native_cancel_of_an_issued_permit_closes_its_download_service(time_skipping_env, db, worker_for):
     """Issued and waiting for its one download (a timer, no task): the permit stays valid; the service after it ends."""
-    from tests.workflows.test_permit_workflow import decide as decide_permit, row_at, sign_token
+    from tests.workflows.test_permit_workflow import decide as decide_permit
+    from tests.workflows.test_permit_workflow import row_at, sign_token
 
     env = time_skipping_env
     await worker_for(env.client)
@@ -749,7 +751,7 @@ async def test_a_remind_arriving_as_the_run_ends_is_completed_and_recorded(time_
         await gate.reached.wait()  # accepted; its timeline line is being written
         assert (await _decide(handle, task_id, db, "atasan1", "reject", "Jadwal bentrok")).status == "decided"
 
-        async def rejection_told():  # noqa: ANN202 - the run's last step: after it, the run ends (or waits for the reminder)
+        async def rejection_told():
             return any(n.subject == "Permohonan cuti ditolak" and n.status == "sent" for n in await _inapp(db, "pegawai1"))
 
         assert await wait_for(rejection_told)

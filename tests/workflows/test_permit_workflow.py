@@ -8,13 +8,6 @@ import pytest
 from sqlalchemy import select
 from temporalio.client import WorkflowUpdateFailedError
 
-from signing.identity import load_or_create_signing_identity
-
-from signing.pades import verify_document
-from signing.officials import authorize_signing, ensure_official_identity
-from gateway.services.people import actor
-from store.models import CaseEvent, Document, PermitApplication, SigningAuthorization
-from tests.factories import actor_for, record_golden_history, start_permit, user, wait_for_task
 from contracts import (
     CLAIM_PERMIT_DOWNLOAD,
     DECIDE_TASK,
@@ -27,32 +20,38 @@ from contracts import (
     ResubmitRequest,
     TaskAck,
 )
+from gateway.services.people import actor
+from signing.identity import load_or_create_signing_identity
+from signing.officials import authorize_signing, ensure_official_identity
+from signing.pades import verify_document
+from store.models import CaseEvent, Document, PermitApplication, SigningAuthorization
+from tests.factories import actor_for, record_golden_history, start_permit, user, wait_for_task
 
 
-async def decide(handle, task_id, actor_, outcome, reason=None, data=None):  # noqa: ANN001, ANN201
+async def decide(handle, task_id, actor_, outcome, reason=None, data=None):
     decision = DecisionRequest(task_id=task_id, actor=actor_, outcome=outcome, reason=reason, data=data or {})
     return await handle.execute_update(DECIDE_TASK, decision, result_type=TaskAck)
 
 
-async def refused(handle, update, arg, result_type=TaskAck) -> str:  # noqa: ANN001
+async def refused(handle, update, arg, result_type=TaskAck) -> str:
     with pytest.raises(WorkflowUpdateFailedError) as info:
         await handle.execute_update(update, arg, result_type=result_type)
     return info.value.cause.message
 
 
-async def sign_token(db) -> str:  # noqa: ANN001
+async def sign_token(db) -> str:
     head = await user(db.sessionmaker, "kepala1")
     ensure_official_identity(db.settings, head, "Demo12345")
     async with db.sessionmaker() as session:
         return await authorize_signing(session, db.settings, signer=head, passphrase="Demo12345")
 
 
-async def row(db, application_id):  # noqa: ANN001, ANN201
+async def row(db, application_id):
     async with db.sessionmaker() as session:
         return await session.get(PermitApplication, application_id)
 
 
-async def row_at(db, application_id, stage: str, timeout: float = 20):  # noqa: ANN001, ANN201
+async def row_at(db, application_id, stage: str, timeout: float = 20):
     """The case row once it reached `stage` (the projection follows the decision by a moment)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while (state := await row(db, application_id)).stage != stage:

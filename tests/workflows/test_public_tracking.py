@@ -14,7 +14,7 @@ NOTE = "Foto lokasi buram; unggah ulang foto papan reklame dari depan."
 REASON = "Kejadian yang diadukan bukan di kantor ini."
 
 
-async def full_name(db, username: str) -> str:  # noqa: ANN001
+async def full_name(db, username: str) -> str:
     async with db.sessionmaker() as session:
         return await session.scalar(select(User.full_name).where(User.username == username))
 
@@ -24,7 +24,7 @@ async def test_a_permit_returned_for_revision_shows_no_note_or_staff_name_in_pub
     handle, application, applicant = await start_permit(time_skipping_env.client, db.sessionmaker, task_queue=db.settings.task_queue)
     await decide(handle, "verifikasi-1", "verifikator1", "revise", db, reason=NOTE)
 
-    async def in_revision():  # noqa: ANN202
+    async def in_revision():
         async with db.sessionmaker() as session:
             row = await session.get(PermitApplication, application.id)
             return row if row.status == "revision" and row.revision_notes else None
@@ -62,7 +62,7 @@ async def test_a_refused_complaint_shows_no_reason_or_staff_name_in_public(time_
     handle, row = await start_complaint(time_skipping_env.client, db)
     await decide(handle, "verifikasi", "pengaduan1", "tidak_valid", db, reason=REASON)
 
-    async def refused():  # noqa: ANN202
+    async def refused():
         async with db.sessionmaker() as session:
             complaint = await session.get(Complaint, row.id)
             return complaint if complaint.rejection_reason else None

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from cli.registry_fake import start_fake as start_registry_fake
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from store.models import RegistryCallback
 from tests.conftest import free_port
 from tests.factories import record_golden_history, wait_for, wait_until_decidable
@@ -28,13 +28,13 @@ async def gateway(db, time_skipping_env):
             yield client
 
 
-async def report(gateway, db, code: str, event_id: str, status: str = "processed", reason: str | None = None):  # noqa: ANN001, ANN201
+async def report(gateway, db, code: str, event_id: str, status: str = "processed", reason: str | None = None):
     raw = json.dumps({"event_id": event_id, "request_id": code, "status": status, "reason": reason}).encode()
     return await gateway.post("/webhooks/civil-registry", content=raw, headers={
         "Content-Type": "application/json", SIGNATURE_HEADER: registry_signature(db.settings.civil_registry_secret, raw)})
 
 
-async def stored(db) -> list[tuple[str, str]]:  # noqa: ANN001
+async def stored(db) -> list[tuple[str, str]]:
     async with db.sessionmaker() as session:
         return [(c.event_id, c.status) for c in await session.scalars(select(RegistryCallback).order_by(RegistryCallback.id))]
 
@@ -85,6 +85,6 @@ async def test_only_the_report_the_run_waits_for_is_applied(time_skipping_env, d
         fake.stop()
 
 
-async def _handed_off(db, request_id):  # noqa: ANN001, ANN202
+async def _handed_off(db, request_id):
     row = await request_row(db, request_id)
     return row if row.registry_reference else None

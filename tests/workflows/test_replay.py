@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
-
-from temporalio import workflow
 
 from contracts import LeaveInput, LeaveResult
 from workflows.human_task import (

@@ -20,7 +20,7 @@ RESTORE_HINT = "Backup and restore"
 
 
 @contextlib.asynccontextmanager
-async def _gateway(database, temporal_client):  # noqa: ANN001, ANN202
+async def _gateway(database, temporal_client):
     from gateway.app import create_app
 
     app = create_app(database.settings, temporal_client=temporal_client)
@@ -28,7 +28,7 @@ async def _gateway(database, temporal_client):  # noqa: ANN001, ANN202
         yield api
 
 
-async def _next_leave_id_is(database, next_id: int) -> None:  # noqa: ANN001
+async def _next_leave_id_is(database, next_id: int) -> None:
     """An old, rejected request just below `next_id`: both databases then give the next request the same id, as a
     database restored from a backup gives out again the ids given since."""
     employee = await user(database.sessionmaker, "pegawai1")
@@ -38,7 +38,7 @@ async def _next_leave_id_is(database, next_id: int) -> None:  # noqa: ANN001
         await session.commit()
 
 
-async def _ask_for_leave(api) -> httpx.Response:  # noqa: ANN001
+async def _ask_for_leave(api) -> httpx.Response:
     start, end = future_working_range(2, weeks_ahead=5)
     return await api.post("/api/v1/leave-requests", headers=await login(api, "pegawai1"), json={
         "leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Mengurus orang tua yang sakit"})
@@ -81,7 +81,7 @@ async def test_a_leave_request_after_the_database_was_restored_without_temporal_
     # and failed, and left nothing in this database.
     old = local_env.client.get_workflow_handle(old_key)
 
-    async def old_run_failed():  # noqa: ANN202
+    async def old_run_failed():
         return (await old.describe()).status == WorkflowExecutionStatus.FAILED
 
     assert await wait_for(old_run_failed, timeout=30)
@@ -99,7 +99,7 @@ async def test_a_visit_code_temporal_has_seen_is_started_under_another_id(db, lo
     code = "K" + uuid.uuid4().hex[:6].upper()
     taken = await local_env.client.start_workflow("WalkInVisit", "dari sebelum pemulihan", id=f"walkin-{code}", task_queue=f"idle-{uuid.uuid4().hex}")
 
-    async def drawn(*_args, **_kwargs) -> str:  # noqa: ANN002, ANN003
+    async def drawn(*_args, **_kwargs) -> str:
         return code
 
     monkeypatch.setattr(walk_ins, "new_code", drawn)

@@ -11,16 +11,16 @@ import pytest
 import uvicorn
 from sqlalchemy import func, select
 
-from office.calendar import OfficeCalendar
-from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from cli.registry_fake import start_fake as start_registry_fake
+from contracts import PopulationChange, SiramasakanInput, SiramasakanResult
 from gateway.services import siramasakan as sira_service
 from gateway.services.people import person
+from office.calendar import OfficeCalendar
+from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import CaseEvent, Notification, RegistryCallback, SiramasakanRequest
 from tests.conftest import free_port
 from tests.factories import decide, record_golden_history, refused, user, wait_for, wait_for_task
-from contracts import PopulationChange, SiramasakanInput, SiramasakanResult
 from workflows.siramasakan import SiramasakanWorkflow, siramasakan_workflow_id
 
 APPLICANT = "3374010101900001"
@@ -29,7 +29,7 @@ CHANGES = [PopulationChange(nik="1173014107800001", kind="status_perkawinan", de
            PopulationChange(nik="1173014107800002", kind="hak_asuh_anak", description="Anak ikut ibu")]
 
 
-async def start(env, db, *, code: str, registry_url: str = "", callback_url: str = ""):  # noqa: ANN001, ANN201
+async def start(env, db, *, code: str, registry_url: str = "", callback_url: str = ""):
     """Records a request and starts its workflow, as the gateway does after its checks."""
     applicant = await user(db.sessionmaker, APPLICANT)
     async with db.sessionmaker() as session:
@@ -44,30 +44,30 @@ async def start(env, db, *, code: str, registry_url: str = "", callback_url: str
     return handle, row.id
 
 
-async def today(env) -> str:  # noqa: ANN001
+async def today(env) -> str:
     """The office's date on the workflow's clock (the time-skipping server moves it)."""
     calendar = OfficeCalendar(siramasakan_snapshot().calendar)
     return calendar.local_today(await env.get_current_time()).isoformat()
 
 
-async def request_row(db, request_id) -> SiramasakanRequest:  # noqa: ANN001
+async def request_row(db, request_id) -> SiramasakanRequest:
     async with db.sessionmaker() as session:
         return await session.get(SiramasakanRequest, request_id)
 
 
-async def kinds(db, workflow_id) -> list[str]:  # noqa: ANN001
+async def kinds(db, workflow_id) -> list[str]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.workflow_id == workflow_id).order_by(CaseEvent.occurred_at, CaseEvent.id)))
 
 
-async def to_applicant(db, channel: str) -> list[Notification]:  # noqa: ANN001
+async def to_applicant(db, channel: str) -> list[Notification]:
     applicant = await user(db.sessionmaker, APPLICANT)
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Notification).where(Notification.recipient_id == applicant.id, Notification.channel == channel)
                                           .order_by(Notification.id)))
 
 
-async def complete_case(env, handle, db) -> None:  # noqa: ANN001
+async def complete_case(env, handle, db) -> None:
     await decide(handle, "putusan", "panitera1", "lengkap", db, data={"case_number": CASE, "decision_date": await today(env)})
 
 
@@ -224,10 +224,10 @@ async def test_external_path_delivered_once_through_a_day_long_outage_then_a_sig
     assert [n.subject for n in await to_applicant(db, "whatsapp")].count("Dokumen kependudukan baru siap diambil") == 1
 
 
-async def _with(db, request_id, predicate):  # noqa: ANN001, ANN202
+async def _with(db, request_id, predicate):
     row = await request_row(db, request_id)
     return row if predicate(row) else None
 
 
-async def _true(value):  # noqa: ANN001, ANN202
+async def _true(value):
     return value

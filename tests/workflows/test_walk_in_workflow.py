@@ -6,29 +6,29 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from contracts import WalkInResult
 from office.calendar import OfficeCalendar
 from store.models import CaseEvent, Document, IssuedNumber, Notification, User, WalkInVisit
 from tests.factories import decide, record_golden_history, refused, start_walk_in, wait_for
-from contracts import WalkInResult
 
 
-async def visit(db, visit_id) -> WalkInVisit:  # noqa: ANN001
+async def visit(db, visit_id) -> WalkInVisit:
     async with db.sessionmaker() as session:
         return await session.get(WalkInVisit, visit_id)
 
 
-async def timeline(db, workflow_id) -> list[str]:  # noqa: ANN001
+async def timeline(db, workflow_id) -> list[str]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(CaseEvent.kind).where(CaseEvent.workflow_id == workflow_id)
                                           .order_by(CaseEvent.occurred_at, CaseEvent.id)))
 
 
-async def documents(db, workflow_id) -> dict[str, Document]:  # noqa: ANN001
+async def documents(db, workflow_id) -> dict[str, Document]:
     async with db.sessionmaker() as session:
         return {d.kind: d for d in await session.scalars(select(Document).where(Document.workflow_id == workflow_id))}
 
 
-async def whatsapp_to_visitor(db, phone: str) -> list[str]:  # noqa: ANN001
+async def whatsapp_to_visitor(db, phone: str) -> list[str]:
     async with db.sessionmaker() as session:
         return list(await session.scalars(select(Notification.body).where(Notification.channel == "whatsapp", Notification.address == phone)
                                           .order_by(Notification.id)))
@@ -182,17 +182,17 @@ async def test_overrun_of_a_one_day_target_is_recorded_once_and_the_supervisor_t
     assert (await timeline(db, handle.id)).count("overrun") == 1
 
 
-async def _at(db, visit_id, stage):  # noqa: ANN001, ANN202
+async def _at(db, visit_id, stage):
     row = await visit(db, visit_id)
     return row if row.stage == stage else None
 
 
-async def _overrun(db, visit_id):  # noqa: ANN001, ANN202
+async def _overrun(db, visit_id):
     row = await visit(db, visit_id)
     return row if row.overrun_at is not None else None
 
 
-async def _event_time(db, workflow_id, kind):  # noqa: ANN001, ANN202
+async def _event_time(db, workflow_id, kind):
     """When the run recorded `kind` (the workflow's clock, which a time-skipping test server moves)."""
     async with db.sessionmaker() as session:
         return await session.scalar(select(CaseEvent.occurred_at).where(CaseEvent.workflow_id == workflow_id, CaseEvent.kind == kind))
