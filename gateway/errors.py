@@ -3,6 +3,8 @@
 Every refusal carries a readable `detail` in Bahasa Indonesia; app.py answers all of them with
 {"detail", "code", "errors"}, pages with an error page or the form again."""
 
+from collections.abc import Mapping
+
 from fastapi import HTTPException
 
 from gateway.services.errors import (Conflict, DomainError, FieldError, Forbidden, Gone, Invalid, NotFound, Throttled, TooLarge,
@@ -32,7 +34,7 @@ class ApiError(HTTPException, DomainError):
     so that FastAPI lets it through as it is when the perimeter raises it while a route reads its body."""
 
     def __init__(self, status_code: int, detail: str, *, code: str | None = None, errors: list[FieldError] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: Mapping[str, str] | None = None) -> None:
         HTTPException.__init__(self, status_code=status_code, detail=detail, headers=headers)
         DomainError.__init__(self, detail, code=code, errors=errors)
 
@@ -46,7 +48,7 @@ def status_of(exc: DomainError) -> int:
     return next(HTTP_STATUS[kind] for kind in type(exc).__mro__ if kind in HTTP_STATUS)
 
 
-def headers_of(exc: DomainError) -> dict[str, str] | None:
+def headers_of(exc: DomainError) -> Mapping[str, str] | None:
     if isinstance(exc, ApiError):
         return exc.headers
     return {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None

@@ -1,7 +1,7 @@
 """Applicant accounts over JSON (seed 003 §2.3): the challenge, the email code, registration, forgot
 and change password, the profile, and the region lists for the address selects."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, Field
@@ -14,8 +14,8 @@ from gateway.services.throttle import client_ip
 
 router = APIRouter(tags=["pemohon"])
 
-THROTTLED = {"model": ErrorOut, "description": "Terlalu banyak percobaan; coba lagi nanti"}
-MAIL_DOWN = {"model": ErrorOut, "description": "Email belum dapat dikirim; coba lagi nanti"}
+THROTTLED: dict[str, Any] = {"model": ErrorOut, "description": "Terlalu banyak percobaan; coba lagi nanti"}
+MAIL_DOWN: dict[str, Any] = {"model": ErrorOut, "description": "Email belum dapat dikirim; coba lagi nanti"}
 
 
 def get_notifier(request: Request) -> Notifier:

@@ -11,13 +11,13 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from audit.cli import safe_file_stem
-from gateway.api.schemas import ERRORS, ErrorOut, Out, PdfResponse
+from gateway.api.schemas import ERRORS, ErrorOut, Out, PdfResponse, Responses
 from gateway.deps import Auditor, SessionDep, SettingsDep, TemporalDep
 from gateway.services import audit as service
 
 router = APIRouter(prefix="/api/v1/runs", tags=["audit"])
 
-_RESPONSES = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 422: ERRORS[422],
+_RESPONSES: Responses = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 422: ERRORS[422],
               503: {"model": ErrorOut, "description": "Layanan proses (Temporal) tidak terjangkau"}}
 
 

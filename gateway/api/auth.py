@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from gateway.api.schemas import ERRORS, ErrorOut, LoginBody, Out, TokenOut
@@ -22,7 +24,7 @@ class MeOut(Out):
     supervisor_id: int | None
 
 
-BUSY = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
+BUSY: dict[str, Any] = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
 
 
 @router.post("/login", response_model=TokenOut,

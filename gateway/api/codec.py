@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, Responses
 from gateway.deps import MSG_BAD_ORIGIN, RUN_READER_ROLES, SettingsDep, from_this_site, requires_role
 from gateway.errors import ApiError
 from store.models import User
@@ -43,7 +43,7 @@ async def codec_user(request: Request, user: CodecRole, settings: SettingsDep) -
 CodecUser = Annotated[User, Depends(codec_user)]
 
 router = APIRouter(prefix=PREFIX, tags=["proses"])
-_ERRORS = {**{k: ERRORS[k] for k in (401, 403, 422)}, 400: {"description": "Payload tidak dapat didekripsi"}}
+_ERRORS: Responses = {**{k: ERRORS[k] for k in (401, 403, 422)}, 400: {"description": "Payload tidak dapat didekripsi"}}
 
 
 class JsonPayload(BaseModel):

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from gateway.api.schemas import ERRORS, CsvResponse, OpenMapping, Out
+from gateway.api.schemas import ERRORS, CsvResponse, OpenMapping, Out, Responses
 from gateway.deps import RunReader, SessionDep
 from gateway.services import dashboards as service
 
@@ -45,7 +45,7 @@ class DashboardOut(Out):
     figures: dict[str, FigureOut]
 
 
-_REFUSALS = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
+_REFUSALS: Responses = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 
 @router.get("/dashboards", response_model=DashboardOut, responses=_REFUSALS)

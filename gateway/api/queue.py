@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
-from gateway.api.schemas import ERRORS, ErrorOut, Out
+from gateway.api.schemas import ERRORS, ErrorOut, Out, Responses
 from gateway.deps import CurrentUser, SessionDep
 from gateway.services import queue as queue_service
 from gateway.services.throttle import client_ip
@@ -83,7 +83,7 @@ class BoardOut(Out):
     tickets: list[TicketOut]
 
 
-_COUNTER_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]}
+_COUNTER_ERRORS: Responses = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]}
 
 
 @router.post("/queue/{service_group}/tickets", status_code=201, response_model=TakenTicketOut,

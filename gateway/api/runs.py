@@ -3,14 +3,14 @@
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import ERRORS, IsoDateTime, Out
+from gateway.api.schemas import ERRORS, IsoDateTime, Out, Responses
 from gateway.deps import ProcessOwner, RunReader, SessionDep, SettingsDep, TemporalDep
 from gateway.services import runs as run_service
 
 router = APIRouter(prefix="/api/v1/runs", tags=["proses"])
 
-_READ_ERRORS = {k: ERRORS[k] for k in (401, 403, 422)}
-_RUN_ERRORS = {**{k: ERRORS[k] for k in (401, 403, 404)}, 503: {"description": "Temporal tidak dapat dihubungi"}}
+_READ_ERRORS: Responses = {k: ERRORS[k] for k in (401, 403, 422)}
+_RUN_ERRORS: Responses = {**{k: ERRORS[k] for k in (401, 403, 404)}, 503: {"description": "Temporal tidak dapat dihubungi"}}
 
 
 class ReassignBody(BaseModel):

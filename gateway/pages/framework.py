@@ -7,6 +7,7 @@ an httponly SameSite=Lax cookie; POST handlers also refuse a foreign `Origin`.
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -251,7 +252,7 @@ async def _nav(session: Any, user: User | None) -> dict:
 
 
 async def _render(request: Request, name: str, ctx: dict, *, session: Any = None, user: User | None = None,
-                  status_code: int = 200, block: str | None = None, headers: dict | None = None) -> Response:
+                  status_code: int = 200, block: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
     ctx = {"user": user, "office": load_office().office, "nav": {}, "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
     if block is None and user is not None:
         # Without a session (the error page) the counts are left out; the role links still show.
