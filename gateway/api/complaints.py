@@ -12,17 +12,19 @@ Decisions go through `POST /api/v1/tasks/{id}/decision`.
 """
 
 from datetime import date
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from gateway.api.schemas import ERRORS, EventLine, IsoDateTime, Number, OpenMapping, Out, PendingTaskLine
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.errors import ApiError
+from gateway.errors import ApiError, FieldError
 from gateway.limits import json_body
 from gateway.services import complaints as service
 from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
 from gateway.services.throttle import client_ip
+from store.models import Complaint
 
 router = APIRouter(prefix="/api/v1", tags=["pengaduan"])
 
@@ -140,15 +142,18 @@ _FORM_BODY = {"requestBody": {"required": True, "content": {
         "photos": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}}}
 
 
-def _created(complaint, response: Response) -> dict:  # noqa: ANN001
+def _created(complaint: Complaint, response: Response) -> dict[str, Any]:
     return {**service.serialize_public(complaint), "title": complaint.title}
 
 
-def _parse(model, data: dict):  # noqa: ANN001, ANN202
+FormT = TypeVar("FormT", bound=BaseModel)
+
+
+def _parse(model: type[FormT], data: dict[str, Any]) -> FormT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": ".".join(map(str, e["loc"])), "message": "Isian wajib diisi." if e["type"] == "missing" else "Isian tidak valid."}
+        errors: list[FieldError] = [{"field": ".".join(map(str, e["loc"])), "message": "Isian wajib diisi." if e["type"] == "missing" else "Isian tidak valid."}
                   for e in exc.errors()]
         raise ApiError(422, "Periksa kembali isian: " + ", ".join(e["field"] for e in errors) + ".", code="invalid", errors=errors) from None
 
@@ -159,7 +164,8 @@ async def complaint_categories() -> dict:
     return service.categories()
 
 
-@router.post("/complaints", status_code=201, response_model=FiledComplaintOut, responses={413: ERRORS[422], 422: ERRORS[422], 429: ERRORS[422]}, openapi_extra=_FORM_BODY)
+@router.post("/complaints", status_code=201, response_model=FiledComplaintOut, responses={413: ERRORS[422], 422: ERRORS[422], 429: ERRORS[422]},
+             openapi_extra=_FORM_BODY)
 async def file_complaint(request: Request, response: Response, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
     """A complaint without sign-in; JSON, or multipart with photos (images only, typed by content)."""
     content_type = request.headers.get("content-type", "").lower()

@@ -1,10 +1,13 @@
+from typing import Any
+
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api.schemas import ERRORS, Out, SubstitutionBody
 from gateway.deps import CurrentUser, SessionDep
 from gateway.services import people
-from store.models import User
+from store.models import Notification, Substitution, User
 
 router = APIRouter(prefix="/api/v1", tags=["pegawai"])
 
@@ -52,14 +55,14 @@ class MarkedOut(Out):
     marked: int
 
 
-def _substitution(sub, names: dict[int, str]) -> dict:  # noqa: ANN001
+def _substitution(sub: Substitution, names: dict[int, str]) -> dict[str, Any]:
     return {"id": sub.id, "official": names.get(sub.official_id), "acting": names.get(sub.acting_id),
             "official_id": sub.official_id, "acting_id": sub.acting_id,
             "start_date": sub.start_date.isoformat(), "end_date": sub.end_date.isoformat(), "reason": sub.reason,
             "source": sub.source, "cancelled": sub.cancelled_at is not None}
 
 
-async def _names(session, ids: set[int]) -> dict[int, str]:  # noqa: ANN001
+async def _names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     return {u.id: u.full_name for u in await session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
 
 
@@ -78,7 +81,8 @@ async def list_substitutions(user: CurrentUser, session: SessionDep) -> dict:
     return {"items": [_substitution(s, names) for s in subs]}
 
 
-@router.post("/substitutions", status_code=201, response_model=SubstitutionOut, responses={401: ERRORS[401], 403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
+@router.post("/substitutions", status_code=201, response_model=SubstitutionOut,
+             responses={401: ERRORS[401], 403: ERRORS[403], 409: ERRORS[409], 422: ERRORS[422]})
 async def create_substitution(body: SubstitutionBody, user: CurrentUser, session: SessionDep) -> dict:
     sub = await people.create_substitution(session, official=user, acting_username=body.acting_username,
                                            start_date=body.start_date, end_date=body.end_date, reason=body.reason)
@@ -91,7 +95,7 @@ async def cancel_substitution(substitution_id: int, user: CurrentUser, session: 
     return _substitution(sub, await _names(session, {sub.official_id, sub.acting_id}))
 
 
-def _notification(n) -> dict:  # noqa: ANN001
+def _notification(n: Notification) -> dict[str, Any]:
     return {"id": n.id, "subject": n.subject, "body": n.body, "link": n.link, "created_at": n.created_at.isoformat(),
             "read": n.read_at is not None, "read_at": n.read_at.isoformat() if n.read_at else None}
 

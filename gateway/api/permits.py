@@ -8,10 +8,14 @@ from gateway.services.throttle import client_ip
 from gateway.services import processes
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
+from gateway.errors import not_found
 from gateway.services.permits import PermitForm
-from store.models import Document
+from process_defs import catalog
+from process_defs.loader import load_office, office_snapshot
+from store.models import Document, StoredFile
 from store.storage import document_key
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter(prefix="/api/v1", tags=["perizinan"])
 
@@ -164,6 +168,8 @@ async def download_permit(resi: str, user: CurrentUser, session: SessionDep, cli
     """Once: the workflow grants one download per window and refuses the next with 410."""
     grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=resi)
     document = await session.get(Document, grant.document_id)
+    if document is None:  # a grant is given for a document the run registered
+        raise not_found("Berkas izin")
     return await file_service.stored_response(settings, document_key(document.file_name), media_type="application/pdf", what="Berkas izin",
                                               filename=f"Izin-{resi.upper()}.pdf")
 
@@ -178,28 +184,26 @@ async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: Sess
 async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Cetak Resi."""
     from documents.receipt import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
-    from process_defs import catalog
-    from process_defs.loader import load_office, office_snapshot
 
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
-    permit_type = catalog.permit_type(application.permit_type)
+    permit_type, agency = catalog.permit_type(application.permit_type), catalog.agency_of(application.permit_type)
+    if permit_type is None or agency is None:  # a case is filed for a permit type of the catalog, which puts each under an agency
+        raise RuntimeError(f"permit type {application.permit_type} of {application.resi} is not in the catalog")
     files = {f.id: f for f in await _files(session, list(application.documents.values()))}
     requirements = [(r.name, files[application.documents[r.code]].name) for r in catalog.requirements_for(permit_type, application.request_kind)
                     if r.code in application.documents and application.documents[r.code] in files]
-    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name,
-                             agency_name=catalog.agency_of(application.permit_type).name,
+    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name, agency_name=agency.name,
                              request_kind_label=catalog.request_kind_label(application.request_kind), requirements=requirements,
                              tracking_url=f"{settings.public_base_url}/lacak/{application.resi}")
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="Resi-{application.resi}.pdf"'})
 
 
-async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
-    from store.models import StoredFile
-
+async def _files(session: AsyncSession, ids: list[str]) -> list[StoredFile]:
     return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
 
 
-@router.get("/tracking/{resi}", response_model=PublicPermitOut, responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
+@router.get("/tracking/{resi}", response_model=PublicPermitOut,
+            responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
 async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
     """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
     atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""

@@ -1,8 +1,11 @@
 """Runs of every process for process owners and auditors, and the owners' actions on a stuck run (issue 6)."""
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from contracts import OwnerActionAck
 from gateway.api.schemas import ERRORS, IsoDateTime, Out, Responses
 from gateway.deps import ProcessOwner, RunReader, SessionDep, SettingsDep, TemporalDep
 from gateway.services import runs as run_service
@@ -111,7 +114,7 @@ class RunAckOut(Out):
     status: str
 
 
-def _ack(workflow_id: str, ack) -> dict:  # noqa: ANN001
+def _ack(workflow_id: str, ack: OwnerActionAck) -> dict[str, Any]:
     return {"workflow_id": workflow_id, "task_id": ack.task_id, "status": ack.status}
 
 
