@@ -43,14 +43,16 @@ async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> di
     return service.serialize_outcome(await service.replay_one(client, workflow_id=workflow_id))
 
 
-@router.get("/{workflow_id}/audit.pdf", response_class=PdfResponse, responses={**_RESPONSES, 200: {"content": {"application/pdf": {}}, "description": "Laporan audit bertanda tangan"}})
+@router.get("/{workflow_id}/audit.pdf", response_class=PdfResponse,
+            responses={**_RESPONSES, 200: {"content": {"application/pdf": {}}, "description": "Laporan audit bertanda tangan"}})
 async def audit_report(workflow_id: str, user: Auditor, client: TemporalDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Every decision, number and document (with its hash) of the run, and the SHA-256 of its history JSON; PAdES-signed."""
     export = await service.export(client, session, settings, workflow_id=workflow_id, user=user)
     return _download(export.pdf, "application/pdf", f"{safe_file_stem(workflow_id)}.audit.pdf")
 
 
-@router.get("/{workflow_id}/history.json", response_class=Response, responses={**_RESPONSES, 200: {"content": {"application/json": {}}, "description": "Riwayat Temporal"}})
+@router.get("/{workflow_id}/history.json", response_class=Response,
+            responses={**_RESPONSES, 200: {"content": {"application/json": {}}, "description": "Riwayat Temporal"}})
 async def history(workflow_id: str, user: Auditor, client: TemporalDep) -> Response:
     """The run's history as Temporal exports it (loadable with `WorkflowHistory.from_json`)."""
     raw = await service.raw_history(client, workflow_id=workflow_id)

@@ -115,7 +115,8 @@ async def board(user: CurrentUser, session: SessionDep, counter: CounterCode) ->
 
 @router.post("/counters/{counter}/call-next", response_model=TicketOut, responses=_COUNTER_ERRORS)
 async def call_next(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict:
-    """Panggil berikutnya: nomor yang sedang dilayani dicatat selesai, lalu nomor menunggu tertua hari ini dari kelompok loket ini dipanggil (409 bila tidak ada)."""
+    # The docstring is the route's OpenAPI description: one line, as published (a wrap would put a newline in it).
+    """Panggil berikutnya: nomor yang sedang dilayani dicatat selesai, lalu nomor menunggu tertua hari ini dari kelompok loket ini dipanggil (409 bila tidak ada)."""  # noqa: E501
     return queue_service.serialize(await queue_service.call_next(session, staff=user, counter_code=counter))
 
 

@@ -95,7 +95,8 @@ async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool =
     return {"items": [sira_service.serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page}
 
 
-@router.get("/api/v1/siramasakan/{code}", response_model=SiramasakanDetailOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 404: ERRORS[404]})
+@router.get("/api/v1/siramasakan/{code}", response_model=SiramasakanDetailOut, response_model_exclude_unset=True,
+            responses={401: ERRORS[401], 404: ERRORS[404]})
 async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict:
     row = await sira_service.get_visible(session, user=user, code=code)
     return sira_service.serialize(row, applicant=await session.get(User, row.applicant_id),
@@ -103,7 +104,9 @@ async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict
                                   tasks=await processes.open_tasks(session, workflow_id=row.workflow_id))
 
 
-@router.post("/webhooks/civil-registry", response_model=CallbackAckOut, responses={401: ERRORS[401], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
+@router.post("/webhooks/civil-registry", response_model=CallbackAckOut,
+             responses={401: ERRORS[401], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422],
+                        503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
 async def civil_registry_callback(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
     """The civil registry reports a hand-off processed or refused, signed with X-Registry-Signature: sha256=<hex HMAC of the raw body>.
     409 `not_waiting` (nothing stored) when the request is not waiting for the registry's report."""

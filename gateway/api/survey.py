@@ -2,6 +2,7 @@
 the permit is finished), and the staff's IKM recap per service and period."""
 
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api/v1", tags=["survei ikm"])
 
 class SurveyBody(BaseModel):
     answers: dict[str, int] = Field(description="Unsur pelayanan u1–u9, masing-masing 1 (terendah) sampai 4 (tertinggi)",
-                                    examples=[{c: 4 for c in survey_service.ELEMENT_CODES}])
+                                    examples=[dict.fromkeys(survey_service.ELEMENT_CODES, 4)])
     integrity: dict[str, bool] = Field(description="Kuesioner persepsi korupsi i1–i9: true = Ya, false = Tidak",
                                        examples=[{q.code: q.sound for q in survey_service.INTEGRITY}])
     comment: str | None = Field(default=None, max_length=survey_service.COMMENT_MAX, description="Masukan dan saran (opsional)")
@@ -137,7 +138,7 @@ async def submit_survey(resi: str, body: SurveyBody, user: CurrentUser, session:
 @router.get("/ikm", response_model=IkmReportOut, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
 async def ikm(user: CurrentUser, session: SessionDep,
               permit_type: str | None = Query(default=None, max_length=60, description="Kode jenis izin; kosong = semua"),
-              from_: date | None = Query(default=None, alias="from", description="Tanggal awal (YYYY-MM-DD), termasuk"),
-              to: date | None = Query(default=None, description="Tanggal akhir (YYYY-MM-DD), termasuk")) -> dict:
+              from_: Annotated[date | None, Query(alias="from", description="Tanggal awal (YYYY-MM-DD), termasuk")] = None,
+              to: Annotated[date | None, Query(description="Tanggal akhir (YYYY-MM-DD), termasuk")] = None) -> dict:
     """Rekap IKM per jenis layanan dan periode (petugas): jumlah responden, NRR per unsur, indeks 25–100, mutu A–D."""
     return await survey_service.report(session, viewer=user, permit_type=permit_type or None, start=from_, end=to)

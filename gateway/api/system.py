@@ -84,7 +84,7 @@ async def _temporal_answers(request: Request) -> bool:
     try:
         await asyncio.wait_for(ask(), timeout=CHECK_SECONDS)
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - health reports, it does not raise
         return False
 
 

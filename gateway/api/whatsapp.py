@@ -119,7 +119,8 @@ async def list_conversations(user: CurrentUser, session: SessionDep) -> dict:
     return {"items": items, "total": len(items)}
 
 
-@router.get("/api/v1/whatsapp/conversations/{phone}", response_model=ConversationOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
+@router.get("/api/v1/whatsapp/conversations/{phone}", response_model=ConversationOut, response_model_exclude_unset=True,
+            responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def get_conversation(phone: str, user: CurrentUser, session: SessionDep) -> dict:
     """Semua pesan masuk dan keluar dengan satu nomor, terlama di atas, dengan status pengirimannya."""
     return await wa_service.conversation(session, viewer=user, phone=phone)

@@ -116,7 +116,7 @@ async def region_fragment(request: Request) -> Response:
 async def register_page(request: Request, user: OptionalUser, settings: SettingsDep) -> Response:
     if user is not None:
         return _redirect("/")
-    values = {name: "" for name in REGISTER_FIELDS}
+    values = dict.fromkeys(REGISTER_FIELDS, "")
     return await _render(request, "pages/applicant/register.html", {**_form_ctx(values), "challenge": _challenge(settings)})
 
 

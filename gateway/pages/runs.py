@@ -133,7 +133,8 @@ async def cancel(request: Request, workflow_id: str, user: ProcessOwner, session
 
     async def action(client: Client) -> object:
         if not form["reason"].strip():
-            raise ApiError(422, "Alasan pembatalan wajib diisi.", code="invalid", errors=[{"field": "cancel_reason", "message": "Alasan pembatalan wajib diisi."}])
+            raise ApiError(422, "Alasan pembatalan wajib diisi.", code="invalid",
+                           errors=[{"field": "cancel_reason", "message": "Alasan pembatalan wajib diisi."}])
         if form["confirm"] != "ya":
             raise ApiError(422, "Centang konfirmasi bahwa proses ini memang akan dibatalkan.", code="invalid",
                            errors=[{"field": "confirm", "message": "Centang konfirmasi untuk membatalkan."}])
