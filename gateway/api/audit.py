@@ -7,6 +7,8 @@
 Unknown run: 404; Temporal unreachable: 503. The run list and run detail are in gateway/api/runs.py.
 """
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
@@ -38,7 +40,7 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.post("/{workflow_id}/replay", response_model=ReplayOut, responses=_RESPONSES)
-async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> dict:
+async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> dict[str, Any]:
     """Replays the run's history (its latest run) against the workflow code the workers run now."""
     return service.serialize_outcome(await service.replay_one(client, workflow_id=workflow_id))
 

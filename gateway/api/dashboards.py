@@ -8,7 +8,7 @@ Figures: open_tasks, sla, throughput, revisions, complaint_times, ikm, walk_in_r
 same optional period (office-local dates, both included).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -49,7 +49,7 @@ _REFUSALS: Responses = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 
 @router.get("/dashboards", response_model=DashboardOut, responses=_REFUSALS)
-async def dashboards(user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> dict:
+async def dashboards(user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> dict[str, Any]:
     return await service.dashboard(session, period=service.parse_period(from_, to))
 
 

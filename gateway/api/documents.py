@@ -68,7 +68,7 @@ async def verification(session: AsyncSession, settings: Settings, document_id: s
 
 
 @router.get("/api/v1/documents/{document_id}/verification", response_model=VerificationOut, responses={404: ERRORS[404]})
-async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict:
+async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Public: anyone holding the letter can check that it was issued here and is unaltered."""
     return await verification(session, settings, document_id)
 

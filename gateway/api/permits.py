@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -134,7 +136,7 @@ def _form(body: PermitBody, client_key: str | None = None) -> PermitForm:
 
 @router.post("/permit-applications", status_code=201, response_model=PermitOut, responses=ERRORS)
 async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
-                 idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                 idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     application, created = await permit_service.submit(session, client, settings, applicant=user,
                                                        form=_form(body, f"{user.id}:{idempotency_key}" if idempotency_key else None))
     if not created:
@@ -143,13 +145,13 @@ async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, clien
 
 
 @router.get("/permit-applications", response_model=PermitListOut, responses={401: ERRORS[401]})
-async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict:
+async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict[str, Any]:
     rows = await permit_service.list_for_applicant(session, applicant=user, query=q)
     return {"items": [permit_service.serialize(a, settings) for a in rows]}
 
 
 @router.get("/permit-applications/{resi}", response_model=PermitDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
-async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     data = permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id))
     data["revisions"] = [{"round": r.round, "submitted_at": r.submitted_at.isoformat(), "snapshot": r.snapshot}
@@ -158,7 +160,7 @@ async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: Se
 
 
 @router.put("/permit-applications/{resi}", response_model=PermitOut, responses=ERRORS)
-async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
     application = await permit_service.resubmit(session, client, applicant=user, resi=resi, form=_form(body))
     return permit_service.serialize(application, settings)
 
@@ -175,7 +177,7 @@ async def download_permit(resi: str, user: CurrentUser, session: SessionDep, cli
 
 
 @router.post("/permit-applications/{resi}/reissue", status_code=202, response_model=ReissueOut, responses=ERRORS)
-async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
     await permit_service.request_reissue(session, client, applicant=user, resi=resi, reason=body.reason)
     return {"resi": resi.upper(), "status": "reissue_requested"}
 
@@ -204,7 +206,7 @@ async def _files(session: AsyncSession, ids: list[str]) -> list[StoredFile]:
 
 @router.get("/tracking/{resi}", response_model=PublicPermitOut,
             responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
-async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
+async def tracking(resi: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
     atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""
     return await permit_service.track(session, resi=resi[:40], client_ip=client_ip(request))

@@ -48,7 +48,7 @@ CHECK_SECONDS = 3
 
 
 @router.get("/livez", response_model=LiveOut)
-async def livez() -> dict:
+async def livez() -> dict[str, Any]:
     """Liveness: 200 while this process serves requests. It asks neither the database nor Temporal, so an outage
     of either never gets a healthy gateway restarted (a restart would not bring them back)."""
     return {"ok": True}
@@ -132,7 +132,7 @@ async def outbox(session: AsyncSession, settings: Settings) -> list[dict[str, An
 
 
 @router.get("/dev/outbox", tags=["dev"], response_model=list[OutboxItemOut], response_model_exclude_unset=True)
-async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict]:
+async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """Development only: every email and message sent, newest first."""
     if not settings.dev_mode:
         raise not_found("Halaman")
