@@ -63,7 +63,7 @@ async def runs_page(request: Request, user: RunReader, session: SessionDep) -> R
 # --- one run --------------------------------------------------------------------------------------------------
 
 
-async def _staff(session: AsyncSession) -> list[dict]:
+async def _staff(session: AsyncSession) -> list[dict[str, Any]]:
     rows = await session.execute(select(User.username, User.full_name).where(User.kind == "staff", User.is_active.is_(True)).order_by(User.full_name))
     return [{"username": u, "full_name": n} for u, n in rows]
 
