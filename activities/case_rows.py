@@ -14,7 +14,7 @@ row is read FOR UPDATE (PostgreSQL) or in SQLite's single writer, so the second 
 """
 
 from collections.abc import Awaitable, Callable, Collection
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
@@ -25,7 +25,18 @@ from contracts import CaseEventInput
 from store.models import CaseEvent
 from store.queries import COLUMNS_ONLY
 
-Row = TypeVar("Row")
+
+class CaseRow(Protocol):
+    """What the skeleton reads on every process's case row: the run it belongs to and its status."""
+
+    @property
+    def workflow_id(self) -> str: ...
+
+    @property
+    def status(self) -> str | None: ...
+
+
+Row = TypeVar("Row", bound=CaseRow)
 Result = TypeVar("Result")
 
 # The error type of a write refused because the row belongs to another run (not retried: it never will).

@@ -15,10 +15,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 from xml.sax.saxutils import escape
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, ValidationError
@@ -27,10 +27,15 @@ from temporalio.exceptions import ApplicationError
 
 from activities.documents import DocumentIssuer
 
-from documents.layout import build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
+from documents.layout import PagePainter, build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
 
 from signing.pades import sign_pdf_off_loop
 from contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import KeepTogether, Paragraph, Table
+    from reportlab.platypus.doctemplate import BaseDocTemplate
 
 # --- what each kind needs ----------------------------------------------------------------------------
 
@@ -170,9 +175,9 @@ class ComplaintLetterFields(_Fields):
 
 @functools.cache
 def _styles() -> SimpleNamespace:
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
-    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
 
     base = ParagraphStyle("cd_base", fontName="Helvetica", fontSize=10.5, leading=14, alignment=TA_LEFT)
     return SimpleNamespace(
@@ -221,7 +226,7 @@ class Sheet:
 
     def day_and_moment(self, value: dt.datetime) -> str:
         """"Senin, 23 November 2026, pukul 10.15 WIB": how a berita acara opens."""
-        from babel.dates import format_date
+        from babel.dates import format_date  # noqa: PLC0415 - babel only when rendering
 
         local, zone = local_moment(value, self.inp.office.timezone)
         weekday = format_date(local.date(), "EEEE", locale="id_ID")
@@ -231,8 +236,8 @@ class Sheet:
         local, _ = local_moment(self.inp.issued_at, self.inp.office.timezone)
         return f"{city or self.inp.office.city}, {format_date_id(local.date())}"
 
-    def para(self, markup: str, style: str = "body", *, bullet: str | None = None):  # noqa: ANN201
-        from reportlab.platypus import Paragraph
+    def para(self, markup: str, style: str = "body", *, bullet: str | None = None) -> Paragraph:
+        from reportlab.platypus import Paragraph  # noqa: PLC0415 - reportlab only when rendering
 
         return Paragraph(markup, getattr(self.s, style), bulletText=bullet)
 
@@ -241,15 +246,15 @@ class Sheet:
         blocks = [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
         return [self.para(_markup(b), style) for b in blocks]
 
-    def rows(self, rows: list[tuple[str, str | None]], *, indent: float = 0):  # noqa: ANN201
-        from reportlab.lib.units import cm
+    def rows(self, rows: list[tuple[str, str | None]], *, indent: float = 0) -> Table:
+        from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
 
         return label_value_rows([(label, value or "-") for label, value in rows], self.s.cell, frame_width=self.frame_width,
                                 indent=indent, label_width=4.4 * cm)
 
-    def grid(self, data: list[list], widths: list[float], *, header: bool = True, extra: list | None = None):  # noqa: ANN201
-        from reportlab.lib import colors
-        from reportlab.platypus import Table, TableStyle
+    def grid(self, data: list[list], widths: list[float], *, header: bool = True, extra: list | None = None) -> Table:
+        from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+        from reportlab.platypus import Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
         table = Table(data, colWidths=widths, repeatRows=1 if header else 0)
         style = [
@@ -264,9 +269,9 @@ class Sheet:
         table.setStyle(TableStyle(style + (extra or [])))
         return table
 
-    def box(self, flowables: list, *, thickness: float = 1.2):  # noqa: ANN201
-        from reportlab.lib import colors
-        from reportlab.platypus import Table, TableStyle
+    def box(self, flowables: list, *, thickness: float = 1.2) -> Table:
+        from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+        from reportlab.platypus import Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
         table = Table([[flowables]], colWidths=[self.frame_width])
         table.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), thickness, colors.black),
@@ -274,9 +279,9 @@ class Sheet:
                                    ("TOPPADDING", (0, 0), (-1, -1), 6), ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
         return table
 
-    def side_by_side(self, blocks: list[list]):  # noqa: ANN201
+    def side_by_side(self, blocks: list[list]) -> KeepTogether:
         """Signature blocks side by side, a single one on the right as in a letter."""
-        from reportlab.platypus import KeepTogether, Table, TableStyle
+        from reportlab.platypus import KeepTogether, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
         width = self.frame_width / max(len(blocks), 2)
         cells = ([""] if len(blocks) == 1 else []) + blocks
@@ -285,11 +290,11 @@ class Sheet:
                                  ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 6)]))
         return KeepTogether([row])
 
-    def signatures(self, signers: list[tuple[list[str], str | None]], *, space: float | None = None):  # noqa: ANN201
+    def signatures(self, signers: Sequence[tuple[list[str], str | None]], *, space: float | None = None) -> KeepTogether:
         """One block per (heading lines, name): room to sign, then the name, or a dotted line to write it on.
         Shorter headings are padded at the top so the names line up."""
-        from reportlab.lib.units import cm
-        from reportlab.platypus import Spacer
+        from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
+        from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
         depth = max(len(heading) for heading, _ in signers)
         blocks = []
@@ -305,11 +310,11 @@ def _blank_lines(count: int) -> str:
     return "<br/>".join(["." * 70] * count)
 
 
-def _tick(sheet: Sheet, checked: bool):  # noqa: ANN202
+def _tick(sheet: Sheet, checked: bool) -> Table:
     """A printed check box: ticked with an X, or empty to tick by hand."""
-    from reportlab.lib import colors
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     box = Table([[sheet.para("X" if checked else "", "tick")]], colWidths=[0.45 * cm], rowHeights=[0.45 * cm])
     box.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.8, colors.black), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
@@ -328,8 +333,8 @@ def _visitor_rows(f: WalkInChecklistFields | WalkInReceiptFields) -> list[tuple[
 
 
 def _checklist_layout(f: WalkInChecklistFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     story = [sheet.rows(_visitor_rows(f) + [("Diperiksa pada", sheet.moment(f.checked_at)), ("Petugas", f.officer_name)]),
              sheet.para("Hasil pemeriksaan kelengkapan berkas", "heading")]
@@ -364,8 +369,8 @@ def _checklist_layout(f: WalkInChecklistFields, sheet: Sheet) -> list:
 
 
 def _receipt_layout(f: WalkInReceiptFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     service_kind = f"One day service (target {f.target_label})" if f.one_day else f"Non one day service ({f.target_label})"
     story = [
@@ -392,8 +397,8 @@ def _receipt_layout(f: WalkInReceiptFields, sheet: Sheet) -> list:
 
 
 def _verification_report_layout(f: VerificationReportFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     conclusion = (
         "<b>SESUAI</b> — dokumen dan keadaan lapangan sesuai dengan persyaratan; permohonan dapat diproses lebih lanjut."
@@ -418,8 +423,8 @@ def _verification_report_layout(f: VerificationReportFields, sheet: Sheet) -> li
 
 
 def _mismatch_report_layout(f: MismatchReportFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     signers = [([sheet.place_and_date(), "Petugas Back Office,"], f.officer_name)]
     if f.supervisor_name:
@@ -441,9 +446,9 @@ def _mismatch_report_layout(f: MismatchReportFields, sheet: Sheet) -> list:
 
 
 def _result_layout(f: WalkInResultFields, sheet: Sheet) -> list:
-    from reportlab.lib import colors
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer, Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     office = sheet.inp.office
     story: list = []
@@ -478,8 +483,8 @@ def _result_layout(f: WalkInResultFields, sheet: Sheet) -> list:
 
 
 def _letter_receipt_layout(f: LetterReceiptFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     return [
         sheet.para("Telah diterima surat dengan keterangan sebagai berikut:"),
@@ -495,8 +500,8 @@ def _letter_receipt_layout(f: LetterReceiptFields, sheet: Sheet) -> list:
 
 
 def _disposition_layout(f: DispositionFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer, Table, TableStyle
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     half = sheet.frame_width / 2
 
@@ -544,8 +549,8 @@ def _disposition_layout(f: DispositionFields, sheet: Sheet) -> list:
 
 
 def _complaint_letter_layout(f: ComplaintLetterFields, sheet: Sheet) -> list:
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import Spacer
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     rows = [("Kepada", f"Yth. {f.to_title}"), ("Dari", f.verified_by_position), ("Nomor", sheet.inp.number),
             ("Perihal", f"Pengaduan {f.tracking_number}: {f.title}")]
@@ -575,27 +580,30 @@ def _complaint_letter_layout(f: ComplaintLetterFields, sheet: Sheet) -> list:
 # --- the table of kinds ------------------------------------------------------------------------------
 
 
+F = TypeVar("F", bound="_Fields")
+
+
 @dataclass(frozen=True)
-class Kind:
-    heading: Callable[[BaseModel], str]
-    fields: type[_Fields]
-    layout: Callable[[BaseModel, Sheet], list]
+class Kind(Generic[F]):
+    heading: Callable[[F], str]
+    fields: type[F]
+    layout: Callable[[F, Sheet], list]
     # What the public verification page shows: no NIK, no phone, nothing internal.
-    summary: Callable[[BaseModel], dict[str, str]]
-    signed_by: Callable[[BaseModel], str | None]
+    summary: Callable[[F], dict[str, str]]
+    signed_by: Callable[[F], str | None]
     needs_number: bool = False
     number_label: str = "Nomor"
 
 
-def _visit_summary(f) -> dict[str, str]:  # noqa: ANN001
+def _visit_summary(f: _VisitFields) -> dict[str, str]:
     return {"Kode kunjungan": f.visit_code, "Layanan": f.service_name, "Pemohon": f.visitor_name}
 
 
-def _letter_summary(f) -> dict[str, str]:  # noqa: ANN001
+def _letter_summary(f: _IncomingLetterFields) -> dict[str, str]:
     return {"Kode surat": f.letter_code, "Pengirim": f.sender, "Nomor surat": f.sender_number}
 
 
-KINDS: dict[str, Kind] = {
+KINDS: dict[str, Kind[Any]] = {
     "walkin_checklist": Kind(
         lambda f: "Daftar Periksa Kelengkapan Berkas", WalkInChecklistFields, _checklist_layout,
         lambda f: _visit_summary(f) | {"Hasil": "Berkas belum lengkap, dikembalikan"}, lambda f: f.officer_name),
@@ -638,7 +646,7 @@ def _field_path(loc: tuple) -> str:
     return path
 
 
-def check_input(inp: CounterDocumentInput) -> tuple[Kind, BaseModel]:
+def check_input(inp: CounterDocumentInput) -> tuple[Kind[Any], _Fields]:
     """The kind and its parsed fields, or a non-retryable ApplicationError naming what is wrong:
     a retry would only fail the same way."""
     kind = KINDS.get(inp.kind)
@@ -647,7 +655,7 @@ def check_input(inp: CounterDocumentInput) -> tuple[Kind, BaseModel]:
                                type="UnknownCounterDocumentKind", non_retryable=True)
     problems: list[str] = []
     missing: list[str] = []
-    fields = None
+    fields: _Fields | None = None
     try:
         fields = kind.fields.model_validate(inp.fields or {})
     except ValidationError as exc:
@@ -661,7 +669,8 @@ def check_input(inp: CounterDocumentInput) -> tuple[Kind, BaseModel]:
     if kind.needs_number and not (inp.number and inp.number.strip()):
         missing.append("number")
         problems.append("number (nomor dokumen) wajib diisi")
-    if problems:
+    # (No fields only when they failed validation, which is a problem.)
+    if problems or fields is None:
         raise ApplicationError(f"Isian dokumen {inp.kind} tidak lengkap atau tidak valid: {'; '.join(problems)}.",
                                {"kind": inp.kind, "missing": missing, "problems": problems},
                                type="CounterDocumentFieldInvalid", non_retryable=True)
@@ -671,11 +680,11 @@ def check_input(inp: CounterDocumentInput) -> tuple[Kind, BaseModel]:
 # --- rendering ---------------------------------------------------------------------------------------
 
 
-def _copy_label(sheet: Sheet, label: str):  # noqa: ANN202
+def _copy_label(sheet: Sheet, label: str) -> Table:
     """The copy's name in the top corner, boxed, so the three sheets of a set are not mixed up."""
-    from reportlab.lib import colors
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     width = 5.4 * cm
     table = Table([[sheet.para(escape(label), "label")]], colWidths=[width], hAlign="RIGHT")
@@ -684,18 +693,18 @@ def _copy_label(sheet: Sheet, label: str):  # noqa: ANN202
     return table
 
 
-def _footer(inp: CounterDocumentInput, code: str, verification_url: str, *, margin_x: float):  # noqa: ANN202
+def _footer(inp: CounterDocumentInput, code: str, verification_url: str, *, margin_x: float) -> PagePainter:
     """Every page: the QR of the verification page, the document code, how to check it, the page number."""
-    from reportlab.graphics import renderPDF
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import cm
+    from reportlab.graphics import renderPDF  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
 
     page_width, _ = A4
     size, bottom = 2.0 * cm, 0.9 * cm
     office = inp.office.short_name or inp.office.name
 
-    def paint(canvas, doc) -> None:  # noqa: ANN001
+    def paint(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         rule = bottom + size + 0.25 * cm
         canvas.setStrokeColor(colors.HexColor("#999999"))
@@ -722,9 +731,9 @@ def _footer(inp: CounterDocumentInput, code: str, verification_url: str, *, marg
 def render_counter_document_pdf(inp: CounterDocumentInput, verification_url: str, *, document_code: str) -> bytes:
     """The document as an A4 PDF, unsigned: one page per copy label (or one print when there are none),
     each with the letterhead, the title, the kind's layout and the verification footer."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import PageBreak, Spacer
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import PageBreak, Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     kind, fields = check_input(inp)
     s = _styles()

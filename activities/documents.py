@@ -10,6 +10,7 @@ import asyncio
 import base64
 import hashlib
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +32,17 @@ if TYPE_CHECKING:
     from store.settings import Settings
 from documents.layout import _first, format_date_id
 from documents.leave_letter import _signed_by, render_leave_letter_pdf
-from documents.permit import _applicant_fields, _has_company, _permit_signed_by, details_labels, location_summary, render_permit_pdf, validity_text
+from documents.permit import (
+    _applicant_fields,
+    _has_company,
+    _permit_signed_by,
+    details_labels,
+    location_summary,
+    render_permit_pdf,
+    validity_text,
+)
 from signing.identity import SigningIdentity, load_or_create_signing_identity
+from signing.officials import SigningAuthorizationError, consume, load_authorized_key
 from signing.pades import sign_pdf_off_loop
 
 
@@ -80,7 +90,8 @@ class DocumentIssuer:
         async with self.sessionmaker() as session:
             return (await session.execute(select(Document).where(Document.idempotency_key == idempotency_key))).scalar_one_or_none()
 
-    async def issue(self, idempotency_key: str, make, *, in_register=None) -> DocumentResult:  # noqa: ANN001
+    async def issue(self, idempotency_key: str, make: Callable[[str], Awaitable[tuple[bytes, dict]]], *,
+                    in_register: Callable[[AsyncSession], Awaitable[None]] | None = None) -> DocumentResult:
         """The one way a document is issued: once per idempotency key, so a retried activity returns
         the document it already made. `make(code)` renders and signs under that code and returns the
         bytes and the register fields; `in_register(session)` runs in the transaction that registers it."""
@@ -95,7 +106,7 @@ class DocumentIssuer:
             digest = hashlib.sha256(signed).hexdigest()
             await storage.put(document_key(existing.file_name), signed, PDF)
             async with self.sessionmaker() as session, session.begin():
-                (await session.get(Document, existing.id)).sha256 = digest
+                (await session.get_one(Document, existing.id)).sha256 = digest
                 if in_register:
                     await in_register(session)
             return self._result(existing.id, digest)
@@ -190,8 +201,6 @@ class DocumentActivities(DocumentIssuer):
         }
 
     async def _authorized_identity(self, inp: PermitDocumentInput) -> SigningIdentity:
-        from signing.officials import SigningAuthorizationError, load_authorized_key
-
         try:
             async with self.sessionmaker() as session:
                 private_key, chain, signer_id = await load_authorized_key(session, token=inp.signing_token)
@@ -222,8 +231,6 @@ class DocumentActivities(DocumentIssuer):
         register it and use up the authorization in one transaction. Idempotent by
         `inp.idempotency_key`. An unknown or expired authorization fails with the non-retryable
         `SigningAuthorizationExpired`, so the workflow can ask the official for the passphrase again."""
-        from signing.officials import consume
-
         async def make(doc_id: str) -> tuple[bytes, dict]:
             signed, content = await self._produce_permit(inp, doc_id)
             definition = inp.definition
@@ -245,7 +252,7 @@ class DocumentActivities(DocumentIssuer):
                 },
             )
 
-        async def use_up_authorization(session) -> None:  # noqa: ANN001
+        async def use_up_authorization(session: AsyncSession) -> None:
             await consume(session, inp.signing_token)
 
         result = await self.issue(inp.idempotency_key, make, in_register=use_up_authorization)

@@ -23,7 +23,7 @@ async def assign_number(session: AsyncSession, request: NumberRequest, *, now: d
     scope, year = request.numbering.scope, issued_at.year
     # Take the write lock on the scope's counter first, then look up the key: two assigners with the
     # same key are serialised behind the lock, and the second finds the first's number.
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(insert(NumberSequence).values(scope=scope, year=year, last_value=0).on_conflict_do_nothing())
     await session.execute(
         select(NumberSequence.last_value).where(NumberSequence.scope == scope, NumberSequence.year == year).with_for_update()
@@ -31,12 +31,13 @@ async def assign_number(session: AsyncSession, request: NumberRequest, *, now: d
     existing = await session.scalar(select(IssuedNumber).where(IssuedNumber.idempotency_key == request.idempotency_key))
     if existing is not None:
         return IssuedNumberResult(number=existing.number, sequence=existing.sequence, year=existing.year, issued_at=existing.issued_at)
-    sequence = await session.scalar(
+    # The counter row exists (inserted above if it was not): the update returns exactly its new value.
+    sequence = (await session.execute(
         update(NumberSequence)
         .where(NumberSequence.scope == scope, NumberSequence.year == year)
         .values(last_value=NumberSequence.last_value + 1)
         .returning(NumberSequence.last_value)
-    )
+    )).scalar_one()
     number = format_number(request.numbering, sequence=sequence, issued_on=issued_at)
     session.add(IssuedNumber(idempotency_key=request.idempotency_key, scope=scope, year=year, sequence=sequence,
                              number=number, subject=request.subject, issued_at=issued_at))

@@ -2,6 +2,7 @@
 
 
 from datetime import date, datetime
+from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm.attributes import flag_modified
 from temporalio import activity
@@ -35,7 +36,7 @@ async def add_event(session: AsyncSession, event: CaseEventInput) -> None:
     )
 
 
-def _event(task: Task, *, suffix: str, kind: str, title: str, at: datetime, **fields) -> CaseEventInput:  # noqa: ANN003
+def _event(task: Task, *, suffix: str, kind: str, title: str, at: datetime, **fields: Any) -> CaseEventInput:
     return CaseEventInput(event_id=f"{task.id}.{suffix}", workflow_id=task.workflow_id, process=task.process,
                           subject_id=task.subject_id, occurred_at=at, kind=kind, title=title, role=task.role, **fields)
 
@@ -75,6 +76,9 @@ class TaskActivities:
                                                 title=f"Tugas dibuka untuk {holder}: {inp.title}",
                                                 detail={"due_at": due_at.isoformat()}))
             notify = await self._holders(session, task, calendar.local_today(inp.opened_at))
+            if task.due_at is None:
+                # Only this activity writes a task row, always with its due time: a row without one was not opened here.
+                raise LookupError(f"task {task.id} has no due time: it was not opened by {OPEN_TASK}")
             return OpenTaskResult(created_at=task.created_at, due_at=task.due_at, escalate_at=task.escalate_at, notify_user_ids=notify)
 
     @activity.defn(name=UPDATE_TASK)

@@ -8,6 +8,7 @@ the catalog), not a snapshot: an edited requirement list is what the next person
 conversation itself (what was asked last) lives in the workflow and comes in with each message."""
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,8 +68,8 @@ class Knowledge:
     office_address: str
     hours: str
     public_base_url: str
-    walk_ins: list  # counter_defs.WalkInServiceDef
-    permits: list  # catalog_defs.PermitTypeDef
+    walk_ins: list[counter_defs.WalkInServiceDef]
+    permits: list[catalog_defs.PermitTypeDef]
     permit_agencies: dict[str, str]
     work_units: dict[str, str]
     topics: list[Topic]
@@ -91,7 +92,7 @@ def _tokens(*texts: str) -> set[str]:
     return {w for t in texts for w in _words(t.replace("_", " ")) if len(w) >= 3 and w not in _STOP}
 
 
-def office_hours(calendar) -> str:  # noqa: ANN001 - process_defs.loader's calendar section
+def office_hours(calendar: loader.CalendarDef) -> str:
     days = sorted(calendar.working_weekdays)
     if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
         day_text = f"{_DAYS[days[0]]}–{_DAYS[days[-1]]}"
@@ -114,7 +115,7 @@ def knowledge(settings: Settings, defs_dir: Path = DEFS_DIR) -> Knowledge:
         office_name=office.office.name, office_address=office.office.address,
         hours=f"{office_hours(office.calendar)} {zone}, kecuali hari libur nasional dan cuti bersama",
         public_base_url=settings.public_base_url.rstrip("/"), walk_ins=list(counter.services), permits=permits,
-        permit_agencies={p.code: (cat.agency_of(p.code).short_name if cat.agency_of(p.code) else "") for p in permits},
+        permit_agencies={p.code: (agency.short_name if (agency := cat.agency_of(p.code)) else "") for p in permits},
         work_units=dict(counter.work_units), topics=topics,
     )
 
@@ -164,11 +165,11 @@ def _match_topics(k: Knowledge, words: list[str]) -> list[Topic]:
     return [k.topics[i] for i, s in scores.items() if s == best]
 
 
-def _walk_in(k: Knowledge, code: str):  # noqa: ANN202
+def _walk_in(k: Knowledge, code: str) -> counter_defs.WalkInServiceDef | None:
     return next((s for s in k.walk_ins if s.code == code), None)
 
 
-def _permit(k: Knowledge, code: str):  # noqa: ANN202
+def _permit(k: Knowledge, code: str) -> catalog_defs.PermitTypeDef | None:
     return next((p for p in k.permits if p.code == code), None)
 
 
@@ -191,18 +192,18 @@ def _permit_list(k: Knowledge) -> str:
     return "\n".join(lines)
 
 
-def _duration(k: Knowledge, s) -> str:  # noqa: ANN001
+def _duration(k: Knowledge, s: counter_defs.WalkInServiceDef) -> str:
     if s.one_day:
         return f"±{s.target_minutes} menit, selesai pada hari yang sama (one day service)"
     unit = k.work_units.get(s.work_unit or "", "unit kerja")
     return f"{s.sla_working_days} hari kerja sejak berkas lengkap (termasuk verifikasi lapangan oleh {unit})"
 
 
-def _requirements(items) -> list[str]:  # noqa: ANN001
+def _requirements(items: Sequence[counter_defs.RequirementDef | catalog_defs.RequirementDef]) -> list[str]:
     return [f"{i}. {r.name} — {'wajib' if r.mandatory else 'tidak wajib'}" for i, r in enumerate(items, start=1)]
 
 
-def _walk_in_reply(k: Knowledge, s, aspects: list[str]) -> str:  # noqa: ANN001
+def _walk_in_reply(k: Knowledge, s: counter_defs.WalkInServiceDef, aspects: list[str]) -> str:
     whole = not aspects
     lines = [f"*{s.name}*"]
     if whole or "requirements" in aspects:
@@ -221,7 +222,7 @@ def _walk_in_reply(k: Knowledge, s, aspects: list[str]) -> str:  # noqa: ANN001
     return "\n".join(lines)
 
 
-def _permit_reply(k: Knowledge, p, aspects: list[str]) -> str:  # noqa: ANN001
+def _permit_reply(k: Knowledge, p: catalog_defs.PermitTypeDef, aspects: list[str]) -> str:
     whole = not aspects
     kind = "baru" if "baru" in p.request_kinds else p.request_kinds[0]
     lines = [f"*{p.name}* (perizinan daring" + (f", {k.permit_agencies[p.code]})" if k.permit_agencies.get(p.code) else ")")]
@@ -319,11 +320,11 @@ def answer(k: Knowledge, inp: AutoReplyInput) -> AutoReplyResult:
         return reply("Layanan mana yang Anda maksud? Ketik nomornya:\n" + "\n".join(choices) + f"\n\n{FOOTER}")
 
     if aspects and state.topic_code:
-        topic = next((t for t in k.topics if t.kind == state.topic_kind and t.code == state.topic_code), None)
-        if topic is not None:
-            if topic.kind == "permit" and "cost" in aspects:
+        current = next((t for t in k.topics if t.kind == state.topic_kind and t.code == state.topic_code), None)
+        if current is not None:
+            if current.kind == "permit" and "cost" in aspects:
                 return handoff()
-            return reply(_topic_reply(k, topic, aspects) or _menu(k))
+            return reply(_topic_reply(k, current, aspects) or _menu(k))
     if aspects and set(aspects) <= {"cost", "hours", "address"}:
         lines = []
         if "cost" in aspects:

@@ -1,20 +1,32 @@
-"""The building blocks every SatuPintu document shares: A4 pages, the letterhead, label/value rows, dates and moments in Bahasa Indonesia, the QR block with its caption, the footer."""
+"""The building blocks every SatuPintu document shares: A4 pages, the letterhead, label/value rows, dates and moments in
+Bahasa Indonesia, the QR block with its caption, the footer.
+
+reportlab (and babel) are imported where a document is drawn, not with the module: the date and text helpers here serve
+the audit report and the activities without loading the PDF toolkit."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
-if TYPE_CHECKING:
 
-    pass
+if TYPE_CHECKING:
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfgen.canvas import Canvas
+    from reportlab.platypus import Table
+    from reportlab.platypus.doctemplate import BaseDocTemplate
+
+# What reportlab calls on each page (onFirstPage / onLaterPages): it draws the footer.
+PagePainter = Callable[["Canvas", "BaseDocTemplate"], None]
 
 
 def format_date_id(d: dt.date) -> str:
-    from babel.dates import format_date
+    from babel.dates import format_date  # noqa: PLC0415 - babel only when formatting
 
     return format_date(d, "long", locale="id_ID")
 
@@ -24,7 +36,7 @@ def _local_date(moment: dt.datetime, timezone: str) -> dt.date:
         return moment.date()
     try:
         return moment.astimezone(ZoneInfo(timezone)).date()
-    except Exception:  # an unknown zone name must not stop the letter
+    except Exception:  # noqa: BLE001 - an unknown zone name must not stop the letter
         return moment.date()
 
 
@@ -32,10 +44,10 @@ def _or_dash(value: str | None) -> str:
     return value if value and value.strip() else "-"
 
 
-def qr_drawing(value: str, size: float):  # noqa: ANN201
+def qr_drawing(value: str, size: float) -> Drawing:
     """A vector QR code for `value`, `size` points square (a reportlab Drawing)."""
-    from reportlab.graphics.barcode.qr import QrCodeWidget
-    from reportlab.graphics.shapes import Drawing
+    from reportlab.graphics.barcode.qr import QrCodeWidget  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.graphics.shapes import Drawing  # noqa: PLC0415 - reportlab only when rendering
 
     qr = QrCodeWidget(value, barLevel="M")
     x0, y0, x1, y1 = qr.getBounds()
@@ -44,12 +56,12 @@ def qr_drawing(value: str, size: float):  # noqa: ANN201
     return drawing
 
 
-def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None):  # noqa: ANN202
+def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str | None = None) -> Table:
     """A QR code for `value` with a caption and `value` itself printed under it, `width` wide."""
-    from reportlab.lib.enums import TA_CENTER
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.lib.enums import TA_CENTER  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Paragraph, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     small_center = ParagraphStyle("qr_caption", fontName="Helvetica", fontSize=7.5, leading=9.5, alignment=TA_CENTER)
     drawing = qr_drawing(value, size)
@@ -76,16 +88,16 @@ def _qr_block(value: str, caption: str, *, width: float, size: float, extra: str
     return block
 
 
-def signature_block(base, *, frame_width: float, verification_url: str, qr_width: float, qr_size: float,  # noqa: ANN001, ANN201
+def signature_block(base: ParagraphStyle, *, frame_width: float, verification_url: str, qr_width: float, qr_size: float,
                     place: list[str], title: str, esign: str, esign_size: float, esign_leading: float, gap: float, name: str,
-                    nip: str | None, signer_width: float, after_place: float | None = None, qr_extra: str | None = None):
+                    nip: str | None, signer_width: float, after_place: float | None = None, qr_extra: str | None = None) -> Table:
     """The signature area of an electronically signed document, one table row: the QR that verifies it at the left (the
     usual place in a letter), and at the right where and when it was signed (`place`, one line each), the signer's
     `title`, the electronic-signature line `esign`, the name underlined and the NIP. Text is plain (escaped here) but
     `qr_extra`, markup under the QR. Each document keeps its own sizes: the leave letter's and the permit's differ."""
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     qr_block = _qr_block(verification_url, "Pindai untuk memverifikasi keaslian dokumen", width=qr_width, size=qr_size, extra=qr_extra)
     esign_style = ParagraphStyle("esign", parent=base, fontName="Helvetica-Oblique", fontSize=esign_size, leading=esign_leading,
@@ -116,15 +128,15 @@ def signature_block(base, *, frame_width: float, verification_url: str, qr_width
     return row
 
 
-def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: ANN202
+def _footer_painter(code: str | None, note: str, *, margin_x: float) -> PagePainter:
     """A page callback drawing a rule, "Kode dokumen", the page number and `note` at the foot of each page."""
-    from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import cm
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
 
     page_width, _ = A4
 
-    def footer(canvas, doc) -> None:  # noqa: ANN001
+    def footer(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setStrokeColor(colors.HexColor("#999999"))
         canvas.setLineWidth(0.4)
@@ -141,12 +153,12 @@ def _footer_painter(code: str | None, note: str, *, margin_x: float):  # noqa: A
     return footer
 
 
-def label_value_rows(rows: list[tuple[str, str]], cell, *, frame_width: float, indent: float | None = None,  # noqa: ANN001, ANN202
-                label_width: float | None = None):
+def label_value_rows(rows: list[tuple[str, str]], cell: ParagraphStyle, *, frame_width: float, indent: float | None = None,
+                     label_width: float | None = None) -> Table:
     """"Label : value" rows as in a typed letter, indented under the sentence that introduces them.
     Labels and values are plain text (escaped here)."""
-    from reportlab.lib.units import cm
-    from reportlab.platypus import Paragraph, Table, TableStyle
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Paragraph, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
 
     indent = 1 * cm if indent is None else indent
     label_width = 4.2 * cm if label_width is None else label_width
@@ -208,7 +220,7 @@ def _text(value: object) -> str:
     if isinstance(value, dt.date):
         return format_date_id(value)
     if isinstance(value, (int, float)):
-        from babel.numbers import format_decimal
+        from babel.numbers import format_decimal  # noqa: PLC0415 - babel only when formatting
 
         return format_decimal(value, locale="id_ID")
     text = str(value).strip()
@@ -236,16 +248,16 @@ def local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
         moment = moment.replace(tzinfo=dt.timezone.utc)
     try:
         local = moment.astimezone(ZoneInfo(timezone))
-    except Exception:  # an unknown zone name must not stop the document
+    except Exception:  # noqa: BLE001 - an unknown zone name must not stop the document
         return moment, "UTC"
     return local, _TZ_ABBREVIATIONS.get(timezone, local.tzname() or "")
 
 
 def letterhead(story: list, lines: list[tuple[str, object]]) -> None:
     """Kop surat: the given (text, style) lines and the double rule under them."""
-    from reportlab.lib import colors
-    from reportlab.lib.units import mm
-    from reportlab.platypus import HRFlowable, Paragraph, Spacer
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import HRFlowable, Paragraph, Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     for text, style in lines:
         story.append(Paragraph(escape(text), style))
@@ -256,13 +268,13 @@ def letterhead(story: list, lines: list[tuple[str, object]]) -> None:
     ]
 
 
-def build_a4(story: list, footer, *, margin_x: float, title: str, author: str, subject: str,  # noqa: ANN001
+def build_a4(story: list, footer: PagePainter, *, margin_x: float, title: str, author: str, subject: str,
              bottom_margin: float | None = None) -> bytes:
     """Lays out one A4 document of the office, with its footer on every page and its PDF metadata.
     `bottom_margin` leaves room for a taller footer (default 2.4 cm)."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.units import cm
-    from reportlab.platypus import SimpleDocTemplate
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import SimpleDocTemplate  # noqa: PLC0415 - reportlab only when rendering
 
     bottom_margin = 2.4 * cm if bottom_margin is None else bottom_margin
     buffer = io.BytesIO()

@@ -27,12 +27,12 @@ def _signed_by(inp: LeaveLetterInput) -> str:
 def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, document_code: str | None = None) -> bytes:
     """The Surat Izin Cuti as an A4 PDF, unsigned. `document_code` (default: the last segment of
     the verification URL) is printed in the footer."""
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import (
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import (  # noqa: PLC0415 - reportlab only when rendering
         HRFlowable,
         KeepTogether,
         Paragraph,

@@ -11,7 +11,20 @@ from contracts import (
 if TYPE_CHECKING:
 
     pass
-from documents.layout import _DOCUMENT_WORDS, _first, _footer_painter, _local_date, _or_dash, _text, build_a4, format_date_id, label_value_rows, letterhead, mask_nik, signature_block
+from documents.layout import (
+    _DOCUMENT_WORDS,
+    _first,
+    _footer_painter,
+    _local_date,
+    _or_dash,
+    _text,
+    build_a4,
+    format_date_id,
+    label_value_rows,
+    letterhead,
+    mask_nik,
+    signature_block,
+)
 
 
 def _region(data: dict | None, *, village_prefix: str = "") -> str:
@@ -150,11 +163,11 @@ def render_permit_pdf(
     (Dasar), the holder (NIK masked), company, location, details, request kind, validity, the
     signer block (Plh. when acting), a QR to `verification_url`, the resi, and `document_code`
     in the footer."""
-    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import cm, mm
-    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table
+    from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table  # noqa: PLC0415 - reportlab only when rendering
 
     definition = inp.definition
     office = definition.office
@@ -261,7 +274,7 @@ def details_labels(permit_type_code: str) -> dict[str, str]:
     """Labels of a permit type's detail fields from the service catalog, in the catalog's order;
     empty when the catalog (or the type) is not available, and the renderer then prints the codes."""
     try:
-        from process_defs import catalog as catalog_module
+        from process_defs import catalog as catalog_module  # noqa: PLC0415 - optional: without the catalog the codes are printed
     except ImportError:
         return {}
     try:
@@ -269,7 +282,7 @@ def details_labels(permit_type_code: str) -> dict[str, str]:
         if finder is None:
             finder = catalog_module.load_catalog().permit_type
         permit_type = finder(permit_type_code)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a catalog that cannot be read, or lacks the type: the codes are printed
         return {}
     fields = getattr(permit_type, "details_fields", None)
     if fields is None and isinstance(permit_type, dict):

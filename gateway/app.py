@@ -12,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import HTTPExceptionHandler
 from temporalio.client import Client
 
 from gateway import metrics
@@ -138,17 +137,16 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     from gateway.pages import page_routers  # noqa: PLC0415 - once the app exists, see above
 
     # Every refusal, the services' and the HTTP layer's, is answered here: its status from the one table in gateway/errors.py.
-    async def api_error(request: Request, exc: DomainError) -> Response:
-        exc = as_api_error(exc)
+    async def api_error(request: Request, exc: Exception) -> Response:
+        exc = as_api_error(cast(DomainError, exc))  # registered for DomainError (and ApiError) only
         if not request.url.path.startswith(JSON_PREFIXES):
             return await pages.render_error(request, exc)
         return JSONResponse({"detail": exc.detail, "code": exc.code, "errors": exc.errors}, status_code=exc.status_code,
                             headers={**(exc.headers or {}), **({"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else {})} or None)
 
     # ApiError by name too: the perimeter middleware looks its handler up by that class (gateway/limits.py refuse).
-    # Starlette calls a handler with the class it is registered for, which its type for a handler cannot say.
-    app.add_exception_handler(DomainError, cast("HTTPExceptionHandler", api_error))
-    app.add_exception_handler(ApiError, cast("HTTPExceptionHandler", api_error))
+    app.add_exception_handler(DomainError, api_error)
+    app.add_exception_handler(ApiError, api_error)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

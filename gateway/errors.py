@@ -34,7 +34,7 @@ class ApiError(HTTPException, DomainError):
     so that FastAPI lets it through as it is when the perimeter raises it while a route reads its body."""
 
     def __init__(self, status_code: int, detail: str, *, code: str | None = None, errors: list[FieldError] | None = None,
-                 headers: Mapping[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None) -> None:
         HTTPException.__init__(self, status_code=status_code, detail=detail, headers=headers)
         DomainError.__init__(self, detail, code=code, errors=errors)
 
@@ -58,6 +58,7 @@ def as_api_error(exc: DomainError) -> ApiError:
     """The refusal with its status and headers, as the app's handler and the pages' error page answer it."""
     if isinstance(exc, ApiError):
         return exc
-    error = ApiError(status_of(exc), exc.detail, code=exc.code, errors=exc.errors, headers=headers_of(exc))
+    headers = headers_of(exc)
+    error = ApiError(status_of(exc), exc.detail, code=exc.code, errors=exc.errors, headers=dict(headers) if headers else None)
     error.__cause__ = exc
     return error

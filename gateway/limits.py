@@ -38,7 +38,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.errors import ApiError
+from gateway.errors import ApiError, DomainError
 
 # Deeper than any document this system exchanges (a WhatsApp event nests 7 levels), far below json's recursion.
 MAX_JSON_DEPTH = 32
@@ -256,7 +256,7 @@ class BodyCheck:
                 raise ApiError(422, NUL_TEXT, code="invalid")
 
 
-async def json_body(request: Request, *, unreadable: ApiError) -> Any:
+async def json_body(request: Request, *, unreadable: DomainError) -> Any:
     """The JSON body of a route that also takes multipart and so reads its body itself: refused 415 unless it says
     it is JSON (a text/plain body is a cross-site form's), `unreadable` when it does not parse."""
     if not is_json_type(_media_type(request.headers.get("content-type", ""))):

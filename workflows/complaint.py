@@ -10,6 +10,8 @@ Public stages: verifikasi → tindak_lanjut → selesai. Every stage has a due t
 projected onto the complaint row so the staff list can put overdue ones first.
 """
 
+from typing import Any
+
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
@@ -37,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
         TaskPolicy,
         TaskSpec,
     )
-    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of, required
     from workflows.options import STEP
 
 STAGE_VERIFICATION = "verifikasi"
@@ -46,7 +48,10 @@ STAGE_DONE = "selesai"
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.complaint import FINAL_STATUSES, STATUS_VERIFYING, STATUS_DISPOSITION, STATUS_FOLLOW_UP, STATUS_APPROVAL, STATUS_ANSWERED, STATUS_INVALID, STATUS_SPAM, STATUS_CANCELLED  # noqa: F401
+    from contracts.complaint import (  # noqa: F401
+        FINAL_STATUSES, STATUS_VERIFYING, STATUS_DISPOSITION, STATUS_FOLLOW_UP, STATUS_APPROVAL, STATUS_ANSWERED, STATUS_INVALID,
+        STATUS_SPAM, STATUS_CANCELLED,
+    )
 
 RESPONSE_MIN_CHARS = 20
 # A "perbaiki" loop that never converges is a process problem, not something to wait on forever.
@@ -79,6 +84,11 @@ class ComplaintWorkflow(HumanTaskWorkflow):
         super().__init__()
         self._inp: ComplaintInput | None = None
         self._letter_id: str | None = None
+
+    @property
+    def _input(self) -> ComplaintInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the complaint's input")
 
     @workflow.run
     async def run(self, inp: ComplaintInput) -> ComplaintResult:
@@ -182,7 +192,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
     # -- decisions ---------------------------------------------------------------------------------
 
     def check_decision(self, spec: TaskSpec, request: DecisionRequest) -> None:
-        d = self._inp.definition
+        d = self._input.definition
         if spec.key == "disposisi":
             officer = d.officers.get(request.data.get("officer") or "")
             if officer is None:
@@ -196,7 +206,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
                 raise ApplicationError(f"Tanggapan terlalu singkat: tulis paling sedikit {RESPONSE_MIN_CHARS} karakter.", type=ERR_INVALID)
 
     def _disposition_form(self) -> dict:
-        d = self._inp.definition
+        d = self._input.definition
         return {"type": "object", "required": ["unit", "officer"], "properties": {
             "unit": {"type": "string", "title": "Unit tujuan", "oneOf": [{"const": c, "title": n} for c, n in d.units.items()]},
             "officer": {"type": "string", "title": "Petugas yang menindaklanjuti",
@@ -206,7 +216,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
     # -- side effects --------------------------------------------------------------------------------
 
     async def _letter(self, verification: TaskDecision) -> IssuedNumberResult:
-        inp, d = self._inp, self._inp.definition
+        inp, d = self._input, self._input.definition
         number: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.letter", numbering=d.letter_numbering,
                                          timezone=d.office.timezone, subject=f"Pengaduan {inp.tracking_number}: {inp.title}"),
@@ -227,9 +237,9 @@ class ComplaintWorkflow(HumanTaskWorkflow):
         return number
 
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None, reason: str | None = None,
-                      policy: TaskPolicy | None = None, **fields) -> None:  # noqa: ANN003
+                      policy: TaskPolicy | None = None, **fields: Any) -> None:
         """Projects the complaint and adds a timeline line; with a policy, the next stage's due time."""
-        inp = self._inp
+        inp = self._input
         due_at = None
         if policy is not None:
             due: DeadlineResult = await workflow.execute_activity(
@@ -242,7 +252,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
 
     async def _tell_complainant(self, key: str, subject: str, body: str) -> None:
         """In-app and email for an applicant; WhatsApp to a phone and email to an address left on a public form."""
-        inp, c = self._inp, self._inp.complainant
+        inp, c = self._input, self._input.complainant
         base = f"{workflow.info().workflow_id}.complainant.{key}"
         link = f"/pengaduan/lacak/{inp.tracking_number}"
         sends = []
@@ -259,7 +269,7 @@ class ComplaintWorkflow(HumanTaskWorkflow):
             await self.notify(message)
 
     def _summary(self) -> dict:
-        inp, c = self._inp, self._inp.complainant
+        inp, c = self._input, self._input.complainant
         summary = {"Nomor pengaduan": inp.tracking_number, "Kategori": inp.category_label, "Judul": inp.title, "Isi": inp.content,
                    "Pengadu": c.name or "Tidak disebutkan"}
         if inp.incident_date:

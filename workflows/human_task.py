@@ -14,8 +14,10 @@ the gateway addresses all of them by the same names.
 import asyncio
 import functools
 import re
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError, FailureError, is_cancelled_exception
@@ -56,7 +58,7 @@ with workflow.unsafe.imports_passed_through():
         TaskDecision,
         TaskSpec,
     )
-    from workflows.options import NOTICE, QUICK_STEP, STEP
+    from workflows.options import NOTICE, QUICK_STEP, STEP, ActivityOptions
 
 # Version marker (workflow.patched, see README "Changing a workflow safely"): notifications are started in the
 # background and the process goes on while a channel is down (issue 7); runs recorded before it awaited each
@@ -122,6 +124,18 @@ class _OpenTask:
     owner_reminders: int = 0
 
 
+_T = TypeVar("_T")
+_Result = TypeVar("_Result")
+
+
+def required(value: _T | None, what: str) -> _T:
+    """A value of the run's state that the run sets (or waits for) before it reads it: its input, a request it waited
+    on. None there is a bug in the workflow, reported as such (the workflow task fails and is retried), not a type gap."""
+    if value is None:
+        raise RuntimeError(f"{what} is read before the run has set it")
+    return value
+
+
 def person_of(actor: Actor) -> Person:
     """The person behind an actor (who decided a task, who cancelled a run), as a case's rows and documents name them."""
     return Person(id=actor.user_id, username=actor.username, full_name=actor.full_name, position=actor.position)
@@ -134,6 +148,10 @@ _STEP_COUNTER = re.compile(r"[.-][0-9]+$")
 def event_kind(key: str) -> str:
     """A timeline line's kind: the step's key without the counter that keeps its repeats apart."""
     return _STEP_COUNTER.sub("", key)
+
+
+# Marks a run method already wrapped by _settled (a subclass of a process inherits it wrapped).
+_SETTLES_NOTICES = "_settles_notices"
 
 
 def _holder_names(task: _OpenTask) -> str:
@@ -166,14 +184,14 @@ class HumanTaskWorkflow:
         # workflow.patched(PATCH_ACK_BEFORE_CLOSING), asked once per run at its first decision.
         self._ack_before_closing: bool | None = None
 
-    def __init_subclass__(cls, **kwargs) -> None:  # noqa: ANN003
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         # Every process's @workflow.run goes through _settled: however the run ends (a result, a failure, continue
         # as new, a cancellation), it ends after its notifications are delivered and its update handlers have
         # finished (workflow.all_handlers_finished). A new process gets this by
         # inheriting the base; there is no call at each return to forget.
         super().__init_subclass__(**kwargs)
         for name, member in list(vars(cls).items()):
-            if getattr(member, "__temporal_workflow_run", False) and not getattr(member, "_settles_notices", False):
+            if getattr(member, "__temporal_workflow_run", False) and not getattr(member, _SETTLES_NOTICES, False):
                 setattr(cls, name, _settled(member))
 
     # -- what the process calls -------------------------------------------------------------
@@ -225,7 +243,7 @@ class HumanTaskWorkflow:
                 timeout = None if deadline is None else max(deadline - workflow.now(), timedelta(seconds=0))
                 try:
                     await workflow.wait_condition(lambda: task.decision is not None, timeout=timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if not reminded:
                         reminded = True
                         await self._remind(task)
@@ -295,14 +313,14 @@ class HumanTaskWorkflow:
     # -- a process's case row and timeline -----------------------------------------------------------
 
     def timeline_event(self, subject_id: str, key: str, title: str, *, actor: Person | None = None, reason: str | None = None,
-                       **fields) -> CaseEventInput:  # noqa: ANN003
+                       **fields: Any) -> CaseEventInput:
         """The timeline line of a step, keyed by the run and the step so that a retried write adds it once."""
         workflow_id = workflow.info().workflow_id
         return CaseEventInput(event_id=f"{workflow_id}.{key}", workflow_id=workflow_id, process=self.process, subject_id=subject_id,
                               occurred_at=workflow.now(), kind=event_kind(key), title=title, actor_id=actor.id if actor else None,
                               actor_name=actor.full_name if actor else None, reason=reason, **fields)
 
-    async def project(self, activity: str, update, *, result_type=None, options=STEP):  # noqa: ANN001, ANN201
+    async def project(self, activity: str, update: object, *, result_type: type | None = None, options: ActivityOptions = STEP) -> Any:
         """Writes the case row and its timeline line in one activity (a process's update_* activity, which keeps a
         final status and refuses a row of another run: activities/case_rows.py)."""
         return await workflow.execute_activity(activity, update, result_type=result_type, **options)
@@ -340,7 +358,8 @@ class HumanTaskWorkflow:
             )
             if task.owner:
                 await self._notify_task(task, f"{task.task_id}.recommended.{delegate.id}", "Tugas kembali kepada Anda",
-                                        f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.", [task.owner.id])
+                                        f"{delegate.full_name} telah memberi pertimbangan atas tugas: {task.spec.title}. Silakan ambil keputusan.",
+                                        [task.owner.id])
             return TaskAck(task_id=task.task_id, status="recommended")
 
         acting = f" sebagai Plh. {request.actor.acting_for.full_name}" if request.actor.acting_for else ""
@@ -358,9 +377,11 @@ class HumanTaskWorkflow:
         if self._ack_before_closing:
             # Recorded in the run: the decision stands from here, and ask() closes the row next.
             task.closing = closing
-            task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
+            task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now,
+                                         reason=request.reason, data=request.data)
             return TaskAck(task_id=task.task_id, status="decided")
-        task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now, reason=request.reason, data=request.data)
+        task.decision = TaskDecision(task_id=task.task_id, outcome=request.outcome, actor=request.actor, decided_at=now,
+                                     reason=request.reason, data=request.data)
         await self._activity(CLOSE_TASK, closing, None)
         task.closed = True
         return TaskAck(task_id=task.task_id, status="decided")
@@ -441,9 +462,12 @@ class HumanTaskWorkflow:
         task.delegate = None
         if request.to_person is not None:
             task.owner, task.open_to_roles = request.to_person, []
-        else:
+        elif request.to_role:
             task.owner, task.open_to_roles = None, [request.to_role]
             task.role_label = request.to_role_label or request.to_role
+        else:
+            # Refused by the validator before it reaches the run: a reassignment names a person or a role.
+            raise ApplicationError("Pilih satu tujuan pengalihan: seorang pegawai atau satu peran.", type=ERR_INVALID)
         # Escalation roles held the task beside its holder; the new holder replaces them all.
         task.open_to_roles_labels = []
         after = _holder_names(task)
@@ -606,7 +630,8 @@ class HumanTaskWorkflow:
     async def _remind(self, task: _OpenTask) -> None:
         change: TaskChangeResult = await self._activity(
             UPDATE_TASK,
-            TaskChange(task_id=task.task_id, kind="reminded", title=f"Pengingat dikirim kepada {_holder_names(task)}: tugas melewati batas waktu", occurred_at=workflow.now()),
+            TaskChange(task_id=task.task_id, kind="reminded", title=f"Pengingat dikirim kepada {_holder_names(task)}: tugas melewati batas waktu",
+                       occurred_at=workflow.now()),
             TaskChangeResult,
         )
         await self._notify_task(task, f"{task.task_id}.reminded", "Pengingat: tugas melewati batas waktu",
@@ -638,7 +663,7 @@ class HumanTaskWorkflow:
 
     # -- notifications --------------------------------------------------------------------------
 
-    async def notify(self, message: NotifyInput, *, options=NOTICE) -> None:  # noqa: ANN001
+    async def notify(self, message: NotifyInput, *, options: ActivityOptions = NOTICE) -> None:
         """Sends `message` through the one NOTIFY activity, retried durably and keyed by its idempotency key.
         The process goes on at once: a channel that is down (the mail server, the WhatsApp API) delays the
         message, not the next step. The run itself ends only after every message it started is delivered.
@@ -664,17 +689,17 @@ class HumanTaskWorkflow:
                 except (asyncio.CancelledError, Exception):  # noqa: BLE001 - a cancel of the run, or the notice's own failure (read below)
                     pass
             i += 1
-        failed = [n.exception() for n in self._notices if not n.cancelled() and n.exception() is not None]
+        failed = [err for n in self._notices if not n.cancelled() and (err := n.exception()) is not None]
         if failed and raise_failure:
             # Cannot happen with the durable retry but for a non-retryable error; the run fails, as it did when
             # the notification was awaited, rather than close as if the message had gone out.
             raise failed[0]
 
-    async def _activity(self, name: str, arg, result_type):  # noqa: ANN001
+    async def _activity(self, name: str, arg: object, result_type: type | None) -> Any:
         return await workflow.execute_activity(name, arg, result_type=result_type, **QUICK_STEP)
 
 
-async def _to_the_end(work) -> None:  # noqa: ANN001
+async def _to_the_end(work: Coroutine[Any, Any, object]) -> None:
     """Runs `work` (a clean-up after a cancel) to its end although the run is being cancelled."""
     task = asyncio.create_task(work)
     while not task.done():
@@ -698,9 +723,9 @@ async def _settle(wf: HumanTaskWorkflow, *, raise_failure: bool = True) -> None:
         await wf.settle_notifications(raise_failure=raise_failure)
 
 
-def _settled(run):  # noqa: ANN001, ANN202
+def _settled(run: Callable[..., Awaitable[_Result]]) -> Callable[..., Awaitable[_Result]]:
     @functools.wraps(run)
-    async def run_then_settle(self: HumanTaskWorkflow, *args):  # noqa: ANN002, ANN202
+    async def run_then_settle(self: HumanTaskWorkflow, *args: Any) -> _Result:
         try:
             result = await run(self, *args)
         except BaseException as err:
@@ -717,11 +742,11 @@ def _settled(run):  # noqa: ANN001, ANN202
         await _settle(self)
         return result
 
-    run_then_settle._settles_notices = True
+    setattr(run_then_settle, _SETTLES_NOTICES, True)
     return run_then_settle
 
 
-_JSON_TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float), "boolean": bool, "object": dict, "array": list}
 
 
 def form_options(prop: dict) -> list:

@@ -26,7 +26,9 @@ with workflow.unsafe.imports_passed_through():
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.leave import FINAL_STATUSES, STATUS_WAITING_SUPERVISOR, STATUS_WAITING_NUMBER, STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED  # noqa: F401
+    from contracts.leave import (  # noqa: F401
+        FINAL_STATUSES, STATUS_WAITING_SUPERVISOR, STATUS_WAITING_NUMBER, STATUS_APPROVED, STATUS_REJECTED, STATUS_CANCELLED,
+    )
 
 
 def leave_workflow_id(request_id: int) -> str:

@@ -13,7 +13,9 @@ An upload that is refused (not a PDF, not the uploader's) keeps the letter at it
 with the problem in the new task's summary.
 """
 
+import dataclasses
 from datetime import date, datetime
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -45,14 +47,17 @@ with workflow.unsafe.imports_passed_through():
         TaskPolicy,
         TaskSpec,
     )
-    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of, required
     from workflows.options import DOCUMENT, STEP
 
 PROCESS = "letter"
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.letters import FINAL_STATUSES, STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED, STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED  # noqa: F401
+    from contracts.letters import (  # noqa: F401
+        FINAL_STATUSES, STATUS_RECEIVED, STATUS_CLASSIFIED, STATUS_REGISTERED, STATUS_DISPOSED, STATUS_SCANNED, STATUS_DISTRIBUTED,
+        STATUS_REQUESTED, STATUS_ACCEPTED, STATUS_NUMBERED, STATUS_REJECTED, STATUS_CANCELLED,
+    )
 
 # Where the back office sends an incoming letter.
 ROUTE_HEAD = "disposisi_kepala"
@@ -233,7 +238,7 @@ class _LetterWorkflow(HumanTaskWorkflow):
                                user_ids=[self._requester.id])
 
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
-                      reason: str | None = None, **changes) -> LetterUpdateResult:  # noqa: ANN003
+                      reason: str | None = None, **changes: Any) -> LetterUpdateResult:
         self._status = status
         event = self.timeline_event(self._code, key, title, actor=actor, reason=reason)
         return await self.project(UPDATE_LETTER, LetterUpdate(letter_id=self._letter_id, status=status, stage=stage, event=event, **changes),
@@ -242,9 +247,10 @@ class _LetterWorkflow(HumanTaskWorkflow):
     async def _notify(self, key: str, subject: str, body: str, *, user_ids: list[int], channels: list[str] | None = None) -> None:
         if not user_ids:
             return
-        await self.notify(
-            NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
-                        recipient_ids=user_ids, link=f"/surat/{self._code}", **({"channels": channels} if channels else {})))
+        message = NotifyInput(idempotency_key=f"{workflow.info().workflow_id}.{key}", subject=subject, body=body,
+                              recipient_ids=user_ids, link=f"/surat/{self._code}")
+        # Channels only when the step names them; otherwise the notification's own default channels.
+        await self.notify(dataclasses.replace(message, channels=channels) if channels else message)
 
     async def _attach(self, file_id: str, purpose: str, uploader_id: int) -> AttachLetterFileResult:
         return await workflow.execute_activity(
@@ -262,6 +268,11 @@ class IncomingLetterWorkflow(_LetterWorkflow):
         self._inp: IncomingLetterInput | None = None
         self._received_at: datetime | None = None
         self._summary: dict[str, str] = {}
+
+    @property
+    def _input(self) -> IncomingLetterInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the incoming letter's input")
 
     @workflow.run
     async def run(self, inp: IncomingLetterInput) -> LetterResult:
@@ -391,14 +402,14 @@ class IncomingLetterWorkflow(_LetterWorkflow):
         return LetterResult(status=STATUS_DISTRIBUTED, number=agenda.number)
 
     def _routing(self, route: str, units: list[str]) -> dict:
-        names = self._inp.definition.units
+        names = self._input.definition.units
         return {"route": route, "route_label": ROUTE_LABELS[route], "units": [{"code": u, "name": names.get(u, u)} for u in units]}
 
     def _sheet_fields(self, classification: str, category: str, policy: TaskPolicy) -> dict:
-        inp, d = self._inp, self._inp.definition
+        inp, d = self._input, self._input.definition
         return {
             "letter_code": inp.code, "sender": inp.sender, "sender_number": inp.sender_number, "letter_date": inp.letter_date.isoformat(),
-            "subject": inp.subject, "received_at": self._received_at.isoformat(),
+            "subject": inp.subject, "received_at": required(self._received_at, "the letter's reception time").isoformat(),
             "classification": f"{classification} — {d.classifications.get(classification, '')}",
             "category_label": d.categories.get(category, category), "to_label": policy.role_label or policy.role,
             "instruction_options": list(d.disposition_instructions), "instructions": [], "routes": [],
@@ -410,7 +421,7 @@ class IncomingLetterWorkflow(_LetterWorkflow):
         return await workflow.execute_activity(
             RENDER_COUNTER_DOCUMENT,
             CounterDocumentInput(idempotency_key=f"{workflow_id}.{key}", workflow_id=workflow_id, kind=kind, title=title,
-                                 office=self._inp.definition.office, issued_at=workflow.now(), number=number, fields=fields,
+                                 office=self._input.definition.office, issued_at=workflow.now(), number=number, fields=fields,
                                  copies=copies or [], owner_id=owner_id),
             result_type=DocumentResult, **DOCUMENT)
 

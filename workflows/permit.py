@@ -6,6 +6,7 @@ The SLA clock runs only while the application is with the office: each hand-over
 applicant closes one clock segment and opens the next."""
 
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -40,12 +41,14 @@ with workflow.unsafe.imports_passed_through():
         TaskAck,
         TaskSpec,
     )
-    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow, person_of
+    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow, person_of, required
     from workflows.options import DOCUMENT, STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.permit import FINAL_STATUSES, STATUS_IN_PROCESS, STATUS_REVISION, STATUS_REJECTED, STATUS_FINISHED, STATUS_CANCELLED  # noqa: F401
+    from contracts.permit import (  # noqa: F401
+        FINAL_STATUSES, STATUS_IN_PROCESS, STATUS_REVISION, STATUS_REJECTED, STATUS_FINISHED, STATUS_CANCELLED,
+    )
 ERR_DOWNLOAD = "DownloadUnavailable"
 # Version markers (workflow.patched): each names a change made while runs may be in flight.
 PATCH_NOTIFY_PROGRESS = "notify-applicant-on-verified-and-resubmitted"
@@ -73,6 +76,11 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
         self._reject_reason: str | None = None
         self._inp: PermitInput | None = None
         self._permit_number = ""
+
+    @property
+    def _input(self) -> PermitInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the permit's input")
 
     @workflow.run
     async def run(self, inp: PermitInput) -> PermitResult:
@@ -148,7 +156,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
                     await workflow.wait_condition(lambda: self._reissue is not None, timeout=timedelta(days=d.reissue_window_days))
                 except TimeoutError:
                     return PermitResult(status=STATUS_FINISHED, permit_number=number, document_id=document.document_id)
-                request, self._reissue = self._reissue, None
+                request, self._reissue = required(self._reissue, "the reissue request"), None
                 reissues += 1
                 await self._update(inp, STATUS_FINISHED, "reissue_requested", f"reissue-requested-{reissues}",
                                    f"Pemohon meminta terbit ulang: {request.reason}", actor=inp.applicant)
@@ -188,7 +196,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
             return False
         finally:
             self._awaiting_resubmission = False
-        resubmission, self._resubmission = self._resubmission, None
+        resubmission, self._resubmission = required(self._resubmission, "the resubmission"), None
         self._round = resubmission.round
         self._switch_clock("office")
         self._status = STATUS_IN_PROCESS
@@ -283,8 +291,8 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
             raise ApplicationError("Izin sudah diunduh.", type=ERR_DOWNLOAD)
         self._downloaded = True
         await self.project(UPDATE_PERMIT, PermitUpdate(
-            application_id=self._inp.application_id, status=STATUS_FINISHED, stage="downloaded", downloaded_at=workflow.now(),
-            event=self.timeline_event(self._inp.resi, f"downloaded-{workflow.now().timestamp():.0f}", "Izin diunduh oleh pemohon",
+            application_id=self._input.application_id, status=STATUS_FINISHED, stage="downloaded", downloaded_at=workflow.now(),
+            event=self.timeline_event(self._input.resi, f"downloaded-{workflow.now().timestamp():.0f}", "Izin diunduh oleh pemohon",
                                       actor=person_of(claim.actor))))
         return DownloadGrant(document_id=self._document_id or "")
 
@@ -360,7 +368,7 @@ class PermitApplicationWorkflow(HumanTaskWorkflow):
             self._clock[-1].end = workflow.now()
 
     async def _update(self, inp: PermitInput, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
-                      reason: str | None = None, **changes) -> None:  # noqa: ANN003
+                      reason: str | None = None, **changes: Any) -> None:
         event = self.timeline_event(inp.resi, key, title, actor=actor, reason=reason)
         await self.project(UPDATE_PERMIT, PermitUpdate(application_id=inp.application_id, status=status, stage=stage, event=event, **changes))
 

@@ -13,6 +13,7 @@ change was refused and what to do.
 import asyncio
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -40,12 +41,14 @@ with workflow.unsafe.imports_passed_through():
         SiramasakanUpdate,
         TaskSpec,
     )
-    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of, required
     from workflows.options import STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.siramasakan import FINAL_STATUSES, STATUS_WAITING, STATUS_HANDED_OFF, STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED  # noqa: F401
+    from contracts.siramasakan import (  # noqa: F401
+        FINAL_STATUSES, STATUS_WAITING, STATUS_HANDED_OFF, STATUS_DONE, STATUS_REFUSED, STATUS_CANCELLED,
+    )
 # The registry reported on a request the run is not waiting on (not handed off to it, already reported, cancelled).
 ERR_NOT_WAITING = "NotWaitingForRegistry"
 
@@ -88,6 +91,11 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
         self._reported = False
         self._status = STATUS_WAITING
 
+    @property
+    def _input(self) -> SiramasakanInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the Siramasakan request's input")
+
     @workflow.run
     async def run(self, inp: SiramasakanInput) -> SiramasakanResult:
         self._inp = inp
@@ -128,7 +136,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
             await self._tell_applicant("handed-off", "Permohonan diserahkan ke Disdukcapil", self._handed_off_text(case_number))
             reminders = asyncio.create_task(self._remind_while_waiting())
             await workflow.wait_condition(lambda: self._outcome is not None)
-            outcome = self._outcome
+            outcome = required(self._outcome, "the registry's outcome")
             processed, reason, actor = outcome.status == "processed", outcome.reason, None
         else:
             await self._update(STATUS_HANDED_OFF, "registry", "handed-off",
@@ -244,7 +252,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
     # -- reminders while the registry has not reported -------------------------------------------------
 
     async def _remind_while_waiting(self) -> None:
-        d = self._inp.definition
+        d = self._input.definition
         sent = 0
         while not self._reported:
             due: DeadlineResult = await workflow.execute_activity(WORKING_DEADLINE, DeadlineInput(
@@ -256,7 +264,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
             except TimeoutError:
                 pass
             sent += 1
-            inp = self._inp
+            inp = self._input
             await self._update("", "", f"handoff-reminder.{sent}", f"Pengingat ke-{sent}: Disdukcapil belum melaporkan hasil hand-off",
                                reminded=True)
             await self.notify(NotifyInput(
@@ -269,29 +277,29 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
     # -- side effects -----------------------------------------------------------------------------------
 
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
-                      reason: str | None = None, **fields) -> None:  # noqa: ANN003
+                      reason: str | None = None, **fields: Any) -> None:
         """Projects the request and adds a timeline line; empty status/stage keep the row's own (the reminders
         run beside the steps)."""
-        inp = self._inp
+        inp = self._input
         if status:
             self._status = status
         event = self.timeline_event(inp.code, key, title, actor=actor, reason=reason)
         await self.project(UPDATE_SIRAMASAKAN, SiramasakanUpdate(request_id=inp.request_id, status=status, stage=stage, event=event, **fields))
 
     async def _tell_applicant(self, key: str, subject: str, body: str, channels: list[str] | None = None) -> None:
-        inp = self._inp
+        inp = self._input
         await self.notify(NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.applicant.{key}", subject=subject, body=body,
             recipient_ids=[inp.applicant.id], channels=channels or ["inapp", "email", "whatsapp"], link=f"/siramasakan/{inp.code}"))
 
     def _handed_off_text(self, case_number: str) -> str:
-        inp = self._inp
+        inp = self._input
         return (f"Perkara {case_number} telah diputus dan dokumen lengkap. Permohonan perubahan data kependudukan {inp.code} telah "
                 "diserahkan kepada Disdukcapil. Kami akan memberi tahu Anda dokumen apa yang dapat diambil dan di mana setelah "
                 "Disdukcapil memprosesnya.")
 
     def _summary(self) -> dict:
-        inp = self._inp
+        inp = self._input
         kinds = inp.definition.change_kinds
         summary = {"Kode permohonan": inp.code, "Pemohon": inp.applicant.full_name, "Nomor perkara": inp.case_number, "Nomor KK": inp.kk_number}
         for i, c in enumerate(inp.changes, 1):
@@ -301,7 +309,7 @@ class SiramasakanWorkflow(HumanTaskWorkflow):
 
     def _local(self, moment: datetime) -> datetime:
         # Indonesian zones keep no daylight saving: a fixed offset, so no zone database (a file read) is needed.
-        return moment.astimezone(timezone(timedelta(hours=_INDONESIAN_ZONES.get(self._inp.definition.office.timezone, 7))))
+        return moment.astimezone(timezone(timedelta(hours=_INDONESIAN_ZONES.get(self._input.definition.office.timezone, 7))))
 
     @staticmethod
     def _indonesian(day: date) -> str:

@@ -15,6 +15,7 @@ watched by a timer beside the steps; an overrun is recorded once and the supervi
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -42,16 +43,24 @@ with workflow.unsafe.imports_passed_through():
         WalkInResult,
         WalkInUpdate,
     )
-    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of
+    from workflows.human_task import ERR_INVALID, HumanTaskWorkflow, person_of, required
     from workflows.options import STEP
 
 with workflow.unsafe.imports_passed_through():
     # The statuses are part of the contract (with their labels, tones and next steps: contracts/vocabulary.py).
-    from contracts.walk_in import FINAL_STATUSES, STATUS_REGISTERED, STATUS_IN_PROCESS, STATUS_READY, STATUS_HANDED_OVER, STATUS_DONE, STATUS_RETURNED_INCOMPLETE, STATUS_RETURNED_MISMATCH, STATUS_CANCELLED  # noqa: F401
+    from contracts.walk_in import (  # noqa: F401
+        FINAL_STATUSES, STATUS_REGISTERED, STATUS_IN_PROCESS, STATUS_READY, STATUS_HANDED_OVER, STATUS_DONE, STATUS_RETURNED_INCOMPLETE,
+        STATUS_RETURNED_MISMATCH, STATUS_CANCELLED,
+    )
 
 _INDONESIAN_ZONES = {"Asia/Jakarta": (7, "WIB"), "Asia/Pontianak": (7, "WIB"), "Asia/Makassar": (8, "WITA"), "Asia/Jayapura": (9, "WIT")}
 RATING_LABELS = {1: "Tidak puas", 2: "Kurang puas", 3: "Puas", 4: "Sangat puas"}
 RECEIPT_COPIES = ["Lembar 1: Pemohon", "Lembar 2: Berkas", "Lembar 3: Back Office"]
+
+
+def _rating_label(rating: int | None) -> str:
+    """The label of the handover form's rating; '-' when none was given."""
+    return "-" if rating is None else RATING_LABELS.get(rating, "-")
 
 
 def walk_in_workflow_id(code: str) -> str:
@@ -68,6 +77,11 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         self._documents: dict[str, str] = {}
         self._served = False
         self._status = STATUS_REGISTERED
+
+    @property
+    def _input(self) -> WalkInInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the walk-in visit's input")
 
     @workflow.run
     async def run(self, inp: WalkInInput) -> WalkInResult:
@@ -107,7 +121,8 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
                                          timezone=d.office.timezone, subject=f"Tanda terima {s.name} — {inp.visitor.name}"),
             result_type=IssuedNumberResult, **STEP)
         if s.one_day:
-            estimated = target_at
+            # The catalog gives every one-day service its target minutes (process_defs/counter.py), so it has a target time.
+            estimated = required(target_at, "the one-day service's target time")
         else:
             due: DeadlineResult = await workflow.execute_activity(
                 WORKING_DEADLINE, DeadlineInput(calendar=d.calendar, start=workflow.now(), working_days=s.sla_working_days or 1),
@@ -200,7 +215,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         self._served = True
         rating = handover.data.get("rating")
         await self._update(STATUS_HANDED_OVER, "archive", "handed-over",
-                           f"Hasil diserahkan kepada {handover.data.get('received_by')}; penilaian: {RATING_LABELS.get(rating, '-')}",
+                           f"Hasil diserahkan kepada {handover.data.get('received_by')}; penilaian: {_rating_label(rating)}",
                            actor=person_of(handover.actor), rating=rating)
         await self._tell_visitor("handed-over", f"Terima kasih, {inp.visitor.name}. {s.result_kind} nomor {number.number} telah diserahkan. "
                                  "Penilaian Anda membantu kami memperbaiki layanan.")
@@ -234,7 +249,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         if spec.key != "kelengkapan" or self._inp is None:
             return
         present = set(request.data.get("present") or [])
-        missing = [r.name for r in self._inp.definition.service.requirements if r.mandatory and r.code not in present]
+        missing = [r.name for r in self._input.definition.service.requirements if r.mandatory and r.code not in present]
         if request.outcome == "lengkap" and missing:
             raise ApplicationError("Persyaratan wajib belum ada: " + "; ".join(missing)
                                    + ". Pilih 'Tidak lengkap' untuk mengembalikan berkas.", type=ERR_INVALID)
@@ -267,7 +282,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
     # -- endings ----------------------------------------------------------------------------------
 
     async def _return_incomplete(self, check: TaskDecision, present: set[str], watcher: asyncio.Task | None) -> WalkInResult:
-        inp = self._inp
+        inp = self._input
         s = inp.definition.service
         missing = [r.name for r in s.requirements if r.mandatory and r.code not in present]
         await self._document("checklist", "walkin_checklist", f"Daftar Periksa Kelengkapan — {inp.code}", fields={
@@ -284,7 +299,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         return WalkInResult(status=STATUS_RETURNED_INCOMPLETE, reason="; ".join(missing))
 
     async def _return_mismatch(self, decision: TaskDecision, source: str, watcher: asyncio.Task | None) -> WalkInResult:
-        inp, d = self._inp, self._inp.definition
+        inp, d = self._input, self._input.definition
         s = d.service
         await self._document("ketidaksesuaian", "berita_acara_ketidaksesuaian", f"Berita Acara Ketidaksesuaian Dokumen — {inp.code}", fields={
             **self._visit_fields(), "officer_name": decision.actor.full_name, "found_at": decision.decided_at.isoformat(),
@@ -302,7 +317,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         self._served = True
         rating = handback.data.get("rating")
         await self._update(STATUS_RETURNED_MISMATCH, "finished", "returned-mismatch",
-                           f"Berkas dan Berita Acara diserahkan kembali kepada {handback.data.get('received_by')}; penilaian: {RATING_LABELS.get(rating, '-')}",
+                           f"Berkas dan Berita Acara diserahkan kembali kepada {handback.data.get('received_by')}; penilaian: {_rating_label(rating)}",
                            actor=person_of(handback.actor), rating=rating, finished=True)
         await self._stop_watch(watcher)
         return WalkInResult(status=STATUS_RETURNED_MISMATCH, reason=decision.reason)
@@ -316,7 +331,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             return
         except TimeoutError:
             pass
-        inp = self._inp
+        inp = self._input
         s = inp.definition.service
         target = f"{s.target_minutes} menit" if s.one_day else f"{s.sla_working_days} hari kerja"
         await self._update("", "", "overrun", f"Melewati target layanan ({target}); Supervisor diberi tahu", overrun_at=workflow.now())
@@ -333,10 +348,10 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
     # -- side effects -----------------------------------------------------------------------------
 
     async def _update(self, status: str, stage: str, key: str, title: str, *, actor: Person | None = None,
-                      reason: str | None = None, **fields) -> None:  # noqa: ANN003
+                      reason: str | None = None, **fields: Any) -> None:
         """Projects the visit and adds a timeline line. Empty status/stage keep the row's own (the target
         watcher runs beside the steps and must not overwrite where the visit is)."""
-        inp = self._inp
+        inp = self._input
         if status:
             self._status = status
         event = self.timeline_event(inp.code, key, title, actor=actor, reason=reason)
@@ -345,7 +360,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
 
     async def _document(self, key: str, kind: str, title: str, *, fields: dict, number: str | None = None,
                         copies: list[str] | None = None) -> DocumentResult:
-        inp = self._inp
+        inp = self._input
         doc: DocumentResult = await workflow.execute_activity(RENDER_COUNTER_DOCUMENT, CounterDocumentInput(
             idempotency_key=f"{workflow.info().workflow_id}.{key}", workflow_id=workflow.info().workflow_id, kind=kind, title=title,
             office=inp.definition.office, issued_at=workflow.now(), number=number, fields=fields, copies=copies or []),
@@ -355,7 +370,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
 
     async def _tell_visitor(self, key: str, text: str) -> None:
         """WhatsApp to the visitor's phone, when they gave one (seed 000 §3, method 2)."""
-        inp = self._inp
+        inp = self._input
         if not inp.visitor.phone:
             return
         await self.notify(NotifyInput(
@@ -363,7 +378,7 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
             body=text, channels=["whatsapp"], recipient_phones=[inp.visitor.phone]))
 
     def _summary(self) -> dict:
-        inp = self._inp
+        inp = self._input
         s = inp.definition.service
         summary = {"Kode kunjungan": inp.code, "Pemohon": inp.visitor.name, "Layanan": s.name,
                    "Jenis layanan": "One day service" if s.one_day else f"Non one day service ({s.sla_working_days} hari kerja)"}
@@ -374,14 +389,14 @@ class WalkInVisitWorkflow(HumanTaskWorkflow):
         return summary
 
     def _visit_fields(self) -> dict:
-        inp = self._inp
+        inp = self._input
         return {"visit_code": inp.code, "visitor_name": inp.visitor.name, "visitor_nik": inp.visitor.nik or "",
                 "visitor_phone": inp.visitor.phone or "", "service_name": inp.definition.service.name}
 
     def _local(self, moment: datetime) -> str:
         # Indonesia keeps no daylight saving: each office zone is a fixed offset, so no zone database
         # (a file read the sandbox forbids) is needed to write a time for the visitor.
-        hours, label = _INDONESIAN_ZONES.get(self._inp.definition.office.timezone, (0, "UTC"))
+        hours, label = _INDONESIAN_ZONES.get(self._input.definition.office.timezone, (0, "UTC"))
         local = moment.astimezone(timezone(timedelta(hours=hours)))
         months = ["Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober", "November", "Desember"]
         return f"{local.day} {months[local.month - 1]} {local.year}, pukul {local:%H.%M} {label}"

@@ -45,7 +45,7 @@ with workflow.unsafe.imports_passed_through():
         WhatsAppReplyAck,
         WhatsAppReplyRequest,
     )
-    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow
+    from workflows.human_task import ERR_INVALID, ERR_NOT_HOLDER, ERR_STATE, HumanTaskWorkflow, required
     from workflows.options import STEP
 
 IDLE = timedelta(hours=24)
@@ -86,6 +86,11 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
         self._contact_name: str | None = None
         self._inp: WhatsAppConversationInput | None = None
 
+    @property
+    def _input(self) -> WhatsAppConversationInput:
+        """The run's input: set first thing in run(), so any step, handler or decision after it reads it."""
+        return required(self._inp, "the WhatsApp conversation's input")
+
     # -- inbound -----------------------------------------------------------------------------------
 
     @workflow.signal(name=WHATSAPP_MESSAGE)
@@ -119,7 +124,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
         while True:
             try:
                 await workflow.wait_condition(lambda: bool(self._queue or self._outbox), timeout=None if self._handoff_open else IDLE)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             if self._outbox:
                 await self._send(self._outbox.pop(0))
@@ -172,7 +177,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
     # -- hand-off to an officer ---------------------------------------------------------------------
 
     async def _handoff(self, msg: WhatsAppInbound) -> None:
-        inp = self._inp
+        inp = self._input
         digest = hashlib.sha256(msg.message_id.encode()).hexdigest()[:12]
         who = self._contact_name or "Warga"
         await self.ask(TaskSpec(
@@ -190,13 +195,13 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
 
     async def _tell_officer(self, msg: WhatsAppInbound, shown: str) -> None:
         open_task = next((t for t in self._tasks.values() if t.decision is None), None)
-        who = self._contact_name or display_phone(self._inp.phone)
+        who = self._contact_name or display_phone(self._input.phone)
         officer = [self._officer_id] if self._officer_id else []
         await workflow.execute_activity(NOTIFY, NotifyInput(
             idempotency_key=f"{workflow.info().workflow_id}.masuk.{msg.message_id}", subject=f"Pesan WhatsApp baru dari {who}",
             body=shown[:1000], recipient_ids=officer,
-            recipient_roles=[] if officer else list(open_task.open_to_roles if open_task else [self._inp.handoff.role]),
-            channels=["inapp"], link=f"/whatsapp/{self._inp.phone}"), result_type=NotifyResult, **STEP)
+            recipient_roles=[] if officer else list(open_task.open_to_roles if open_task else [self._input.handoff.role]),
+            channels=["inapp"], link=f"/whatsapp/{self._input.phone}"), result_type=NotifyResult, **STEP)
 
     @workflow.update(name=REPLY_WHATSAPP)
     async def reply_whatsapp(self, request: WhatsAppReplyRequest) -> WhatsAppReplyAck:
@@ -236,9 +241,9 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
         if item.officer is not None:
             # Who answered, on the conversation's timeline (the page shows the officer's name by the key).
             await workflow.execute_activity(RECORD_EVENT, CaseEventInput(
-                event_id=item.key, workflow_id=wid, process=self.process, subject_id=self._inp.phone, occurred_at=workflow.now(),
+                event_id=item.key, workflow_id=wid, process=self.process, subject_id=self._input.phone, occurred_at=workflow.now(),
                 kind="whatsapp_reply", title=f"Balasan WhatsApp oleh {item.officer.full_name}", actor_id=item.officer.user_id,
                 actor_name=item.officer.full_name, detail={"idempotency_key": item.key}), **STEP)
         await workflow.execute_activity(NOTIFY, NotifyInput(
-            idempotency_key=item.key, subject="", body=item.text, channels=["whatsapp"], recipient_phones=[self._inp.phone]),
+            idempotency_key=item.key, subject="", body=item.text, channels=["whatsapp"], recipient_phones=[self._input.phone]),
             result_type=NotifyResult, **STEP)

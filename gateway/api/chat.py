@@ -8,7 +8,7 @@ from fastapi.responses import FileResponse
 
 from gateway.api.schemas import ERRORS, ErrorOut, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.errors import as_api_error, invalid
+from gateway.errors import invalid
 from gateway.limits import json_body
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
@@ -99,8 +99,8 @@ async def send(resi: str, request: Request, user: CurrentUser, session: SessionD
         finally:
             await form.close()
     else:
-        data = await json_body(request, unreadable=as_api_error(invalid(
-            "Kirim pesan sebagai JSON {\"body\": \"…\"} atau formulir multipart dengan isian \"body\" dan \"file\".", field="body")))
+        data = await json_body(request, unreadable=invalid(
+            "Kirim pesan sebagai JSON {\"body\": \"…\"} atau formulir multipart dengan isian \"body\" dan \"file\".", field="body"))
         if not isinstance(data, dict) or not isinstance(data.get("body", ""), str):
             raise invalid("Isian \"body\" harus teks.", field="body")
         application, message, stored = await chat_service.post_message(session, settings, sender=user, resi=resi, body=data.get("body"))

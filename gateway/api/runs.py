@@ -144,7 +144,8 @@ async def reassign(workflow_id: str, task_id: str, body: ReassignBody, user: Pro
 
 
 @router.post("/{workflow_id}/tasks/{task_id}/remind", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
-async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: SessionDep, client: TemporalDep, body: ReminderBody | None = None) -> dict[str, Any]:
+async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: SessionDep, client: TemporalDep,
+                 body: ReminderBody | None = None) -> dict[str, Any]:
     ack = await run_service.remind(session, client, user=user, workflow_id=workflow_id, task_id=task_id, note=body.note if body else "")
     return _ack(workflow_id, ack)
 

@@ -3,12 +3,8 @@ a machine `code`, and the form fields it concerns (`errors`, each {field, messag
 message beside the field without reading the text. Nothing here knows HTTP: gateway/errors.py maps each kind
 to its status code, in one table, for the API's JSON and the pages alike."""
 
-from typing import TypedDict
-
-
-class FieldError(TypedDict):
-    field: str
-    message: str
+# One field's message: {"field": "reason", "message": "Alasan wajib diisi."}.
+FieldError = dict[str, str]
 
 
 def field_errors(errors: dict[str, str]) -> list[FieldError]:

@@ -1,7 +1,7 @@
 """End to end over HTTP: the real gateway, the real Temporal dev server, a worker, SQLite and the
 SMTP sink — what an employee, a supervisor and the numbering officer do, through the API."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 
@@ -92,7 +92,15 @@ async def test_leave_from_request_to_letter(http, live_stack):
 
 async def test_bad_requests_are_refused_and_nothing_starts(http):
     employee = await login(http, "pegawai2")
-    start, end = future_working_range(2, weeks_ahead=5)
+    # The live stack is shared by the session: other tests may have left requests of pegawai2 behind.
+    earlier = (await http.get("/api/v1/leave-requests", headers=employee)).json()["items"]
+    taken = [(date.fromisoformat(r["start_date"]), date.fromisoformat(r["end_date"])) for r in earlier]
+    weeks = 5
+    while True:
+        start, end = future_working_range(2, weeks_ahead=weeks)
+        if not any(s <= end and e >= start for s, e in taken):
+            break
+        weeks += 1
     base = {"leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Urusan keluarga"}
 
     async def refused(body: dict, fragment: str) -> None:
@@ -107,13 +115,13 @@ async def test_bad_requests_are_refused_and_nothing_starts(http):
     await refused({**base, "start_date": "besok"}, "start_date")
     far_start, far_end = future_working_range(25, weeks_ahead=8)
     await refused({**base, "start_date": far_start.isoformat(), "end_date": far_end.isoformat()}, "tidak mencukupi")
-    assert (await http.get("/api/v1/leave-requests", headers=employee)).json()["items"] == []
+    assert (await http.get("/api/v1/leave-requests", headers=employee)).json()["items"] == earlier
 
     first = await http.post("/api/v1/leave-requests", headers={**employee, "Idempotency-Key": "klik-1"}, json=base)
     double = await http.post("/api/v1/leave-requests", headers={**employee, "Idempotency-Key": "klik-1"}, json=base)
     assert first.status_code == 201 and double.status_code == 200 and double.json()["id"] == first.json()["id"]
     await refused(base, "bertumpuk")
-    assert len((await http.get("/api/v1/leave-requests", headers=employee)).json()["items"]) == 1
+    assert len((await http.get("/api/v1/leave-requests", headers=employee)).json()["items"]) == len(earlier) + 1
 
 
 async def test_acting_official_sees_and_decides_the_absent_supervisors_task(http):

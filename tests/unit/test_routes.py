@@ -17,7 +17,7 @@ from gateway.app import JSON_PREFIXES, create_app
 
 def _samples(path: str) -> set[str]:
     """Concrete paths the pattern matches: every parameter as a number, as a word, and a `path` parameter as two segments."""
-    return {re.sub(r"\{([^}:]+)(:path)?\}", lambda m: value if not m.group(2) else "a/b", path) for value in ("1", "x")}
+    return {re.sub(r"\{([^}:]+)(:path)?\}", lambda m, value=value: value if not m.group(2) else "a/b", path) for value in ("1", "x")}
 
 
 def _routes(routes) -> list[tuple[str, set[str]]]:  # noqa: ANN001
