@@ -2,9 +2,10 @@
 workflows. It never changes process state itself."""
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.client import Client
 
 from gateway import metrics
+from gateway.api.codec import add_codec
 from gateway.api.router import api_router
 from gateway.errors import ApiError, DomainError, Unavailable, as_api_error
 from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
@@ -44,7 +46,7 @@ _FIELD_MESSAGES = {
 }
 
 
-def _readable(errors: list[dict]) -> list[dict]:
+def _readable(errors: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     out = []
     for e in errors:
         # A body that is not JSON is located at ("body", <character offset>): the field is the body.
@@ -71,6 +73,7 @@ _FRAMEWORK_ERRORS = {
 
 def framework_error(exc: StarletteHTTPException, *, page: bool, max_body_bytes: int) -> ApiError:
     """A Starlette/FastAPI HTTP error as the gateway's own refusal."""
+    code: str | None
     if exc.status_code == 413:
         detail, code = too_large_text(max_body_bytes), "too_large"
     elif exc.status_code == 404 and page:
@@ -105,7 +108,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     settings.require_safe_secret_key()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):  # noqa: ANN202
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -130,8 +133,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     app.add_middleware(SecurityHeadersMiddleware, https=served_over_https(settings))
 
     # Pages import the API services, so they are imported once the app exists.
-    from gateway.pages import framework as pages  # noqa: PLC0415
-    from gateway.pages import page_routers  # noqa: PLC0415
+    from gateway.pages import framework as pages  # noqa: PLC0415 - once the app exists, see above
+    from gateway.pages import page_routers  # noqa: PLC0415 - once the app exists, see above
 
     # Every refusal, the services' and the HTTP layer's, is answered here: its status from the one table in gateway/errors.py.
     async def api_error(request: Request, exc: Exception) -> Response:
@@ -170,8 +173,8 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
     for router in page_routers():
         app.include_router(router)
     # The Temporal Web UI's codec server (decrypts history payloads for authorised staff).
-    from gateway.api.codec import add_codec  # noqa: PLC0415
-    from gateway.temporal_ui import TemporalUiUpstream, add_temporal_ui  # noqa: PLC0415
+    # The UI's proxy uses the page framework (sign-in, same-origin checks), so it is imported once the app exists, as the pages are.
+    from gateway.temporal_ui import TemporalUiUpstream, add_temporal_ui  # noqa: PLC0415 - uses the pages, see above
 
     add_codec(app, settings)
     # The Temporal Web UI under /temporal/, for the same people, so that its codec calls are same-origin.

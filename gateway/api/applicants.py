@@ -1,7 +1,7 @@
 """Applicant accounts over JSON (seed 003 §2.3): the challenge, the email code, registration, forgot
 and change password, the profile, and the region lists for the address selects."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, Field
@@ -14,8 +14,8 @@ from gateway.services.throttle import client_ip
 
 router = APIRouter(tags=["pemohon"])
 
-THROTTLED = {"model": ErrorOut, "description": "Terlalu banyak percobaan; coba lagi nanti"}
-MAIL_DOWN = {"model": ErrorOut, "description": "Email belum dapat dikirim; coba lagi nanti"}
+THROTTLED: dict[str, Any] = {"model": ErrorOut, "description": "Terlalu banyak percobaan; coba lagi nanti"}
+MAIL_DOWN: dict[str, Any] = {"model": ErrorOut, "description": "Email belum dapat dikirim; coba lagi nanti"}
 
 
 def get_notifier(request: Request) -> Notifier:
@@ -139,14 +139,14 @@ async def challenge(settings: SettingsDep) -> ChallengeOut:
 
 @router.post("/api/v1/auth/email-code", status_code=202, response_model=CodeSentOut,
              responses={422: ERRORS[422], 429: THROTTLED, 503: MAIL_DOWN})
-async def email_code(body: EmailCodeBody, request: Request, session: SessionDep, settings: SettingsDep, notifier: NotifierDep) -> dict:
+async def email_code(body: EmailCodeBody, request: Request, session: SessionDep, settings: SettingsDep, notifier: NotifierDep) -> dict[str, Any]:
     """"Generate Code": sends a 6-digit code (valid 15 minutes, 5 tries) to the address being registered."""
     return await service.request_registration_code(session, settings, notifier, email=body.email, challenge_token=body.challenge_token,
                                                    challenge_answer=body.challenge_answer, client_ip=client_ip(request))
 
 
 @router.post("/api/v1/applicants", status_code=201, response_model=ProfileOut, responses={422: ERRORS[422], 429: THROTTLED})
-async def register(body: RegistrationBody, request: Request, session: SessionDep, settings: SettingsDep) -> dict:
+async def register(body: RegistrationBody, request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Registration (seed 003 §2.3.2). Sign in afterwards with the NIK or the email."""
     user = await service.register(session, settings, body.model_dump(), client_ip=client_ip(request))
     return service.profile_of(user)
@@ -181,19 +181,19 @@ async def change_password(body: ChangePasswordBody, user: CurrentUser, session: 
 
 
 @router.get("/api/v1/profile", response_model=ProfileOut, responses={401: ERRORS[401], 403: ERRORS[403]})
-async def get_profile(user: CurrentUser) -> dict:
+async def get_profile(user: CurrentUser) -> dict[str, Any]:
     return service.profile_of(user)
 
 
 @router.put("/api/v1/profile", response_model=ProfileOut, responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]})
-async def put_profile(body: ProfileBody, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def put_profile(body: ProfileBody, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Everything but NIK and name; fields left out keep their values; a new email needs `email_code`."""
     return await service.update_profile(session, settings, user, body.model_dump())
 
 
 @router.post("/api/v1/profile/email-code", status_code=202, response_model=CodeSentOut,
              responses={401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422], 429: THROTTLED, 503: MAIL_DOWN})
-async def profile_email_code(body: EmailCodeBody, user: CurrentUser, session: SessionDep, settings: SettingsDep, notifier: NotifierDep) -> dict:
+async def profile_email_code(body: EmailCodeBody, user: CurrentUser, session: SessionDep, settings: SettingsDep, notifier: NotifierDep) -> dict[str, Any]:
     """A code to the new address, for changing the account's email."""
     return await service.request_email_change_code(session, settings, notifier, user=user, email=body.email)
 
@@ -202,20 +202,20 @@ async def profile_email_code(body: EmailCodeBody, user: CurrentUser, session: Se
 
 
 @router.get("/api/v1/regions/provinces", response_model=list[Region])
-async def list_provinces() -> list[dict]:
+async def list_provinces() -> list[dict[str, Any]]:
     return service.provinces()
 
 
 @router.get("/api/v1/regions/provinces/{code}/regencies", response_model=list[Region], responses={404: ERRORS[404]})
-async def list_regencies(code: str) -> list[dict]:
+async def list_regencies(code: str) -> list[dict[str, Any]]:
     return service.regencies(code)
 
 
 @router.get("/api/v1/regions/regencies/{code}/districts", response_model=list[Region], responses={404: ERRORS[404]})
-async def list_districts(code: str) -> list[dict]:
+async def list_districts(code: str) -> list[dict[str, Any]]:
     return service.districts(code)
 
 
 @router.get("/api/v1/regions/districts/{code}/villages", response_model=list[Region], responses={404: ERRORS[404]})
-async def list_villages(code: str) -> list[dict]:
+async def list_villages(code: str) -> list[dict[str, Any]]:
     return service.villages(code)

@@ -7,17 +7,19 @@
 Unknown run: 404; Temporal unreachable: 503. The run list and run detail are in gateway/api/runs.py.
 """
 
+from typing import Any
+
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from audit.cli import safe_file_stem
-from gateway.api.schemas import ERRORS, ErrorOut, Out, PdfResponse
+from gateway.api.schemas import ERRORS, ErrorOut, Out, PdfResponse, Responses
 from gateway.deps import Auditor, SessionDep, SettingsDep, TemporalDep
 from gateway.services import audit as service
 
 router = APIRouter(prefix="/api/v1/runs", tags=["audit"])
 
-_RESPONSES = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 422: ERRORS[422],
+_RESPONSES: Responses = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 422: ERRORS[422],
               503: {"model": ErrorOut, "description": "Layanan proses (Temporal) tidak terjangkau"}}
 
 
@@ -38,19 +40,21 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.post("/{workflow_id}/replay", response_model=ReplayOut, responses=_RESPONSES)
-async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> dict:
+async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> dict[str, Any]:
     """Replays the run's history (its latest run) against the workflow code the workers run now."""
     return service.serialize_outcome(await service.replay_one(client, workflow_id=workflow_id))
 
 
-@router.get("/{workflow_id}/audit.pdf", response_class=PdfResponse, responses={**_RESPONSES, 200: {"content": {"application/pdf": {}}, "description": "Laporan audit bertanda tangan"}})
+@router.get("/{workflow_id}/audit.pdf", response_class=PdfResponse,
+            responses={**_RESPONSES, 200: {"content": {"application/pdf": {}}, "description": "Laporan audit bertanda tangan"}})
 async def audit_report(workflow_id: str, user: Auditor, client: TemporalDep, session: SessionDep, settings: SettingsDep) -> Response:
     """Every decision, number and document (with its hash) of the run, and the SHA-256 of its history JSON; PAdES-signed."""
     export = await service.export(client, session, settings, workflow_id=workflow_id, user=user)
     return _download(export.pdf, "application/pdf", f"{safe_file_stem(workflow_id)}.audit.pdf")
 
 
-@router.get("/{workflow_id}/history.json", response_class=Response, responses={**_RESPONSES, 200: {"content": {"application/json": {}}, "description": "Riwayat Temporal"}})
+@router.get("/{workflow_id}/history.json", response_class=Response,
+            responses={**_RESPONSES, 200: {"content": {"application/json": {}}, "description": "Riwayat Temporal"}})
 async def history(workflow_id: str, user: Auditor, client: TemporalDep) -> Response:
     """The run's history as Temporal exports it (loadable with `WorkflowHistory.from_json`)."""
     raw = await service.raw_history(client, workflow_id=workflow_id)

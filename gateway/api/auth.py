@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 
 from gateway.api.schemas import ERRORS, ErrorOut, LoginBody, Out, TokenOut
@@ -22,7 +24,7 @@ class MeOut(Out):
     supervisor_id: int | None
 
 
-BUSY = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
+BUSY: dict[str, Any] = {"model": ErrorOut, "description": "Terlalu banyak permintaan masuk sekaligus; coba lagi dalam beberapa detik (Retry-After)"}
 
 
 @router.post("/login", response_model=TokenOut,
@@ -46,7 +48,7 @@ async def logout(user: CurrentUser, session: SessionDep) -> Response:
 
 
 @router.get("/me", response_model=MeOut, responses={401: ERRORS[401]})
-async def me(user: CurrentUser) -> dict:
+async def me(user: CurrentUser) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "full_name": user.full_name, "nip": user.nip, "position": user.position,
             "email": user.email, "roles": user.role_names, "unit": user.unit.name if user.unit else None,
             "supervisor_id": user.supervisor_id}

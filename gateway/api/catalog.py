@@ -1,6 +1,8 @@
 """The service catalog, public: which agency issues which permit, for which request kinds, with which
 documents, in how many working days. The Persyaratan pages and the application wizard read the same."""
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
@@ -76,12 +78,12 @@ class PermitTypeDetailOut(PermitTypeOut):
     request_kind: str | None = None
 
 
-def requirement_out(r: RequirementDef) -> dict:
+def requirement_out(r: RequirementDef) -> dict[str, Any]:
     return {"code": r.code, "name": r.name, "mandatory": r.mandatory, "file_types": list(r.file_types), "max_mb": r.max_mb,
             "description": r.description, "request_kinds": list(r.request_kinds) if r.request_kinds else None}
 
 
-def permit_type_out(catalog: CatalogFile, p: PermitTypeDef, *, request_kind: str | None = None) -> dict:
+def permit_type_out(catalog: CatalogFile, p: PermitTypeDef, *, request_kind: str | None = None) -> dict[str, Any]:
     requirements = p.requirements_for(request_kind) if request_kind else p.requirements
     return {
         "code": p.code, "name": p.name, "request_kinds": list(p.request_kinds),
@@ -93,17 +95,17 @@ def permit_type_out(catalog: CatalogFile, p: PermitTypeDef, *, request_kind: str
     }
 
 
-def agency_out(catalog: CatalogFile, a: AgencyDef) -> dict:
+def agency_out(catalog: CatalogFile, a: AgencyDef) -> dict[str, Any]:
     return {"code": a.code, "name": a.name, "short_name": a.short_name, "permit_types": [permit_type_out(catalog, p) for p in a.permit_types]}
 
 
-def catalog_out(catalog: CatalogFile) -> dict:
+def catalog_out(catalog: CatalogFile) -> dict[str, Any]:
     return {"agencies": [agency_out(catalog, a) for a in catalog.agencies],
             "request_kinds": [{"code": k, "label": v.label, "description": v.description} for k, v in catalog.request_kinds.items()]}
 
 
 @router.get("/catalog", response_model=CatalogOut)
-async def get_catalog() -> dict:
+async def get_catalog() -> dict[str, Any]:
     """Katalog layanan: instansi → jenis izin → jenis permohonan dan persyaratannya (publik).
 
     `requirements` lists every document of the permit type; a requirement with `request_kinds` applies
@@ -112,7 +114,7 @@ async def get_catalog() -> dict:
 
 
 @router.get("/catalog/permit-types/{code}", response_model=PermitTypeDetailOut, responses={404: ERRORS[404], 422: ERRORS[422]})
-async def get_permit_type(code: str, request_kind: str | None = Query(default=None, max_length=20)) -> dict:
+async def get_permit_type(code: str, request_kind: str | None = Query(default=None, max_length=20)) -> dict[str, Any]:
     """Satu jenis izin; dengan `request_kind`, hanya persyaratan dan isian yang berlaku untuk jenis permohonan itu."""
     catalog = load_catalog()
     permit = catalog.permit_type(code)
@@ -122,5 +124,7 @@ async def get_permit_type(code: str, request_kind: str | None = Query(default=No
         raise invalid(f"Jenis permohonan '{request_kind}' tidak tersedia untuk {permit.name}. Pilihan: "
                       f"{', '.join(catalog.request_kind_label(k) for k in permit.request_kinds)}.", field="request_kind")
     agency = catalog.agency_of(code)
+    if agency is None:  # the catalog's permit types are its agencies' own
+        raise RuntimeError(f"permit type {code} has no agency in the catalog")
     return {**permit_type_out(catalog, permit, request_kind=request_kind), "request_kind": request_kind,
             "agency": {"code": agency.code, "name": agency.name, "short_name": agency.short_name}}

@@ -1,6 +1,8 @@
 """Chat per permit application over JSON: read the conversation, send a message (JSON `{"body"}`, or
 multipart `body` + optional `file`), download an attachment."""
 
+from typing import Any
+
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
@@ -73,7 +75,7 @@ _MESSAGE_BODY = {
 
 @router.get("/permit-applications/{resi}/messages", response_model=ConversationOut, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def messages(resi: str, user: CurrentUser, session: SessionDep,
-                   after: int | None = Query(default=None, ge=0, le=2_147_483_647, description="Hanya pesan dengan id lebih besar")) -> dict:
+                   after: int | None = Query(default=None, ge=0, le=2_147_483_647, description="Hanya pesan dengan id lebih besar")) -> dict[str, Any]:
     """Percakapan pemohon dan petugas tentang satu permohonan, terlama di atas."""
     talk = await chat_service.conversation(session, viewer=user, resi=resi, after_id=after)
     return {"resi": talk.application.resi, "total": talk.total,
@@ -83,7 +85,7 @@ async def messages(resi: str, user: CurrentUser, session: SessionDep,
 @router.post("/permit-applications/{resi}/messages", status_code=201, response_model=MessageOut, openapi_extra=_MESSAGE_BODY,
              responses={401: ERRORS[401], 404: ERRORS[404], 413: {"model": ErrorOut, "description": "Lampiran melebihi 50 MB"},
                         422: ERRORS[422]})
-async def send(resi: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, client: TemporalDep) -> dict:
+async def send(resi: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, client: TemporalDep) -> dict[str, Any]:
     """Kirim pesan (dan lampiran). Pihak lain diberi tahu lewat Inbox dan email."""
     await chat_service.get_for_viewer(session, viewer=user, resi=resi)  # 404 before reading any upload
     content_type = request.headers.get("content-type", "").lower()

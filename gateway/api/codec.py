@@ -18,15 +18,16 @@ import base64
 import binascii
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from pydantic import BaseModel, Field
 from temporalio.api.common.v1 import Payload
 
-from gateway.api.schemas import ERRORS
+from gateway.api.schemas import ERRORS, Responses
 from gateway.deps import MSG_BAD_ORIGIN, RUN_READER_ROLES, SettingsDep, from_this_site, requires_role
 from gateway.errors import ApiError
 from store.models import User
 from store.payload_codec import PayloadDecryptError, codec_for
+from store.settings import Settings
 
 PREFIX = "/codec"
 CODEC_ROLES = RUN_READER_ROLES | {"admin"}
@@ -43,7 +44,7 @@ async def codec_user(request: Request, user: CodecRole, settings: SettingsDep) -
 CodecUser = Annotated[User, Depends(codec_user)]
 
 router = APIRouter(prefix=PREFIX, tags=["proses"])
-_ERRORS = {**{k: ERRORS[k] for k in (401, 403, 422)}, 400: {"description": "Payload tidak dapat didekripsi"}}
+_ERRORS: Responses = {**{k: ERRORS[k] for k in (401, 403, 422)}, 400: {"description": "Payload tidak dapat didekripsi"}}
 
 
 class JsonPayload(BaseModel):
@@ -87,6 +88,6 @@ async def encode(body: PayloadsBody, user: CodecUser, settings: SettingsDep) -> 
     return _to_json(await codec_for(settings).encode(_to_proto(body)))
 
 
-def add_codec(app, settings) -> None:  # noqa: ANN001 - FastAPI app, Settings
+def add_codec(app: FastAPI, settings: Settings) -> None:
     """Mounts the codec endpoints on the app (no CORS: the Web UI that calls them is served from this origin)."""
     app.include_router(router)

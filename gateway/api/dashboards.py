@@ -8,13 +8,13 @@ Figures: open_tasks, sla, throughput, revisions, complaint_times, ikm, walk_in_r
 same optional period (office-local dates, both included).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 
-from gateway.api.schemas import ERRORS, CsvResponse, OpenMapping, Out
+from gateway.api.schemas import ERRORS, CsvResponse, OpenMapping, Out, Responses
 from gateway.deps import RunReader, SessionDep
 from gateway.services import dashboards as service
 
@@ -45,11 +45,11 @@ class DashboardOut(Out):
     figures: dict[str, FigureOut]
 
 
-_REFUSALS = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
+_REFUSALS: Responses = {401: ERRORS[401], 403: ERRORS[403], 422: ERRORS[422]}
 
 
 @router.get("/dashboards", response_model=DashboardOut, responses=_REFUSALS)
-async def dashboards(user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> dict:
+async def dashboards(user: RunReader, session: SessionDep, from_: FromDate = None, to: ToDate = None) -> dict[str, Any]:
     return await service.dashboard(session, period=service.parse_period(from_, to))
 
 

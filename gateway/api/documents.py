@@ -1,8 +1,10 @@
 import asyncio
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
@@ -14,6 +16,7 @@ from gateway.services import letters as letter_service
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.processes import process_of
 from store.models import Document, Task, User
+from store.settings import Settings
 from store.storage import document_key
 
 router = APIRouter(tags=["dokumen"])
@@ -36,7 +39,7 @@ class VerificationOut(Out):
 # documents of a secret letter, which follow the letter's own readers.
 
 
-async def counter_staff_may_read(session, doc: Document, user: User) -> bool:  # noqa: ANN001
+async def counter_staff_may_read(session: AsyncSession, doc: Document, user: User) -> bool:
     if user.kind != "staff" or COUNTER_ROLES.isdisjoint(user.role_names):
         return False
     process = process_of(doc.workflow_id)
@@ -45,14 +48,14 @@ async def counter_staff_may_read(session, doc: Document, user: User) -> bool:  #
     return process is not None and process.name == "walk_in"
 
 
-async def get_document(session, document_id: str) -> Document:  # noqa: ANN001
+async def get_document(session: AsyncSession, document_id: str) -> Document:
     doc = await session.get(Document, document_id)
     if doc is None:
         raise not_found("Dokumen")
     return doc
 
 
-async def verification(session, settings, document_id: str) -> dict:  # noqa: ANN001
+async def verification(session: AsyncSession, settings: Settings, document_id: str) -> dict[str, Any]:
     doc = await get_document(session, document_id)
     # Trust only this installation's signing CA: a letter signed elsewhere is not ours.
     identity = await asyncio.to_thread(load_or_create_signing_identity, settings)
@@ -65,7 +68,7 @@ async def verification(session, settings, document_id: str) -> dict:  # noqa: AN
 
 
 @router.get("/api/v1/documents/{document_id}/verification", response_model=VerificationOut, responses={404: ERRORS[404]})
-async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict:
+async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Public: anyone holding the letter can check that it was issued here and is unaltered."""
     return await verification(session, settings, document_id)
 

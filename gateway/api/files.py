@@ -1,5 +1,7 @@
 """File Saya over the API: upload (multipart `file` + `name`), list, read, download, delete."""
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel
@@ -45,7 +47,7 @@ _UPLOAD_BODY = {
 @router.post("/files", status_code=201, response_model=FileOut, openapi_extra=_UPLOAD_BODY,
              responses={401: ERRORS[401], 403: ERRORS[403], 413: {"model": ErrorOut, "description": "Berkas melebihi 50 MB"},
                         422: ERRORS[422]})
-async def upload_file(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def upload_file(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Unggah berkas ke File Saya. Jenis berkas ditentukan dari isinya, bukan dari namanya."""
     file_service.require_applicant(user)
     form = await file_service.read_upload_form(request)
@@ -60,14 +62,14 @@ async def upload_file(request: Request, user: CurrentUser, session: SessionDep, 
 
 @router.get("/files", response_model=FileListOut, responses={401: ERRORS[401]})
 async def list_files(user: CurrentUser, session: SessionDep, q: str | None = Query(default=None, max_length=100),
-                     limit: int = Query(default=100, ge=1, le=500), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict:
+                     limit: int = Query(default=100, ge=1, le=500), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict[str, Any]:
     """Berkas milik pengguna, terbaru di atas; `q` mencari pada nama berkas."""
     items = await file_service.list_files(session, user, q=q, limit=limit, offset=offset)
     return {"items": [file_service.serialize(f) for f in items], "total": await file_service.count_files(session, user, q=q)}
 
 
 @router.get("/files/{file_id}", response_model=FileOut, responses={401: ERRORS[401], 404: ERRORS[404]})
-async def get_file(file_id: str, user: CurrentUser, session: SessionDep) -> dict:
+async def get_file(file_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     return file_service.serialize(await file_service.get_file_for(session, user, file_id))
 
 

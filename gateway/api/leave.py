@@ -1,4 +1,5 @@
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Header, Query, Response
 
@@ -68,20 +69,20 @@ class LeaveListOut(Out):
 
 
 @router.get("/leave-types", response_model=list[LeaveTypeOut])
-async def leave_types() -> list[dict]:
+async def leave_types() -> list[dict[str, Any]]:
     return [{"code": t.code, "label": t.label, "counts_against_balance": t.counts_against_balance,
              "max_calendar_days": t.max_calendar_days} for t in load_leave().leave_types]
 
 
 @router.get("/leave-balance", response_model=LeaveBalanceOut, responses={401: ERRORS[401]})
-async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None = Query(default=None, ge=2000, le=2100)) -> dict:
+async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None = Query(default=None, ge=2000, le=2100)) -> dict[str, Any]:
     balance = await leave_service.annual_balance(session, employee_id=user.id, year=year or leave_service.office_today().year)
     return {"year": balance.year, "entitlement": balance.entitlement, "carried_over": balance.carried_over,
             "used": balance.used, "pending": balance.pending, "available": balance.available}
 
 
 @router.get("/working-days", response_model=WorkingDaysOut)
-async def working_days(start_date: date, end_date: date) -> dict:
+async def working_days(start_date: date, end_date: date) -> dict[str, Any]:
     """How many days a leave from start to end counts, and which days are not counted."""
     calendar = leave_service.office_calendar()
     if end_date < start_date or (end_date - start_date).days > 3 * 366:
@@ -94,7 +95,7 @@ async def working_days(start_date: date, end_date: date) -> dict:
 async def create_leave_request(
     body: LeaveBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
     idempotency_key: str | None = Header(default=None, max_length=100),
-) -> dict:
+) -> dict[str, Any]:
     leave, created = await leave_service.submit(session, client, settings, employee=user, form=LeaveForm(
         leave_type=body.leave_type, start_date=body.start_date, end_date=body.end_date, reason=body.reason,
         address_during_leave=body.address_during_leave, acting_official_username=body.acting_official_username,
@@ -106,11 +107,11 @@ async def create_leave_request(
 
 
 @router.get("/leave-requests", response_model=LeaveListOut, responses={401: ERRORS[401]})
-async def my_leave_requests(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def my_leave_requests(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     return {"items": [leave_service.serialize(r, settings) for r in await leave_service.list_for_employee(session, employee=user)]}
 
 
 @router.get("/leave-requests/{request_id}", response_model=LeaveDetailOut, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-async def get_leave_request(request_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def get_leave_request(request_id: int, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     leave = await leave_service.get_for_viewer(session, request_id=request_id, viewer=user)
     return leave_service.serialize(leave, settings, await processes.timeline(session, workflow_id=leave.workflow_id))

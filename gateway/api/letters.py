@@ -154,7 +154,7 @@ def _client_key(user_id: int, idempotency_key: str | None) -> str | None:
 
 
 @router.get("/letters/options", response_model=LetterOptionsOut, responses={401: ERRORS[401], 403: ERRORS[403]})
-async def options(user: CurrentUser, session: SessionDep) -> dict:
+async def options(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """Pilihan isian persuratan: cara diterima, sifat, kode klasifikasi, unit tujuan, instruksi disposisi."""
     letter_service.require_staff(user)
     defs = load_counter().letters
@@ -165,7 +165,7 @@ async def options(user: CurrentUser, session: SessionDep) -> dict:
 
 @router.post("/letters/incoming", status_code=201, response_model=LetterOut, response_model_exclude_unset=True, responses=ERRORS)
 async def register_incoming(body: IncomingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
-                            response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                            response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     """Catat surat masuk (petugas Front Office). Selanjutnya petugas Back Office memilahnya. Sebelum dipilah, surat hanya
     terlihat oleh petugas Front Office, Back Office, pencatatnya, dan pimpinan; `confidential` menandainya rahasia sejak dicatat."""
     letter, created = await letter_service.register_incoming(session, client, settings, user=user, form=letter_service.IncomingForm(
@@ -178,7 +178,7 @@ async def register_incoming(body: IncomingBody, user: CurrentUser, session: Sess
 
 @router.post("/letters/outgoing", status_code=201, response_model=LetterOut, response_model_exclude_unset=True, responses=ERRORS)
 async def request_outgoing(body: OutgoingBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
-                           response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                           response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     """Minta nomor surat keluar (semua pegawai). Petugas persuratan memeriksa format dan kode klasifikasinya."""
     letter, created = await letter_service.request_outgoing(session, client, settings, user=user, form=letter_service.OutgoingForm(
         subject=body.subject, recipient=body.recipient, classification=body.classification, letter_date=body.letter_date,
@@ -192,14 +192,14 @@ async def request_outgoing(body: OutgoingBody, user: CurrentUser, session: Sessi
 async def register(user: CurrentUser, session: SessionDep,
                    direction: Literal["incoming", "outgoing"] | None = None,
                    status: str | None = Query(default=None, max_length=30), q: str | None = Query(default=None, max_length=100),
-                   limit: int = Query(default=25, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict:
+                   limit: int = Query(default=25, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000)) -> dict[str, Any]:
     """Buku agenda: surat masuk dan keluar, terbaru di atas; `q` mencari kode, perihal, pengirim, tujuan dan nomor."""
     rows, total = await letter_service.list_letters(session, viewer=user, direction=direction, status=status, q=q, limit=limit, offset=offset)
     return {"items": [letter_service.serialize(r) for r in rows], "total": total, "limit": limit, "offset": offset}
 
 
 @router.get("/letters/{code}", response_model=LetterDetailOut, response_model_exclude_unset=True, responses={401: ERRORS[401], 404: ERRORS[404]})
-async def detail(code: str, user: CurrentUser, session: SessionDep) -> dict:
+async def detail(code: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """Satu surat: data, dokumen (tanda terima, lembar disposisi), berkas, langkah saat ini dan riwayatnya."""
     return await letter_service.detail(session, viewer=user, code=code)
 
@@ -221,7 +221,7 @@ _UPLOAD_BODY = {
 
 @router.post("/letters/{code}/files", status_code=201, response_model=LetterFileOut, openapi_extra=_UPLOAD_BODY,
              responses={**ERRORS, 413: {"model": ErrorOut, "description": "Berkas melebihi 50 MB"}})
-async def upload(code: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def upload(code: str, request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Unggah pindaian (surat masuk) atau softcopy (surat keluar) oleh pemegang langkahnya. Lalu kirim keputusan
     tugasnya dengan data.scan_file_id / data.softcopy_file_id."""
     form = await file_service.read_upload_form(request)

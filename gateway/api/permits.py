@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
@@ -8,10 +10,14 @@ from gateway.services.throttle import client_ip
 from gateway.services import processes
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
+from gateway.errors import not_found
 from gateway.services.permits import PermitForm
-from store.models import Document
+from process_defs import catalog
+from process_defs.loader import load_office, office_snapshot
+from store.models import Document, StoredFile
 from store.storage import document_key
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter(prefix="/api/v1", tags=["perizinan"])
 
@@ -130,7 +136,7 @@ def _form(body: PermitBody, client_key: str | None = None) -> PermitForm:
 
 @router.post("/permit-applications", status_code=201, response_model=PermitOut, responses=ERRORS)
 async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
-                 idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                 idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     application, created = await permit_service.submit(session, client, settings, applicant=user,
                                                        form=_form(body, f"{user.id}:{idempotency_key}" if idempotency_key else None))
     if not created:
@@ -139,13 +145,13 @@ async def submit(body: PermitBody, user: CurrentUser, session: SessionDep, clien
 
 
 @router.get("/permit-applications", response_model=PermitListOut, responses={401: ERRORS[401]})
-async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict:
+async def mine(user: CurrentUser, session: SessionDep, settings: SettingsDep, q: str | None = None) -> dict[str, Any]:
     rows = await permit_service.list_for_applicant(session, applicant=user, query=q)
     return {"items": [permit_service.serialize(a, settings) for a in rows]}
 
 
 @router.get("/permit-applications/{resi}", response_model=PermitDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
-async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     data = permit_service.serialize(application, settings, events=await processes.timeline(session, workflow_id=application.workflow_id))
     data["revisions"] = [{"round": r.round, "submitted_at": r.submitted_at.isoformat(), "snapshot": r.snapshot}
@@ -154,7 +160,7 @@ async def detail(resi: str, user: CurrentUser, session: SessionDep, settings: Se
 
 
 @router.put("/permit-applications/{resi}", response_model=PermitOut, responses=ERRORS)
-async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+async def resubmit(resi: str, body: PermitBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
     application = await permit_service.resubmit(session, client, applicant=user, resi=resi, form=_form(body))
     return permit_service.serialize(application, settings)
 
@@ -164,12 +170,14 @@ async def download_permit(resi: str, user: CurrentUser, session: SessionDep, cli
     """Once: the workflow grants one download per window and refuses the next with 410."""
     grant = await permit_service.claim_download(session, client, settings, applicant=user, resi=resi)
     document = await session.get(Document, grant.document_id)
+    if document is None:  # a grant is given for a document the run registered
+        raise not_found("Berkas izin")
     return await file_service.stored_response(settings, document_key(document.file_name), media_type="application/pdf", what="Berkas izin",
                                               filename=f"Izin-{resi.upper()}.pdf")
 
 
 @router.post("/permit-applications/{resi}/reissue", status_code=202, response_model=ReissueOut, responses=ERRORS)
-async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
     await permit_service.request_reissue(session, client, applicant=user, resi=resi, reason=body.reason)
     return {"resi": resi.upper(), "status": "reissue_requested"}
 
@@ -178,30 +186,27 @@ async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: Sess
 async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Cetak Resi."""
     from documents.receipt import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
-    from process_defs import catalog
-    from process_defs.loader import load_office, office_snapshot
 
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
-    permit_type = catalog.permit_type(application.permit_type)
+    permit_type, agency = catalog.permit_type(application.permit_type), catalog.agency_of(application.permit_type)
+    if permit_type is None or agency is None:  # a case is filed for a permit type of the catalog, which puts each under an agency
+        raise RuntimeError(f"permit type {application.permit_type} of {application.resi} is not in the catalog")
     files = {f.id: f for f in await _files(session, list(application.documents.values()))}
     requirements = [(r.name, files[application.documents[r.code]].name) for r in catalog.requirements_for(permit_type, application.request_kind)
                     if r.code in application.documents and application.documents[r.code] in files]
-    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name,
-                             agency_name=catalog.agency_of(application.permit_type).name,
+    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name, agency_name=agency.name,
                              request_kind_label=catalog.request_kind_label(application.request_kind), requirements=requirements,
                              tracking_url=f"{settings.public_base_url}/lacak/{application.resi}")
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="Resi-{application.resi}.pdf"'})
 
 
-async def _files(session, ids: list[str]) -> list:  # noqa: ANN001
-    from store.models import StoredFile
-
+async def _files(session: AsyncSession, ids: list[str]) -> list[StoredFile]:
     return list(await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))) if ids else []
 
 
 @router.get("/tracking/{resi}", response_model=PublicPermitOut,
             responses={404: ERRORS[404], 429: {"model": ERRORS[404]["model"], "description": "Terlalu banyak pencarian dari alamat ini"}})
-async def tracking(resi: str, request: Request, session: SessionDep) -> dict:
+async def tracking(resi: str, request: Request, session: SessionDep) -> dict[str, Any]:
     """Monitoring Izin: publik, dengan nomor resi. Tahap, tanggal, dan langkah berikutnya; tanpa nama petugas, catatan,
     atau alasan (itu di halaman pemohon setelah masuk). Dibatasi per alamat, lebih ketat untuk resi yang tidak ada."""
     return await permit_service.track(session, resi=resi[:40], client_ip=client_ip(request))

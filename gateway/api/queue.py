@@ -1,11 +1,11 @@
 """Queue numbers and counters over JSON: the waiting-room kiosk takes a number without signing in, the
 display reads what every counter is calling, and counter staff call next, recall and skip."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
-from gateway.api.schemas import ERRORS, ErrorOut, Out
+from gateway.api.schemas import ERRORS, ErrorOut, Out, Responses
 from gateway.deps import CurrentUser, SessionDep
 from gateway.services import queue as queue_service
 from gateway.services.throttle import client_ip
@@ -83,12 +83,12 @@ class BoardOut(Out):
     tickets: list[TicketOut]
 
 
-_COUNTER_ERRORS = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]}
+_COUNTER_ERRORS: Responses = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404], 409: ERRORS[409]}
 
 
 @router.post("/queue/{service_group}/tickets", status_code=201, response_model=TakenTicketOut,
              responses={404: ERRORS[404], 429: {"model": ErrorOut, "description": "Terlalu banyak permintaan dari alamat ini"}})
-async def take_ticket(request: Request, session: SessionDep, service_group: GroupCode) -> dict:
+async def take_ticket(request: Request, session: SessionDep, service_group: GroupCode) -> dict[str, Any]:
     """Ambil nomor antrean untuk kelompok layanan (tanpa masuk; untuk anjungan di ruang tunggu). Nomor dimulai lagi dari 001 setiap hari."""
     ticket, before = await queue_service.take_ticket(session, group_code=service_group, client_ip=client_ip(request))
     data = queue_service.serialize(ticket, waiting_before=before)
@@ -96,36 +96,37 @@ async def take_ticket(request: Request, session: SessionDep, service_group: Grou
 
 
 @router.get("/counters", response_model=list[CounterOut])
-async def counters() -> list[dict]:
+async def counters() -> list[dict[str, Any]]:
     """Loket dan kelompok layanan yang dipanggil masing-masing loket."""
     return [{"code": c.code, "name": c.name, "groups": list(c.groups)} for c in queue_service.counters()]
 
 
 @router.get("/queue/display", response_model=DisplayOut)
-async def display(session: SessionDep) -> dict:
+async def display(session: SessionDep) -> dict[str, Any]:
     """Isi layar ruang tunggu: nomor yang sedang dipanggil di setiap loket, jumlah yang menunggu per kelompok, dan 5 panggilan terakhir."""
     return await queue_service.display(session)
 
 
 @router.get("/counters/{counter}/board", response_model=BoardOut, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-async def board(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict:
+async def board(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict[str, Any]:
     """Layar petugas loket: nomor yang sedang dilayani, jumlah yang menunggu untuk loket ini, dan nomor yang ditangani hari ini."""
     return await queue_service.counter_board(session, staff=user, counter_code=counter)
 
 
 @router.post("/counters/{counter}/call-next", response_model=TicketOut, responses=_COUNTER_ERRORS)
-async def call_next(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict:
-    """Panggil berikutnya: nomor yang sedang dilayani dicatat selesai, lalu nomor menunggu tertua hari ini dari kelompok loket ini dipanggil (409 bila tidak ada)."""
+async def call_next(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict[str, Any]:
+    # The docstring is the route's OpenAPI description: one line, as published (a wrap would put a newline in it).
+    """Panggil berikutnya: nomor yang sedang dilayani dicatat selesai, lalu nomor menunggu tertua hari ini dari kelompok loket ini dipanggil (409 bila tidak ada)."""  # noqa: E501
     return queue_service.serialize(await queue_service.call_next(session, staff=user, counter_code=counter))
 
 
 @router.post("/counters/{counter}/recall", response_model=TicketOut, responses=_COUNTER_ERRORS)
-async def recall(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict:
+async def recall(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict[str, Any]:
     """Panggil ulang nomor yang sedang dilayani; layar menampilkannya lagi sebagai panggilan terbaru (409 bila belum ada)."""
     return queue_service.serialize(await queue_service.recall(session, staff=user, counter_code=counter))
 
 
 @router.post("/counters/{counter}/skip", response_model=TicketOut, responses=_COUNTER_ERRORS)
-async def skip(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict:
+async def skip(user: CurrentUser, session: SessionDep, counter: CounterCode) -> dict[str, Any]:
     """Lewati nomor yang dipanggil tetapi tidak datang; loket lalu dapat memanggil berikutnya (409 bila belum ada)."""
     return queue_service.serialize(await queue_service.skip(session, staff=user, counter_code=counter))

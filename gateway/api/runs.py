@@ -1,16 +1,19 @@
 """Runs of every process for process owners and auditors, and the owners' actions on a stuck run (issue 6)."""
 
+from typing import Any
+
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from gateway.api.schemas import ERRORS, IsoDateTime, Out
+from contracts import OwnerActionAck
+from gateway.api.schemas import ERRORS, IsoDateTime, Out, Responses
 from gateway.deps import ProcessOwner, RunReader, SessionDep, SettingsDep, TemporalDep
 from gateway.services import runs as run_service
 
 router = APIRouter(prefix="/api/v1/runs", tags=["proses"])
 
-_READ_ERRORS = {k: ERRORS[k] for k in (401, 403, 422)}
-_RUN_ERRORS = {**{k: ERRORS[k] for k in (401, 403, 404)}, 503: {"description": "Temporal tidak dapat dihubungi"}}
+_READ_ERRORS: Responses = {k: ERRORS[k] for k in (401, 403, 422)}
+_RUN_ERRORS: Responses = {**{k: ERRORS[k] for k in (401, 403, 404)}, 503: {"description": "Temporal tidak dapat dihubungi"}}
 
 
 class ReassignBody(BaseModel):
@@ -111,7 +114,7 @@ class RunAckOut(Out):
     status: str
 
 
-def _ack(workflow_id: str, ack) -> dict:  # noqa: ANN001
+def _ack(workflow_id: str, ack: OwnerActionAck) -> dict[str, Any]:
     return {"workflow_id": workflow_id, "task_id": ack.task_id, "status": ack.status}
 
 
@@ -122,31 +125,32 @@ async def list_runs(
     key: str | None = Query(default=None, description="Kunci bisnis (resi, nomor pelacakan, nomor permohonan), sama persis atau awalannya"),
     person: str | None = Query(default=None, description="Nama pengguna siapa pun yang terlibat dalam run"),
     cursor: str | None = None, limit: int = run_service.PAGE_SIZE,
-) -> dict:
+) -> dict[str, Any]:
     filters = await run_service.parse_filter(session, process=process, status=status, started_from=started_from, started_to=started_to,
                                              key=key, person=person, cursor=cursor, limit=limit)
     return await run_service.list_runs(session, filters=filters)
 
 
 @router.get("/{workflow_id}", response_model=RunOut, responses=_RUN_ERRORS)
-async def get_run(workflow_id: str, user: RunReader, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+async def get_run(workflow_id: str, user: RunReader, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
     return await run_service.get_run(session, client, settings, workflow_id=workflow_id)
 
 
 @router.post("/{workflow_id}/tasks/{task_id}/reassign", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
-async def reassign(workflow_id: str, task_id: str, body: ReassignBody, user: ProcessOwner, session: SessionDep, client: TemporalDep) -> dict:
+async def reassign(workflow_id: str, task_id: str, body: ReassignBody, user: ProcessOwner, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
     ack = await run_service.reassign(session, client, user=user, workflow_id=workflow_id, task_id=task_id, to_username=body.to_username,
                                      to_role=body.to_role, reason=body.reason)
     return _ack(workflow_id, ack)
 
 
 @router.post("/{workflow_id}/tasks/{task_id}/remind", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
-async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: SessionDep, client: TemporalDep, body: ReminderBody | None = None) -> dict:
+async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: SessionDep, client: TemporalDep,
+                 body: ReminderBody | None = None) -> dict[str, Any]:
     ack = await run_service.remind(session, client, user=user, workflow_id=workflow_id, task_id=task_id, note=body.note if body else "")
     return _ack(workflow_id, ack)
 
 
 @router.post("/{workflow_id}/cancel", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
-async def cancel(workflow_id: str, body: CancelBody, user: ProcessOwner, client: TemporalDep) -> dict:
+async def cancel(workflow_id: str, body: CancelBody, user: ProcessOwner, client: TemporalDep) -> dict[str, Any]:
     ack = await run_service.cancel(client, user=user, workflow_id=workflow_id, reason=body.reason)
     return _ack(workflow_id, ack)

@@ -61,7 +61,10 @@ class ErrorOut(BaseModel):
     errors: list[dict] = []
 
 
-ERRORS = {
+# A route decorator's `responses=`: per status code (or "default"), what OpenAPI says of that answer.
+Responses = dict[int | str, dict[str, Any]]
+
+ERRORS: Responses = {
     401: {"model": ErrorOut, "description": "Belum masuk atau sesi berakhir"},
     403: {"model": ErrorOut, "description": "Bukan wewenang Anda"},
     404: {"model": ErrorOut, "description": "Tidak ditemukan"},

@@ -70,14 +70,14 @@ class CallbackAckOut(Out):
 
 
 @router.get("/api/v1/siramasakan-kinds", response_model=list[ChangeKindOut])
-async def change_kinds() -> list[dict]:
+async def change_kinds() -> list[dict[str, Any]]:
     """Public: the population-data changes a case can cause, with the new documents each gives (process_defs/siramasakan.yaml)."""
     return sira_service.change_kinds()
 
 
 @router.post("/api/v1/siramasakan", status_code=201, response_model=SiramasakanOut, responses=ERRORS)
 async def file_request(body: SiramasakanForm, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep,
-                       response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                       response: Response, idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     """An applicant files a SIRAMASAKAN request with the case; it waits for the decision, then goes to Disdukcapil."""
     if idempotency_key:
         body = body.model_copy(update={"client_key": f"{user.id}:{idempotency_key}"})
@@ -89,7 +89,7 @@ async def file_request(body: SiramasakanForm, user: CurrentUser, session: Sessio
 
 @router.get("/api/v1/siramasakan", response_model=SiramasakanListOut, responses={401: ERRORS[401], 403: ERRORS[403]})
 async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool = False,
-                        page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict:
+                        page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict[str, Any]:
     """An applicant's own requests; staff see all, or with over_sla=true the open hand-offs past their SLA."""
     rows, total = await sira_service.list_requests(session, user=user, over_sla_only=over_sla, limit=per_page, offset=(page - 1) * per_page)
     return {"items": [sira_service.serialize(r) for r in rows], "total": total, "page": page, "per_page": per_page}
@@ -97,7 +97,7 @@ async def list_requests(user: CurrentUser, session: SessionDep, over_sla: bool =
 
 @router.get("/api/v1/siramasakan/{code}", response_model=SiramasakanDetailOut, response_model_exclude_unset=True,
             responses={401: ERRORS[401], 404: ERRORS[404]})
-async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict:
+async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     row = await sira_service.get_visible(session, user=user, code=code)
     return sira_service.serialize(row, applicant=await session.get(User, row.applicant_id),
                                   events=await processes.timeline(session, workflow_id=row.workflow_id),
@@ -105,8 +105,9 @@ async def get_request(code: str, user: CurrentUser, session: SessionDep) -> dict
 
 
 @router.post("/webhooks/civil-registry", response_model=CallbackAckOut,
-             responses={401: ERRORS[401], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422], 503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
-async def civil_registry_callback(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
+             responses={401: ERRORS[401], 404: ERRORS[404], 409: ERRORS[409], 422: ERRORS[422],
+                        503: {"model": ERRORS[401]["model"], "description": "Layanan proses tidak tersedia; kirim ulang"}})
+async def civil_registry_callback(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """The civil registry reports a hand-off processed or refused, signed with X-Registry-Signature: sha256=<hex HMAC of the raw body>.
     409 `not_waiting` (nothing stored) when the request is not waiting for the registry's report."""
     raw = await request.body()

@@ -3,16 +3,20 @@ import mailbox
 from email import policy
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any, BinaryIO, cast
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api.schemas import Out
 from gateway.deps import SessionDep, SettingsDep
 from gateway.errors import not_found
 from store.dev_fakes import fake_dir, read_messages
 from store.models import Notification, User
+from store.settings import Settings
 
 router = APIRouter(tags=["sistem"])
 
@@ -44,7 +48,7 @@ CHECK_SECONDS = 3
 
 
 @router.get("/livez", response_model=LiveOut)
-async def livez() -> dict:
+async def livez() -> dict[str, Any]:
     """Liveness: 200 while this process serves requests. It asks neither the database nor Temporal, so an outage
     of either never gets a healthy gateway restarted (a restart would not bring them back)."""
     return {"ok": True}
@@ -80,19 +84,20 @@ async def _temporal_answers(request: Request) -> bool:
     try:
         await asyncio.wait_for(ask(), timeout=CHECK_SECONDS)
         return True
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - health reports, it does not raise
         return False
 
 
-def read_maildir(path) -> list[dict]:  # noqa: ANN001
+def read_maildir(path: Path) -> list[dict[str, Any]]:
     """Every email the development SMTP sink received."""
     if not path.exists():
         return []
     box = mailbox.Maildir(path, factory=None, create=False)
-    items = []
+    items: list[dict[str, Any]] = []
     for key in box.keys():
         with box.get_file(key) as fh:
-            msg = BytesParser(policy=policy.default).parse(fh)
+            # A mailbox file reads as a binary file; the stub asks for more of io's buffer interface than the parser uses.
+            msg = BytesParser(policy=policy.default).parse(cast("BinaryIO", fh))
         body = msg.get_body(preferencelist=("plain",))
         attachments = [part.get_filename() for part in msg.iter_attachments() if part.get_filename()]
         items.append({
@@ -103,7 +108,7 @@ def read_maildir(path) -> list[dict]:  # noqa: ANN001
     return items
 
 
-def read_whatsapp_fake(settings) -> list[dict] | None:  # noqa: ANN001
+def read_whatsapp_fake(settings: Settings) -> list[dict[str, Any]] | None:
     """Every message the development WhatsApp API fake accepted (var/whatsapp); None when no fake runs here."""
     if not fake_dir(settings.var_dir).exists():
         return None
@@ -112,7 +117,7 @@ def read_whatsapp_fake(settings) -> list[dict] | None:  # noqa: ANN001
             for m in read_messages(fake_dir(settings.var_dir))]
 
 
-async def outbox(session, settings) -> list[dict]:  # noqa: ANN001
+async def outbox(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
     whatsapp = read_whatsapp_fake(settings)
     items = read_maildir(settings.maildir) + (whatsapp or [])
     # Email and (with the fake) WhatsApp are listed as their servers received them; the rest from the records.
@@ -127,7 +132,7 @@ async def outbox(session, settings) -> list[dict]:  # noqa: ANN001
 
 
 @router.get("/dev/outbox", tags=["dev"], response_model=list[OutboxItemOut], response_model_exclude_unset=True)
-async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict]:
+async def dev_outbox(session: SessionDep, settings: SettingsDep) -> list[dict[str, Any]]:
     """Development only: every email and message sent, newest first."""
     if not settings.dev_mode:
         raise not_found("Halaman")

@@ -49,7 +49,7 @@ async def list_tasks(
     user: CurrentUser, session: SessionDep,
     process: str | None = None, status: Literal["open", "completed"] = "open", overdue: bool = False,
     limit: int = Query(default=50, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000),
-) -> dict:
+) -> dict[str, Any]:
     page = await task_service.inbox(session, user=user, filters=task_service.InboxFilter(
         process=process, status=status, overdue=overdue, limit=limit, offset=offset))
     return {"items": [task_service.serialize(t, viewer=user, represented=page.represented) for t in page.items],
@@ -57,28 +57,28 @@ async def list_tasks(
 
 
 @router.get("/{task_id}", response_model=TaskOut, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-async def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+async def get_task(task_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     task = await task_service.get_visible(session, user=user, task_id=task_id)
     return task_service.serialize(task, viewer=user, represented=await officials_represented_by(session, user=user))
 
 
 @router.post("/{task_id}/decision", response_model=TaskAckOut, responses=ERRORS)
-async def decide(task_id: str, body: DecisionBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict:
+async def decide(task_id: str, body: DecisionBody, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
     ack = await task_service.decide(session, client, settings, user=user, task_id=task_id, outcome=body.outcome, reason=body.reason, data=body.data)
     return {"task_id": ack.task_id, "status": ack.status}
 
 
 @router.post("/{task_id}/delegate", response_model=TaskAckOut, responses=ERRORS)
-async def delegate(task_id: str, body: DelegationBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict:
+async def delegate(task_id: str, body: DelegationBody, user: CurrentUser, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
     ack = await task_service.delegate(session, client, user=user, task_id=task_id, delegate_username=body.username, note=body.note)
     return {"task_id": ack.task_id, "status": ack.status}
 
 
 @router.post("/{task_id}/claim", response_model=TaskOut, responses=ERRORS)
-async def claim(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+async def claim(task_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     return task_service.serialize(await task_service.claim(session, user=user, task_id=task_id), viewer=user)
 
 
 @router.post("/{task_id}/unclaim", response_model=TaskOut, responses=ERRORS)
-async def unclaim(task_id: str, user: CurrentUser, session: SessionDep) -> dict:
+async def unclaim(task_id: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     return task_service.serialize(await task_service.unclaim(session, user=user, task_id=task_id), viewer=user)

@@ -1,3 +1,5 @@
+from typing import Any
+
 from fastapi import APIRouter, Header, Query, Response
 
 from gateway.api.schemas import ERRORS, EventLine, IsoDateTime, Out, PendingTaskLine
@@ -98,14 +100,14 @@ class CounterDashboardOut(Out):
 
 
 @router.get("/walk-in-services", response_model=list[WalkInServiceOut])
-async def walk_in_services() -> list[dict]:
+async def walk_in_services() -> list[dict[str, Any]]:
     """Public: the counter's services with their requirement checklists (process_defs/counter.yaml)."""
     return walk_in_service.services()
 
 
 @router.post("/walk-ins", status_code=201, response_model=VisitOut, responses=ERRORS)
 async def register(body: WalkInForm, user: CurrentUser, session: SessionDep, client: TemporalDep, settings: SettingsDep, response: Response,
-                   idempotency_key: str | None = Header(default=None, max_length=100)) -> dict:
+                   idempotency_key: str | None = Header(default=None, max_length=100)) -> dict[str, Any]:
     """Info desk or front office registers a visitor for a service; the visit's workflow starts."""
     if idempotency_key:
         body = body.model_copy(update={"client_key": f"{user.id}:{idempotency_key}"})
@@ -118,7 +120,7 @@ async def register(body: WalkInForm, user: CurrentUser, session: SessionDep, cli
 @router.get("/walk-ins", response_model=VisitListOut, responses={401: ERRORS[401], 403: ERRORS[403]})
 async def list_visits(user: CurrentUser, session: SessionDep, settings: SettingsDep, status: str | None = Query(default=None, max_length=30),
                       open_only: bool = False, q: str | None = Query(default=None, max_length=100),
-                      page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict:
+                      page: int = Query(default=1, ge=1, le=10_000), per_page: int = Query(default=50, ge=1, le=200)) -> dict[str, Any]:
     if not walk_in_service.is_counter_staff(user):
         raise forbidden("Hanya petugas PTSP yang dapat melihat daftar kunjungan.")
     rows, total = await walk_in_service.list_visits(session, status=status, open_only=open_only, q=q, limit=per_page, offset=(page - 1) * per_page)
@@ -126,7 +128,7 @@ async def list_visits(user: CurrentUser, session: SessionDep, settings: Settings
 
 
 @router.get("/walk-ins/dashboard", response_model=CounterDashboardOut, responses={401: ERRORS[401], 403: ERRORS[403]})
-async def dashboard(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def dashboard(user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Open visits with their age against the target (overruns first) and today's figures."""
     if not walk_in_service.is_counter_staff(user):
         raise forbidden("Hanya petugas PTSP yang dapat melihat dasbor loket.")
@@ -134,7 +136,7 @@ async def dashboard(user: CurrentUser, session: SessionDep, settings: SettingsDe
 
 
 @router.get("/walk-ins/{code}", response_model=VisitDetailOut, responses={401: ERRORS[401], 404: ERRORS[404]})
-async def get_visit(code: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict:
+async def get_visit(code: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     visit = await walk_in_service.get_for_staff(session, user=user, code=code)
     return walk_in_service.serialize(visit, settings, events=await processes.timeline(session, workflow_id=visit.workflow_id),
                                      tasks=await processes.open_tasks(session, workflow_id=visit.workflow_id))

@@ -1,6 +1,8 @@
 """WhatsApp over HTTP: the Cloud API webhook (GET handshake, POST events signed with the app secret) and
 the officers' conversations API."""
 
+from typing import Any
+
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
@@ -101,7 +103,7 @@ async def handshake(settings: SettingsDep, mode: str | None = Query(default=None
 @router.post("/webhooks/whatsapp", response_model=WebhookAckOut, responses={
     401: {"model": ErrorOut, "description": "Tanda tangan X-Hub-Signature-256 tidak ada atau tidak sah; tidak ada yang diproses"},
     503: {"model": ErrorOut, "description": "Layanan proses tidak terjangkau; pesan tersimpan, Meta akan mengirim ulang"}})
-async def webhook(request: Request, session: SessionDep, settings: SettingsDep) -> dict:
+async def webhook(request: Request, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     """Event WhatsApp Cloud API: pesan masuk (diteruskan ke percakapan) dan status pengiriman."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > wa_service.MAX_BODY_BYTES:  # refused before reading it
@@ -113,7 +115,7 @@ async def webhook(request: Request, session: SessionDep, settings: SettingsDep) 
 
 
 @router.get("/api/v1/whatsapp/conversations", response_model=ConversationListOut, responses={401: ERRORS[401], 403: ERRORS[403]})
-async def list_conversations(user: CurrentUser, session: SessionDep) -> dict:
+async def list_conversations(user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """Percakapan WhatsApp: yang sedang menunggu petugas di atas, lalu menurut pesan terakhir."""
     items = await wa_service.conversations(session, viewer=user)
     return {"items": items, "total": len(items)}
@@ -121,7 +123,7 @@ async def list_conversations(user: CurrentUser, session: SessionDep) -> dict:
 
 @router.get("/api/v1/whatsapp/conversations/{phone}", response_model=ConversationOut, response_model_exclude_unset=True,
             responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
-async def get_conversation(phone: str, user: CurrentUser, session: SessionDep) -> dict:
+async def get_conversation(phone: str, user: CurrentUser, session: SessionDep) -> dict[str, Any]:
     """Semua pesan masuk dan keluar dengan satu nomor, terlama di atas, dengan status pengirimannya."""
     return await wa_service.conversation(session, viewer=user, phone=phone)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 
 def page_routers() -> list[APIRouter]:
-    from gateway.pages import (  # noqa: PLC0415
+    from gateway.pages import (  # noqa: PLC0415 - when the app is built, after the services (see above)
         applicants,
         audit,
         catalog,

@@ -41,11 +41,11 @@ REGISTER_FIELDS = ("nik", "npwp", "full_name", "gender", "birth_date", "educatio
 PROFILE_FIELDS = REGISTER_FIELDS[1:]  # all but NIK; the name is skipped below
 
 
-def _values(form: Any, names: tuple[str, ...]) -> dict:
+def _values(form: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: _field(form, name, 500) for name in names}
 
 
-def _challenge(settings: Settings, form: Any = None, *, keep: bool = True) -> dict:
+def _challenge(settings: Settings, form: Any = None, *, keep: bool = True) -> dict[str, Any]:
     """The challenge to show: the one just answered right (so a refusal elsewhere does not ask again), or a new one."""
     if form is not None and keep:
         token, answer = _field(form, "challenge_token", 2000), _field(form, "challenge_answer", 20)
@@ -63,7 +63,7 @@ def _max_birth_date() -> str:
         return today.replace(year=today.year - service.MIN_AGE, day=28).isoformat()
 
 
-def _region_ctx(values: dict, *, shown_village: str | None = None) -> dict:
+def _region_ctx(values: dict, *, shown_village: str | None = None) -> dict[str, Any]:
     """The selects' options for what is chosen so far, and the postal code to show. The village's postal
     code is the default: filled in when the village changes (unless the person typed another one for the
     previous village) or when nothing was typed."""
@@ -79,7 +79,7 @@ def _region_ctx(values: dict, *, shown_village: str | None = None) -> dict:
     return {"region": region, "postal_code": postal, "postal_changed": changed}
 
 
-def _form_ctx(values: dict, field_errors: dict | None = None, error: str | None = None) -> dict:
+def _form_ctx(values: dict, field_errors: dict | None = None, error: str | None = None) -> dict[str, Any]:
     return {"values": values, "field_errors": field_errors or {}, "error": error, "labels": LABELS, "genders": service.GENDERS,
             "educations": service.EDUCATION_LEVELS, "max_birth_date": _max_birth_date(), **_region_ctx(values)}
 
@@ -116,11 +116,11 @@ async def region_fragment(request: Request) -> Response:
 async def register_page(request: Request, user: OptionalUser, settings: SettingsDep) -> Response:
     if user is not None:
         return _redirect("/")
-    values = {name: "" for name in REGISTER_FIELDS}
+    values = dict.fromkeys(REGISTER_FIELDS, "")
     return await _render(request, "pages/applicant/register.html", {**_form_ctx(values), "challenge": _challenge(settings)})
 
 
-async def _send_registration_code(request: Request, session: Any, settings: Settings, form: Any) -> dict:
+async def _send_registration_code(request: Request, session: Any, settings: Settings, form: Any) -> dict[str, Any]:
     """What the "Kirim Kode" button shows: the confirmation, or why no code was sent."""
     try:
         sent = await service.request_registration_code(

@@ -5,7 +5,7 @@ the current code, and download a run's history (JSON) and signed audit report (P
 `workflow_id`. The page calls the same service as `POST /api/v1/runs/{id}/replay`, so both answer alike.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from store.models import User
@@ -22,8 +22,6 @@ router = APIRouter(include_in_schema=False)
 
 
 def _today() -> date:
-    from datetime import datetime
-
     return datetime.now(office_tz()).date()
 
 
@@ -61,7 +59,7 @@ async def replay(request: Request, user: Auditor, session: SessionDep, _: SameOr
             if errors or since is None:  # a date that did not parse has its message in errors
                 return await _page(request, session, user, values=values, field_errors=errors, status_code=422)
             outcomes, truncated = await service.replay_process(await _temporal(request), process=values["process"], since=since)
-            label = dict((p.name, p.label) for p in PROCESSES).get(values["process"], values["process"])
+            label = {p.name: p.label for p in PROCESSES}.get(values["process"], values["process"])
             asked = f"Semua run proses {label} yang dimulai sejak {values['since']}"
         else:
             outcome = await service.replay_one(await _temporal(request), workflow_id=values["workflow_id"])

@@ -2,6 +2,8 @@
 how long it takes and what happens next, before signing in (seed 003 §2.2 "Persyaratan", seed 001
 "Halaman Persyaratan")."""
 
+from typing import Any
+
 from process_defs.catalog import CatalogFile, PermitTypeDef
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -20,7 +22,7 @@ def _validity(years: int | None) -> str:
     return f"{years} tahun" if years else "Selama kegiatan/usaha berjalan dan tidak ada perubahan"
 
 
-def _permit_summary(catalog: CatalogFile, permit: PermitTypeDef) -> dict:
+def _permit_summary(catalog: CatalogFile, permit: PermitTypeDef) -> dict[str, Any]:
     return {"code": permit.code, "name": permit.name, "description": permit.description, "sla": permit.sla_working_days,
             "validity": _validity(permit.validity_years), "kinds": [catalog.request_kind_label(k) for k in permit.request_kinds],
             "mandatory_count": sum(1 for r in permit.requirements_for(permit.request_kinds[0]) if r.mandatory)}

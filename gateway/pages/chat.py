@@ -50,7 +50,7 @@ def _case_url(user: User, resi: str) -> str:
     return f"/staf/permohonan/{resi}" if user.is_staff_for(PERMIT_STAFF) else f"/permohonan/{resi}"
 
 
-def _items(talk: chat_service.Conversation, user: User) -> list[dict]:
+def _items(talk: chat_service.Conversation, user: User) -> list[dict[str, Any]]:
     return [{**chat_service.serialize(m, talk.application, viewer=user, files=talk.files), "created": m.created_at}
             for m in talk.messages]
 

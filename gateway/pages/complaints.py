@@ -37,7 +37,7 @@ PUBLIC_FIELDS = ("category", "title", "content", "nik", "phone", "incident_date"
 CRITICISM_FIELDS = ("kind", "description", "name", "phone", "email")
 
 
-def _challenge(settings: Settings) -> dict:
+def _challenge(settings: Settings) -> dict[str, Any]:
     c = applicant_service.new_challenge(settings)
     return {"question": c.question, "token": c.token}
 
@@ -47,7 +47,7 @@ async def _check_challenge(request: Request, session: AsyncSession, settings: Se
                                               answer=_field(form, "challenge_answer", 20), client_ip=client_ip(request))
 
 
-def _values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict:
+def _values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {n: _field(form, n, 10000) for n in names}
 
 

@@ -7,6 +7,7 @@ an httponly SameSite=Lax cookie; POST handlers also refuse a foreign `Origin`.
 
 import re
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -229,7 +230,7 @@ async def _temporal(request: Request) -> Client:
     return await get_temporal(request)
 
 
-def _role_links(user: User | None) -> list[dict]:
+def _role_links(user: User | None) -> list[dict[str, Any]]:
     """The counter's pages a staff member's roles open (seed 004); the only place these role checks live."""
     if user is None:
         return []
@@ -239,7 +240,7 @@ def _role_links(user: User | None) -> list[dict]:
             if (allowed is None and staff) or (allowed is not None and (staff or "pemohon" in allowed) and roles & allowed)]
 
 
-async def _nav(session: Any, user: User | None) -> dict:
+async def _nav(session: Any, user: User | None) -> dict[str, Any]:
     if user is None:
         return {}
     open_tasks = await task_service.open_task_count(session, user=user)
@@ -251,7 +252,7 @@ async def _nav(session: Any, user: User | None) -> dict:
 
 
 async def _render(request: Request, name: str, ctx: dict, *, session: Any = None, user: User | None = None,
-                  status_code: int = 200, block: str | None = None, headers: dict | None = None) -> Response:
+                  status_code: int = 200, block: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
     ctx = {"user": user, "office": load_office().office, "nav": {}, "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
     if block is None and user is not None:
         # Without a session (the error page) the counts are left out; the role links still show.
@@ -368,7 +369,7 @@ async def my_leave(request: Request, user: CurrentUser, session: SessionDep, set
                          session=session, user=user)
 
 
-async def _working_days_preview(start_raw: str, end_raw: str) -> dict:
+async def _working_days_preview(start_raw: str, end_raw: str) -> dict[str, Any]:
     """What the live preview shows for the dates typed so far."""
     try:
         start = date.fromisoformat(start_raw) if start_raw else None
@@ -441,7 +442,7 @@ async def submit_leave(request: Request, user: CurrentUser, session: SessionDep,
     return _redirect(f"/cuti/{leave.id}")
 
 
-async def _leave_case(session: Any, settings: Any, user: User, request_id: str) -> dict:
+async def _leave_case(session: Any, settings: Any, user: User, request_id: str) -> dict[str, Any]:
     if not request_id.isdigit() or len(request_id) > 12:
         raise not_found("Permohonan cuti")
     leave = await leave_service.get_for_viewer(session, request_id=int(request_id), viewer=user)
@@ -470,7 +471,7 @@ async def leave_status_fragment(request: Request, request_id: str, user: Current
 # --- task inbox --------------------------------------------------------------------------------
 
 
-def _inbox_filters(request: Request) -> dict:
+def _inbox_filters(request: Request) -> dict[str, Any]:
     q = request.query_params
     page = q.get("halaman", "1")
     return {
@@ -520,7 +521,7 @@ RADIO_MAX = 5
 TEXTAREA_MIN_LENGTH = 300
 
 
-def _options(prop: dict) -> list[dict]:
+def _options(prop: dict) -> list[dict[str, Any]]:
     """A property's choices as the page shows them: the `oneOf` titles, or an `enum`'s own values.
     `value` is the HTML value (a string); `const` the typed value sent to the workflow."""
     if prop.get("oneOf"):
@@ -543,7 +544,7 @@ def _widget(prop: dict, options: list[dict]) -> str:
     return "input"
 
 
-def _form_fields(schema: dict) -> list[dict]:
+def _form_fields(schema: dict) -> list[dict[str, Any]]:
     """The task's own form (the JSON Schema subset the workflows use, see workflows/human_task.py `_check_form`)
     as inputs named data.<property>: a checkbox group for an array of choices, radios or a select for a choice,
     a textarea for long text."""
@@ -557,7 +558,7 @@ def _form_fields(schema: dict) -> list[dict]:
     return fields
 
 
-def _form_values(form: Any, fields: list[dict]) -> dict:
+def _form_values(form: Any, fields: list[dict]) -> dict[str, Any]:
     """What was submitted, as the form shows it again after a refusal: a list for a checkbox group."""
     values: dict = {}
     for f in fields:
@@ -575,7 +576,7 @@ def _typed(raw: str, f: dict) -> Any:
     return next((o["const"] for o in f["options"] if o["value"] == raw), raw)
 
 
-def _form_data(form: Any, fields: list[dict]) -> dict:
+def _form_data(form: Any, fields: list[dict]) -> dict[str, Any]:
     data: dict = {}
     values = _form_values(form, fields)
     for f in fields:

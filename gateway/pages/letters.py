@@ -65,7 +65,7 @@ def _require_staff(user: User) -> None:
         raise forbidden("Persuratan hanya untuk petugas kantor. Akun pemohon memantau permohonannya dari Permohonan Saya.")
 
 
-def _view(data: dict) -> dict:
+def _view(data: dict) -> dict[str, Any]:
     return {**data, "tone": STATUS_TONES.get(data["status"], "info")}
 
 
@@ -217,7 +217,7 @@ async def outgoing_submit(request: Request, user: CurrentUser, session: SessionD
 # --- one letter, and its current step -------------------------------------------------------------------
 
 
-def step_fields(schema: dict) -> list[dict]:
+def step_fields(schema: dict) -> list[dict[str, Any]]:
     """A task form (the JSON Schema subset the workflows use) as the inputs the step form shows."""
     required = set(schema.get("required", []))
     fields = []
@@ -238,7 +238,7 @@ def step_fields(schema: dict) -> list[dict]:
     return fields
 
 
-def _step_values(form: Any, fields: list[dict]) -> dict:
+def _step_values(form: Any, fields: list[dict]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
         key = f"data.{f['name']}"
@@ -269,7 +269,7 @@ def _step_errors(fields: list[dict], values: dict, uploads: dict) -> dict[str, s
     return errors
 
 
-def _history(events: list) -> list[dict]:
+def _history(events: list) -> list[dict[str, Any]]:
     return [{"at": e.occurred_at, "kind": e.kind, "title": e.title, "actor": e.actor_name,
              "outcome": OUTCOME_LABELS.get(e.outcome or "", e.outcome), "reason": e.reason, "detail": e.detail} for e in events]
 

@@ -104,7 +104,7 @@ def _flash(request: Request) -> str | None:
     return PERMIT_FLASH.get(code) or pages.FLASH.get(code)
 
 
-def _status_view(application: PermitApplication) -> dict:
+def _status_view(application: PermitApplication) -> dict[str, Any]:
     return {"status": application.status, "label": permit_service.STATUS_LABELS.get(application.status, application.status),
             "tone": STATUS_TONES.get(application.status, "wait"), "icon": STATUS_ICONS.get(application.status, ""),
             "stage_label": permit_service.STAGE_LABELS.get(application.stage, application.stage),
@@ -133,7 +133,7 @@ def _first_field(exc: DomainError) -> str | None:
     return next((e["field"] for e in exc.errors if e.get("field")), None)
 
 
-def _region_of(village_code: str | None) -> dict:
+def _region_of(village_code: str | None) -> dict[str, Any]:
     """The four codes of a village's region (33.74.01.1007 → 33, 33.74, 33.74.01, 33.74.01.1007)."""
     parts = (village_code or "").split(".")
     if len(parts) != 4:
@@ -145,7 +145,7 @@ def _region_of(village_code: str | None) -> dict:
 # --- the form's state (a draft's data, or a returned application's content) -------------------------
 
 
-def _new_data(user: User) -> dict:
+def _new_data(user: User) -> dict[str, Any]:
     profile = user.profile
     return {
         "client_key": uuid.uuid4().hex,
@@ -160,7 +160,7 @@ def _new_data(user: User) -> dict:
     }
 
 
-def _data_of(application: PermitApplication) -> dict:
+def _data_of(application: PermitApplication) -> dict[str, Any]:
     """A returned application's content as the form's strings."""
     a, c, loc = application.applicant_data or {}, application.company, application.location or {}
     return {
@@ -257,7 +257,7 @@ def _step_of_field(field: str | None) -> int:
 # --- what each step shows ---------------------------------------------------------------------------
 
 
-def _choices(d: dict) -> dict:
+def _choices(d: dict) -> dict[str, Any]:
     """Step 1: agencies, the chosen agency's permit types, the permit's request kinds and requirements."""
     cat = catalog.load_catalog()
     permit = catalog.permit_type(d.get("permit_type") or "")
@@ -277,7 +277,7 @@ def _choices(d: dict) -> dict:
 
 
 async def _requirement_rows(session: AsyncSession, user: User, permit: catalog.PermitTypeDef, kind: str, documents: dict, errors: dict,
-                            uploaded: list[str]) -> list[dict]:
+                            uploaded: list[str]) -> list[dict[str, Any]]:
     files = await file_service.list_files(session, user)
     rows = []
     for r in catalog.requirements_for(permit, kind):
@@ -301,7 +301,7 @@ def _file_label(f: StoredFile) -> str:
     return label + (" (dihapus dari File Saya)" if f.deleted_at else "")
 
 
-def _summary(d: dict) -> list[dict]:
+def _summary(d: dict) -> list[dict[str, Any]]:
     """Step 5's recap of steps 1–4, each with a link back."""
     permit = catalog.permit_type(d.get("permit_type") or "")
     a, c, loc = d["applicant"], d["company"], d["location"]
@@ -321,7 +321,7 @@ def _summary(d: dict) -> list[dict]:
 
 
 async def _form_ctx(session: AsyncSession, user: User, d: dict, *, steps: tuple[int, ...], errors: dict | None = None,
-                    uploaded: list[str] | None = None) -> dict:
+                    uploaded: list[str] | None = None) -> dict[str, Any]:
     """Everything the step templates need for the given steps."""
     errors = errors or {}
     ctx: dict = {"d": d, "errors": errors, "labels": FIELD_LABELS, "declaration_text": DECLARATION,
@@ -516,7 +516,7 @@ async def my_applications(request: Request, user: CurrentUser, session: SessionD
 # --- the case: detail, Cetak Izin, terbit ulang -------------------------------------------------------
 
 
-def _details_view(application: PermitApplication) -> list[dict]:
+def _details_view(application: PermitApplication) -> list[dict[str, Any]]:
     permit = catalog.permit_type(application.permit_type)
     fields = {f.code: f for f in permit.details_fields} if permit else {}
     out = []
@@ -534,7 +534,7 @@ def _details_view(application: PermitApplication) -> list[dict]:
     return out
 
 
-async def _documents_view(session: AsyncSession, application: PermitApplication) -> list[dict]:
+async def _documents_view(session: AsyncSession, application: PermitApplication) -> list[dict[str, Any]]:
     permit = catalog.permit_type(application.permit_type)
     ids = [v for v in (application.documents or {}).values() if v]
     files = {f.id: f for f in await session.scalars(select(StoredFile).where(StoredFile.id.in_(ids)))} if ids else {}
@@ -547,7 +547,7 @@ async def _documents_view(session: AsyncSession, application: PermitApplication)
     return out
 
 
-def _data_view(application: PermitApplication) -> dict:
+def _data_view(application: PermitApplication) -> dict[str, Any]:
     a, c, loc = application.applicant_data or {}, application.company, application.location or {}
     return {
         "applicant": [(APPLICANT_LABELS[k], _text(a.get(k)) or "–") for k in APPLICANT_LABELS],
@@ -562,7 +562,7 @@ def _data_view(application: PermitApplication) -> dict:
     }
 
 
-def _history(events: list, *, for_applicant: bool) -> list[dict]:
+def _history(events: list, *, for_applicant: bool) -> list[dict[str, Any]]:
     """Timeline lines; the applicant sees the process, not the office's internal task bookkeeping."""
     out = []
     for e in events:
@@ -582,7 +582,7 @@ async def _own_case(session: AsyncSession, user: User, resi: str) -> PermitAppli
     return application
 
 
-async def _case_ctx(session: AsyncSession, user: User, application: PermitApplication) -> dict:
+async def _case_ctx(session: AsyncSession, user: User, application: PermitApplication) -> dict[str, Any]:
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
@@ -749,7 +749,7 @@ def _fmt(value: Any) -> str:
     return _number(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
 
 
-def _changes(before: dict, after: dict, permit: catalog.PermitTypeDef | None, file_names: dict[str, str]) -> list[dict]:
+def _changes(before: dict, after: dict, permit: catalog.PermitTypeDef | None, file_names: dict[str, str]) -> list[dict[str, Any]]:
     """What differs between two submitted versions: field by field, old → new; documents by name."""
     out: list[dict] = []
 

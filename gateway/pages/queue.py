@@ -106,7 +106,7 @@ async def ticket_page(request: Request, ticket_id: str, session: SessionDep, use
 # --- the waiting room's display ----------------------------------------------------------------------
 
 
-def _display_ctx(data: dict, announced: str | None) -> dict:
+def _display_ctx(data: dict, announced: str | None) -> dict[str, Any]:
     key = _latest_key(data)
     latest = data["recent"][0] if data["recent"] else None
     return {"data": data, "latest": latest, "latest_key": key, "announce": announced is not None and announced != key,

@@ -63,7 +63,7 @@ async def runs_page(request: Request, user: RunReader, session: SessionDep) -> R
 # --- one run --------------------------------------------------------------------------------------------------
 
 
-async def _staff(session: AsyncSession) -> list[dict]:
+async def _staff(session: AsyncSession) -> list[dict[str, Any]]:
     rows = await session.execute(select(User.username, User.full_name).where(User.kind == "staff", User.is_active.is_(True)).order_by(User.full_name))
     return [{"username": u, "full_name": n} for u, n in rows]
 
@@ -133,7 +133,8 @@ async def cancel(request: Request, workflow_id: str, user: ProcessOwner, session
 
     async def action(client: Client) -> object:
         if not form["reason"].strip():
-            raise ApiError(422, "Alasan pembatalan wajib diisi.", code="invalid", errors=[{"field": "cancel_reason", "message": "Alasan pembatalan wajib diisi."}])
+            raise ApiError(422, "Alasan pembatalan wajib diisi.", code="invalid",
+                           errors=[{"field": "cancel_reason", "message": "Alasan pembatalan wajib diisi."}])
         if form["confirm"] != "ya":
             raise ApiError(422, "Centang konfirmasi bahwa proses ini memang akan dibatalkan.", code="invalid",
                            errors=[{"field": "confirm", "message": "Centang konfirmasi untuk membatalkan."}])

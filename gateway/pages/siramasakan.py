@@ -44,11 +44,11 @@ def _flash(request: Request) -> str | None:
     return SIRA_FLASH.get(code) or FLASH.get(code)
 
 
-def _row(data: dict) -> dict:
+def _row(data: dict) -> dict[str, Any]:
     return {**data, "tone": STATUS_TONES.get(data["status"], "wait")}
 
 
-def _blank_rows(n: int) -> list[dict]:
+def _blank_rows(n: int) -> list[dict[str, Any]]:
     return [{"nik": "", "kind": "", "description": ""} for _ in range(n)]
 
 
@@ -106,7 +106,7 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
     return _redirect(f"/siramasakan/{row.code}?pesan=diajukan")
 
 
-async def _tasks_view(session: AsyncSession, user: User, workflow_id: str) -> list[dict]:
+async def _tasks_view(session: AsyncSession, user: User, workflow_id: str) -> list[dict[str, Any]]:
     tasks = await processes.open_tasks(session, workflow_id=workflow_id)
     visible, _ = await task_service.visibility(session, user)  # the inbox's own rule of who sees a task
     mine = set(await session.scalars(select(Task.id).where(Task.id.in_([t.id for t in tasks]), visible))) if tasks else set()

@@ -51,7 +51,7 @@ async def survey_search(request: Request, user: CurrentUser, session: SessionDep
     return await _render(request, "pages/survey/search.html", {"items": items, "active": "survei"}, session=session, user=user)
 
 
-def _respondent(user: User) -> dict:
+def _respondent(user: User) -> dict[str, Any]:
     profile = user.profile
     today = datetime.now(office_tz()).date()
     age = None

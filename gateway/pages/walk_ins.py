@@ -15,6 +15,7 @@ the same things with the same words.
 
 import uuid
 from datetime import datetime, timedelta, timezone
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -110,7 +111,7 @@ def _target_minutes(row: dict) -> int | None:
     return service.target_minutes if service else None
 
 
-def _timing(row: dict, now: datetime) -> dict:
+def _timing(row: dict, now: datetime) -> dict[str, Any]:
     """How a visit stands against its target: minutes for one-day services ("45 / 30 menit"), the estimated
     completion and working days left for the others."""
     if row["one_day"]:
@@ -138,7 +139,7 @@ def _timing(row: dict, now: datetime) -> dict:
     return view
 
 
-def _row(data: dict, now: datetime) -> dict:
+def _row(data: dict, now: datetime) -> dict[str, Any]:
     """One visit as the dashboard and the search list show it."""
     return {**data, "tone": STATUS_TONES.get(data["status"], "wait"), "timing": _timing(data, now), "open": data["finished_at"] is None}
 
@@ -158,7 +159,7 @@ def _page_number(raw: str) -> int:
     return int(raw) if raw.isdigit() and 0 < int(raw) <= 100_000 else 1
 
 
-async def _dashboard_ctx(session: AsyncSession, settings: Settings, now: datetime) -> dict:
+async def _dashboard_ctx(session: AsyncSession, settings: Settings, now: datetime) -> dict[str, Any]:
     data = await walk_in_service.dashboard(session, settings, now=now)
     today = data["today"]
     return {"open_rows": [_row(r, now) for r in data["open"]], "open_count": data["open_count"], "overrun_count": data["overrun_count"],
@@ -166,7 +167,7 @@ async def _dashboard_ctx(session: AsyncSession, settings: Settings, now: datetim
             "live_id": LIVE_ID}
 
 
-async def _search_ctx(session: AsyncSession, settings: Settings, request: Request, now: datetime) -> dict:
+async def _search_ctx(session: AsyncSession, settings: Settings, request: Request, now: datetime) -> dict[str, Any]:
     q = " ".join(request.query_params.get("q", "").split())[:100]
     page = _page_number(request.query_params.get("halaman", "1"))
     rows, total = await walk_in_service.list_visits(session, q=q or None, limit=SEARCH_PAGE_SIZE, offset=(page - 1) * SEARCH_PAGE_SIZE)
@@ -197,7 +198,7 @@ async def dashboard(request: Request, user: CurrentUser, session: SessionDep, se
 # --- registering a visitor ------------------------------------------------------------------------------
 
 
-def _service_choices() -> list[dict]:
+def _service_choices() -> list[dict[str, Any]]:
     """The services grouped by service group, as the select shows them."""
     counter = load_counter()
     services = walk_in_service.services()
@@ -267,7 +268,7 @@ async def register(request: Request, user: CurrentUser, session: SessionDep, set
 # --- the visit ------------------------------------------------------------------------------------------
 
 
-async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> list[dict]:
+async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> list[dict[str, Any]]:
     """The visit's open tasks, and whether this person can open each one from their inbox."""
     tasks = await processes.open_tasks(session, workflow_id=visit.workflow_id)
     visible, _ = await task_service.visibility(session, user)  # the inbox's own rule of who sees a task
@@ -277,7 +278,7 @@ async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> 
              "can_open": t.id in mine} for t in tasks]
 
 
-async def _visit_ctx(session: AsyncSession, settings: Settings, user: User, visit: WalkInVisit) -> dict:
+async def _visit_ctx(session: AsyncSession, settings: Settings, user: User, visit: WalkInVisit) -> dict[str, Any]:
     now = datetime.now(timezone.utc)
     events = await processes.timeline(session, workflow_id=visit.workflow_id)
     data = walk_in_service.serialize(visit, settings, now=now)
