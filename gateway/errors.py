@@ -7,8 +7,25 @@ from collections.abc import Mapping
 
 from fastapi import HTTPException
 
-from gateway.services.errors import (Conflict, DomainError, FieldError, Forbidden, Gone, Invalid, NotFound, Throttled, TooLarge,
-                                     Unauthenticated, Unavailable, Unreadable, UnsupportedMedia, conflict, forbidden, invalid, not_found)
+from gateway.services.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    Gone,
+    Invalid,
+    NotFound,
+    Throttled,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    Unreadable,
+    UnsupportedMedia,
+    conflict,
+    forbidden,
+    invalid,
+    not_found,
+)
 
 __all__ = ["HTTP_STATUS", "ApiError", "Conflict", "DomainError", "FieldError", "Forbidden", "Gone", "Invalid", "NotFound", "Throttled",
            "TooLarge", "Unauthenticated", "Unavailable", "Unreadable", "UnsupportedMedia", "as_api_error", "conflict", "forbidden", "headers_of", "invalid",

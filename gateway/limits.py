@@ -83,10 +83,7 @@ def upload_routes() -> list[UploadRoute]:
     services, which are not all importable while gateway.app itself loads."""
     from gateway.pages import letters as pages_letters  # noqa: PLC0415 - late, see above
     from gateway.pages import permits as pages_permits  # noqa: PLC0415 - late, see above
-    from gateway.services import (
-        complaints,
-        files,
-    )
+    from gateway.services import complaints, files  # noqa: PLC0415 - late, see above
 
     photos = complaints.load_complaints().photos
     # complaints.read_form: every photo (and one more part) to twice the per-photo limit.

@@ -6,11 +6,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel, Field
 
-from notifications.delivery import Notifier
 from gateway.api.schemas import ERRORS, ErrorOut
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.services import applicants as service
 from gateway.services.throttle import client_ip
+from notifications.delivery import Notifier
 
 router = APIRouter(tags=["pemohon"])
 

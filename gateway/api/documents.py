@@ -6,8 +6,6 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from signing.identity import load_or_create_signing_identity
-from signing.pades import verify_document
 from gateway.api.schemas import ERRORS, OpenMapping, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
@@ -15,6 +13,8 @@ from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.processes import process_of
+from signing.identity import load_or_create_signing_identity
+from signing.pades import verify_document
 from store.models import Document, Task, User
 from store.settings import Settings
 from store.storage import document_key

@@ -5,8 +5,8 @@ from fastapi import APIRouter, Header, Query, Response
 
 from gateway.api.schemas import ERRORS, LeaveBody, Out, PersonRef, TimelineLine
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.services import processes
 from gateway.services import leave as leave_service
+from gateway.services import processes
 from gateway.services.leave import LeaveForm
 from process_defs.loader import load_leave
 

@@ -3,21 +3,21 @@ from typing import Any
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.api.schemas import ERRORS, OpenMapping, Out, PdfResponse
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
-from gateway.services.throttle import client_ip
-from gateway.services import processes
+from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
-from gateway.errors import not_found
+from gateway.services import processes
 from gateway.services.permits import PermitForm
+from gateway.services.throttle import client_ip
 from process_defs import catalog
 from process_defs.loader import load_office, office_snapshot
 from store.models import Document, StoredFile
 from store.storage import document_key
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 router = APIRouter(prefix="/api/v1", tags=["perizinan"])
 

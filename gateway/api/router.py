@@ -8,9 +8,29 @@ after all of the API."""
 
 from fastapi import APIRouter
 
-from gateway.api import applicants, auth, catalog, chat, complaints, dashboards, documents, files, leave, letters, people, permits, queue, runs
+from gateway.api import (
+    applicants,
+    auth,
+    catalog,
+    chat,
+    complaints,
+    dashboards,
+    documents,
+    files,
+    leave,
+    letters,
+    people,
+    permits,
+    queue,
+    runs,
+    siramasakan,
+    survey,
+    system,
+    tasks,
+    walk_ins,
+    whatsapp,
+)
 from gateway.api import audit as audit_api
-from gateway.api import siramasakan, survey, system, tasks, walk_ins, whatsapp
 
 api_router = APIRouter()
 for _module in (complaints, siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey,

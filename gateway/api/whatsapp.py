@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, Field
 
+from contracts import WHATSAPP_MAX_TEXT
 from gateway.api.schemas import ERRORS, ErrorOut, Out
 from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
 from gateway.errors import ApiError
 from gateway.services import whatsapp as wa_service
-from contracts import WHATSAPP_MAX_TEXT
 
 router = APIRouter(tags=["whatsapp"])
 

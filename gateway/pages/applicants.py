@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from gateway.api.applicants import get_notifier
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, status_of
-from gateway.pages.framework import _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, FLASH, SameOrigin, set_session_cookie
+from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _with_flash, set_session_cookie
 from gateway.services import applicants as service
 from gateway.services.throttle import client_ip
 from store.models import User

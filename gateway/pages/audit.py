@@ -7,16 +7,16 @@ the current code, and download a run's history (JSON) and signed audit report (P
 
 from datetime import date, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from store.models import User
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import Auditor, SessionDep
 from gateway.errors import DomainError, status_of
-from gateway.pages.framework import _field, _field_errors, _parse_date, _render, _temporal, office_tz, SameOrigin
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _parse_date, _render, _temporal, office_tz
 from gateway.services import audit as service
 from process_defs.processes import PROCESSES
+from store.models import User
 
 router = APIRouter(include_in_schema=False)
 

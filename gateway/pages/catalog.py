@@ -4,7 +4,6 @@ how long it takes and what happens next, before signing in (seed 003 §2.2 "Pers
 
 from typing import Any
 
-from process_defs.catalog import CatalogFile, PermitTypeDef
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -12,7 +11,7 @@ from gateway.deps import OptionalUser, SessionDep
 from gateway.errors import not_found
 from gateway.pages.framework import _render
 from gateway.services.files import ACCEPTED_TEXT, MAX_MB
-from process_defs.catalog import DOWNLOAD_VALID_DAYS, ESCALATE_TO_ROLE, load_catalog
+from process_defs.catalog import DOWNLOAD_VALID_DAYS, ESCALATE_TO_ROLE, CatalogFile, PermitTypeDef, load_catalog
 from process_defs.loader import load_office
 
 router = APIRouter(include_in_schema=False)

@@ -9,11 +9,12 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, not_found, status_of
-from gateway.pages.framework import _field, _is_htmx, _redirect, _render, _safe_next, _temporal, SameOrigin, templates
+from gateway.pages.framework import SameOrigin, _field, _is_htmx, _redirect, _render, _safe_next, _temporal, templates
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 from gateway.services import people as people_service
-from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, STATUS_LABELS
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
+from gateway.services.permits import STATUS_LABELS
 from process_defs import catalog
 from store.models import User
 

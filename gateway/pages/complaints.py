@@ -11,24 +11,23 @@ The pages call the same service functions as the JSON API, so both refuse the sa
 """
 
 import uuid
-
-from sqlalchemy.ext.asyncio import AsyncSession
-from store.models import Complaint, User
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, forbidden, status_of
-from gateway.pages.framework import _field, _field_errors, _redirect, _render, _temporal, SameOrigin
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _redirect, _render, _temporal
 from gateway.services import applicants as applicant_service
 from gateway.services import complaints as service
 from gateway.services import files as file_service
 from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
 from gateway.services.throttle import client_ip
 from process_defs.complaints import load_complaints
+from store.models import Complaint, User
 from store.settings import Settings
 
 router = APIRouter(include_in_schema=False)

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from gateway import charts
 from gateway.deps import RunReader, SessionDep
 from gateway.errors import DomainError
-from gateway.pages.framework import _field_errors, _render, LOCALE
+from gateway.pages.framework import LOCALE, _field_errors, _render
 from gateway.services import dashboards as service
 from gateway.services.dashboards import AGE_BUCKETS, Period
 

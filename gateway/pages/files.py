@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, status_of
-from gateway.pages.framework import _field, _field_errors, _redirect, _render, _safe_next, _with_flash, FLASH, PAGE_SIZE, SameOrigin, templates
+from gateway.pages.framework import FLASH, PAGE_SIZE, SameOrigin, _field, _field_errors, _redirect, _render, _safe_next, _with_flash, templates
 from gateway.services import files as file_service
 from store.models import User
 

@@ -8,7 +8,7 @@ an httponly SameSite=Lax cookie; POST handlers also refuse a foreign `Origin`.
 import re
 import uuid
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
@@ -20,27 +20,25 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from sqlalchemy import select
 from temporalio.client import Client
 
+from contracts import LEAVE_STATUSES
 from gateway.api import leave as leave_api
 from gateway.api.documents import verification
 from gateway.api.system import outbox
-from gateway.deps import SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, from_this_site, get_temporal
-from gateway.deps import RUN_READER_ROLES
+from gateway.deps import RUN_READER_ROLES, SESSION_COOKIE, CurrentUser, OptionalUser, SessionDep, SettingsDep, _user_from_token, from_this_site, get_temporal
 from gateway.errors import ApiError, DomainError, headers_of, not_found, status_of
-from gateway.services import processes
 from gateway.services import leave as leave_service
 from gateway.services import people as people_service
+from gateway.services import processes, throttle
 from gateway.services import tasks as task_service
-from gateway.services import throttle
-from gateway.services.sessions import BAD_CREDENTIALS, revoke_sessions, session_token, sign_in
 from gateway.services.dates import parse_day
 from gateway.services.leave import LeaveForm
 from gateway.services.queue import DESK_ROLES
-from process_defs.counter import load_counter
+from gateway.services.sessions import BAD_CREDENTIALS, revoke_sessions, session_token, sign_in
 from gateway.services.walk_ins import COUNTER_ROLES
+from process_defs.counter import load_counter
 from process_defs.loader import load_leave, load_office
 from store.models import User
 from store.settings import PROJECT_ROOT, Settings
-from contracts import LEAVE_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -129,7 +127,7 @@ def _as_datetime(value: Any) -> datetime | None:
             value = datetime.fromisoformat(str(value))
         except ValueError:
             return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 _DATE_PATTERNS = {"long": "d MMMM y", "full": "EEEE, d MMMM y", "short": "d MMM y"}
@@ -295,7 +293,7 @@ async def render_error(request: Request, exc: ApiError) -> Response:
 
 
 @router.get("/masuk")
-async def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:  # noqa: A002
+async def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
     if user is not None:
         return _redirect(_safe_next(next))
     return await _render(request, "pages/login.html", {"next": _safe_next(next), "username": "", "error": None})

@@ -19,22 +19,22 @@ from fastapi.responses import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from gateway.pages import framework as pages
+from contracts import LETTER_STATUSES
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, forbidden, status_of
-from gateway.pages.framework import _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash, PAGE_SIZE, SameOrigin
+from gateway.pages import framework as pages
+from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal, _with_flash
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
 from gateway.services import tasks as task_service
 from gateway.services.letters import INCOMING, OUTGOING, IncomingForm, OutgoingForm
-from gateway.services.processes import timeline
 from gateway.services.people import office_today
+from gateway.services.processes import timeline
 from process_defs.counter import load_counter
 from process_defs.processes import BY_NAME
 from store.models import StoredFile, Task, User
 from workflows.human_task import form_options
 from workflows.letters import OUTCOME_LABELS, ROUTE_DIRECT
-from contracts import LETTER_STATUSES
 
 router = APIRouter(include_in_schema=False)
 

@@ -20,8 +20,8 @@ same things with the same words.
 import copy
 import re
 import uuid
-from types import SimpleNamespace
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -31,15 +31,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.datastructures import UploadFile
 
-from gateway.pages import framework as pages
+from contracts import PERMIT_STATUSES
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, DomainError, not_found, status_of
-from gateway.pages.framework import _field, _is_htmx, _redirect, _render, _temporal, _with_flash, PAGE_SIZE, SameOrigin
-from gateway.services import processes
+from gateway.pages import framework as pages
+from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
-from gateway.services import permits as permit_service
 from gateway.services import permit_wizard as wizard_service
+from gateway.services import permits as permit_service
+from gateway.services import processes
 from gateway.services.permits import PermitForm
 from gateway.services.throttle import client_ip
 from process_defs import catalog
@@ -47,7 +48,6 @@ from store.models import Document, PermitApplication, PermitDraft, StoredFile, U
 from store.settings import Settings
 from store.storage import document_key
 from workflows.permit import STATUS_CANCELLED, STATUS_FINISHED, STATUS_IN_PROCESS, STATUS_REJECTED, STATUS_REVISION
-from contracts import PERMIT_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -586,7 +586,8 @@ async def _case_ctx(session: AsyncSession, user: User, application: PermitApplic
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": (wizard_service.issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type) else application.agency_code),
+        "agency_name": (wizard_service.issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type)
+                        else application.agency_code),
         "kind_label": catalog.request_kind_label(application.request_kind),
         "history": _history(events, for_applicant=True), "polling": application.status in POLLED_STATUSES,
         "can_download": application.status == STATUS_FINISHED and application.stage == "ready_for_download",

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from gateway.deps import CurrentUser, OptionalUser, SessionDep
 from gateway.errors import DomainError, not_found, status_of
-from gateway.pages.framework import _is_htmx, _redirect, _render, FLASH, SameOrigin, templates, waktu
+from gateway.pages.framework import FLASH, SameOrigin, _is_htmx, _redirect, _render, templates, waktu
 from gateway.services import queue as queue_service
 from gateway.services.throttle import client_ip
 from process_defs.counter import load_counter

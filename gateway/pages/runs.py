@@ -8,23 +8,22 @@
 The pages call the same service functions as /api/v1/runs, so both refuse the same things with the same words.
 """
 
+from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
-from typing import Any
-
-from collections.abc import Awaitable, Callable
-from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
-from store.settings import Settings
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from temporalio.client import Client
 
 from gateway.deps import PROCESS_OWNER_ROLES, ProcessOwner, RunReader, SessionDep, SettingsDep
 from gateway.errors import ApiError, DomainError, status_of
-from gateway.pages.framework import _field, _field_errors, _redirect, _render, _temporal, _with_flash, FLASH, SameOrigin
+from gateway.pages.framework import FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal, _with_flash
 from gateway.services import runs as service
 from store.models import User
+from store.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 

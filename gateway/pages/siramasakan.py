@@ -10,8 +10,7 @@ The pages call the same service functions as the JSON API (gateway/services/sira
 """
 
 import uuid
-from datetime import datetime, timezone
-
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -19,16 +18,16 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import SIRAMASAKAN_STATUSES
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, forbidden, status_of
-from gateway.pages.framework import _CLIENT_KEY, _field, _field_errors, _redirect, _render, _temporal, FLASH, SameOrigin
+from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _redirect, _render, _temporal
 from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services import tasks as task_service
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
 from process_defs.siramasakan import load_siramasakan
 from store.models import Task, User
-from contracts import SIRAMASAKAN_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +56,7 @@ async def _list_page(request: Request, session: AsyncSession, user: User, *, val
     staff = user.is_staff_for(sira_service.STAFF_ROLES)
     if not staff and user.kind != "applicant":
         raise forbidden("Halaman SIRAMASAKAN untuk pemohon serta petugas kepaniteraan dan Disdukcapil.")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows, total = await sira_service.list_requests(session, user=user, limit=100, now=now)
     over = (await sira_service.list_requests(session, user=user, over_sla_only=True, limit=100, now=now))[0] if staff else []
     ctx = {"staff": staff, "rows": [_row(sira_service.serialize(r, now=now)) for r in rows], "total": total,

@@ -12,11 +12,12 @@ from sqlalchemy import select
 
 from gateway.deps import CurrentUser, SessionDep
 from gateway.errors import ApiError, DomainError, forbidden, status_of
-from gateway.pages.framework import _field, _redirect, _render, office_tz, SameOrigin
+from gateway.pages.framework import SameOrigin, _field, _redirect, _render, office_tz
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
 from gateway.services.dates import parse_day
-from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF, STATUS_LABELS
+from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
+from gateway.services.permits import STATUS_LABELS
 from process_defs import catalog
 from store.models import PermitApplication, SurveyResponse, User
 from workflows.permit import STATUS_FINISHED

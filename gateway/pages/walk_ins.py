@@ -14,7 +14,7 @@ the same things with the same words.
 """
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,9 +23,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts import WALK_IN_STATUSES
 from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, forbidden, status_of
-from gateway.pages.framework import _CLIENT_KEY, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, FLASH, office_tz, SameOrigin
+from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal, office_tz
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services import walk_ins as walk_in_service
@@ -41,7 +42,6 @@ from workflows.walk_in import (
     STATUS_RETURNED_INCOMPLETE,
     STATUS_RETURNED_MISMATCH,
 )
-from contracts import WALK_IN_STATUSES
 
 router = APIRouter(include_in_schema=False)
 
@@ -183,7 +183,7 @@ async def _search_ctx(session: AsyncSession, settings: Settings, request: Reques
 @router.get("/kunjungan")
 async def dashboard(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     _require_counter_staff(user)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     target = request.headers.get("HX-Target") if _is_htmx(request) else None
     if target == LIVE_ID:  # the list refreshing itself
         return await _render(request, "pages/walk_ins/dashboard.html", await _dashboard_ctx(session, settings, now), user=user, block="live")
@@ -273,13 +273,13 @@ async def _tasks_view(session: AsyncSession, user: User, visit: WalkInVisit) -> 
     tasks = await processes.open_tasks(session, workflow_id=visit.workflow_id)
     visible, _ = await task_service.visibility(session, user)  # the inbox's own rule of who sees a task
     mine = set(await session.scalars(select(Task.id).where(Task.id.in_([t.id for t in tasks]), visible))) if tasks else set()
-    return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "overdue": t.due_at is not None and t.due_at < datetime.now(timezone.utc),
+    return [{"id": t.id, "title": t.title, "role": t.role, "due_at": t.due_at, "overdue": t.due_at is not None and t.due_at < datetime.now(UTC),
              "claimed_by": t.claimed_by.full_name if t.claimed_by else None, "escalated_to_role": t.escalated_to_role,
              "can_open": t.id in mine} for t in tasks]
 
 
 async def _visit_ctx(session: AsyncSession, settings: Settings, user: User, visit: WalkInVisit) -> dict[str, Any]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     events = await processes.timeline(session, workflow_id=visit.workflow_id)
     data = walk_in_service.serialize(visit, settings, now=now)
     documents = [{"kind": kind, "label": label, "href": f"/dokumen/{visit.documents[kind]}.pdf"}

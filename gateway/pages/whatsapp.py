@@ -9,12 +9,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from contracts import WHATSAPP_MAX_TEXT
 from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, not_found, status_of
-from gateway.pages.framework import _field, _field_errors, _is_htmx, _redirect, _render, _temporal, SameOrigin
+from gateway.pages.framework import SameOrigin, _field, _field_errors, _is_htmx, _redirect, _render, _temporal
 from gateway.services import whatsapp as wa_service
 from store.models import User
-from contracts import WHATSAPP_MAX_TEXT
 
 router = APIRouter(include_in_schema=False)
 
