@@ -18,7 +18,7 @@ run: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider -m "not heavy"
 
 # Faults survived (issues 7, 15): worker, Temporal, gateway and mail server killed or stopped while processes run.

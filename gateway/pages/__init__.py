@@ -9,6 +9,7 @@ from fastapi import APIRouter
 
 def page_routers() -> list[APIRouter]:
     from gateway.pages import (  # noqa: PLC0415 - when the app is built, after the services (see above)
+        account,
         applicants,
         audit,
         catalog,
@@ -16,16 +17,22 @@ def page_routers() -> list[APIRouter]:
         complaints,
         dashboards,
         files,
-        framework,
+        inbox,
+        leave,
         letters,
+        notifications,
         permits,
+        plh,
         queue,
         runs,
         siramasakan,
         survey,
+        verify,
         walk_ins,
         whatsapp,
     )
 
-    return [module.router for module in (complaints, siramasakan, framework, applicants, catalog, files, permits, chat, survey, queue,
-                                         letters, whatsapp, walk_ins, dashboards, audit, runs)]
+    return [module.router for module in (
+        complaints, siramasakan, account, leave, inbox, plh, notifications, verify, applicants,
+        catalog, files, permits, chat, survey, queue, letters, whatsapp, walk_ins, dashboards, audit, runs,
+    )]

@@ -36,6 +36,7 @@ from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import ApiError, DomainError, not_found, status_of
 from gateway.pages import framework as pages
 from gateway.pages.framework import PAGE_SIZE, SameOrigin, _field, _is_htmx, _redirect, _render, _temporal, _with_flash
+from gateway.pages.verify import verify_page
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services import permit_wizard as wizard_service
@@ -823,4 +824,4 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
 
 @router.get("/verify/{code}")
 async def verify(request: Request, code: str, user: OptionalUser, session: SessionDep, settings: SettingsDep) -> Response:
-    return await pages.verify_page(request, code, user, session, settings)
+    return await verify_page(request, code, user, session, settings)

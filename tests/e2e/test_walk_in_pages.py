@@ -18,7 +18,7 @@ from playwright.async_api import expect
 from pypdf import PdfReader
 from starlette.datastructures import FormData
 
-from gateway.pages.framework import _form_data, _form_fields
+from gateway.pages.inbox import _form_data, _form_fields
 from gateway.pages.walk_ins import _timing
 from tests.browser.test_pages import open_task
 from tests.browser.test_permit_pages import shot
