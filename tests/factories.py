@@ -1,6 +1,7 @@
 """Small builders shared by the tests."""
 
 import asyncio
+import uuid
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -152,8 +153,11 @@ async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = 
 
     async with sessionmaker() as session:
         emp = await session.scalar(select(User).where(User.username == employee))
-        row = LeaveRequest(employee_id=emp.id, leave_type="tahunan", start_date=date.today(), end_date=date.today(),
-                           working_days=days, reason="Keperluan keluarga", status="waiting_supervisor", workflow_id=f"tmp-{id(object())}")
+        # A random high id: the real dev server is shared by the test session, and a leave-1 another test left
+        # waiting there would refuse this run's start.
+        row = LeaveRequest(id=10**6 + uuid.uuid4().int % 10**9, employee_id=emp.id, leave_type="tahunan", start_date=date.today(),
+                           end_date=date.today(), working_days=days, reason="Keperluan keluarga", status="waiting_supervisor",
+                           workflow_id=f"tmp-{id(object())}")
         session.add(row)
         await session.flush()
         row.workflow_id = leave_workflow_id(row.id)
