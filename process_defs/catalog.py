@@ -264,6 +264,13 @@ class CatalogFile(_Strict):
     def agency_of(self, code: str) -> AgencyDef | None:
         return next((a for a in self.agencies if any(p.code == code for p in a.permit_types)), None)
 
+    def issuing_agency(self, code: str) -> AgencyDef:
+        """The agency of a permit type known to be in the catalog (the loader lists every type under its agency)."""
+        agency = self.agency_of(code)
+        if agency is None:
+            raise LookupError(f"permit type {code!r} belongs to no agency")
+        return agency
+
     def agency(self, code: str) -> AgencyDef | None:
         return next((a for a in self.agencies if a.code == code), None)
 
@@ -321,6 +328,10 @@ def permit_type(code: str) -> PermitTypeDef | None:
 def agency_of(code: str) -> AgencyDef | None:
     """The agency that issues the permit type with this code, or None."""
     return load_catalog().agency_of(code)
+
+
+def issuing_agency(code: str) -> AgencyDef:
+    return load_catalog().issuing_agency(code)
 
 
 def request_kind_label(kind: str) -> str:
@@ -469,9 +480,7 @@ def permit_definition(permit_type_code: str, request_kind: str, defs_dir: Path =
         raise KeyError(f"unknown permit type {permit_type_code!r}")
     if request_kind not in permit.request_kinds:
         raise ValueError(f"request kind {request_kind!r} is not offered for {permit.code!r}")
-    agency = catalog.agency_of(permit.code)
-    if agency is None:  # not reached: the catalog lists every permit type under its agency
-        raise RuntimeError(f"permit type {permit.code!r} belongs to no agency")
+    agency = catalog.issuing_agency(permit.code)
     return PermitDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),

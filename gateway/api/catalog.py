@@ -123,8 +123,6 @@ async def get_permit_type(code: str, request_kind: str | None = Query(default=No
     if request_kind is not None and request_kind not in permit.request_kinds:
         raise invalid(f"Jenis permohonan '{request_kind}' tidak tersedia untuk {permit.name}. Pilihan: "
                       f"{', '.join(catalog.request_kind_label(k) for k in permit.request_kinds)}.", field="request_kind")
-    agency = catalog.agency_of(code)
-    if agency is None:  # the catalog's permit types are its agencies' own
-        raise RuntimeError(f"permit type {code} has no agency in the catalog")
+    agency = catalog.issuing_agency(code)
     return {**permit_type_out(catalog, permit, request_kind=request_kind), "request_kind": request_kind,
             "agency": {"code": agency.code, "name": agency.name, "short_name": agency.short_name}}

@@ -263,7 +263,7 @@ def _choices(d: dict) -> dict[str, Any]:
     cat = catalog.load_catalog()
     permit = catalog.permit_type(d.get("permit_type") or "")
     agency = cat.agency(d.get("agency") or "") or (catalog.agency_of(permit.code) if permit else None)
-    if permit is not None and agency is not None and wizard_service.issuing_agency(permit.code).code != agency.code:
+    if permit is not None and agency is not None and catalog.issuing_agency(permit.code).code != agency.code:
         permit = None
     kind = d.get("request_kind") if permit is not None and d.get("request_kind") in permit.request_kinds else ""
     if permit is not None and not kind and len(permit.request_kinds) == 1:
@@ -377,7 +377,7 @@ async def wizard(request: Request, user: CurrentUser, session: SessionDep, langk
     d = copy.deepcopy(draft.data) if draft else _new_data(user)
     reached = draft.step if draft else 1
     if not d.get("permit_type") and izin and catalog.permit_type(izin[:60]) is not None:  # "Ajukan" from a Persyaratan page
-        d["permit_type"], d["agency"] = izin, wizard_service.issuing_agency(izin).code
+        d["permit_type"], d["agency"] = izin, catalog.issuing_agency(izin).code
     step = int(langkah) if langkah.isdigit() and 1 <= int(langkah) <= 5 else reached
     step = min(step, reached) if wizard_service.permit_of(d) else 1
     return await _wizard_page(request, session, user, d, step=step, reached=reached, draft=draft,
@@ -587,7 +587,7 @@ async def _case_ctx(session: AsyncSession, user: User, application: PermitApplic
     events = await processes.timeline(session, workflow_id=application.workflow_id)
     return {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": (wizard_service.issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type)
+        "agency_name": (catalog.issuing_agency(application.permit_type).name if catalog.permit_type(application.permit_type)
                         else application.agency_code),
         "kind_label": catalog.request_kind_label(application.request_kind),
         "history": _history(events, for_applicant=True), "polling": application.status in POLLED_STATUSES,
@@ -809,7 +809,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     tasks = await processes.open_tasks(session, workflow_id=application.workflow_id)
     ctx = {
         "app": application, "resi": application.resi, "s": _status_view(application), "permit_name": _permit_name(application.permit_type),
-        "agency_name": wizard_service.issuing_agency(application.permit_type).name if permit else application.agency_code,
+        "agency_name": catalog.issuing_agency(application.permit_type).name if permit else application.agency_code,
         "kind_label": catalog.request_kind_label(application.request_kind), "data": _data_view(application),
         "documents": await _documents_view(session, application), "rounds": list(reversed(rounds)), "revision_count": len(revisions),
         "history": _history(events, for_applicant=False), "days": days, "sla": sla, "over_sla": sla and days["office"] > sla,

@@ -21,13 +21,6 @@ MSG_DECLARATION = "Centang pernyataan kebenaran data sebelum mengirim permohonan
 STEPS = 5
 
 
-def issuing_agency(permit_code: str) -> catalog.AgencyDef:
-    agency = catalog.agency_of(permit_code)
-    if agency is None:  # the catalog's loader puts every permit type under an agency
-        raise LookupError(f"permit type {permit_code} has no agency")
-    return agency
-
-
 def permit_of(draft: dict) -> catalog.PermitTypeDef | None:
     """The permit type the draft applies for, once its kind of request is one the type takes."""
     permit = catalog.permit_type(draft.get("permit_type") or "")
@@ -64,7 +57,7 @@ def _service(draft: dict) -> dict[str, str]:
     agency = catalog.load_catalog().agency(draft.get("agency") or "")
     if agency is None and permit is None:
         errors["agency"] = "Pilih Dinas/Badan yang menerbitkan izin."
-    if permit is None or (agency is not None and issuing_agency(permit.code).code != agency.code):
+    if permit is None or (agency is not None and catalog.issuing_agency(permit.code).code != agency.code):
         errors["permit_type"] = "Pilih jenis izin yang ingin diajukan."
     elif draft.get("request_kind") not in permit.request_kinds:
         errors["request_kind"] = "Pilih jenis permohonan: " + " / ".join(catalog.request_kind_label(k) for k in permit.request_kinds) + "."
