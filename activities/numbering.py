@@ -16,12 +16,16 @@ from temporalio import activity
 from contracts import ASSIGN_NUMBER, IssuedNumberResult, NumberRequest
 from office.numbering import format_number
 from store.models import IssuedNumber, NumberSequence
+from store.offices import OfficeIds
 
 
-async def assign_number(session: AsyncSession, request: NumberRequest, *, now: datetime | None = None) -> IssuedNumberResult:
-    """Issues the next number in the request's scope, inside the caller's transaction."""
+async def assign_number(session: AsyncSession, request: NumberRequest, *, now: datetime | None = None,
+                        offices: OfficeIds | None = None) -> IssuedNumberResult:
+    """Issues the next number in the request's scope of its office's register, inside the caller's transaction."""
     issued_at = (now or datetime.now(UTC)).astimezone(ZoneInfo(request.timezone))
-    scope, year = request.numbering.scope, issued_at.year
+    # Each office keeps its own registers: "<office>/<scope>" (a run from before offices numbers in the first office's).
+    office = await (offices or OfficeIds()).code_of(session, request.numbering.office)
+    scope, year = f"{office}/{request.numbering.scope}", issued_at.year
     # Take the write lock on the scope's counter first, then look up the key: two assigners with the
     # same key are serialised behind the lock, and the second finds the first's number.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -48,10 +52,11 @@ async def assign_number(session: AsyncSession, request: NumberRequest, *, now: d
 class NumberingActivities:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
+        self.offices = OfficeIds()
 
     @activity.defn(name=ASSIGN_NUMBER)
     async def assign_number(self, request: NumberRequest) -> IssuedNumberResult:
         async with self.sessionmaker() as session, session.begin():
-            result = await assign_number(session, request)
+            result = await assign_number(session, request, offices=self.offices)
         activity.logger.info("number issued", extra={"number": result.number, "scope": request.numbering.scope, "sequence": result.sequence})
         return result

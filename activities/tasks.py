@@ -22,6 +22,7 @@ from contracts import (
 )
 from office.calendar import OfficeCalendar
 from store.models import CaseEvent, Task, User
+from store.offices import OfficeIds
 from store.queries import COLUMNS_ONLY, acting_officials_on
 
 
@@ -54,6 +55,7 @@ def _end_claim(task: Task) -> None:
 class TaskActivities:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
+        self.offices = OfficeIds()
 
     @activity.defn(name=OPEN_TASK)
     async def open_task(self, inp: OpenTaskInput) -> OpenTaskResult:
@@ -70,6 +72,7 @@ class TaskActivities:
                     outcomes=[{"name": o.name, "label": o.label, "requires_reason": o.requires_reason, "requires_tte": o.requires_tte}
                               for o in inp.outcomes],
                     form=inp.form, created_at=inp.opened_at, due_at=due_at, escalate_at=escalate_at,
+                    office_id=await self.offices.id_of(session, inp.calendar.office),
                 )
                 session.add(task)
                 owner = await session.get(User, inp.owner_id, options=COLUMNS_ONLY) if inp.owner_id else None

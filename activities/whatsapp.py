@@ -103,8 +103,7 @@ def office_hours(calendar: loader.CalendarDef) -> str:
     return f"{day_text}, pukul {start}–{end}"
 
 
-def knowledge(settings: Settings, defs_dir: Path = DEFS_DIR) -> Knowledge:
-    office = loader.load_office(defs_dir)
+def knowledge(settings: Settings, office: loader.OfficeFile, defs_dir: Path = DEFS_DIR) -> Knowledge:
     counter = counter_defs.load_counter(defs_dir)
     cat = catalog_defs.load_catalog(defs_dir)
     zone = _TZ.get(office.office.timezone, office.office.timezone)
@@ -126,14 +125,13 @@ _MTIMES: dict[str, float] = {}
 def _reload_if_edited(defs_dir: Path) -> None:
     """Drops the cached definitions when a YAML file changed, so the reply tells what the office set today."""
     changed = False
-    for name in ("office.yaml", "counter.yaml", catalog_defs.CATALOG_FILE):
+    for name in ("counter.yaml", catalog_defs.CATALOG_FILE):
         path = Path(defs_dir) / name
         mtime = path.stat().st_mtime if path.exists() else 0.0
         if _MTIMES.get(str(path)) not in (None, mtime):
             changed = True
         _MTIMES[str(path)] = mtime
     if changed:
-        loader.load_office.cache_clear()
         counter_defs.load_counter.cache_clear()
         catalog_defs.load_catalog.cache_clear()
 
@@ -355,4 +353,6 @@ class WhatsAppActivities:
     @activity.defn(name=WHATSAPP_AUTO_REPLY)
     async def auto_reply(self, inp: AutoReplyInput) -> AutoReplyResult:
         _reload_if_edited(self.defs_dir)
-        return answer(knowledge(self.settings, self.defs_dir), inp)
+        # TODO(issue 17): the conversation's office, from the database
+        office = loader.load_office(loader.office_defs_dir("ms-lhokseumawe"))
+        return answer(knowledge(self.settings, office, self.defs_dir), inp)

@@ -46,7 +46,7 @@ from contracts import (
     WHATSAPP_MESSAGE,
     WORKING_DEADLINE,
 )
-from process_defs.loader import load_office
+from process_defs.loader import load_roles
 from process_defs.processes import BY_WORKFLOW_TYPE
 from store.payload_codec import decode_message
 
@@ -129,7 +129,7 @@ def role_label(role: str | None) -> str | None:
     if not role:
         return None
     try:
-        return load_office().role_label(role)
+        return load_roles().get(role, role)
     except Exception:  # noqa: BLE001 - the office file is a nicety here, the role name still reads
         return role
 

@@ -20,7 +20,6 @@ from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
 
 from audit.history import RunNotFound, fetch_history
-from process_defs.loader import load_office
 from process_defs.processes import BY_NAME
 
 
@@ -52,7 +51,8 @@ def since_moment(since: date | datetime, timezone_name: str | None = None) -> da
     if isinstance(since, datetime):
         return since if since.tzinfo else since.replace(tzinfo=UTC)
     if timezone_name is None:
-        timezone_name = load_office().office.timezone
+        # The demo's offices and most of the country's: WIB (an office elsewhere passes its own).
+        timezone_name = "Asia/Jakarta"
     return datetime.combine(since, time.min, tzinfo=ZoneInfo(timezone_name)).astimezone(UTC)
 
 

@@ -17,17 +17,19 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
 from audit.history import RunEvent, fetch_history, readable_timeline
 from documents.layout import _footer_painter, build_a4, format_date_id, label_value_rows, letterhead, local_moment
-from process_defs.loader import load_office
+from process_defs.loader import OfficeDef, office_file
 from process_defs.processes import BY_WORKFLOW_TYPE, business_key
 from signing.identity import load_or_create_signing_identity
 from signing.pades import sign_pdf_off_loop
-from store.models import Document
+from store.models import Document, Office, ProcessRun
+from store.offices import first_office
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -190,7 +192,8 @@ def _moment(value: datetime | None, zone: str) -> str:
     return f"{format_date_id(local.date())}, {local:%H.%M.%S} {abbr}".strip()
 
 
-def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated_at: datetime, generated_by: str | None = None) -> bytes:
+def render_audit_report_pdf(facts: AuditFacts, *, office: OfficeDef, history_sha256: str, generated_at: datetime,
+                            generated_by: str | None = None) -> bytes:
     """The report, unsigned."""
     from reportlab.lib import colors  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
     from reportlab.lib.enums import TA_CENTER  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
@@ -199,7 +202,6 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
     from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
 
-    office = load_office().office
     zone = office.timezone
     margin_x = 2 * cm
     frame_width = A4[0] - 2 * margin_x
@@ -227,7 +229,7 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
         return table
 
     story: list = []
-    letterhead(story, [(office.name.upper(), kop_name), (office.address, kop_addr)])
+    letterhead(story, [*((line.upper(), kop_addr) for line in office.letterhead), (office.name.upper(), kop_name), (office.address, kop_addr)])
     story += [Paragraph("<u>LAPORAN AUDIT RIWAYAT PROSES</u>", title), Spacer(1, 5 * mm)]
     story.append(label_value_rows([
         ("Proses", facts.process_label),
@@ -303,12 +305,11 @@ def render_audit_report_pdf(facts: AuditFacts, *, history_sha256: str, generated
                     subject=f"Laporan audit riwayat proses {facts.workflow_id}")
 
 
-async def render_audit_report(facts: AuditFacts, *, history_sha256: str, settings: Settings, generated_by: str | None = None,
+async def render_audit_report(facts: AuditFacts, *, office: OfficeDef, history_sha256: str, settings: Settings, generated_by: str | None = None,
                               generated_at: datetime | None = None) -> bytes:
-    """The report, PAdES-signed with the installation's signing identity."""
-    office = load_office().office
+    """The report of a run of `office`, PAdES-signed with the installation's signing identity."""
     generated_at = generated_at or datetime.now(UTC)
-    unsigned = await asyncio.to_thread(render_audit_report_pdf, facts, history_sha256=history_sha256, generated_at=generated_at,
+    unsigned = await asyncio.to_thread(render_audit_report_pdf, facts, office=office, history_sha256=history_sha256, generated_at=generated_at,
                                        generated_by=generated_by)
     identity = await asyncio.to_thread(load_or_create_signing_identity, settings)
     return await sign_pdf_off_loop(unsigned, identity, reason=f"Laporan audit {facts.workflow_id}", location=office.city,
@@ -322,6 +323,14 @@ class AuditExport:
     pdf: bytes
 
 
+async def office_of_run(session: AsyncSession, workflow_id: str) -> OfficeDef:
+    """The office a run belongs to (the run index's), as the office's pages name it; the first office for a run the
+    index has not seen yet."""
+    office_id = await session.scalar(select(ProcessRun.office_id).where(ProcessRun.workflow_id == workflow_id))
+    office = await session.get(Office, office_id) if office_id is not None else None
+    return office_file(office or await first_office(session)).office
+
+
 async def export_run(client: Client, workflow_id: str, *, settings: Settings, session: AsyncSession | None = None,
                      run_id: str | None = None, generated_by: str | None = None) -> AuditExport:
     """The history JSON and the signed report of one run (RunNotFound when Temporal has none). `session`
@@ -329,7 +338,11 @@ async def export_run(client: Client, workflow_id: str, *, settings: Settings, se
     history = await fetch_history(client, workflow_id, run_id)
     raw = history_json(history)
     facts = audit_facts(history)
+    office = None
     if session is not None:
         await fill_document_hashes(facts, session)
-    pdf = await render_audit_report(facts, history_sha256=sha256_hex(raw), settings=settings, generated_by=generated_by)
+        office = await office_of_run(session, workflow_id)
+    if office is None:
+        raise LookupError(f"the office of run {workflow_id} is not known: pass a session")
+    pdf = await render_audit_report(facts, office=office, history_sha256=sha256_hex(raw), settings=settings, generated_by=generated_by)
     return AuditExport(facts=facts, history_json=raw, pdf=pdf)

@@ -43,7 +43,7 @@ async def init_db(seed: bool) -> None:
     if seed and settings.dev_mode:
         async with make_sessionmaker(engine)() as session:
             if await seed_demo(session, hash_password(DEMO_PASSWORD)):
-                print("Akun demo (kata sandi Demo12345): " + ", ".join(a[0] for a in ACCOUNTS))
+                print("Akun demo (kata sandi Demo12345): " + ", ".join(a[1] for a in ACCOUNTS))
             for username in await provision_demo_signers(session, settings):
                 print(f"Sertifikat TTE demo dibuat untuk {username} (passphrase Demo12345)")
     await engine.dispose()
@@ -179,7 +179,7 @@ SatuPintu berjalan.
                        coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
   SIRAMASAKAN          {registry_note}
   Log                  {logs}  (JSON per baris: worker.jsonl, gateway.jsonl; trace: traces-*.jsonl)
-Akun demo (kata sandi Demo12345): {', '.join(a[0] for a in ACCOUNTS)}
+Akun demo (kata sandi Demo12345): {', '.join(a[1] for a in ACCOUNTS)}
 Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
 Tekan Ctrl-C untuk berhenti.
 """, flush=True)

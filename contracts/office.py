@@ -13,6 +13,9 @@ class CalendarSnapshot:
     office_end: str = "16:30"
     extra_holidays: dict[str, str] = field(default_factory=dict)
     extra_working_days: list[str] = field(default_factory=list)
+    # The office whose calendar this is (its code): the tasks a run asks for belong to it. Empty in runs started
+    # before offices existed: they belong to the first office (store/offices.py).
+    office: str = ""
 
 
 @dataclass
@@ -23,6 +26,21 @@ class OfficeSnapshot:
     address: str
     timezone: str
     head_title: str
+    # Its code (empty in runs started before offices existed: the first office).
+    code: str = ""
+    # The lines above its name on its letterhead, and per issuing agency of its catalog that agency's lines.
+    letterhead: list[str] = field(default_factory=list)
+    agency_letterheads: dict[str, list[str]] = field(default_factory=dict)
+    # Storage key of its logo, printed on its letterhead when set.
+    logo_key: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def letterhead_lines(self, agency: str | None = None) -> list[str]:
+        """What heads a document it issues: the agency's own lines when the agency has them, else the office's lines and name."""
+        if agency and self.agency_letterheads.get(agency):
+            return list(self.agency_letterheads[agency])
+        return [*self.letterhead, self.name]
 
 
 @dataclass
@@ -44,6 +62,8 @@ class NumberingFormat:
     scope: str
     format: str
     fields: dict[str, str] = field(default_factory=dict)
+    # The office whose register this is (its code; empty: the first office). Each office numbers on its own.
+    office: str = ""
 
 
 @dataclass

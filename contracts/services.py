@@ -41,6 +41,8 @@ class NotifyInput:
     recipient_emails: list[str] = field(default_factory=list)
     # People known only by a phone number (a walk-in visitor, a WhatsApp contact): WhatsApp channel only.
     recipient_phones: list[str] = field(default_factory=list)
+    # The office whose staff `recipient_roles` means (its code; empty: the first office).
+    office: str = ""
 
 
 @dataclass

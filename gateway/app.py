@@ -21,6 +21,7 @@ from gateway.errors import ApiError, DomainError, Unavailable, as_api_error
 from gateway.limits import UNSUPPORTED_JSON, PerimeterMiddleware, too_large_text
 from gateway.security import served_over_https
 from gateway.security_headers import SecurityHeadersMiddleware
+from gateway.services.offices import OfficeDirectory
 from store.db import make_engine, make_sessionmaker
 from store.observability import TracingMiddleware
 from store.settings import PROJECT_ROOT, Settings, get_settings
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, *, temporal_client: Client | No
         engine = make_engine(settings.effective_database_url)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.offices = OfficeDirectory()
         app.state.temporal = TemporalConnection(settings, temporal_client)
         app.state.temporal_ui = TemporalUiUpstream(settings)
         yield

@@ -14,7 +14,9 @@ from temporalio.client import Client, WorkflowHandle
 
 from gateway.errors import ApiError, forbidden
 from gateway.security import decode_access_token
+from gateway.services.offices import OfficeDirectory, speak_for, use_directory
 from store.models import User
+from store.offices import scope_to_office
 from store.settings import Settings
 
 if TYPE_CHECKING:
@@ -30,6 +32,12 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    offices: OfficeDirectory = request.app.state.offices
+    if offices.stale:
+        # Its own session: the request's has not begun, and routes that begin it themselves expect it so.
+        async with request.app.state.sessionmaker() as lookup:
+            await offices.refresh(lookup)
+    use_directory(offices)
     async with request.app.state.sessionmaker() as session:
         yield session
 
@@ -181,11 +189,23 @@ async def get_current_user(
     user = await _user_from_token(token, session, settings)
     if user is None:
         raise ApiError(401, "Sesi tidak valid atau telah berakhir. Silakan masuk kembali.", code="unauthenticated")
+    _scope(session, user)
     return user
 
 
+def _scope(session: AsyncSession, user: User) -> None:
+    """Staff of an office read only their office's rows and speak for it; applicants and the installation's
+    administrators are not held to one office (their own rows, or every office's)."""
+    if user.kind == "staff" and user.office_id is not None:
+        scope_to_office(session, user.office_id)
+        speak_for(user.office_id)
+
+
 async def get_optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    return await _user_from_token(request.cookies.get(SESSION_COOKIE), session, settings)
+    user = await _user_from_token(request.cookies.get(SESSION_COOKIE), session, settings)
+    if user is not None:
+        _scope(session, user)
+    return user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

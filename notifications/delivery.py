@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 
 from contracts import WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 from store.models import Document, Notification, User, UserRole, WhatsAppMessage
+from store.offices import OfficeIds
 from store.queries import COLUMNS_ONLY
 from store.settings import Settings
 from store.storage import document_key, storage_for
@@ -169,6 +170,7 @@ class Notifier:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.channels = {c.name: c for c in (channels or [InAppChannel(), EmailChannel(settings), WhatsAppChannel(settings)])}
+        self.offices = OfficeIds()
 
     async def send(self, inp: NotifyInput) -> NotifyResult:
         # Who receives it is read once: the rows are written for them and the result names them.
@@ -206,9 +208,12 @@ class Notifier:
         ids = list(dict.fromkeys(inp.recipient_ids))
         if inp.recipient_roles:
             async with self.sessionmaker() as session:
+                # A role is the holders of it in the office the message is about, never another office's.
+                office_id = await self.offices.id_of(session, inp.office)
                 role_users = await session.scalars(
                     select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                    .where(UserRole.role.in_(inp.recipient_roles), User.is_active.is_(True)).order_by(UserRole.user_id)
+                    .where(UserRole.role.in_(inp.recipient_roles), User.is_active.is_(True), User.office_id == office_id)
+                    .order_by(UserRole.user_id)
                 )
                 ids.extend(u for u in role_users if u not in ids)
         return ids

@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 
 from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
 from office.numbering import ROMAN_MONTHS
-from process_defs.loader import DEFS_DIR, OfficeFile, calendar_snapshot, load_office, office_snapshot
+from process_defs.loader import DEFS_DIR, OfficeFile, calendar_snapshot, load_roles, office_snapshot
 
 CATALOG_FILE = "catalog.yaml"
 
@@ -279,8 +279,9 @@ class CatalogFile(_Strict):
         return definition.label if definition else kind
 
 
-def parse_catalog(data: Any, office: OfficeFile, *, source: str = CATALOG_FILE) -> CatalogFile:
-    """Validates catalog data against the office's roles; raises CatalogError naming what is wrong."""
+def parse_catalog(data: Any, roles: dict[str, str] | None = None, *, source: str = CATALOG_FILE) -> CatalogFile:
+    """Validates catalog data against the roles offices have (roles.yaml); raises CatalogError naming what is wrong."""
+    roles = load_roles() if roles is None else roles
     if not isinstance(data, dict):
         raise CatalogError(f"{source}: expected a mapping with request_kinds and agencies")
     try:
@@ -290,10 +291,10 @@ def parse_catalog(data: Any, office: OfficeFile, *, source: str = CATALOG_FILE) 
     for permit in catalog.permit_types():
         for key in ("verifier_role", "signer_role"):
             role = getattr(permit, key)
-            if role not in office.roles:
-                raise CatalogError(f"{source}: permit type {permit.code!r} {key} {role!r} is not a role listed in office.yaml")
-    if ESCALATE_TO_ROLE not in office.roles:
-        raise CatalogError(f"{source}: permits escalate to {ESCALATE_TO_ROLE!r}, which office.yaml does not list")
+            if role not in roles:
+                raise CatalogError(f"{source}: permit type {permit.code!r} {key} {role!r} is not a role listed in roles.yaml")
+    if ESCALATE_TO_ROLE not in roles:
+        raise CatalogError(f"{source}: permits escalate to {ESCALATE_TO_ROLE!r}, which roles.yaml does not list")
     return catalog
 
 
@@ -305,7 +306,7 @@ def load_catalog(defs_dir: Path = DEFS_DIR) -> CatalogFile:
             data = yaml.safe_load(fh)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}") from None
-    return parse_catalog(data, load_office(Path(defs_dir)), source=str(path))
+    return parse_catalog(data, source=str(path))
 
 
 # --- module-level lookups on the shipped catalog ------------------------------------------------
@@ -472,9 +473,9 @@ def validate_details(permit: str | PermitTypeDef, details: dict, request_kind: s
 # --- the snapshot a permit workflow starts with ---------------------------------------------------
 
 
-def permit_definition(permit_type_code: str, request_kind: str, defs_dir: Path = DEFS_DIR) -> PermitDefinitionSnapshot:
+def permit_definition(office: OfficeFile, permit_type_code: str, request_kind: str, defs_dir: Path = DEFS_DIR) -> PermitDefinitionSnapshot:
     """Everything the workflow needs from the catalog and the office, frozen at start."""
-    catalog, office = load_catalog(defs_dir), load_office(defs_dir)
+    catalog = load_catalog(defs_dir)
     permit = catalog.permit_type(permit_type_code)
     if permit is None:
         raise KeyError(f"unknown permit type {permit_type_code!r}")
@@ -498,7 +499,8 @@ def permit_definition(permit_type_code: str, request_kind: str, defs_dir: Path =
                            escalate_to_role=ESCALATE_TO_ROLE, role_label=office.role_label(permit.signer_role),
                            escalate_to_role_label=office.role_label(ESCALATE_TO_ROLE)),
         revision_deadline_working_days=permit.revision_deadline_working_days,
-        numbering=NumberingFormat(scope=f"permit:{permit.code}", format=permit.numbering.format, fields=dict(permit.numbering.fields)),
+        numbering=NumberingFormat(scope=f"permit:{permit.code}", format=permit.numbering.format, fields=dict(permit.numbering.fields),
+                                  office=office.code),
         download_valid_days=DOWNLOAD_VALID_DAYS,
         validity_years=permit.validity_years,
     )

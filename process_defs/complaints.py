@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field, field_validator
 from contracts import ComplaintDefinitionSnapshot, ComplaintOfficer
 from process_defs.loader import (
     DEFS_DIR,
+    OfficeFile,
     TaskPolicyDef,
     _read,
     calendar_snapshot,
-    load_office,
+    load_roles,
     numbering_format,
     office_snapshot,
     task_policy,
@@ -53,24 +54,22 @@ class ComplaintsFile(_Strict):
 @lru_cache
 def load_complaints(defs_dir: Path = DEFS_DIR) -> ComplaintsFile:
     complaints = ComplaintsFile.model_validate(_read("complaints.yaml", defs_dir))
-    office = load_office(defs_dir)
-    if NUMBERING_SCOPE not in office.numbering:
-        raise ValueError(f"office.yaml: numbering scope {NUMBERING_SCOPE!r} is missing (complaint letters)")
+    roles = load_roles()
     for needed in TASKS:
         if needed not in complaints.tasks:
             raise ValueError(f"complaints.yaml: tasks.{needed} is missing")
     for name, task in complaints.tasks.items():
         for role in task.roles:
-            if role not in office.roles:
-                raise ValueError(f"complaints.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
+            if role not in roles:
+                raise ValueError(f"complaints.yaml: tasks.{name} names role {role!r}, which roles.yaml does not list")
     return complaints
 
 
-def complaint_snapshot(*, units: dict[str, str], officers: dict[str, ComplaintOfficer],
+def complaint_snapshot(office: OfficeFile, *, units: dict[str, str], officers: dict[str, ComplaintOfficer],
                        defs_dir: Path = DEFS_DIR) -> ComplaintDefinitionSnapshot:
     """What a complaint keeps for its whole life: the stages' policies, the letter numbering, and the
     units and officers a disposition can name (the workflow cannot read the directory)."""
-    office, complaints = load_office(defs_dir), load_complaints(defs_dir)
+    complaints = load_complaints(defs_dir)
     return ComplaintDefinitionSnapshot(
         office=office_snapshot(office), calendar=calendar_snapshot(office),
         verification=task_policy(complaints.tasks["verification"], office),

@@ -17,7 +17,7 @@ from process_defs.loader import (
     OfficeFile,
     TaskPolicyDef,
     calendar_snapshot,
-    load_office,
+    load_roles,
     numbering_format,
     office_snapshot,
     task_policy,
@@ -135,7 +135,7 @@ class CounterFile(_Strict):
         return next((c for c in self.counters if c.code == code), None)
 
 
-def _check(counter: CounterFile, office: OfficeFile) -> None:
+def _check(counter: CounterFile, roles: dict[str, str]) -> None:
     def unique(kind: str, codes: list[str]) -> None:
         seen = set()
         for code in codes:
@@ -162,29 +162,26 @@ def _check(counter: CounterFile, office: OfficeFile) -> None:
     policies = {**counter.tasks.model_dump(), **{f"letters.{k}": v for k, v in counter.letters.tasks.model_dump().items()},
                 "whatsapp.handoff": counter.whatsapp.handoff.model_dump()}
     for role in counter.whatsapp.reply_roles:
-        if role not in office.roles:
-            raise ValueError(f"counter.yaml: whatsapp.reply_roles names role {role!r}, which office.yaml does not list")
+        if role not in roles:
+            raise ValueError(f"counter.yaml: whatsapp.reply_roles names role {role!r}, which roles.yaml does not list")
     for name, task in policies.items():
         for role in (task["role"], task["escalate_to_role"], *task["escalation_chain"]):
-            if role and role not in office.roles:
-                raise ValueError(f"counter.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
-    if counter.overrun_notify_role not in office.roles:
-        raise ValueError(f"counter.yaml: overrun_notify_role {counter.overrun_notify_role!r} is not in office.yaml")
-    for scope in ("outgoing_letter", "incoming_letter", "walkin_receipt"):
-        if scope not in office.numbering:
-            raise ValueError(f"office.yaml: numbering scope {scope!r} is needed by the counter")
+            if role and role not in roles:
+                raise ValueError(f"counter.yaml: tasks.{name} names role {role!r}, which roles.yaml does not list")
+    if counter.overrun_notify_role not in roles:
+        raise ValueError(f"counter.yaml: overrun_notify_role {counter.overrun_notify_role!r} is not in roles.yaml")
 
 
 @lru_cache
 def load_counter(defs_dir: Path = DEFS_DIR) -> CounterFile:
     with open(defs_dir / "counter.yaml", encoding="utf-8") as fh:
         counter = CounterFile.model_validate(yaml.safe_load(fh))
-    _check(counter, load_office(defs_dir))
+    _check(counter, load_roles())
     return counter
 
 
-def walk_in_snapshot(service_code: str, defs_dir: Path = DEFS_DIR) -> WalkInDefinitionSnapshot:
-    office, counter = load_office(defs_dir), load_counter(defs_dir)
+def walk_in_snapshot(office: OfficeFile, service_code: str, defs_dir: Path = DEFS_DIR) -> WalkInDefinitionSnapshot:
+    counter = load_counter(defs_dir)
     s = counter.service(service_code)
     if s is None:
         raise KeyError(service_code)
@@ -215,8 +212,8 @@ def walk_in_snapshot(service_code: str, defs_dir: Path = DEFS_DIR) -> WalkInDefi
     )
 
 
-def letter_snapshot(units: dict[str, str], defs_dir: Path = DEFS_DIR) -> LetterDefinitionSnapshot:
-    office, letters = load_office(defs_dir), load_counter(defs_dir).letters
+def letter_snapshot(office: OfficeFile, units: dict[str, str], defs_dir: Path = DEFS_DIR) -> LetterDefinitionSnapshot:
+    letters = load_counter(defs_dir).letters
     t = letters.tasks
     return LetterDefinitionSnapshot(
         office=office_snapshot(office),

@@ -3,6 +3,7 @@
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 from pydantic import BaseModel, Field, field_validator
@@ -16,6 +17,7 @@ from contracts import (
 )
 
 DEFS_DIR = Path(__file__).resolve().parent
+OFFICES_DIR = DEFS_DIR / "offices"
 
 
 class _Strict(BaseModel):
@@ -23,12 +25,20 @@ class _Strict(BaseModel):
 
 
 class OfficeDef(_Strict):
+    # The directory's name when the file does not say (process_defs/offices/<code>/office.yaml).
+    code: str = ""
     name: str
     short_name: str
     address: str
     city: str
     timezone: str
     head_title: str
+    phone: str | None = None
+    email: str | None = None
+    whatsapp_number: str | None = None
+    letterhead: list[str] = []
+    agency_letterheads: dict[str, list[str]] = {}
+    logo_key: str | None = None
 
 
 class HolidayDef(_Strict):
@@ -64,14 +74,45 @@ class NumberingScopeDef(BaseModel):
         return value
 
 
+# The letter registers each process needs of an office that offers it.
+NEEDED_SCOPES = {
+    "leave": ("leave_letter",),
+    "walk_in": ("outgoing_letter", "incoming_letter", "walkin_receipt"),
+    "letter": ("outgoing_letter", "incoming_letter"),
+    "complaint": ("complaint_letter",),
+}
+OFFERABLE = ("leave", "permit", "walk_in", "letter", "whatsapp", "siramasakan", "complaint")
+
+
 class OfficeFile(_Strict):
     office: OfficeDef
     calendar: CalendarDef
-    roles: dict[str, str]
-    numbering: dict[str, NumberingScopeDef]
+    processes: list[str]
+    # How this office calls roles of the shared vocabulary (roles.yaml), where it calls them otherwise.
+    role_labels: dict[str, str] = {}
+    numbering: dict[str, NumberingScopeDef] = {}
+
+    @field_validator("processes")
+    @classmethod
+    def _known_processes(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(OFFERABLE))
+        if unknown:
+            raise ValueError(f"unknown processes {unknown}; an office may offer {list(OFFERABLE)}")
+        return value
+
+    @property
+    def code(self) -> str:
+        return self.office.code
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return {**load_roles(), **self.role_labels}
 
     def role_label(self, role: str | None) -> str:
         return self.roles.get(role, role) if role else ""
+
+    def offers(self, process: str) -> bool:
+        return process in self.processes
 
 
 class LeaveTypeDef(_Strict):
@@ -117,34 +158,115 @@ def _read(name: str, defs_dir: Path) -> dict:
 
 
 @lru_cache
-def load_office(defs_dir: Path = DEFS_DIR) -> OfficeFile:
-    return OfficeFile.model_validate(_read("office.yaml", defs_dir))
+def load_roles(defs_dir: Path = DEFS_DIR) -> dict[str, str]:
+    """Every role an office's staff may hold, with its name (roles.yaml): process definitions name these codes."""
+    return dict(_read("roles.yaml", defs_dir)["roles"])
+
+
+def office_defs_dir(code: str) -> Path:
+    """Where an office's own definitions are (process_defs/offices/<code>/)."""
+    if not code or "/" in code or code.startswith("."):
+        raise ValueError(f"not an office code: {code!r}")
+    return OFFICES_DIR / code
+
+
+def office_codes() -> list[str]:
+    """The offices process_defs/offices/ defines, in name order."""
+    return sorted(p.name for p in OFFICES_DIR.iterdir() if (p / "office.yaml").exists())
+
+
+@lru_cache
+def load_office(defs_dir: Path) -> OfficeFile:
+    """An office's office.yaml, checked: its roles are in the shared vocabulary, and it has the letter register of
+    every process it offers."""
+    data = _read("office.yaml", defs_dir)
+    if isinstance(data, dict) and isinstance(data.get("office"), dict):
+        data["office"].setdefault("code", defs_dir.name)
+    office = OfficeFile.model_validate(data)
+    unknown = sorted(set(office.role_labels) - set(load_roles()))
+    if unknown:
+        raise ValueError(f"{defs_dir.name}/office.yaml: role_labels names roles {unknown}, which roles.yaml does not list")
+    for process in office.processes:
+        for scope in NEEDED_SCOPES.get(process, ()):
+            if scope not in office.numbering:
+                raise ValueError(f"{defs_dir.name}/office.yaml: numbering scope {scope!r} is needed by {process!r}")
+    return office
+
+
+class OfficeRecord(Protocol):
+    """An office as the database holds it (store/models.py Office): what its administrators edit."""
+
+    code: str
+    name: str
+    short_name: str
+    address: str
+    city: str
+    timezone: str
+    head_title: str
+    phone: str | None
+    email: str | None
+    whatsapp_number: str | None
+    letterhead: list
+    agency_letterheads: dict
+    logo_key: str | None
+    calendar: dict
+    processes: list
+
+
+def office_file(record: OfficeRecord) -> OfficeFile:
+    """The office as runs and pages use it: its identity, hours, calendar overrides and processes as its
+    administrators set them, over the roles and letter registers of its office.yaml."""
+    base = load_office(office_defs_dir(record.code)) if (OFFICES_DIR / record.code / "office.yaml").exists() else None
+    identity = OfficeDef(code=record.code, name=record.name, short_name=record.short_name, address=record.address, city=record.city,
+                         timezone=record.timezone, head_title=record.head_title, phone=record.phone, email=record.email,
+                         whatsapp_number=record.whatsapp_number, letterhead=list(record.letterhead or []),
+                         agency_letterheads=dict(record.agency_letterheads or {}), logo_key=record.logo_key)
+    shipped = base.calendar.model_dump() if base else {"office_hours": {"start": "08:00", "end": "16:30"}}
+    calendar = CalendarDef.model_validate({**shipped, **(record.calendar or {})})
+    return OfficeFile.model_construct(office=identity, calendar=calendar, processes=list(record.processes or []),
+                                      role_labels=dict(base.role_labels) if base else {},
+                                      numbering=dict(base.numbering) if base else {})
+
+
+def office_seed(office: OfficeFile) -> dict[str, Any]:
+    """The columns of a new office row (store/models.py Office) made from its office.yaml."""
+    o, c = office.office, office.calendar
+    return {
+        "code": o.code, "name": o.name, "short_name": o.short_name, "address": o.address, "city": o.city, "timezone": o.timezone,
+        "head_title": o.head_title, "phone": o.phone, "email": o.email, "whatsapp_number": o.whatsapp_number,
+        "letterhead": list(o.letterhead), "agency_letterheads": {k: list(v) for k, v in o.agency_letterheads.items()},
+        "processes": list(office.processes),
+        "calendar": {"working_weekdays": list(c.working_weekdays), "office_hours": dict(c.office_hours),
+                     "extra_holidays": [{"date": h.date.isoformat(), "name": h.name} for h in c.extra_holidays],
+                     "extra_working_days": [d.isoformat() for d in c.extra_working_days]},
+    }
 
 
 @lru_cache
 def load_leave(defs_dir: Path = DEFS_DIR) -> LeaveFile:
     leave = LeaveFile.model_validate(_read("leave.yaml", defs_dir))
-    office = load_office(defs_dir)
-    if leave.numbering_scope not in office.numbering:
-        raise ValueError(f"leave.yaml: numbering scope {leave.numbering_scope!r} is not in office.yaml")
+    roles = load_roles()
     for needed in ("supervisor_approval", "letter_numbering"):
         if needed not in leave.tasks:
             raise ValueError(f"leave.yaml: tasks.{needed} is missing")
     for name, task in leave.tasks.items():
         for role in task.roles:
-            if role not in office.roles:
-                raise ValueError(f"leave.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
+            if role not in roles:
+                raise ValueError(f"leave.yaml: tasks.{name} names role {role!r}, which roles.yaml does not list")
     return leave
 
 
 def office_snapshot(office: OfficeFile) -> OfficeSnapshot:
     o = office.office
-    return OfficeSnapshot(name=o.name, short_name=o.short_name, city=o.city, address=o.address, timezone=o.timezone, head_title=o.head_title)
+    return OfficeSnapshot(name=o.name, short_name=o.short_name, city=o.city, address=o.address, timezone=o.timezone, head_title=o.head_title,
+                          code=o.code, letterhead=list(o.letterhead), agency_letterheads={k: list(v) for k, v in o.agency_letterheads.items()},
+                          logo_key=o.logo_key, phone=o.phone, email=o.email)
 
 
 def calendar_snapshot(office: OfficeFile) -> CalendarSnapshot:
     c = office.calendar
     return CalendarSnapshot(
+        office=office.office.code,
         timezone=office.office.timezone,
         country=c.country,
         holiday_categories=list(c.holiday_categories),
@@ -159,7 +281,7 @@ def calendar_snapshot(office: OfficeFile) -> CalendarSnapshot:
 def numbering_format(office: OfficeFile, scope: str) -> NumberingFormat:
     scope_def = office.numbering[scope]
     fields = {k: str(v) for k, v in scope_def.model_extra.items()} if scope_def.model_extra else {}
-    return NumberingFormat(scope=scope, format=scope_def.format, fields=fields)
+    return NumberingFormat(scope=scope, format=scope_def.format, fields=fields, office=office.office.code)
 
 
 def task_policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
@@ -169,8 +291,8 @@ def task_policy(d: TaskPolicyDef, office: OfficeFile) -> TaskPolicy:
                       escalation_chain_labels=[office.role_label(r) for r in d.escalation_chain])
 
 
-def leave_snapshot(defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:
-    office, leave = load_office(defs_dir), load_leave(defs_dir)
+def leave_snapshot(office: OfficeFile, defs_dir: Path = DEFS_DIR) -> LeaveDefinitionSnapshot:
+    leave = load_leave(defs_dir)
     return LeaveDefinitionSnapshot(
         office=office_snapshot(office),
         calendar=calendar_snapshot(office),

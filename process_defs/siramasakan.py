@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel, Field
 
 from contracts import ChangeKindSnapshot, SiramasakanDefinitionSnapshot
-from process_defs.loader import DEFS_DIR, TaskPolicyDef, calendar_snapshot, load_office, office_snapshot, task_policy
+from process_defs.loader import DEFS_DIR, OfficeFile, TaskPolicyDef, calendar_snapshot, load_roles, office_snapshot, task_policy
 
 
 class _Strict(BaseModel):
@@ -40,7 +40,7 @@ class SiramasakanFile(_Strict):
 def load_siramasakan(defs_dir: Path = DEFS_DIR) -> SiramasakanFile:
     with open(defs_dir / "siramasakan.yaml", encoding="utf-8") as fh:
         sira = SiramasakanFile.model_validate(yaml.safe_load(fh))
-    office = load_office(defs_dir)
+    roles = load_roles()
     for code, kind in sira.change_kinds.items():
         if not code.replace("_", "").isalpha() or code != code.lower():
             raise ValueError(f"siramasakan.yaml: change kind {code!r} must be lower-case letters and underscores")
@@ -48,13 +48,13 @@ def load_siramasakan(defs_dir: Path = DEFS_DIR) -> SiramasakanFile:
             raise ValueError(f"siramasakan.yaml: change kind {code!r} lists a document twice")
     for name in ("case_completion", "civil_registry"):
         for role in getattr(sira.tasks, name).roles:
-            if role not in office.roles:
-                raise ValueError(f"siramasakan.yaml: tasks.{name} names role {role!r}, which office.yaml does not list")
+            if role not in roles:
+                raise ValueError(f"siramasakan.yaml: tasks.{name} names role {role!r}, which roles.yaml does not list")
     return sira
 
 
-def siramasakan_snapshot(registry_url: str = "", defs_dir: Path = DEFS_DIR) -> SiramasakanDefinitionSnapshot:
-    office, sira = load_office(defs_dir), load_siramasakan(defs_dir)
+def siramasakan_snapshot(office: OfficeFile, registry_url: str = "", defs_dir: Path = DEFS_DIR) -> SiramasakanDefinitionSnapshot:
+    sira = load_siramasakan(defs_dir)
     return SiramasakanDefinitionSnapshot(
         office=office_snapshot(office), calendar=calendar_snapshot(office),
         change_kinds={code: ChangeKindSnapshot(label=k.label, documents=list(k.documents)) for code, k in sira.change_kinds.items()},

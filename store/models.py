@@ -54,7 +54,50 @@ class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime(), dict: JSON, list: JSON}
 
 
-class CaseRow:
+class Office(Base):
+    """An office the installation serves: its identity as documents and pages print it, its calendar overrides and
+    hours, and the processes it offers. Its definitions (roles, numbering, catalog, counter…) are the YAML files of
+    process_defs/offices/<code>/, over the shared ones in process_defs/ (process_defs/offices.py)."""
+
+    __tablename__ = "office"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Public URLs name the office by this code (/kantor/<code>); it never changes once cases exist.
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(Text, default="")
+    city: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(60), default="Asia/Jakarta")
+    head_title: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    email: Mapped[str | None] = mapped_column(String(200))
+    # The business number its WhatsApp assistant answers on (the Cloud API's phone_number_id), if any.
+    whatsapp_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # The lines above the office's name on its letterhead ("KEMENTERIAN AGAMA REPUBLIK INDONESIA"), and per issuing
+    # agency of its catalog the lines of that agency's letterhead ({"BAKESBANGPOL": ["PEMERINTAH KOTA …", "BADAN …"]}).
+    letterhead: Mapped[list] = mapped_column(default=list)
+    agency_letterheads: Mapped[dict] = mapped_column(default=dict)
+    # Storage key and type of the logo printed on its letterhead (store/storage.py), if uploaded.
+    logo_key: Mapped[str | None] = mapped_column(String(200))
+    logo_content_type: Mapped[str | None] = mapped_column(String(40))
+    # working_weekdays, office_hours {start, end}, extra_holidays [{date, name}], extra_working_days [date] (office.yaml's
+    # `calendar`, edited on the administration pages).
+    calendar: Mapped[dict] = mapped_column(default=dict)
+    # The processes it offers (process_defs/processes.py names).
+    processes: Mapped[list] = mapped_column(default=list)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OfficeOwned:
+    """A row that belongs to one office: staff of another office never read it (store/office_scope.py adds the
+    office to every ORM query of a scoped session)."""
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
+
+
+class CaseRow(OfficeOwned):
     """The columns every process's case row has (a leave request, a permit application, a visit, a letter, a
     SIRAMASAKAN request, a complaint): the run it belongs to, the submission it was recorded from, where it stands,
     and when it ended. store/outbox.py starts and resumes a case's run by these; activities/case_rows.py writes its steps.
@@ -67,13 +110,17 @@ class CaseRow:
     finished_at: Mapped[datetime | None]
 
 
-class Unit(Base):
+class Unit(OfficeOwned, Base):
     __tablename__ = "unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(40), unique=True)
+    # Unique within the office (two offices may both have a "TU").
+    code: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+
+    __table_args__ = (UniqueConstraint("office_id", "code", name="uq_unit_office_code"),)
 
 
 class User(Base):
@@ -89,7 +136,12 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # The office a member of staff works for; none for applicants (their account works in every office) and for the
+    # installation's administrators.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    deactivated_at: Mapped[datetime | None]
+    deactivation_reason: Mapped[str | None] = mapped_column(Text)
     # "staff" (an office employee) or "applicant" (a citizen or business; username = NIK).
     kind: Mapped[str] = mapped_column(String(20), default="staff")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -98,6 +150,7 @@ class User(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")
+    office: Mapped[Office | None] = relationship(lazy="joined")
     profile: Mapped["ApplicantProfile | None"] = relationship(lazy="joined", uselist=False, back_populates="user")
     roles: Mapped[list["UserRole"]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
@@ -181,7 +234,7 @@ class CaseEvent(Base):
     detail: Mapped[dict] = mapped_column(default=dict)
 
 
-class ProcessRun(Base):
+class ProcessRun(OfficeOwned, Base):
     """The run index: one row per workflow run, projected from Temporal's visibility (workers/run_index.py),
     so that owners can filter and page through every run in SQL. Temporal stays the source of truth."""
 
@@ -221,6 +274,8 @@ class ProcessStart(Base):
     task_queue: Mapped[str] = mapped_column(String(200))
     # The case row's table: its workflow_id follows when the id is taken in Temporal (store/outbox.py).
     case_table: Mapped[str] = mapped_column(String(60))
+    # The case's office, kept in the run's memo: the run index files the run under it.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
     # The workflow's start argument, a Temporal Payload encrypted with the payload codec: no personal data in clear.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -228,7 +283,7 @@ class ProcessStart(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class Task(Base):
+class Task(OfficeOwned, Base):
     """The task inbox: one row per human task a workflow is waiting on (shape after spiff-arena's human_task)."""
 
     __tablename__ = "task"
@@ -272,10 +327,10 @@ class Task(Base):
               postgresql_where=text("owner_id IS NOT NULL"), sqlite_where=text("owner_id IS NOT NULL")),
         # Role tasks nobody owns: a partial index, because only "=" lets the database read an index in order past a
         # column; "owner_id IS NULL" as a key column made PostgreSQL sort every unowned row of the role instead.
-        Index("ix_task_inbox_role_unowned", "status", "role", "created_at", "id",
+        Index("ix_task_inbox_role_unowned", "office_id", "status", "role", "created_at", "id",
               postgresql_where=text("owner_id IS NULL"), sqlite_where=text("owner_id IS NULL")),
         Index("ix_task_inbox_delegate", "status", "delegate_id", "created_at", "id"),
-        Index("ix_task_inbox_escalated", "status", "escalated_to_role", "created_at", "id"),
+        Index("ix_task_inbox_escalated", "office_id", "status", "escalated_to_role", "created_at", "id"),
         Index("ix_task_inbox_done", "status", "completed_by_id", "completed_at", "id"),
     )
 
@@ -516,7 +571,7 @@ class SigningAuthorization(Base):
     expires_at: Mapped[datetime]
 
 
-class QueueTicket(Base):
+class QueueTicket(OfficeOwned, Base):
     """A queue number (nomor antrian) for one service group on one local day: A-001, A-002, …"""
 
     __tablename__ = "queue_ticket"
@@ -537,9 +592,10 @@ class QueueTicket(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        UniqueConstraint("service_day", "group_code", "sequence", name="uq_queue_ticket_day_group_seq"),
-        Index("ix_queue_ticket_waiting", "service_day", "group_code", "status", "sequence"),
-        Index("ix_queue_ticket_counter", "service_day", "counter_code", "called_at"),
+        # Each office numbers its own queue: A-001 at two offices are two tickets.
+        UniqueConstraint("office_id", "service_day", "group_code", "sequence", name="uq_queue_ticket_office_day_group_seq"),
+        Index("ix_queue_ticket_waiting", "office_id", "service_day", "group_code", "status", "sequence"),
+        Index("ix_queue_ticket_counter", "office_id", "service_day", "counter_code", "called_at"),
     )
 
 
@@ -625,7 +681,7 @@ class WhatsAppMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class WhatsAppConversation(Base):
+class WhatsAppConversation(OfficeOwned, Base):
     """The workflow id a number's conversation runs under: random, so the number never reaches Temporal's ids and
     visibility (`temporal workflow list`, the Web UI, the run index, the task and message keys derived from the id).
 
@@ -636,9 +692,12 @@ class WhatsAppConversation(Base):
     __tablename__ = "whatsapp_conversation"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    phone: Mapped[str] = mapped_column(String(20))
     workflow_id: Mapped[str] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # One conversation per number with each office's assistant.
+    __table_args__ = (UniqueConstraint("office_id", "phone", name="uq_whatsapp_conversation_office_phone"),)
 
 
 class SiramasakanRequest(CaseRow, Base):
@@ -720,3 +779,24 @@ class Complaint(CaseRow, Base):
     stage_due_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     responded_at: Mapped[datetime | None]
+
+
+class AdminChange(Base):
+    """The record of every administrative change (an account, a unit, a role, the office's identity or calendar):
+    who, when, what, and the values before and after. Rows are only ever added."""
+
+    __tablename__ = "admin_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # None: a change to the installation itself (an office created), seen by its administrators only.
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(200))
+    # e.g. user.create, user.update, user.deactivate, user.reset_password, unit.create, office.update, user.import
+    action: Mapped[str] = mapped_column(String(40))
+    # What changed, as people name it: "user:verifikator2", "unit:PTSP", "office:dpmptsp".
+    target: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    reason: Mapped[str | None] = mapped_column(Text)

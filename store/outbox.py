@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 ID_ATTEMPTS = 3
 # The memo entry naming the case a run was started for (the token of its process_start row).
 MEMO_KEY = "satupintu_start"
+# The id of the office the case belongs to: the run index files the run under it (workers/run_index.py).
+MEMO_OFFICE = "satupintu_office"
 
 
 def id_tail() -> str:
@@ -58,6 +60,7 @@ class PendingStart:
     task_queue: str
     case_table: str
     payload: bytes
+    office_id: int | None = None
 
     @property
     def token(self) -> str:
@@ -94,24 +97,25 @@ def _codec(converter: DataConverter) -> PayloadCodec:
 
 
 async def record(session: AsyncSession, settings: Settings, *, case_table: str, workflow_id: str, workflow_type: str,
-                 task_queue: str, value: Any) -> PendingStart:
+                 task_queue: str, value: Any, office_id: int | None = None) -> PendingStart:
     """Writes what starts the case's process, in the session's transaction: the caller commits it with the case row."""
     pending = PendingStart(workflow_id=workflow_id, workflow_type=workflow_type, task_queue=task_queue, case_table=case_table,
-                           payload=await seal(settings, value))
+                           payload=await seal(settings, value), office_id=office_id)
     await session.execute(insert(ProcessStart).values(
         workflow_id=pending.workflow_id, workflow_type=workflow_type, task_queue=task_queue, case_table=case_table,
-        payload=pending.payload, created_at=utcnow(), attempts=0))
+        payload=pending.payload, created_at=utcnow(), attempts=0, office_id=office_id))
     return pending
 
 
 async def find(session: AsyncSession, workflow_id: str) -> PendingStart | None:
     # Plain rows, not ORM objects: the row's id may change under them (start).
-    row = (await session.execute(select(ProcessStart.workflow_type, ProcessStart.task_queue, ProcessStart.case_table, ProcessStart.payload)
+    row = (await session.execute(select(ProcessStart.workflow_type, ProcessStart.task_queue, ProcessStart.case_table, ProcessStart.payload,
+                                        ProcessStart.office_id)
                                  .where(ProcessStart.workflow_id == workflow_id))).one_or_none()
     if row is None:
         return None
     return PendingStart(workflow_id=workflow_id, workflow_type=row.workflow_type, task_queue=row.task_queue, case_table=row.case_table,
-                        payload=row.payload)
+                        payload=row.payload, office_id=row.office_id)
 
 
 async def discard(session: AsyncSession, workflow_id: str) -> bool:
@@ -141,7 +145,7 @@ async def start(session: AsyncSession, client: Client, settings: Settings, pendi
     for attempt in range(1, ID_ATTEMPTS + 1):
         try:
             await client.start_workflow(pending.workflow_type, argument, id=pending.workflow_id, task_queue=pending.task_queue,
-                                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, memo={MEMO_KEY: pending.token})
+                                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE, memo=_memo(pending))
             break
         except WorkflowAlreadyStartedError:
             if await _is_own(client, pending):
@@ -157,6 +161,13 @@ async def start(session: AsyncSession, client: Client, settings: Settings, pendi
     await discard(session, pending.workflow_id)
     await session.commit()
     return pending.workflow_id
+
+
+def _memo(pending: PendingStart) -> dict[str, Any]:
+    memo: dict[str, Any] = {MEMO_KEY: pending.token}
+    if pending.office_id is not None:
+        memo[MEMO_OFFICE] = pending.office_id
+    return memo
 
 
 async def _is_own(client: Client, pending: PendingStart) -> bool:

@@ -16,6 +16,8 @@ from temporalio.client import Client, WorkflowExecution
 
 from process_defs.processes import BY_WORKFLOW_TYPE, business_key
 from store.models import ProcessRun, utcnow
+from store.offices import first_office
+from store.outbox import MEMO_OFFICE
 from store.temporal import STATUS_NAMES
 
 log = logging.getLogger(__name__)
@@ -48,11 +50,24 @@ def visibility_query(since: datetime | None) -> str:
     return query
 
 
-def _row(execution: WorkflowExecution, now: datetime) -> dict | None:
+async def _office_of(execution: WorkflowExecution, default: int) -> int:
+    """The office the run's case belongs to, from the memo its start wrote (store/outbox.py); runs started otherwise
+    (from before offices, a notification) are the first office's."""
+    if MEMO_OFFICE not in execution.raw_info.memo.fields:
+        return default
+    try:
+        office = (await execution.memo()).get(MEMO_OFFICE)
+    except Exception:  # noqa: BLE001 - a memo this installation cannot read
+        return default
+    return office if isinstance(office, int) else default
+
+
+def _row(execution: WorkflowExecution, now: datetime, office_id: int) -> dict | None:
     info = BY_WORKFLOW_TYPE.get(execution.workflow_type)
     if info is None or execution.start_time is None:
         return None
     return {
+        "office_id": office_id,
         "workflow_id": execution.id,
         "run_id": execution.run_id,
         "process": info.name,
@@ -83,7 +98,8 @@ async def _upsert(session: AsyncSession, rows: list[dict]) -> None:
     excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
         index_elements=[ProcessRun.workflow_id],
-        set_={c: getattr(excluded, c) for c in ("run_id", "process", "workflow_type", "business_key", "status", "started_at", "closed_at", "synced_at")},
+        set_={c: getattr(excluded, c) for c in ("run_id", "process", "workflow_type", "business_key", "status", "started_at", "closed_at", "synced_at",
+                                                "office_id")},
         where=excluded.started_at >= ProcessRun.started_at,
     )
     await session.execute(stmt)
@@ -93,11 +109,12 @@ async def sync_runs(client: Client, sessionmaker: async_sessionmaker[AsyncSessio
     """Upserts every run started or closed since the watermark; returns how many rows were written."""
     async with sessionmaker() as session:
         mark = await watermark(session)
+        default_office = (await first_office(session)).id
     since = mark - OVERLAP if mark is not None else None
     written, batch = 0, []
     now = utcnow()
     async for execution in client.list_workflows(visibility_query(since), page_size=BATCH):
-        row = _row(execution, now)
+        row = _row(execution, now, await _office_of(execution, default_office))
         if row is not None:
             batch.append(row)
         if len(batch) >= BATCH:

@@ -15,7 +15,7 @@ import asyncio
 import functools
 import re
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -668,6 +668,9 @@ class HumanTaskWorkflow:
         The process goes on at once: a channel that is down (the mail server, the WhatsApp API) delays the
         message, not the next step. The run itself ends only after every message it started is delivered.
         Every notification of every process goes through here."""
+        if not message.office and self._calendar is not None:
+            # Roles are the run's office's (the message carries no command of its own: replay is unchanged).
+            message = replace(message, office=self._calendar.office)
         if self._notify_in_background is None:
             # Asked at the first notification of a run, whichever it is, so a replay asks at the same point.
             self._notify_in_background = workflow.patched(PATCH_NOTIFY_IN_BACKGROUND)

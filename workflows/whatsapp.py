@@ -201,7 +201,7 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
             idempotency_key=f"{workflow.info().workflow_id}.masuk.{msg.message_id}", subject=f"Pesan WhatsApp baru dari {who}",
             body=shown[:1000], recipient_ids=officer,
             recipient_roles=[] if officer else list(open_task.open_to_roles if open_task else [self._input.handoff.role]),
-            channels=["inapp"], link=f"/whatsapp/{self._input.phone}"), result_type=NotifyResult, **STEP)
+            channels=["inapp"], link=f"/whatsapp/{self._input.phone}", office=self._input.calendar.office), result_type=NotifyResult, **STEP)
 
     @workflow.update(name=REPLY_WHATSAPP)
     async def reply_whatsapp(self, request: WhatsAppReplyRequest) -> WhatsAppReplyAck:

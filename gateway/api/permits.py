@@ -12,10 +12,11 @@ from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import permits as permit_service
 from gateway.services import processes
+from gateway.services.offices import office_of
 from gateway.services.permits import PermitForm
 from gateway.services.throttle import client_ip
 from process_defs import catalog
-from process_defs.loader import load_office, office_snapshot
+from process_defs.loader import office_snapshot
 from store.models import Document, StoredFile
 from store.storage import document_key
 
@@ -194,7 +195,8 @@ async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: S
     files = {f.id: f for f in await _files(session, list(application.documents.values()))}
     requirements = [(r.name, files[application.documents[r.code]].name) for r in catalog.requirements_for(permit_type, application.request_kind)
                     if r.code in application.documents and application.documents[r.code] in files]
-    pdf = render_receipt_pdf(office=office_snapshot(load_office()), application=application, permit_type_name=permit_type.name, agency_name=agency.name,
+    pdf = render_receipt_pdf(office=office_snapshot(office_of(application)), application=application, permit_type_name=permit_type.name,
+                             agency_name=agency.name,
                              request_kind_label=catalog.request_kind_label(application.request_kind), requirements=requirements,
                              tracking_url=f"{settings.public_base_url}/lacak/{application.resi}")
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="Resi-{application.resi}.pdf"'})

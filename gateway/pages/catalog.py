@@ -11,8 +11,8 @@ from gateway.deps import OptionalUser, SessionDep
 from gateway.errors import not_found
 from gateway.pages.framework import _render
 from gateway.services.files import ACCEPTED_TEXT, MAX_MB
+from gateway.services.offices import current_office
 from process_defs.catalog import DOWNLOAD_VALID_DAYS, ESCALATE_TO_ROLE, CatalogFile, PermitTypeDef, load_catalog
-from process_defs.loader import load_office
 
 router = APIRouter(include_in_schema=False)
 
@@ -44,7 +44,7 @@ async def permit_type_page(request: Request, code: str, user: OptionalUser, sess
     if permit is None:
         raise not_found("Jenis izin")
     kind = jenis if jenis in permit.request_kinds else permit.request_kinds[0]
-    office = load_office()
+    office = current_office()
     requirements = permit.requirements_for(kind)
     ctx = {
         "permit": permit, "agency": catalog.agency_of(code), "kind": kind, "active": "persyaratan",

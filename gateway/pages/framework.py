@@ -27,11 +27,11 @@ from gateway.errors import ApiError, DomainError
 from gateway.services import people as people_service
 from gateway.services import tasks as task_service
 from gateway.services.dates import parse_day
+from gateway.services.offices import current_office, current_office_entry, office_zone
 from gateway.services.queue import DESK_ROLES
 from gateway.services.sessions import session_token
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.counter import load_counter
-from process_defs.loader import load_office
 from store.models import User
 from store.settings import PROJECT_ROOT, Settings
 
@@ -113,7 +113,7 @@ _CLIENT_KEY = re.compile(r"[A-Za-z0-9-]{8,64}")
 
 
 def office_tz() -> ZoneInfo:
-    return ZoneInfo(load_office().office.timezone)
+    return office_zone()
 
 
 def _as_date(value: Any) -> date | None:
@@ -173,8 +173,8 @@ def hari_kerja(n: int | None) -> str:
 
 
 def peran(role: str | None) -> str:
-    """A role's name as the office calls it (office.yaml `roles`)."""
-    return load_office().role_label(role) if role else ""
+    """A role's name as the request's office calls it (roles.yaml, and its office.yaml `role_labels`)."""
+    return current_office().role_label(role) if role else ""
 
 
 templates.env.filters.update(tanggal=tanggal, waktu=waktu, iso_waktu=iso_waktu, hari_kerja=hari_kerja, peran=peran)
@@ -263,7 +263,9 @@ async def _nav(session: Any, user: User | None) -> dict[str, Any]:
 
 async def _render(request: Request, name: str, ctx: dict, *, session: Any = None, user: User | None = None,
                   status_code: int = 200, block: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
-    ctx = {"user": user, "office": load_office().office, "nav": {}, "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
+    entry = current_office_entry()
+    ctx = {"user": user, "office": entry.defs.office if entry else None, "office_code": entry.code if entry else "", "nav": {},
+           "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
     if block is None and user is not None:
         # Without a session (the error page) the counts are left out; the role links still show.
         ctx["nav"] = await _nav(session, user) if session is not None else {"links": _role_links(user)}

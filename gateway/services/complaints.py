@@ -31,7 +31,8 @@ from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.dates import EARLIEST, range_message
 from gateway.services.errors import Forbidden, TooLarge, invalid, not_found
 from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label, storage_unavailable
-from gateway.services.leave import office_calendar
+from gateway.services.offices import OfficeEntry, office_calendar, office_for_citizen
+from gateway.services.offices import directory as directory_of_offices
 from gateway.services.processes import new_code, record_and_start, resume
 from process_defs.complaints import complaint_snapshot, load_complaints
 from process_defs.processes import BY_NAME
@@ -91,6 +92,8 @@ class PublicComplaintForm(BaseModel):
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=200)
     client_key: str | None = Field(default=None, max_length=100)
+    # The office complained to (GET /api/v1/offices); omitted: the only office taking complaints.
+    office: str | None = Field(default=None, max_length=40)
 
 
 class ApplicantComplaintForm(BaseModel):
@@ -100,6 +103,8 @@ class ApplicantComplaintForm(BaseModel):
     # The receipt code (resi) of one of the applicant's own applications.
     application_resi: str | None = Field(default=None, max_length=20)
     client_key: str | None = Field(default=None, max_length=100)
+    # Omitted: the application's office, or the only office taking complaints.
+    office: str | None = Field(default=None, max_length=40)
 
 
 class CriticismForm(BaseModel):
@@ -109,6 +114,7 @@ class CriticismForm(BaseModel):
     phone: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=200)
     client_key: str | None = Field(default=None, max_length=100)
+    office: str | None = Field(default=None, max_length=40)
 
 
 def now_utc() -> datetime:
@@ -286,11 +292,12 @@ def _discard_photos(settings: Settings, photos: list[dict]) -> None:
 # --- filing -----------------------------------------------------------------------------------------
 
 
-async def directory(session: AsyncSession) -> tuple[dict[str, str], dict[str, ComplaintOfficer]]:
-    """Units and the officers (staff holding the follow-up role) a disposition can name."""
+async def directory(session: AsyncSession, office_id: int) -> tuple[dict[str, str], dict[str, ComplaintOfficer]]:
+    """Units and the officers (the office's staff holding the follow-up role) a disposition can name."""
     role = load_complaints().tasks["follow_up"].role
     users = await session.scalars(select(User).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == role, User.kind == "staff", User.is_active.is_(True), User.unit_id.is_not(None)).order_by(User.full_name))
+        UserRole.role == role, User.kind == "staff", User.is_active.is_(True), User.unit_id.is_not(None), User.office_id == office_id)
+        .order_by(User.full_name))
     officers = {u.username: ComplaintOfficer(id=u.id, username=u.username, full_name=u.full_name, unit_code=u.unit.code,
                                              unit_name=u.unit.name, position=u.position)
                 for u in users if u.unit is not None}  # (each has one: the query asks for a unit)
@@ -305,23 +312,24 @@ async def _existing(session: AsyncSession, client_key: str | None) -> Complaint 
 
 
 async def _file(session: AsyncSession, client: Client, settings: Settings, *, channel: str, data: dict, client_key: str | None,
-                photos: list[dict] | None = None, applicant: User | None = None, application: PermitApplication | None = None) -> Complaint:
+                office: OfficeEntry, photos: list[dict] | None = None, applicant: User | None = None,
+                application: PermitApplication | None = None) -> Complaint:
     photos = photos or []
     tracking = await new_code(session, Complaint.tracking_number, lambda: "ADU-" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6)),
                               what="nomor pengaduan")
     c: Complainant = data["complainant"]
-    complaint = Complaint(tracking_number=tracking, workflow_id=complaint_workflow_id(tracking), client_key=client_key, channel=channel,
+    complaint = Complaint(office_id=office.id, tracking_number=tracking, workflow_id=complaint_workflow_id(tracking), client_key=client_key, channel=channel,
                           category=data["category"], title=data["title"], content=data["content"], nik=c.nik, phone=c.phone, email=c.email,
                           incident_date=data["incident_date"], applicant_id=applicant.id if applicant else None,
                           application_id=application.id if application else None, photos=photos, stage=STAGE_VERIFICATION,
                           status=STATUS_VERIFYING, escalations=0)
-    units, officers = await directory(session)
+    units, officers = await directory(session, office.id)
     complaint, _ = await record_and_start(
         session, client, settings, complaint, workflow=ComplaintWorkflow.run, what="pengaduan", on_abandon=lambda: _discard_photos(settings, photos),
         start_input=lambda row: ComplaintInput(
             complaint_id=row.id, tracking_number=tracking, channel=channel, category=row.category,
             category_label=load_complaints().category_label(row.category), title=row.title, content=row.content, complainant=c,
-            definition=complaint_snapshot(units=units, officers=officers), incident_date=row.incident_date,
+            definition=complaint_snapshot(office.defs, units=units, officers=officers), incident_date=row.incident_date,
             application_resi=application.resi if application else None, photo_count=len(photos)))
     return complaint
 
@@ -332,9 +340,10 @@ async def file_public(session: AsyncSession, client: Client, settings: Settings,
     await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
     if (existing := await _existing(session, form.client_key)) is not None:
         return await resume(session, client, settings, existing, what="pengaduan")
+    office = office_for_citizen("complaint", form.office)
     data = check_public(form, today=today or office_calendar().local_today(now_utc()))
     photos = await store_photos(settings, uploads or [], too_large=too_large)
-    return await _file(session, client, settings, channel=CHANNEL_PUBLIC, data=data, client_key=form.client_key, photos=photos)
+    return await _file(session, client, settings, channel=CHANNEL_PUBLIC, data=data, client_key=form.client_key, photos=photos, office=office)
 
 
 async def file_criticism(session: AsyncSession, client: Client, settings: Settings, *, form: CriticismForm, client_ip: str) -> Complaint:
@@ -342,7 +351,9 @@ async def file_criticism(session: AsyncSession, client: Client, settings: Settin
     await throttle.hit(session, throttle.key_for("complaint:ip", client_ip), FILE_IP)
     if (existing := await _existing(session, form.client_key)) is not None:
         return await resume(session, client, settings, existing, what="pengaduan")
-    return await _file(session, client, settings, channel=CHANNEL_CRITICISM, data=check_criticism(form), client_key=form.client_key)
+    office = office_for_citizen("complaint", form.office)
+    return await _file(session, client, settings, channel=CHANNEL_CRITICISM, data=check_criticism(form), client_key=form.client_key,
+                       office=office)
 
 
 async def file_applicant(session: AsyncSession, client: Client, settings: Settings, *, user: User, form: ApplicantComplaintForm) -> Complaint:
@@ -367,11 +378,13 @@ async def file_applicant(session: AsyncSession, client: Client, settings: Settin
             errors["application_resi"] = f"Permohonan {resi} tidak ditemukan di antara permohonan Anda."
     if errors:
         raise refuse(errors)
+    office = directory_of_offices().get(application.office_id) if application else None
+    office = office if office is not None and "complaint" in office.processes else office_for_citizen("complaint", form.office)
     data = {"category": form.category, "title": title, "content": content, "incident_date": None,
             "complainant": Complainant(name=user.full_name, nik=user.username if re.fullmatch(r"\d{16}", user.username) else None,
                                        phone=user.phone, email=user.email, user_id=user.id)}
     return await _file(session, client, settings, channel=CHANNEL_APPLICANT, data=data, client_key=client_key, applicant=user,
-                       application=application)
+                       application=application, office=office)
 
 
 async def applications_of(session: AsyncSession, *, user: User) -> list[PermitApplication]:

@@ -29,10 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.services.complaints import CHANNEL_LABELS
 from gateway.services.dates import parse_day
 from gateway.services.errors import invalid, not_found
-from gateway.services.leave import office_calendar
+from gateway.services.offices import current_office, office_calendar
 from gateway.services.survey import _bounds, summarize
 from process_defs import catalog
-from process_defs.loader import load_office
 from process_defs.processes import PROCESS_LABELS
 from store.models import Complaint, PermitApplication, PermitRevision, ProcessRun, SurveyResponse, Task, WalkInVisit
 
@@ -84,7 +83,7 @@ def _median(values: Sequence[float]) -> float | None:
 
 
 def role_label(role: str) -> str:
-    return load_office().role_label(role)
+    return current_office().role_label(role)
 
 
 def stage_of(task_id: str, workflow_id: str) -> str:

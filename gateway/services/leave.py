@@ -11,9 +11,10 @@ from temporalio.client import Client
 from contracts import LEAVE_STATUSES, LeaveInput
 from gateway.services import processes
 from gateway.services.errors import DomainError, conflict, forbidden, invalid, not_found
+from gateway.services.offices import office_calendar, office_file_by_id
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
 from office.calendar import OfficeCalendar
-from process_defs.loader import LeaveFile, calendar_snapshot, leave_snapshot, load_leave, load_office
+from process_defs.loader import LeaveFile, leave_snapshot, load_leave
 from store.locks import lock_person
 from store.models import CaseEvent, LeaveRequest, Task, User
 from store.settings import Settings
@@ -51,10 +52,6 @@ class AnnualBalance:
     @property
     def available(self) -> int:
         return self.entitlement + self.carried_over - self.used - self.pending
-
-
-def office_calendar() -> OfficeCalendar:
-    return OfficeCalendar(calendar_snapshot(load_office()))
 
 
 def _days_in_year(calendar: OfficeCalendar, start: date, end: date, year: int) -> int:
@@ -102,6 +99,8 @@ async def validate(session: AsyncSession, *, employee: User, form: LeaveForm, de
         raise invalid("Alasan cuti terlalu panjang (maksimal 2000 karakter).", field="reason")
     if employee.supervisor_id is None:
         raise invalid("Atasan langsung Anda belum diatur. Hubungi admin kepegawaian.")
+    if employee.office_id is None or not office_file_by_id(employee.office_id).offers("leave"):
+        raise conflict("Kantor Anda tidak melayani permohonan cuti di SatuPintu.", code="process_not_offered")
     calendar = office_calendar()
     working_days = calendar.working_days_between(form.start_date, form.end_date)
     if working_days == 0:
@@ -173,7 +172,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
     if leave_type is None:
         raise RuntimeError(f"leave type {form.leave_type!r} passed validate() but is not in the definitions")
     leave = LeaveRequest(
-        employee_id=employee.id, leave_type=form.leave_type, start_date=form.start_date, end_date=form.end_date,
+        office_id=employee.office_id, employee_id=employee.id, leave_type=form.leave_type, start_date=form.start_date, end_date=form.end_date,
         working_days=working_days, reason=form.reason.strip(), address_during_leave=(form.address_during_leave or "").strip() or None,
         substitute_id=acting.id if acting else None, status=STATUS_WAITING_SUPERVISOR,
         workflow_id=f"pending-{uuid.uuid4().hex}", client_key=form.client_key,
@@ -191,7 +190,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, e
         start_input=lambda row: LeaveInput(
             request_id=row.id, employee=person(employee), supervisor=person(supervisor), leave_type=form.leave_type,
             leave_type_label=leave_type.label, start_date=form.start_date, end_date=form.end_date,
-            working_days=working_days, reason=row.reason, definition=leave_snapshot(),
+            working_days=working_days, reason=row.reason, definition=leave_snapshot(office_file_by_id(employee.office_id)),
             address_during_leave=row.address_during_leave, acting_official=person(acting) if acting else None,
         ),
     )

@@ -23,10 +23,10 @@ from gateway.services import files as file_service
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services.errors import DomainError, Invalid, conflict, forbidden, invalid, not_found
+from gateway.services.offices import office_for_staff, office_of
 from gateway.services.people import office_today, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from process_defs.counter import letter_snapshot, load_counter
-from process_defs.loader import load_office
 from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Letter, StoredFile, Task, Unit, User
 from store.settings import Settings
@@ -269,7 +269,8 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
     # The mark is on the row before anyone can read it; the sorting confirms or changes it later.
     # The workflow starts with these as they were written to the row (its columns may be empty for other letters).
     sender, sender_number, received_via = _text(form.sender), _text(form.sender_number), form.received_via
-    letter = Letter(code=code, direction=INCOMING, workflow_id=incoming_workflow_id(code), client_key=form.client_key,
+    office = office_for_staff(user, "letter")
+    letter = Letter(office_id=office.id, code=code, direction=INCOMING, workflow_id=incoming_workflow_id(code), client_key=form.client_key,
                     status=STATUS_RECEIVED, stage="classify", subject=_text(form.subject), sender=sender,
                     sender_number=sender_number, received_via=received_via, letter_date=form.letter_date,
                     category=SECRET_CATEGORY if form.confidential else None, created_by_id=user.id, unit_id=user.unit_id)
@@ -278,7 +279,7 @@ async def register_incoming(session: AsyncSession, client: Client, settings: Set
                                   start_input=lambda row: IncomingLetterInput(
                                       letter_id=row.id, code=row.code, sender=sender, sender_number=sender_number,
                                       letter_date=row.letter_date, subject=row.subject, received_via=received_via,
-                                      received_via_label=via[received_via], received_by=person(user), definition=letter_snapshot(units),
+                                      received_via_label=via[received_via], received_by=person(user), definition=letter_snapshot(office.defs, units),
                                       confidential=form.confidential))
 
 
@@ -295,7 +296,8 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
     code = await new_code(session, Letter.code, lambda: f"SK-{secrets.token_hex(3).upper()}", what="kode surat")
     units = await unit_choices(session)
     recipient, classification = _text(form.recipient), form.classification  # as written to the row, for the workflow
-    letter = Letter(code=code, direction=OUTGOING, workflow_id=outgoing_workflow_id(code), client_key=form.client_key,
+    office = office_for_staff(user, "letter")
+    letter = Letter(office_id=office.id, code=code, direction=OUTGOING, workflow_id=outgoing_workflow_id(code), client_key=form.client_key,
                     status=STATUS_REQUESTED, stage="format_check", subject=_text(form.subject), recipient=recipient,
                     classification=classification, letter_date=form.letter_date, created_by_id=user.id, unit_id=user.unit_id)
     requester = person(user)
@@ -304,7 +306,7 @@ async def request_outgoing(session: AsyncSession, client: Client, settings: Sett
                                   start_input=lambda row: OutgoingLetterInput(
                                       letter_id=row.id, code=row.code, requester=requester, unit_name=requester.unit_name or "–",
                                       subject=row.subject, recipient=recipient, classification=classification,
-                                      letter_date=row.letter_date, definition=letter_snapshot(units),
+                                      letter_date=row.letter_date, definition=letter_snapshot(office.defs, units),
                                       softcopy_file_id=form.softcopy_file_id or None))
 
 
@@ -426,7 +428,7 @@ async def letter_file(session: AsyncSession, *, viewer: User, code: str, purpose
 
 
 def serialize_task(task: Task) -> dict:
-    office = load_office()
+    office = office_of(task)
     return {"id": task.id, "key": task.id.rsplit(".", 1)[-1], "title": task.title, "role": task.role, "role_label": office.role_label(task.role),
             "owner": task.owner.full_name if task.owner else None, "escalated_to_role": task.escalated_to_role,
             "claimed_by": task.claimed_by.full_name if task.claimed_by else None,

@@ -2,21 +2,20 @@
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts import Actor, Person
 from gateway.services.errors import Conflict, forbidden, invalid, not_found
-from process_defs.loader import load_office
+from gateway.services.offices import office_zone
 from store.locks import lock_person
 from store.models import Notification, Substitution, User, utcnow
 from store.queries import acting_officials_on
 
 
 def office_today() -> date:
-    return datetime.now(ZoneInfo(load_office().office.timezone)).date()
+    return datetime.now(office_zone()).date()
 
 
 def person(user: User) -> Person:

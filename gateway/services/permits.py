@@ -26,13 +26,14 @@ from contracts import (
 from gateway.services import files as file_service
 from gateway.services import tracking
 from gateway.services.errors import Forbidden, Invalid, conflict, invalid, not_found
+from gateway.services.offices import office_for_citizen, office_of
 from gateway.services.people import actor, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from gateway.services.tasks import send_update
 from gateway.services.tracking import public_timeline
 from office.calendar import OfficeCalendar
 from process_defs import catalog
-from process_defs.loader import calendar_snapshot, load_office
+from process_defs.loader import calendar_snapshot
 from process_defs.processes import BY_NAME
 from store.models import CaseEvent, Document, PermitApplication, PermitRevision, User
 from store.settings import Settings
@@ -117,6 +118,8 @@ class PermitForm:
     applicant: dict = field(default_factory=dict)
     company: dict | None = None
     client_key: str | None = None
+    # The office's code (GET /api/v1/offices); omitted: the one office offering permits.
+    office: str | None = None
 
 
 def _applicant_snapshot(user: User, overrides: dict) -> dict:
@@ -261,13 +264,14 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         existing = await session.scalar(select(PermitApplication).where(PermitApplication.client_key == form.client_key))
         if existing is not None:
             return await resume(session, client, settings, existing, what="permohonan"), False
+    office = office_for_citizen("permit", form.office)
     content = await validate(session, applicant=applicant, form=form)
     agency = catalog.agency_of(form.permit_type)
     if agency is None:
         raise RuntimeError(f"permit type {form.permit_type!r} passed validate() but no agency issues it")
     resi = await new_code(session, PermitApplication.resi, lambda: secrets.token_hex(3).upper(), what="nomor resi")
     application = PermitApplication(
-        resi=resi, applicant_id=applicant.id, agency_code=agency.code, permit_type=form.permit_type,
+        office_id=office.id, resi=resi, applicant_id=applicant.id, agency_code=agency.code, permit_type=form.permit_type,
         request_kind=form.request_kind, status=STATUS_IN_PROCESS, stage="verification", workflow_id=permit_workflow_id(resi),
         client_key=form.client_key, **content,
     )
@@ -277,7 +281,7 @@ async def submit(session: AsyncSession, client: Client, settings: Settings, *, a
         recorded=lambda row: session.add(PermitRevision(application_id=row.id, round=1, snapshot=content)),
         unavailable="Layanan proses sedang tidak tersedia; permohonan belum terkirim. Silakan coba lagi.",
         start_input=lambda row: PermitInput(application_id=row.id, resi=resi, applicant=person(applicant),
-                                            definition=catalog.permit_definition(form.permit_type, form.request_kind)),
+                                            definition=catalog.permit_definition(office.defs, form.permit_type, form.request_kind)),
     )
 
 
@@ -370,7 +374,7 @@ def clock_working_days(application: PermitApplication, now: datetime | None = No
     """Working days the case spent with the office and with the applicant (the SLA counts the former).
     A segment counts the working days that ended while it ran, so a same-day hand-over counts nothing
     and a case handed over at noon is not counted twice for that day."""
-    calendar = OfficeCalendar(calendar_snapshot(load_office()))
+    calendar = OfficeCalendar(calendar_snapshot(office_of(application)))
     totals = {"office": 0, "applicant": 0}
     for segment in application.clock or []:
         start = datetime.fromisoformat(segment["start"])

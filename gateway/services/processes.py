@@ -87,7 +87,8 @@ async def start_recorded(session: AsyncSession, client: Client, settings: Settin
     tail be taken too, the person is told the truth and nothing is kept.
     Temporal out of reach: 503 (`unavailable`, or a sentence naming `what`) and nothing is kept, as before."""
     pending = await outbox.record(session, settings, case_table=_table_name(row), workflow_id=row.workflow_id,
-                                  workflow_type=workflow_type(workflow), task_queue=settings.task_queue, value=start_input(row))
+                                  workflow_type=workflow_type(workflow), task_queue=settings.task_queue, value=start_input(row),
+                                  office_id=row.office_id)
     await session.commit()
     try:
         runs_as = await outbox.start(session, client, settings, pending, tail=id_tail)

@@ -16,7 +16,6 @@ Every function takes `now` so tests can cross local midnight without waiting for
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.services import throttle
 from gateway.services.errors import Unavailable, conflict, forbidden, not_found
+from gateway.services.offices import office_zone
 from process_defs.counter import CounterDef, ServiceGroupDef, load_counter
-from process_defs.loader import load_office
 from store.models import QueueTicket, User
 
 STATUS_WAITING, STATUS_CALLED, STATUS_SERVED, STATUS_SKIPPED = "waiting", "called", "served", "skipped"
@@ -44,10 +43,6 @@ MSG_NOT_COUNTER_STAFF = "Layar loket hanya untuk petugas informasi, front office
 
 def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
-
-
-def office_zone() -> ZoneInfo:
-    return ZoneInfo(load_office().office.timezone)
 
 
 def service_day(now: datetime | None = None) -> date:

@@ -22,10 +22,11 @@ from audit.history import RunNotFound, fetch_history, readable_timeline
 from contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
 from gateway.services.dates import parse_day
 from gateway.services.errors import DomainError, Unavailable, conflict, invalid, not_found
+from gateway.services.offices import current_office, office_of, office_zone
 from gateway.services.paging import CappedTotal
 from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
-from process_defs.loader import OfficeFile, load_office
+from process_defs.loader import OfficeFile
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESSES, business_key
 from store.models import CaseEvent, ProcessRun, Task, User, utcnow
 from store.settings import Settings
@@ -68,7 +69,7 @@ class RunFilter:
 
 
 def _office_tz() -> ZoneInfo:
-    return ZoneInfo(load_office().office.timezone)
+    return office_zone()
 
 
 def encode_cursor(started_at: datetime, workflow_id: str) -> str:
@@ -179,7 +180,7 @@ async def list_runs(session: AsyncSession, *, filters: RunFilter) -> dict:
 async def _waiting_on(session: AsyncSession, workflow_ids: list[str]) -> dict[str, list[dict]]:
     if not workflow_ids:
         return {}
-    office = load_office()
+    office = current_office()
     out: dict[str, list[dict]] = {}
     for task in await session.scalars(select(Task).where(Task.workflow_id.in_(workflow_ids), Task.status == "open").order_by(Task.created_at)):
         out.setdefault(task.workflow_id, []).append({"task_id": task.id, "role": task.role, "role_label": office.role_label(task.role),
@@ -247,7 +248,7 @@ def _age(since: datetime, now: datetime) -> str:
 
 
 async def pending_tasks(session: AsyncSession, *, workflow_id: str) -> list[dict]:
-    office = load_office()
+    office = current_office()
     now = utcnow()
     rows = await session.scalars(select(Task).where(Task.workflow_id == workflow_id, Task.status == "open").order_by(Task.created_at))
     return [{
@@ -304,7 +305,7 @@ async def get_run(session: AsyncSession, client: Client, settings: Settings, *, 
 
 async def _timeline(session: AsyncSession, history: WorkflowHistory, *, workflow_id: str) -> list[dict]:
     """The history's lines, with the inbox's claims (which never reach the history) in their place in time."""
-    office = load_office()
+    office = current_office()
     lines: list[dict[str, Any]] = [{"at": e.at, "kind": e.kind, "title": e.title, "actor": e.actor, "role": e.role, "outcome": e.outcome, "reason": e.reason}
              for e in readable_timeline(history)]
     claims = await session.scalars(select(CaseEvent).where(CaseEvent.workflow_id == workflow_id, CaseEvent.kind.in_((CLAIMED, UNCLAIMED))))
@@ -349,7 +350,7 @@ async def reassign(session: AsyncSession, client: Client, *, user: User, workflo
             raise invalid(f"Pegawai '{to_username[:80]}' tidak ditemukan.", field="to_username")
         to_person = person(target)
     else:
-        office = load_office()
+        office = office_of(task)
         if to_role not in office.roles or to_role in ("pemohon",):
             raise invalid(f"Peran '{(to_role or '')[:60]}' tidak dikenal.", field="to_role")  # (to_role is set here)
         role_label = office.role_label(to_role)
@@ -402,4 +403,4 @@ def process_choices() -> list[dict]:
 
 
 def role_choices() -> list[dict]:
-    return [{"name": name, "label": label} for name, label in load_office().roles.items() if name != "pemohon"]
+    return [{"name": name, "label": label} for name, label in current_office().roles.items() if name != "pemohon"]

@@ -18,12 +18,13 @@ from temporalio.client import Client
 from contracts import REPORT_REGISTRY_OUTCOME, SIRAMASAKAN_STATUSES, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from gateway.services import processes
 from gateway.services.errors import Conflict, DomainError, Invalid, Unauthenticated, Unavailable, conflict, forbidden, not_found
+from gateway.services.offices import office_for_citizen, office_of
 from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.tasks import send_update
 from office.calendar import OfficeCalendar
 from office.registry_protocol import SIGNATURE_HEADER, signature_valid
-from process_defs.loader import calendar_snapshot, load_office
+from process_defs.loader import calendar_snapshot
 from process_defs.processes import BY_NAME
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import CaseEvent, RegistryCallback, SiramasakanRequest, Task, User
@@ -63,6 +64,8 @@ class SiramasakanForm(BaseModel):
     kk_number: str = Field(max_length=40)
     changes: list[ChangeForm] = Field(max_length=50)
     client_key: str | None = Field(default=None, max_length=200)
+    # The court's code (GET /api/v1/offices); omitted: the one office that offers SIRAMASAKAN.
+    office: str | None = Field(default=None, max_length=40)
 
 
 class CallbackBody(BaseModel):
@@ -132,7 +135,8 @@ async def file(session: AsyncSession, client: Client, settings: Settings, *, use
             return await resume(session, client, settings, active, what="permohonan"), False  # the same submission, sent twice at once
         raise _already_active(active, user=user)
     code = await new_code(session, SiramasakanRequest.code, lambda: "S" + secrets.token_hex(3).upper(), what="kode permohonan")
-    row = SiramasakanRequest(code=code, workflow_id=siramasakan_workflow_id(code), client_key=form.client_key, applicant_id=user.id,
+    office = office_for_citizen("siramasakan", form.office)
+    row = SiramasakanRequest(office_id=office.id, code=code, workflow_id=siramasakan_workflow_id(code), client_key=form.client_key, applicant_id=user.id,
                              case_number=case_number, kk_number=kk, changes=[{"nik": c.nik, "kind": c.kind, "description": c.description} for c in changes],
                              status=STATUS_WAITING, stage="case_completion")
     try:
@@ -140,7 +144,7 @@ async def file(session: AsyncSession, client: Client, settings: Settings, *, use
         return await record_and_start(session, client, settings, row, workflow=SiramasakanWorkflow.run, what="permohonan",
                                       start_input=lambda r: SiramasakanInput(
                                           request_id=r.id, code=code, applicant=person(user), case_number=case_number, kk_number=kk,
-                                          changes=changes, definition=siramasakan_snapshot(settings.civil_registry_url),
+                                          changes=changes, definition=siramasakan_snapshot(office.defs, settings.civil_registry_url),
                                           callback_url=f"{settings.public_base_url.rstrip('/')}{CALLBACK_PATH}"))
     except IntegrityError:
         # Another request for the case and card was recorded between the check above and this insert: the unique index
@@ -181,7 +185,7 @@ def sla_due(row: SiramasakanRequest) -> datetime | None:
     if row.handed_off_at is None:
         return None
     handed = row.handed_off_at if row.handed_off_at.tzinfo else row.handed_off_at.replace(tzinfo=UTC)
-    return OfficeCalendar(calendar_snapshot(load_office())).add_working_days(handed, load_siramasakan().handoff_sla_working_days)
+    return OfficeCalendar(calendar_snapshot(office_of(row))).add_working_days(handed, load_siramasakan().handoff_sla_working_days)
 
 
 def over_sla(row: SiramasakanRequest, now: datetime) -> bool:

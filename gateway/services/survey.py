@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.services.dates import check_day
 from gateway.services.errors import conflict, forbidden, invalid
+from gateway.services.offices import office_zone
 from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
 from gateway.services.permits import get_for_viewer
 from process_defs import catalog
-from process_defs.loader import load_office
 from store.models import PermitApplication, SurveyResponse, User, utcnow
 from workflows.permit import STATUS_FINISHED
 
@@ -264,10 +263,6 @@ async def submit(session: AsyncSession, *, applicant: User, resi: str, answers: 
 
 
 # --- the staff report -----------------------------------------------------------------------------
-
-
-def office_zone() -> ZoneInfo:
-    return ZoneInfo(load_office().office.timezone)
 
 
 def _bounds(start: date | None, end: date | None) -> tuple[datetime | None, datetime | None]:

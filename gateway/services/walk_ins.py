@@ -14,6 +14,7 @@ from contracts import WALK_IN_STATUSES, Visitor, WalkInInput
 from gateway.services import processes
 from gateway.services.applicants import clean_phone
 from gateway.services.errors import Invalid, forbidden, invalid, not_found
+from gateway.services.offices import office_for_staff
 from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
@@ -148,15 +149,16 @@ async def register(session: AsyncSession, client: Client, settings: Settings, *,
     service = load_counter().service(form.service_code.strip())
     if service is None:
         raise RuntimeError(f"service {form.service_code!r} passed validate() but is not in the counter definitions")
+    office = office_for_staff(user, "walk_in")
     code = await new_code(session, WalkInVisit.code, lambda: "K" + secrets.token_hex(3).upper(), what="kode kunjungan")
-    visit = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), client_key=form.client_key, service_code=service.code,
+    visit = WalkInVisit(office_id=office.id, code=code, workflow_id=walk_in_workflow_id(code), client_key=form.client_key, service_code=service.code,
                         service_name=service.name, one_day=service.one_day, visitor_name=visitor.name, visitor_phone=visitor.phone,
                         visitor_nik=visitor.nik, queue_number=ticket.number if ticket else None, registered_by_id=user.id,
                         status=STATUS_REGISTERED, stage="completeness_check")
     visit, created = await record_and_start(session, client, settings, visit, workflow=WalkInVisitWorkflow.run, what="kunjungan",
                                             start_input=lambda row: WalkInInput(
                                                 visit_id=row.id, code=code, visitor=visitor, registered_by=person(user),
-                                                definition=walk_in_snapshot(service.code), queue_ticket=row.queue_number))
+                                                definition=walk_in_snapshot(office.defs, service.code), queue_ticket=row.queue_number))
     if created and ticket is not None:
         ticket.visit_id = visit.id
         await session.commit()

@@ -51,11 +51,13 @@ from contracts import (
 )
 from gateway.services.applicants import clean_phone
 from gateway.services.errors import Forbidden, TooLarge, Unauthenticated, Unavailable, Unreadable, conflict, forbidden, invalid, not_found
+from gateway.services.offices import office_for_whatsapp
 from gateway.services.people import actor
 from gateway.services.tasks import send_update
 from process_defs.counter import load_counter
-from process_defs.loader import calendar_snapshot, load_office, task_policy
+from process_defs.loader import OfficeFile, calendar_snapshot, task_policy
 from store.models import CaseEvent, Notification, Task, User, WhatsAppConversation, WhatsAppMessage
+from store.outbox import MEMO_OFFICE
 from store.settings import Settings
 from workflows.whatsapp import WhatsAppConversationWorkflow, display_phone
 
@@ -85,12 +87,12 @@ MSG_NO_HANDOFF = ("Percakapan ini sedang dijawab otomatis dan tidak sedang ditan
 # --- the conversation workflow's input -------------------------------------------------------------
 
 
-def handoff_policy() -> TaskPolicy:
-    return task_policy(load_counter().whatsapp.handoff, load_office())
+def handoff_policy(office: OfficeFile) -> TaskPolicy:
+    return task_policy(load_counter().whatsapp.handoff, office)
 
 
-def conversation_input(phone: str, contact_name: str | None) -> WhatsAppConversationInput:
-    return WhatsAppConversationInput(phone=phone, calendar=calendar_snapshot(load_office()), handoff=handoff_policy(),
+def conversation_input(office: OfficeFile, phone: str, contact_name: str | None) -> WhatsAppConversationInput:
+    return WhatsAppConversationInput(phone=phone, calendar=calendar_snapshot(office), handoff=handoff_policy(office),
                                      contact_name=contact_name, reply_roles=list(load_counter().whatsapp.reply_roles))
 
 
@@ -148,6 +150,8 @@ class Incoming:
     contact_name: str | None
     received_at: datetime | None
     raw: dict
+    # The office's business number it was sent to (the event's metadata.phone_number_id).
+    business_number: str | None = None
 
 
 @dataclass
@@ -196,6 +200,8 @@ def parse_payload(data: object) -> tuple[list[Incoming], list[StatusChange]]:
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
+            metadata = value.get("metadata")
+            business_number = str(metadata.get("phone_number_id") or "")[:40] or None if isinstance(metadata, dict) else None
             names = {str(c.get("wa_id")): ((c.get("profile") or {}).get("name")) for c in value.get("contacts") or [] if isinstance(c, dict)}
             for m in value.get("messages") or []:
                 if not isinstance(m, dict) or not m.get("id") or not m.get("from"):
@@ -206,7 +212,8 @@ def parse_payload(data: object) -> tuple[list[Incoming], list[StatusChange]]:
                 kind, text = _text_of(m)
                 name = names.get(str(m["from"]))
                 messages.append(Incoming(message_id=str(m["id"])[:200], phone=phone, kind=kind, text=text[:WHATSAPP_MAX_TEXT],
-                                         contact_name=str(name)[:200] if name else None, received_at=_when(m.get("timestamp")), raw=m))
+                                         contact_name=str(name)[:200] if name else None, received_at=_when(m.get("timestamp")), raw=m,
+                                         business_number=business_number))
             for s in value.get("statuses") or []:
                 if isinstance(s, dict) and s.get("id") and s.get("status"):
                     statuses.append(StatusChange(message_id=str(s["id"])[:200], status=str(s["status"])[:20],
@@ -259,8 +266,11 @@ def new_workflow_id() -> str:
     return "wa-" + base64.b32encode(secrets.token_bytes(10)).decode().lower()
 
 
-async def _conversation_row(session: AsyncSession, phone: str) -> WhatsAppConversation | None:
-    return await session.scalar(select(WhatsAppConversation).where(WhatsAppConversation.phone == phone))
+async def _conversation_row(session: AsyncSession, phone: str, office_id: int | None = None) -> WhatsAppConversation | None:
+    query = select(WhatsAppConversation).where(WhatsAppConversation.phone == phone)
+    if office_id is not None:
+        query = query.where(WhatsAppConversation.office_id == office_id)
+    return await session.scalar(query.order_by(WhatsAppConversation.id).limit(1))
 
 
 async def conversation_workflow_ids(session: AsyncSession, phone: str) -> list[str]:
@@ -281,20 +291,21 @@ async def _is_running(client: Client, workflow_id: str) -> bool:
         raise
 
 
-async def conversation_of(session: AsyncSession, client: Client, phone: str) -> WhatsAppConversation:
-    """The number's row, made by its first message. A conversation open under the legacy id (a database from before)
-    keeps that id until its run ends, so the citizen keeps the context and the officer of what they were saying."""
-    row = await _conversation_row(session, phone)
+async def conversation_of(session: AsyncSession, client: Client, phone: str, office_id: int) -> WhatsAppConversation:
+    """The number's row with the office's assistant, made by its first message. A conversation open under the legacy id
+    (a database from before) keeps that id until its run ends, so the citizen keeps the context and the officer of what
+    they were saying."""
+    row = await _conversation_row(session, phone, office_id)
     if row is not None:
         return row
     legacy = legacy_workflow_id(phone)
     workflow_id = legacy if await _is_running(client, legacy) else new_workflow_id()
     # The number's first two messages at once: the unique number lets one row in, and both use it.
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(WhatsAppConversation).values(phone=phone, workflow_id=workflow_id)
-                          .on_conflict_do_nothing(index_elements=[WhatsAppConversation.phone]))
+    await session.execute(insert(WhatsAppConversation).values(office_id=office_id, phone=phone, workflow_id=workflow_id)
+                          .on_conflict_do_nothing(index_elements=[WhatsAppConversation.office_id, WhatsAppConversation.phone]))
     await session.commit()
-    row = await _conversation_row(session, phone)
+    row = await _conversation_row(session, phone, office_id)
     if row is None:
         raise RuntimeError(f"the conversation row of {phone} is missing right after it was written")
     return row
@@ -312,7 +323,8 @@ async def _leave_legacy(session: AsyncSession, row: WhatsAppConversation) -> Wha
 
 
 async def _signal(session: AsyncSession, client: Client, settings: Settings, item: Incoming, inbound: WhatsAppInbound) -> None:
-    row = await conversation_of(session, client, item.phone)
+    office = office_for_whatsapp(item.business_number)
+    row = await conversation_of(session, client, item.phone, office.id)
     if row.workflow_id == legacy_workflow_id(item.phone):
         # A plain signal, not signal-with-start: a run under the number is never started again.
         try:
@@ -322,8 +334,8 @@ async def _signal(session: AsyncSession, client: Client, settings: Settings, ite
             if exc.status != RPCStatusCode.NOT_FOUND:
                 raise
         row = await _leave_legacy(session, row)
-    await client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(item.phone, item.contact_name),
-                                id=row.workflow_id, task_queue=settings.task_queue,
+    await client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(office.defs, item.phone, item.contact_name),
+                                id=row.workflow_id, task_queue=settings.task_queue, memo={MEMO_OFFICE: office.id},
                                 start_signal=WHATSAPP_MESSAGE, start_signal_args=[inbound])
 
 
