@@ -44,6 +44,8 @@ UNITS = [
 ACCOUNTS = [
     # The installation's administrator: above every office, in none.
     (None, "admin", "Administrator Instalasi SatuPintu", None, "Administrator Sistem", None, None, ["admin_instalasi"]),
+    # An auditor above the offices (the inspectorate): reads and replays every office's runs, the Temporal Web UI too.
+    (None, "auditor_pusat", "Dra. Ratna Dewi, Ak., M.M.", "197105051997032001", "Auditor Inspektorat", None, None, ["auditor"]),
     # --- the court: leave, the WhatsApp assistant, SIRAMASAKAN and Kritis ---
     (COURT, "admin_ms", "Administrator MS Lhokseumawe", None, "Pranata Komputer", "SEKRE", None, ["admin"]),
     (COURT, "pimpinan1", "Drs. H. Abdul Hamid, M.H.", "196905121994031004", "Ketua Mahkamah Syar'iyah Lhokseumawe", "MS-LSM", None,

@@ -37,7 +37,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
-from gateway.api.codec import CODEC_ROLES
+from gateway.api.codec import CODEC_ROLES, installation_level
 from gateway.deps import requires_role
 from gateway.errors import ApiError, forbidden
 from gateway.pages.framework import SameOrigin
@@ -45,7 +45,14 @@ from gateway.security_headers import page_policy
 from store.models import User
 from store.settings import TEMPORAL_UI_PATH, Settings
 
-UiReader = Annotated[User, Depends(requires_role(CODEC_ROLES, "Temporal Web UI hanya dapat dibuka oleh pemilik proses, auditor, dan administrator."))]
+UiRole = Annotated[User, Depends(requires_role(CODEC_ROLES, "Temporal Web UI hanya dapat dibuka oleh pemilik proses, auditor, dan administrator."))]
+
+
+async def ui_reader(user: UiRole) -> User:
+    return installation_level(user)
+
+
+UiReader = Annotated[User, Depends(ui_reader)]
 MSG_READ_ONLY = ("Temporal Web UI di SatuPintu hanya untuk melihat riwayat run. Membatalkan, mengirim sinyal, atau "
                  "memulai ulang run dilakukan dari halaman Proses SatuPintu.")
 MSG_UNREACHABLE = "Temporal Web UI belum dapat dihubungi. Silakan coba lagi sebentar lagi."

@@ -24,21 +24,30 @@ from temporalio.api.common.v1 import Payload
 
 from gateway.api.schemas import ERRORS, Responses
 from gateway.deps import MSG_BAD_ORIGIN, RUN_READER_ROLES, SettingsDep, from_this_site, requires_role
-from gateway.errors import ApiError
+from gateway.errors import ApiError, forbidden
 from store.models import User
 from store.payload_codec import PayloadDecryptError, codec_for
 from store.settings import Settings
 
 PREFIX = "/codec"
-CODEC_ROLES = RUN_READER_ROLES | {"admin"}
+CODEC_ROLES = RUN_READER_ROLES | {"admin", "admin_instalasi"}
+MSG_INSTALLATION_ONLY = ("Temporal Web UI dan dekode riwayat memperlihatkan proses semua kantor, sehingga hanya untuk administrator, "
+                         "pemilik proses, dan auditor tingkat instalasi. Petugas kantor memakai halaman Proses SatuPintu.")
 CodecRole = Annotated[User, Depends(requires_role(CODEC_ROLES, "Isi riwayat proses hanya dapat dibuka oleh pemilik proses, auditor, dan administrator."))]
+
+
+def installation_level(user: User) -> User:
+    """Temporal's own views list every office's runs: only staff above the offices (no office of their own) may use them."""
+    if user.office_id is not None:
+        raise forbidden(MSG_INSTALLATION_ONLY)
+    return user
 
 
 async def codec_user(request: Request, user: CodecRole, settings: SettingsDep) -> User:
     signed_by_cookie = not request.headers.get("authorization", "").lower().startswith("bearer ")
     if signed_by_cookie and not from_this_site(request, settings, required=True):
         raise ApiError(403, MSG_BAD_ORIGIN, code="bad_origin")
-    return user
+    return installation_level(user)
 
 
 CodecUser = Annotated[User, Depends(codec_user)]

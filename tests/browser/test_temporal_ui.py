@@ -125,8 +125,8 @@ async def test_the_web_ui_shows_payloads_in_clear_to_process_owners_and_auditors
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            # The process owner follows the run page's link: the UI opens under the gateway and shows the input in clear.
-            context, page = await sign_in(browser, ui_stack.base_url, "pemilik1")
+            # The installation's auditor follows the run page's link: the UI opens under the gateway and shows the input in clear.
+            context, page = await sign_in(browser, ui_stack.base_url, "auditor_pusat")
             await context.add_init_script(RECORD_VIOLATIONS)
             await page.goto(f"/proses/{workflow_id}")
             async with context.expect_page() as opened:
@@ -138,7 +138,7 @@ async def test_the_web_ui_shows_payloads_in_clear_to_process_owners_and_auditors
             # The UI offers no action on the run (the gateway would refuse it), and its page runs under the policy.
             await expect(ui.get_by_role("button", name="Request Cancellation")).to_be_disabled()
             assert await ui.evaluate("window.__csp") == []
-            await _shot(ui, "pemilik1")
+            await _shot(ui, "auditor_pusat")
             # A link that makes the UI server write a script into a page (its markdown /render echoes ?content=) runs
             # nothing with the gateway's origin.
             await ui.goto("/temporal/temporal/render?content=" + quote("<script>window.__ran = 1</script> teks"))
@@ -154,8 +154,8 @@ async def test_the_web_ui_shows_payloads_in_clear_to_process_owners_and_auditors
             await _shot(page, "direct")
             await context.close()
 
-            # An auditor too.
-            context, page = await sign_in(browser, ui_stack.base_url, "auditor1")
+            # The installation's administrator too.
+            context, page = await sign_in(browser, ui_stack.base_url, "admin")
             await page.goto(run_in_ui)
             await expect(page.get_by_text(f'"nip": "{NIP}"').first).to_be_visible(timeout=WAIT_MS)
             await context.close()
@@ -197,7 +197,7 @@ async def test_through_the_gateway_the_ui_reads_runs_and_changes_none(ui_stack):
     workflow_id, _ = await _leave_run(ui_stack)
     run = f"/temporal/api/v1/namespaces/default/workflows/{workflow_id}"
     here = {"Origin": ui_stack.base_url}
-    async with _signed_in(ui_stack.base_url, "pemilik1") as owner:
+    async with _signed_in(ui_stack.base_url, "admin") as owner:
         # The UI is told that it may not act on runs, so it shows no such buttons.
         settings = await owner.get("/temporal/api/v1/settings")
         assert settings.status_code == 200 and settings.json()["DisableWriteActions"] is True
@@ -268,7 +268,7 @@ async def test_the_ui_server_never_sees_the_session_and_its_page_runs_only_its_o
 
     app = create_app(db.settings.model_copy(update={"temporal_ui_upstream": recorder}))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        bearer = await login(c, "auditor1")
+        bearer = await login(c, "auditor_pusat")
         page = await c.get("/temporal/namespaces/default/workflows", headers={**bearer, "Cookie": f"{SESSION_COOKIE}=x; other=y"})
         assert page.status_code == 200 and b"window.started" in page.content
         # Neither the bearer token nor any cookie reaches the UI server (it would hand a bearer on to Temporal).
