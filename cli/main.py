@@ -161,17 +161,21 @@ def run_embedded(args: argparse.Namespace) -> int:
         gateway = start("gateway", [sys.executable, "-m", "cli.main", "gateway", "--host", args.host, "--port", str(args.port),
                                     "--log-file", str(logs / "gateway.jsonl")])
         _wait_port("127.0.0.1", args.port, "gateway", gateway)
-        from cli.seed import ACCOUNTS  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+        from cli.seed import ACCOUNTS, OFFICES  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+
+        accounts = "\n".join(f"  {office or 'instalasi':<17}  " + ", ".join(a[1] for a in ACCOUNTS if a[0] == office)
+                              for office in (None, *OFFICES))
 
         if settings.civil_registry_url:
             fake_note = " (tiruan; hand-off: GET /handoffs, proses: POST /handoffs/{ref}/process)" if registry_fake else ""
             registry_note = "Disdukcapil eksternal " + settings.civil_registry_url + fake_note
         else:
-            registry_note = "jalur internal (Kotak Tugas dukcapil1)"
+            registry_note = "jalur internal (Kotak Tugas dukcapil1, MS Lhokseumawe)"
         print(f"""
 SatuPintu berjalan.
   Aplikasi (gateway)   http://{args.host}:{args.port}/          API: http://{args.host}:{args.port}/docs
-  Temporal Web UI      http://{args.host}:{args.port}{TEMPORAL_UI_PATH}/  (pemilik proses, auditor, admin)
+  Kantor               http://{args.host}:{args.port}/kantor  (API: /api/v1/offices)
+  Temporal Web UI      http://{args.host}:{args.port}{TEMPORAL_UI_PATH}/  (admin, auditor_pusat)
   Temporal server      {settings.temporal_address}  (status: {var / 'temporal.db'})
   Basis data           {settings.effective_database_url}
   SMTP sink            127.0.0.1:{settings.smtp_port}  → surat di {settings.maildir}, lihat http://{args.host}:{args.port}/dev/surat
@@ -179,8 +183,9 @@ SatuPintu berjalan.
                        coba sebagai warga: http://{args.host}:{args.port}/dev/whatsapp · petugas: http://{args.host}:{args.port}/whatsapp
   SIRAMASAKAN          {registry_note}
   Log                  {logs}  (JSON per baris: worker.jsonl, gateway.jsonl; trace: traces-*.jsonl)
-Akun demo (kata sandi Demo12345): {', '.join(a[1] for a in ACCOUNTS)}
-Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1: Demo12345
+Akun demo per kantor (kata sandi Demo12345):
+{accounts}
+Pemohon demo: NIK 3374010101900001 / Demo12345 · passphrase TTE kepala1, pimpinan1, kakan1: Demo12345
 Tekan Ctrl-C untuk berhenti.
 """, flush=True)
         while True:
