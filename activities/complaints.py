@@ -26,7 +26,9 @@ class ComplaintActivities:
                 if getattr(update, name) is not None:
                     setattr(complaint, name, getattr(update, name))
             if update.unit_code is not None:
-                complaint.unit_id = await session.scalar(select(Unit.id).where(Unit.code == update.unit_code))
+                # Unit codes are the office's own (two offices may both have a "PELAYANAN").
+                complaint.unit_id = await session.scalar(select(Unit.id).where(Unit.code == update.unit_code,
+                                                                               Unit.office_id == complaint.office_id))
             occurred = update.event.occurred_at if update.event else None
             if update.responded and occurred is not None:
                 complaint.responded_at = occurred

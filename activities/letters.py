@@ -23,14 +23,14 @@ PURPOSES = {"scan": "pindaian surat", "softcopy": "softcopy surat"}
 UNIT_HEAD_ROLE = "atasan"
 
 
-async def unit_recipients(session: AsyncSession, unit_codes: list[str]) -> list[int]:
-    """The people to tell about a letter for these units: per unit, its active staff with the head
-    role, or all its active staff when nobody there has it."""
+async def unit_recipients(session: AsyncSession, unit_codes: list[str], office_id: int) -> list[int]:
+    """The people to tell about a letter for these units of its office (two offices may both have a "TU"): per unit, its
+    active staff with the head role, or all its active staff when nobody there has it."""
     ids: list[int] = []
     for code in unit_codes:
         people = list(await session.execute(
             select(User.id, UserRole.role).join(Unit, Unit.id == User.unit_id).outerjoin(UserRole, UserRole.user_id == User.id)
-            .where(Unit.code == code, User.is_active.is_(True), User.kind == "staff").order_by(User.id)))
+            .where(Unit.code == code, Unit.office_id == office_id, User.is_active.is_(True), User.kind == "staff").order_by(User.id)))
         heads = [user_id for user_id, role in people if role == UNIT_HEAD_ROLE]
         for user_id in heads or [user_id for user_id, _ in people]:
             if user_id not in ids:
@@ -58,7 +58,7 @@ class LetterActivities:
             if update.finished and letter.finished_at is None:
                 letter.finished_at = utcnow()
             units = [u["code"] for u in (letter.disposition or {}).get("units", [])]
-            return LetterUpdateResult(notify_user_ids=await unit_recipients(session, units) if units else [])
+            return LetterUpdateResult(notify_user_ids=await unit_recipients(session, units, letter.office_id) if units else [])
 
         return await write_case_row(self.sessionmaker, Letter, update.letter_id, "letter", status=update.status, event=update.event,
                                     final=FINAL_STATUSES, write=write,
