@@ -21,20 +21,21 @@ from gateway.security import hash_password
 from gateway.services.tasks import InboxFilter, inbox
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import Task, User
+from store.offices import scope_to_office
 
 REPEAT = 25
 BARE = text("SELECT id, title, created_at, status FROM task WHERE status = 'open' AND owner_id = :uid "
             "ORDER BY created_at DESC, id DESC LIMIT 50")
 
 
-def rows(start: int, stop: int, *, me: int, others: list[int], epoch: datetime) -> list[dict]:
+def rows(start: int, stop: int, *, me: int, others: list[int], epoch: datetime, office_id: int) -> list[dict]:
     out: list[dict] = []
     rnd = random.Random(start)
     for k in range(start, stop):
         bucket = k % 10
         owner = me if bucket == 0 else (None if bucket == 1 else others[k % len(others)])
         completed = k % 11 == 0
-        out.append({"id": f"bench-{k}.tugas", "workflow_id": f"bench-{k}", "process": "leave", "subject_id": str(k),
+        out.append({"id": f"bench-{k}.tugas", "office_id": office_id, "workflow_id": f"bench-{k}", "process": "leave", "subject_id": str(k),
                     "title": f"Tugas uji {k}", "summary": {}, "role": "atasan" if owner is not None else "tidak-diukur",
                     "owner_id": owner, "status": "completed" if completed else "open", "outcomes": ["approve", "reject"],
                     "form": {}, "data": {}, "created_at": epoch + timedelta(seconds=k, microseconds=rnd.randrange(1000))})
@@ -62,7 +63,9 @@ async def measure(url: str, sizes: list[int], label: str, log: Callable[[str], o
         me = await session.scalar(select(User).where(User.username == "atasan1"))
         if me is None:  # not reached: seed_demo made atasan1
             raise RuntimeError("the demo seed has no atasan1")
-        me_id = me.id
+        me_id, office_id = me.id, me.office_id
+        if office_id is None:  # not reached: atasan1 works for the court
+            raise RuntimeError("atasan1 has no office")
         others = list((await session.scalars(select(User.id).where(User.id != me_id))).all())[:50]
     epoch = datetime(2026, 1, 1, tzinfo=UTC)
     figures, detail, filled = [], {}, 0
@@ -72,7 +75,7 @@ async def measure(url: str, sizes: list[int], label: str, log: Callable[[str], o
         while filled < total_rows:
             step = min(20_000, total_rows - filled)
             async with engine.begin() as conn:
-                await conn.execute(insert(Task), rows(filled, filled + step, me=me_id, others=others, epoch=epoch))
+                await conn.execute(insert(Task), rows(filled, filled + step, me=me_id, others=others, epoch=epoch, office_id=office_id))
             filled += step
         async with engine.begin() as conn:
             await conn.execute(text("ANALYZE"))
@@ -84,6 +87,7 @@ async def measure(url: str, sizes: list[int], label: str, log: Callable[[str], o
         statements: float = 0  # read from in_sql, whose values are floats to the type checker
         async with sm() as session:
             user = await session.get(User, me_id)
+            scope_to_office(session, office_id)  # as the gateway does for a signed-in member of staff
             for rep in range(REPEAT + 3):
                 if user is None:  # not reached: the seeded atasan1, read again after each expunge
                     raise RuntimeError("atasan1 is gone")

@@ -25,11 +25,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from bench.common import CpuMeter, figure, free_port, pct, peak_rss_mb, run_pool
 from bench.floor_workflow import FloorDecision, FloorInput, FloorWorkflow
 from bench.profile_summary import write_summaries
-from cli.seed import DEMO_PASSWORD, seed_demo
+from cli.seed import COURT, DEMO_PASSWORD, seed_demo
 from cli.smtp_sink import start_sink
 from contracts import LeaveResult
 from gateway.security import hash_password
-from gateway.services.leave import office_calendar
+from office.calendar import OfficeCalendar
+from process_defs.loader import calendar_snapshot, load_office, office_defs_dir
 from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import User, UserRole
 from store.payload_codec import data_converter
@@ -75,13 +76,14 @@ async def prepare_database(url: str, employees: int) -> None:
             raise RuntimeError("the demo seed has no atasan1")
         for k in range(employees):
             session.add(User(username=f"bench{k}", full_name=f"Pegawai Uji {k}", password_hash=hashed, supervisor_id=atasan.id,
+                             office_id=atasan.office_id,
                              email=f"bench{k}@satupintu.local", roles=[UserRole(role="pegawai")]))
         await session.commit()
     await engine.dispose()
 
 
 def working_days_from(start: date, count: int) -> list[date]:
-    calendar, day = office_calendar(), start
+    calendar, day = OfficeCalendar(calendar_snapshot(load_office(office_defs_dir(COURT)))), start
     days: list[date] = []
     while len(days) < count:
         if calendar.is_working_day(day):
