@@ -57,11 +57,16 @@ async def _snapshot(url: str) -> dict[str, list[dict]]:
         await engine.dispose()
 
 
+# Migration 0006 (offices): the one office's letter registers are the first office's, "<its code>/<scope>".
+REGISTERS, FIRST_OFFICE = ("number_sequence", "issued_number"), "ms-lhokseumawe"
+
+
 def _still_there(before: dict[str, list[dict]], after: dict[str, list[dict]]) -> None:
     for name, rows in before.items():
         assert name in after, f"table {name} is gone"
         kept = sorted(({k: row[k] for k in rows[0]} for row in after[name]), key=repr) if rows else []
-        assert kept == rows, f"rows of {name} changed"
+        expected = sorted(({**row, "scope": f"{FIRST_OFFICE}/{row['scope']}"} for row in rows), key=repr) if name in REGISTERS else rows
+        assert kept == expected, f"rows of {name} changed"
         assert rows, f"the release's dump has no rows in {name}: the test would prove nothing there"
 
 

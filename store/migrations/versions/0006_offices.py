@@ -6,9 +6,10 @@ letter registers are kept per office (a number sequence's scope becomes "<office
 unique per office, queue numbers per office and day, a WhatsApp conversation per office and number.
 
 An installation upgraded from one office loses nothing: that office becomes the first office, with the identity of its
-`process_defs/office.yaml` when the file is still there (else the court of the demo), and every existing row, number
-and staff account becomes its. Runs still under way carry no office code: they finish as the first office's
-(store/offices.py), under the identity they started with. `admin_change` is the record of administrative changes.
+`process_defs/office.yaml` when the file is still there (or at SATUPINTU_LEGACY_OFFICE_YAML; else the court of the
+demo), and every existing row, number, pending start and staff account becomes its. Runs still under way carry no
+office code: they finish as the first office's (store/offices.py), under the identity they started with.
+`admin_change` is the record of administrative changes.
 
 Revision ID: 0006
 Revises: 0005
@@ -46,9 +47,16 @@ SHIPPED_CALENDAR = {
 EVERY_PROCESS = ["leave", "permit", "walk_in", "letter", "whatsapp", "siramasakan", "complaint"]
 
 
+def legacy_office_yaml() -> Path:
+    """Where the release before kept its one office: process_defs/office.yaml of the installation. An operator whose
+    file lives elsewhere (a volume, a backup) names it in SATUPINTU_LEGACY_OFFICE_YAML."""
+    named = os.environ.get("SATUPINTU_LEGACY_OFFICE_YAML")
+    return Path(named) if named else Path(__file__).resolve().parents[3] / "process_defs" / "office.yaml"
+
+
 def _installed_office() -> tuple[dict, dict]:
     """The identity and calendar of the office.yaml the installation ran with, if it is still in place."""
-    legacy = Path(__file__).resolve().parents[3] / "process_defs" / "office.yaml"
+    legacy = legacy_office_yaml()
     if not legacy.exists():
         return SHIPPED_OFFICE, SHIPPED_CALENDAR
     data = yaml.safe_load(legacy.read_text(encoding="utf-8"))
@@ -59,6 +67,9 @@ def _installed_office() -> tuple[dict, dict]:
         "extra_holidays": [{"date": str(h["date"]), "name": h["name"]} for h in c.get("extra_holidays", [])],
         "extra_working_days": [str(d) for d in c.get("extra_working_days", [])],
     }
+    # Which national holidays the office kept (e.g. no cuti bersama) and whose: the office row carries them on
+    # (process_defs/loader.py office_file reads them over the shipped calendar).
+    calendar.update({k: c[k] for k in ("country", "holiday_categories") if k in c})
     return office, calendar
 
 
@@ -152,6 +163,9 @@ def upgrade() -> None:
     with op.batch_alter_table('process_start', schema=None) as batch_op:
         batch_op.add_column(sa.Column('office_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('process_start_office_id_fkey'), 'office', ['office_id'], ['id'])
+    # A start still waiting in the outbox is the first office's case: its run is filed under it (store/outbox.py memo).
+    if holds_data:
+        bind.execute(sa.text("UPDATE process_start SET office_id = :first"), {"first": first})
 
     with op.batch_alter_table('queue_ticket', schema=None) as batch_op:
         batch_op.drop_index('ix_queue_ticket_waiting')
