@@ -18,6 +18,9 @@ from contracts import (
 
 DEFS_DIR = Path(__file__).resolve().parent
 OFFICES_DIR = DEFS_DIR / "offices"
+# The single office.yaml of releases before offices: an upgraded installation that kept it there goes on with its roles'
+# names and registers until it moves the file to offices/<code>/ (README, Upgrading).
+LEGACY_OFFICE_FILE = DEFS_DIR / "office.yaml"
 
 
 class _Strict(BaseModel):
@@ -193,6 +196,24 @@ def load_office(defs_dir: Path) -> OfficeFile:
     return office
 
 
+def load_legacy_office(path: Path = LEGACY_OFFICE_FILE) -> OfficeFile:
+    """An office.yaml of a release before offices (its `roles` listed every role; it offered every process)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    shared = load_roles()
+    named = data.pop("roles", None) or {}
+    data["role_labels"] = {role: label for role, label in named.items() if role in shared and label != shared[role]}
+    data.setdefault("processes", list(OFFERABLE))
+    return OfficeFile.model_validate(data)
+
+
+def _office_definitions(code: str) -> OfficeFile | None:
+    if (OFFICES_DIR / code / "office.yaml").exists():
+        return load_office(office_defs_dir(code))
+    if LEGACY_OFFICE_FILE.exists():
+        return load_legacy_office(LEGACY_OFFICE_FILE)
+    return None
+
+
 class OfficeRecord(Protocol):
     """An office as the database holds it (store/models.py Office): what its administrators edit."""
 
@@ -216,16 +237,19 @@ class OfficeRecord(Protocol):
 def office_file(record: OfficeRecord) -> OfficeFile:
     """The office as runs and pages use it: its identity, hours, calendar overrides and processes as its
     administrators set them, over the roles and letter registers of its office.yaml."""
-    base = load_office(office_defs_dir(record.code)) if (OFFICES_DIR / record.code / "office.yaml").exists() else None
+    base = _office_definitions(record.code)
     identity = OfficeDef(code=record.code, name=record.name, short_name=record.short_name, address=record.address, city=record.city,
                          timezone=record.timezone, head_title=record.head_title, phone=record.phone, email=record.email,
                          whatsapp_number=record.whatsapp_number, letterhead=list(record.letterhead or []),
                          agency_letterheads=dict(record.agency_letterheads or {}), logo_key=record.logo_key)
     shipped = base.calendar.model_dump() if base else {"office_hours": {"start": "08:00", "end": "16:30"}}
     calendar = CalendarDef.model_validate({**shipped, **(record.calendar or {})})
-    return OfficeFile.model_construct(office=identity, calendar=calendar, processes=list(record.processes or []),
-                                      role_labels=dict(base.role_labels) if base else {},
-                                      numbering=dict(base.numbering) if base else {})
+    numbering = dict(base.numbering) if base else {}
+    # A process needs its letter registers: without them (an office.yaml that lacks them) it is not offered, rather
+    # than failing when a case starts.
+    processes = [p for p in record.processes or [] if all(scope in numbering for scope in NEEDED_SCOPES.get(p, ()))]
+    return OfficeFile.model_construct(office=identity, calendar=calendar, processes=processes,
+                                      role_labels=dict(base.role_labels) if base else {}, numbering=numbering)
 
 
 def office_seed(office: OfficeFile) -> dict[str, Any]:

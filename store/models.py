@@ -338,7 +338,7 @@ class Task(OfficeOwned, Base):
 class NumberSequence(Base):
     __tablename__ = "number_sequence"
 
-    scope: Mapped[str] = mapped_column(String(80), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(160), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -350,7 +350,7 @@ class IssuedNumber(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    scope: Mapped[str] = mapped_column(String(80))
+    scope: Mapped[str] = mapped_column(String(160))
     year: Mapped[int] = mapped_column(Integer)
     sequence: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(120))

@@ -186,6 +186,11 @@ def upgrade() -> None:
                               postgresql_where=sa.text('owner_id IS NULL'), sqlite_where=sa.text('owner_id IS NULL'))
         batch_op.create_index('ix_task_inbox_escalated', ['office_id', 'status', 'escalated_to_role', 'created_at', 'id'], unique=False)
 
+    # A register's scope now begins with its office's code (up to 40 characters and a slash): room for it.
+    for table in ("number_sequence", "issued_number"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('scope', existing_type=sa.String(length=80), type_=sa.String(length=160), existing_nullable=False)
+
     # The letter registers become the first office's: its numbers go on from where they were.
     if holds_data:
         code = bind.execute(sa.text("SELECT code FROM office WHERE id = :first"), {"first": first}).scalar_one()
@@ -201,6 +206,9 @@ def downgrade() -> None:
     for table in ("number_sequence", "issued_number") if code else ():
         bind.execute(sa.text(f"UPDATE {table} SET scope = substr(scope, :n) WHERE scope LIKE :prefix"),  # noqa: S608 - table names above
                      {"n": len(code) + 2, "prefix": f"{code}/%"})
+    for table in ("number_sequence", "issued_number"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.alter_column('scope', existing_type=sa.String(length=160), type_=sa.String(length=80), existing_nullable=False)
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index('ix_task_inbox_role_unowned', postgresql_where=sa.text('owner_id IS NULL'), sqlite_where=sa.text('owner_id IS NULL'))
         batch_op.drop_index('ix_task_inbox_escalated')
