@@ -38,8 +38,12 @@ class Sender:
 
     @classmethod
     def of(cls, office: Office) -> "Sender":
-        return cls(name=office.name, short_name=office.short_name or office.name, address=office.address or "", phone=office.phone,
-                   email=office.email)
+        # One line each: they go into headers, where a line break would make the message unsendable.
+        def line(value: str | None) -> str:
+            return " ".join((value or "").split())
+
+        return cls(name=line(office.name), short_name=line(office.short_name) or line(office.name), address=line(office.address),
+                   phone=line(office.phone) or None, email=line(office.email) or None)
 
     def signature(self) -> list[str]:
         """The lines that sign a message for the office: its name, address and how to reach it."""
