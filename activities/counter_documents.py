@@ -27,7 +27,17 @@ from temporalio.exceptions import ApplicationError
 
 from activities.documents import DocumentIssuer
 from contracts import RENDER_COUNTER_DOCUMENT, CounterDocumentInput, DocumentResult
-from documents.layout import PagePainter, build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik, qr_drawing
+from documents.layout import (
+    PagePainter,
+    build_a4,
+    format_date_id,
+    label_value_rows,
+    letterhead,
+    local_moment,
+    mask_nik,
+    office_letterhead,
+    qr_drawing,
+)
 from signing.pades import sign_pdf_off_loop
 
 if TYPE_CHECKING:
@@ -183,8 +193,6 @@ def _styles() -> SimpleNamespace:
         body=ParagraphStyle("cd_body", parent=base, alignment=TA_JUSTIFY, spaceAfter=4),
         bold=ParagraphStyle("cd_bold", parent=base, fontName="Helvetica-Bold"),
         center=ParagraphStyle("cd_center", parent=base, alignment=TA_CENTER),
-        kop_name=ParagraphStyle("cd_kop_name", parent=base, fontName="Helvetica-Bold", fontSize=14, leading=18, alignment=TA_CENTER),
-        kop_addr=ParagraphStyle("cd_kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER),
         title=ParagraphStyle("cd_title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER),
         heading=ParagraphStyle("cd_heading", parent=base, fontName="Helvetica-Bold", spaceBefore=6, spaceAfter=3),
         tick=ParagraphStyle("cd_tick", parent=base, fontName="Helvetica-Bold", fontSize=10, leading=12, alignment=TA_CENTER),
@@ -726,15 +734,14 @@ def _footer(inp: CounterDocumentInput, code: str, verification_url: str, *, marg
     return paint
 
 
-def render_counter_document_pdf(inp: CounterDocumentInput, verification_url: str, *, document_code: str) -> bytes:
+def render_counter_document_pdf(inp: CounterDocumentInput, verification_url: str, *, document_code: str, logo: bytes | None = None) -> bytes:
     """The document as an A4 PDF, unsigned: one page per copy label (or one print when there are none),
-    each with the letterhead, the title, the kind's layout and the verification footer."""
+    each with the office's letterhead (and `logo`), the title, the kind's layout and the verification footer."""
     from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.platypus import PageBreak, Spacer  # noqa: PLC0415 - reportlab only when rendering
 
     kind, fields = check_input(inp)
-    s = _styles()
     margin_x = 2.2 * cm
     sheet = Sheet(inp=inp, frame_width=A4[0] - 2 * margin_x)
     heading = kind.heading(fields)
@@ -745,7 +752,7 @@ def render_counter_document_pdf(inp: CounterDocumentInput, verification_url: str
             story.append(PageBreak())
         if label:
             story += [_copy_label(sheet, label), Spacer(1, 2 * mm)]
-        letterhead(story, [(inp.office.name.upper(), s.kop_name), (inp.office.address, s.kop_addr)])
+        letterhead(story, office_letterhead(inp.office, logo=logo), frame_width=sheet.frame_width)
         story.append(sheet.para(f"<u>{escape(heading.upper())}</u>", "title"))
         if inp.number:
             story.append(sheet.para(f"{kind.number_label}: {escape(inp.number)}", "center"))
@@ -770,8 +777,9 @@ class CounterDocumentActivities(DocumentIssuer):
         signed_by = (kind.signed_by(fields) or inp.office.name)[:200]
 
         async def make(doc_id: str) -> tuple[bytes, dict]:
+            logo = await self.logo(inp.office)
             unsigned = await asyncio.to_thread(
-                render_counter_document_pdf, inp, self._verification_url(doc_id), document_code=doc_id)
+                render_counter_document_pdf, inp, self._verification_url(doc_id), document_code=doc_id, logo=logo)
             signed = await sign_pdf_off_loop(
                 unsigned, await self.identity(), reason=f"{heading} Nomor {inp.number}" if inp.number else heading,
                 location=inp.office.city, signer_name=signed_by)

@@ -23,6 +23,7 @@ from contracts import (
     RENDER_PERMIT,
     DocumentResult,
     LeaveLetterInput,
+    OfficeSnapshot,
     PermitDocumentInput,
     Person,
 )
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from store.settings import Settings
 from documents.layout import _first, format_date_id
 from documents.leave_letter import _signed_by, render_leave_letter_pdf
+from documents.logo import letterhead_logo
 from documents.permit import (
     _applicant_fields,
     _has_company,
@@ -76,6 +78,10 @@ class DocumentIssuer:
         # Cached per process by file version (`_load_identity`): a replaced certificate is used from
         # the next document on, without restarting the worker.
         return await asyncio.to_thread(load_or_create_signing_identity, self.settings)
+
+    async def logo(self, office: OfficeSnapshot) -> bytes | None:
+        """The logo on the letterhead of the office the run snapshotted (None: it has none)."""
+        return await letterhead_logo(self.settings, office.logo_key)
 
     def _verification_url(self, doc_id: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/verifikasi/{doc_id}"
@@ -146,7 +152,8 @@ class DocumentActivities(DocumentIssuer):
 
     async def _produce(self, inp: LeaveLetterInput, doc_id: str) -> bytes:
         verification_url = self._verification_url(doc_id)
-        unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id)
+        logo = await self.logo(inp.office)
+        unsigned = await asyncio.to_thread(render_leave_letter_pdf, inp, verification_url, document_code=doc_id, logo=logo)
         identity = await self.identity()
         signed = await sign_pdf_off_loop(
             unsigned, identity, reason="Persetujuan cuti", location=inp.office.city, signer_name=inp.approver.full_name)
@@ -218,8 +225,9 @@ class DocumentActivities(DocumentIssuer):
     async def _produce_permit(self, inp: PermitDocumentInput, doc_id: str) -> tuple[bytes, dict]:
         identity = await self._authorized_identity(inp)
         content = await self._permit_content(inp)
+        logo = await self.logo(inp.definition.office)
         unsigned = await asyncio.to_thread(
-            lambda: render_permit_pdf(inp, self._verification_url(doc_id), document_code=doc_id, **content)
+            lambda: render_permit_pdf(inp, self._verification_url(doc_id), document_code=doc_id, logo=logo, **content)
         )
         signed = await sign_pdf_off_loop(
             unsigned, identity, reason=f"Penetapan {inp.definition.permit_type_name} Nomor {inp.permit_number}",

@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from contracts import WHATSAPP_AUTO_REPLY, AutoReplyInput, AutoReplyResult, ConversationState
 from process_defs import catalog as catalog_defs
 from process_defs import counter as counter_defs
 from process_defs import loader
 from process_defs.loader import DEFS_DIR
+from store.offices import first_office, office_by_code
 from store.settings import Settings
 
 FOOTER = "Ketik 0 untuk menu, PETUGAS untuk berbicara dengan petugas."
@@ -346,13 +349,21 @@ def answer(k: Knowledge, inp: AutoReplyInput) -> AutoReplyResult:
 
 
 class WhatsAppActivities:
-    def __init__(self, settings: Settings, defs_dir: Path = DEFS_DIR) -> None:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], defs_dir: Path = DEFS_DIR) -> None:
         self.settings = settings
+        self.sessionmaker = sessionmaker
         self.defs_dir = defs_dir
+
+    async def _office(self, code: str) -> loader.OfficeFile:
+        """The conversation's office as its administrators set it today (name, address, hours): the assistant speaks
+        for it. "" is the first office (a conversation from before offices)."""
+        async with self.sessionmaker() as session:
+            office = await office_by_code(session, code) if code else await first_office(session)
+        if office is None:
+            raise ApplicationError(f"unknown office {code!r}", type="UnknownOffice", non_retryable=True)
+        return loader.office_file(office)
 
     @activity.defn(name=WHATSAPP_AUTO_REPLY)
     async def auto_reply(self, inp: AutoReplyInput) -> AutoReplyResult:
         _reload_if_edited(self.defs_dir)
-        # TODO(issue 17): the conversation's office, from the database
-        office = loader.load_office(loader.office_defs_dir("ms-lhokseumawe"))
-        return answer(knowledge(self.settings, office, self.defs_dir), inp)
+        return answer(knowledge(self.settings, await self._office(inp.office), self.defs_dir), inp)

@@ -23,7 +23,8 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowHistory
 
 from audit.history import RunEvent, fetch_history, readable_timeline
-from documents.layout import _footer_painter, build_a4, format_date_id, label_value_rows, letterhead, local_moment
+from documents.layout import Letterhead, _footer_painter, build_a4, contact_line, format_date_id, label_value_rows, letterhead, local_moment
+from documents.logo import letterhead_logo
 from process_defs.loader import OfficeDef, office_file
 from process_defs.processes import BY_WORKFLOW_TYPE, business_key
 from signing.identity import load_or_create_signing_identity
@@ -193,8 +194,8 @@ def _moment(value: datetime | None, zone: str) -> str:
 
 
 def render_audit_report_pdf(facts: AuditFacts, *, office: OfficeDef, history_sha256: str, generated_at: datetime,
-                            generated_by: str | None = None) -> bytes:
-    """The report, unsigned."""
+                            generated_by: str | None = None, logo: bytes | None = None) -> bytes:
+    """The report, unsigned, under the letterhead of the run's office (with `logo` when it has one)."""
     from reportlab.lib import colors  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
     from reportlab.lib.enums import TA_CENTER  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
     from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab is heavy: loaded when a PDF is drawn
@@ -211,8 +212,6 @@ def render_audit_report_pdf(facts: AuditFacts, *, office: OfficeDef, history_sha
     mono = ParagraphStyle("audit_mono", parent=cell, fontName="Courier", fontSize=7.5, leading=10)
     heading = ParagraphStyle("audit_heading", parent=base, fontName="Helvetica-Bold", fontSize=11, spaceBefore=8, spaceAfter=4)
     title = ParagraphStyle("audit_title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
-    kop_name = ParagraphStyle("audit_kop", parent=base, fontName="Helvetica-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
-    kop_addr = ParagraphStyle("audit_kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER)
 
     def p(text: str | None, style: ParagraphStyle = cell) -> Paragraph:
         return Paragraph(escape(text or "-"), style)
@@ -229,7 +228,8 @@ def render_audit_report_pdf(facts: AuditFacts, *, office: OfficeDef, history_sha
         return table
 
     story: list = []
-    letterhead(story, [*((line.upper(), kop_addr) for line in office.letterhead), (office.name.upper(), kop_name), (office.address, kop_addr)])
+    kop = Letterhead(lines=(*office.letterhead, office.name), address=office.address, contact=contact_line(office.phone, office.email), logo=logo)
+    letterhead(story, kop, frame_width=frame_width)
     story += [Paragraph("<u>LAPORAN AUDIT RIWAYAT PROSES</u>", title), Spacer(1, 5 * mm)]
     story.append(label_value_rows([
         ("Proses", facts.process_label),
@@ -309,8 +309,9 @@ async def render_audit_report(facts: AuditFacts, *, office: OfficeDef, history_s
                               generated_at: datetime | None = None) -> bytes:
     """The report of a run of `office`, PAdES-signed with the installation's signing identity."""
     generated_at = generated_at or datetime.now(UTC)
+    logo = await letterhead_logo(settings, office.logo_key)
     unsigned = await asyncio.to_thread(render_audit_report_pdf, facts, office=office, history_sha256=history_sha256, generated_at=generated_at,
-                                       generated_by=generated_by)
+                                       generated_by=generated_by, logo=logo)
     identity = await asyncio.to_thread(load_or_create_signing_identity, settings)
     return await sign_pdf_off_loop(unsigned, identity, reason=f"Laporan audit {facts.workflow_id}", location=office.city,
                                    signer_name=f"Sistem SatuPintu {office.name}"[:200])

@@ -47,6 +47,8 @@ class AutoReplyInput:
     contact_name: str | None = None
     # The inbound message's kind: anything but "text" is answered that only text can be read.
     kind: str = "text"
+    # The office whose assistant answers (its code; empty: the first office, as in runs from before offices).
+    office: str = ""
 
 
 @dataclass

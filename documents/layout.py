@@ -10,6 +10,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
     from reportlab.platypus import Table
     from reportlab.platypus.doctemplate import BaseDocTemplate
+
+    from contracts import OfficeSnapshot
 
 # What reportlab calls on each page (onFirstPage / onLaterPages): it draws the footer.
 PagePainter = Callable[["Canvas", "BaseDocTemplate"], None]
@@ -253,17 +256,103 @@ def local_moment(moment: dt.datetime, timezone: str) -> tuple[dt.datetime, str]:
     return local, _TZ_ABBREVIATIONS.get(timezone, local.tzname() or "")
 
 
-def letterhead(story: list, lines: list[tuple[str, object]]) -> None:
-    """Kop surat: the given (text, style) lines and the double rule under them."""
-    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
-    from reportlab.lib.units import mm  # noqa: PLC0415 - reportlab only when rendering
-    from reportlab.platypus import HRFlowable, Paragraph, Spacer  # noqa: PLC0415 - reportlab only when rendering
+@dataclass(frozen=True)
+class Letterhead:
+    """What heads a document (kop surat): `lines` from the government level down to the issuing body's name (the last
+    line, set largest), the address and contact under them, and the logo at the left when the office has one (the
+    image's bytes: PNG or JPEG; anything else is left out rather than failing the document)."""
 
-    for text, style in lines:
-        story.append(Paragraph(escape(text), style))
+    lines: tuple[str, ...]
+    address: str = ""
+    contact: str = ""
+    logo: bytes | None = None
+
+
+def contact_line(phone: str | None, email: str | None) -> str:
+    """"Telp. 024-3541111, Email: dpmptsp@semarangkota.go.id", or what of it the office has."""
+    parts = [f"Telp. {phone.strip()}" if phone and phone.strip() else "", f"Email: {email.strip()}" if email and email.strip() else ""]
+    return ", ".join(p for p in parts if p)
+
+
+def office_letterhead(office: OfficeSnapshot, *, agency: str | None = None, lines: list[str] | None = None,
+                      logo: bytes | None = None) -> Letterhead:
+    """The letterhead of a document `office` issues: the issuing agency's lines when it has them, else the office's
+    own lines and name (or `lines` given), then the office's address and contact."""
+    return Letterhead(lines=tuple(lines if lines is not None else office.letterhead_lines(agency)), address=office.address,
+                      contact=contact_line(office.phone, office.email), logo=logo)
+
+
+# The letterhead's type sizes: the levels above the name, the name, the address; and the logo's square.
+_KOP_LEVEL, _KOP_NAME, _KOP_ADDRESS = 11.5, 14.0, 9.0
+_LOGO_MM = 22
+
+
+def _fitted(text: str, style: ParagraphStyle, width: float, smallest: float) -> ParagraphStyle:
+    """`style`, smaller when `text` would not fit on one line of `width` (a long office name stays one line, down to
+    `smallest`, a size still easy to read; longer still, it wraps)."""
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.pdfbase.pdfmetrics import stringWidth  # noqa: PLC0415 - reportlab only when rendering
+
+    size = style.fontSize
+    while size > smallest and stringWidth(text, style.fontName, size) > width:
+        size -= 0.5
+    if size == style.fontSize:
+        return style
+    return ParagraphStyle(f"{style.name}_{size}", parent=style, fontSize=size, leading=size * style.leading / style.fontSize)
+
+
+def _logo(data: bytes | None, box: float) -> object | None:
+    """The logo as a flowable fitting a `box` square, keeping its proportions; None when there is none or it is not an
+    image reportlab reads."""
+    if not data:
+        return None
+    from reportlab.lib.utils import ImageReader  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import Image  # noqa: PLC0415 - reportlab only when rendering
+
+    try:
+        width, height = ImageReader(io.BytesIO(data)).getSize()
+    except Exception:  # noqa: BLE001 - an unreadable logo leaves the letterhead without one, never the document unmade
+        return None
+    if not width or not height:
+        return None
+    scale = box / max(width, height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
+
+
+def letterhead(story: list, head: Letterhead, *, frame_width: float) -> None:
+    """Kop surat: the letterhead's lines in capitals, centred, the last (the issuing body) largest; the address and
+    contact; the logo at the left when there is one; the double rule under them."""
+    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.enums import TA_CENTER  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.lib.units import mm  # noqa: PLC0415 - reportlab only when rendering
+    from reportlab.platypus import HRFlowable, Paragraph, Table, TableStyle  # noqa: PLC0415 - reportlab only when rendering
+
+    level = ParagraphStyle("kop_level", fontName="Helvetica-Bold", fontSize=_KOP_LEVEL, leading=_KOP_LEVEL * 1.25, alignment=TA_CENTER)
+    name = ParagraphStyle("kop_name", parent=level, fontSize=_KOP_NAME, leading=_KOP_NAME * 1.25)
+    address = ParagraphStyle("kop_address", fontName="Helvetica", fontSize=_KOP_ADDRESS, leading=_KOP_ADDRESS * 1.3, alignment=TA_CENTER)
+
+    box = _LOGO_MM * mm
+    logo = _logo(head.logo, box)
+    # With a logo the text stays centred on the page: the column right of it is as wide as the logo's.
+    text_width = frame_width - 2 * (box + 2 * mm) if logo is not None else frame_width
+    lines = [" ".join(line.split()).upper() for line in head.lines if line and line.strip()]
+    text: list = []
+    for i, line in enumerate(lines):
+        text.append(Paragraph(escape(line), _fitted(line, name if i == len(lines) - 1 else level, text_width, 9)))
+    for line in (head.address, head.contact):
+        if line and line.strip():
+            text.append(Paragraph(escape(line.strip()), _fitted(line.strip(), address, text_width, 7.5)))
+    if logo is None:
+        story += text
+    else:
+        row = Table([[logo, text, ""]], colWidths=[box + 2 * mm, text_width, box + 2 * mm])
+        row.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (0, 0), "LEFT"),
+                                 ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                 ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(row)
     story += [
-        Spacer(1, 2.5 * mm),
-        HRFlowable(width="100%", thickness=2.2, color=colors.black, spaceBefore=0, spaceAfter=0.8 * mm),
+        HRFlowable(width="100%", thickness=2.2, color=colors.black, spaceBefore=2.5 * mm, spaceAfter=0.8 * mm),
         HRFlowable(width="100%", thickness=0.6, color=colors.black, spaceBefore=0, spaceAfter=6 * mm),
     ]
 

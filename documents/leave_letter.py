@@ -13,7 +13,16 @@ from contracts import (
 if TYPE_CHECKING:
 
     pass
-from documents.layout import _footer_painter, _local_date, _or_dash, format_date_id, label_value_rows, signature_block
+from documents.layout import (
+    _footer_painter,
+    _local_date,
+    _or_dash,
+    format_date_id,
+    label_value_rows,
+    letterhead,
+    office_letterhead,
+    signature_block,
+)
 
 
 def _signer_title(inp: LeaveLetterInput) -> str:
@@ -26,16 +35,15 @@ def _signed_by(inp: LeaveLetterInput) -> str:
     return f"{inp.approver.full_name}, {_signer_title(inp)}"[:200]
 
 
-def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, document_code: str | None = None) -> bytes:
-    """The Surat Izin Cuti as an A4 PDF, unsigned. `document_code` (default: the last segment of
-    the verification URL) is printed in the footer."""
-    from reportlab.lib import colors  # noqa: PLC0415 - reportlab only when rendering
+def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, document_code: str | None = None,
+                            logo: bytes | None = None) -> bytes:
+    """The Surat Izin Cuti as an A4 PDF, unsigned, under its office's letterhead (with `logo` when it has one).
+    `document_code` (default: the last segment of the verification URL) is printed in the footer."""
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.lib.pagesizes import A4  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.lib.styles import ParagraphStyle  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.lib.units import cm, mm  # noqa: PLC0415 - reportlab only when rendering
     from reportlab.platypus import (  # noqa: PLC0415 - reportlab only when rendering
-        HRFlowable,
         KeepTogether,
         Paragraph,
         SimpleDocTemplate,
@@ -50,8 +58,6 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
 
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=11, leading=15, alignment=TA_LEFT)
     body = ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=6)
-    kop_name = ParagraphStyle("kop_name", parent=base, fontName="Helvetica-Bold", fontSize=15, leading=19, alignment=TA_CENTER)
-    kop_addr = ParagraphStyle("kop_addr", parent=base, fontSize=9.5, leading=12, alignment=TA_CENTER)
     title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
     number = ParagraphStyle("number", parent=base, alignment=TA_CENTER)
     cell = ParagraphStyle("cell", parent=base, leading=14)
@@ -67,14 +73,10 @@ def render_leave_letter_pdf(inp: LeaveLetterInput, verification_url: str, *, doc
     def rows_table(rows: list[tuple[str, str]]) -> Table:
         return label_value_rows(rows, cell, frame_width=frame_width)
 
-    story: list = [
-        # Kop surat
-        Paragraph(e(office.name.upper()), kop_name),
-        Spacer(1, 1 * mm),
-        Paragraph(e(office.address), kop_addr),
-        Spacer(1, 2.5 * mm),
-        HRFlowable(width="100%", thickness=2.2, color=colors.black, spaceBefore=0, spaceAfter=0.8 * mm),
-        HRFlowable(width="100%", thickness=0.6, color=colors.black, spaceBefore=0, spaceAfter=8 * mm),
+    story: list = []
+    letterhead(story, office_letterhead(office, logo=logo), frame_width=frame_width)
+    story += [
+        Spacer(1, 2 * mm),
         Paragraph("<u>SURAT IZIN CUTI</u>", title),
         Paragraph(f"Nomor: {e(inp.letter_number)}", number),
         Spacer(1, 8 * mm),

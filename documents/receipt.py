@@ -14,7 +14,19 @@ from store.models import PermitApplication
 if TYPE_CHECKING:
 
     pass
-from documents.layout import _first, _footer_painter, _or_dash, _qr_block, build_a4, format_date_id, label_value_rows, letterhead, local_moment, mask_nik
+from documents.layout import (
+    _first,
+    _footer_painter,
+    _or_dash,
+    _qr_block,
+    build_a4,
+    format_date_id,
+    label_value_rows,
+    letterhead,
+    local_moment,
+    mask_nik,
+    office_letterhead,
+)
 from documents.permit import _applicant_fields, _has_company, location_summary
 
 
@@ -28,8 +40,10 @@ def render_receipt_pdf(
     requirements: list[tuple[str, str]],
     tracking_url: str,
     verification_working_days: int | None = None,
+    logo: bytes | None = None,
 ) -> bytes:
-    """Cetak Resi: the A4 proof of submission (unsigned), laid out to print cleanly in black and
+    """Cetak Resi: the A4 proof of submission (unsigned), under the letterhead of the office that received it (with
+    `logo` when it has one), laid out to print cleanly in black and
     white: the resi in large type, applicant, permit, request kind, submission time in the
     office's zone (WIB/WITA/WIT), the documents handed in (requirement, file name), a QR to
     `tracking_url`, and what happens next."""
@@ -42,8 +56,6 @@ def render_receipt_pdf(
 
     e = escape
     base = ParagraphStyle("base", fontName="Helvetica", fontSize=10.5, leading=14, alignment=TA_LEFT)
-    kop_name = ParagraphStyle("kop_name", parent=base, fontName="Helvetica-Bold", fontSize=14, leading=18, alignment=TA_CENTER)
-    kop_addr = ParagraphStyle("kop_addr", parent=base, fontSize=9, leading=11.5, alignment=TA_CENTER)
     title = ParagraphStyle("title", parent=base, fontName="Helvetica-Bold", fontSize=13, leading=17, alignment=TA_CENTER)
     center = ParagraphStyle("center", parent=base, alignment=TA_CENTER)
     resi_style = ParagraphStyle("resi", parent=base, fontName="Courier-Bold", fontSize=34, leading=40, alignment=TA_CENTER)
@@ -71,7 +83,7 @@ def render_receipt_pdf(
     submitted = f"{format_date_id(local.date())} pukul {local:%H.%M} {zone}".strip()
 
     story: list = []
-    letterhead(story, [(office.name.upper(), kop_name), (office.address, kop_addr)])
+    letterhead(story, office_letterhead(office, logo=logo), frame_width=frame_width)
     story += [
         Paragraph("TANDA TERIMA PERMOHONAN IZIN", title),
         Paragraph("(Resi Pendaftaran)", center),

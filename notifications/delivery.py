@@ -6,9 +6,10 @@ before it is sent, so a retry never sends twice and a failure is never lost. The
 import hashlib
 import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 
 import aiosmtplib
 import httpx
@@ -18,11 +19,36 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from contracts import WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
-from store.models import Document, Notification, User, UserRole, WhatsAppMessage
-from store.offices import OfficeIds
+from store.models import Document, Notification, Office, User, UserRole, WhatsAppMessage
+from store.offices import OfficeIds, first_office, office_by_code
 from store.queries import COLUMNS_ONLY
 from store.settings import Settings
 from store.storage import document_key, storage_for
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The office a message speaks for (the one it is about), as a message names and signs for it."""
+
+    name: str
+    short_name: str
+    address: str = ""
+    phone: str | None = None
+    email: str | None = None
+
+    @classmethod
+    def of(cls, office: Office) -> "Sender":
+        # One line each: they go into headers, where a line break would make the message unsendable.
+        def line(value: str | None) -> str:
+            return " ".join((value or "").split())
+
+        return cls(name=line(office.name), short_name=line(office.short_name) or line(office.name), address=line(office.address),
+                   phone=line(office.phone) or None, email=line(office.email) or None)
+
+    def signature(self) -> list[str]:
+        """The lines that sign a message for the office: its name, address and how to reach it."""
+        contact = ", ".join(p for p in (f"Telp. {self.phone}" if self.phone else "", f"Email: {self.email}" if self.email else "") if p)
+        return [line for line in (self.name, self.address, contact) if line]
 
 
 class Channel(ABC):
@@ -34,7 +60,8 @@ class Channel(ABC):
     def address_of(self, user: User) -> str | None: ...
 
     @abstractmethod
-    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None) -> None: ...
+    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None, sender: Sender | None = None) -> None:
+        """Sends the recorded message; `sender` is the office it speaks for (None: the installation, unnamed)."""
 
 
 class InAppChannel(Channel):
@@ -45,7 +72,7 @@ class InAppChannel(Channel):
     def address_of(self, user: User) -> str | None:
         return user.username
 
-    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None) -> None:
+    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None, sender: Sender | None = None) -> None:
         return None
 
 
@@ -58,19 +85,21 @@ class EmailChannel(Channel):
     def address_of(self, user: User) -> str | None:
         return user.email
 
-    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None) -> None:
+    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None, sender: Sender | None = None) -> None:
         s = self.settings
         msg = EmailMessage()
-        msg["From"] = s.mail_from
+        # From the installation's address, in the name of the office the message is about; signed by it below.
+        msg["From"] = formataddr((sender.name, parseaddr(s.mail_from)[1])) if sender else s.mail_from
         msg["To"] = row.address
-        msg["Subject"] = f"[SatuPintu] {row.subject}"
+        msg["Subject"] = f"[{sender.short_name if sender else 'SatuPintu'}] {row.subject}"
         msg["Date"] = format_datetime(datetime.now(UTC))
         # Same id on every retry, so a receiving system can drop a second copy.
         digest = hashlib.sha256(f"{row.idempotency_key}|{row.channel}".encode()).hexdigest()[:32]
         msg["Message-ID"] = make_msgid(idstring=digest, domain="satupintu.local")
         msg["X-SatuPintu-Idempotency-Key"] = row.idempotency_key
         link = f"\n\nBuka: {s.public_base_url}{row.link}" if row.link else ""
-        msg.set_content(f"{row.body}{link}\n\n-- \nPesan otomatis SatuPintu. Mohon tidak membalas email ini.")
+        signature = "\n".join([*(sender.signature() if sender else []), "Pesan otomatis SatuPintu. Mohon tidak membalas email ini."])
+        msg.set_content(f"{row.body}{link}\n\n-- \n{signature}")
         if attachment:
             filename, content = attachment
             msg.add_attachment(content, maintype="application", subtype="pdf", filename=filename)
@@ -127,7 +156,7 @@ class WhatsAppChannel(Channel):
     def address_of(self, user: User) -> str | None:
         return whatsapp_number(user.phone)
 
-    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None) -> None:
+    async def deliver(self, row: Notification, attachment: tuple[str, bytes] | None, sender: Sender | None = None) -> None:
         s = self.settings
         text = whatsapp_text(row, s.public_base_url)
         payload = {
@@ -177,6 +206,7 @@ class Notifier:
         recipients = await self._recipient_ids(inp)
         rows = await self._record(inp, recipients)
         attachment = await self._attachment(inp.attachment_document_id)
+        sender = await self._sender(inp.office)
         failures = []
         for row_id in rows:
             async with self.sessionmaker() as session, session.begin():
@@ -186,7 +216,7 @@ class Notifier:
                 if row.status == "sent":
                     continue
                 try:
-                    await self.channels[row.channel].deliver(row, attachment)
+                    await self.channels[row.channel].deliver(row, attachment, sender)
                 except Exception as exc:  # noqa: BLE001 - any channel failure is retried, never dropped
                     row.attempts += 1
                     row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -203,6 +233,13 @@ class Notifier:
             # Retryable: the rows stay recorded as failed and are sent when the channel is back.
             raise ApplicationError("notification delivery failed; will retry: " + "; ".join(failures))
         return NotifyResult(delivered=len(rows), recipients=recipients)
+
+    async def _sender(self, office: str) -> Sender | None:
+        """The office the message is about, as it is named today ("": the first office, the one runs from before
+        offices belong to); None when there is none (an installation not set up yet): the message is unsigned."""
+        async with self.sessionmaker() as session:
+            row = await office_by_code(session, office) if office else await _first_or_none(session)
+            return Sender.of(row) if row is not None else None
 
     async def _recipient_ids(self, inp: NotifyInput) -> list[int]:
         ids = list(dict.fromkeys(inp.recipient_ids))
@@ -268,3 +305,10 @@ async def _row(session: AsyncSession, inp: NotifyInput, *, key: str, channel: st
         session.add(row)
         await session.flush()
     return row.id
+
+
+async def _first_or_none(session: AsyncSession) -> Office | None:
+    try:
+        return await first_office(session)
+    except LookupError:
+        return None

@@ -164,7 +164,8 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
             if msg.kind == "text":
                 return  # the officer answers; nothing automatic meanwhile
         result: AutoReplyResult = await workflow.execute_activity(
-            WHATSAPP_AUTO_REPLY, AutoReplyInput(text=msg.text, state=self._state, contact_name=self._contact_name, kind=msg.kind),
+            WHATSAPP_AUTO_REPLY, AutoReplyInput(text=msg.text, state=self._state, contact_name=self._contact_name, kind=msg.kind,
+                                                office=self._input.calendar.office),
             result_type=AutoReplyResult, **STEP)
         if msg.kind == "text":
             self._state = result.state
@@ -245,5 +246,6 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
                 kind="whatsapp_reply", title=f"Balasan WhatsApp oleh {item.officer.full_name}", actor_id=item.officer.user_id,
                 actor_name=item.officer.full_name, detail={"idempotency_key": item.key}), **STEP)
         await workflow.execute_activity(NOTIFY, NotifyInput(
-            idempotency_key=item.key, subject="", body=item.text, channels=["whatsapp"], recipient_phones=[self._input.phone]),
+            idempotency_key=item.key, subject="", body=item.text, channels=["whatsapp"], recipient_phones=[self._input.phone],
+            office=self._input.calendar.office),
             result_type=NotifyResult, **STEP)

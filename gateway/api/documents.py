@@ -11,6 +11,7 @@ from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
+from gateway.services.offices import office_of_workflow
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.processes import process_of
 from signing.identity import load_or_create_signing_identity
@@ -32,6 +33,8 @@ class VerificationOut(Out):
     summary: OpenMapping | None
     # What the signature check found (intact, valid, signer, time, …), as signing.verify_document reports it.
     signature: OpenMapping
+    # The office that issued it (its case's office): {"code", "name"}; None for a document whose run no row names.
+    office: OpenMapping | None = None
 
 
 # The counter prints and hands over its documents (receipts, berita acara, disposition sheets) whoever
@@ -62,7 +65,9 @@ async def verification(session: AsyncSession, settings: Settings, document_id: s
     # Without its file the register still vouches for the document; what the file would prove is reported unproven.
     data = await file_service.read_stored(settings, document_key(doc.file_name))
     result = await verify_document(data, identity) if data is not None else {"intact": False, "valid": False}
-    return {"document_id": doc.id, "title": doc.title, "number": doc.number, "kind": doc.kind, "sha256": doc.sha256,
+    issuer = await office_of_workflow(session, doc.workflow_id)
+    office = {"code": issuer.code, "name": issuer.defs.office.name} if issuer else None
+    return {"office": office, "document_id": doc.id, "title": doc.title, "number": doc.number, "kind": doc.kind, "sha256": doc.sha256,
             "signed_by": doc.signed_by, "issued_at": doc.created_at.isoformat(), "summary": doc.summary,
             "signature": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in result.items()}}
 

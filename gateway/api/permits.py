@@ -186,6 +186,7 @@ async def reissue(resi: str, body: ReissueBody, user: CurrentUser, session: Sess
 @router.get("/permit-applications/{resi}/receipt.pdf", response_class=PdfResponse, responses={401: ERRORS[401], 404: ERRORS[404]})
 async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> Response:
     """Cetak Resi."""
+    from documents.logo import letterhead_logo  # noqa: PLC0415 - with the receipt
     from documents.receipt import render_receipt_pdf  # noqa: PLC0415 - reportlab only when printing
 
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
@@ -195,10 +196,12 @@ async def receipt(resi: str, user: CurrentUser, session: SessionDep, settings: S
     files = {f.id: f for f in await _files(session, list(application.documents.values()))}
     requirements = [(r.name, files[application.documents[r.code]].name) for r in catalog.requirements_for(permit_type, application.request_kind)
                     if r.code in application.documents and application.documents[r.code] in files]
-    pdf = render_receipt_pdf(office=office_snapshot(office_of(application)), application=application, permit_type_name=permit_type.name,
+    office = office_snapshot(office_of(application))
+    pdf = render_receipt_pdf(office=office, application=application, permit_type_name=permit_type.name,
                              agency_name=agency.name,
                              request_kind_label=catalog.request_kind_label(application.request_kind), requirements=requirements,
-                             tracking_url=f"{settings.public_base_url}/lacak/{application.resi}")
+                             tracking_url=f"{settings.public_base_url}/lacak/{application.resi}",
+                             logo=await letterhead_logo(settings, office.logo_key))
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'inline; filename="Resi-{application.resi}.pdf"'})
 
 

@@ -20,6 +20,7 @@ from gateway.deps import CurrentUser, OptionalUser, SessionDep
 from gateway.errors import DomainError, not_found, status_of
 from gateway.pages.framework import FLASH, SameOrigin, _is_htmx, _redirect, _render, templates, waktu
 from gateway.services import queue as queue_service
+from gateway.services.offices import office_code_of, office_of
 from gateway.services.throttle import client_ip
 from process_defs.counter import load_counter
 from store.models import User
@@ -99,6 +100,8 @@ async def ticket_page(request: Request, ticket_id: str, session: SessionDep, use
         "ticket": queue_service.serialize(ticket, waiting_before=await queue_service.waiting_before(session, ticket)),
         "counters": [c.name for c in queue_service.counters_for_group(ticket.group_code)],
         "is_today": ticket.service_day == queue_service.service_day(), "active": "antrian",
+        # The slip names the office whose queue it is, whichever page the visitor came from.
+        "office": office_of(ticket).office, "office_code": office_code_of(ticket),
     }
     return await _render(request, "pages/queue/ticket.html", ctx, session=session, user=user)
 

@@ -8,6 +8,7 @@ from gateway.api.documents import verification
 from gateway.deps import OptionalUser, SessionDep, SettingsDep
 from gateway.errors import not_found
 from gateway.pages.framework import _render
+from gateway.services.offices import directory
 
 router = APIRouter(include_in_schema=False)
 
@@ -19,5 +20,9 @@ async def verify_page(request: Request, document_id: str, user: OptionalUser, se
         raise not_found("Dokumen")
     result = await verification(session, settings, document_id)
     signature = result["signature"]
-    return await _render(request, "pages/verify.html", {"doc": result, "authentic": bool(signature.get("valid") and signature.get("intact"))},
-                         session=session, user=user)
+    ctx: dict = {"doc": result, "authentic": bool(signature.get("valid") and signature.get("intact"))}
+    # The page speaks for the office that issued the document, whoever asks and from wherever (none it cannot name:
+    # never the office of whoever asks).
+    issuer = directory().by_code(result["office"]["code"]) if result["office"] else None
+    ctx |= {"office": issuer.defs.office if issuer else None, "office_code": issuer.code if issuer else ""}
+    return await _render(request, "pages/verify.html", ctx, session=session, user=user)

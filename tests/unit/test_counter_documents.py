@@ -1,11 +1,14 @@
 """The documents of the walk-in counter and the letters: each kind rendered, signed, registered and readable
 by the people who print it; the same key gives the same document; bad input is refused at once."""
 
+import dataclasses
 import datetime as dt
+import io
 import re
 import subprocess
 from pathlib import Path
 
+import pypdf
 import pytest
 from sqlalchemy import func, select
 from temporalio.exceptions import ApplicationError
@@ -15,15 +18,16 @@ from activities.counter_documents import CounterDocumentActivities
 from cli.seed import DEMO_APPLICANT
 from contracts import CounterDocumentInput, DocumentResult, OfficeSnapshot
 from gateway.security import hash_password
+from process_defs.loader import load_office, office_defs_dir, office_snapshot
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
 from store.models import Document, Letter, User, UserRole
 from tests.factories import login, user
 
-OFFICE = OfficeSnapshot(
-    name="Kantor Kementerian Agama Kabupaten Lamongan", short_name="Kemenag Lamongan", city="Lamongan",
-    address="Jl. Veteran No. 53, Lamongan, Jawa Timur 62211", timezone="Asia/Jakarta", head_title="Kepala Kantor",
-)
+# The Kemenag office as the demo ships it: its counter's documents carry its letterhead, never another office's.
+OFFICE: OfficeSnapshot = office_snapshot(load_office(office_defs_dir("kemenag-lamongan")))
+KOP = ("KEMENTERIAN AGAMA REPUBLIK INDONESIA KANTOR KEMENTERIAN AGAMA KABUPATEN LAMONGAN Jl. Veteran No. 2, Lamongan, Jawa Timur 62211 "
+       "Telp. 0322-321234, Email: kablamongan@kemenag.go.id")
 # 03.15 UTC is 10.15 WIB: every printed time must be the office's.
 AT = "2026-11-23T03:15:00+00:00"
 NIK = "3374010101900001"
@@ -149,7 +153,9 @@ async def test_each_kind_is_signed_registered_and_reads_in_bahasa(db, activities
     labels = COPIES.get(kind, [])
     assert len(texts) == max(len(labels), 1)
     for i, text in enumerate(texts):
-        assert OFFICE.name.upper() in text and OFFICE.address in text
+        # Headed by the Kemenag office (the ministry, then the office, its address and contact), under the copy's label.
+        assert text.startswith(f"{labels[i]} {KOP}" if labels else KOP), text[:300]
+        assert "MAHKAMAH" not in text and "Lhokseumawe" not in text
         # Each sheet can be checked on its own: the code and the address under its QR code.
         assert f"Kode dokumen: {result.document_id}" in text and result.verification_url in text
         for expected in EXPECTED[kind]:
@@ -157,6 +163,20 @@ async def test_each_kind_is_signed_registered_and_reads_in_bahasa(db, activities
         assert NIK not in text  # printed masked
         if labels:
             assert text.startswith(labels[i]) and not any(other in text for other in labels if other != labels[i])
+
+
+async def test_the_office_logo_heads_every_copy(db, activities):
+    from PIL import Image
+
+    from store.storage import storage_for
+
+    logo = io.BytesIO()
+    Image.new("RGB", (100, 100), (0, 110, 60)).save(logo, "JPEG")
+    await storage_for(db.settings).put("files/logo-kemenag-lamongan", logo.getvalue(), "image/jpeg")
+    inp = counter_input("walkin_receipt", office=dataclasses.replace(OFFICE, logo_key="files/logo-kemenag-lamongan"))
+    result = await render(activities, inp)
+    reader = pypdf.PdfReader(db.settings.documents_dir / f"{result.document_id}.pdf")
+    assert [len(page.images) for page in reader.pages] == [1, 1, 1]
 
 
 async def test_the_disposition_sheet_is_printed_blank_then_filled(db, activities):

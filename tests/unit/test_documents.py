@@ -1,6 +1,7 @@
 """The leave letter: rendering, PAdES signature, registration and verification."""
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 from activities.documents import DocumentActivities
 from contracts import LeaveLetterInput, OfficeSnapshot, Person
 from documents.leave_letter import render_leave_letter_pdf
+from process_defs.loader import load_office, office_defs_dir, office_snapshot
 from signing.identity import SigningIdentity, load_or_create_signing_identity
 from signing.pades import sign_pdf, verify_document
 from store.db import create_schema, make_engine, make_sessionmaker
@@ -158,6 +160,60 @@ def test_letter_without_acting_official_uses_the_approvers_own_position():
     text = pdf_text(render_leave_letter_pdf(leave_input(acting=False), "http://test/verifikasi/abc"))
     assert "Plh." not in text
     assert "Sekretaris Dinas" in text and "Budi Santoso" in text
+
+
+def shipped_office(code: str) -> OfficeSnapshot:
+    """A demo office as its office.yaml ships it."""
+    return office_snapshot(load_office(office_defs_dir(code)))
+
+
+def test_a_leave_letter_is_headed_by_its_own_office_and_no_other():
+    court = leave_input(acting=False)
+    court.office = shipped_office("ms-lhokseumawe")
+    text = pdf_text(render_leave_letter_pdf(court, "http://test/verifikasi/abc"))
+    assert ("MAHKAMAH AGUNG REPUBLIK INDONESIA DIREKTORAT JENDERAL BADAN PERADILAN AGAMA MAHKAMAH SYAR'IYAH ACEH "
+            "MAHKAMAH SYAR'IYAH LHOKSEUMAWE Jl. Iskandar Muda, Lhokseumawe, Aceh Telp. 0645-43210, Email: ptsp@ms-lhokseumawe.go.id "
+            "SURAT IZIN CUTI") in text
+    assert "Lhokseumawe, 20 November 2026" in text
+
+    kemenag = leave_input(acting=False)
+    kemenag.office = shipped_office("kemenag-lamongan")
+    text = pdf_text(render_leave_letter_pdf(kemenag, "http://test/verifikasi/abc"))
+    assert "KEMENTERIAN AGAMA REPUBLIK INDONESIA KANTOR KEMENTERIAN AGAMA KABUPATEN LAMONGAN Jl. Veteran No. 2, Lamongan" in text
+    assert "Lamongan, 20 November 2026" in text
+    assert "MAHKAMAH" not in text and "Lhokseumawe" not in text
+
+
+def page_images(data: bytes) -> int:
+    return sum(len(page.images) for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+async def test_the_office_logo_heads_its_letters_and_a_missing_one_is_left_out(activities, settings, tmp_path):
+    from PIL import Image
+
+    from store.storage import storage_for
+
+    logo = io.BytesIO()
+    Image.new("RGB", (120, 150), (20, 90, 160)).save(logo, "PNG")
+    await storage_for(settings).put("files/logo-ms-lhokseumawe", logo.getvalue(), "image/png")
+    office = shipped_office("ms-lhokseumawe")
+
+    without = await activities.render_leave_letter(dataclasses.replace(leave_input("leave-1:a"), office=office))
+    assert page_images((settings.documents_dir / f"{without.document_id}.pdf").read_bytes()) == 0  # the QR is drawn, not an image
+
+    office.logo_key = "files/logo-ms-lhokseumawe"
+    with_logo = await activities.render_leave_letter(dataclasses.replace(leave_input("leave-1:b"), office=office))
+    data = (settings.documents_dir / f"{with_logo.document_id}.pdf").read_bytes()
+    assert page_images(data) == 1
+    assert "MAHKAMAH SYAR'IYAH LHOKSEUMAWE" in pdf_text(data)
+
+    # A logo gone from the storage (or not an image) does not stop the letter: it is headed without one.
+    for key, name in (("files/logo-gone", "c"), ("files/logo-ms-lhokseumawe", "d")):
+        if name == "d":
+            await storage_for(settings).put(key, b"<svg>not a raster image</svg>", "image/svg+xml")
+        office.logo_key = key
+        result = await activities.render_leave_letter(dataclasses.replace(leave_input(f"leave-1:{name}"), office=office))
+        assert page_images((settings.documents_dir / f"{result.document_id}.pdf").read_bytes()) == 0
 
 
 def test_long_text_wraps_inside_the_page():

@@ -35,3 +35,17 @@ async def test_every_problem_of_the_location_step_is_named_at_once() -> None:
     with pytest.raises(Invalid) as refused:
         check_location(wizard.location_payload(draft))
     assert refused.value.errors[0]["field"] == "location.street"
+
+
+def test_a_location_sent_with_its_village_code_alone_is_named_and_an_unknown_code_refused() -> None:
+    """An API client may send only the village's code: the application records its name (the wizard's own region data),
+    whatever name came with it; a code that names no village is refused by its field."""
+    where = {"street": "Jl. Pemuda No. 148", "latitude": -6.9797, "longitude": 110.4137}
+    cleaned = check_location({**where, "village_code": "3374011007", "village_name": "Desa Karangan"})
+    assert (cleaned["village_code"], cleaned["village_name"]) == ("33.74.01.1007", "Sekayu, Semarang Tengah, Kota Semarang, Jawa Tengah")
+    assert check_location({**where, "village_name": "Sekayu"})["village_name"] == "Sekayu"  # no code: the name as given
+    for code in ("99.99.99.9999", "33.74.01", "x" * 40):
+        with pytest.raises(Invalid) as refused:
+            check_location({**where, "village_code": code})
+        assert refused.value.errors[0]["field"] == "location.village_code"
+        assert "tidak dikenal" in refused.value.errors[0]["message"]

