@@ -67,6 +67,7 @@ from contracts.permit import (  # noqa: F401
 )
 from contracts.services import (  # noqa: F401
     ASSIGN_NUMBER,
+    NO_OFFICE,
     NOTIFY,
     RENDER_COUNTER_DOCUMENT,
     CounterDocumentInput,

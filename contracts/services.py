@@ -41,8 +41,12 @@ class NotifyInput:
     recipient_emails: list[str] = field(default_factory=list)
     # People known only by a phone number (a walk-in visitor, a WhatsApp contact): WhatsApp channel only.
     recipient_phones: list[str] = field(default_factory=list)
-    # The office whose staff `recipient_roles` means (its code; empty: the first office).
+    # The office the message speaks for and whose staff `recipient_roles` means (its code; empty: the first office, as
+    # in runs from before offices; NO_OFFICE: the installation itself, e.g. an applicant's registration code).
     office: str = ""
+
+
+NO_OFFICE = "-"
 
 
 @dataclass

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_object_session, async_ses
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts import WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
+from contracts import NO_OFFICE, WHATSAPP_MAX_TEXT, NotifyInput, NotifyResult
 from store.models import Document, Notification, Office, User, UserRole, WhatsAppMessage
 from store.offices import OfficeIds, first_office, office_by_code
 from store.queries import COLUMNS_ONLY
@@ -237,13 +237,15 @@ class Notifier:
     async def _sender(self, office: str) -> Sender | None:
         """The office the message is about, as it is named today ("": the first office, the one runs from before
         offices belong to); None when there is none (an installation not set up yet): the message is unsigned."""
+        if office == NO_OFFICE:
+            return None
         async with self.sessionmaker() as session:
             row = await office_by_code(session, office) if office else await _first_or_none(session)
             return Sender.of(row) if row is not None else None
 
     async def _recipient_ids(self, inp: NotifyInput) -> list[int]:
         ids = list(dict.fromkeys(inp.recipient_ids))
-        if inp.recipient_roles:
+        if inp.recipient_roles and inp.office != NO_OFFICE:
             async with self.sessionmaker() as session:
                 # A role is the holders of it in the office the message is about, never another office's.
                 office_id = await self.offices.id_of(session, inp.office)

@@ -25,10 +25,11 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts import NotifyInput
+from contracts import NO_OFFICE, NotifyInput
 from gateway.security import hash_password, hash_password_async, password_gate, verify_password
 from gateway.services import throttle
 from gateway.services.errors import DomainError, Invalid, Unavailable, field_errors, forbidden, not_found
+from gateway.services.offices import current_office_entry
 from gateway.services.sessions import account_key, revoke_sessions
 from notifications.delivery import Notifier
 from store.models import ApplicantProfile, EmailCode, Notification, User, UserRole
@@ -412,7 +413,8 @@ async def prepare_code(session: AsyncSession, settings: Settings, *, email: str,
         if recorded is not None and recorded.status != "sent":
             # Same idempotency key: the recorded message (with its code) is delivered, not a new one.
             return PendingEmail(latest.id, NotifyInput(idempotency_key=_notification_key(latest), subject=recorded.subject, body=recorded.body,
-                                                       channels=["email"], recipient_emails=[email]), latest.expires_at)
+                                                       channels=["email"], recipient_emails=[email], office=_speaking_for()),
+                                latest.expires_at)
     # A new code replaces any earlier one for the same address and purpose.
     await session.execute(update(EmailCode).where(EmailCode.email == email, EmailCode.purpose == purpose, EmailCode.used_at.is_(None))
                           .values(used_at=now))
@@ -425,7 +427,14 @@ async def prepare_code(session: AsyncSession, settings: Settings, *, email: str,
     nik = mask_nik(user.username) if user else ""
     return PendingEmail(row.id, NotifyInput(idempotency_key=_notification_key(row), subject=subject,
                                             body=body.format(code=code, nik=nik), channels=["email"],
-                                            recipient_emails=[email]), row.expires_at)
+                                            recipient_emails=[email], office=_speaking_for()), row.expires_at)
+
+
+def _speaking_for() -> str:
+    """An account's e-mail is signed by the office whose pages the person is on, else by none (an applicant's account
+    belongs to no office)."""
+    entry = current_office_entry()
+    return entry.code if entry is not None else NO_OFFICE
 
 
 async def deliver(notifier: Notifier, pending: PendingEmail) -> None:

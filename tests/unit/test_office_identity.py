@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from activities.notify import NotifyActivities
 from activities.whatsapp import WhatsAppActivities
 from cli.seed import COURT, KEMENAG
-from contracts import AutoReplyInput, ConversationState, NotifyInput
+from contracts import NO_OFFICE, AutoReplyInput, ConversationState, NotifyInput
 from gateway.services import queue as queue_service
 from store.models import Document, Office, QueueTicket, User, WalkInVisit
 
@@ -115,3 +115,19 @@ async def test_the_whatsapp_assistant_answers_as_its_conversations_office(db):
     # A conversation from before offices: the first office's assistant.
     reply = await assistant.auto_reply(AutoReplyInput(text="halo", state=ConversationState()))
     assert f"PTSP {COURT_NAME}" in reply.reply
+
+
+async def test_an_applicants_own_email_speaks_for_no_office(db):
+    """A registration code belongs to the applicant's account, which belongs to no office: no office signs it, not even
+    the first one (before NO_OFFICE it went out signed by the court, whatever office the applicant came for)."""
+    from gateway.services import applicants as applicant_service
+
+    async with db.sessionmaker() as session:
+        pending = await applicant_service.prepare_code(session, db.settings, email="calon@contoh.id",
+                                                       purpose=applicant_service.PURPOSE_REGISTER)
+    assert pending.message.office == NO_OFFICE
+    await NotifyActivities(db.settings, db.sessionmaker).send(pending.message)
+    [mail] = mails(db)
+    assert mail["Subject"].startswith("[SatuPintu] ")
+    assert mail.get_content().split("\n-- \n", 1)[1].strip() == "Pesan otomatis SatuPintu. Mohon tidak membalas email ini."
+    assert COURT_NAME not in mail.as_string() and "Lhokseumawe" not in mail.as_string()
