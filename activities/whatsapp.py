@@ -5,13 +5,19 @@ conversation to an officer.
 
 It reads the definitions as they are now (walk-in services from counter.yaml, online permit types from
 the catalog), not a snapshot: an edited requirement list is what the next person asking is told. The
-conversation itself (what was asked last) lives in the workflow and comes in with each message."""
+conversation itself (what was asked last) lives in the workflow and comes in with each message.
+
+It answers for the office whose assistant the citizen wrote to (the conversation's office, read from the database by
+its code): its name, address and hours, its walk-in services only if it runs a counter, its permits only if it issues
+them, and links to the other services it offers online; never another office's."""
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from contracts import WHATSAPP_AUTO_REPLY, AutoReplyInput, AutoReplyResult, ConversationState
@@ -19,6 +25,8 @@ from process_defs import catalog as catalog_defs
 from process_defs import counter as counter_defs
 from process_defs import loader
 from process_defs.loader import DEFS_DIR
+from store.models import Office
+from store.offices import first_office
 from store.settings import Settings
 
 FOOTER = "Ketik 0 untuk menu, PETUGAS untuk berbicara dengan petugas."
@@ -73,6 +81,8 @@ class Knowledge:
     permit_agencies: dict[str, str]
     work_units: dict[str, str]
     topics: list[Topic]
+    # The office's other services a citizen uses on the website: (label, address).
+    online: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _stem(word: str) -> str:
@@ -103,19 +113,28 @@ def office_hours(calendar: loader.CalendarDef) -> str:
     return f"{day_text}, pukul {start}–{end}"
 
 
+# The office's services a citizen uses on the website, besides the counter and permits (which the menu lists).
+_ONLINE = (("complaint", "Pengaduan", "/pengaduan?kantor={code}"), ("complaint", "Kritik dan saran", "/kritik?kantor={code}"),
+           ("siramasakan", "SIRAMASAKAN (perubahan data kependudukan setelah putusan)", "/siramasakan?kantor={code}"))
+
+
 def knowledge(settings: Settings, office: loader.OfficeFile, defs_dir: Path = DEFS_DIR) -> Knowledge:
+    """What the office's assistant can tell: only what this office offers."""
     counter = counter_defs.load_counter(defs_dir)
     cat = catalog_defs.load_catalog(defs_dir)
     zone = _TZ.get(office.office.timezone, office.office.timezone)
-    permits = cat.permit_types()
-    topics = [Topic("walk_in", s.code, s.name, _tokens(s.name, s.code)) for s in counter.services]
+    walk_ins = list(counter.services) if office.offers("walk_in") else []
+    permits = cat.permit_types() if office.offers("permit") else []
+    topics = [Topic("walk_in", s.code, s.name, _tokens(s.name, s.code)) for s in walk_ins]
     topics += [Topic("permit", p.code, p.name, _tokens(p.name, p.code)) for p in permits]
+    base = settings.public_base_url.rstrip("/")
     return Knowledge(
         office_name=office.office.name, office_address=office.office.address,
         hours=f"{office_hours(office.calendar)} {zone}, kecuali hari libur nasional dan cuti bersama",
-        public_base_url=settings.public_base_url.rstrip("/"), walk_ins=list(counter.services), permits=permits,
+        public_base_url=base, walk_ins=walk_ins, permits=permits,
         permit_agencies={p.code: (agency.short_name if (agency := cat.agency_of(p.code)) else "") for p in permits},
         work_units=dict(counter.work_units), topics=topics,
+        online=[(label, base + path.format(code=office.code)) for process, label, path in _ONLINE if office.offers(process)],
     )
 
 
@@ -173,11 +192,16 @@ def _permit(k: Knowledge, code: str) -> catalog_defs.PermitTypeDef | None:
 
 def _menu(k: Knowledge, greeting: str | None = None) -> str:
     lines = [greeting] if greeting else []
-    lines.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
+    if k.walk_ins or k.permits:
+        lines.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
     lines += [f"{i}. {s.name}" for i, s in enumerate(k.walk_ins, start=1)]
     if k.permits:
         lines.append(f"{len(k.walk_ins) + 1}. Perizinan daring ({len(k.permits)} jenis izin, diajukan lewat situs)")
-    lines += ["", f"Semua layanan di loket: biaya {COST}.", "Ketik PETUGAS untuk berbicara dengan petugas."]
+    if k.online:
+        lines += ["", "Layanan daring kantor ini:", *(f"• {label}: {url}" for label, url in k.online)]
+    # An office without a counter has no fee to state: its hours instead.
+    lines += ["", f"Semua layanan di loket: biaya {COST}." if k.walk_ins else f"Jam layanan: {k.hours}.",
+              "Ketik PETUGAS untuk berbicara dengan petugas."]
     return "\n".join(lines)
 
 
@@ -323,9 +347,9 @@ def answer(k: Knowledge, inp: AutoReplyInput) -> AutoReplyResult:
             if current.kind == "permit" and "cost" in aspects:
                 return handoff()
             return reply(_topic_reply(k, current, aspects) or _menu(k))
-    if aspects and set(aspects) <= {"cost", "hours", "address"}:
+    if aspects and set(aspects) <= {"cost", "hours", "address"} and (k.walk_ins or aspects != ["cost"]):
         lines = []
-        if "cost" in aspects:
+        if "cost" in aspects and k.walk_ins:
             lines.append(f"Biaya semua layanan di loket PTSP: {COST}.")
         if "hours" in aspects:
             lines.append(f"Jam layanan: {k.hours}.")
@@ -346,13 +370,21 @@ def answer(k: Knowledge, inp: AutoReplyInput) -> AutoReplyResult:
 
 
 class WhatsAppActivities:
-    def __init__(self, settings: Settings, defs_dir: Path = DEFS_DIR) -> None:
+    def __init__(self, settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], defs_dir: Path = DEFS_DIR) -> None:
         self.settings = settings
+        self.sessionmaker = sessionmaker
         self.defs_dir = defs_dir
+
+    async def office(self, code: str) -> loader.OfficeFile:
+        """The conversation's office as it is now (its identity and hours from the database, over its office.yaml); a
+        conversation from before offices ("") is the first office's."""
+        async with self.sessionmaker() as session:
+            row = await session.scalar(select(Office).where(Office.code == code)) if code else await first_office(session)
+            if row is None:
+                raise LookupError(f"unknown office {code!r}")
+            return loader.office_file(row)
 
     @activity.defn(name=WHATSAPP_AUTO_REPLY)
     async def auto_reply(self, inp: AutoReplyInput) -> AutoReplyResult:
         _reload_if_edited(self.defs_dir)
-        # TODO(issue 17): the conversation's office, from the database
-        office = loader.load_office(loader.office_defs_dir("ms-lhokseumawe"))
-        return answer(knowledge(self.settings, office, self.defs_dir), inp)
+        return answer(knowledge(self.settings, await self.office(inp.office), self.defs_dir), inp)

@@ -47,6 +47,9 @@ class AutoReplyInput:
     contact_name: str | None = None
     # The inbound message's kind: anything but "text" is answered that only text can be read.
     kind: str = "text"
+    # The code of the office whose assistant answers (the conversation's calendar office); "" in runs from before
+    # offices: the first office.
+    office: str = ""
 
 
 @dataclass

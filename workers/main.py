@@ -54,7 +54,7 @@ def activities_for(settings: Settings, sessionmaker: async_sessionmaker[AsyncSes
         letters.update_letter,
         letters.attach_letter_file,
         WalkInActivities(sessionmaker).update_walk_in,
-        WhatsAppActivities(settings).auto_reply,
+        WhatsAppActivities(settings, sessionmaker).auto_reply,
         *_siramasakan(settings, sessionmaker),
         ComplaintActivities(sessionmaker).update_complaint,
     ]

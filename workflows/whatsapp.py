@@ -164,7 +164,8 @@ class WhatsAppConversationWorkflow(HumanTaskWorkflow):
             if msg.kind == "text":
                 return  # the officer answers; nothing automatic meanwhile
         result: AutoReplyResult = await workflow.execute_activity(
-            WHATSAPP_AUTO_REPLY, AutoReplyInput(text=msg.text, state=self._state, contact_name=self._contact_name, kind=msg.kind),
+            WHATSAPP_AUTO_REPLY, AutoReplyInput(text=msg.text, state=self._state, contact_name=self._contact_name, kind=msg.kind,
+                                                office=self._input.calendar.office),
             result_type=AutoReplyResult, **STEP)
         if msg.kind == "text":
             self._state = result.state
