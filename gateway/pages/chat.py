@@ -119,5 +119,5 @@ async def send_message(request: Request, resi: str, user: CurrentUser, session: 
     finally:
         await form.close()
     await chat_service.notify_other_side(await _temporal(request), settings,
-                                         chat_service.notification_for(application, message, user, stored))
+                                         chat_service.notification_for(application, message, user, stored), office_id=application.office_id)
     return _redirect(f"{chat_service.chat_path(application.resi)}?pesan=terkirim#pesan-{message.id}")
