@@ -15,6 +15,7 @@ from audit.replay import ReplayOutcome, replay_runs
 from audit.report import AuditExport, export_run, history_json
 from gateway.services.errors import DomainError, Unavailable, invalid, not_found
 from gateway.services.office_access import require_run_of_office, run_in_office
+from gateway.services.offices import office_file_by_id
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESS_LABELS
 from store.models import User
 from store.settings import Settings
@@ -80,10 +81,10 @@ async def replay_process(session: AsyncSession, client: Client, *, user: User, p
 
 async def export(client: Client, session: AsyncSession, settings: Settings, *, workflow_id: str, user: User) -> AuditExport:
     workflow_id = check_workflow_id(workflow_id)
-    await require_run_of_office(session, client, user=user, workflow_id=workflow_id, missing=_run_missing(workflow_id))
+    office_id = await require_run_of_office(session, client, user=user, workflow_id=workflow_id, missing=_run_missing(workflow_id))
     try:
         return await export_run(client, workflow_id, settings=settings, session=session,
-                                generated_by=f"{user.full_name} ({user.username})")
+                                generated_by=f"{user.full_name} ({user.username})", office=office_file_by_id(office_id).office)
     except RunNotFound:
         raise _run_missing(workflow_id) from None
     except RPCError as exc:

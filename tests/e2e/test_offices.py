@@ -9,6 +9,7 @@ dev server, worker and gateway as child processes, tests/e2e/conftest.py `stack`
 - a queue number taken at Kemenag's kiosk is Kemenag's; a WhatsApp message to the court's number is the court's
   conversation, answered about the court alone, and another office's officers do not see it."""
 
+import io
 import json
 import re
 import time
@@ -17,6 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 import httpx
+import pypdf
 import pytest
 from sqlalchemy import select
 
@@ -176,7 +178,13 @@ async def test_cases_belong_to_their_office_and_other_offices_get_404(stack: Sta
     for path in ("history.json", "audit.pdf"):
         assert (await http.get(f"/api/v1/runs/{workflow_id}/{path}", headers=court_auditor)).status_code == 404
     assert (await http.post(f"/api/v1/runs/{workflow_id}/replay", headers=court_auditor, json={})).status_code == 404
-    assert (await http.get(f"/api/v1/runs/{workflow_id}/history.json", headers=await login(http, "auditor2"))).status_code == 200
+    own_auditor = await login(http, "auditor2")
+    assert (await http.get(f"/api/v1/runs/{workflow_id}/history.json", headers=own_auditor)).status_code == 200
+    # The permit office's auditor gets the report headed by the permit office (the run index may not have the run yet).
+    report = await http.get(f"/api/v1/runs/{workflow_id}/audit.pdf", headers=own_auditor)
+    assert report.status_code == 200
+    heading = " ".join((pypdf.PdfReader(io.BytesIO(report.content)).pages[0].extract_text() or "").split())
+    assert PERMIT_OFFICE_NAME.upper() in heading and COURT_NAME.upper() not in heading, heading[:300]
 
     # Dashboards count their own office's work: the permit's open verification is the permit office's alone.
     def open_roles(board: dict) -> set[str]:
