@@ -83,6 +83,8 @@ class Knowledge:
     topics: list[Topic]
     # The office's other services a citizen uses on the website: (label, address).
     online: list[tuple[str, str]] = field(default_factory=list)
+    # Where an application to this office starts (the wizard with the office chosen).
+    apply_url: str = ""
 
 
 def _stem(word: str) -> str:
@@ -135,6 +137,7 @@ def knowledge(settings: Settings, office: loader.OfficeFile, defs_dir: Path = DE
         permit_agencies={p.code: (agency.short_name if (agency := cat.agency_of(p.code)) else "") for p in permits},
         work_units=dict(counter.work_units), topics=topics,
         online=[(label, base + path.format(code=office.code)) for process, label, path in _ONLINE if office.offers(process)],
+        apply_url=f"{base}/izin/ajukan?kantor={office.code}",
     )
 
 
@@ -191,22 +194,23 @@ def _permit(k: Knowledge, code: str) -> catalog_defs.PermitTypeDef | None:
 
 
 def _menu(k: Knowledge, greeting: str | None = None) -> str:
-    lines = [greeting] if greeting else []
+    listing = [greeting] if greeting else []
     if k.walk_ins or k.permits:
-        lines.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
-    lines += [f"{i}. {s.name}" for i, s in enumerate(k.walk_ins, start=1)]
+        listing.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
+    listing += [f"{i}. {s.name}" for i, s in enumerate(k.walk_ins, start=1)]
     if k.permits:
-        lines.append(f"{len(k.walk_ins) + 1}. Perizinan daring ({len(k.permits)} jenis izin, diajukan lewat situs)")
+        listing.append(f"{len(k.walk_ins) + 1}. Perizinan daring ({len(k.permits)} jenis izin, diajukan lewat situs)")
+    blocks = [listing] if listing else []
     if k.online:
-        lines += ["", "Layanan daring kantor ini:", *(f"• {label}: {url}" for label, url in k.online)]
+        blocks.append(["Layanan daring kantor ini:", *(f"• {label}: {url}" for label, url in k.online)])
     # An office without a counter has no fee to state: its hours instead.
-    lines += ["", f"Semua layanan di loket: biaya {COST}." if k.walk_ins else f"Jam layanan: {k.hours}.",
-              "Ketik PETUGAS untuk berbicara dengan petugas."]
-    return "\n".join(lines)
+    blocks.append([f"Semua layanan di loket: biaya {COST}." if k.walk_ins else f"Jam layanan: {k.hours}.",
+                   "Ketik PETUGAS untuk berbicara dengan petugas."])
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 def _permit_list(k: Knowledge) -> str:
-    lines = [f"*Perizinan daring* — ajukan dan pantau permohonan dari rumah di {k.public_base_url}/izin/ajukan",
+    lines = [f"*Perizinan daring* — ajukan dan pantau permohonan dari rumah di {k.apply_url}",
              "Ketik nomor untuk melihat persyaratannya:"]
     lines += [f"{i}. {p.name}" + (f" ({k.permit_agencies.get(p.code)})" if k.permit_agencies.get(p.code) else "")
               for i, p in enumerate(k.permits, start=1)]
@@ -253,7 +257,7 @@ def _permit_reply(k: Knowledge, p: catalog_defs.PermitTypeDef, aspects: list[str
     if whole or "requirements" in aspects:
         lines += ["", f"Persyaratan permohonan {kind} (diunggah saat mengajukan):", *_requirements(p.requirements_for(kind))]
     if whole or "procedure" in aspects:
-        lines += ["", f"Prosedur: daftar akun dan ajukan di {k.public_base_url}/izin/ajukan; verifikator memeriksa berkas, "
+        lines += ["", f"Prosedur: daftar akun dan ajukan di {k.apply_url}; verifikator memeriksa berkas, "
                       "pejabat menandatangani secara elektronik, dan izin diunduh dari situs. Status dapat dipantau dengan nomor resi."]
     if whole or "duration" in aspects:
         lines += ["", f"Waktu penyelesaian: {p.sla_working_days} hari kerja sejak berkas lengkap."]
