@@ -5,7 +5,11 @@ conversation to an officer.
 
 It reads the definitions as they are now (walk-in services from counter.yaml, online permit types from
 the catalog), not a snapshot: an edited requirement list is what the next person asking is told. The
-conversation itself (what was asked last) lives in the workflow and comes in with each message."""
+conversation itself (what was asked last) lives in the workflow and comes in with each message.
+
+It answers for the office whose assistant the citizen wrote to (the conversation's office, read from the database by
+its code): its name, address and hours, its walk-in services only if it runs a counter, its permits only if it issues
+them, and links to the other services it offers online; never another office's."""
 
 import re
 from collections.abc import Sequence
@@ -76,6 +80,10 @@ class Knowledge:
     permit_agencies: dict[str, str]
     work_units: dict[str, str]
     topics: list[Topic]
+    # The office's other services a citizen uses on the website: (label, address).
+    online: list[tuple[str, str]] = field(default_factory=list)
+    # Where an application to this office starts (the wizard with the office chosen).
+    apply_url: str = ""
 
 
 def _stem(word: str) -> str:
@@ -106,19 +114,29 @@ def office_hours(calendar: loader.CalendarDef) -> str:
     return f"{day_text}, pukul {start}–{end}"
 
 
+# The office's services a citizen uses on the website, besides the counter and permits (which the menu lists).
+_ONLINE = (("complaint", "Pengaduan", "/pengaduan?kantor={code}"), ("complaint", "Kritik dan saran", "/kritik?kantor={code}"),
+           ("siramasakan", "SIRAMASAKAN (perubahan data kependudukan setelah putusan)", "/siramasakan?kantor={code}"))
+
+
 def knowledge(settings: Settings, office: loader.OfficeFile, defs_dir: Path = DEFS_DIR) -> Knowledge:
+    """What the office's assistant can tell: only what this office offers."""
     counter = counter_defs.load_counter(defs_dir)
     cat = catalog_defs.load_catalog(defs_dir)
     zone = _TZ.get(office.office.timezone, office.office.timezone)
-    permits = cat.permit_types()
-    topics = [Topic("walk_in", s.code, s.name, _tokens(s.name, s.code)) for s in counter.services]
+    walk_ins = list(counter.services) if office.offers("walk_in") else []
+    permits = cat.permit_types() if office.offers("permit") else []
+    topics = [Topic("walk_in", s.code, s.name, _tokens(s.name, s.code)) for s in walk_ins]
     topics += [Topic("permit", p.code, p.name, _tokens(p.name, p.code)) for p in permits]
+    base = settings.public_base_url.rstrip("/")
     return Knowledge(
         office_name=office.office.name, office_address=office.office.address,
         hours=f"{office_hours(office.calendar)} {zone}, kecuali hari libur nasional dan cuti bersama",
-        public_base_url=settings.public_base_url.rstrip("/"), walk_ins=list(counter.services), permits=permits,
+        public_base_url=base, walk_ins=walk_ins, permits=permits,
         permit_agencies={p.code: (agency.short_name if (agency := cat.agency_of(p.code)) else "") for p in permits},
         work_units=dict(counter.work_units), topics=topics,
+        online=[(label, base + path.format(code=office.code)) for process, label, path in _ONLINE if office.offers(process)],
+        apply_url=f"{base}/izin/ajukan?kantor={office.code}",
     )
 
 
@@ -175,17 +193,23 @@ def _permit(k: Knowledge, code: str) -> catalog_defs.PermitTypeDef | None:
 
 
 def _menu(k: Knowledge, greeting: str | None = None) -> str:
-    lines = [greeting] if greeting else []
-    lines.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
-    lines += [f"{i}. {s.name}" for i, s in enumerate(k.walk_ins, start=1)]
+    listing = [greeting] if greeting else []
+    if k.walk_ins or k.permits:
+        listing.append("Ketik *nomor* atau *nama layanan* untuk melihat persyaratan dan prosedurnya:")
+    listing += [f"{i}. {s.name}" for i, s in enumerate(k.walk_ins, start=1)]
     if k.permits:
-        lines.append(f"{len(k.walk_ins) + 1}. Perizinan daring ({len(k.permits)} jenis izin, diajukan lewat situs)")
-    lines += ["", f"Semua layanan di loket: biaya {COST}.", "Ketik PETUGAS untuk berbicara dengan petugas."]
-    return "\n".join(lines)
+        listing.append(f"{len(k.walk_ins) + 1}. Perizinan daring ({len(k.permits)} jenis izin, diajukan lewat situs)")
+    blocks = [listing] if listing else []
+    if k.online:
+        blocks.append(["Layanan daring kantor ini:", *(f"• {label}: {url}" for label, url in k.online)])
+    # An office without a counter has no fee to state: its hours instead.
+    blocks.append([f"Semua layanan di loket: biaya {COST}." if k.walk_ins else f"Jam layanan: {k.hours}.",
+                   "Ketik PETUGAS untuk berbicara dengan petugas."])
+    return "\n\n".join("\n".join(block) for block in blocks)
 
 
 def _permit_list(k: Knowledge) -> str:
-    lines = [f"*Perizinan daring* — ajukan dan pantau permohonan dari rumah di {k.public_base_url}/izin/ajukan",
+    lines = [f"*Perizinan daring* — ajukan dan pantau permohonan dari rumah di {k.apply_url}",
              "Ketik nomor untuk melihat persyaratannya:"]
     lines += [f"{i}. {p.name}" + (f" ({k.permit_agencies.get(p.code)})" if k.permit_agencies.get(p.code) else "")
               for i, p in enumerate(k.permits, start=1)]
@@ -232,7 +256,7 @@ def _permit_reply(k: Knowledge, p: catalog_defs.PermitTypeDef, aspects: list[str
     if whole or "requirements" in aspects:
         lines += ["", f"Persyaratan permohonan {kind} (diunggah saat mengajukan):", *_requirements(p.requirements_for(kind))]
     if whole or "procedure" in aspects:
-        lines += ["", f"Prosedur: daftar akun dan ajukan di {k.public_base_url}/izin/ajukan; verifikator memeriksa berkas, "
+        lines += ["", f"Prosedur: daftar akun dan ajukan di {k.apply_url}; verifikator memeriksa berkas, "
                       "pejabat menandatangani secara elektronik, dan izin diunduh dari situs. Status dapat dipantau dengan nomor resi."]
     if whole or "duration" in aspects:
         lines += ["", f"Waktu penyelesaian: {p.sla_working_days} hari kerja sejak berkas lengkap."]
@@ -326,9 +350,9 @@ def answer(k: Knowledge, inp: AutoReplyInput) -> AutoReplyResult:
             if current.kind == "permit" and "cost" in aspects:
                 return handoff()
             return reply(_topic_reply(k, current, aspects) or _menu(k))
-    if aspects and set(aspects) <= {"cost", "hours", "address"}:
+    if aspects and set(aspects) <= {"cost", "hours", "address"} and (k.walk_ins or aspects != ["cost"]):
         lines = []
-        if "cost" in aspects:
+        if "cost" in aspects and k.walk_ins:
             lines.append(f"Biaya semua layanan di loket PTSP: {COST}.")
         if "hours" in aspects:
             lines.append(f"Jam layanan: {k.hours}.")

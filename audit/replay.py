@@ -9,12 +9,12 @@ that does not replay never hides the others.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from temporalio.client import Client, WorkflowHistory
+from temporalio.client import Client, WorkflowExecution, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 from temporalio.worker import Replayer
@@ -68,14 +68,20 @@ def visibility_query(process: str, since: date | datetime | None = None) -> str:
     return query
 
 
-async def _histories(client: Client, workflow_id: str | None, process: str | None,
-                     since: date | datetime | None) -> AsyncIterator[tuple[str, str, str, WorkflowHistory | None, str | None]]:
+# Which of the listed runs to replay (e.g. one office's): the others are skipped before their history is fetched.
+Keep = Callable[[WorkflowExecution], Awaitable[bool]]
+
+
+async def _histories(client: Client, workflow_id: str | None, process: str | None, since: date | datetime | None,
+                     keep: Keep | None = None) -> AsyncIterator[tuple[str, str, str, WorkflowHistory | None, str | None]]:
     """(workflow id, run id, type, history or None, fetch error) of every run asked for."""
     if workflow_id is not None:
         history = await fetch_history(client, workflow_id, decode=False)
         yield workflow_id, "", "", history, None
         return
     async for execution in client.list_workflows(visibility_query(process or "", since)):
+        if keep is not None and not await keep(execution):
+            continue
         try:
             history = await fetch_history(client, execution.id, execution.run_id, decode=False)
         except RunNotFound:
@@ -117,9 +123,9 @@ async def replay_history(history: WorkflowHistory, *, workflows: Sequence[type] 
 
 async def replay_runs(client: Client, *, workflow_id: str | None = None, process: str | None = None,
                       since: date | datetime | None = None, workflows: Sequence[type] | None = None,
-                      limit: int | None = None) -> list[ReplayOutcome]:
+                      limit: int | None = None, keep: Keep | None = None) -> list[ReplayOutcome]:
     """Replays one run (`workflow_id`, its latest run) or every run of `process` started since `since` (the
-    first `limit` of them, newest first, when a limit is given).
+    first `limit` of them, newest first, when a limit is given; only those `keep` keeps, when given).
 
     Raises RunNotFound for an unknown workflow id, UnknownProcess for an unknown process name, and the
     client's RPCError when Temporal cannot be reached."""
@@ -128,7 +134,7 @@ async def replay_runs(client: Client, *, workflow_id: str | None = None, process
     if process is not None and process not in BY_NAME:
         raise UnknownProcess(process)
     outcomes: list[ReplayOutcome] = []
-    async for wf_id, run_id, wf_type, history, error in _histories(client, workflow_id, process, since):
+    async for wf_id, run_id, wf_type, history, error in _histories(client, workflow_id, process, since, keep):
         if limit is not None and len(outcomes) >= limit:
             break
         if history is None:

@@ -333,16 +333,16 @@ async def office_of_run(session: AsyncSession, workflow_id: str) -> OfficeDef:
 
 
 async def export_run(client: Client, workflow_id: str, *, settings: Settings, session: AsyncSession | None = None,
-                     run_id: str | None = None, generated_by: str | None = None) -> AuditExport:
+                     run_id: str | None = None, generated_by: str | None = None, office: OfficeDef | None = None) -> AuditExport:
     """The history JSON and the signed report of one run (RunNotFound when Temporal has none). `session`
-    lets documents without a hash in the history take it from the document register."""
+    lets documents without a hash in the history take it from the document register. `office` heads the report when
+    the caller knows the run's office (the gateway checked it); else the run index says."""
     history = await fetch_history(client, workflow_id, run_id)
     raw = history_json(history)
     facts = audit_facts(history)
-    office = None
     if session is not None:
         await fill_document_hashes(facts, session)
-        office = await office_of_run(session, workflow_id)
+        office = office or await office_of_run(session, workflow_id)
     if office is None:
         raise LookupError(f"the office of run {workflow_id} is not known: pass a session")
     pdf = await render_audit_report(facts, office=office, history_sha256=sha256_hex(raw), settings=settings, generated_by=generated_by)

@@ -47,7 +47,8 @@ class AutoReplyInput:
     contact_name: str | None = None
     # The inbound message's kind: anything but "text" is answered that only text can be read.
     kind: str = "text"
-    # The office whose assistant answers (its code; empty: the first office, as in runs from before offices).
+    # The code of the office whose assistant answers (the conversation's calendar office); "" in runs from before
+    # offices: the first office.
     office: str = ""
 
 

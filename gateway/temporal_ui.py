@@ -31,6 +31,7 @@ import re
 import secrets
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Annotated
+from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -38,10 +39,11 @@ from starlette.background import BackgroundTask
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gateway.api.codec import CODEC_ROLES, installation_level
-from gateway.deps import requires_role
+from gateway.deps import SessionDep, TemporalDep, requires_role
 from gateway.errors import ApiError, forbidden
 from gateway.pages.framework import SameOrigin
 from gateway.security_headers import page_policy
+from gateway.services.office_access import require_run_of_office
 from store.models import User
 from store.settings import TEMPORAL_UI_PATH, Settings
 
@@ -63,6 +65,8 @@ _REQUEST_HEADERS = ("accept", "accept-encoding", "accept-language", "if-none-mat
 _RESPONSE_HEADERS = ("content-type", "content-encoding", "content-length", "etag", "last-modified", "cache-control", "vary")
 _WORKFLOW_QUERY = re.compile(rf"^{TEMPORAL_UI_PATH}/api/v1/namespaces/[^/]+/workflows/[^/]+/query/[^/]+$")
 _SETTINGS = f"{TEMPORAL_UI_PATH}/api/v1/settings"
+# Whatever the UI reads of one run (its description, history, queries) is under its workflow id.
+_ONE_RUN = re.compile(rf"^{TEMPORAL_UI_PATH}/api/v1/namespaces/[^/]+/workflows/([^/?]+)")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 router = APIRouter(include_in_schema=False)
@@ -107,15 +111,26 @@ def _raw_path(request: Request) -> str:
 
 @router.api_route(TEMPORAL_UI_PATH, methods=["GET", "HEAD"])
 @router.api_route(TEMPORAL_UI_PATH + "/{path:path}", methods=["GET", "HEAD"])
-async def read(request: Request, user: UiReader) -> Response:
-    return await _forward(request, _raw_path(request))
+async def read(request: Request, user: UiReader, session: SessionDep, client: TemporalDep) -> Response:
+    path = _raw_path(request)
+    await _own_office(session, client, user, path)
+    return await _forward(request, path)
+
+
+async def _own_office(session: SessionDep, client: TemporalDep, user: User, path: str) -> None:
+    """A run of another office is not there for this person: 404, as on the Proses pages (the list of runs stays the
+    installation's; it shows no payload)."""
+    one = _ONE_RUN.match(path)
+    if one is not None:
+        await require_run_of_office(session, client, user=user, workflow_id=unquote(one.group(1)))
 
 
 @router.post(TEMPORAL_UI_PATH + "/{path:path}")
-async def query(request: Request, user: UiReader, _: SameOrigin) -> Response:
+async def query(request: Request, user: UiReader, session: SessionDep, client: TemporalDep, _: SameOrigin) -> Response:
     path = _raw_path(request)
     if _WORKFLOW_QUERY.match(path) is None or _dot_segments(path, request.url.path):
         raise forbidden(MSG_READ_ONLY)
+    await _own_office(session, client, user, path)
     # The UI server's CSRF check wants a cookie and a header that match; the gateway's own check (SameOrigin) is
     # the one that keeps other sites out, so a fresh pair does.
     token = secrets.token_hex(16)

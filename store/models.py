@@ -159,8 +159,9 @@ class User(Base):
         return sorted(r.role for r in self.roles)
 
     def is_staff_for(self, roles: "Collection[str] | None" = None) -> bool:
-        """Office staff, and holding one of a process's roles when it names them: who sees that process's cases."""
-        return self.kind == "staff" and (roles is None or not set(roles).isdisjoint(r.role for r in self.roles))
+        """Office staff, and holding one of a process's roles when it names them: who sees that process's cases. An account
+        of no office (the installation's administrator) sees no office's cases."""
+        return self.kind == "staff" and self.office_id is not None and (roles is None or not set(roles).isdisjoint(r.role for r in self.roles))
 
 
 # One account per email address, whatever its case: sign-in takes an email for a name and the PIN for a forgotten

@@ -40,9 +40,9 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
 
 
 @router.post("/{workflow_id}/replay", response_model=ReplayOut, responses=_RESPONSES)
-async def replay_run(workflow_id: str, user: Auditor, client: TemporalDep) -> dict[str, Any]:
+async def replay_run(workflow_id: str, user: Auditor, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
     """Replays the run's history (its latest run) against the workflow code the workers run now."""
-    return service.serialize_outcome(await service.replay_one(client, workflow_id=workflow_id))
+    return service.serialize_outcome(await service.replay_one(session, client, user=user, workflow_id=workflow_id))
 
 
 @router.get("/{workflow_id}/audit.pdf", response_class=PdfResponse,
@@ -55,7 +55,7 @@ async def audit_report(workflow_id: str, user: Auditor, client: TemporalDep, ses
 
 @router.get("/{workflow_id}/history.json", response_class=Response,
             responses={**_RESPONSES, 200: {"content": {"application/json": {}}, "description": "Riwayat Temporal"}})
-async def history(workflow_id: str, user: Auditor, client: TemporalDep) -> Response:
+async def history(workflow_id: str, user: Auditor, session: SessionDep, client: TemporalDep) -> Response:
     """The run's history as Temporal exports it (loadable with `WorkflowHistory.from_json`)."""
-    raw = await service.raw_history(client, workflow_id=workflow_id)
+    raw = await service.raw_history(session, client, user=user, workflow_id=workflow_id)
     return _download(raw, "application/json", f"{safe_file_stem(workflow_id)}.history.json")

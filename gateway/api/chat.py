@@ -104,7 +104,8 @@ async def send(resi: str, request: Request, user: CurrentUser, session: SessionD
         if not isinstance(data, dict) or not isinstance(data.get("body", ""), str):
             raise invalid("Isian \"body\" harus teks.", field="body")
         application, message, stored = await chat_service.post_message(session, settings, sender=user, resi=resi, body=data.get("body"))
-    await chat_service.notify_other_side(client, settings, chat_service.notification_for(application, message, user, stored))
+    await chat_service.notify_other_side(client, settings, chat_service.notification_for(application, message, user, stored),
+                                         office_id=application.office_id)
     return chat_service.serialize(message, application, viewer=user, files={stored.id: stored} if stored else {})
 
 

@@ -46,6 +46,7 @@ class StageStepOut(Out):
 
 class PublicComplaintOut(Out):
     tracking_number: str
+    office: str
     stage: str
     status: str
     stage_label: str

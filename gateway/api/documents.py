@@ -11,6 +11,7 @@ from gateway.deps import CurrentUser, SessionDep, SettingsDep
 from gateway.errors import not_found
 from gateway.services import files as file_service
 from gateway.services import letters as letter_service
+from gateway.services.office_access import workflow_of_office
 from gateway.services.offices import office_of_workflow
 from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.processes import process_of
@@ -81,9 +82,12 @@ async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> StreamingResponse:
     doc = await get_document(session, document_id)
-    involved = doc.owner_id == user.id or "admin" in user.role_names or await counter_staff_may_read(session, doc, user) or await session.scalar(
-        select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
-                                                     (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
+    # Staff read documents of their own office's runs only (an administrator or the counter of another office none).
+    involved = doc.owner_id == user.id or (
+        await workflow_of_office(session, office_id=user.office_id, workflow_id=doc.workflow_id)
+        and ("admin" in user.role_names or await counter_staff_may_read(session, doc, user) or await session.scalar(
+            select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
+                                                         (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))))
     if not involved:
         # 404, not 403: whether a document code exists is nobody else's business.
         raise not_found("Dokumen")

@@ -41,6 +41,7 @@ class WorkingDaysOut(Out):
 
 class LeaveOut(Out):
     id: int
+    office: str
     status: str
     status_label: str
     next_step: str | None

@@ -51,6 +51,7 @@ class LetterOut(Out):
 
     id: str
     code: str
+    office: str
     direction: str
     direction_label: str | None
     status: str

@@ -42,6 +42,9 @@ class PermitBody(BaseModel):
     details: dict = Field(default_factory=dict)
     documents: dict[str, str] = Field(default_factory=dict)
     declaration: bool
+    office: str | None = Field(default=None, max_length=60,
+                               description="Kode kantor tujuan (GET /api/v1/offices); tanpa kode: satu-satunya kantor yang melayani "
+                                           "perizinan. Tidak dapat diubah saat revisi.")
 
 
 class ReissueBody(BaseModel):
@@ -61,6 +64,7 @@ class PermitTimelineLine(PublicTimelineLine):
 
 class PublicPermitOut(Out):
     resi: str
+    office: str
     status: str
     status_label: str
     stage: str
@@ -78,6 +82,7 @@ class PublicPermitOut(Out):
 
 class PermitOut(Out):
     resi: str
+    office: str
     status: str
     status_label: str
     stage: str
@@ -132,7 +137,7 @@ class ReissueOut(Out):
 def _form(body: PermitBody, client_key: str | None = None) -> PermitForm:
     return PermitForm(permit_type=body.permit_type, request_kind=body.request_kind, applicant=body.applicant or {}, company=body.company,
                       location=body.location.model_dump(), details=body.details, documents=body.documents,
-                      declaration=body.declaration, client_key=client_key)
+                      declaration=body.declaration, client_key=client_key, office=body.office)
 
 
 @router.post("/permit-applications", status_code=201, response_model=PermitOut, responses=ERRORS)

@@ -3,7 +3,7 @@ display reads what every counter is calling, and counter staff call next, recall
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from gateway.api.schemas import ERRORS, ErrorOut, Out, Responses
 from gateway.deps import CurrentUser, SessionDep
@@ -14,6 +14,8 @@ router = APIRouter(prefix="/api/v1", tags=["antrean"])
 
 GroupCode = Annotated[str, Path(description="Kode kelompok layanan dari process_defs/counter.yaml, mis. A")]
 CounterCode = Annotated[str, Path(description="Kode loket dari process_defs/counter.yaml, mis. 2")]
+OfficeCode = Annotated[str | None, Query(max_length=60, description="Kode kantor (GET /api/v1/offices); tanpa kode: satu-satunya kantor "
+                                                                     "yang melayani loket")]
 
 
 class TakenTicketOut(Out):
@@ -87,10 +89,11 @@ _COUNTER_ERRORS: Responses = {401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[40
 
 
 @router.post("/queue/{service_group}/tickets", status_code=201, response_model=TakenTicketOut,
-             responses={404: ERRORS[404], 429: {"model": ErrorOut, "description": "Terlalu banyak permintaan dari alamat ini"}})
-async def take_ticket(request: Request, session: SessionDep, service_group: GroupCode) -> dict[str, Any]:
-    """Ambil nomor antrean untuk kelompok layanan (tanpa masuk; untuk anjungan di ruang tunggu). Nomor dimulai lagi dari 001 setiap hari."""
-    ticket, before = await queue_service.take_ticket(session, group_code=service_group, client_ip=client_ip(request))
+             responses={404: ERRORS[404], 422: ERRORS[422], 429: {"model": ErrorOut, "description": "Terlalu banyak permintaan dari alamat ini"}})
+async def take_ticket(request: Request, session: SessionDep, service_group: GroupCode, office: OfficeCode = None) -> dict[str, Any]:
+    """Ambil nomor antrean kantor untuk kelompok layanan (tanpa masuk; untuk anjungan di ruang tunggu). Nomor dimulai lagi dari 001 setiap hari."""
+    office_id = await queue_service.queue_office_id(session, office)
+    ticket, before = await queue_service.take_ticket(session, group_code=service_group, client_ip=client_ip(request), office_id=office_id)
     data = queue_service.serialize(ticket, waiting_before=before)
     return {k: data[k] for k in ("id", "number", "service_group", "group_name", "service_day", "waiting_before")}
 
@@ -101,10 +104,10 @@ async def counters() -> list[dict[str, Any]]:
     return [{"code": c.code, "name": c.name, "groups": list(c.groups)} for c in queue_service.counters()]
 
 
-@router.get("/queue/display", response_model=DisplayOut)
-async def display(session: SessionDep) -> dict[str, Any]:
-    """Isi layar ruang tunggu: nomor yang sedang dipanggil di setiap loket, jumlah yang menunggu per kelompok, dan 5 panggilan terakhir."""
-    return await queue_service.display(session)
+@router.get("/queue/display", response_model=DisplayOut, responses={404: ERRORS[404], 422: ERRORS[422]})
+async def display(session: SessionDep, office: OfficeCode = None) -> dict[str, Any]:
+    """Isi layar ruang tunggu kantor: nomor yang sedang dipanggil di setiap loket, jumlah yang menunggu per kelompok, dan 5 panggilan terakhir."""
+    return await queue_service.display(session, office_id=await queue_service.queue_office_id(session, office))
 
 
 @router.get("/counters/{counter}/board", response_model=BoardOut, responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})

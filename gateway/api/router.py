@@ -19,6 +19,7 @@ from gateway.api import (
     files,
     leave,
     letters,
+    offices,
     people,
     permits,
     queue,
@@ -34,5 +35,5 @@ from gateway.api import audit as audit_api
 
 api_router = APIRouter()
 for _module in (complaints, siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey,
-                walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs):
+                walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs, offices):
     api_router.include_router(_module.router)

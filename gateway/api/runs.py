@@ -42,6 +42,7 @@ class WaitingOnOut(Out):
 class RunLineOut(Out):
     workflow_id: str
     run_id: str
+    office: str
     process: str
     process_label: str
     business_key: str
@@ -92,6 +93,7 @@ class RunHistoryLine(Out):
 class RunOut(Out):
     workflow_id: str
     run_id: str
+    office: str
     process: str | None
     process_label: str
     workflow_type: str
@@ -133,7 +135,7 @@ async def list_runs(
 
 @router.get("/{workflow_id}", response_model=RunOut, responses=_RUN_ERRORS)
 async def get_run(workflow_id: str, user: RunReader, session: SessionDep, client: TemporalDep, settings: SettingsDep) -> dict[str, Any]:
-    return await run_service.get_run(session, client, settings, workflow_id=workflow_id)
+    return await run_service.get_run(session, client, settings, user=user, workflow_id=workflow_id)
 
 
 @router.post("/{workflow_id}/tasks/{task_id}/reassign", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
@@ -151,6 +153,6 @@ async def remind(workflow_id: str, task_id: str, user: ProcessOwner, session: Se
 
 
 @router.post("/{workflow_id}/cancel", response_model=RunAckOut, responses={**ERRORS, 503: _RUN_ERRORS[503]})
-async def cancel(workflow_id: str, body: CancelBody, user: ProcessOwner, client: TemporalDep) -> dict[str, Any]:
-    ack = await run_service.cancel(client, user=user, workflow_id=workflow_id, reason=body.reason)
+async def cancel(workflow_id: str, body: CancelBody, user: ProcessOwner, session: SessionDep, client: TemporalDep) -> dict[str, Any]:
+    ack = await run_service.cancel(session, client, user=user, workflow_id=workflow_id, reason=body.reason)
     return _ack(workflow_id, ack)

@@ -21,6 +21,7 @@ class ChangeKindOut(Out):
 
 class SiramasakanOut(Out):
     id: str
+    office: str
     status: str
     status_label: str
     stage: str

@@ -48,6 +48,7 @@ class VisitDocumentOut(Out):
 
 class VisitOut(Out):
     id: str
+    office: str
     status: str
     status_label: str
     stage: str

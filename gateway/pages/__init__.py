@@ -21,6 +21,7 @@ def page_routers() -> list[APIRouter]:
         leave,
         letters,
         notifications,
+        offices,
         permits,
         plh,
         queue,
@@ -34,5 +35,5 @@ def page_routers() -> list[APIRouter]:
 
     return [module.router for module in (
         complaints, siramasakan, account, leave, inbox, plh, notifications, verify, applicants,
-        catalog, files, permits, chat, survey, queue, letters, whatsapp, walk_ins, dashboards, audit, runs,
+        catalog, files, permits, chat, survey, queue, letters, whatsapp, walk_ins, dashboards, audit, runs, offices,
     )]

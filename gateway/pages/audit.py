@@ -58,11 +58,12 @@ async def replay(request: Request, user: Auditor, session: SessionDep, _: SameOr
                 errors["process"] = "Pilih proses yang akan diputar ulang."
             if errors or since is None:  # a date that did not parse has its message in errors
                 return await _page(request, session, user, values=values, field_errors=errors, status_code=422)
-            outcomes, truncated = await service.replay_process(await _temporal(request), process=values["process"], since=since)
+            outcomes, truncated = await service.replay_process(session, await _temporal(request), user=user, process=values["process"],
+                                                               since=since)
             label = {p.name: p.label for p in PROCESSES}.get(values["process"], values["process"])
             asked = f"Semua run proses {label} yang dimulai sejak {values['since']}"
         else:
-            outcome = await service.replay_one(await _temporal(request), workflow_id=values["workflow_id"])
+            outcome = await service.replay_one(session, await _temporal(request), user=user, workflow_id=values["workflow_id"])
             outcomes, truncated, asked = [outcome], False, f"Run {outcome.workflow_id}"
     except DomainError as exc:
         if status_of(exc) in (401, 403):

@@ -11,6 +11,7 @@ from gateway.deps import OptionalUser, SessionDep
 from gateway.errors import not_found
 from gateway.pages.framework import _render
 from gateway.services.files import ACCEPTED_TEXT, MAX_MB
+from gateway.services.office_access import chosen
 from gateway.services.offices import current_office
 from process_defs.catalog import DOWNLOAD_VALID_DAYS, ESCALATE_TO_ROLE, CatalogFile, PermitTypeDef, load_catalog
 
@@ -28,17 +29,19 @@ def _permit_summary(catalog: CatalogFile, permit: PermitTypeDef) -> dict[str, An
 
 
 @router.get("/persyaratan")
-async def catalog_page(request: Request, user: OptionalUser, session: SessionDep) -> Response:
+async def catalog_page(request: Request, user: OptionalUser, session: SessionDep, kantor: str = "") -> Response:
+    office = chosen(kantor, "permit")  # from an office's page: the page speaks for that office
     catalog = load_catalog()
     agencies = [{"code": a.code, "name": a.name, "short_name": a.short_name,
                  "permits": [_permit_summary(catalog, p) for p in a.permit_types]} for a in catalog.agencies]
     ctx = {"agencies": agencies, "active": "persyaratan", "accepted": ACCEPTED_TEXT, "max_mb": MAX_MB,
-           "permit_count": len(catalog.permit_types()), "download_days": DOWNLOAD_VALID_DAYS}
+           "permit_count": len(catalog.permit_types()), "download_days": DOWNLOAD_VALID_DAYS, "kantor": office.code if office else ""}
     return await _render(request, "pages/catalog/index.html", ctx, session=session, user=user)
 
 
 @router.get("/persyaratan/{code}")
-async def permit_type_page(request: Request, code: str, user: OptionalUser, session: SessionDep, jenis: str = "") -> Response:
+async def permit_type_page(request: Request, code: str, user: OptionalUser, session: SessionDep, jenis: str = "", kantor: str = "") -> Response:
+    chosen_office = chosen(kantor, "permit")  # from an office's page: the page speaks for that office
     catalog = load_catalog()
     permit = catalog.permit_type(code) if len(code) <= 40 else None
     if permit is None:
@@ -62,5 +65,6 @@ async def permit_type_page(request: Request, code: str, user: OptionalUser, sess
         "download_days": DOWNLOAD_VALID_DAYS,
         "accepted": ACCEPTED_TEXT, "max_mb": MAX_MB,
         "is_applicant": user is not None and user.kind == "applicant",
+        "kantor": chosen_office.code if chosen_office else "",
     }
     return await _render(request, "pages/catalog/permit_type.html", ctx, session=session, user=user)

@@ -13,6 +13,7 @@ from gateway.pages.framework import SameOrigin, _field, _is_htmx, _redirect, _re
 from gateway.services import chat as chat_service
 from gateway.services import files as file_service
 from gateway.services import people as people_service
+from gateway.services.offices import speak_for
 from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
 from gateway.services.permits import STATUS_LABELS
 from process_defs import catalog
@@ -60,6 +61,7 @@ async def _chat_page(request: Request, session: Any, user: User, resi: str, *, b
                      field_errors: dict | None = None, status_code: int = 200) -> Response:
     talk = await chat_service.conversation(session, viewer=user, resi=resi)
     application = talk.application
+    speak_for(application.office_id)  # the case's office, whichever office the applicant applied to
     # Reading the conversation reads the notifications that pointed at it.
     await people_service.mark_notifications_read(session, user=user, link=chat_service.chat_path(application.resi))
     permit_type = catalog.permit_type(application.permit_type)
@@ -117,5 +119,5 @@ async def send_message(request: Request, resi: str, user: CurrentUser, session: 
     finally:
         await form.close()
     await chat_service.notify_other_side(await _temporal(request), settings,
-                                         chat_service.notification_for(application, message, user, stored))
+                                         chat_service.notification_for(application, message, user, stored), office_id=application.office_id)
     return _redirect(f"{chat_service.chat_path(application.resi)}?pesan=terkirim#pesan-{message.id}")

@@ -25,6 +25,9 @@ from gateway.services import applicants as applicant_service
 from gateway.services import complaints as service
 from gateway.services import files as file_service
 from gateway.services.complaints import ApplicantComplaintForm, CriticismForm, PublicComplaintForm
+from gateway.services.office_access import choices as office_choices
+from gateway.services.office_access import chosen, speak_for_code
+from gateway.services.offices import speak_for
 from gateway.services.throttle import client_ip
 from process_defs.complaints import load_complaints
 from store.models import Complaint, User
@@ -32,8 +35,8 @@ from store.settings import Settings
 
 router = APIRouter(include_in_schema=False)
 
-PUBLIC_FIELDS = ("category", "title", "content", "nik", "phone", "incident_date", "name", "email")
-CRITICISM_FIELDS = ("kind", "description", "name", "phone", "email")
+PUBLIC_FIELDS = ("category", "title", "content", "nik", "phone", "incident_date", "name", "email", "office")
+CRITICISM_FIELDS = ("kind", "description", "name", "phone", "email", "office")
 
 
 def _challenge(settings: Settings) -> dict[str, Any]:
@@ -50,7 +53,14 @@ def _values(form: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {n: _field(form, n, 10000) for n in names}
 
 
+def _fresh(request: Request) -> dict[str, Any]:
+    """A new form's values: the office named by `?kantor=` (a link from the office's page) chosen, and spoken for."""
+    entry = chosen(request.query_params.get("kantor", ""), "complaint")
+    return {"client_key": uuid.uuid4().hex, "office": entry.code if entry else ""}
+
+
 async def _done(request: Request, session: AsyncSession, user: User | None, complaint: Complaint, kind: str) -> Response:
+    speak_for(complaint.office_id)  # the office the complaint went to
     return await _render(request, "pages/complaints/filed.html", {"complaint": service.serialize_public(complaint), "kind": kind,
                                                                    "active": "pengaduan"}, session=session, user=user, status_code=201)
 
@@ -62,7 +72,7 @@ async def _public_form(request: Request, session: AsyncSession, user: User | Non
                        error: str | None = None,
                        field_errors: dict | None = None, status_code: int = 200) -> Response:
     return await _render(request, "pages/complaints/public_form.html", {
-        "values": values or {"client_key": uuid.uuid4().hex}, "error": error, "field_errors": field_errors or {},
+        "values": values or _fresh(request), "error": error, "field_errors": field_errors or {}, "offices": office_choices("complaint"),
         "categories": load_complaints().public_categories, "challenge": _challenge(settings), "photo_rules": service.photo_rules_text(),
         "active": "pengaduan"}, session=session, user=user, status_code=status_code)
 
@@ -79,6 +89,7 @@ async def submit_public(request: Request, user: OptionalUser, session: SessionDe
     else:  # a browser without the file input in use may send the fields alone
         fields, uploads, too_large = dict(await request.form()), [], False
     values = {n: str(fields.get(n, ""))[:10000] for n in (*PUBLIC_FIELDS, "client_key")}
+    chosen(values["office"], "complaint")
     try:
         await _check_challenge(request, session, settings, fields)
         complaint = await service.file_public(session, await _temporal(request), settings, form=PublicComplaintForm(**values),
@@ -101,7 +112,7 @@ async def _criticism_form(request: Request, session: AsyncSession, user: User | 
                           error: str | None = None,
                           field_errors: dict | None = None, status_code: int = 200) -> Response:
     return await _render(request, "pages/complaints/criticism_form.html", {
-        "values": values or {"client_key": uuid.uuid4().hex}, "error": error, "field_errors": field_errors or {},
+        "values": values or _fresh(request), "error": error, "field_errors": field_errors or {}, "offices": office_choices("complaint"),
         "kinds": load_complaints().criticism_kinds, "challenge": _challenge(settings), "active": "kritik"},
         session=session, user=user, status_code=status_code)
 
@@ -115,6 +126,7 @@ async def criticism_form(request: Request, user: OptionalUser, session: SessionD
 async def submit_criticism(request: Request, user: OptionalUser, session: SessionDep, settings: SettingsDep, _: SameOrigin) -> Response:
     form = await request.form()
     values = {n: _field(form, n, 10000) for n in (*CRITICISM_FIELDS, "client_key")}
+    chosen(values["office"], "complaint")
     try:
         await _check_challenge(request, session, settings, form)
         complaint = await service.file_criticism(session, await _temporal(request), settings, form=CriticismForm(**values),
@@ -147,6 +159,8 @@ async def track_page(request: Request, tracking_number: str, user: OptionalUser,
         if status_of(exc) != 404:
             raise
         complaint, error = None, f"Pengaduan dengan nomor {tracking_number[:20]} tidak ditemukan. Periksa kembali nomornya (contoh: ADU-7K3P9Q)."
+    if complaint is not None:
+        speak_for_code(complaint["office"])
     return await _render(request, "pages/complaints/track.html", {"complaint": complaint, "number": tracking_number[:20], "error": error,
                                                                    "active": "lacak_pengaduan"},
                          session=session, user=user, status_code=404 if error else 200)
@@ -161,7 +175,7 @@ async def _mine(request: Request, session: AsyncSession, user: User, *, values: 
         raise forbidden("Halaman ini untuk akun pemohon. Petugas melihat pengaduan di /pengaduan/staf.")
     return await _render(request, "pages/complaints/mine.html", {
         "complaints": await service.mine(session, user=user), "applications": await service.applications_of(session, user=user),
-        "categories": load_complaints().applicant_categories, "values": values or {"client_key": uuid.uuid4().hex},
+        "categories": load_complaints().applicant_categories, "values": values or _fresh(request), "offices": office_choices("complaint"),
         "error": error, "field_errors": field_errors or {}, "active": "pengaduan_saya"}, session=session, user=user, status_code=status_code)
 
 
@@ -173,10 +187,11 @@ async def my_complaints(request: Request, user: CurrentUser, session: SessionDep
 @router.post("/pengaduan/saya")
 async def submit_mine(request: Request, user: CurrentUser, session: SessionDep, settings: SettingsDep, _: SameOrigin) -> Response:
     form = await request.form()
-    values = {n: _field(form, n, 10000) for n in ("category", "title", "content", "application_resi", "client_key")}
+    values = {n: _field(form, n, 10000) for n in ("category", "title", "content", "application_resi", "client_key", "office")}
     try:
         complaint = await service.file_applicant(session, await _temporal(request), settings, user=user,
-                                                 form=ApplicantComplaintForm(**{**values, "application_resi": values["application_resi"] or None}))
+                                                 form=ApplicantComplaintForm(**{**values, "application_resi": values["application_resi"] or None,
+                                                                                "office": values["office"] or None}))
     except DomainError as exc:
         if status_of(exc) >= 500:
             raise

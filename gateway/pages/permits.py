@@ -42,6 +42,9 @@ from gateway.services import files as file_service
 from gateway.services import permit_wizard as wizard_service
 from gateway.services import permits as permit_service
 from gateway.services import processes
+from gateway.services.office_access import choices as office_choices
+from gateway.services.office_access import chosen, offering, office_by_code, speak_for_code
+from gateway.services.offices import speak_for
 from gateway.services.permits import PermitForm
 from gateway.services.throttle import client_ip
 from process_defs import catalog
@@ -78,7 +81,7 @@ LOCATION_LABELS = {"street": "Jalan dan nomor", "rt": "RT", "rw": "RW", "village
                    "longitude": "Koordinat bujur"}
 # Labels of the fields of every step, for the error summary's links.
 FIELD_LABELS = {
-    "agency": "Dinas/Badan", "permit_type": "Jenis izin", "request_kind": "Jenis permohonan",
+    "office": "Kantor tujuan", "agency": "Dinas/Badan", "permit_type": "Jenis izin", "request_kind": "Jenis permohonan",
     "applicant.phone": "No. HP/WhatsApp", "applicant.email": "Email", "applicant.postal_code": "Kode pos",
     "company.mode": "Pemohon", **{f"company.{k}": v for k, v in COMPANY_LABELS.items()},
     "location.street": "Jalan dan nomor", "location.rt": "RT", "location.rw": "RW", "province_code": "Provinsi",
@@ -150,7 +153,7 @@ def _new_data(user: User) -> dict[str, Any]:
     profile = user.profile
     return {
         "client_key": uuid.uuid4().hex,
-        "agency": "", "permit_type": "", "request_kind": "",
+        "office": "", "agency": "", "permit_type": "", "request_kind": "",
         "applicant": {"phone": user.phone or "", "email": user.email or "", "postal_code": profile.postal_code if profile else ""},
         "company": {"mode": "perorangan", "name": "", "nib": "", "npwp": "", "status": "", "address": "", "phone": ""},
         # Most applications are for a place in the applicant's own city: the region starts there.
@@ -165,7 +168,7 @@ def _data_of(application: PermitApplication) -> dict[str, Any]:
     """A returned application's content as the form's strings."""
     a, c, loc = application.applicant_data or {}, application.company, application.location or {}
     return {
-        "client_key": "", "agency": application.agency_code, "permit_type": application.permit_type,
+        "client_key": "", "office": "", "agency": application.agency_code, "permit_type": application.permit_type,
         "request_kind": application.request_kind,
         "applicant": {"phone": _text(a.get("phone")), "email": _text(a.get("email")), "postal_code": _text(a.get("postal_code"))},
         "company": {"mode": "perusahaan" if c else "perorangan", **{k: _text((c or {}).get(k)) for k in COMPANY_LABELS}},
@@ -182,6 +185,8 @@ def _read_step(form: Any, step: int, d: dict) -> None:
     """Copies the fields of one step from the submitted form into the state."""
     if step == 1:
         previous = d.get("permit_type")
+        if "office" in form:
+            d["office"] = _field(form, "office", 60).strip()
         d.update(agency=_field(form, "agency", 40), permit_type=_field(form, "permit_type", 60), request_kind=_field(form, "request_kind", 20))
         if d["permit_type"] != previous:  # another permit asks for other details and documents
             d["details"], d["documents"] = {}, {}
@@ -244,6 +249,7 @@ def _form_of(d: dict, *, client_key: str | None = None, declaration: bool = True
         company=wizard_service.company_payload(d), location=wizard_service.location_payload(d),
         details={k: v for k, v in d["details"].items() if str(v).strip()},
         documents={k: v for k, v in d["documents"].items() if v}, declaration=declaration, client_key=client_key,
+        office=d.get("office") or None,
     )
 
 
@@ -251,7 +257,7 @@ def _step_of_field(field: str | None) -> int:
     if not field:
         return 5
     head = field.split(".", 1)[0]
-    return {"permit_type": 1, "request_kind": 1, "agency": 1, "applicant": 2, "company": 3, "location": 4, "province_code": 4,
+    return {"office": 1, "permit_type": 1, "request_kind": 1, "agency": 1, "applicant": 2, "company": 3, "location": 4, "province_code": 4,
             "regency_code": 4, "district_code": 4, "village_code": 4}.get(head, 5)
 
 
@@ -307,11 +313,13 @@ def _summary(d: dict) -> list[dict[str, Any]]:
     permit = catalog.permit_type(d.get("permit_type") or "")
     a, c, loc = d["applicant"], d["company"], d["location"]
     kind = catalog.request_kind_label(d["request_kind"]) if d.get("request_kind") else "–"
+    office = office_by_code(d.get("office")) or (only[0] if len(only := offering("permit")) == 1 else None)
     company = (["Perorangan, tanpa perusahaan"] if c.get("mode") != "perusahaan"
                else [(c.get("name") or "–") + (f" · NIB {c['nib']}" if c.get("nib") else "")])
     street = ", ".join(x for x in (loc.get("street"), f"RT {loc['rt']}" if loc.get("rt") else "", f"RW {loc['rw']}" if loc.get("rw") else "") if x)
     return [
-        {"step": 1, "title": "Jenis izin", "lines": [f"{permit.name if permit else '–'} ({kind})"]},
+        {"step": 1, "title": "Jenis izin", "lines": [f"{permit.name if permit else '–'} ({kind})",
+                                                     f"Diajukan ke {office.defs.office.name}" if office else ""]},
         {"step": 2, "title": "Data pemohon",
          "lines": [f"HP/WA {a.get('phone') or '–'} · {a.get('email') or '–'} · Kode pos {a.get('postal_code') or '–'}"]},
         {"step": 3, "title": "Data perusahaan", "lines": company},
@@ -329,6 +337,7 @@ async def _form_ctx(session: AsyncSession, user: User, d: dict, *, steps: tuple[
                  "company_statuses": COMPANY_STATUSES, "uploaded": uploaded or []}
     if 1 in steps:
         ctx["choice"] = _choices(d)
+        ctx["offices"] = office_choices("permit")
     if 2 in steps:  # an account made without a profile (e.g. by an administrator) shows what the account has
         ctx["profile"] = applicant_service.profile_of(user) if user.profile is not None else \
             {"nik": user.username, "full_name": user.full_name, "address": "–"}
@@ -361,6 +370,7 @@ async def _draft(session: AsyncSession, user: User) -> PermitDraft | None:
 async def _wizard_page(request: Request, session: AsyncSession, user: User, d: dict, *, step: int, reached: int,
                        draft: PermitDraft | None, errors: dict | None = None, error: str | None = None, uploaded: list[str] | None = None,
                        resumed: bool = False, status_code: int = 200) -> Response:
+    chosen(d.get("office"), "permit")  # the pages speak for the office the application goes to, once chosen
     ctx = await _form_ctx(session, user, d, steps=(step,), errors=errors, uploaded=uploaded)
     ctx.update({
         "step": step, "reached": reached, "steps": STEPS, "step_title": dict(STEPS)[step], "draft": draft, "resumed": resumed,
@@ -371,13 +381,15 @@ async def _wizard_page(request: Request, session: AsyncSession, user: User, d: d
 
 
 @router.get("/izin/ajukan")
-async def wizard(request: Request, user: CurrentUser, session: SessionDep, langkah: str = "", izin: str = "") -> Response:
+async def wizard(request: Request, user: CurrentUser, session: SessionDep, langkah: str = "", izin: str = "", kantor: str = "") -> Response:
     _require_applicant(user)
     draft = await _draft(session, user)
     d = copy.deepcopy(draft.data) if draft else _new_data(user)
     reached = draft.step if draft else 1
     if not d.get("permit_type") and izin and catalog.permit_type(izin[:60]) is not None:  # "Ajukan" from a Persyaratan page
         d["permit_type"], d["agency"] = izin, catalog.issuing_agency(izin).code
+    if not d.get("office") and (entry := chosen(kantor[:60], "permit")) is not None:  # "Ajukan" from an office's page
+        d["office"] = entry.code
     step = int(langkah) if langkah.isdigit() and 1 <= int(langkah) <= 5 else reached
     step = min(step, reached) if wizard_service.permit_of(d) else 1
     return await _wizard_page(request, session, user, d, step=step, reached=reached, draft=draft,
@@ -580,6 +592,7 @@ async def _own_case(session: AsyncSession, user: User, resi: str) -> PermitAppli
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
     if application.applicant_id != user.id:
         raise not_found("Permohonan")
+    speak_for(application.office_id)  # the case's pages name its office, whichever office the applicant applied to
     return application
 
 
@@ -737,6 +750,7 @@ async def track(request: Request, resi: str, user: OptionalUser, session: Sessio
             raise
         return await _render(request, "pages/permits/track.html", {"resi": code, "case": None, "not_found": True, "active": "lacak"},
                              session=session, user=user, status_code=404)
+    speak_for_code(case["office"])
     ctx = {"resi": code, "case": case, "history": case["timeline"], "tone": STATUS_TONES.get(case["status"], "wait"),
            "icon": STATUS_ICONS.get(case["status"], ""), "kind_label": catalog.request_kind_label(case["request_kind"]), "active": "lacak"}
     return await _render(request, "pages/permits/track.html", ctx, session=session, user=user)
@@ -786,6 +800,7 @@ async def staff_case(request: Request, resi: str, user: CurrentUser, session: Se
     if not user.is_staff_for(permit_service.STAFF_ROLES) or not _RESI.match(resi.strip().upper()):
         raise not_found("Permohonan")
     application = await permit_service.get_for_viewer(session, viewer=user, resi=resi)
+    speak_for(application.office_id)
     permit = catalog.permit_type(application.permit_type)
     revisions = await permit_service.revisions(session, application_id=application.id)
     events = await processes.timeline(session, workflow_id=application.workflow_id)

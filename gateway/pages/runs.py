@@ -62,18 +62,19 @@ async def runs_page(request: Request, user: RunReader, session: SessionDep) -> R
 # --- one run --------------------------------------------------------------------------------------------------
 
 
-async def _staff(session: AsyncSession) -> list[dict[str, Any]]:
-    rows = await session.execute(select(User.username, User.full_name).where(User.kind == "staff", User.is_active.is_(True)).order_by(User.full_name))
+async def _staff(session: AsyncSession, office_id: int | None) -> list[dict[str, Any]]:
+    rows = await session.execute(select(User.username, User.full_name).where(User.kind == "staff", User.is_active.is_(True),
+                                                                              User.office_id == office_id).order_by(User.full_name))
     return [{"username": u, "full_name": n} for u, n in rows]
 
 
 async def _run_page(request: Request, session: AsyncSession, settings: Settings, user: User, workflow_id: str, *, error: str | None = None,
                     field_errors: dict | None = None, form: dict | None = None, status_code: int = 200) -> Response:
-    run = await service.get_run(session, await _temporal(request), settings, workflow_id=workflow_id)
+    run = await service.get_run(session, await _temporal(request), settings, user=user, workflow_id=workflow_id)
     owner = bool(set(user.role_names) & PROCESS_OWNER_ROLES)
     return await _render(request, "pages/runs/detail.html", {
         "run": run, "is_owner": owner, "is_auditor": "auditor" in user.role_names,
-        "staff": await _staff(session) if owner and run["owner_actions"] and run["pending_tasks"] else [],
+        "staff": await _staff(session, user.office_id) if owner and run["owner_actions"] and run["pending_tasks"] else [],
         "roles": service.role_choices(), "tones": service.STATUS_TONES,
         "error": error, "field_errors": field_errors or {}, "form": form or {}, "active": "proses"},
         session=session, user=user, status_code=status_code)
@@ -137,6 +138,6 @@ async def cancel(request: Request, workflow_id: str, user: ProcessOwner, session
         if form["confirm"] != "ya":
             raise ApiError(422, "Centang konfirmasi bahwa proses ini memang akan dibatalkan.", code="invalid",
                            errors=[{"field": "confirm", "message": "Centang konfirmasi untuk membatalkan."}])
-        return await service.cancel(client, user=user, workflow_id=workflow_id, reason=form["reason"])
+        return await service.cancel(session, client, user=user, workflow_id=workflow_id, reason=form["reason"])
 
     return await _act(request, session, settings, user, workflow_id, form, action, "run-dibatalkan")

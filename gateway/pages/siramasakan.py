@@ -25,6 +25,9 @@ from gateway.pages.framework import _CLIENT_KEY, FLASH, SameOrigin, _field, _fie
 from gateway.services import processes
 from gateway.services import siramasakan as sira_service
 from gateway.services import tasks as task_service
+from gateway.services.office_access import choices as office_choices
+from gateway.services.office_access import chosen
+from gateway.services.offices import speak_for
 from gateway.services.siramasakan import MAX_CHANGES, ChangeForm, SiramasakanForm
 from process_defs.siramasakan import load_siramasakan
 from store.models import Task, User
@@ -59,10 +62,14 @@ async def _list_page(request: Request, session: AsyncSession, user: User, *, val
     now = datetime.now(UTC)
     rows, total = await sira_service.list_requests(session, user=user, limit=100, now=now)
     over = (await sira_service.list_requests(session, user=user, over_sla_only=True, limit=100, now=now))[0] if staff else []
-    ctx = {"staff": staff, "rows": [_row(sira_service.serialize(r, now=now)) for r in rows], "total": total,
+    if values is None:  # a new form: the court named by `?kantor=` (a link from its page) chosen
+        entry = chosen(request.query_params.get("kantor", ""), "siramasakan")
+        values = {"client_key": uuid.uuid4().hex, "case_number": "", "kk_number": "", "changes": _blank_rows(START_ROWS),
+                  "office": entry.code if entry else ""}
+    ctx = {"staff": staff, "rows": [_row(sira_service.serialize(r, now=now)) for r in rows], "total": total, "offices": office_choices("siramasakan"),
            "over_sla": [_row(sira_service.serialize(r, now=now)) for r in over], "kinds": sira_service.change_kinds(),
            "sla_days": load_siramasakan().handoff_sla_working_days, "max_changes": MAX_CHANGES, "flash": _flash(request),
-           "values": values or {"client_key": uuid.uuid4().hex, "case_number": "", "kk_number": "", "changes": _blank_rows(START_ROWS)},
+           "values": values,
            "error": error, "field_errors": field_errors or {}, "active": "siramasakan"}
     return await _render(request, "pages/siramasakan/list.html", ctx, session=session, user=user, status_code=status_code)
 
@@ -82,7 +89,8 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
     changes = [{"nik": _field(form, f"changes.{i}.nik", 40).strip(), "kind": _field(form, f"changes.{i}.kind", 60).strip(),
                 "description": _field(form, f"changes.{i}.description", 2000)} for i in range(count)]
     values: dict[str, Any] = {"case_number": _field(form, "case_number", 200).strip(), "kk_number": _field(form, "kk_number", 40).strip(),
-                              "client_key": _field(form, "client_key", 64), "changes": changes}
+                              "client_key": _field(form, "client_key", 64), "changes": changes, "office": _field(form, "office", 60).strip()}
+    chosen(values["office"], "siramasakan")
     if _field(form, "aksi", 20) == "tambah":  # another change row; everything typed stays
         if count < MAX_CHANGES:
             values["changes"] = [*changes, *_blank_rows(1)]
@@ -90,7 +98,7 @@ async def file_request(request: Request, user: CurrentUser, session: SessionDep,
     filled = [c for c in changes if c["nik"] or c["kind"] or c["description"].strip()]
     client_key = values["client_key"] if _CLIENT_KEY.fullmatch(values["client_key"]) else None
     body = SiramasakanForm(case_number=values["case_number"], kk_number=values["kk_number"], changes=[ChangeForm(**c) for c in filled],
-                           client_key=f"{user.id}:{client_key}" if client_key else None)
+                           client_key=f"{user.id}:{client_key}" if client_key else None, office=values["office"] or None)
     try:
         sira_service.validate(body)  # the form's own mistakes first, also while the process service is unreachable
         client = await _temporal(request)
@@ -117,6 +125,7 @@ async def detail_page(request: Request, code: str, user: CurrentUser, session: S
     row = await sira_service.get_visible(session, user=user, code=code[:20])
     if row.code != code:
         return _redirect(f"/siramasakan/{row.code}")
+    speak_for(row.office_id)
     events = await processes.timeline(session, workflow_id=row.workflow_id)
     staff = user.is_staff_for(sira_service.STAFF_ROLES)
     ctx = {"req": _row(sira_service.serialize(row, applicant=await session.get(User, row.applicant_id))), "code": row.code, "staff": staff,

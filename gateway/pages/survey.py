@@ -16,6 +16,7 @@ from gateway.pages.framework import SameOrigin, _field, _redirect, _render, offi
 from gateway.services import survey as survey_service
 from gateway.services.applicants import GENDERS
 from gateway.services.dates import parse_day
+from gateway.services.offices import speak_for
 from gateway.services.permits import STAFF_ROLES as PERMIT_STAFF
 from gateway.services.permits import STATUS_LABELS
 from process_defs import catalog
@@ -66,6 +67,7 @@ def _respondent(user: User) -> dict[str, Any]:
 async def _survey_page(request: Request, session: Any, user: User, resi: str, *, values: dict | None = None, error: str | None = None,
                        field_errors: dict | None = None, status_code: int = 200) -> Response:
     application, response = await survey_service.state(session, viewer=user, resi=resi)
+    speak_for(application.office_id)  # the case's office, whichever office the applicant applied to
     reason = survey_service.availability(application, response)
     ctx = {
         "application": application, "resi": application.resi, "permit_type_name": _permit_name(application.permit_type),

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecution
 from temporalio.service import RPCError
 
 from audit.history import RunNotFound, fetch_history
 from audit.replay import ReplayOutcome, replay_runs
 from audit.report import AuditExport, export_run, history_json
 from gateway.services.errors import DomainError, Unavailable, invalid, not_found
+from gateway.services.office_access import require_run_of_office, run_in_office
+from gateway.services.offices import office_file_by_id
 from process_defs.processes import BY_NAME, BY_WORKFLOW_TYPE, PROCESS_LABELS
 from store.models import User
 from store.settings import Settings
@@ -49,8 +51,9 @@ def serialize_outcome(outcome: ReplayOutcome) -> dict:
             "deterministic": outcome.deterministic, "error": outcome.error, "events": outcome.events}
 
 
-async def replay_one(client: Client, *, workflow_id: str) -> ReplayOutcome:
+async def replay_one(session: AsyncSession, client: Client, *, user: User, workflow_id: str) -> ReplayOutcome:
     workflow_id = check_workflow_id(workflow_id)
+    await require_run_of_office(session, client, user=user, workflow_id=workflow_id, missing=_run_missing(workflow_id))
     try:
         outcomes = await replay_runs(client, workflow_id=workflow_id)
     except RunNotFound:
@@ -60,12 +63,19 @@ async def replay_one(client: Client, *, workflow_id: str) -> ReplayOutcome:
     return outcomes[0]
 
 
-async def replay_process(client: Client, *, process: str, since: date) -> tuple[list[ReplayOutcome], bool]:
-    """The runs of a process started since a date, replayed; and whether the page limit cut the list."""
+async def replay_process(session: AsyncSession, client: Client, *, user: User, process: str, since: date) -> tuple[list[ReplayOutcome], bool]:
+    """The runs of a process started since a date, of the auditor's office, replayed; and whether the page limit cut the
+    list."""
     if process not in BY_NAME:
         raise invalid(f"Proses tidak dikenal. Pilihan: {', '.join(PROCESS_LABELS.values())}.", field="process")
+
+    async def ours(execution: WorkflowExecution) -> bool:
+        return await run_in_office(session, execution, office_id=user.office_id)
+
+    # An auditor above the offices replays every office's runs.
+    keep = ours if user.office_id is not None else None
     try:
-        outcomes = await replay_runs(client, process=process, since=since, limit=PAGE_REPLAY_LIMIT + 1)
+        outcomes = await replay_runs(client, process=process, since=since, limit=PAGE_REPLAY_LIMIT + 1, keep=keep)
     except RPCError as exc:
         raise _unavailable(exc) from exc
     return outcomes[:PAGE_REPLAY_LIMIT], len(outcomes) > PAGE_REPLAY_LIMIT
@@ -73,17 +83,19 @@ async def replay_process(client: Client, *, process: str, since: date) -> tuple[
 
 async def export(client: Client, session: AsyncSession, settings: Settings, *, workflow_id: str, user: User) -> AuditExport:
     workflow_id = check_workflow_id(workflow_id)
+    office_id = await require_run_of_office(session, client, user=user, workflow_id=workflow_id, missing=_run_missing(workflow_id))
     try:
         return await export_run(client, workflow_id, settings=settings, session=session,
-                                generated_by=f"{user.full_name} ({user.username})")
+                                generated_by=f"{user.full_name} ({user.username})", office=office_file_by_id(office_id).office)
     except RunNotFound:
         raise _run_missing(workflow_id) from None
     except RPCError as exc:
         raise _unavailable(exc) from exc
 
 
-async def raw_history(client: Client, *, workflow_id: str) -> bytes:
+async def raw_history(session: AsyncSession, client: Client, *, user: User, workflow_id: str) -> bytes:
     workflow_id = check_workflow_id(workflow_id)
+    await require_run_of_office(session, client, user=user, workflow_id=workflow_id, missing=_run_missing(workflow_id))
     try:
         return history_json(await fetch_history(client, workflow_id))
     except RunNotFound:

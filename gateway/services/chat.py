@@ -22,7 +22,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from contracts import NotifyInput
 from gateway.services import files as file_service
 from gateway.services.errors import invalid, not_found
-from gateway.services.offices import directory, office_code_of
+from gateway.services.offices import office_code_of
 from gateway.services.permits import get_for_viewer
 from process_defs import catalog
 from store.models import ChatMessage, PermitApplication, StoredFile, User
@@ -145,6 +145,7 @@ def notification_for(application: PermitApplication, message: ChatMessage, sende
     if side_of(application, sender.id) == "applicant":
         subject = f"Pesan baru dari pemohon — {application.resi}"
         body = f"{sender.full_name} mengirim pesan tentang {what}:\n\n{quoted}\n\nBalas melalui halaman chat permohonan."
+        # The verifiers of the application's office, never another office's.
         return NotifyInput(idempotency_key=f"chat-{message.id}", subject=subject, body=body, recipient_roles=list(STAFF_RECIPIENT_ROLES),
                            link=chat_path(application.resi), office=office_code_of(application))
     subject = f"Pesan baru dari petugas — {application.resi}"
@@ -154,14 +155,13 @@ def notification_for(application: PermitApplication, message: ChatMessage, sende
                        link=chat_path(application.resi), office=office_code_of(application))
 
 
-async def notify_other_side(client: Client, settings: Settings, message: NotifyInput) -> None:
+async def notify_other_side(client: Client, settings: Settings, message: NotifyInput, *, office_id: int | None = None) -> None:
     """Hands the notice to a workflow, so a mail outage delays it rather than losing it. Starting twice
-    for the same message starts one."""
-    office = directory().by_code(message.office)
+    for the same message starts one. The run is filed under the application's office (the run index reads the memo)."""
     try:
         await client.start_workflow(NotificationWorkflow.run, message, id=notification_workflow_id(message.idempotency_key),
                                     task_queue=settings.task_queue, id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                                    memo={MEMO_OFFICE: office.id} if office else None)
+                                    memo={MEMO_OFFICE: office_id} if office_id is not None else None)
     except WorkflowAlreadyStartedError:
         pass
     except Exception:

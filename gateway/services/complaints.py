@@ -31,7 +31,7 @@ from gateway.services.applicants import clean_email, clean_phone, refuse
 from gateway.services.dates import EARLIEST, range_message
 from gateway.services.errors import Forbidden, TooLarge, invalid, not_found
 from gateway.services.files import ACCEPTED, CappedMultiPartParser, check_content, clean_filename, detected_label, storage_unavailable
-from gateway.services.offices import OfficeEntry, office_calendar, office_for_citizen
+from gateway.services.offices import OfficeEntry, office_calendar, office_code_of, office_for_citizen
 from gateway.services.offices import directory as directory_of_offices
 from gateway.services.processes import new_code, record_and_start, resume
 from process_defs.complaints import complaint_snapshot, load_complaints
@@ -403,7 +403,7 @@ def _labels(c: Complaint) -> dict:
 def serialize_public(c: Complaint) -> dict:
     """What anyone with the number may see: the stage, the dates and what happens next. No name, NIK, phone, email,
     content or photos, and nothing staff wrote (the response, a reason): those are in serialize_mine and serialize_staff."""
-    return {"tracking_number": c.tracking_number, "stage": c.stage, "status": c.status, **_labels(c),
+    return {"tracking_number": c.tracking_number, "office": office_code_of(c), "stage": c.stage, "status": c.status, **_labels(c),
             "next_step": PUBLIC_NEXT_STEP.get(c.status, ""),
             "channel": c.channel, "created_at": c.created_at, "stage_due_at": c.stage_due_at if c.finished_at is None else None,
             "finished_at": c.finished_at, "responded_at": c.responded_at if c.status == STATUS_ANSWERED else None,

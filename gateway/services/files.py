@@ -33,7 +33,7 @@ from starlette.responses import StreamingResponse
 from gateway.services import file_content
 from gateway.services.errors import Forbidden, NotFound, TooLarge, Unavailable, invalid, not_found
 from process_defs.processes import BY_NAME
-from store.models import ChatMessage, PermitApplication, StoredFile, User, utcnow
+from store.models import ChatMessage, PermitApplication, PermitRevision, StoredFile, User, utcnow
 from store.settings import Settings
 from store.storage import UPLOADS, ObjectMissing, StorageError, discard, storage_for, upload_key
 
@@ -129,6 +129,20 @@ async def in_conversation(session: AsyncSession, user: User, file: StoredFile) -
         select(PermitApplication.applicant_id).join(ChatMessage, ChatMessage.application_id == PermitApplication.id)
         .where(ChatMessage.file_id == file.id)))
     return bool(applicant_ids) and (user.id in applicant_ids or user.is_staff_for(BY_NAME["permit"].staff_roles))
+
+
+async def attached_in_office(session: AsyncSession, file: StoredFile) -> bool:
+    """Whether `file` is attached (in any round) to an application the session reads: for staff, their own office's
+    (store/offices.py), so an examiner of one office never opens what a citizen sent another."""
+    applications = (await session.execute(select(PermitApplication.id, PermitApplication.documents)
+                                          .where(PermitApplication.applicant_id == file.owner_id))).all()
+    if any(file.id in (documents or {}).values() for _, documents in applications):
+        return True
+    ids = [application_id for application_id, _ in applications]
+    if not ids:
+        return False
+    snapshots = await session.scalars(select(PermitRevision.snapshot).where(PermitRevision.application_id.in_(ids)))
+    return any(file.id in ((snapshot or {}).get("documents") or {}).values() for snapshot in snapshots)
 
 
 def require_applicant(user: User) -> None:
@@ -397,7 +411,10 @@ async def get_file_for(session: AsyncSession, user: User, file_id: str, *, inclu
     file = await session.get(StoredFile, file_id)
     if file is None or (file.deleted_at is not None and not include_deleted):
         raise not_found("Berkas")
-    if not can_read(user, file) and not await in_conversation(session, user, file):
+    if file.owner_id == user.id:
+        return file
+    if not (can_read(user, file) and user.office_id is not None and await attached_in_office(session, file)) \
+            and not await in_conversation(session, user, file):
         raise not_found("Berkas")
     return file
 

@@ -11,7 +11,7 @@ from temporalio.client import Client
 from contracts import LEAVE_STATUSES, LeaveInput
 from gateway.services import processes
 from gateway.services.errors import DomainError, conflict, forbidden, invalid, not_found
-from gateway.services.offices import office_calendar, office_file_by_id
+from gateway.services.offices import office_calendar, office_code_of, office_file_by_id
 from gateway.services.people import get_user_by_username, has_subordinates, office_today, person
 from office.calendar import OfficeCalendar
 from process_defs.loader import LeaveFile, leave_snapshot, load_leave
@@ -231,6 +231,7 @@ def document_url(settings: Settings, leave: LeaveRequest) -> str | None:
 def serialize(leave: LeaveRequest, settings: Settings, events: list[CaseEvent] | None = None) -> dict:
     data = {
         "id": leave.id,
+        "office": office_code_of(leave),
         "status": leave.status,
         "status_label": STATUS_LABELS.get(leave.status, leave.status),
         "next_step": NEXT_STEP.get(leave.status),

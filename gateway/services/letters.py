@@ -23,7 +23,7 @@ from gateway.services import files as file_service
 from gateway.services import processes
 from gateway.services import tasks as task_service
 from gateway.services.errors import DomainError, Invalid, conflict, forbidden, invalid, not_found
-from gateway.services.offices import office_for_staff, office_of
+from gateway.services.offices import office_code_of, office_for_staff, office_of
 from gateway.services.people import office_today, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from process_defs.counter import letter_snapshot, load_counter
@@ -439,7 +439,8 @@ def serialize_task(task: Task) -> dict:
 def serialize(letter: Letter, *, events: list[CaseEvent] | None = None, task: Task | None = None) -> dict:
     defs = load_counter().letters
     data: dict[str, Any] = {
-        "id": letter.code, "code": letter.code, "direction": letter.direction, "direction_label": DIRECTION_LABELS.get(letter.direction),
+        "id": letter.code, "code": letter.code, "office": office_code_of(letter),
+        "direction": letter.direction, "direction_label": DIRECTION_LABELS.get(letter.direction),
         "status": letter.status, "status_label": STATUS_LABELS.get(letter.status, letter.status),
         "stage": letter.stage, "current_step": STAGE_LABELS.get(letter.stage, letter.stage), "next_step": NEXT_STEP.get(letter.stage),
         "finished": letter.status in LETTER_STATUSES.final,

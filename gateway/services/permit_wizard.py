@@ -1,8 +1,9 @@
 """The permit application wizard (seed 003 §4, five steps): what is wrong with a draft at each step, field by field,
 all at once, with the permit service's own rules; and the draft as the permit service takes it.
 
-A draft is the wizard's state as the pages keep it: {"agency", "permit_type", "request_kind", "applicant": {...},
-"company": {"mode", ...}, "location": {...}, "details": {...}, "documents": {requirement code: file id}}."""
+A draft is the wizard's state as the pages keep it: {"office", "agency", "permit_type", "request_kind", "applicant": {...},
+"company": {"mode", ...}, "location": {...}, "details": {...}, "documents": {requirement code: file id}}. "office" is the
+code of the office the application goes to: asked when several offices issue permits (a draft from before has none)."""
 
 import re
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services.errors import DomainError
+from gateway.services.office_access import offering, office_by_code
 from gateway.services.permits import company_problems, location_problems
 from process_defs import catalog
 from store.models import User
@@ -51,8 +53,20 @@ def location_payload(draft: dict) -> dict:
             "longitude": coordinate(loc.get("longitude", ""))}
 
 
+def office_problem(draft: dict) -> str | None:
+    """Why the draft's office will not do: several offices issue permits and none (or one that does not) is chosen."""
+    offices = offering("permit")
+    code = draft.get("office") or ""
+    if code:
+        entry = office_by_code(code)
+        return None if entry is not None and entry in offices else "Kantor yang dipilih tidak melayani perizinan; pilih kantor lain."
+    return "Pilih kantor tujuan permohonan." if len(offices) > 1 else None
+
+
 def _service(draft: dict) -> dict[str, str]:
     errors = {}
+    if (problem := office_problem(draft)) is not None:
+        errors["office"] = problem
     permit = catalog.permit_type(draft.get("permit_type") or "")
     agency = catalog.load_catalog().agency(draft.get("agency") or "")
     if agency is None and permit is None:

@@ -27,7 +27,7 @@ from contracts import (
 from gateway.services import files as file_service
 from gateway.services import tracking
 from gateway.services.errors import Forbidden, Invalid, conflict, invalid, not_found
-from gateway.services.offices import office_for_citizen, office_of
+from gateway.services.offices import office_code_of, office_for_citizen, office_of
 from gateway.services.people import actor, person
 from gateway.services.processes import new_code, record_and_start, resume, timeline
 from gateway.services.tasks import send_update
@@ -401,6 +401,7 @@ def serialize_public(application: PermitApplication, events: list[CaseEvent]) ->
     permit_type = catalog.permit_type(application.permit_type)
     return {
         "resi": application.resi,
+        "office": office_code_of(application),
         "status": application.status,
         "status_label": STATUS_LABELS.get(application.status, application.status),
         "stage": application.stage,
@@ -437,6 +438,7 @@ def serialize(application: PermitApplication, settings: Settings, *, events: lis
     permit_type = catalog.permit_type(application.permit_type)
     data: dict[str, Any] = {
         "resi": application.resi,
+        "office": office_code_of(application),
         "status": application.status,
         "status_label": STATUS_LABELS.get(application.status, application.status),
         "stage": application.stage,

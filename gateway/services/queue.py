@@ -10,22 +10,27 @@ the visitor to take a number for their kind of service and shows the counter tha
   time the ticket was taken); calling the next one marks the ticket it was serving as served. A call is a
   conditional UPDATE on status "waiting", so two counters never call the same person.
 
+Each office has its own queue: a ticket belongs to the office whose kiosk printed it (`/kantor/<code>/antrian`; the
+plain `/antrian` and the API without `office` are the one office with a counter), numbers restart per office, and a
+counter calls and a display shows its own office's tickets only. Staff work their own office's queue.
+
 Every function takes `now` so tests can cross local midnight without waiting for it.
 """
 
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.services import throttle
-from gateway.services.errors import Unavailable, conflict, forbidden, not_found
-from gateway.services.offices import office_zone
+from gateway.services.errors import Unavailable, conflict, forbidden, invalid, not_found
+from gateway.services.offices import directory, office_zone
 from process_defs.counter import CounterDef, ServiceGroupDef, load_counter
-from store.models import QueueTicket, User
+from store.models import Office, QueueTicket, User
 
 STATUS_WAITING, STATUS_CALLED, STATUS_SERVED, STATUS_SKIPPED = "waiting", "called", "served", "skipped"
 STATUS_LABELS = {STATUS_WAITING: "Menunggu", STATUS_CALLED: "Dipanggil", STATUS_SERVED: "Dilayani", STATUS_SKIPPED: "Dilewati"}
@@ -45,9 +50,47 @@ def _now(now: datetime | None) -> datetime:
     return now or datetime.now(UTC)
 
 
-def service_day(now: datetime | None = None) -> date:
+def _zone(office_id: int | None) -> ZoneInfo:
+    try:
+        entry = directory().get(office_id)
+    except RuntimeError:  # called outside a request (a test, a script): the request's office is unknown too
+        entry = None
+    return ZoneInfo(entry.defs.office.timezone) if entry is not None else office_zone()
+
+
+def service_day(now: datetime | None = None, office_id: int | None = None) -> date:
     """The office's local date: the day a queue number belongs to."""
-    return _now(now).astimezone(office_zone()).date()
+    return _now(now).astimezone(_zone(office_id)).date()
+
+
+MSG_NO_COUNTER = "Belum ada kantor yang melayani antrean loket."
+
+
+async def queue_office_id(session: AsyncSession, code: str | None = None) -> int:
+    """The office whose queue a kiosk or display without a signed-in officer serves: the one named (it must run a
+    walk-in counter), else the only office that runs one."""
+    try:
+        offering = [(o.id, o.code) for o in directory().offering("walk_in")]
+    except RuntimeError:  # outside a request: the offices as the database has them
+        offering = [(o.id, o.code) for o in await session.scalars(select(Office).order_by(Office.id))
+                    if o.is_active and "walk_in" in (o.processes or [])]
+    if code:
+        found = next((office_id for office_id, c in offering if c == code.strip()), None)
+        if found is None:
+            raise invalid(f"Kantor '{code.strip()[:40]}' tidak dikenal atau tidak melayani antrean loket.", field="office")
+        return found
+    if len(offering) == 1:
+        return offering[0][0]
+    if not offering:
+        raise not_found("Antrean loket")
+    raise invalid("Pilih kantor antrean: " + ", ".join(c for _, c in offering) + ".", field="office")
+
+
+def staff_office_id(staff: User) -> int:
+    """The office whose queue a member of staff works: their own."""
+    if staff.office_id is None:
+        raise forbidden(MSG_NOT_COUNTER_STAFF)
+    return staff.office_id
 
 
 def format_number(group_code: str, sequence: int) -> str:
@@ -92,22 +135,27 @@ def require_counter_staff(user: User) -> None:
 # --- taking a number (the kiosk) ---------------------------------------------------------------------
 
 
-async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str | None, now: datetime | None = None) -> tuple[QueueTicket, int]:
-    """The next number of the group for today, and how many of the group are waiting before it.
-    `client_ip` None skips the kiosk's rate limit (for callers that are not the public kiosk)."""
+async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str | None, office_id: int | None = None,
+                      now: datetime | None = None) -> tuple[QueueTicket, int]:
+    """The next number of the group for today at the office's queue, and how many of the group are waiting before it.
+    `client_ip` None skips the kiosk's rate limit (for callers that are not the public kiosk); `office_id` None is the
+    only office with a counter."""
     group = group_or_404(group_code)
+    if office_id is None:
+        office_id = await queue_office_id(session)
     if client_ip is not None:
         await throttle.hit(session, f"queue-ticket:ip:{client_ip}", KIOSK_IP)
     now = _now(now)
-    day = service_day(now)
-    same_group = (QueueTicket.service_day == day) & (QueueTicket.group_code == group.code)
+    day = service_day(now, office_id)
+    # An INSERT is not held to a session's office (store/offices.py), so the office is said here.
+    same_group = (QueueTicket.office_id == office_id) & (QueueTicket.service_day == day) & (QueueTicket.group_code == group.code)
     next_sequence = select(func.coalesce(func.max(QueueTicket.sequence), 0) + 1).where(same_group).scalar_subquery()
     statement = (
         insert(QueueTicket)
         .from_select(
-            ["service_day", "group_code", "sequence", "number", "status", "recall_count", "created_at"],
-            select(literal(day, QueueTicket.service_day.type), literal(group.code), next_sequence, literal(""), literal(STATUS_WAITING),
-                   literal(0), literal(now, QueueTicket.created_at.type)),
+            ["office_id", "service_day", "group_code", "sequence", "number", "status", "recall_count", "created_at"],
+            select(literal(office_id), literal(day, QueueTicket.service_day.type), literal(group.code), next_sequence, literal(""),
+                   literal(STATUS_WAITING), literal(0), literal(now, QueueTicket.created_at.type)),
         )
         .returning(QueueTicket.id, QueueTicket.sequence)
     )
@@ -115,7 +163,7 @@ async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str 
         try:
             if session.get_bind().dialect.name == "postgresql":
                 # Queue the day's takers of this group behind one lock, so a crowd does not retry in a loop.
-                await session.execute(select(func.pg_advisory_xact_lock(_lock_key(day, group.code))))
+                await session.execute(select(func.pg_advisory_xact_lock(_lock_key(office_id, day, group.code))))
             ticket_id, sequence = (await session.execute(statement)).one()
             # The number is written in the same transaction, so nobody ever sees the placeholder.
             await session.execute(update(QueueTicket).where(QueueTicket.id == ticket_id).values(number=format_number(group.code, sequence)))
@@ -129,8 +177,8 @@ async def take_ticket(session: AsyncSession, *, group_code: str, client_ip: str 
     return ticket, await waiting_before(session, ticket)
 
 
-def _lock_key(day: date, group_code: str) -> int:
-    digest = hashlib.sha256(f"queue-ticket:{day.isoformat()}:{group_code}".encode()).digest()
+def _lock_key(office_id: int, day: date, group_code: str) -> int:
+    digest = hashlib.sha256(f"queue-ticket:{office_id}:{day.isoformat()}:{group_code}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -138,7 +186,7 @@ async def waiting_before(session: AsyncSession, ticket: QueueTicket) -> int:
     """Visitors of the same group still waiting with an earlier number."""
     return await session.scalar(
         select(func.count()).select_from(QueueTicket).where(
-            QueueTicket.service_day == ticket.service_day, QueueTicket.group_code == ticket.group_code,
+            QueueTicket.office_id == ticket.office_id, QueueTicket.service_day == ticket.service_day, QueueTicket.group_code == ticket.group_code,
             QueueTicket.status == STATUS_WAITING, QueueTicket.sequence < ticket.sequence,
         )
     ) or 0
@@ -154,11 +202,12 @@ async def get_ticket(session: AsyncSession, *, ticket_id: int) -> QueueTicket:
 # --- calling (the counter) ---------------------------------------------------------------------------
 
 
-async def current_ticket(session: AsyncSession, *, counter_code: str, now: datetime | None = None) -> QueueTicket | None:
-    """The ticket the counter is serving now: its latest call of today that is not finished."""
+async def current_ticket(session: AsyncSession, *, counter_code: str, office_id: int, now: datetime | None = None) -> QueueTicket | None:
+    """The ticket the office's counter is serving now: its latest call of today that is not finished."""
     return await session.scalar(
         select(QueueTicket).where(
-            QueueTicket.service_day == service_day(now), QueueTicket.counter_code == counter_code, QueueTicket.status == STATUS_CALLED,
+            QueueTicket.office_id == office_id, QueueTicket.service_day == service_day(now, office_id), QueueTicket.counter_code == counter_code,
+            QueueTicket.status == STATUS_CALLED,
         ).order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc()).limit(1)
     )
 
@@ -176,19 +225,22 @@ async def call_next(session: AsyncSession, *, staff: User, counter_code: str, no
     the counter's groups. 409 when nobody is waiting (the current ticket is still marked served)."""
     require_counter_staff(staff)
     counter = counter_or_404(counter_code)
+    office_id = staff_office_id(staff)
     now = _now(now)
-    day = service_day(now)
+    day = service_day(now, office_id)
     # Every unfinished call of this counter, not only the latest: a double click racing on PostgreSQL could
     # leave two, and the next call closes both.
     await session.execute(
         update(QueueTicket)
-        .where(QueueTicket.service_day == day, QueueTicket.counter_code == counter.code, QueueTicket.status == STATUS_CALLED)
+        .where(QueueTicket.office_id == office_id, QueueTicket.service_day == day, QueueTicket.counter_code == counter.code,
+               QueueTicket.status == STATUS_CALLED)
         .values(status=STATUS_SERVED, finished_at=now)
     )
     for _ in range(_CALL_ATTEMPTS):
         candidate = await session.scalar(
             select(QueueTicket.id).where(
-                QueueTicket.service_day == day, QueueTicket.group_code.in_(counter.groups), QueueTicket.status == STATUS_WAITING,
+                QueueTicket.office_id == office_id, QueueTicket.service_day == day, QueueTicket.group_code.in_(counter.groups),
+                QueueTicket.status == STATUS_WAITING,
             ).order_by(QueueTicket.created_at, QueueTicket.id).limit(1)
         )
         if candidate is None:
@@ -211,7 +263,7 @@ async def _change_current(session: AsyncSession, *, staff: User, counter_code: s
     require_counter_staff(staff)
     counter = counter_or_404(counter_code)
     now = _now(now)
-    ticket = await current_ticket(session, counter_code=counter.code, now=now)
+    ticket = await current_ticket(session, counter_code=counter.code, office_id=staff_office_id(staff), now=now)
     if ticket is None:
         raise conflict(msg_nothing_current(counter), code="no_current_ticket")
     changed = cast(CursorResult[Any], await session.execute(  # an UPDATE's result: a CursorResult, with its rowcount
@@ -249,29 +301,31 @@ async def skip(session: AsyncSession, *, staff: User, counter_code: str, now: da
 # --- what the display and the counter screen show ----------------------------------------------------
 
 
-async def waiting_counts(session: AsyncSession, *, now: datetime | None = None) -> dict[str, int]:
+async def waiting_counts(session: AsyncSession, *, office_id: int, now: datetime | None = None) -> dict[str, int]:
     rows = await session.execute(
-        select(QueueTicket.group_code, func.count()).where(QueueTicket.service_day == service_day(now), QueueTicket.status == STATUS_WAITING)
+        select(QueueTicket.group_code, func.count()).where(QueueTicket.office_id == office_id, QueueTicket.service_day == service_day(now, office_id),
+                                                           QueueTicket.status == STATUS_WAITING)
         .group_by(QueueTicket.group_code)
     )
     counts = dict(rows.all())
     return {g.code: counts.get(g.code, 0) for g in groups()}
 
 
-async def display(session: AsyncSession, *, now: datetime | None = None) -> dict:
-    """The waiting room's display: the number each counter is serving, the waiting count per group, and
+async def display(session: AsyncSession, *, office_id: int, now: datetime | None = None) -> dict:
+    """The office's waiting room display: the number each counter is serving, the waiting count per group, and
     the latest calls (a recall counts as a new call)."""
-    day = service_day(now)
+    day = service_day(now, office_id)
+    today = (QueueTicket.office_id == office_id) & (QueueTicket.service_day == day)
     current = {}
     for ticket in await session.scalars(
-        select(QueueTicket).where(QueueTicket.service_day == day, QueueTicket.status == STATUS_CALLED).order_by(QueueTicket.called_at, QueueTicket.id)
+        select(QueueTicket).where(today, QueueTicket.status == STATUS_CALLED).order_by(QueueTicket.called_at, QueueTicket.id)
     ):
         current[ticket.counter_code] = ticket  # ordered by call time, so the latest call of a counter wins
     recent = await session.scalars(
-        select(QueueTicket).where(QueueTicket.service_day == day, QueueTicket.called_at.is_not(None))
+        select(QueueTicket).where(today, QueueTicket.called_at.is_not(None))
         .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc()).limit(RECENT_CALLS)
     )
-    counts = await waiting_counts(session, now=now)
+    counts = await waiting_counts(session, office_id=office_id, now=now)
     return {
         "service_day": day.isoformat(),
         "counters": [{"code": c.code, "name": c.name, "groups": list(c.groups),
@@ -285,11 +339,12 @@ async def counter_board(session: AsyncSession, *, staff: User, counter_code: str
     """What the counter's screen shows: its current ticket, who is waiting for it, and its tickets of today."""
     require_counter_staff(staff)
     counter = counter_or_404(counter_code)
-    day = service_day(now)
-    counts = await waiting_counts(session, now=now)
-    current = await current_ticket(session, counter_code=counter.code, now=now)
+    office_id = staff_office_id(staff)
+    day = service_day(now, office_id)
+    counts = await waiting_counts(session, office_id=office_id, now=now)
+    current = await current_ticket(session, counter_code=counter.code, office_id=office_id, now=now)
     handled = await session.scalars(
-        select(QueueTicket).where(QueueTicket.service_day == day, QueueTicket.counter_code == counter.code)
+        select(QueueTicket).where(QueueTicket.office_id == office_id, QueueTicket.service_day == day, QueueTicket.counter_code == counter.code)
         .order_by(QueueTicket.called_at.desc(), QueueTicket.id.desc())
     )
     return {

@@ -22,7 +22,8 @@ from audit.history import RunNotFound, fetch_history, readable_timeline
 from contracts import CANCEL_RUN, REASSIGN_TASK, REMIND_TASK, CancelRunRequest, OwnerActionAck, ReassignRequest, ReminderRequest
 from gateway.services.dates import parse_day
 from gateway.services.errors import DomainError, Unavailable, conflict, invalid, not_found
-from gateway.services.offices import current_office, office_of, office_zone
+from gateway.services.office_access import code_of, require_run_of_office
+from gateway.services.offices import current_office, office_code_of, office_of, office_zone
 from gateway.services.paging import CappedTotal
 from gateway.services.people import actor, get_user_by_username, person
 from gateway.services.tasks import CLAIMED, UNCLAIMED, send_update
@@ -206,6 +207,7 @@ def serialize_run(run: ProcessRun, waiting: list[dict]) -> dict:
     return {
         "workflow_id": run.workflow_id,
         "run_id": run.run_id,
+        "office": office_code_of(run),
         "process": run.process,
         "process_label": info.label if info else run.process,
         "business_key": run.business_key,
@@ -270,9 +272,10 @@ async def pending_tasks(session: AsyncSession, *, workflow_id: str) -> list[dict
     } for t in rows]
 
 
-async def get_run(session: AsyncSession, client: Client, settings: Settings, *, workflow_id: str) -> dict:
+async def get_run(session: AsyncSession, client: Client, settings: Settings, *, user: User, workflow_id: str) -> dict:
     """The run as Temporal has it now (describe() is current, the index may lag a few seconds), its open tasks
-    and its history as readable lines."""
+    and its history as readable lines; 404 for another office's run."""
+    office_id = await require_run_of_office(session, client, user=user, workflow_id=workflow_id)
     desc = await _describe(client, workflow_id)
     try:
         history = await fetch_history(client, workflow_id, desc.run_id)
@@ -286,6 +289,7 @@ async def get_run(session: AsyncSession, client: Client, settings: Settings, *, 
     return {
         "workflow_id": workflow_id,
         "run_id": desc.run_id,
+        "office": code_of(office_id),
         "process": info.name if info else None,
         "process_label": info.label if info else desc.workflow_type,
         "workflow_type": desc.workflow_type,
@@ -338,6 +342,7 @@ async def _open_task(session: AsyncSession, *, workflow_id: str, task_id: str) -
 
 async def reassign(session: AsyncSession, client: Client, *, user: User, workflow_id: str, task_id: str, to_username: str | None,
                    to_role: str | None, reason: str | None) -> OwnerActionAck:
+    await require_run_of_office(session, client, user=user, workflow_id=workflow_id)
     reason = _reason(reason, "pengalihan")
     to_username, to_role = (to_username or "").strip() or None, (to_role or "").strip() or None
     if (to_username is None) == (to_role is None):
@@ -346,7 +351,7 @@ async def reassign(session: AsyncSession, client: Client, *, user: User, workflo
     to_person, role_label = None, ""
     if to_username:
         target = await get_user_by_username(session, to_username[:80])
-        if target is None:
+        if target is None or target.office_id != task.office_id:
             raise invalid(f"Pegawai '{to_username[:80]}' tidak ditemukan.", field="to_username")
         to_person = person(target)
     else:
@@ -359,6 +364,7 @@ async def reassign(session: AsyncSession, client: Client, *, user: User, workflo
 
 
 async def remind(session: AsyncSession, client: Client, *, user: User, workflow_id: str, task_id: str, note: str | None) -> OwnerActionAck:
+    await require_run_of_office(session, client, user=user, workflow_id=workflow_id)
     note = (note or "").strip()
     if len(note) > MAX_REASON:
         raise invalid(f"Catatan paling banyak {MAX_REASON} karakter.", field="note")
@@ -367,9 +373,10 @@ async def remind(session: AsyncSession, client: Client, *, user: User, workflow_
                              result_type=OwnerActionAck)
 
 
-async def cancel(client: Client, *, user: User, workflow_id: str, reason: str | None) -> OwnerActionAck:
+async def cancel(session: AsyncSession, client: Client, *, user: User, workflow_id: str, reason: str | None) -> OwnerActionAck:
     """Records who cancels and why in the run (an update), then asks Temporal to cancel it. A run waiting on a
     person closes its inbox task as cancelled; any other run is cancelled by Temporal's normal cancellation."""
+    await require_run_of_office(session, client, user=user, workflow_id=workflow_id)
     reason = _reason(reason, "pembatalan")
     desc = await _describe(client, workflow_id)
     if desc.status != WorkflowExecutionStatus.RUNNING:

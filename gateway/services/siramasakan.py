@@ -18,7 +18,7 @@ from temporalio.client import Client
 from contracts import REPORT_REGISTRY_OUTCOME, SIRAMASAKAN_STATUSES, PopulationChange, RegistryOutcome, RegistryOutcomeAck, SiramasakanInput
 from gateway.services import processes
 from gateway.services.errors import Conflict, DomainError, Invalid, Unauthenticated, Unavailable, conflict, forbidden, not_found
-from gateway.services.offices import office_for_citizen, office_of
+from gateway.services.offices import office_code_of, office_for_citizen, office_of
 from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.tasks import send_update
@@ -198,7 +198,7 @@ def serialize(row: SiramasakanRequest, *, applicant: User | None = None, events:
     now = now or datetime.now(UTC)
     kinds = load_siramasakan().change_kinds
     data: dict[str, Any] = {
-        "id": row.code, "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status),
+        "id": row.code, "office": office_code_of(row), "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status),
         "stage": row.stage, "stage_label": STAGE_LABELS.get(row.stage, row.stage),
         "case_number": row.case_number, "kk_number": row.kk_number,
         "changes": [{**c, "kind_label": kinds[c["kind"]].label if c["kind"] in kinds else c["kind"]} for c in row.changes or []],

@@ -367,7 +367,7 @@ async def delegate(session: AsyncSession, client: Client, *, user: User, task_id
     task = await get_visible(session, user=user, task_id=task_id)
     await _check_open(session, user=user, task=task)
     colleague = await get_user_by_username(session, delegate_username)
-    if colleague is None:
+    if colleague is None or colleague.office_id != task.office_id:
         raise invalid(f"Pegawai '{delegate_username}' tidak ditemukan.", field="username")
     acting_for = await _acting_for(session, user=user, task=task)
     request = DelegationRequest(task_id=task.id, actor=actor(user, acting_for=acting_for), delegate=person(colleague), note=note.strip())

@@ -14,7 +14,7 @@ from contracts import WALK_IN_STATUSES, Visitor, WalkInInput
 from gateway.services import processes
 from gateway.services.applicants import clean_phone
 from gateway.services.errors import Invalid, forbidden, invalid, not_found
-from gateway.services.offices import office_for_staff
+from gateway.services.offices import office_code_of, office_for_staff
 from gateway.services.people import person
 from gateway.services.processes import new_code, record_and_start, resume
 from gateway.services.queue import DESK_ROLES, office_zone, service_day
@@ -189,7 +189,7 @@ def serialize(visit: WalkInVisit, settings: Settings, *, events: list[CaseEvent]
               now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     data = {
-        "id": visit.code, "status": visit.status, "status_label": STATUS_LABELS.get(visit.status, visit.status),
+        "id": visit.code, "office": office_code_of(visit), "status": visit.status, "status_label": STATUS_LABELS.get(visit.status, visit.status),
         "stage": visit.stage, "stage_label": STAGE_LABELS.get(visit.stage, visit.stage),
         "service_code": visit.service_code, "service_name": visit.service_name, "one_day": visit.one_day,
         "visitor": {"name": visit.visitor_name, "phone": visit.visitor_phone, "nik": visit.visitor_nik},

@@ -273,9 +273,10 @@ async def _conversation_row(session: AsyncSession, phone: str, office_id: int | 
     return await session.scalar(query.order_by(WhatsAppConversation.id).limit(1))
 
 
-async def conversation_workflow_ids(session: AsyncSession, phone: str) -> list[str]:
-    """Every id a number's conversation has run under: its own, and the legacy one (older runs' tasks and replies)."""
-    row = await _conversation_row(session, phone)
+async def conversation_workflow_ids(session: AsyncSession, phone: str, office_id: int | None = None) -> list[str]:
+    """Every id a number's conversation (with the office's assistant) has run under: its own, and the legacy one (older
+    runs' tasks and replies)."""
+    row = await _conversation_row(session, phone, office_id)
     ids = [legacy_workflow_id(phone)]
     if row is not None and row.workflow_id not in ids:
         ids.append(row.workflow_id)
@@ -424,7 +425,9 @@ def _handoff_json(task: Task | None) -> dict | None:
 async def conversations(session: AsyncSession, *, viewer: User) -> list[dict]:
     """Every contact, handed-off conversations first (longest waiting first), then by latest message."""
     _check_staff(viewer)
-    latest_ids = select(func.max(WhatsAppMessage.id)).group_by(WhatsAppMessage.phone)
+    # The numbers that wrote to this office's assistant: another office's conversations are not its officers' to read.
+    ours = select(WhatsAppConversation.phone).where(WhatsAppConversation.office_id == viewer.office_id)
+    latest_ids = select(func.max(WhatsAppMessage.id)).where(WhatsAppMessage.phone.in_(ours)).group_by(WhatsAppMessage.phone)
     latest = list(await session.scalars(select(WhatsAppMessage).where(WhatsAppMessage.id.in_(latest_ids))
                                         .order_by(WhatsAppMessage.id.desc()).limit(MAX_CONVERSATIONS)))
     phones = [m.phone for m in latest]
@@ -459,9 +462,9 @@ def _outbound_author(key: str, wids: list[str], officers: dict[str | None, str])
     return "notice", "Pemberitahuan layanan"
 
 
-async def conversation_data(session: AsyncSession, phone: str) -> dict:
+async def conversation_data(session: AsyncSession, phone: str, office_id: int | None = None) -> dict:
     """Both directions for one number, oldest first (the latest MAX_ITEMS), with delivery states."""
-    wids = await conversation_workflow_ids(session, phone)
+    wids = await conversation_workflow_ids(session, phone, office_id)
     inbound = list(await session.scalars(select(WhatsAppMessage).where(WhatsAppMessage.phone == phone, WhatsAppMessage.direction == "in")
                                          .order_by(WhatsAppMessage.id.desc()).limit(MAX_ITEMS)))
     outbound = (await session.execute(
@@ -499,7 +502,9 @@ async def conversation_data(session: AsyncSession, phone: str) -> dict:
 async def conversation(session: AsyncSession, *, viewer: User, phone: str) -> dict:
     _check_staff(viewer)
     phone = phone_param(phone)
-    data = await conversation_data(session, phone)
+    if viewer.office_id is None or await _conversation_row(session, phone, viewer.office_id) is None:
+        raise not_found("Percakapan")  # the number never wrote to this office's assistant
+    data = await conversation_data(session, phone, viewer.office_id)
     if not data["items"] and not data["handoff"]:
         raise not_found("Percakapan")
     return data
@@ -525,7 +530,9 @@ async def reply(session: AsyncSession, client: Client, *, user: User, phone: str
     _check_staff(user)
     phone = phone_param(phone)
     body = clean_text(text)
-    handoff = (await _open_handoffs(session, await conversation_workflow_ids(session, phone))).get(phone)
+    if user.office_id is None or await _conversation_row(session, phone, user.office_id) is None:
+        raise not_found("Percakapan")
+    handoff = (await _open_handoffs(session, await conversation_workflow_ids(session, phone, user.office_id))).get(phone)
     if handoff is None:
         raise conflict(MSG_NO_HANDOFF, code="no_handoff")
     request = WhatsAppReplyRequest(actor=actor(user), text=body, reply_id=clean_reply_id(reply_id))

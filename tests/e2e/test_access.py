@@ -44,6 +44,7 @@ PUBLIC = {
     ("GET", "/api/v1/documents/{document_id}/verification"): "the QR code on a signed permit is checked by anyone",
     ("GET", "/api/v1/tracking/{resi}"): "public tracking by receipt code (resi)",
     ("GET", "/api/v1/catalog"): "the public service catalog",
+    ("GET", "/api/v1/offices"): "the offices a citizen may send a case to",
     ("GET", "/api/v1/catalog/permit-types/{code}"): "the public service catalog",
     ("GET", "/api/v1/survey/questionnaire"): "the IKM questionnaire's questions",
     ("GET", "/api/v1/walk-in-services"): "the counter's services, shown on the kiosk",
