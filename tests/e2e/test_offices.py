@@ -175,10 +175,13 @@ async def test_cases_belong_to_their_office_and_other_offices_get_404(stack: Sta
     assert cancelled.status_code == 404, cancelled.text
     reminded = await http.post(f"/api/v1/runs/{workflow_id}/tasks/{task['id']}/remind", headers=court_owner, json={})
     assert reminded.status_code == 404, reminded.text
-    # Nor through the Temporal Web UI the gateway serves (refused before it is asked; here it does not even run).
+    # Nor through the Temporal Web UI the gateway serves: it lists every office's runs, so no office's own staff may
+    # open it (refused before it is asked; here it does not even run); above the offices, the inspectorate may.
     ui_run = f"/temporal/api/v1/namespaces/default/workflows/{workflow_id}"
-    assert (await http.get(ui_run, headers=court_owner)).status_code == 404
-    assert (await http.get(ui_run, headers=owner2)).status_code == 503
+    for office_staff in (court_owner, owner2):
+        refused = await http.get(ui_run, headers=office_staff)
+        assert refused.status_code == 403 and "semua kantor" in refused.text
+    assert (await http.get(ui_run, headers=await login(http, "auditor_pusat"))).status_code == 503
     for path in ("history.json", "audit.pdf"):
         assert (await http.get(f"/api/v1/runs/{workflow_id}/{path}", headers=court_auditor)).status_code == 404
     assert (await http.post(f"/api/v1/runs/{workflow_id}/replay", headers=court_auditor, json={})).status_code == 404
