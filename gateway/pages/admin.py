@@ -351,7 +351,8 @@ async def _unit_page(request: Request, session: Any, user: User, scope: service.
     history = await service.list_changes(session, office_id=scope.office.id, target=f"unit:{unit.code}", limit=20)
     return await _page(request, session, user, scope, "unit_edit.html", {
         "unit": shown, "values": values or {"name": shown["name"], "parent": shown["parent"] or "", "is_active": shown["is_active"]},
-        "parents": parents, "history": with_lines(history["items"], scope), "field_errors": field_errors or {}, "error": error}, tab="unit", status_code=status_code)
+        "parents": parents, "history": with_lines(history["items"], scope), "field_errors": field_errors or {}, "error": error},
+        tab="unit", status_code=status_code)
 
 
 @router.get("/admin/unit/{code}")
