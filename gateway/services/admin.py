@@ -12,6 +12,7 @@ Shared by the JSON API (gateway/api/admin.py) and the pages (gateway/pages/admin
 the same messages. Functions that change something commit.
 """
 
+import logging
 import re
 import secrets
 import uuid
@@ -44,6 +45,8 @@ from store.models import AdminChange, CaseEvent, Office, Substitution, Task, Uni
 from store.offices import scope_to_office
 from store.settings import Settings
 from store.storage import StorageError, office_file_key, storage_for
+
+log = logging.getLogger(__name__)
 
 ADMIN_ROLE = "admin"
 INSTALLATION_ADMIN_ROLE = "admin_instalasi"
@@ -855,6 +858,9 @@ async def _hand_over(session: AsyncSession, client: Client, scope: AdminScope, u
             h.done = True
         except DomainError as exc:
             h.error = exc.detail
+        except Exception:  # the account is closed already: one task's failure must not hide the others' hand-over (logged)
+            log.exception("handing task %s of a deactivated account on failed", h.task_id)
+            h.error = "Tugas ini belum dapat diserahkan karena kesalahan pada layanan proses. Coba lagi sebentar lagi."
 
 
 async def deactivate_user(session: AsyncSession, client: Client, *, scope: AdminScope, username: str, reason: Any) -> dict[str, Any]:

@@ -308,7 +308,8 @@ async def test_office_identity_logo_and_calendar(client, db):
     assert (await client.get("/api/v1/admin/office", headers=admin)).json() == office
 
     changed = await client.patch("/api/v1/admin/office", headers=admin, json={
-        "name": "Dinas Penanaman Modal dan PTSP Kota Semarang", "short_name": "DPMPTSP Semarang", "timezone": "Asia/Makassar", "office_hours": {"start": "07:30", "end": "15:00"},
+        "name": "Dinas Penanaman Modal dan PTSP Kota Semarang", "short_name": "DPMPTSP Semarang", "timezone": "Asia/Makassar",
+        "office_hours": {"start": "07:30", "end": "15:00"},
         "working_weekdays": [0, 1, 2, 3, 4, 5], "letterhead": ["PEMERINTAH KOTA SEMARANG", " "]})
     assert changed.status_code == 200, changed.text
     body = changed.json()

@@ -136,8 +136,8 @@ async def test_files_refused_whole_change_nothing(client, db):
     before = await _staff_count(db)
     cases = [
         (b"", "kosong"),
-        ("nama;unit\nBudi;PERIZINAN\n".encode(), "nip atau username"),
-        ("NIP,Nama,Unit,Email\n".encode(), "tidak ada data"),
+        (b"nama;unit\nBudi;PERIZINAN\n", "nip atau username"),
+        (b"NIP,Nama,Unit,Email\n", "tidak ada data"),
         ("NIP;Nama;Unit;Email\n199001012015031001;Budi;PERIZINAN;budi@x.go.id\n".encode("utf-16"), "bukan teks CSV"),
         ("NIP;Nama;Unit;Email\n199001012015031001;Bud\u00ef;PERIZINAN;budi@x.go.id\n".encode("latin-1"), "UTF-8"),
         (("NIP,Nama,Unit,Email\n" + "".join(f"1990010120150{i:05d},P {i},PERIZINAN,p{i}@x.go.id\n" for i in range(5001))).encode(), "paling banyak 5000"),
