@@ -93,3 +93,28 @@ async def test_staff_reset_their_own_password_from_the_sign_in_page(client):
     wrong = await client.post("/lupa-password/pegawai", data={"identifier": "kepala1", "challenge_token": "x", "challenge_answer": "3"})
     assert wrong.status_code == 422 and 'value="kepala1"' in wrong.text
     assert (await client.get("/atur-sandi/12.bukan-tautan-yang-sah-sama-sekali")).status_code == 410
+
+
+async def test_the_deactivation_page_shows_where_each_open_task_goes(client, db):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from store.models import Office, Task, User
+
+    async with db.sessionmaker() as session, session.begin():
+        office = await session.scalar(select(Office).where(Office.code == "dpmptsp"))
+        people = {u.username: u for u in await session.scalars(select(User).where(User.username.in_(["verifikator1", "kepala1"])))}
+        now = datetime.now(UTC)
+        for task_id, role, owner in (("permit-ABC123.verifikasi-1", "verifikator", "verifikator1"), ("permit-ABC123.tte", "penandatangan", "kepala1")):
+            session.add(Task(id=task_id, workflow_id="permit-ABC123", process="permit", subject_id="ABC123", title=f"Tugas {role}", role=role,
+                             owner_id=people[owner].id, status="open", created_at=now, office_id=office.id))
+    await page_sign_in(client, "admin_dpmptsp")
+    verifier = await client.get("/admin/pegawai/verifikator1/nonaktifkan")
+    assert verifier.status_code == 200 and "Tugas yang akan diserahkan" in verifier.text
+    # verifikator1 is the office's only verifier: the task goes to their supervisor.
+    assert re.search(r"Dr\. H\. Munir Hasan, S\.H\., M\.H\.</strong> \(atasan langsung", verifier.text)
+    head = await client.get("/admin/pegawai/kepala1/nonaktifkan")
+    # Nobody else signs and the head has no supervisor: it waits for the role, and the page says so.
+    assert "belum ada pemegang aktif" in head.text and "Pejabat Penandatangan (TTE)" in head.text
+    assert "Nonaktifkan dan serahkan 1 tugas" in head.text
