@@ -244,7 +244,8 @@ def main(argv: list[str] | None = None) -> None:
     registry = sub.add_parser("registry-fake", help="the development fake of the civil registry (SIRAMASAKAN hand-offs)")
     registry.add_argument("--port", type=int, default=None)
     sub.add_parser("create-admin", add_help=False,
-                   help="an administrator account: --username NAME --email ADDR, the password at a prompt or --password-stdin")
+                   help="an administrator account: --username NAME --email ADDR [--office CODE], the password at a prompt or --password-stdin")
+    sub.add_parser("create-office", add_help=False, help="an office from process_defs/offices/CODE/office.yaml: create-office CODE")
     audit = sub.add_parser("audit", help="replay runs against the code, export a run's history and signed report", add_help=False)
     audit.add_argument("audit_args", nargs=argparse.REMAINDER, help="replay --workflow-id ID | replay --process NAME --since DATE | export ID")
     argv = sys.argv[1:] if argv is None else argv
@@ -263,6 +264,10 @@ def main(argv: list[str] | None = None) -> None:
         from cli.admin import create_admin_main  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
 
         _exit(create_admin_main(argv[1:]))
+    if argv[:1] == ["create-office"]:
+        from cli.admin import create_office_main  # noqa: PLC0415 - each process `satupintu` starts (gateway, worker, a fake) loads only its own stack
+
+        _exit(create_office_main(argv[1:]))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if args.command in ("run", "worker", "gateway") and (problem := get_settings().secret_key_problem()):

@@ -67,10 +67,13 @@ def too_large_text(limit: int) -> str:
 
 # --- the upload routes ------------------------------------------------------------------------------
 
+# What a multipart form adds around its file (boundaries, part headers, a few small fields).
+FORM_ROOM = 64 * 1024
+
 
 @dataclass(frozen=True)
 class UploadRoute:
-    """A POST route whose multipart/form-data body may carry files: the whole body's cap, and the refusal its
+    """A POST (or PUT) route whose multipart/form-data body may carry files: the whole body's cap, and the refusal its
     own form reader gives past that cap (the same words whichever of the two refuses)."""
 
     path: re.Pattern[str]
@@ -83,7 +86,7 @@ def upload_routes() -> list[UploadRoute]:
     services, which are not all importable while gateway.app itself loads."""
     from gateway.pages import letters as pages_letters  # noqa: PLC0415 - late, see above
     from gateway.pages import permits as pages_permits  # noqa: PLC0415 - late, see above
-    from gateway.services import complaints, files  # noqa: PLC0415 - late, see above
+    from gateway.services import admin, complaints, files, staff_import  # noqa: PLC0415 - late, see above
 
     photos = complaints.load_complaints().photos
     # complaints.read_form: every photo (and one more part) to twice the per-photo limit.
@@ -108,6 +111,11 @@ def upload_routes() -> list[UploadRoute]:
         route(r"/permohonan/[^/]+/perbaiki", pages_permits.MAX_FORM_BYTES, wizard_text),
         route(r"/api/v1/complaints", complaint_cap, complaint_text),
         route(r"/pengaduan", complaint_cap, complaint_text),
+        # Administration: a staff CSV and an office's logo, each one file with room for the form around it.
+        route(r"/api/v1/admin/users/import", staff_import.MAX_BYTES + FORM_ROOM, staff_import.TOO_LARGE),
+        route(r"/admin/impor", staff_import.MAX_BYTES + FORM_ROOM, staff_import.TOO_LARGE),
+        route(r"/api/v1/admin/office/logo", admin.LOGO_MAX_BYTES + FORM_ROOM, admin.MSG_LOGO_TOO_LARGE),
+        route(r"/admin/kantor/logo", admin.LOGO_MAX_BYTES + FORM_ROOM, admin.MSG_LOGO_TOO_LARGE),
     ]
 
 
@@ -287,7 +295,7 @@ class PerimeterMiddleware:
         return self._uploads
 
     def upload_route(self, method: str, path: str) -> UploadRoute | None:
-        if method != "POST":
+        if method not in ("POST", "PUT"):
             return None
         return next((r for r in self.uploads if r.path.fullmatch(path)), None)
 

@@ -56,6 +56,8 @@ class CalendarDef(_Strict):
     office_hours: dict[str, str]
     extra_holidays: list[HolidayDef] = []
     extra_working_days: list[date] = []
+    # What each extra working day is for ("Pengganti cuti bersama"), as the administrators wrote it: shown, not computed.
+    extra_working_day_names: dict[str, str] = {}
 
     @field_validator("working_weekdays")
     @classmethod

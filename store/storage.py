@@ -40,7 +40,9 @@ CHUNK_BYTES = 1024 * 1024
 DOCUMENTS = "documents"
 UPLOADS = "files"
 COMPLAINT_PHOTOS = "complaints"
-NAMESPACES = frozenset({DOCUMENTS, UPLOADS, COMPLAINT_PHOTOS})
+# What an office's administrators upload for it (its logo).
+OFFICE_FILES = "offices"
+NAMESPACES = frozenset({DOCUMENTS, UPLOADS, COMPLAINT_PHOTOS, OFFICE_FILES})
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
@@ -79,6 +81,12 @@ def upload_key(file_id: str) -> str:
 def complaint_photo_key(file_name: str) -> str:
     """Where a complaint photo lives: the `file` of an entry in `complaint.photos`."""
     return check_key(f"{COMPLAINT_PHOTOS}/{file_name}")
+
+
+def office_file_key(office_code: str, file_name: str) -> str:
+    """Where a file of an office lives (`office.logo_key`): a new name for every upload, so a run that printed the
+    old logo keeps finding it."""
+    return check_key(f"{OFFICE_FILES}/{office_code}/{file_name}")
 
 
 @dataclass

@@ -97,6 +97,14 @@ ERR_STATE = "ProcessStateConflict"
 
 # Who may reassign, remind and cancel on any process (issue 6); the gateway checks it too, the run has the last word.
 OWNER_ROLE = "pemilik_proses"
+# Administrators hand the tasks of a member of staff they deactivate to whoever the process says (issue 17): a
+# reassignment, and only that.
+ADMIN_ROLES = ("admin", "admin_instalasi")
+
+
+def _acting_as(actor: Actor) -> str:
+    """How the history names who moved a task: a process owner, or an administrator handing on a deactivated account's work."""
+    return "pemilik proses" if OWNER_ROLE in actor.roles else "administrator"
 
 
 @dataclass
@@ -476,7 +484,7 @@ class HumanTaskWorkflow:
             TaskChange(
                 task_id=task.task_id,
                 kind="reassigned",
-                title=f"Dialihkan oleh {request.actor.full_name} (pemilik proses) dari {before} kepada {after}",
+                title=f"Dialihkan oleh {request.actor.full_name} ({_acting_as(request.actor)}) dari {before} kepada {after}",
                 occurred_at=workflow.now(),
                 actor=request.actor,
                 reason=request.reason.strip(),
@@ -488,13 +496,13 @@ class HumanTaskWorkflow:
             TaskChangeResult,
         )
         await self._notify_task(task, f"{task.task_id}.reassigned.{task.reassignments}", "Tugas dialihkan kepada Anda",
-                                f"{request.actor.full_name} (pemilik proses) mengalihkan tugas '{task.spec.title}' kepada Anda.\n"
+                                f"{request.actor.full_name} ({_acting_as(request.actor)}) mengalihkan tugas '{task.spec.title}' kepada Anda.\n"
                                 f"Alasan: {request.reason.strip()}", change.notify_user_ids)
         return OwnerActionAck(status="reassigned", task_id=task.task_id)
 
     @reassign_task.validator
     def _validate_reassign(self, request: ReassignRequest) -> None:
-        self._check_owner_action(request.actor)
+        self._check_owner_action(request.actor, also=ADMIN_ROLES)
         task = self._find(request.task_id)
         self._check_open(task)
         if not (request.reason or "").strip():
@@ -584,8 +592,8 @@ class HumanTaskWorkflow:
             return
         raise ApplicationError(f"Anda tidak berwenang memutuskan tugas ini (pemegang: {_holder_names(task)}).", type=ERR_NOT_HOLDER)
 
-    def _check_owner_action(self, actor: Actor) -> None:
-        if OWNER_ROLE not in actor.roles:
+    def _check_owner_action(self, actor: Actor, *, also: tuple[str, ...] = ()) -> None:
+        if not {OWNER_ROLE, *also} & set(actor.roles):
             raise ApplicationError("Tindakan ini hanya untuk pemilik proses.", type=ERR_NOT_HOLDER)
         self._check_not_cancelling()
 

@@ -9,6 +9,7 @@ after all of the API."""
 from fastapi import APIRouter
 
 from gateway.api import (
+    admin,
     applicants,
     auth,
     catalog,
@@ -35,5 +36,5 @@ from gateway.api import audit as audit_api
 
 api_router = APIRouter()
 for _module in (complaints, siramasakan, system, auth, applicants, leave, tasks, people, documents, permits, catalog, files, chat, survey,
-                walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs, offices):
+                walk_ins, queue, letters, whatsapp, dashboards, audit_api, runs, offices, admin):
     api_router.include_router(_module.router)

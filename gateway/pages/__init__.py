@@ -10,6 +10,7 @@ from fastapi import APIRouter
 def page_routers() -> list[APIRouter]:
     from gateway.pages import (  # noqa: PLC0415 - when the app is built, after the services (see above)
         account,
+        admin,
         applicants,
         audit,
         catalog,
@@ -27,6 +28,7 @@ def page_routers() -> list[APIRouter]:
         queue,
         runs,
         siramasakan,
+        staff_password,
         survey,
         verify,
         walk_ins,
@@ -35,5 +37,6 @@ def page_routers() -> list[APIRouter]:
 
     return [module.router for module in (
         complaints, siramasakan, account, leave, inbox, plh, notifications, verify, applicants,
-        catalog, files, permits, chat, survey, queue, letters, whatsapp, walk_ins, dashboards, audit, runs, offices,
+        catalog, files, permits, chat, survey, queue, letters, whatsapp, walk_ins, dashboards, audit, runs, offices, admin,
+        staff_password,
     )]

@@ -95,6 +95,7 @@ ROLE_LINKS = (
     ("proses", "/proses", "Proses", RUN_READER_ROLES),
     ("dasbor", "/dasbor", "Dasbor", RUN_READER_ROLES),
     ("audit", "/audit", "Audit", frozenset({"auditor"})),
+    ("admin", "/admin", "Administrasi", frozenset({"admin", "admin_instalasi"})),
 )
 
 

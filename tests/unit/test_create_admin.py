@@ -1,6 +1,7 @@
 """`satupintu create-admin` (issue 15, item 5): the first administrator of a fresh production install, whose database
 `satupintu init-db --no-seed` made with no account in it. The password is typed at the terminal or given on stdin,
-never as an argument, and never shown."""
+never as an argument, and never shown. Issue 17: that first account is the installation's administrator (no office);
+`satupintu create-office CODE` makes an office from its office.yaml, and `create-admin --office CODE` its administrator."""
 
 import asyncio
 import io
@@ -35,13 +36,13 @@ def _create_admin(env: dict, *args: str, stdin: str = "") -> subprocess.Complete
                           text=True, timeout=60)
 
 
-async def _sign_in(env: dict, username: str, password: str) -> tuple[int, dict]:
+async def _sign_in(env: dict, username: str, password: str, path: str = "/api/v1/auth/me") -> tuple[int, dict]:
     app = create_app(_settings_of(env))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         response = await http.post("/api/v1/auth/login", json={"username": username, "password": password})
         if response.status_code != 200:
             return response.status_code, response.json()
-        me = await http.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {response.json()['access_token']}"})
+        me = await http.get(path, headers={"Authorization": f"Bearer {response.json()['access_token']}"})
         return me.status_code, me.json()
 
 
@@ -52,7 +53,8 @@ async def test_create_admin_lets_the_first_administrator_into_a_fresh_install(pr
     assert "admin.kota" in created.stdout
     assert ADMIN_PASSWORD not in created.stdout + created.stderr
     status, me = await _sign_in(production_env, "admin.kota", ADMIN_PASSWORD)
-    assert status == 200 and me["username"] == "admin.kota" and me["roles"] == ["admin"]
+    # No office named: the installation's administrator, above every office.
+    assert status == 200 and me["username"] == "admin.kota" and me["roles"] == ["admin_instalasi"]
     # The email address signs in too (as written, whatever its case).
     assert (await _sign_in(production_env, "ti@semarangkota.go.id", ADMIN_PASSWORD))[0] == 200
 
@@ -145,3 +147,42 @@ async def test_create_admin_reads_the_password_at_the_terminal(production_env: d
     assert code == 0, shown
     assert ADMIN_PASSWORD not in shown  # not echoed as it is typed
     assert (await _sign_in(production_env, "admin.kota", ADMIN_PASSWORD))[0] == 200
+
+
+def _cli(env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cli.main", *args], env=env, cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=60)
+
+
+async def test_create_office_from_its_definitions_then_its_administrator(production_env: dict) -> None:
+    # An office is made only from a definition the installation has (process_defs/offices/<code>/office.yaml).
+    unknown = _cli(production_env, "create-office", "dinas-antah")
+    assert unknown.returncode == 1 and "Kantor 'dinas-antah' tidak dikenal" in unknown.stderr and "dpmptsp" in unknown.stderr
+    assert _cli(production_env, "create-office", "../etc").returncode == 1
+    # Its administrator needs the office first.
+    early = _cli(production_env, "create-admin", "--username", "admin.dpmptsp", "--email", "ti@dpmptsp.go.id", "--office", "dpmptsp",
+                 "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    assert early.returncode == 1 and "Kantor 'dpmptsp' tidak ada" in early.stderr and "satupintu create-office dpmptsp" in early.stderr
+
+    made = _cli(production_env, "create-office", "dpmptsp")
+    assert made.returncode == 0, made.stderr
+    assert "DPMPTSP" in made.stdout or "Penanaman Modal" in made.stdout
+    again = _cli(production_env, "create-office", "dpmptsp")
+    assert again.returncode == 1 and "sudah ada" in again.stderr
+
+    admin = _cli(production_env, "create-admin", "--username", "admin.dpmptsp", "--email", "ti@dpmptsp.go.id", "--office", "dpmptsp",
+                 "--password-stdin", stdin=ADMIN_PASSWORD + "\n")
+    assert admin.returncode == 0, admin.stderr
+    assert "Administrator kantor" in admin.stdout
+    status, me = await _sign_in(production_env, "admin.dpmptsp", ADMIN_PASSWORD)
+    assert status == 200 and me["roles"] == ["admin"]
+    # The office administrator administers that office: its identity as office.yaml gave it.
+    status, office = await _sign_in(production_env, "admin.dpmptsp", ADMIN_PASSWORD, "/api/v1/admin/office")
+    assert status == 200 and office["code"] == "dpmptsp" and office["processes"] == ["permit", "complaint"]
+    # Both commands are in the change record: the office at the installation's level, its administrator in the office's.
+    installation = _cli(production_env, "create-admin", "--username", "admin.pusat", "--email", "ti@pusat.go.id", "--password-stdin",
+                        stdin=ADMIN_PASSWORD + "\n")
+    assert installation.returncode == 0, installation.stderr
+    status, changes = await _sign_in(production_env, "admin.pusat", ADMIN_PASSWORD, "/api/v1/admin/changes")
+    assert status == 200 and [(c["action"], c["target"]) for c in changes["items"]][-1] == ("office.create", "office:dpmptsp")
+    status, changes = await _sign_in(production_env, "admin.pusat", ADMIN_PASSWORD, "/api/v1/admin/changes?office=dpmptsp")
+    assert status == 200 and [(c["action"], c["target"]) for c in changes["items"]] == [("user.create", "user:admin.dpmptsp")]
