@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.services.errors import conflict, invalid
 from office.calendar import OfficeCalendar
-from process_defs.loader import OfficeFile, calendar_snapshot, office_file
+from process_defs.loader import CalendarDef, OfficeDef, OfficeFile, calendar_snapshot, office_file
 from process_defs.processes import PROCESS_LABELS
 from store.models import Base, Office, OfficeOwned, User
 from store.offices import scope_to_office, scoped_office_id
@@ -119,9 +119,14 @@ def current_office() -> OfficeFile:
     office shares the role vocabulary, and the demo's share a time zone)."""
     d = _directory.get()
     entry = current_office_entry() or (d.first() if d is not None else None)
-    if entry is None:
-        raise LookupError("no office: run `satupintu init-db` (the demo) or create an office first")
-    return entry.defs
+    return entry.defs if entry is not None else NO_OFFICE_YET
+
+
+# An installation before its first office (`satupintu create-office`): the shared role names, the national calendar in
+# WIB, nothing offered. Pages its administrator opens then still have labels and dates to show.
+NO_OFFICE_YET = OfficeFile.model_construct(
+    office=OfficeDef(name="SatuPintu", short_name="SatuPintu", address="", city="", timezone="Asia/Jakarta", head_title=""),
+    calendar=CalendarDef(office_hours={"start": "08:00", "end": "16:30"}), processes=[], role_labels={}, numbering={})
 
 
 class HasOffice(Protocol):
@@ -143,10 +148,7 @@ def office_code_of(row: HasOffice) -> str:
 
 def office_zone() -> ZoneInfo:
     """The time zone of the request's office (its pages and reports)."""
-    try:
-        return ZoneInfo(current_office().office.timezone)
-    except (LookupError, RuntimeError):
-        return ZoneInfo("Asia/Jakarta")
+    return ZoneInfo(current_office().office.timezone)
 
 
 def office_file_by_id(office_id: int | None) -> OfficeFile:
@@ -157,7 +159,7 @@ def office_file_by_id(office_id: int | None) -> OfficeFile:
 
 
 def office_calendar() -> OfficeCalendar:
-    """The working-day calendar of the request's office."""
+    """The working-day calendar of the request's office (the national one before any office exists)."""
     return OfficeCalendar(calendar_snapshot(current_office()))
 
 
