@@ -265,7 +265,9 @@ async def _nav(session: Any, user: User | None) -> dict[str, Any]:
 async def _render(request: Request, name: str, ctx: dict, *, session: Any = None, user: User | None = None,
                   status_code: int = 200, block: str | None = None, headers: Mapping[str, str] | None = None) -> Response:
     entry = current_office_entry()
-    ctx = {"user": user, "office": entry.defs.office if entry else None, "office_code": entry.code if entry else "", "nav": {},
+    ctx = {"user": user, "office": entry.defs.office if entry else None, "office_code": entry.code if entry else "",
+           # What the office offers (None: the page speaks for no office): its header and footer link only those.
+           "office_processes": list(entry.processes) if entry else None, "nav": {},
            "flash": FLASH.get(request.query_params.get("pesan", "")), **ctx}
     if block is None and user is not None:
         # Without a session (the error page) the counts are left out; the role links still show.

@@ -91,6 +91,9 @@ async def test_the_offices_are_listed_and_each_office_page_speaks_for_its_office
     assert brand(kemenag.text) == KEMENAG_NAME
     assert 'href="/kantor/kemenag-lamongan/antrian"' in kemenag.text and "Legalisir" in kemenag.text and "Persyaratan:" in kemenag.text
     assert "/izin/ajukan" not in kemenag.text and "/pengaduan?kantor" not in kemenag.text
+    # Its header and footer offer only what it offers: no permit tracking or requirements, no complaint forms.
+    assert ">Monitoring Izin<" not in kemenag.text and ">Persyaratan<" not in kemenag.text and ">Kritik dan saran<" not in kemenag.text
+    assert ">Monitoring Izin<" in page.text and 'href="/persyaratan?kantor=dpmptsp"' in page.text and 'href="/kritik?kantor=dpmptsp"' in page.text
 
     # A link from an office's page carries the office: the form it opens speaks for it and has it chosen.
     form = await http.get("/pengaduan?kantor=dpmptsp")
