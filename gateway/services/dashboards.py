@@ -234,7 +234,9 @@ async def complaint_times(session: AsyncSession, *, period: Period, now: datetim
 
 
 async def ikm(session: AsyncSession, *, period: Period, now: datetime) -> list[dict]:
-    rows = list(await session.scalars(select(SurveyResponse).where(*period.where(SurveyResponse.created_at))))
+    # Through the application: a survey row has no office of its own, its application has (the session's office scope).
+    rows = list(await session.scalars(select(SurveyResponse).join(PermitApplication, PermitApplication.id == SurveyResponse.application_id)
+                                      .where(*period.where(SurveyResponse.created_at))))
     by_type: dict[str, list[SurveyResponse]] = {}
     for row in rows:
         by_type.setdefault(row.permit_type, []).append(row)
