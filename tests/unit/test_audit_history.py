@@ -15,6 +15,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from audit.history import readable_timeline
 from audit.report import audit_facts, history_json, render_audit_report, sha256_hex
 from contracts import CANCEL_RUN, REASSIGN_TASK, Actor, CancelRunRequest, Person, ReassignRequest
+from process_defs.loader import load_office, office_defs_dir
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
 from store.settings import Settings
@@ -149,12 +150,15 @@ async def test_audit_report_is_signed_and_names_what_happened(tmp_path: Path):
     history = load("leave_approved")
     settings = Settings(var_dir=tmp_path, database_url=f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     raw = history_json(history)
-    pdf = await render_audit_report(audit_facts(history), history_sha256=sha256_hex(raw), settings=settings, generated_by="Auditor (auditor1)")
+    court = load_office(office_defs_dir("ms-lhokseumawe")).office
+    pdf = await render_audit_report(audit_facts(history), office=court, history_sha256=sha256_hex(raw), settings=settings,
+                                    generated_by="Auditor (auditor1)")
 
     status = await verify_document(pdf, load_or_create_signing_identity(settings))
     assert status["valid"] and status["intact"] and status["covers_whole_file"]
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    for expected in ("LAPORAN AUDIT", "leave-1", "Rahmawati, S.H., M.H.", "Setujui (approve)", LETTER_NUMBER, LETTER_SHA256, sha256_hex(raw)):
+    for expected in ("LAPORAN AUDIT", court.name.upper(), "leave-1", "Rahmawati, S.H., M.H.", "Setujui (approve)", LETTER_NUMBER, LETTER_SHA256,
+                     sha256_hex(raw)):
         assert expected in text, expected
     # The JSON hashed in the report is Temporal's own format: it loads back as the same history.
     assert WorkflowHistory.from_json("leave-1", raw.decode()).events == history.events

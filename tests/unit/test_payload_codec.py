@@ -141,7 +141,7 @@ async def test_the_web_ui_decodes_through_the_codec_endpoint_for_authorised_staf
     assert NIP in base64.b64decode(clear["data"]) and NAME in base64.b64decode(clear["data"])
 
     # Process owners and administrators may too; plain staff and strangers may not.
-    for username in ("pemilik1", "admin"):
+    for username in ("pemilik1", "admin_ms"):
         assert (await http.post("/codec/decode", json=body, headers=await login(http, username))).status_code == 200
     refused = await http.post("/codec/decode", json=body, headers={**await login(http, "pegawai1"), **ui})
     assert refused.status_code == 403 and refused.json()["detail"] and NIP.decode() not in refused.text
