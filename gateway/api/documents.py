@@ -15,18 +15,7 @@ from gateway.services.walk_ins import COUNTER_ROLES
 from process_defs.processes import process_of
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
-from store.models import (
-    Complaint,
-    Document,
-    LeaveRequest,
-    Letter,
-    PermitApplication,
-    ProcessRun,
-    SiramasakanRequest,
-    Task,
-    User,
-    WalkInVisit,
-)
+from store.models import Document, Task, User
 from store.settings import Settings
 from store.storage import document_key
 
@@ -56,22 +45,7 @@ async def counter_staff_may_read(session: AsyncSession, doc: Document, user: Use
     process = process_of(doc.workflow_id)
     if process is not None and process.name == "letter":
         return await letter_service.visible(session, viewer=user, workflow_id=doc.workflow_id)
-    return process is not None and process.name == "walk_in" and await of_the_readers_office(session, doc)
-
-
-# The case row of each process's documents: a document has no office of its own, its case has.
-CASE_ROWS: dict[str, Any] = {"leave": LeaveRequest, "permit": PermitApplication, "walk_in": WalkInVisit, "letter": Letter,
-                                      "siramasakan": SiramasakanRequest, "complaint": Complaint}
-
-
-async def of_the_readers_office(session: AsyncSession, doc: Document) -> bool:
-    """Whether the document's case is one the session may read: for staff, whose session is scoped to their office
-    (store/offices.py), a case of their own office; another office's documents are not theirs, whatever their roles."""
-    process = process_of(doc.workflow_id)
-    model = CASE_ROWS.get(process.name) if process is not None else None
-    if model is not None:
-        return await session.scalar(select(model.id).where(model.workflow_id == doc.workflow_id)) is not None
-    return await session.scalar(select(ProcessRun.workflow_id).where(ProcessRun.workflow_id == doc.workflow_id)) is not None
+    return process is not None and process.name == "walk_in"
 
 
 async def get_document(session: AsyncSession, document_id: str) -> Document:
@@ -102,11 +76,9 @@ async def verify(document_id: str, session: SessionDep, settings: SettingsDep) -
 @router.get("/dokumen/{document_id}.pdf", responses={401: ERRORS[401], 403: ERRORS[403], 404: ERRORS[404]})
 async def download(document_id: str, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> StreamingResponse:
     doc = await get_document(session, document_id)
-    involved = (doc.owner_id == user.id
-                or ("admin" in user.role_names and await of_the_readers_office(session, doc))
-                or await counter_staff_may_read(session, doc, user)
-                or await session.scalar(select(func.count()).select_from(Task).where(
-                    Task.workflow_id == doc.workflow_id, (Task.completed_by_id == user.id) | (Task.owner_id == user.id))))
+    involved = doc.owner_id == user.id or "admin" in user.role_names or await counter_staff_may_read(session, doc, user) or await session.scalar(
+        select(func.count()).select_from(Task).where(Task.workflow_id == doc.workflow_id,
+                                                     (Task.completed_by_id == user.id) | (Task.owner_id == user.id)))
     if not involved:
         # 404, not 403: whether a document code exists is nobody else's business.
         raise not_found("Dokumen")
