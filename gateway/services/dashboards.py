@@ -234,7 +234,7 @@ async def complaint_times(session: AsyncSession, *, period: Period, now: datetim
 
 
 async def ikm(session: AsyncSession, *, period: Period, now: datetime) -> list[dict]:
-    # Through the application: a survey row has no office of its own, its application has (the session's office scope).
+    # Through the application: a staff member's session reads their office's applications only (store/offices.py).
     rows = list(await session.scalars(select(SurveyResponse).join(PermitApplication, PermitApplication.id == SurveyResponse.application_id)
                                       .where(*period.where(SurveyResponse.created_at))))
     by_type: dict[str, list[SurveyResponse]] = {}

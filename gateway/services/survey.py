@@ -284,7 +284,7 @@ async def report(session: AsyncSession, *, viewer: User, permit_type: str | None
     if permit_type and catalog.permit_type(permit_type) is None:
         raise invalid(f"Jenis izin '{permit_type}' tidak dikenal.", field="permit_type")
     lower, upper = _bounds(start, end)
-    # Through the application: a survey row has no office of its own, its application has (the session's office scope).
+    # Through the application: a staff member's session reads their office's applications only (store/offices.py).
     stmt = select(SurveyResponse).join(PermitApplication, PermitApplication.id == SurveyResponse.application_id)
     if permit_type:
         stmt = stmt.where(SurveyResponse.permit_type == permit_type)
