@@ -22,7 +22,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.documents import DocumentActivities
-from cli.seed import seed_offices
 from contracts import (
     CalendarSnapshot,
     NumberingFormat,
@@ -103,19 +102,18 @@ async def sessionmaker(settings: Settings):
     await create_schema(engine)
     maker = make_sessionmaker(engine)
     async with maker() as session, session.begin():
-        office = (await seed_offices(session, ("dpmptsp",)))["dpmptsp"].id  # the permit office, its officials and its case
         session.add_all(
             [
-                User(id=1, office_id=office, username="kepala1", full_name="Dr. H. Munir Hasan, S.H.I., M.H.", nip="197203151998031002",
+                User(id=1, username="kepala1", full_name="Dr. H. Munir Hasan, S.H.I., M.H.", nip="197203151998031002",
                      position="Kepala Dinas Penanaman Modal dan PTSP", password_hash="x", roles=[UserRole(role="penandatangan")]),
-                User(id=2, office_id=office, username="sekdin", full_name="Ir. Ratna Dewi, M.T.", nip="197805052003122001",
+                User(id=2, username="sekdin", full_name="Ir. Ratna Dewi, M.T.", nip="197805052003122001",
                      position="Sekretaris Dinas", password_hash="x", roles=[UserRole(role="penandatangan")]),
                 User(id=3, username=NIK, full_name="Siti Aminah", kind="applicant", password_hash="x"),
             ]
         )
         session.add(
             PermitApplication(
-                id=10, office_id=office, resi="6F632D", applicant_id=3, agency_code="dpupr", permit_type="pbg", request_kind="baru",
+                id=10, resi="6F632D", applicant_id=3, agency_code="dpupr", permit_type="pbg", request_kind="baru",
                 status="in_process", stage="signing", workflow_id="permit-6F632D",
                 applicant_data={"full_name": "Siti Aminah", "nik": NIK, "address": "Jl. Kenari No. 7, Semarang"},
                 company={"name": "CV Maju Jaya", "nib": "9120001234567", "npwp": "012345678901000"},
