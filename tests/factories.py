@@ -2,15 +2,82 @@
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from cli.seed import COURT, KEMENAG, PERMIT_OFFICE  # noqa: F401 - the demo offices' codes, for the tests
 from contracts import Actor, LeaveInput
-from gateway.services.leave import office_calendar
 from gateway.services.people import actor, office_today, person
-from process_defs.loader import leave_snapshot, load_leave
-from store.models import Task, User
+from office.calendar import OfficeCalendar
+from process_defs.loader import OfficeFile, calendar_snapshot, leave_snapshot, load_leave, load_office, office_defs_dir, office_file
+from store.models import Office, Task, User
+
+
+def office_defs(code: str = COURT) -> OfficeFile:
+    """A demo office as its office.yaml ships it (what a fresh test database holds)."""
+    return load_office(office_defs_dir(code))
+
+
+def calendar_of(code: str = COURT) -> OfficeCalendar:
+    return OfficeCalendar(calendar_snapshot(office_defs(code)))
+
+
+async def office_id(sessionmaker, code: str) -> int:
+    """The database id of a demo office."""
+    async with sessionmaker() as session:
+        return await session.scalar(select(Office.id).where(Office.code == code))
+
+
+async def office_ids(sessionmaker) -> dict[str, int]:
+    """Every office's database id by its code."""
+    async with sessionmaker() as session:
+        return dict((await session.execute(select(Office.code, Office.id))).all())
+
+
+async def speak_as_office(sessionmaker, code: str | None = COURT) -> int | None:
+    """What gateway/deps.py sets for a request, for a test that calls the gateway's services directly: the directory of
+    offices, and the office the request speaks for (`code`; None: none, as on a public page). Returns its id."""
+    from gateway.services.offices import OfficeDirectory, speak_for, use_directory
+
+    directory = OfficeDirectory()
+    async with sessionmaker() as session:
+        await directory.refresh(session)
+    use_directory(directory)
+    entry = directory.by_code(code) if code else None
+    speak_for(entry.id if entry else None)
+    return entry.id if entry else None
+
+
+@asynccontextmanager
+async def as_staff(sessionmaker, username: str) -> AsyncIterator[tuple[AsyncSession, User]]:
+    """A session as the gateway gives a signed-in member of staff (gateway/deps.py): it reads only their office's rows,
+    and the request speaks for their office. For tests that call the gateway's services directly."""
+    from store.offices import scope_to_office
+
+    async with sessionmaker() as session:
+        member = await session.scalar(select(User).where(User.username == username))
+        assert member is not None and member.office_id is not None, f"{username} is no office's staff"
+        await speak_as_office(sessionmaker, (await session.get(Office, member.office_id)).code)
+        scope_to_office(session, member.office_id)
+        yield session, member
+
+
+async def office_file_of(sessionmaker, code: str) -> OfficeFile:
+    """An office as the gateway reads it (its database row over its office.yaml), by its code."""
+    async with sessionmaker() as session:
+        return office_file(await session.scalar(select(Office).where(Office.code == code)))
+
+
+async def office_of_user(sessionmaker, username: str) -> OfficeFile:
+    """The office a member of staff works in, as the gateway reads it (the database's row over its office.yaml)."""
+    async with sessionmaker() as session:
+        office = await session.scalar(select(Office).join(User, User.office_id == Office.id).where(User.username == username))
+        assert office is not None, f"{username} belongs to no office"
+        return office_file(office)
 
 
 async def login(http, username: str) -> dict:
@@ -20,14 +87,14 @@ async def login(http, username: str) -> dict:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def future_working_range(days: int, *, weeks_ahead: int = 3) -> tuple[date, date]:
-    """`days` consecutive working days starting on a working day a few weeks from today."""
-    return working_days_from(office_today() + timedelta(weeks=weeks_ahead), days)
+def future_working_range(days: int, *, weeks_ahead: int = 3, office: str = COURT) -> tuple[date, date]:
+    """`days` consecutive working days of `office` starting on a working day a few weeks from today."""
+    return working_days_from(office_today() + timedelta(weeks=weeks_ahead), days, office=office)
 
 
-def working_days_from(start: date, days: int) -> tuple[date, date]:
-    """`days` working days of the office calendar from the first working day on or after `start`."""
-    calendar = office_calendar()
+def working_days_from(start: date, days: int, *, office: str = COURT) -> tuple[date, date]:
+    """`days` working days of `office`'s calendar from the first working day on or after `start`."""
+    calendar = calendar_of(office)
     while not calendar.is_working_day(start):
         start += timedelta(days=1)
     end, counted = start, 1
@@ -50,11 +117,13 @@ async def leave_input(sessionmaker, *, request_id: int, employee: str = "pegawai
     emp = await user(sessionmaker, employee)
     async with sessionmaker() as session:
         supervisor = await session.get(User, emp.supervisor_id)
-    start, end = future_working_range(days)
+    office = await office_of_user(sessionmaker, employee)
+    start, end = future_working_range(days, office=office.code)
     return LeaveInput(
         request_id=request_id, employee=person(emp), supervisor=person(supervisor), leave_type=leave_type,
         leave_type_label=load_leave().leave_type(leave_type).label, start_date=start, end_date=end,
-        working_days=office_calendar().working_days_between(start, end), reason="Keperluan keluarga", definition=leave_snapshot(),
+        working_days=OfficeCalendar(calendar_snapshot(office)).working_days_between(start, end), reason="Keperluan keluarga",
+        definition=leave_snapshot(office),
     )
 
 
@@ -141,7 +210,8 @@ async def leave_ids_apart(sessionmaker) -> None:
     employee = await user(sessionmaker, "pegawai1")
     first = 10**6 + uuid.uuid4().int % 10**9
     async with sessionmaker() as session:
-        session.add(LeaveRequest(id=first, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3), end_date=date(2001, 1, 3),
+        session.add(LeaveRequest(id=first, office_id=employee.office_id, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3),
+                                 end_date=date(2001, 1, 3),
                                  working_days=1, reason="Penanda", status="rejected", workflow_id=f"leave-placeholder-{first}"))
         await session.commit()
 
@@ -155,7 +225,7 @@ async def start_leave(client, sessionmaker, *, task_queue: str, employee: str = 
         emp = await session.scalar(select(User).where(User.username == employee))
         # A random high id: the real dev server is shared by the test session, and a leave-1 another test left
         # waiting there would refuse this run's start.
-        row = LeaveRequest(id=10**6 + uuid.uuid4().int % 10**9, employee_id=emp.id, leave_type="tahunan", start_date=date.today(),
+        row = LeaveRequest(id=10**6 + uuid.uuid4().int % 10**9, office_id=emp.office_id, employee_id=emp.id, leave_type="tahunan", start_date=date.today(),
                            end_date=date.today(), working_days=days, reason="Keperluan keluarga", status="waiting_supervisor",
                            workflow_id=f"tmp-{id(object())}")
         session.add(row)
@@ -176,16 +246,16 @@ PERMIT_NUMBERING = {"scope": "permit:test", "format": "503/{seq}/DPMPTSP/{month_
 def permit_definition(**overrides):
     """A permit definition built by hand, so workflow tests do not depend on the shipped catalog."""
     from contracts import NumberingFormat, PermitDefinitionSnapshot, TaskPolicy
-    from process_defs.loader import calendar_snapshot, load_office, office_snapshot
+    from process_defs.loader import office_snapshot
 
-    office = load_office()
+    office = office_defs(PERMIT_OFFICE)
     values = dict(
         office=office_snapshot(office), calendar=calendar_snapshot(office), agency_code="dpmptsp",
         agency_name="Dinas Penanaman Modal dan PTSP", permit_type_code="reklame", permit_type_name="Izin Reklame",
         request_kind="baru", request_kind_label="Baru", sla_working_days=5,
         verification=TaskPolicy(role="verifikator", due_working_days=3, escalate_after_working_days=2, escalate_to_role="kepala_kantor"),
         signing=TaskPolicy(role="penandatangan", due_working_days=2), revision_deadline_working_days=5,
-        numbering=NumberingFormat(scope=PERMIT_NUMBERING["scope"], format=PERMIT_NUMBERING["format"]), validity_years=1,
+        numbering=NumberingFormat(scope=PERMIT_NUMBERING["scope"], format=PERMIT_NUMBERING["format"], office=office.code), validity_years=1,
     )
     values.update(overrides)
     return PermitDefinitionSnapshot(**values)
@@ -217,8 +287,10 @@ async def start_permit(client, sessionmaker, *, task_queue: str, definition=None
 
     applicant = await applicant_user(sessionmaker)
     resi = secrets.token_hex(3).upper()
+    permit_office = await office_id(sessionmaker, PERMIT_OFFICE)
     async with sessionmaker() as session:
-        row = PermitApplication(resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
+        row = PermitApplication(resi=resi, office_id=permit_office, applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame",
+                                request_kind="baru",
                                 status="in_process", stage="verification", workflow_id=permit_workflow_id(resi),
                                 applicant_data={"full_name": applicant.full_name, "nik": applicant.username},
                                 location={"street": "Jl. Pemuda 1", "rt": "001", "rw": "002", "latitude": -6.98, "longitude": 110.41},
@@ -246,11 +318,12 @@ async def start_walk_in(client, sessionmaker, *, task_queue: str, service_code: 
     from store.models import WalkInVisit
     from workflows.walk_in import WalkInVisitWorkflow, walk_in_workflow_id
 
-    definition = walk_in_snapshot(service_code)
+    definition = walk_in_snapshot(await office_of_user(sessionmaker, registrar), service_code)
     registered_by = await user(sessionmaker, registrar)
     code = "K" + secrets.token_hex(3).upper()
     async with sessionmaker() as session:
-        row = WalkInVisit(code=code, workflow_id=walk_in_workflow_id(code), service_code=service_code, service_name=definition.service.name,
+        row = WalkInVisit(code=code, office_id=registered_by.office_id, workflow_id=walk_in_workflow_id(code), service_code=service_code,
+                          service_name=definition.service.name,
                           one_day=definition.service.one_day, visitor_name="Ahmad Fauzi", visitor_phone=phone, registered_by_id=registered_by.id,
                           status="registered", stage="completeness_check")
         session.add(row)

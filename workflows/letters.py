@@ -493,8 +493,10 @@ class OutgoingLetterWorkflow(_LetterWorkflow):
         await self._update(STATUS_ACCEPTED, "numbering", "softcopy-archived", "Softcopy surat diarsipkan", softcopy_file_id=file_id)
 
         # 3. The number, from the one outgoing register (same scope as every other outgoing letter).
+        # In the office's own register (the office of the snapshot; "" for a run from before offices: the first office).
         numbering = NumberingFormat(scope=d.outgoing_numbering.scope, format=d.outgoing_numbering.format,
-                                    fields={**d.outgoing_numbering.fields, "classification": inp.classification})
+                                    fields={**d.outgoing_numbering.fields, "classification": inp.classification},
+                                    office=d.outgoing_numbering.office)
         issued: IssuedNumberResult = await workflow.execute_activity(
             ASSIGN_NUMBER, NumberRequest(idempotency_key=f"{workflow.info().workflow_id}.nomor", numbering=numbering,
                                          timezone=d.office.timezone, subject=f"Surat keluar {inp.code}: {inp.subject}"),

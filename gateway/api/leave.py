@@ -4,7 +4,7 @@ from typing import Any
 from fastapi import APIRouter, Header, Query, Response
 
 from gateway.api.schemas import ERRORS, LeaveBody, Out, PersonRef, TimelineLine
-from gateway.deps import CurrentUser, SessionDep, SettingsDep, TemporalDep
+from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep, TemporalDep
 from gateway.services import leave as leave_service
 from gateway.services import processes
 from gateway.services.leave import LeaveForm
@@ -83,8 +83,14 @@ async def leave_balance(user: CurrentUser, session: SessionDep, year: int | None
 
 
 @router.get("/working-days", response_model=WorkingDaysOut)
-async def working_days(start_date: date, end_date: date) -> dict[str, Any]:
-    """How many days a leave from start to end counts, and which days are not counted."""
+async def working_days(start_date: date, end_date: date, _viewer: OptionalUser) -> dict[str, Any]:
+    """How many days a leave from start to end counts, and which days are not counted: in the signed-in employee's
+    office calendar (the viewer dependency reads the offices and speaks for theirs; the first office's otherwise)."""
+    return count_working_days(start_date, end_date)
+
+
+def count_working_days(start_date: date, end_date: date) -> dict[str, Any]:
+    """The working days of the request's office between two dates, and the days it does not count."""
     calendar = leave_service.office_calendar()
     if end_date < start_date or (end_date - start_date).days > 3 * 366:
         return {"working_days": 0, "excluded": []}

@@ -42,7 +42,7 @@ async def _working_days_preview(start_raw: str, end_raw: str) -> dict[str, Any]:
         return {"state": "empty"}
     if end < start:
         return {"state": "reversed"}
-    result = await leave_api.working_days(start, end)
+    result = leave_api.count_working_days(start, end)
     return {"state": "ok", "working_days": result["working_days"], "calendar_days": (end - start).days + 1,
             "excluded": result["excluded"]}
 

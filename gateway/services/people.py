@@ -30,7 +30,8 @@ def actor(user: User, *, acting_for: User | None = None) -> Actor:
 
 async def get_user_by_username(session: AsyncSession, username: str, *, staff_only: bool = True) -> User | None:
     query = select(User).where(User.username == username.strip(), User.is_active.is_(True))
-    return await session.scalar(query.where(User.kind == "staff") if staff_only else query)
+    # Staff of an office: the installation's administrator works in none, and is nobody's Plh., delegate or assignee.
+    return await session.scalar(query.where(User.kind == "staff", User.office_id.is_not(None)) if staff_only else query)
 
 
 async def officials_represented_by(session: AsyncSession, *, user: User, day: date | None = None) -> list[int]:
@@ -137,8 +138,9 @@ async def colleagues(session: AsyncSession, *, user: User) -> list[User]:
     # The office's directory is the staff's: a citizen neither picks a Plh. or a delegate nor is offered as one.
     if user.kind != "staff":
         raise forbidden("Daftar pegawai hanya untuk pegawai kantor.")
-    return list(await session.scalars(select(User).where(User.is_active.is_(True), User.kind == "staff", User.id != user.id)
-                                      .order_by(User.full_name)))
+    # Their own office's (the installation's administrator, in none, is nobody's colleague).
+    return list(await session.scalars(select(User).where(User.is_active.is_(True), User.kind == "staff", User.id != user.id,
+                                                         User.office_id == user.office_id).order_by(User.full_name)))
 
 
 class NotificationPage(list):

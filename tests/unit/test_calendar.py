@@ -4,9 +4,11 @@ from datetime import UTC, date, datetime
 
 from contracts import CalendarSnapshot
 from office.calendar import OfficeCalendar
-from process_defs.loader import calendar_snapshot, load_office
+from process_defs.loader import calendar_snapshot, load_office, office_defs_dir
 
-calendar = OfficeCalendar(calendar_snapshot(load_office()))
+# The court's calendar: it adds the Aceh tsunami memorial to the national one.
+court = load_office(office_defs_dir("ms-lhokseumawe"))
+calendar = OfficeCalendar(calendar_snapshot(court))
 
 
 def test_christmas_week_2026_counts_only_working_days():
@@ -25,7 +27,7 @@ def test_weekends_and_independence_day():
 
 
 def test_office_overrides_apply():
-    snapshot = calendar_snapshot(load_office())
+    snapshot = calendar_snapshot(court)
     custom = OfficeCalendar(CalendarSnapshot(**{**snapshot.__dict__, "extra_working_days": ["2026-11-28"],
                                                 "extra_holidays": {"2026-11-24": "Rapat kerja"}}))
     assert custom.is_working_day(date(2026, 11, 28)) and not custom.is_working_day(date(2026, 11, 24))
@@ -40,3 +42,11 @@ def test_deadlines_skip_non_working_days_and_end_at_closing_time():
     # Due "today" after office hours (a visitor registered at 18.00 WIB on a Friday) means the next working day.
     assert calendar.add_working_days(datetime(2026, 11, 27, 11, tzinfo=UTC), 0) == datetime(2026, 11, 30, 16, 30, tzinfo=calendar.tz)
     assert calendar.add_working_days(datetime(2026, 11, 27, 2, tzinfo=UTC), 0) == datetime(2026, 11, 27, 16, 30, tzinfo=calendar.tz)
+
+
+def test_each_office_keeps_its_own_hours_and_overrides():
+    # The permit office closes at 15:30 and has no Aceh holiday: its deadlines are its own.
+    permit_office = OfficeCalendar(calendar_snapshot(load_office(office_defs_dir("dpmptsp"))))
+    assert permit_office.add_working_days(datetime(2026, 11, 27, 2, tzinfo=UTC), 0) == datetime(2026, 11, 27, 15, 30, tzinfo=permit_office.tz)
+    assert calendar_snapshot(court).office == "ms-lhokseumawe" and "2026-12-26" in calendar_snapshot(court).extra_holidays
+    assert calendar_snapshot(load_office(office_defs_dir("kemenag-lamongan"))).extra_holidays == {}

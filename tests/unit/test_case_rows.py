@@ -19,27 +19,35 @@ from activities.siramasakan import SiramasakanActivities
 from activities.walk_in import WalkInActivities
 from contracts import CaseEventInput, ComplaintUpdate, LeaveUpdate, LetterUpdate, PermitUpdate, SiramasakanUpdate, WalkInUpdate
 from store.models import CaseEvent, Complaint, LeaveRequest, Letter, PermitApplication, SiramasakanRequest, WalkInVisit
-from tests.factories import applicant_user, user
+from tests.factories import COURT, KEMENAG, PERMIT_OFFICE, applicant_user, office_ids, user
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 
 
 async def _rows(db) -> dict:
-    """One row of each process, each with its run's id, as the gateway records them."""
+    """One row of each process, each with its run's id, in the office that offers it, as the gateway records them."""
     employee, applicant = await user(db.sessionmaker, "pegawai1"), await applicant_user(db.sessionmaker)
+    counter_officer = await user(db.sessionmaker, "info1")
+    ids = await office_ids(db.sessionmaker)
+    court, permit_office, kemenag = ids[COURT], ids[PERMIT_OFFICE], ids[KEMENAG]
     rows = {
-        "leave": LeaveRequest(employee_id=employee.id, leave_type="tahunan", start_date=date(2027, 1, 4), end_date=date(2027, 1, 5),
+        "leave": LeaveRequest(office_id=court, employee_id=employee.id, leave_type="tahunan", start_date=date(2027, 1, 4), end_date=date(2027, 1, 5),
                               working_days=2, reason="Keperluan keluarga", status="waiting_supervisor", workflow_id="leave-guard"),
-        "permit": PermitApplication(resi="GUARD1", applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
+        "permit": PermitApplication(office_id=permit_office, resi="GUARD1", applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame",
+                                    request_kind="baru",
                                     status="revision", stage="revision", workflow_id="permit-GUARD1", applicant_data={}, location={}, details={}),
-        "walk_in": WalkInVisit(code="KGUARD1", workflow_id="walkin-KGUARD1", service_code="legalisir_ijazah", service_name="Legalisir",
-                               one_day=True, visitor_name="Ahmad Fauzi", registered_by_id=employee.id, status="in_process", stage="research"),
-        "letter": Letter(code="SK-GUARD1", direction="outgoing", workflow_id="surat-keluar-SK-GUARD1", status="diajukan", stage="format_check",
-                         subject="Undangan rapat", letter_date=date(2026, 12, 7), created_by_id=employee.id),
-        "complaint": Complaint(tracking_number="ADU-GUARD1", workflow_id="pengaduan-ADU-GUARD1", channel="pengaduan", category="layanan",
+        "walk_in": WalkInVisit(office_id=kemenag, code="KGUARD1", workflow_id="walkin-KGUARD1", service_code="legalisir_ijazah",
+                               service_name="Legalisir", one_day=True, visitor_name="Ahmad Fauzi", registered_by_id=counter_officer.id, status="in_process",
+                               stage="research"),
+        "letter": Letter(office_id=kemenag, code="SK-GUARD1", direction="outgoing", workflow_id="surat-keluar-SK-GUARD1", status="diajukan",
+                         stage="format_check",
+                         subject="Undangan rapat", letter_date=date(2026, 12, 7), created_by_id=counter_officer.id),
+        "complaint": Complaint(office_id=permit_office, tracking_number="ADU-GUARD1", workflow_id="pengaduan-ADU-GUARD1", channel="pengaduan",
+                               category="layanan",
                                title="Antrean lama", content="Menunggu tiga jam di loket.", stage="verifikasi", status="menunggu_verifikasi",
                                escalations=0),
-        "siramasakan": SiramasakanRequest(code="SGUARD1", workflow_id="siramasakan-SGUARD1", applicant_id=applicant.id, case_number="1/Pdt.G/2026/MS.Lsm",
+        "siramasakan": SiramasakanRequest(office_id=court, code="SGUARD1", workflow_id="siramasakan-SGUARD1", applicant_id=applicant.id,
+                                          case_number="1/Pdt.G/2026/MS.Lsm",
                                           kk_number="1173010101200001", changes=[], status="diserahkan_ke_dukcapil", stage="registry"),
     }
     async with db.sessionmaker() as session:

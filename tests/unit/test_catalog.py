@@ -3,7 +3,6 @@ the Detail form is validated and coerced, the workflow snapshot is complete, and
 Persyaratan pages show it."""
 
 import copy
-import shutil
 from datetime import UTC, datetime
 
 import pytest
@@ -14,7 +13,10 @@ from contracts import PermitDefinitionSnapshot
 from office.numbering import format_number
 from process_defs import catalog
 from process_defs.catalog import FILE_TYPES, CatalogError, load_catalog, permit_definition, requirements_for, validate_details
-from process_defs.loader import DEFS_DIR, load_office
+from process_defs.loader import DEFS_DIR, load_office, load_roles, office_defs_dir
+
+# The office whose catalog this is (the permit office of the demo).
+PERMIT_OFFICE = load_office(office_defs_dir("dpmptsp"))
 
 
 def shipped() -> dict:
@@ -31,7 +33,7 @@ def test_shipped_catalog_is_realistic():
     names = {a.name for a in cat.agencies}
     assert {"Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu", "Dinas Pekerjaan Umum dan Penataan Ruang",
             "Dinas Kesehatan"} <= names
-    office_roles = set(load_office().roles)
+    office_roles = set(load_roles())
     for permit in cat.permit_types():
         assert permit.verifier_role == "verifikator" and permit.signer_role == "penandatangan"
         assert {permit.verifier_role, permit.signer_role} <= office_roles
@@ -95,27 +97,28 @@ def test_details_are_validated_and_coerced_in_place():
 
 
 def test_permit_definition_snapshot():
-    definition = permit_definition("pbg", "perubahan")
+    definition = permit_definition(PERMIT_OFFICE, "pbg", "perubahan")
     assert definition.agency_code == "dpupr" and definition.agency_name == "Dinas Pekerjaan Umum dan Penataan Ruang"
     assert definition.permit_type_code == "pbg" and definition.request_kind_label == "Perubahan"
     assert definition.sla_working_days == 28 and definition.revision_deadline_working_days == 10
     v, s = definition.verification, definition.signing
     assert (v.role, v.due_working_days, v.escalate_after_working_days, v.escalate_to_role) == ("verifikator", 28, 2, "kepala_kantor")
     assert (s.role, s.due_working_days, s.escalate_after_working_days, s.escalate_to_role) == ("penandatangan", 2, 1, "kepala_kantor")
-    office = load_office()
+    office = PERMIT_OFFICE
     assert v.role_label == office.roles["verifikator"] and s.escalate_to_role_label == office.roles["kepala_kantor"]
     assert definition.numbering.scope == "permit:pbg" and definition.download_valid_days == 7 and definition.validity_years is None
     assert definition.calendar.timezone == office.office.timezone and definition.office.name == office.office.name
+    assert definition.office.code == definition.calendar.office == definition.numbering.office == "dpmptsp"
     number = format_number(definition.numbering, sequence=42, issued_on=datetime(2026, 11, 23, tzinfo=UTC))
     assert number == "640/42/PBG/DPUPR/XI/2026"
     # It crosses into a workflow through the data converter unchanged.
     payload = pydantic_data_converter.payload_converter.to_payloads([definition])
     assert pydantic_data_converter.payload_converter.from_payloads(payload, [PermitDefinitionSnapshot])[0] == definition
-    assert permit_definition("izin_reklame", "perpanjangan").validity_years == 1
+    assert permit_definition(PERMIT_OFFICE, "izin_reklame", "perpanjangan").validity_years == 1
     with pytest.raises(ValueError):
-        permit_definition("pbg", "perpanjangan")
+        permit_definition(PERMIT_OFFICE, "pbg", "perpanjangan")
     with pytest.raises(KeyError):
-        permit_definition("tidak_ada", "baru")
+        permit_definition(PERMIT_OFFICE, "tidak_ada", "baru")
 
 
 # --- the loader refuses bad catalogs ------------------------------------------------------------
@@ -147,8 +150,8 @@ BAD = {
     "numbering without seq": (lambda d: _first_permit(d)["numbering"].update(format="503/DPMPTSP/{year}"), "needs {seq} and {year}"),
     "numbering without year": (lambda d: _first_permit(d)["numbering"].update(format="503/{seq}/DPMPTSP"), "needs {seq} and {year}"),
     "numbering with an unknown field": (lambda d: _first_permit(d)["numbering"].update(format="{kode}/{seq}/{year}"), "cannot be filled"),
-    "verifier role not in office.yaml": (lambda d: _first_permit(d).update(verifier_role="petugas_gaib"), "not a role listed in office.yaml"),
-    "signer role not in office.yaml": (lambda d: _first_permit(d).update(signer_role="bupati"), "not a role listed in office.yaml"),
+    "verifier role not in roles.yaml": (lambda d: _first_permit(d).update(verifier_role="petugas_gaib"), "not a role listed in roles.yaml"),
+    "signer role not in roles.yaml": (lambda d: _first_permit(d).update(signer_role="bupati"), "not a role listed in roles.yaml"),
     "unknown key": (lambda d: _first_permit(d).update(biaya=50000), "Extra inputs are not permitted"),
     "unknown request kind": (lambda d: _first_permit(d).update(request_kinds=["baru", "pencabutan"]), "unknown request kind"),
     "requirement for a kind not offered": (lambda d: _first_permit(d)["requirements"][0].update(request_kinds=["perubahan"]),
@@ -166,7 +169,6 @@ def test_loader_refuses_bad_catalogs(tmp_path, case):
     mutate, expected = BAD[case]
     data = shipped()
     mutate(data)
-    shutil.copy(DEFS_DIR / "office.yaml", tmp_path / "office.yaml")
     (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pytest.raises(CatalogError) as refused:
         load_catalog(tmp_path)
@@ -174,13 +176,11 @@ def test_loader_refuses_bad_catalogs(tmp_path, case):
 
 
 def test_loader_refuses_broken_yaml_and_accepts_a_faithful_copy(tmp_path):
-    shutil.copy(DEFS_DIR / "office.yaml", tmp_path / "office.yaml")
     (tmp_path / "catalog.yaml").write_text("agencies: [\n  - code: x\n", encoding="utf-8")
     with pytest.raises(CatalogError, match="not valid YAML"):
         load_catalog(tmp_path)
     good = tmp_path / "good"
     good.mkdir()
-    shutil.copy(DEFS_DIR / "office.yaml", good / "office.yaml")
     (good / "catalog.yaml").write_text(yaml.safe_dump(shipped(), allow_unicode=True), encoding="utf-8")
     assert len(load_catalog(good).permit_types()) == len(load_catalog().permit_types())
 

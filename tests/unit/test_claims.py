@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from gateway.errors import DomainError, status_of
 from gateway.services import tasks as task_service
 from store.models import CaseEvent, Task, User, UserRole
-from tests.factories import future_working_range, login, wait_for
+from tests.factories import COURT, future_working_range, login, office_ids, wait_for
 from tests.pgserver import demo_postgres, postgres_available
 
 NUMBERING_TASK = "leave-claims.penomoran"
@@ -31,9 +31,10 @@ async def grant_role(sessionmaker, username: str, role: str) -> None:
 
 
 async def numbering_task(sessionmaker, *, claimed_by: str | None = None, owner: str | None = None) -> str:
-    """An open task of the numbering officers' role, as the projection writes it."""
+    """An open task of the court's numbering officers' role, as the projection writes it."""
+    court = (await office_ids(sessionmaker))[COURT]
     async with sessionmaker() as session:
-        session.add(Task(id=NUMBERING_TASK, workflow_id="leave-claims", process="leave", subject_id="claims", title="Beri nomor surat cuti",
+        session.add(Task(id=NUMBERING_TASK, office_id=court, workflow_id="leave-claims", process="leave", subject_id="claims", title="Beri nomor surat cuti",
                          summary={}, role="penomoran", owner_id=await user_id(sessionmaker, owner) if owner else None, status="open",
                          claimed_by_id=await user_id(sessionmaker, claimed_by) if claimed_by else None,
                          outcomes=[{"name": "assign_number", "label": "Beri nomor", "requires_reason": False, "requires_tte": False}],
@@ -73,7 +74,7 @@ async def test_a_delegates_claim_ends_with_their_recommendation(http, live_stack
     """Owner delegates, the colleague claims and recommends: the task comes back to its owner unclaimed, the owner
     decides. Before, the colleague's claim outlived their access and locked the task for everyone (409, 403)."""
     task, owner = await leave_task_of_the_supervisor(http, weeks_ahead=14)
-    colleague, admin = await login(http, "atasan2"), await login(http, "admin")
+    colleague, admin = await login(http, "atasan2"), await login(http, "admin_ms")
     url = f"/api/v1/tasks/{task['id']}"
     delegated = await http.post(f"{url}/delegate", headers=owner, json={"username": "atasan2", "note": "Mohon telaah"})
     assert delegated.status_code == 200, delegated.text
@@ -134,7 +135,7 @@ async def test_a_process_owner_or_an_admin_releases_anyones_claim(client, db):
 
     officer = await login(client, "pegawai2")
     assert (await client.post(f"/api/v1/tasks/{task_id}/claim", headers=officer)).status_code == 200
-    released = await client.post(url, headers=await login(client, "admin"))
+    released = await client.post(url, headers=await login(client, "admin_ms"))
     assert released.status_code == 200 and released.json()["claimed_by"] is None, released.text
     assert len(await claim_events(db.sessionmaker, task_id, task_service.UNCLAIMED)) == 2
 

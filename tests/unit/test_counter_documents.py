@@ -21,7 +21,7 @@ from gateway.security import hash_password
 from process_defs.loader import load_office, office_defs_dir, office_snapshot
 from signing.identity import load_or_create_signing_identity
 from signing.pades import verify_document
-from store.models import Document, Letter, User, UserRole
+from store.models import Document, LeaveRequest, Letter, User, UserRole, WalkInVisit
 from tests.factories import login, user
 
 # The Kemenag office as the demo ships it: its counter's documents carry its letterhead, never another office's.
@@ -270,16 +270,23 @@ async def test_counter_staff_may_print_counter_documents_and_nobody_else(db, act
     visit = await render(activities, counter_input("walkin_receipt", owner_id=applicant.id))
     incoming = await render(activities, counter_input("disposition_sheet"))
     outgoing = await render(activities, counter_input("letter_receipt", key="surat-keluar-7:x", workflow_id="surat-keluar-7"))
-    # Not a counter process: the counter's roles give no access to it.
-    other = await render(activities, counter_input("letter_receipt", key="permit-ABC:x", workflow_id="permit-ABC"))
+    # Not a counter process (a leave of the Kemenag office): the counter's roles give no access to it.
+    other = await render(activities, counter_input("letter_receipt", key="leave-987654:x", workflow_id="leave-987654"))
     async with db.sessionmaker() as session, session.begin():
-        # The letters these documents belong to (a letter's documents follow who may see the letter); sorted,
-        # as a letter is by the time it has a disposition sheet.
+        # The cases these documents belong to, in the Kemenag office: its visit, and its letters (a letter's documents
+        # follow who may see the letter); sorted, as a letter is by the time it has a disposition sheet.
         clerk = await session.scalar(select(User).where(User.username == "fo1"))
+        employee = await session.scalar(select(User).where(User.username == "pegawai3"))
+        session.add(WalkInVisit(office_id=clerk.office_id, code="KJ-0001", workflow_id="walkin-KJ-0001", service_code="legalisir_ijazah",
+                                service_name="Legalisir Ijazah Madrasah", one_day=True, visitor_name="Siti Aminah",
+                                registered_by_id=clerk.id, status="in_process", stage="research"))
         for code, direction, workflow_id in (("SM1", "incoming", WORKFLOWS["disposition_sheet"]), ("SK7", "outgoing", "surat-keluar-7")):
-            session.add(Letter(code=code, direction=direction, workflow_id=workflow_id,
+            session.add(Letter(office_id=clerk.office_id, code=code, direction=direction, workflow_id=workflow_id,
                                status="diterima", stage="pilah", subject="Surat pengujian", letter_date=dt.date(2026, 11, 20),
                                classification="OT.00", created_by_id=clerk.id))
+        session.add(LeaveRequest(id=987654, office_id=employee.office_id, employee_id=employee.id, leave_type="tahunan",
+                                 start_date=dt.date(2026, 11, 23), end_date=dt.date(2026, 11, 23), working_days=1, reason="Keluarga",
+                                 status="approved", workflow_id="leave-987654"))
         # An applicant account that somehow holds a counter role is still not staff.
         session.add(User(username="3374010101900077", full_name="Pemohon Bercampur", kind="applicant",
                          password_hash=hash_password("Demo12345"), roles=[UserRole(role="pemohon"), UserRole(role="front_office")]))
@@ -292,17 +299,21 @@ async def test_counter_staff_may_print_counter_documents_and_nobody_else(db, act
             assert not response.content.startswith(b"%PDF")
         return response.status_code
 
-    for username in ("fo1", "bo1", "info1", "supervisor1", "unitkerja1", "penomoran1", "arsiparis1", "caraka1", "tu1", "kepala1"):
+    for username in ("fo1", "bo1", "info1", "supervisor1", "unitkerja1", "penomoran2", "arsiparis1", "caraka1", "tu1", "kakan1"):
         assert await status(username, visit) == 200, username
     assert await status("caraka1", incoming) == 200 and await status("tu1", incoming) == 200
-    assert await status("penomoran1", outgoing) == 200
-    for username in ("pegawai1", "atasan1", "verifikator1", "3374010101900077"):
+    assert await status("penomoran2", outgoing) == 200
+    for username in ("pegawai3", "pegawai1", "atasan1", "verifikator1", "3374010101900077"):
         assert await status(username, visit) == 404, username
-    # The visitor with an account reads their own receipt; the admin reads everything.
+    # The same roles in another office give nothing: its head, its numbering officer, its administrator.
+    for username in ("kepala1", "pimpinan1", "penomoran1", "admin_ms"):
+        for document in (visit, incoming, outgoing, other):
+            assert await status(username, document) == 404, (username, document.document_id)
+    # The visitor with an account reads their own receipt; the office's admin reads everything of the office.
     assert await status(DEMO_APPLICANT["nik"], visit) == 200
     assert await status(DEMO_APPLICANT["nik"], incoming) == 404
-    assert await status("admin", other) == 200
-    assert await status("fo1", other) == 404 and await status("kepala1", other) == 404
+    assert await status("admin_kemenag", other) == 200 and await status("admin_kemenag", visit) == 200
+    assert await status("fo1", other) == 404 and await status("kakan1", other) == 404
     anonymous = await client.get(f"/dokumen/{visit.document_id}.pdf")
     assert anonymous.status_code == 303 and not anonymous.content.startswith(b"%PDF")  # sent to the sign-in page
     async with db.sessionmaker() as session:

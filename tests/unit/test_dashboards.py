@@ -16,6 +16,8 @@ from gateway.services import dashboards
 from gateway.services.dashboards import Period
 from gateway.services.survey import ELEMENT_CODES
 from store.models import Complaint, PermitApplication, PermitRevision, ProcessRun, SurveyResponse, Task, User, WalkInVisit
+from store.offices import scope_to_office
+from tests.factories import COURT, KEMENAG, PERMIT_OFFICE, office_ids, speak_as_office
 from tests.pgserver import demo_postgres, postgres_available
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -28,52 +30,61 @@ def wib(month: int, day: int, hour: int = 9) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=WIB)
 
 
-def task(workflow_id: str, key: str, process: str, role: str, *, created: datetime, due: datetime, completed: datetime | None = None,
-         title: str) -> Task:
-    return Task(id=f"{workflow_id}.{key}", workflow_id=workflow_id, process=process, subject_id=workflow_id, title=title, role=role,
+def task(office_id: int, workflow_id: str, key: str, process: str, role: str, *, created: datetime, due: datetime,
+         completed: datetime | None = None, title: str) -> Task:
+    return Task(id=f"{workflow_id}.{key}", office_id=office_id, workflow_id=workflow_id, process=process, subject_id=workflow_id, title=title, role=role,
                 status="completed" if completed else "open", created_at=created, due_at=due, completed_at=completed)
 
 
 async def seed_figures(sessionmaker) -> None:
+    """Each process's rows in the office that runs it: leave in the court, permits and complaints in the permit office,
+    the counter's visits in the Kemenag office."""
+    offices = await office_ids(sessionmaker)
+    court, permit_office, kemenag = offices[COURT], offices[PERMIT_OFFICE], offices[KEMENAG]
     async with sessionmaker() as session:
         applicant = await session.scalar(select(User).where(User.username == APPLICANT_NIK))
-        officer = await session.scalar(select(User).where(User.username == "pegawai1"))
+        officer = await session.scalar(select(User).where(User.username == "info1"))
         session.add_all([
             # Leave approvals: one on time, one late, one still open past its due time (opened 5 working days ago).
-            task("leave-1", "persetujuan-atasan", "leave", "atasan", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 7),
+            task(court, "leave-1", "persetujuan-atasan", "leave", "atasan", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 7),
                  title="Persetujuan Cuti Tahunan Budi (6–8 Juli 2026)"),
-            task("leave-2", "persetujuan-atasan", "leave", "atasan", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 10),
+            task(court, "leave-2", "persetujuan-atasan", "leave", "atasan", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 10),
                  title="Persetujuan Cuti Tahunan Sari (6–8 Juli 2026)"),
-            task("leave-3", "persetujuan-atasan", "leave", "atasan", created=wib(7, 9), due=wib(7, 13, 17),
+            task(court, "leave-3", "persetujuan-atasan", "leave", "atasan", created=wib(7, 9), due=wib(7, 13, 17),
                  title="Persetujuan Cuti Sakit Budi (9 Juli 2026)"),
             # Permit verification: two rounds of one application on time, another opened today and not yet due.
-            task("permit-AAA111", "verifikasi-1", "permit", "verifikator", created=wib(7, 1), due=wib(7, 3, 17), completed=wib(7, 2),
+            task(permit_office, "permit-AAA111", "verifikasi-1", "permit", "verifikator", created=wib(7, 1), due=wib(7, 3, 17), completed=wib(7, 2),
                  title="Verifikasi Izin Reklame — resi AAA111"),
-            task("permit-AAA111", "verifikasi-2", "permit", "verifikator", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 8),
+            task(permit_office, "permit-AAA111", "verifikasi-2", "permit", "verifikator", created=wib(7, 6), due=wib(7, 8, 17), completed=wib(7, 8),
                  title="Verifikasi Izin Reklame — resi AAA111 (perbaikan ke-1)"),
-            task("permit-BBB222", "verifikasi-1", "permit", "verifikator", created=wib(7, 16, 8), due=wib(7, 21, 17),
+            task(permit_office, "permit-BBB222", "verifikasi-1", "permit", "verifikator", created=wib(7, 16, 8), due=wib(7, 21, 17),
                  title="Verifikasi Izin Reklame — resi BBB222"),
             # Signing: open, one day past due, opened two working days ago.
-            task("permit-CCC333", "tte-1", "permit", "penandatangan", created=wib(7, 14), due=wib(7, 15, 17),
+            task(permit_office, "permit-CCC333", "tte-1", "permit", "penandatangan", created=wib(7, 14), due=wib(7, 15, 17),
                  title="Tanda tangan elektronik Izin Usaha Mikro Kecil — resi CCC333"),
         ])
         session.add_all([
-            ProcessRun(workflow_id="leave-1", run_id="r1", process="leave", workflow_type="LeaveRequest", business_key="1",
+            ProcessRun(office_id=court, workflow_id="leave-1", run_id="r1", process="leave", workflow_type="LeaveRequest", business_key="1",
                        status="completed", started_at=wib(6, 29, 8), closed_at=wib(6, 29, 15)),
-            ProcessRun(workflow_id="permit-AAA111", run_id="r2", process="permit", workflow_type="PermitApplication", business_key="AAA111",
+            ProcessRun(office_id=permit_office, workflow_id="permit-AAA111", run_id="r2", process="permit", workflow_type="PermitApplication",
+                       business_key="AAA111",
                        status="completed", started_at=wib(7, 1), closed_at=wib(7, 6)),
-            ProcessRun(workflow_id="permit-DDD444", run_id="r3", process="permit", workflow_type="PermitApplication", business_key="DDD444",
+            ProcessRun(office_id=permit_office, workflow_id="permit-DDD444", run_id="r3", process="permit", workflow_type="PermitApplication",
+                       business_key="DDD444",
                        status="completed", started_at=wib(7, 1), closed_at=wib(7, 8)),
-            ProcessRun(workflow_id="permit-EEE555", run_id="r4", process="permit", workflow_type="PermitApplication", business_key="EEE555",
+            ProcessRun(office_id=permit_office, workflow_id="permit-EEE555", run_id="r4", process="permit", workflow_type="PermitApplication",
+                       business_key="EEE555",
                        status="completed", started_at=wib(7, 2), closed_at=wib(7, 14)),
-            ProcessRun(workflow_id="permit-BBB222", run_id="r5", process="permit", workflow_type="PermitApplication", business_key="BBB222",
+            ProcessRun(office_id=permit_office, workflow_id="permit-BBB222", run_id="r5", process="permit", workflow_type="PermitApplication",
+                       business_key="BBB222",
                        status="running", started_at=wib(7, 16, 8)),
-            ProcessRun(workflow_id="leave-9", run_id="r6", process="leave", workflow_type="LeaveRequest", business_key="9",
+            ProcessRun(office_id=court, workflow_id="leave-9", run_id="r6", process="leave", workflow_type="LeaveRequest", business_key="9",
                        status="failed", started_at=wib(7, 1), closed_at=wib(7, 2)),
         ])
         apps = {}
         for resi, permit_type, rounds in (("AAA111", "izin_reklame", 1), ("BBB222", "izin_reklame", 3), ("CCC333", "iumk", 2)):
-            app = PermitApplication(resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type=permit_type, request_kind="baru",
+            app = PermitApplication(office_id=permit_office, resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type=permit_type,
+                                    request_kind="baru",
                                     status="finished", stage="finished", workflow_id=f"permit-{resi}", created_at=wib(7, 1))
             session.add(app)
             await session.flush()
@@ -88,19 +99,24 @@ async def seed_figures(sessionmaker) -> None:
                 ("pengaduan", wib(7, 6), wib(7, 13), wib(7, 13)),   # 5 working days (over a weekend)
                 ("pengaduan", wib(7, 7), None, wib(7, 9)),          # refused as invalid after 2 working days
                 ("kritik", wib(7, 10), None, None))):               # still open
-            session.add(Complaint(tracking_number=f"ADU-TEST{n}", workflow_id=f"pengaduan-ADU-TEST{n}", channel=channel, category="lainnya",
+            session.add(Complaint(office_id=permit_office, tracking_number=f"ADU-TEST{n}", workflow_id=f"pengaduan-ADU-TEST{n}", channel=channel,
+                                  category="lainnya",
                                   title="Uji", content="Uji", stage="selesai" if finished else "verifikasi", status="x",
                                   created_at=created, responded_at=responded, finished_at=finished))
         for n, (code, name, rating) in enumerate((("legalisir_ijazah", "Legalisir Ijazah", 4), ("legalisir_ijazah", "Legalisir Ijazah", 3),
                                                   ("surat_keterangan", "Surat Keterangan", 2), ("surat_keterangan", "Surat Keterangan", None))):
-            session.add(WalkInVisit(code=f"K-{n}", workflow_id=f"walkin-K-{n}", service_code=code, service_name=name, one_day=True,
+            session.add(WalkInVisit(office_id=kemenag, code=f"K-{n}", workflow_id=f"walkin-K-{n}", service_code=code, service_name=name, one_day=True,
                                     visitor_name="Pengunjung", registered_by_id=officer.id, status="selesai", stage="selesai",
                                     rating=rating, created_at=wib(7, 9)))
         await session.commit()
 
 
-async def figures(db, period: Period | None = None) -> dict:
+async def figures(db, period: Period | None = None, *, office: str | None = None) -> dict:
+    """Every office's figures (an unscoped session), or one office's as its staff see them."""
+    office_id = await speak_as_office(db.sessionmaker, office or COURT)
     async with db.sessionmaker() as session:
+        if office:
+            scope_to_office(session, office_id)
         data = await dashboards.dashboard(session, period=period or Period(), now=NOW)
     return {name: f["rows"] for name, f in data["figures"].items()}
 
@@ -147,6 +163,21 @@ async def test_figures_count_the_known_dataset(db):
     ratings = {r["service_code"]: r for r in f["walk_in_ratings"]}
     assert (ratings["legalisir_ijazah"]["ratings"], ratings["legalisir_ijazah"]["average_rating"]) == (2, 3.5)
     assert (ratings["surat_keterangan"]["ratings"], ratings["surat_keterangan"]["low_ratings"]) == (1, 1)
+
+
+async def test_each_office_counts_only_its_own_work(db):
+    await seed_figures(db.sessionmaker)
+    court, permit_office, kemenag = [await figures(db, office=code) for code in (COURT, PERMIT_OFFICE, KEMENAG)]
+    assert {r["role"] for r in court["open_tasks"]} == {"atasan"} and {r["process"] for r in court["sla"]} == {"leave"}
+    assert {r["process"] for r in court["throughput"]} == {"leave"}
+    assert court["revisions"] == court["complaint_times"] == court["ikm"] == court["walk_in_ratings"] == []
+    assert {r["role"] for r in permit_office["open_tasks"]} == {"verifikator", "penandatangan"}
+    assert {r["process"] for r in permit_office["throughput"]} == {"permit"}
+    # The survey rows belong to no office themselves: their applications' office counts them.
+    assert {r["permit_type"] for r in permit_office["ikm"]} == {"izin_reklame", "iumk"} and permit_office["walk_in_ratings"] == []
+    assert {r["channel"] for r in permit_office["complaint_times"]} == {"pengaduan", "kritik"}
+    assert kemenag["open_tasks"] == kemenag["sla"] == kemenag["ikm"] == kemenag["complaint_times"] == []
+    assert {r["service_code"] for r in kemenag["walk_in_ratings"]} == {"legalisir_ijazah", "surat_keterangan"}
 
 
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed")
@@ -201,7 +232,16 @@ async def login(client, username: str) -> str:
     return response.json()["access_token"]
 
 
-@pytest.mark.parametrize("username", ["pemilik1", "auditor1"])
+# Each office's owners and auditors see its own work drawn: together the three offices draw every figure.
+CHARTED = {
+    "pemilik1": {"open_tasks", "sla", "throughput"},
+    "auditor1": {"open_tasks", "sla", "throughput"},
+    "pemilik2": {"open_tasks", "sla", "throughput", "revisions", "complaint_times", "ikm"},
+    "pemilik3": {"walk_in_ratings"},
+}
+
+
+@pytest.mark.parametrize("username", list(CHARTED))
 async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db, username):
     await seed_figures(db.sessionmaker)
     token = await login(client, username)
@@ -209,11 +249,17 @@ async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db,
     page = await client.get("/dasbor")
     assert page.status_code == 200, page.text
     html = page.text
-    assert html.count('<svg class="chart" role="img"') == len(dashboards.FIGURES)
+    assert set().union(*CHARTED.values()) == {f.name for f in dashboards.FIGURES}
+    assert html.count('<svg class="chart" role="img"') == len(CHARTED[username])
     for f in dashboards.FIGURES:
         assert f'href="/api/v1/dashboards/{f.name}.csv"' in html and f.title in html
-    assert "Cuti Pegawai · Persetujuan atasan" in html  # the SLA chart's label
-    assert "Atasan Langsung" in html and "Unduh CSV" in html and "<details" in html
+        assert (f'aria-labelledby="{f.name}-title {f.name}-desc"' in html) == (f.name in CHARTED[username]), f.name
+    if "sla" in CHARTED[username]:
+        label = "Cuti Pegawai · Persetujuan atasan" if username != "pemilik2" else "Perizinan · Verifikasi"
+        assert label in html  # the SLA chart's label
+    assert html.count("Belum ada data untuk periode ini.") == len(dashboards.FIGURES) - len(CHARTED[username])
+    assert "Unduh CSV" in html and "<details" in html
+    assert ("Atasan Langsung" in html) == (username in ("pemilik1", "auditor1"))
     assert 'href="/dasbor"' in html  # the navigation offers the dashboards to owners and auditors
 
     narrowed = await client.get("/dasbor", params={"dari": "2026-07-13", "sampai": "2026-07-16"})
@@ -224,7 +270,8 @@ async def test_the_page_shows_every_figure_as_a_chart_with_its_table(client, db,
 
 async def test_api_gives_json_and_csv(client, db):
     await seed_figures(db.sessionmaker)
-    headers = {"Authorization": f"Bearer {await login(client, 'auditor1')}"}
+    # The permit office's auditor: its permits, their IKM and revisions.
+    headers = {"Authorization": f"Bearer {await login(client, 'auditor2')}"}
     data = (await client.get("/api/v1/dashboards", headers=headers)).json()
     assert list(data["figures"]) == [f.name for f in dashboards.FIGURES]
     assert {r["permit_type"] for r in data["figures"]["ikm"]["rows"]} == {"izin_reklame", "iumk"}

@@ -58,7 +58,7 @@ async def test_pages_show_the_message_for_dates_out_of_range(client, day):
 
 async def test_a_complaint_about_an_incident_in_year_one_is_refused_by_the_field(client):
     complaint = {"category": "layanan", "title": "Antrean loket terlalu lama", "nik": "3374010101900001", "phone": "081234567891",
-                 "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.", "incident_date": "0001-01-01"}
+                 "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.", "incident_date": "0001-01-01", "office": "dpmptsp"}
     refused = await client.post("/api/v1/complaints", json=complaint)
     assert refused.status_code == 422, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == ["incident_date"] and "01-01-2000" in refused.json()["detail"]

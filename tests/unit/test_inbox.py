@@ -12,6 +12,8 @@ from sqlalchemy import event, insert, select
 from gateway.services import tasks as task_service
 from gateway.services.people import office_today
 from store.models import Substitution, Task, User
+from store.offices import scope_to_office
+from tests.factories import COURT, PERMIT_OFFICE, office_ids
 from tests.pgserver import demo_postgres, postgres_available
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -23,11 +25,11 @@ async def users(sessionmaker, *names: str) -> list[User]:
     return [found[n] for n in names]
 
 
-def task_row(k: int, *, role: str, owner: int | None = None, delegate: int | None = None, escalated_to: str | None = None,
+def task_row(k: int, *, office: int, role: str, owner: int | None = None, delegate: int | None = None, escalated_to: str | None = None,
              status: str = "open", completed_by: int | None = None, created_at: datetime | None = None, process: str = "leave",
              due_at: datetime | None = None) -> dict:
     created = created_at or T0 + timedelta(minutes=k)
-    return {"id": f"run-{k:05d}.tugas", "workflow_id": f"run-{k:05d}", "process": process, "subject_id": str(k), "title": f"Tugas {k}",
+    return {"id": f"run-{k:05d}.tugas", "office_id": office, "workflow_id": f"run-{k:05d}", "process": process, "subject_id": str(k), "title": f"Tugas {k}",
             "summary": {}, "role": role, "owner_id": owner, "delegate_id": delegate, "escalated_to_role": escalated_to,
             "status": status, "completed_by_id": completed_by, "completed_at": created + timedelta(hours=1) if status == "completed" else None,
             "outcomes": ["approve"], "form": {}, "data": {}, "created_at": created, "due_at": due_at}
@@ -45,19 +47,23 @@ async def reference(session, user: User, **filters) -> list[str]:
 
 
 async def test_the_union_shows_what_the_visibility_rule_allows_page_after_page(db):
-    me, plh_for, colleague, clerk = await users(db.sessionmaker, "atasan1", "kepala1", "atasan2", "pegawai1")
+    me, plh_for, colleague, clerk = await users(db.sessionmaker, "atasan1", "pimpinan1", "atasan2", "pegawai1")
+    offices = await office_ids(db.sessionmaker)
+    court, elsewhere = offices[COURT], offices[PERMIT_OFFICE]
     rnd = random.Random(7)
     now = datetime.now(UTC)
     ways = [
-        lambda k: task_row(k, role="atasan", owner=me.id),                                       # mine
-        lambda k: task_row(k, role="atasan", owner=plh_for.id, delegate=me.id),                  # delegated to me
-        lambda k: task_row(k, role="atasan"),                                                    # open to my role
-        lambda k: task_row(k, role="atasan", owner=colleague.id),                                # my role, but someone's: not mine
-        lambda k: task_row(k, role="penomoran", owner=clerk.id, escalated_to="atasan"),          # escalated to my role
-        lambda k: task_row(k, role="atasan", owner=me.id, escalated_to="atasan"),                # two ways at once: shown once
-        lambda k: task_row(k, role="kepala_kantor", owner=plh_for.id),                           # the official I stand in for
-        lambda k: task_row(k, role="penomoran", owner=clerk.id),                                 # nothing to do with me
-        lambda k: task_row(k, role="atasan", owner=me.id, status="completed", completed_by=me.id),  # done
+        lambda k: task_row(k, office=court, role="atasan", owner=me.id),                                       # mine
+        lambda k: task_row(k, office=court, role="atasan", owner=plh_for.id, delegate=me.id),                  # delegated to me
+        lambda k: task_row(k, office=court, role="atasan"),                                                    # open to my role
+        lambda k: task_row(k, office=court, role="atasan", owner=colleague.id),                                # my role, but someone's: not mine
+        lambda k: task_row(k, office=court, role="penomoran", owner=clerk.id, escalated_to="atasan"),          # escalated to my role
+        lambda k: task_row(k, office=court, role="atasan", owner=me.id, escalated_to="atasan"),                # two ways at once: shown once
+        lambda k: task_row(k, office=court, role="kepala_kantor", owner=plh_for.id),                           # the official I stand in for
+        lambda k: task_row(k, office=court, role="penomoran", owner=clerk.id),                                 # nothing to do with me
+        lambda k: task_row(k, office=court, role="atasan", owner=me.id, status="completed", completed_by=me.id),  # done
+        lambda k: task_row(k, office=elsewhere, role="atasan"),                                  # my role in another office: not mine
+        lambda k: task_row(k, office=elsewhere, role="kepala_kantor", escalated_to="atasan"),    # escalated there: not mine either
     ]
     rows = []
     for k in range(400):
@@ -74,6 +80,7 @@ async def test_the_union_shows_what_the_visibility_rule_allows_page_after_page(d
         await session.commit()
 
     async with db.sessionmaker() as session:
+        scope_to_office(session, court)  # as the gateway scopes a signed-in officer's session
         me = await session.get(User, me.id)
         for filters in ({}, {"process": "permit"}, {"overdue": True}):
             expected = await reference(session, me, **filters)
@@ -87,7 +94,8 @@ async def test_the_union_shows_what_the_visibility_rule_allows_page_after_page(d
         # The Plh. sees the official's tasks, and the page says whose they are.
         page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter(limit=400))
         served = [task_service.serialize(t, viewer=me, represented=page.represented) for t in page.items]
-        assert {s["acting_for"] for s in served if s["owner"] == "kepala1" and s["delegate"] is None} == {plh_for.full_name}
+        assert {s["acting_for"] for s in served if s["owner"] == "pimpinan1" and s["delegate"] is None} == {plh_for.full_name}
+        assert not {r["id"] for r in rows if r["office_id"] == elsewhere} & {t.id for t in page.items}
         done = await task_service.inbox(session, user=me, filters=task_service.InboxFilter(status="completed", limit=400))
         assert [t.id for t in done.items] == sorted((r["id"] for r in rows if r["status"] == "completed"),
                                                     key=lambda i: next(r for r in rows if r["id"] == i)["completed_at"], reverse=True)
@@ -97,15 +105,17 @@ async def test_the_union_shows_what_the_visibility_rule_allows_page_after_page(d
 
 async def test_the_count_stops_at_the_cap(db):
     (me,) = await users(db.sessionmaker, "atasan1")
+    court = me.office_id
     cap = task_service.INBOX_COUNT_CAP
     async with db.sessionmaker() as session:
-        await session.execute(insert(Task), [task_row(k, role="atasan", owner=me.id) for k in range(cap)])
+        scope_to_office(session, court)
+        await session.execute(insert(Task), [task_row(k, office=court, role="atasan", owner=me.id) for k in range(cap)])
         await session.commit()
         me = await session.get(User, me.id)
         exact = await task_service.open_task_count(session, user=me)
         assert (exact.total, exact.capped, exact.label) == (cap, False, str(cap))
         # One more, reaching the inbox by another way (open to the role): now past the cap.
-        await session.execute(insert(Task), [task_row(cap, role="atasan")])
+        await session.execute(insert(Task), [task_row(cap, office=court, role="atasan")])
         await session.commit()
         page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter())
         assert (page.total.total, page.total.capped, page.total.label) == (cap, True, "1 000+")
@@ -127,11 +137,14 @@ async def fill(sessionmaker, size: int) -> User:
     """`size` open tasks, most of them other people's: what makes an OR over the whole table slow."""
     (me,) = await users(sessionmaker, "atasan1")
     async with sessionmaker() as session:
-        # Spread over everyone else, so one person's tasks look few to the planner beside all unowned ones.
+        # Spread over everyone else, so one person's tasks look few to the planner beside all unowned ones; a third of
+        # them in the other offices, which the office scope leaves out.
         others = list((await session.scalars(select(User.id).where(User.id != me.id))).all())
+        offices = sorted((await office_ids(sessionmaker)).values())
         for start in range(0, size, 10_000):
             await session.execute(insert(Task), [
-                task_row(k, role="atasan" if k % 10 else "tidak-diukur", owner=me.id if k % 10 == 1 else None if k % 10 == 0 else others[k % len(others)])
+                task_row(k, office=me.office_id if k % 3 else offices[k % len(offices)], role="atasan" if k % 10 else "tidak-diukur",
+                         owner=me.id if k % 10 == 1 else None if k % 10 == 0 else others[k % len(others)])
                 for k in range(start, min(size, start + 10_000))])
         await session.commit()
     return me
@@ -143,6 +156,7 @@ async def test_every_branch_reads_an_index_on_sqlite(db):
         await conn.exec_driver_sql("ANALYZE")
     captured = capture_inbox_statements(db.engine)
     async with db.sessionmaker() as session:
+        scope_to_office(session, me.office_id)
         me = await session.get(User, me.id)
         page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter())
         assert len(page.items) == 50 and page.total.label == "1 000+"
@@ -163,6 +177,7 @@ async def test_every_branch_reads_an_index_on_postgresql():
             await conn.exec_driver_sql("ANALYZE task")
         captured = capture_inbox_statements(engine)
         async with sessionmaker() as session:
+            scope_to_office(session, me.office_id)
             me = await session.get(User, me.id)
             page = await task_service.inbox(session, user=me, filters=task_service.InboxFilter())
             assert len(page.items) == 50 and page.total.label == "1 000+"

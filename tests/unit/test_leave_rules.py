@@ -4,18 +4,20 @@ from datetime import date
 
 from gateway.services.leave import annual_balance
 from store.models import LeaveRequest
-from tests.factories import user
+from tests.factories import COURT, speak_as_office, user
 
 
 async def add_leave(db, employee_id: int, start: date, end: date, days: int, status: str = "approved") -> None:
+    court = await speak_as_office(db.sessionmaker, COURT)  # the employees' office, whose calendar counts the days
     async with db.sessionmaker() as session:
-        session.add(LeaveRequest(employee_id=employee_id, leave_type="tahunan", start_date=start, end_date=end, working_days=days,
+        session.add(LeaveRequest(office_id=court, employee_id=employee_id, leave_type="tahunan", start_date=start, end_date=end, working_days=days,
                                  reason="x", status=status, workflow_id=f"leave-t{start.isoformat()}"))
         await session.commit()
 
 
 async def test_unused_days_carry_over_up_to_the_limit(db):
     employee = await user(db.sessionmaker, "pegawai1")
+    await speak_as_office(db.sessionmaker, COURT)
     async with db.sessionmaker() as session:
         fresh = await annual_balance(session, employee_id=employee.id, year=2027)
     assert (fresh.entitlement, fresh.carried_over, fresh.available) == (12, 6, 18)  # nothing used in 2026: carry 6 (the cap)
@@ -50,7 +52,8 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
     first, second = await user(db.sessionmaker, "pegawai1"), await user(db.sessionmaker, "pegawai2")
 
     def request(employee_id: int, workflow_id: str) -> LeaveRequest:
-        return LeaveRequest(employee_id=employee_id, leave_type="tahunan", start_date=date(2027, 6, 7), end_date=date(2027, 6, 8),
+        return LeaveRequest(office_id=first.office_id, employee_id=employee_id, leave_type="tahunan", start_date=date(2027, 6, 7),
+                            end_date=date(2027, 6, 8),
                             working_days=2, reason="x", status="waiting_supervisor", workflow_id=workflow_id, client_key="kunci-bersama")
 
     async with db.sessionmaker() as session:

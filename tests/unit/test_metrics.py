@@ -8,6 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.app import create_app
 from store.models import Notification, ProcessRun, Task
+from tests.factories import COURT, PERMIT_OFFICE, office_ids
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
@@ -19,13 +20,19 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
     return out
 
 
+# The office of each process's rows: leave in the court, permits in the permit office (the figures are the installation's).
+OFFICE_OF = {"leave": COURT, "permit": PERMIT_OFFICE}
+OFFICES: dict[str, int] = {}
+
+
 def run(workflow_id: str, process: str, status: str, started: datetime) -> ProcessRun:
-    return ProcessRun(workflow_id=workflow_id, run_id=f"run-{workflow_id}", process=process, workflow_type="X", business_key=workflow_id,
+    return ProcessRun(office_id=OFFICES[OFFICE_OF[process]], workflow_id=workflow_id, run_id=f"run-{workflow_id}", process=process, workflow_type="X",
+                      business_key=workflow_id,
                       status=status, started_at=started, closed_at=None if status == "running" else started + timedelta(hours=1))
 
 
 def task(task_id: str, process: str, role: str, *, created: datetime, due: datetime, completed: datetime | None = None) -> Task:
-    return Task(id=task_id, workflow_id=task_id.split(".")[0], process=process, subject_id="1", title="Tugas", role=role,
+    return Task(id=task_id, office_id=OFFICES[OFFICE_OF[process]], workflow_id=task_id.split(".")[0], process=process, subject_id="1", title="Tugas", role=role,
                 status="completed" if completed else "open", created_at=created, due_at=due, completed_at=completed)
 
 
@@ -35,6 +42,7 @@ def notification(key: str, channel: str, status: str, attempts: int, sent: bool)
 
 
 async def seed(sessionmaker) -> None:
+    OFFICES.update(await office_ids(sessionmaker))
     now = datetime.now(UTC)
     async with sessionmaker() as session:
         session.add_all([

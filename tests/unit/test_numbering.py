@@ -7,18 +7,30 @@ import pytest
 from sqlalchemy import select
 
 from activities.numbering import assign_number
+from cli.seed import seed_offices
 from contracts import NumberingFormat, NumberRequest
 from office.numbering import format_number
 from store.db import create_schema, make_engine, make_sessionmaker
-from store.models import IssuedNumber
+from store.models import IssuedNumber, NumberSequence
 from tests.pgserver import ThrowawayPostgres, postgres_available
 
 FORMAT = NumberingFormat(scope="leave_letter", format="B-{seq}/{unit_code}/{classification}/{month}/{year}",
-                         fields={"unit_code": "Kk.13.21/1", "classification": "KP.07.6"})
+                         fields={"unit_code": "Kk.13.21/1", "classification": "KP.07.6"}, office="kemenag-lamongan")
 
 
 def request(key: str, numbering: NumberingFormat = FORMAT) -> NumberRequest:
     return NumberRequest(idempotency_key=key, numbering=numbering, timezone="Asia/Jakarta", subject=f"surat {key}")
+
+
+async def empty_database(url: str):
+    """A new database with the demo offices and nothing else: the registers belong to offices."""
+    engine = make_engine(url)
+    await create_schema(engine)
+    sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await seed_offices(session)
+        await session.commit()
+    return engine, sessionmaker
 
 
 async def assign(sessionmaker, req: NumberRequest):
@@ -46,10 +58,8 @@ def test_format_follows_the_office_format():
 
 
 async def test_scopes_and_years_count_separately(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
-    await create_schema(engine)
-    sm = make_sessionmaker(engine)
-    other = NumberingFormat(scope="outgoing", format="{seq}/{year}")
+    engine, sm = await empty_database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    other = NumberingFormat(scope="outgoing", format="{seq}/{year}", office="kemenag-lamongan")
     assert (await assign(sm, request("a"))).sequence == 1
     assert (await assign(sm, request("b", other))).sequence == 1
     assert (await assign(sm, request("c"))).sequence == 2
@@ -59,10 +69,28 @@ async def test_scopes_and_years_count_separately(tmp_path):
     await engine.dispose()
 
 
+async def test_each_office_keeps_its_own_registers(tmp_path):
+    engine, sm = await empty_database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    court = NumberingFormat(scope="leave_letter", format="B-{seq}/MS.W1-A5/KP.05.2/{month}/{year}", office="ms-lhokseumawe")
+    assert (await assign(sm, request("a"))).sequence == 1
+    assert (await assign(sm, request("b"))).sequence == 2
+    # The same scope in another office starts at 1: its letters have their own numbers.
+    assert (await assign(sm, request("c", court))).number.startswith("B-1/MS.W1-A5/")
+    # A run from before offices carries no office: it numbers on in the first office's register (the court's).
+    before = NumberingFormat(scope="leave_letter", format="B-{seq}/{year}")
+    assert (await assign(sm, request("d", before))).sequence == 2
+    async with sm() as session:
+        register = {(n.idempotency_key, n.scope, n.sequence) for n in await session.scalars(select(IssuedNumber))}
+        counters = {(c.scope, c.last_value) for c in await session.scalars(select(NumberSequence))}
+    assert register == {("a", "kemenag-lamongan/leave_letter", 1), ("b", "kemenag-lamongan/leave_letter", 2),
+                        ("c", "ms-lhokseumawe/leave_letter", 1), ("d", "ms-lhokseumawe/leave_letter", 2)}
+    assert counters == {("kemenag-lamongan/leave_letter", 2), ("ms-lhokseumawe/leave_letter", 2)}
+    await engine.dispose()
+
+
 async def test_200_concurrent_numbers_on_sqlite(tmp_path):
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
-    await create_schema(engine)
-    await two_hundred_concurrent(make_sessionmaker(engine))
+    engine, sessionmaker = await empty_database(f"sqlite+aiosqlite:///{tmp_path / 'n.db'}")
+    await two_hundred_concurrent(sessionmaker)
     await engine.dispose()
 
 
@@ -70,7 +98,6 @@ async def test_200_concurrent_numbers_on_sqlite(tmp_path):
 @pytest.mark.skipif(not postgres_available(), reason="PostgreSQL server binaries not installed (make test installs them)")
 async def test_200_concurrent_numbers_on_postgresql():
     with ThrowawayPostgres() as pg:
-        engine = make_engine(pg.url)
-        await create_schema(engine)
-        await two_hundred_concurrent(make_sessionmaker(engine))
+        engine, sessionmaker = await empty_database(pg.url)
+        await two_hundred_concurrent(sessionmaker)
         await engine.dispose()

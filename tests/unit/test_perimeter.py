@@ -23,13 +23,13 @@ from store.db import create_schema, make_engine, make_sessionmaker
 from store.models import ChatMessage, Complaint, LeaveRequest, PermitApplication, StoredFile, User
 from store.settings import Settings
 from tests.conftest import _DEMO_HASH, TEST_PAYLOAD_KEY, free_port
-from tests.factories import applicant_user, login
+from tests.factories import PERMIT_OFFICE, applicant_user, login, office_ids
 from tests.pgserver import ThrowawayPostgres, postgres_available
 
 MB = 1024 * 1024
 APPLICANT = "3374010101900001"
 COMPLAINT = {"category": "layanan", "title": "Antrean loket terlalu lama", "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.",
-             "nik": "3374010101900055", "phone": "081234567890", "incident_date": "2026-01-05"}
+             "nik": "3374010101900055", "phone": "081234567890", "incident_date": "2026-01-05", "office": "dpmptsp"}
 ENGLISH = ("There was an error parsing the body", "Not Found", "Method Not Allowed", "Not authenticated", "Field required")
 
 
@@ -56,9 +56,11 @@ async def count(sessionmaker, model) -> int:
 async def new_application(sessionmaker, applicant: User) -> str:
     """A case row as the permit workflow leaves it (the chat does not touch the workflow)."""
     resi = secrets.token_hex(3).upper()
+    permit_office = (await office_ids(sessionmaker))[PERMIT_OFFICE]
     async with sessionmaker() as session:
         session.add(PermitApplication(
-            resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type="izin_reklame", request_kind="baru", status="in_process",
+            office_id=permit_office, resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type="izin_reklame", request_kind="baru",
+            status="in_process",
             stage="verification", workflow_id=f"permit-{resi}", applicant_data={"full_name": applicant.full_name, "nik": applicant.username},
             location={"street": "Jl. Pemuda 1", "latitude": -6.98, "longitude": 110.41}))
         await session.commit()

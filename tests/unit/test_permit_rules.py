@@ -1,14 +1,16 @@
-"""Rules of the permit case that need no server: the SLA clock in working days, and the location check."""
+"""Rules of the permit case that need no server: the SLA clock in working days (of the permit office's calendar), and the
+location check."""
 
 import pytest
 
 from gateway.errors import DomainError
 from gateway.services.permits import check_location, clock_working_days
 from store.models import PermitApplication
+from tests.factories import PERMIT_OFFICE, speak_as_office
 
 
-def test_sla_clock_counts_elapsed_working_days_per_side():
-    application = PermitApplication(clock=[
+async def test_sla_clock_counts_elapsed_working_days_per_side(db):
+    application = PermitApplication(office_id=await speak_as_office(db.sessionmaker, PERMIT_OFFICE), clock=[
         # Office from Monday 23 Nov 10:00 WIB to Wednesday 25 Nov 09:00: Tuesday and Wednesday ended (2).
         {"side": "office", "start": "2026-11-23T03:00:00+00:00", "end": "2026-11-25T02:00:00+00:00"},
         # With the applicant the same day: nothing elapsed.
@@ -19,9 +21,10 @@ def test_sla_clock_counts_elapsed_working_days_per_side():
     assert clock_working_days(application) == {"office": 5, "applicant": 0}
 
 
-def test_holidays_do_not_count_against_the_office():
-    # 23 Dec 2026 to 28 Dec: 24 (cuti bersama), 25 (Natal), 26 (Aceh override), 27 (Sunday) do not count; 28 does.
-    application = PermitApplication(clock=[{"side": "office", "start": "2026-12-23T03:00:00+00:00", "end": "2026-12-28T03:00:00+00:00"}])
+async def test_holidays_do_not_count_against_the_office(db):
+    # 23 Dec 2026 to 28 Dec: 24 (cuti bersama), 25 (Natal), 26 and 27 (the weekend) do not count; 28 does.
+    application = PermitApplication(office_id=await speak_as_office(db.sessionmaker, PERMIT_OFFICE),
+                                    clock=[{"side": "office", "start": "2026-12-23T03:00:00+00:00", "end": "2026-12-28T03:00:00+00:00"}])
     assert clock_working_days(application) == {"office": 1, "applicant": 0}
 
 

@@ -41,7 +41,7 @@ from store.db import alembic_config, make_engine, migrate
 from store.models import EmailCode, LeaveRequest, PermitApplication, SiramasakanRequest, Substitution, SurveyResponse, User, WalkInVisit
 from store.settings import Settings
 from tests.conftest import _DEMO_HASH, make_database
-from tests.factories import future_working_range, leave_ids_apart, login, working_days_from
+from tests.factories import COURT, PERMIT_OFFICE, future_working_range, leave_ids_apart, login, office_ids, working_days_from
 from tests.pgserver import ThrowawayPostgres, postgres_available
 
 APPLICANT = "3374010101900001"
@@ -169,13 +169,14 @@ async def test_a_plh_asked_for_by_hand_never_lands_beside_the_approved_leaves_pl
     """The approved leave's Plh. is always recorded (the leave names it); one asked for by hand for the same days at the
     same moment is refused once the leave's is there, never recorded after it as though it were not."""
     sessionmaker = office.sessionmaker
-    official, acting, other = [await user_id(sessionmaker, u) for u in ("atasan1", "atasan2", "kepala1")]
+    official, acting, other = [await user_id(sessionmaker, u) for u in ("atasan1", "atasan2", "pimpinan1")]
+    court = (await office_ids(sessionmaker))[COURT]
     today = office_today()
     leaves = []
     async with sessionmaker() as session:
         for i in range(5):  # five leaves a fortnight apart, each raced by a Plh. by hand over the same days (10 Plh. at most)
             start = today + timedelta(days=3 + 14 * i)
-            row = LeaveRequest(employee_id=official, leave_type="tahunan", start_date=start, end_date=start + timedelta(days=4),
+            row = LeaveRequest(office_id=court, employee_id=official, leave_type="tahunan", start_date=start, end_date=start + timedelta(days=4),
                                working_days=5, reason="Cuti", substitute_id=acting, status="waiting_number", workflow_id=f"leave-plh-{i}")
             session.add(row)
             leaves.append(row)
@@ -191,7 +192,7 @@ async def test_a_plh_asked_for_by_hand_never_lands_beside_the_approved_leaves_pl
         async with sessionmaker() as session:
             user = await session.get(User, official)
             try:
-                await people.create_substitution(session, official=user, acting_username="kepala1", start_date=leave.start_date,
+                await people.create_substitution(session, official=user, acting_username="pimpinan1", start_date=leave.start_date,
                                                  end_date=leave.end_date, reason="Dinas luar")
             except DomainError as exc:
                 return exc.code
@@ -216,8 +217,9 @@ async def test_a_plh_asked_for_by_hand_never_lands_beside_the_approved_leaves_pl
 async def finished_application(sessionmaker, username: str = APPLICANT) -> str:
     applicant = await user_id(sessionmaker, username)
     resi = uuid.uuid4().hex[:6].upper()
+    permit_office = (await office_ids(sessionmaker))[PERMIT_OFFICE]
     async with sessionmaker() as session:
-        session.add(PermitApplication(resi=resi, applicant_id=applicant, agency_code="dpmptsp", permit_type="izin_reklame",
+        session.add(PermitApplication(office_id=permit_office, resi=resi, applicant_id=applicant, agency_code="dpmptsp", permit_type="izin_reklame",
                                       request_kind="baru", status="finished", stage="issued", workflow_id=f"permit-{resi}",
                                       location={"street": "Jl. Pemuda 1"}))
         await session.commit()

@@ -21,7 +21,7 @@ from gateway.app import create_app
 from store.models import Task, User
 from store.settings import DEV_SECRET_KEY, PROJECT_ROOT
 from tests.conftest import TEST_PAYLOAD_KEY, free_port
-from tests.factories import login
+from tests.factories import login, user
 
 HINT = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
 STRONG_KEY = "k" * 20 + uuid.uuid4().hex  # 52 characters
@@ -268,8 +268,10 @@ async def test_a_solved_challenge_is_spent(client) -> None:
 
 async def test_cookie_signed_api_calls_from_another_site_are_refused(client, db) -> None:
     task_id = f"leave-origin-{uuid.uuid4().hex[:8]}.penomoran"
+    numbering_officer = await user(db.sessionmaker, "penomoran1")
     async with db.sessionmaker() as session:
-        session.add(Task(id=task_id, workflow_id=task_id.split(".")[0], process="leave", subject_id="origin", title="Beri nomor surat cuti",
+        session.add(Task(id=task_id, office_id=numbering_officer.office_id, workflow_id=task_id.split(".")[0], process="leave", subject_id="origin",
+                         title="Beri nomor surat cuti",
                          summary={}, role="penomoran", status="open", outcomes=[], form={}, created_at=datetime.now(UTC)))
         await session.commit()
     token = (await login(client, "penomoran1"))["Authorization"].removeprefix("Bearer ")

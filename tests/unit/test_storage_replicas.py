@@ -180,8 +180,10 @@ async def test_a_complaint_photo_kept_by_one_gateway_is_shown_by_the_other(db, h
     assert bucket_keys(moto_endpoint, bucket) == [f"satupintu/complaints/{photos[0]['file']}"]
     # A row is data: one whose photo names a file outside the photos' folder must not be served.
     forged = {**photos[0], "file": "../satupintu.db"}
+    complaints_officer = await user(db.sessionmaker, "pengaduan1")
     async with db.sessionmaker() as session, session.begin():
-        session.add(Complaint(tracking_number="ADU-STRG23", workflow_id="complaint-ADU-STRG23", channel="web", category="pelayanan",
+        session.add(Complaint(office_id=complaints_officer.office_id, tracking_number="ADU-STRG23", workflow_id="complaint-ADU-STRG23", channel="web",
+                              category="pelayanan",
                               title="Antrean", content="Antrean panjang", photos=[photos[0], forged], stage="verification",
                               status="verifying", escalations=0))
     lifespan, http = await gateway(second)

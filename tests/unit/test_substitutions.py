@@ -54,7 +54,7 @@ async def test_one_plh_per_official_per_day_naming_the_existing_one(client, db):
     first = await client.post("/api/v1/substitutions", headers=official, json=body(today + timedelta(days=1), today + timedelta(days=5)))
     assert first.status_code == 201, first.text
     overlap = await client.post("/api/v1/substitutions", headers=official,
-                                json=body(today + timedelta(days=5), today + timedelta(days=8), acting="kepala1"))
+                                json=body(today + timedelta(days=5), today + timedelta(days=8), acting="pimpinan1"))
     assert overlap.status_code == 409 and overlap.json()["code"] == "substitution_overlap"
     detail = overlap.json()["detail"]
     assert f"#{first.json()['id']}" in detail and first.json()["acting"] in detail, detail
@@ -63,11 +63,21 @@ async def test_one_plh_per_official_per_day_naming_the_existing_one(client, db):
     # The day after is free; once the first is cancelled, its days are free again.
     assert (await client.post("/api/v1/substitutions", headers=official, json=body(today + timedelta(days=6), today + timedelta(days=6)))).status_code == 201
     assert (await client.delete(f"/api/v1/substitutions/{first.json()['id']}", headers=official)).status_code == 200
-    again = await client.post("/api/v1/substitutions", headers=official, json=body(today + timedelta(days=3), today + timedelta(days=5), acting="kepala1"))
+    again = await client.post("/api/v1/substitutions", headers=official, json=body(today + timedelta(days=3), today + timedelta(days=5), acting="pimpinan1"))
     assert again.status_code == 201, again.text
     # The page says the same, by the field.
     page = await client.post("/plh", headers=official, data=body(today + timedelta(days=4), today + timedelta(days=4)))
     assert page.status_code == 409 and "Sudah ada Plh. untuk Anda" in page.text and 'id="start_date-galat"' in page.text
+
+
+async def test_a_plh_is_a_colleague_of_the_officials_own_office(client, db):
+    official = await login(client, "atasan1")
+    tomorrow = office_today() + timedelta(days=1)
+    for stranger in ("kepala1", "kakan1", "admin"):  # the permit office's head, the Kemenag office's, the installation's admin
+        refused = await client.post("/api/v1/substitutions", headers=official, json=body(tomorrow, tomorrow, acting=stranger))
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "acting_username", refused.text
+        assert f"Pegawai '{stranger}' tidak ditemukan." in refused.text
+    assert await count(db.sessionmaker) == 0
 
 
 async def test_an_official_holds_a_bounded_number_of_plh_still_to_come(client, db):
@@ -87,7 +97,7 @@ async def test_two_overlapping_requests_at_once_store_one(client, db):
     today = office_today()
     answers = await asyncio.gather(*(
         client.post("/api/v1/substitutions", headers=official,
-                    json=body(today + timedelta(days=2 + i % 3), today + timedelta(days=6), acting=("atasan2", "kepala1")[i % 2]))
+                    json=body(today + timedelta(days=2 + i % 3), today + timedelta(days=6), acting=("atasan2", "pimpinan1")[i % 2]))
         for i in range(8)))
     assert sorted(a.status_code for a in answers) == [201] + [409] * 7, [a.text for a in answers]
     assert await count(db.sessionmaker) == 1
@@ -106,7 +116,9 @@ async def test_applicants_have_no_plh_and_no_staff_directory(client, db):
         assert await session.scalar(select(func.count()).select_from(Substitution)) == 0
     # Staff get the names to pick from, and nothing more.
     staff = await client.get("/api/v1/colleagues", headers=await login(client, "atasan1"))
-    assert staff.status_code == 200 and {"atasan2", "kepala1"} <= {c["username"] for c in staff.json()}
+    assert staff.status_code == 200 and {"atasan2", "pimpinan1"} <= {c["username"] for c in staff.json()}
+    # Their own office's staff: not another office's, nor the installation's administrator (who works in none).
+    assert not {"kepala1", "kakan1", "admin", "admin_dpmptsp"} & {c["username"] for c in staff.json()}
     assert {key for c in staff.json() for key in c} == {"username", "full_name", "position"}
 
 
@@ -120,7 +132,7 @@ async def test_overlapping_requests_at_once_store_one_on_postgresql():
             async with sessionmaker() as session:
                 official = await session.scalar(select(User).where(User.username == "atasan1"))
                 try:
-                    await people.create_substitution(session, official=official, acting_username=("atasan2", "kepala1")[i % 2],
+                    await people.create_substitution(session, official=official, acting_username=("atasan2", "pimpinan1")[i % 2],
                                                      start_date=today + timedelta(days=1 + i % 4), end_date=today + timedelta(days=9),
                                                      reason="Perjalanan dinas")
                     return "created"

@@ -95,7 +95,7 @@ async def _ids_of_its_own(db) -> None:
 
     employee = await user(db.sessionmaker, "pegawai1")
     async with db.sessionmaker() as session:
-        session.add(LeaveRequest(id=4 * 10**9 + uuid.uuid4().int % 10**9, employee_id=employee.id, leave_type="tahunan",
+        session.add(LeaveRequest(id=4 * 10**9 + uuid.uuid4().int % 10**9, office_id=employee.office_id, employee_id=employee.id, leave_type="tahunan",
                                  start_date=date(2001, 1, 3), end_date=date(2001, 1, 3), working_days=1, reason="Penanda",
                                  status="rejected", workflow_id=f"leave-placeholder-{uuid.uuid4().hex}"))
         await session.commit()

@@ -114,24 +114,24 @@ async def test_reassign_to_a_person_moves_the_task(time_skipping_env, db, worker
     await worker_for(time_skipping_env.client)
     handle, task_id = await _waiting_leave(time_skipping_env, db)
 
-    ack = await _reassign(handle, db, task_id, to_user="kepala1")
+    ack = await _reassign(handle, db, task_id, to_user="pimpinan1")  # the court's head
     assert ack.status == "reassigned" and ack.task_id == task_id
 
     # The previous holder can no longer decide; the inbox row is the new holder's.
     kind, message = await _refusal(_decide(handle, task_id, db, "atasan1"))
-    assert kind == "NotTaskHolder" and "Munir Hasan" in message
+    assert kind == "NotTaskHolder" and "Abdul Hamid" in message
     row = await _row(db, task_id)
-    kepala = await user(db.sessionmaker, "kepala1")
+    kepala = await user(db.sessionmaker, "pimpinan1")
     assert row.status == "open" and row.owner_id == kepala.id
 
     async def told_new_holder():
-        return any(n.subject == "Tugas dialihkan kepada Anda" and "Atasan sedang dinas luar" in n.body for n in await _inapp(db, "kepala1"))
+        return any(n.subject == "Tugas dialihkan kepada Anda" and "Atasan sedang dinas luar" in n.body for n in await _inapp(db, "pimpinan1"))
 
     assert await wait_for(told_new_holder)
     line = next(e for e in await _events(db, handle.id) if e.kind == "task_reassigned")
-    assert line.actor_name == "Irwan Saputra, S.T., M.M." and line.reason == "Atasan sedang dinas luar" and "kepada Dr. H. Munir Hasan" in line.title
+    assert line.actor_name == "Irwan Saputra, S.T., M.M." and line.reason == "Atasan sedang dinas luar" and "kepada Drs. H. Abdul Hamid" in line.title
 
-    assert (await _decide(handle, task_id, db, "kepala1")).status == "decided"
+    assert (await _decide(handle, task_id, db, "pimpinan1")).status == "decided"
     await wait_for_task(db.sessionmaker, task_id, status="completed")  # the run closes the row just after its answer
     await handle.terminate("test selesai")
 
@@ -200,15 +200,15 @@ async def test_refusals_leave_no_trace(time_skipping_env, db, worker_for):
     handle, task_id = await _waiting_leave(time_skipping_env, db)
     owner = await actor_for(db.sessionmaker, "pemilik1")
 
-    assert await _refusal(_reassign(handle, db, task_id, to_user="kepala1", reason="  ")) == ("InvalidDecision", "Alasan pengalihan wajib diisi.")
-    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", by="pegawai1")))[0] == "NotTaskHolder"
-    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", by="atasan1")))[0] == "NotTaskHolder"
+    assert await _refusal(_reassign(handle, db, task_id, to_user="pimpinan1", reason="  ")) == ("InvalidDecision", "Alasan pengalihan wajib diisi.")
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="pimpinan1", by="pegawai1")))[0] == "NotTaskHolder"
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="pimpinan1", by="atasan1")))[0] == "NotTaskHolder"
     assert (await _refusal(_reassign(handle, db, task_id)))[0] == "InvalidDecision"  # neither target
-    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1", to_role="atasan", label="Atasan Langsung")))[0] == "InvalidDecision"
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="pimpinan1", to_role="atasan", label="Atasan Langsung")))[0] == "InvalidDecision"
     kind, message = await _refusal(_reassign(handle, db, task_id, to_user="atasan1"))
     assert kind == "InvalidDecision" and "sudah dipegang" in message
     assert (await _refusal(_reassign(handle, db, task_id, to_role="tidak ada", label="")))[0] == "InvalidDecision"
-    assert (await _refusal(_reassign(handle, db, f"{handle.id}.tidak-ada", to_user="kepala1")))[0] == "TaskNotFound"
+    assert (await _refusal(_reassign(handle, db, f"{handle.id}.tidak-ada", to_user="pimpinan1")))[0] == "TaskNotFound"
     assert (await _refusal(handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason=""), result_type=OwnerActionAck)))[0] \
         == "InvalidDecision"
     assert (await _refusal(handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=await actor_for(db.sessionmaker, "pegawai1")),
@@ -216,7 +216,7 @@ async def test_refusals_leave_no_trace(time_skipping_env, db, worker_for):
 
     # A closed task takes no owner action.
     await _decide(handle, task_id, db, "atasan1")
-    assert (await _refusal(_reassign(handle, db, task_id, to_user="kepala1")))[0] == "TaskAlreadyDecided"
+    assert (await _refusal(_reassign(handle, db, task_id, to_user="pimpinan1")))[0] == "TaskAlreadyDecided"
     assert (await _refusal(handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner), result_type=OwnerActionAck)))[0] \
         == "TaskAlreadyDecided"
 
@@ -232,7 +232,7 @@ async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, 
     owner = await actor_for(db.sessionmaker, "pemilik1")
 
     await handle.execute_update(REMIND_TASK, ReminderRequest(task_id=task_id, actor=owner, note="Sudah lewat tiga hari"), result_type=OwnerActionAck)
-    await _reassign(handle, db, task_id, to_user="kepala1", reason="Atasan cuti")
+    await _reassign(handle, db, task_id, to_user="pimpinan1", reason="Atasan cuti")
     await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason="Pegawai menarik permohonan"), result_type=OwnerActionAck)
     await handle.cancel()
     with pytest.raises(WorkflowFailureError):
@@ -248,14 +248,15 @@ async def test_owner_actions_are_recorded_in_the_history(time_skipping_env, db, 
     assert set(recorded) == {REMIND_TASK, REASSIGN_TASK, CANCEL_RUN}
     assert all(r.actor.username == "pemilik1" for r in recorded.values())
     assert recorded[REMIND_TASK].note == "Sudah lewat tiga hari"
-    assert recorded[REASSIGN_TASK].reason == "Atasan cuti" and recorded[REASSIGN_TASK].to_person.username == "kepala1"
+    assert recorded[REASSIGN_TASK].reason == "Atasan cuti" and recorded[REASSIGN_TASK].to_person.username == "pimpinan1"
     assert recorded[CANCEL_RUN].reason == "Pegawai menarik permohonan"
 
 
 # --- what a cancellation means for the people a case concerns -------------------------------------------------
 
-async def _cancel(handle, db, reason: str) -> None:
-    owner = await actor_for(db.sessionmaker, "pemilik1")
+async def _cancel(handle, db, reason: str, *, by: str = "pemilik1") -> None:
+    """The process owner of the run's office cancels (the court's pemilik1 unless said)."""
+    owner = await actor_for(db.sessionmaker, by)
     ack = await handle.execute_update(CANCEL_RUN, CancelRunRequest(actor=owner, reason=reason), result_type=OwnerActionAck)
     assert ack.status == "cancelling"
 
@@ -291,7 +292,7 @@ async def test_cancelling_a_permit_tells_the_applicant_and_tracking_shows_it(tim
     await wait_for_task(db.sessionmaker, task_id)
     await wait_until_decidable(handle, task_id)
 
-    await _cancel(handle, db, "Berkas diajukan di kantor lain")
+    await _cancel(handle, db, "Berkas diajukan di kantor lain", by="pemilik2")
     await _cancelled_in_temporal(handle)
 
     async with db.sessionmaker() as session:
@@ -346,7 +347,7 @@ async def test_cancelling_a_complaint_tells_the_complainant_and_tracking_shows_i
     await wait_for_task(db.sessionmaker, task_id)
     await wait_until_decidable(handle, task_id)
 
-    await _cancel(handle, db, "Pengaduan yang sama sudah ditangani")
+    await _cancel(handle, db, "Pengaduan yang sama sudah ditangani", by="pemilik2")
     await _cancelled_in_temporal(handle)
 
     done = await complaint(db, row.id)
@@ -394,9 +395,10 @@ async def _gateway(db, temporal_client):
         yield api
 
 
-async def _cancel_through_the_api(api, handle, reason: str) -> None:
-    """pemilik1 cancels on the run page's API; the run ends Cancelled in Temporal, and a second cancel finds it closed."""
-    owner = await login(api, "pemilik1")
+async def _cancel_through_the_api(api, handle, reason: str, *, by: str) -> None:
+    """The office's process owner cancels on the run page's API; the run ends Cancelled in Temporal, and a second cancel
+    finds it closed."""
+    owner = await login(api, by)
     response = await api.post(f"/api/v1/runs/{handle.id}/cancel", headers=owner, json={"reason": reason})
     assert response.status_code == 200 and response.json()["status"] == "cancelling", response.text
     with pytest.raises(WorkflowFailureError) as info:
@@ -427,7 +429,7 @@ async def test_cancelling_a_walk_in_visit_while_the_back_office_researches_it(ti
     reason = "Pemohon menarik berkas untuk dilengkapi legalisir lain"
 
     async with _gateway(db, env.client) as api:
-        await _cancel_through_the_api(api, handle, reason)
+        await _cancel_through_the_api(api, handle, reason, by="pemilik3")  # the Kemenag office's process owner
 
         # The back office's inbox row is closed as cancelled, with the reason, and is gone from its inbox.
         task = await _row(db, task_id)
@@ -441,7 +443,7 @@ async def test_cancelling_a_walk_in_visit_while_the_back_office_researches_it(ti
         detail = (await api.get(f"/api/v1/walk-ins/{row.code}", headers=fo)).json()
         assert detail["status_label"] == "Dibatalkan" and detail["pending_tasks"] == []
         line = next(e for e in detail["timeline"] if e["kind"] == "cancelled")
-        assert line["reason"] == reason and line["title"] == f"Dibatalkan oleh Irwan Saputra, S.T., M.M. (pemilik proses): {reason}"
+        assert line["reason"] == reason and line["title"] == f"Dibatalkan oleh Nur Hidayah, S.Kom. (pemilik proses): {reason}"
         page = await api.get(f"/kunjungan/{row.code}")
         assert page.status_code == 200 and "Dibatalkan" in page.text and reason in page.text
         # Not an overrun: the target watcher stopped with the visit.
@@ -463,9 +465,9 @@ async def test_cancelling_a_letter_while_it_waits_on_the_office(time_skipping_en
     env = time_skipping_env
     await worker_for(env.client)
     if direction == "outgoing":
-        # pegawai1 asks for a number; the correspondence officer has to check the format.
-        handle, letter = await start_outgoing(env.client, db, "pegawai1")
-        concerned, task_id = "pegawai1", f"{handle.id}.periksa-format"
+        # pegawai3 asks for a number; the correspondence officer has to check the format.
+        handle, letter = await start_outgoing(env.client, db, "pegawai3")
+        concerned, task_id = "pegawai3", f"{handle.id}.periksa-format"
     else:
         # fo1 recorded a letter that came in; the back office has to sort it.
         handle, letter = await start_incoming(env.client, db)
@@ -475,7 +477,7 @@ async def test_cancelling_a_letter_while_it_waits_on_the_office(time_skipping_en
     reason = "Surat yang sama sudah tercatat dengan kode lain"
 
     async with _gateway(db, env.client) as api:
-        await _cancel_through_the_api(api, handle, reason)
+        await _cancel_through_the_api(api, handle, reason, by="pemilik3")  # the Kemenag office's process owner
 
         task = await _row(db, task_id)
         assert (task.status, task.reason) == ("cancelled", reason)
@@ -490,7 +492,7 @@ async def test_cancelling_a_letter_while_it_waits_on_the_office(time_skipping_en
 
     # ...and is told, once, in the app and by e-mail, with the reason.
     told = [n for n in await inapp_for(db, concerned, handle.id) if n.subject == f"Surat {letter.code} dibatalkan"]
-    assert len(told) == 1 and reason in told[0].body and "Irwan Saputra" in told[0].body
+    assert len(told) == 1 and reason in told[0].body and "Nur Hidayah" in told[0].body
     async with db.sessionmaker() as session:
         mailed = list(await session.scalars(select(Notification).where(Notification.idempotency_key.startswith(f"{handle.id}.cancelled|"),
                                                                        Notification.channel == "email")))
@@ -681,13 +683,13 @@ async def test_cancelling_a_walk_in_visit_after_the_handover_closes_the_visit(ti
     await decide(handle, "kelengkapan", "fo1", "lengkap", db, data=ALL_LEGALISIR)
     await decide(handle, "penelitian", "bo1", "sesuai", db)
     await decide(handle, "koordinasi", "supervisor1", "setujui", db)
-    await decide(handle, "penomoran", "penomoran1", "beri_nomor", db)
+    await decide(handle, "penomoran", "penomoran2", "beri_nomor", db)
     await decide(handle, "penyerahan", "fo1", "diserahkan", db, data={"received_by": "Ahmad Fauzi", "rating": 4})
     task_id = f"{handle.id}.pengarsipan"
     await wait_for_task(db.sessionmaker, task_id)
     await wait_until_decidable(handle, task_id)
 
-    await _cancel(handle, db, "Arsip dipindahkan ke kantor induk")
+    await _cancel(handle, db, "Arsip dipindahkan ke kantor induk", by="pemilik3")
     await _cancelled_in_temporal(handle)
 
     done = await visit(db, row.id)
@@ -715,7 +717,7 @@ async def test_a_native_cancel_closes_a_visit_or_a_letter_and_tells_the_person(t
         handle, row = await start_incoming(env.client, db)
         task_id = f"{handle.id}.pilah"
     else:
-        handle, row = await start_outgoing(env.client, db, "pegawai1")
+        handle, row = await start_outgoing(env.client, db, "pegawai3")
         task_id = f"{handle.id}.periksa-format"
     await wait_for_task(db.sessionmaker, task_id)
     await wait_until_decidable(handle, task_id)
@@ -732,7 +734,7 @@ async def test_a_native_cancel_closes_a_visit_or_a_letter_and_tells_the_person(t
         done = await letter_row(db, row.id)
         assert (done.status, done.stage, done.notes) == ("dibatalkan", "cancelled", "Proses dihentikan melalui sistem alur kerja.")
         assert done.finished_at is not None
-        told = [n.body for n in await inapp_for(db, "fo1" if process == "incoming" else "pegawai1", handle.id) if "dibatalkan" in n.subject]
+        told = [n.body for n in await inapp_for(db, "fo1" if process == "incoming" else "pegawai3", handle.id) if "dibatalkan" in n.subject]
     assert len(told) == 1 and "administrator sistem" in told[0]
 
 

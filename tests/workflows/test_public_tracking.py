@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from gateway.services.tracking import LOOKUP_IP, MISS_IP
 from store.models import Complaint, PermitApplication, User
-from tests.factories import applicant_user, decide, login, start_permit, wait_for
+from tests.factories import PERMIT_OFFICE, applicant_user, decide, login, office_ids, start_permit, wait_for
 from tests.workflows.test_complaint_workflow import PHONE, start_complaint, whatsapp_to
 
 NOTE = "Foto lokasi buram; unggah ulang foto papan reklame dari depan."
@@ -85,8 +85,9 @@ async def test_a_refused_complaint_shows_no_reason_or_staff_name_in_public(time_
 
 async def test_guessing_numbers_is_stopped_while_a_citizen_refreshing_is_not(client, db):
     applicant = await applicant_user(db.sessionmaker)
+    permit_office = (await office_ids(db.sessionmaker))[PERMIT_OFFICE]
     async with db.sessionmaker() as session:
-        session.add(PermitApplication(resi="ABC123", applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame",
+        session.add(PermitApplication(office_id=permit_office, resi="ABC123", applicant_id=applicant.id, agency_code="dpmptsp", permit_type="reklame",
                                       request_kind="baru", status="in_process", stage="verification", workflow_id="permit-ABC123"))
         await session.commit()
     # A citizen refreshing their own resi (well within the limit for lookups that find something).

@@ -33,7 +33,8 @@ async def _next_leave_id_is(database, next_id: int) -> None:
     database restored from a backup gives out again the ids given since."""
     employee = await user(database.sessionmaker, "pegawai1")
     async with database.sessionmaker() as session:
-        session.add(LeaveRequest(id=next_id - 1, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3), end_date=date(2001, 1, 3),
+        session.add(LeaveRequest(id=next_id - 1, office_id=employee.office_id, employee_id=employee.id, leave_type="tahunan", start_date=date(2001, 1, 3),
+                                 end_date=date(2001, 1, 3),
                                  working_days=1, reason="Penanda", status="rejected", workflow_id=f"leave-placeholder-{uuid.uuid4().hex}"))
         await session.commit()
 

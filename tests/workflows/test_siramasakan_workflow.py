@@ -15,12 +15,11 @@ from cli.registry_fake import start_fake as start_registry_fake
 from contracts import PopulationChange, SiramasakanInput, SiramasakanResult
 from gateway.services import siramasakan as sira_service
 from gateway.services.people import person
-from office.calendar import OfficeCalendar
 from office.registry_protocol import SIGNATURE_HEADER, registry_signature
 from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
 from store.models import CaseEvent, Notification, RegistryCallback, SiramasakanRequest
 from tests.conftest import free_port
-from tests.factories import decide, record_golden_history, refused, user, wait_for, wait_for_task
+from tests.factories import COURT, as_staff, calendar_of, decide, office_defs, office_ids, record_golden_history, refused, user, wait_for, wait_for_task
 from workflows.siramasakan import SiramasakanWorkflow, siramasakan_workflow_id
 
 APPLICANT = "3374010101900001"
@@ -32,21 +31,22 @@ CHANGES = [PopulationChange(nik="1173014107800001", kind="status_perkawinan", de
 async def start(env, db, *, code: str, registry_url: str = "", callback_url: str = ""):
     """Records a request and starts its workflow, as the gateway does after its checks."""
     applicant = await user(db.sessionmaker, APPLICANT)
+    court = (await office_ids(db.sessionmaker))[COURT]
     async with db.sessionmaker() as session:
-        row = SiramasakanRequest(code=code, workflow_id=siramasakan_workflow_id(code), applicant_id=applicant.id, case_number=CASE,
+        row = SiramasakanRequest(office_id=court, code=code, workflow_id=siramasakan_workflow_id(code), applicant_id=applicant.id, case_number=CASE,
                                  kk_number="1173010101200001", changes=[{"nik": c.nik, "kind": c.kind, "description": c.description} for c in CHANGES],
                                  status="menunggu_putusan", stage="case_completion")
         session.add(row)
         await session.commit()
     handle = await env.client.start_workflow(SiramasakanWorkflow.run, SiramasakanInput(
         request_id=row.id, code=code, applicant=person(applicant), case_number=CASE, kk_number="1173010101200001", changes=CHANGES,
-        definition=siramasakan_snapshot(registry_url), callback_url=callback_url), id=row.workflow_id, task_queue=db.settings.task_queue)
+        definition=siramasakan_snapshot(office_defs(COURT), registry_url), callback_url=callback_url), id=row.workflow_id, task_queue=db.settings.task_queue)
     return handle, row.id
 
 
 async def today(env) -> str:
     """The office's date on the workflow's clock (the time-skipping server moves it)."""
-    calendar = OfficeCalendar(siramasakan_snapshot().calendar)
+    calendar = calendar_of(COURT)
     return calendar.local_today(await env.get_current_time()).isoformat()
 
 
@@ -135,7 +135,7 @@ async def test_reminders_every_n_working_days_and_the_over_sla_list(time_skippin
     handed = await wait_for(lambda: _with(db, request_id, lambda r: r.handed_off_at is not None))
     await env.sleep(timedelta(days=21))
     now = await env.get_current_time()
-    calendar, every = OfficeCalendar(siramasakan_snapshot().calendar), load_siramasakan().handoff_reminder_every_working_days
+    calendar, every = calendar_of(COURT), load_siramasakan().handoff_reminder_every_working_days
     expected, at = 0, calendar.add_working_days(handed.handed_off_at.replace(tzinfo=handed.handed_off_at.tzinfo or now.tzinfo), every)
     while at <= now:
         expected, at = expected + 1, calendar.add_working_days(at, every)
@@ -149,13 +149,12 @@ async def test_reminders_every_n_working_days_and_the_over_sla_list(time_skippin
                 Notification.recipient_id == staff.id, Notification.channel == "inapp",
                 Notification.subject == "Pengingat: hand-off SIRAMASAKAN belum dilaporkan")))
         assert len(subjects) == expected and "pengingat ke-1" in subjects[0]
-    dukcapil = await user(db.sessionmaker, "dukcapil1")
-    async with db.sessionmaker() as session:
+    async with as_staff(db.sessionmaker, "dukcapil1") as (session, dukcapil):
         over, total = await sira_service.list_requests(session, user=dukcapil, over_sla_only=True, now=now)
     assert [r.code for r in over] == ["SREM01"] and total == 1
     await decide(handle, "dukcapil", "dukcapil1", "diproses", db)
     await handle.result()
-    async with db.sessionmaker() as session:
+    async with as_staff(db.sessionmaker, "dukcapil1") as (session, dukcapil):
         assert (await sira_service.list_requests(session, user=dukcapil, over_sla_only=True, now=now))[1] == 0
 
 

@@ -59,7 +59,7 @@ async def test_one_day_visit_from_checklist_to_archive(time_skipping_env, db, wo
 
     await decide(handle, "penelitian", "bo1", "sesuai", db)
     await decide(handle, "koordinasi", "supervisor1", "setujui", db)
-    await decide(handle, "penomoran", "penomoran1", "beri_nomor", db)
+    await decide(handle, "penomoran", "penomoran2", "beri_nomor", db)
     ready = await wait_for(lambda: _at(db, row.id, "handover"))
     assert ready.status == "ready" and ready.result_number.startswith("B-") and "/PP.00/" in ready.result_number
 
@@ -79,9 +79,9 @@ async def test_one_day_visit_from_checklist_to_archive(time_skipping_env, db, wo
     kinds = await timeline(db, handle.id)
     assert [k for k in kinds if not k.startswith("task_")] == ["registered", "received", "coordination", "approved", "numbered",
                                                                "handed-over", "archived", "done"]
-    # The result number is in the one outgoing-letter register.
+    # The result number is in the office's one outgoing-letter register.
     async with db.sessionmaker() as session:
-        assert await session.scalar(select(IssuedNumber.scope).where(IssuedNumber.number == ready.result_number)) == "outgoing_letter"
+        assert await session.scalar(select(IssuedNumber.scope).where(IssuedNumber.number == ready.result_number)) == "kemenag-lamongan/outgoing_letter"
     # The visitor heard of every step over WhatsApp (seed 000 §3, method 2), once each.
     messages = await whatsapp_to_visitor(db, "6281355550001")
     assert "Persyaratan:" in messages[0] and "Ijazah / transkrip asli untuk dicocokkan" in messages[0]
@@ -125,7 +125,7 @@ async def test_non_one_day_with_field_verification_and_courier(time_skipping_env
     await decide(handle, "verifikasi-lapangan", "unitkerja1", "sesuai", db,
                  data={"location": "Masjid Al-Ikhlas, Desa Blang Mangat", "findings": "Arah kiblat 292°, saf digeser 12° ke kanan."})
     await decide(handle, "koordinasi", "supervisor1", "setujui", db)
-    await decide(handle, "penomoran", "penomoran1", "beri_nomor", db)
+    await decide(handle, "penomoran", "penomoran2", "beri_nomor", db)
     await decide(handle, "penyerahan", "fo1", "diserahkan", db, data={"received_by": "Ketua takmir", "rating": 3})
     await decide(handle, "pengarsipan", "arsiparis1", "diarsipkan", db, data={"archive_location": "Lemari B"})
     await decide(handle, "pengantaran", "caraka1", "terkirim", db, data={"delivered_to": "Sekretariat Masjid Al-Ikhlas"})
