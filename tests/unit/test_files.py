@@ -18,14 +18,14 @@ import pikepdf
 import pytest
 from PIL import Image
 from reportlab.pdfgen import canvas
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.datastructures import Headers, UploadFile
 
 from gateway.errors import ApiError, DomainError, as_api_error, status_of
 from gateway.security import hash_password
 from gateway.services import files as file_service
 from process_defs import catalog
-from store.models import StoredFile, User, UserRole
+from store.models import Office, PermitApplication, StoredFile, User, UserRole
 from store.storage import LocalStorage, storage_for
 from tests.factories import login
 
@@ -448,7 +448,21 @@ async def test_only_the_owner_and_the_office_read_a_file(http, live_stack):
     assert (await http.get("/api/v1/files", headers=theirs)).json() == {"items": [], "total": 0}
     assert (await http.get(f"/api/v1/files/{file['id']}/content")).status_code == 401
 
+    # Office staff read what a citizen sent their own office: a file in no application is not theirs to open, and a
+    # file sent to another office stays with that office.
     verifier = await login(http, "verifikator1")
+    assert (await http.get(f"/api/v1/files/{file['id']}/content", headers=verifier)).status_code == 404
+    async with live_stack.sessionmaker() as session:
+        offices = {o.code: o.id for o in await session.scalars(select(Office))}
+        application = PermitApplication(office_id=offices["ms-lhokseumawe"], resi=uuid.uuid4().hex[:6].upper(), applicant_id=owner.id,
+                                        agency_code="dpmptsp", permit_type="izin_reklame", request_kind="baru", status="in_process",
+                                        stage="verification", workflow_id=f"permit-berkas-{uuid.uuid4().hex[:8]}", documents={"ktp": file["id"]})
+        session.add(application)
+        await session.commit()
+    assert (await http.get(f"/api/v1/files/{file['id']}/content", headers=verifier)).status_code == 404
+    async with live_stack.sessionmaker() as session:
+        await session.execute(update(PermitApplication).where(PermitApplication.id == application.id).values(office_id=offices["dpmptsp"]))
+        await session.commit()
     seen = await http.get(f"/api/v1/files/{file['id']}/content", headers=verifier)
     assert seen.status_code == 200 and seen.headers["content-type"] == "image/jpeg"
     assert (await http.delete(f"/api/v1/files/{file['id']}", headers=verifier)).status_code == 404  # only the owner deletes
