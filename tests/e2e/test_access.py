@@ -247,7 +247,7 @@ NEEDS_TEMPORAL = [
     ("POST", f"/api/v1/tasks/{TASK_ID}/delegate", {"username": "atasan2", "note": "Mohon telaah"}, "atasan1"),
     ("GET", "/api/v1/runs/leave-424242", None, "pemilik1"),
     ("POST", "/api/v1/runs/leave-424242/cancel", {"reason": "Diajukan ganda"}, "pemilik1"),
-    ("POST", f"/api/v1/runs/leave-424242/tasks/{TASK_ID}/reassign", {"to_username": "kepala1", "reason": "Atasan dinas luar"}, "pemilik1"),
+    ("POST", f"/api/v1/runs/leave-424242/tasks/{TASK_ID}/reassign", {"to_username": "pimpinan1", "reason": "Atasan dinas luar"}, "pemilik1"),
     ("POST", f"/api/v1/runs/leave-424242/tasks/{TASK_ID}/remind", {"note": "Mohon segera"}, "pemilik1"),
     ("POST", "/api/v1/runs/leave-424242/replay", {}, "auditor1"),
     ("GET", "/api/v1/runs/leave-424242/audit.pdf", None, "auditor1"),
@@ -263,7 +263,7 @@ async def _open_task_for_atasan1(sessionmaker) -> None:
 
     async with sessionmaker() as session:
         atasan = await session.scalar(select(User).where(User.username == "atasan1"))
-        session.add(Task(id=TASK_ID, workflow_id="leave-424242", process="leave", subject_id="424242", title="Persetujuan cuti",
+        session.add(Task(id=TASK_ID, office_id=atasan.office_id, workflow_id="leave-424242", process="leave", subject_id="424242", title="Persetujuan cuti",
                          role="atasan", owner_id=atasan.id, status="open", created_at=utcnow(),
                          outcomes=[{"name": "approve", "label": "Setujui"}, {"name": "reject", "label": "Tolak", "requires_reason": True}]))
         await session.commit()

@@ -520,7 +520,7 @@ async def test_registration_page_keeps_the_form_and_chains_the_region_selects(li
         context.set_default_timeout(WAIT_MS)
         page = await context.new_page()
         await page.goto("/masuk")
-        await page.get_by_role("link", name="Daftar").click()
+        await page.get_by_role("link", name="Daftar", exact=True).click()
         await expect(page.get_by_role("heading", level=1)).to_have_text("Pendaftaran Akun Pemohon")
 
         await page.get_by_label("NIK", exact=True).fill(nik[:15])  # one digit short

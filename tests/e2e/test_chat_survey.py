@@ -20,7 +20,7 @@ from gateway.deps import SESSION_COOKIE
 from gateway.services import survey as survey_service
 from gateway.services.people import office_today
 from store.models import Notification, PermitApplication, StoredFile, User
-from tests.factories import applicant_user, wait_for
+from tests.factories import PERMIT_OFFICE, applicant_user, office_ids, wait_for
 from tests.unit.test_files import pdf_bytes
 
 PDF = pdf_bytes("Denah lokasi")  # a real PDF: uploads are parsed, a hand-made one without a cross-reference table is refused
@@ -83,7 +83,8 @@ async def new_application(live_stack, applicant: User, *, permit_type: str = "iz
             if await session.scalar(select(PermitApplication.id).where(PermitApplication.resi == resi)) is None:
                 break
         session.add(PermitApplication(
-            resi=resi, applicant_id=applicant.id, agency_code="dpmptsp", permit_type=permit_type, request_kind="baru", status=status,
+            office_id=(await office_ids(live_stack.sessionmaker))[PERMIT_OFFICE], resi=resi, applicant_id=applicant.id, agency_code="dpmptsp",
+            permit_type=permit_type, request_kind="baru", status=status,
             stage="issued" if status == "finished" else "verification", workflow_id=f"permit-{resi}",
             applicant_data={"full_name": applicant.full_name, "nik": applicant.username},
             location={"street": "Jl. Pemuda 1", "latitude": -6.98, "longitude": 110.41},
@@ -405,6 +406,9 @@ async def test_survey_once_after_finish_and_ikm_per_service(http, live_stack, pa
     assert (await http.get("/api/v1/ikm", headers=officer, params={"permit_type": "tidak_ada"})).status_code == 422
     assert (await http.get("/api/v1/ikm", headers=officer, params={"from": "2026-02-01", "to": "2026-01-01"})).status_code == 422
     assert (await http.get("/api/v1/ikm", headers=me)).status_code == 403
+    # The court's head may read an IKM recap too, of the court's own applications: none of these.
+    court = (await http.get("/api/v1/ikm", headers=await login(http, "pimpinan1"), params={"from": today.isoformat()})).json()
+    assert all(i["permit_type"] != kind for i in court["items"])
 
     page = await pages_for(officer).get("/ikm")
     assert page.status_code == 200 and "Indeks Kepuasan Masyarakat" in page.text and "Mutu" in page.text

@@ -1,4 +1,4 @@
-"""End to end over HTTP: a public complaint with a photo (a PNG accepted, PHP named .jpg refused) followed on
+"""End to end over HTTP, at the permit office: a public complaint with a photo (a PNG accepted, PHP named .jpg refused) followed on
 public tracking through verifikasi → tindak lanjut → selesai with nothing personal and no free text shown (the answer
 reaches the complainant by WhatsApp); an applicant's
 complaint linked to their own application and refused for another's; the staff list shows them."""
@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from store.models import PermitApplication, User
-from tests.factories import applicant_user, login, wait_for
+from tests.factories import PERMIT_OFFICE, applicant_user, login, office_ids, wait_for
 
 NIK, PHONE = "3374010101900001", "081234567891"
 RESPONSE = "Kami telah menambah satu petugas loket; antrean kini rata-rata 30 menit."
@@ -24,7 +24,7 @@ def png() -> bytes:
 
 
 FIELDS = {"category": "layanan", "title": "Antrean loket terlalu lama", "content": "Saya menunggu lebih dari tiga jam di loket tanpa kejelasan.",
-          "nik": NIK, "phone": PHONE, "incident_date": "2026-01-05"}
+          "nik": NIK, "phone": PHONE, "incident_date": "2026-01-05", "office": "dpmptsp"}
 
 
 async def decide_step(http: httpx.AsyncClient, headers: dict, tracking: str, key: str, outcome: str, **body) -> None:
@@ -43,9 +43,10 @@ async def _sent_to_complainant(http: httpx.AsyncClient, text: str) -> dict | Non
 
 async def _application(sessionmaker, owner: User) -> str:
     resi = secrets.token_hex(3).upper()
+    permit_office = (await office_ids(sessionmaker))[PERMIT_OFFICE]
     async with sessionmaker() as session:
-        session.add(PermitApplication(resi=resi, applicant_id=owner.id, agency_code="dpmptsp", permit_type="reklame", request_kind="baru",
-                                      status="in_process", stage="verification", workflow_id=f"permit-{resi}", applicant_data={},
+        session.add(PermitApplication(office_id=permit_office, resi=resi, applicant_id=owner.id, agency_code="dpmptsp", permit_type="reklame",
+                                      request_kind="baru", status="in_process", stage="verification", workflow_id=f"permit-{resi}", applicant_data={},
                                       location={}, details={}))
         await session.commit()
     return resi
@@ -70,16 +71,20 @@ async def test_public_complaint_with_photo_tracked_to_the_answer(live_stack):
         first = await tracked("verifikasi")
         assert first and NIK not in str(first) and "1234567891" not in str(first) and "response" not in first
 
-        admin, head, officer, unit_head = [await login(http, u) for u in ("pengaduan1", "kepala1", "pegawai1", "kasi1")]
+        admin, head, officer, unit_head = [await login(http, u) for u in ("pengaduan1", "kepala1", "verifikator1", "kasi1")]
         staff_view = (await http.get(f"/api/v1/complaints/{tracking}", headers=admin)).json()
         assert staff_view["photos"][0]["media_type"] == "image/png" and staff_view["nik"] == NIK
         listed = (await http.get("/api/v1/complaints", headers=admin, params={"stage": "verifikasi"})).json()["items"]
         assert tracking in [c["tracking_number"] for c in listed]
+        # The court takes complaints too (Kritis): its complaints officer neither lists nor opens the permit office's.
+        court = await login(http, "kritis1")
+        assert tracking not in [c["tracking_number"] for c in (await http.get("/api/v1/complaints", headers=court)).json()["items"]]
+        assert (await http.get(f"/api/v1/complaints/{tracking}", headers=court)).status_code == 404
 
         await decide_step(http, admin, tracking, "verifikasi", "valid")
         assert await wait_for(lambda: tracked("tindak_lanjut"))
         await decide_step(http, head, tracking, "disposisi", "disposisi",
-                          data={"unit": "KEPEG", "officer": "pegawai1", "instructions": "Segera tanggapi."})
+                          data={"unit": "PERIZINAN", "officer": "verifikator1", "instructions": "Segera tanggapi."})
         await decide_step(http, officer, tracking, "tindak-lanjut-1", "kirim_tanggapan", data={"response": RESPONSE})
         await decide_step(http, unit_head, tracking, "persetujuan-1", "setujui")
         done = await wait_for(lambda: tracked("selesai"))
@@ -128,5 +133,11 @@ async def test_applicant_complaint_about_own_application_only(live_stack):
         assert tracking in [c["tracking_number"] for c in staff]
         assert (await http.get("/api/v1/complaints", headers=applicant)).status_code == 403
 
-        criticism = await http.post("/api/v1/criticism", json={"kind": "saran", "description": "Mohon sediakan kursi tunggu yang lebih banyak."})
+        criticism = await http.post("/api/v1/criticism", json={"kind": "saran", "description": "Mohon sediakan kursi tunggu yang lebih banyak.",
+                                                               "office": "ms-lhokseumawe"})
         assert criticism.status_code == 201 and criticism.json()["tracking_number"].startswith("ADU-")
+        # Kritis is the court's: its officer has it, the permit office's has not.
+        kritis = (await http.get("/api/v1/complaints", headers=await login(http, "kritis1"))).json()["items"]
+        assert criticism.json()["tracking_number"] in [c["tracking_number"] for c in kritis]
+        permit_office = (await http.get("/api/v1/complaints", headers=admin)).json()["items"]
+        assert criticism.json()["tracking_number"] not in [c["tracking_number"] for c in permit_office]

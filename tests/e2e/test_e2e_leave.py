@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import httpx
 
 from gateway.services.people import office_today
-from tests.factories import future_working_range, login, wait_for
+from tests.factories import COURT, KEMENAG, calendar_of, future_working_range, login, wait_for
 
 
 async def open_task_for(client: httpx.AsyncClient, headers: dict, subject_id: int, process: str = "leave") -> dict:
@@ -63,7 +63,8 @@ async def test_leave_from_request_to_letter(http, live_stack):
         return body if body["status"] == "approved" else None
 
     final = await wait_for(approved_leave)
-    assert final["letter_number"].startswith("B-") and final["letter_number"].endswith(f"/KP.07.6/{office_today().month}/{office_today().year}")
+    # The court's leave-letter register and format (process_defs/offices/ms-lhokseumawe/office.yaml).
+    assert final["letter_number"].startswith("B-") and final["letter_number"].endswith(f"/MS.W1-A5/KP.05.2/{office_today().month}/{office_today().year}")
     kinds = [h["kind"] for h in final["history"]]
     assert kinds[0] == "submitted" and kinds[-1] == "approved"
     decision = next(h for h in final["history"] if h["kind"] == "task_decided" and h["outcome"] == "approve")
@@ -150,6 +151,37 @@ async def test_acting_official_sees_and_decides_the_absent_supervisors_task(http
         await http.delete(f"/api/v1/substitutions/{sub.json()['id']}", headers=official)
 
 
+async def test_the_kemenag_office_runs_its_own_leave_beside_the_court(http):
+    """The same process in another office: its own people decide it, its own register numbers the letter, and the court's
+    holders of the same roles neither see its tasks nor may open them."""
+    employee, supervisor, numbering = await login(http, "pegawai3"), await login(http, "unitkerja1"), await login(http, "penomoran2")
+    court_numbering, court_supervisor = await login(http, "penomoran1"), await login(http, "atasan1")
+    start, end = future_working_range(2, weeks_ahead=9, office=KEMENAG)
+    created = await http.post("/api/v1/leave-requests", headers=employee, json={
+        "leave_type": "tahunan", "start_date": start.isoformat(), "end_date": end.isoformat(), "reason": "Mengantar orang tua berobat"})
+    assert created.status_code == 201, created.text
+    leave = created.json()
+    task = await open_task_for(http, supervisor, leave["id"])
+    assert task["role"] == "atasan"
+    assert (await http.get(f"/api/v1/tasks/{task['id']}", headers=court_supervisor)).status_code == 404
+    assert (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=court_supervisor)).status_code == 404
+    assert (await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=supervisor, json={"outcome": "approve"})).status_code == 200
+    number_task = await open_task_for(http, numbering, leave["id"])
+    court_inbox = (await http.get("/api/v1/tasks", headers=court_numbering, params={"process": "leave"})).json()["items"]
+    assert number_task["id"] not in [t["id"] for t in court_inbox]
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=court_numbering,
+                            json={"outcome": "assign_number"})).status_code == 404
+    assert (await http.post(f"/api/v1/tasks/{number_task['id']}/decision", headers=numbering, json={"outcome": "assign_number"})).status_code == 200
+
+    async def approved_leave():
+        body = (await http.get(f"/api/v1/leave-requests/{leave['id']}", headers=employee)).json()
+        return body if body["status"] == "approved" else None
+
+    final = await wait_for(approved_leave)
+    # The Kemenag office's leave-letter format and register, from 1 whatever the court has numbered.
+    assert final["letter_number"].startswith("B-") and "/Kk.13.21/1/KP.07.6/" in final["letter_number"]
+
+
 async def test_claiming_a_role_task(http, live_stack):
     """Role tasks are claimed so two officers do not work on one; a claimed task is refused to others."""
     from sqlalchemy import select
@@ -183,13 +215,13 @@ async def test_an_official_on_approved_leave_has_tasks_routed_to_the_plh(http, l
     goes to atasan2 as Plh. for those dates."""
     from sqlalchemy import select
 
-    from gateway.services.leave import office_calendar
     from store.models import Substitution
 
-    official, head, officer = await login(http, "atasan1"), await login(http, "kepala1"), await login(http, "penomoran1")
+    # The court's: its head is atasan1's supervisor.
+    official, head, officer = await login(http, "atasan1"), await login(http, "pimpinan1"), await login(http, "penomoran1")
     today = office_today()
     end = today + timedelta(days=9)
-    assert office_calendar().working_days_between(today, end) > 0
+    assert calendar_of(COURT).working_days_between(today, end) > 0
     leave = (await http.post("/api/v1/leave-requests", headers=official, json={
         "leave_type": "sakit", "start_date": today.isoformat(), "end_date": end.isoformat(), "reason": "Rawat inap",
         "acting_official_username": "atasan2"})).json()

@@ -48,7 +48,7 @@ INCOMING = {"sender": "Kantor Wilayah Kementerian Agama Provinsi Aceh", "sender_
 
 
 async def test_incoming_letter_from_counter_to_delivery_with_the_heads_disposition(http, live_stack):
-    fo, bo, head, courier = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "caraka1")]
+    fo, bo, head, courier = [await login(http, u) for u in ("fo1", "bo1", "kakan1", "caraka1")]
     body = {**INCOMING, "letter_date": (office_today() - timedelta(days=1)).isoformat()}
 
     # Refusals first: nothing is recorded.
@@ -129,9 +129,12 @@ async def test_incoming_letter_from_counter_to_delivery_with_the_heads_dispositi
 
 
 async def test_outgoing_number_request_over_the_api(http, live_stack):
-    clerk, officer = await login(http, "pegawai2"), await login(http, "penomoran1")
+    clerk, officer = await login(http, "pegawai3"), await login(http, "penomoran2")
     body = {"subject": "Permohonan data pegawai", "recipient": "Kepala Biro Kepegawaian", "classification": "KP.00",
             "letter_date": office_today().isoformat()}
+    # The court keeps no letter register in SatuPintu: its staff are told so.
+    elsewhere = await http.post("/api/v1/letters/outgoing", headers=await login(http, "pegawai2"), json=body)
+    assert elsewhere.status_code == 409 and elsewhere.json()["code"] == "process_not_offered", elsewhere.text
     unknown = await http.post("/api/v1/letters/outgoing", headers=clerk, json={**body, "classification": "ZZ.00"})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "classification"
     created = await http.post("/api/v1/letters/outgoing", headers=clerk, json=body)
@@ -217,7 +220,7 @@ async def test_letter_pages_record_and_take_steps(http, live_stack):
 
 
 async def test_a_secret_letter_is_seen_only_by_those_it_concerns(http, live_stack):
-    fo, bo, head, clerk, archivist = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "pegawai1", "arsiparis1")]
+    fo, bo, head, clerk, archivist = [await login(http, u) for u in ("fo1", "bo1", "kakan1", "pegawai3", "arsiparis1")]
     created = await http.post("/api/v1/letters/incoming", headers=fo, json={
         **INCOMING, "subject": "Laporan pemeriksaan disiplin pegawai", "letter_date": office_today().isoformat()})
     code = created.json()["id"]
@@ -261,8 +264,10 @@ NO_ROAD = dict.fromkeys(ALL_ROADS, False)
 
 
 async def test_an_incoming_letter_is_seen_only_at_intake_and_by_the_leadership_until_it_is_sorted(http, live_stack):
-    fo, bo, tu, head = [await login(http, u) for u in ("fo1", "bo1", "tu1", "kepala1")]
-    outsiders = [await login(http, u) for u in ("pegawai1", "verifikator1")]
+    fo, bo, tu, head = [await login(http, u) for u in ("fo1", "bo1", "tu1", "kakan1")]
+    outsiders = [await login(http, u) for u in ("pegawai3", "arsiparis1")]
+    # Other offices' staff, the court's and the permit office's: it is never theirs.
+    strangers = [await login(http, u) for u in ("pegawai1", "verifikator1")]
     created = await http.post("/api/v1/letters/incoming", headers=fo, json={
         **INCOMING, "subject": "Permohonan audiensi yang belum dipilah", "letter_date": office_today().isoformat()})
     assert created.status_code == 201, created.text
@@ -276,18 +281,20 @@ async def test_an_incoming_letter_is_seen_only_at_intake_and_by_the_leadership_u
     for reader in (fo, bo, tu, head):
         assert await seen_by(http, live_stack, reader, code) == ALL_ROADS
 
-    # Sorted as an ordinary letter, it is the whole office's, as before.
+    # Sorted as an ordinary letter, it is the whole office's, as before; still no other office's.
     letter = await pending(http, bo, code, "pilah")
     assert (await decide(http, bo, letter["pending_task_id"], "dipilah", classification="HM.00", category="biasa",
                          route="disposisi_tu")).status_code == 200
     await pending(http, fo, code, "registrasi")
     for outsider in outsiders:
         assert await seen_by(http, live_stack, outsider, code) == ALL_ROADS
+    for stranger in strangers:
+        assert await seen_by(http, live_stack, stranger, code) == NO_ROAD
 
 
 async def test_a_letter_marked_secret_at_intake_stays_hidden_before_and_after_sorting(http, live_stack):
-    fo, bo, head, courier = [await login(http, u) for u in ("fo1", "bo1", "kepala1", "caraka1")]
-    outsiders = [await login(http, u) for u in ("pegawai1", "verifikator1")]
+    fo, bo, head, courier = [await login(http, u) for u in ("fo1", "bo1", "kakan1", "caraka1")]
+    outsiders = [await login(http, u) for u in ("pegawai3", "arsiparis1", "pegawai1", "verifikator1")]
     created = await http.post("/api/v1/letters/incoming", headers=fo, json={
         **INCOMING, "subject": "Laporan hasil pemeriksaan khusus", "letter_date": office_today().isoformat(), "confidential": True})
     assert created.status_code == 201, created.text
@@ -302,10 +309,10 @@ async def test_a_letter_marked_secret_at_intake_stays_hidden_before_and_after_so
     assert form["category"]["default"] == "rahasia" and "category_change_reason" in form
     assert letter["pending_task"]["summary"]["Sifat saat dicatat"] == "Rahasia"
     silent = await decide(http, bo, letter["pending_task_id"], "dipilah", classification="KP.00", category="biasa", route="langsung_unit",
-                          unit="UMUM")
+                          unit="TU")
     assert silent.status_code == 422 and "Alasan mengubah sifat rahasia" in silent.json()["detail"]
     assert (await decide(http, bo, letter["pending_task_id"], "dipilah", classification="KP.00", category="rahasia", route="langsung_unit",
-                         unit="UMUM")).status_code == 200
+                         unit="TU")).status_code == 200
 
     # Registered, scanned and on its way: still only those it concerns see it, its receipt and its scan.
     letter = await pending(http, fo, code, "registrasi")
@@ -326,7 +333,7 @@ async def test_a_letter_marked_secret_at_intake_stays_hidden_before_and_after_so
 
 
 async def test_the_intake_page_marks_a_letter_secret(http, live_stack):
-    fo, bo, clerk = [await login(http, u) for u in ("fo1", "bo1", "pegawai1")]
+    fo, bo, clerk = [await login(http, u) for u in ("fo1", "bo1", "pegawai3")]
     async with browser_like(live_stack, fo) as fo_page, browser_like(live_stack, bo) as bo_page:
         form = await fo_page.get("/surat/masuk/baru")
         assert 'name="confidential"' in form.text and "bertanda RAHASIA" in form.text

@@ -8,10 +8,9 @@ from datetime import UTC, datetime
 import httpx
 from sqlalchemy import func, select
 
-from office.calendar import OfficeCalendar
-from process_defs.siramasakan import load_siramasakan, siramasakan_snapshot
+from process_defs.siramasakan import load_siramasakan
 from store.models import SiramasakanRequest
-from tests.factories import login, wait_for
+from tests.factories import COURT, calendar_of, login, wait_for
 
 GOOD = {"case_number": "77/Pdt.G/2026/MS.Lsm", "kk_number": "1173010101200077",
         "changes": [{"nik": "1173014107800077", "kind": "status_perkawinan", "description": "Cerai gugat"},
@@ -47,7 +46,7 @@ async def test_applicant_files_court_completes_registry_processes_over_http(live
         assert code in [r["id"] for r in (await http.get("/api/v1/siramasakan", headers=panitera)).json()["items"]]
         assert (await http.get("/api/v1/siramasakan", headers=panitera, params={"over_sla": "true"})).status_code == 200
 
-        today = OfficeCalendar(siramasakan_snapshot().calendar).local_today(datetime.now(UTC)).isoformat()
+        today = calendar_of(COURT).local_today(datetime.now(UTC)).isoformat()  # the court's date
         await decide_step(http, panitera, applicant, code, "putusan", "lengkap", data={"case_number": GOOD["case_number"], "decision_date": today})
         await decide_step(http, dukcapil, applicant, code, "dukcapil", "diproses")
 

@@ -27,7 +27,7 @@ async def test_a_whole_one_day_visit_over_http(live_stack):
         ticket = await http.post("/api/v1/queue/A/tickets")
         assert ticket.status_code == 201, ticket.text
         number = ticket.json()["number"]
-        fo, bo, supervisor, numbering, archivist = [await login(http, u) for u in ("fo1", "bo1", "supervisor1", "penomoran1", "arsiparis1")]
+        fo, bo, supervisor, numbering, archivist = [await login(http, u) for u in ("fo1", "bo1", "supervisor1", "penomoran2", "arsiparis1")]
         called = await http.post("/api/v1/counters/1/call-next", headers=fo)
         assert called.status_code == 200 and called.json()["number"] == number
 

@@ -32,7 +32,7 @@ from contracts import DECIDE_TASK, DecisionRequest, LeaveResult, TaskAck
 from store.models import IssuedNumber, LeaveRequest, Notification, Task
 from store.temporal import connect
 from tests.conftest import BIN, Database, free_port, make_database
-from tests.factories import actor_for, login, start_leave, wait_for, wait_for_task
+from tests.factories import COURT, actor_for, calendar_of, login, start_leave, wait_for, wait_for_task
 from workflows.human_task import ERR_ALREADY_DECIDED, ERR_NOT_FOUND
 
 pytestmark = pytest.mark.faults
@@ -241,7 +241,7 @@ async def test_worker_killed_mid_flight_loses_and_doubles_nothing(stack: Stack):
 
     # The register: exactly 1..200 for the leave letters, one per run, none twice, none skipped.
     async with db.sessionmaker() as session:
-        issued = (await session.scalars(select(IssuedNumber).where(IssuedNumber.scope == "leave_letter"))).all()
+        issued = (await session.scalars(select(IssuedNumber).where(IssuedNumber.scope == "ms-lhokseumawe/leave_letter"))).all()  # the court's
     assert sorted(i.sequence for i in issued) == list(range(1, n + 1))
     assert sorted(i.idempotency_key for i in issued) == sorted(f"{w}.surat-izin-cuti" for w in workflow_ids)
     assert sorted(r.letter_number for r in results) == sorted(i.number for i in issued)
@@ -498,7 +498,6 @@ class TwoGateways:
 @pytest.mark.heavy
 @pytest.mark.postgres
 async def test_two_workers_and_two_gateways_on_postgres_survive_losing_one_of_each(replicas: Replicas):
-    from gateway.services.leave import office_calendar
     from gateway.services.people import office_today
 
     n = 40
@@ -511,7 +510,7 @@ async def test_two_workers_and_two_gateways_on_postgres_survive_losing_one_of_ea
         assert response.status_code == 200, response.text
         headers[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
     # One sick-leave day per request, each employee's on days of their own (no overlaps, no balance to run out).
-    calendar, day, days = office_calendar(), office_today() + timedelta(weeks=3), []
+    calendar, day, days = calendar_of(COURT), office_today() + timedelta(weeks=3), []  # the employees' office, the court
     while len(days) < n // 2:
         if calendar.is_working_day(day):
             days.append(day)
@@ -578,7 +577,7 @@ async def test_two_workers_and_two_gateways_on_postgres_survive_losing_one_of_ea
                                      for w in workflow_ids))
     assert all(r.status == "approved" for r in results)
     async with db.sessionmaker() as session:
-        issued = (await session.scalars(select(IssuedNumber).where(IssuedNumber.scope == "leave_letter"))).all()
+        issued = (await session.scalars(select(IssuedNumber).where(IssuedNumber.scope == "ms-lhokseumawe/leave_letter"))).all()  # the court's
     assert sorted(i.sequence for i in issued) == list(range(1, n + 1))
     assert sorted(r.letter_number for r in results) == sorted(i.number for i in issued)
     assert_each_mail_once(stack, await email_keys(stack, workflow_ids))

@@ -9,11 +9,24 @@ import pytest
 from sqlalchemy import event, insert, select
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
+from cli.seed import seed_offices
 from gateway.errors import DomainError, status_of
 from gateway.services import runs as service
-from store.models import CaseEvent, ProcessRun, Task
+from store.models import CaseEvent, Office, ProcessRun, Task
+from store.offices import scope_to_office
 from tests import factories
-from tests.factories import leave_ids_apart, login, user, wait_for, wait_for_task
+from tests.factories import (
+    COURT,
+    KEMENAG,
+    PERMIT_OFFICE,
+    leave_ids_apart,
+    login,
+    office_ids,
+    speak_as_office,
+    user,
+    wait_for,
+    wait_for_task,
+)
 from workers.run_index import sync_runs, watermark
 
 APPLICANT = "3374010101900001"
@@ -83,6 +96,9 @@ async def test_the_sync_loop_rides_out_a_database_outage(local_env, db, tmp_path
         await wait_for(lambda: asyncio.sleep(0, result=any("run index synchronisation failed" in r.getMessage() for r in caplog.records)))
         assert not loop.done()
         await create_schema(engine)
+        async with sessionmaker() as session:  # as `satupintu init-db` makes it: the schema and the offices
+            await seed_offices(session)
+            await session.commit()
 
         async def indexed():
             async with sessionmaker() as session:
@@ -90,6 +106,8 @@ async def test_the_sync_loop_rides_out_a_database_outage(local_env, db, tmp_path
 
         row = await wait_for(indexed)
         assert row.status == "running" and row.process == "leave"
+        async with sessionmaker() as session:
+            assert (await session.get(Office, row.office_id)).code == COURT  # the office its start wrote in its memo
     finally:
         loop.cancel()
         await asyncio.gather(loop, return_exceptions=True)
@@ -104,16 +122,19 @@ T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 09.00 WIB
 
 
 async def _seed_runs(db) -> dict:
+    """Runs of two offices: the court's leave, the permit office's permits and complaint."""
     atasan, applicant = await user(db.sessionmaker, "atasan1"), await user(db.sessionmaker, APPLICANT)
+    offices = await office_ids(db.sessionmaker)
+    office_of = {"leave": offices[COURT], "permit": offices[PERMIT_OFFICE], "complaint": offices[PERMIT_OFFICE]}
 
     def run(workflow_id, process, wtype, status, started, closed=None):
-        return ProcessRun(workflow_id=workflow_id, run_id=f"run-{workflow_id}", process=process, workflow_type=wtype,
+        return ProcessRun(office_id=office_of[process], workflow_id=workflow_id, run_id=f"run-{workflow_id}", process=process, workflow_type=wtype,
                           business_key=workflow_id.split("-", 1)[1] if process != "complaint" else workflow_id.removeprefix("pengaduan-"),
                           status=status, started_at=started, closed_at=closed)
 
     def task(workflow_id, key, status, **kw):
-        return Task(id=f"{workflow_id}.{key}", workflow_id=workflow_id, process="leave", subject_id="1", title=f"Tugas {key}", role="atasan",
-                    status=status, created_at=T0, **kw)
+        return Task(id=f"{workflow_id}.{key}", office_id=offices[COURT], workflow_id=workflow_id, process="leave", subject_id="1",
+                    title=f"Tugas {key}", role="atasan", status=status, created_at=T0, **kw)
 
     async with db.sessionmaker() as session:
         session.add_all([
@@ -133,14 +154,21 @@ async def _seed_runs(db) -> dict:
         await session.commit()
 
 
-async def _ids(db, **filters) -> list[str]:
+async def _ids(db, office: str | None = None, **filters) -> list[str]:
+    """Every office's runs (an unscoped session), or one office's as its owners and auditors see them."""
+    office_id = await speak_as_office(db.sessionmaker, office or COURT)
     async with db.sessionmaker() as session:
+        if office:
+            scope_to_office(session, office_id)
         result = await service.list_runs(session, filters=await service.parse_filter(session, **filters))
     return [r["workflow_id"] for r in result["items"]]
 
 
-async def _refused(db, **filters) -> DomainError:
+async def _refused(db, office: str | None = None, **filters) -> DomainError:
+    office_id = await speak_as_office(db.sessionmaker, office or COURT)
     async with db.sessionmaker() as session:
+        if office:
+            scope_to_office(session, office_id)
         with pytest.raises(DomainError) as info:
             await service.parse_filter(session, **filters)
     assert status_of(info.value) == 422
@@ -168,6 +196,11 @@ async def test_filters(db):
     # Start dates are office dates (WIB).
     assert await _ids(db, started_from="2026-03-03") == ["permit-ABD999", "pengaduan-ADU-7K3P9Q"]
     assert await _ids(db, started_from="2026-03-02", started_to="2026-03-02") == ["permit-ABC123", "leave-902", "leave-901"]
+    # Each office's owners and auditors list their own office's runs only.
+    assert await _ids(db, office=COURT) == ["leave-902", "leave-901"]
+    assert await _ids(db, office=PERMIT_OFFICE) == ["permit-ABD999", "pengaduan-ADU-7K3P9Q", "permit-ABC123"]
+    assert await _ids(db, office=KEMENAG) == []
+    assert await _ids(db, office=PERMIT_OFFICE, person=APPLICANT) == ["permit-ABC123"]  # an applicant is every office's
 
     # Refusals name the field, in Bahasa.
     assert (await _refused(db, status="macet")).errors[0]["field"] == "status"
@@ -175,6 +208,7 @@ async def test_filters(db):
     assert (await _refused(db, started_from="2-3-2026")).errors[0]["field"] == "started_from"
     assert "sebelum tanggal mulai" in (await _refused(db, started_from="2026-03-05", started_to="2026-03-01")).detail
     assert (await _refused(db, person="tidak.ada")).errors[0]["field"] == "person"
+    assert (await _refused(db, office=PERMIT_OFFICE, person="atasan1")).errors[0]["field"] == "person"  # the court's: not known there
     assert (await _refused(db, cursor="bukan-penanda")).errors[0]["field"] == "cursor"
     assert (await _refused(db, limit=0)).errors[0]["field"] == "limit"
 
@@ -182,6 +216,7 @@ async def test_filters(db):
 async def test_keyset_paging(db):
     await _seed_runs(db)
     seen, cursor = [], None
+    await speak_as_office(db.sessionmaker, COURT)
     async with db.sessionmaker() as session:
         while True:
             page = await service.list_runs(session, filters=await service.parse_filter(session, cursor=cursor, limit=2))
@@ -199,10 +234,15 @@ async def test_keyset_paging(db):
 async def test_page_query_uses_an_index_with_100k_runs(db):
     processes = [("leave", "LeaveRequest", "leave-"), ("permit", "PermitApplication", "permit-"), ("complaint", "Complaint", "pengaduan-")]
     statuses = ["running", "completed", "completed", "failed", "cancelled", "terminated"]
+    # Three quarters the court's, the rest the permit office's: the court's owner pages through the court's, as the gateway
+    # scopes their session.
+    offices = await office_ids(db.sessionmaker)
+    court = await speak_as_office(db.sessionmaker, COURT)
     rows = []
     for i in range(100_000):
         process, wtype, prefix = processes[i % 3]
-        rows.append({"workflow_id": f"{prefix}{i:06d}", "run_id": f"r{i}", "process": process, "workflow_type": wtype,
+        rows.append({"office_id": court if i % 4 else offices[PERMIT_OFFICE], "workflow_id": f"{prefix}{i:06d}", "run_id": f"r{i}",
+                     "process": process, "workflow_type": wtype,
                      "business_key": f"{i:06d}", "status": statuses[i % len(statuses)],
                      "started_at": T0 + timedelta(seconds=i), "closed_at": None, "synced_at": T0})
     async with db.sessionmaker() as session:
@@ -220,13 +260,14 @@ async def test_page_query_uses_an_index_with_100k_runs(db):
         async def plan(**filters) -> tuple[list[str], dict]:
             captured.clear()
             async with db.sessionmaker() as session:
+                scope_to_office(session, court)
                 page = await service.list_runs(session, filters=await service.parse_filter(session, **filters))
                 statement, parameters = captured[-1]
                 connection = await session.connection()
                 details = [r[-1] for r in await connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
             return details, page
 
-        by_start = sorted(rows, key=lambda r: (r["started_at"], r["workflow_id"]), reverse=True)
+        by_start = sorted((r for r in rows if r["office_id"] == court), key=lambda r: (r["started_at"], r["workflow_id"]), reverse=True)
         newest = [r["workflow_id"] for r in by_start]
         for filters in ({}, {"status": "completed"}, {"process": "permit"}, {"process": "permit", "status": "failed"}, {"status": "waiting"}):
             details, page = await plan(**filters)
@@ -303,12 +344,15 @@ async def test_runs_api_and_owner_actions_over_http(http, live_stack):
 
     # An owner action over HTTP is recorded in the run and read back in its timeline.
     task_url = f"/api/v1/runs/{workflow_id}/tasks/{pending['id']}"
-    assert (await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "kepala1", "reason": ""})).status_code == 422
-    both = await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "kepala1", "to_role": "atasan", "reason": "x"})
+    assert (await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "pimpinan1", "reason": ""})).status_code == 422
+    both = await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "pimpinan1", "to_role": "atasan", "reason": "x"})
     assert both.status_code == 422 and both.json()["code"] == "invalid"
     unknown_role = await http.post(f"{task_url}/reassign", headers=owner, json={"to_role": "astronot", "reason": "x"})
     assert unknown_role.status_code == 422 and unknown_role.json()["errors"][0]["field"] == "to_role"
-    moved = await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "kepala1", "reason": "Petugas penomoran sedang diklat"})
+    # Another office's staff cannot be given the court's task; its own head can.
+    elsewhere = await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "kepala1", "reason": "Petugas penomoran sedang diklat"})
+    assert elsewhere.status_code == 422 and elsewhere.json()["errors"][0]["field"] == "to_username", elsewhere.text
+    moved = await http.post(f"{task_url}/reassign", headers=owner, json={"to_username": "pimpinan1", "reason": "Petugas penomoran sedang diklat"})
     assert moved.status_code == 200 and moved.json()["status"] == "reassigned"
     reminded = await http.post(f"{task_url}/remind", headers=owner, json={"note": "Mohon segera"})
     assert reminded.status_code == 200 and reminded.json()["status"] == "reminded"
@@ -399,7 +443,7 @@ async def test_only_owners_and_auditors_reach_the_runs(http, live_stack):
     endpoints = [
         ("GET", "/api/v1/runs", None, "read"),
         ("GET", f"/api/v1/runs/{wid}", None, "read"),
-        ("POST", f"/api/v1/runs/{wid}/tasks/{tid}/reassign", {"to_username": "kepala1", "reason": "x"}, "owner"),
+        ("POST", f"/api/v1/runs/{wid}/tasks/{tid}/reassign", {"to_username": "pimpinan1", "reason": "x"}, "owner"),
         ("POST", f"/api/v1/runs/{wid}/tasks/{tid}/remind", {"note": ""}, "owner"),
         ("POST", f"/api/v1/runs/{wid}/cancel", {"reason": "x"}, "owner"),
     ]

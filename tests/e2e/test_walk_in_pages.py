@@ -23,7 +23,7 @@ from gateway.pages.walk_ins import _timing
 from tests.browser.test_pages import open_task
 from tests.browser.test_permit_pages import shot
 from tests.chromium import DESKTOP, PHONE, WAIT_MS, assert_fits_the_screen, sign_in
-from tests.factories import applicant_user, login, wait_for
+from tests.factories import KEMENAG, applicant_user, login, speak_as_office, wait_for
 from workflows.human_task import _check_form
 from workflows.walk_in import _handover_form
 
@@ -60,7 +60,8 @@ def test_task_forms_render_choices_and_type_them_back():
     assert _form_data(FormData([("data.code", "ZZ")]), fields) == {"present": [], "units": [], "code": "ZZ"}
 
 
-def test_the_dashboard_reads_age_against_the_target():
+async def test_the_dashboard_reads_age_against_the_target(db):
+    await speak_as_office(db.sessionmaker, KEMENAG)  # the counter's office: its calendar counts the days
     registered = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)  # Monday 08.00 WIB
     one_day = {"one_day": True, "service_code": LEGALISIR, "created_at": registered, "target_at": registered + timedelta(minutes=30),
                "age_minutes": 45, "overrun": True, "estimated_done_at": None, "finished_at": None}
@@ -86,7 +87,7 @@ async def test_walk_in_api_refuses_what_it_should_and_registers_once(http, live_
     body = {"service_code": LEGALISIR, "visitor": {"name": visitor_name(), "phone": "0813 5555 0301"}}
     assert (await http.post("/api/v1/walk-ins", json=body)).status_code == 401
 
-    employee = await login(http, "pegawai1")
+    employee = await login(http, "pegawai3")  # of the Kemenag office, not at its counter
     refused = await http.post("/api/v1/walk-ins", headers=employee, json=body)
     assert refused.status_code == 403 and "Petugas Informasi, Front Office, atau Supervisor" in refused.json()["detail"]
     assert (await http.get("/api/v1/walk-ins/dashboard", headers=employee)).status_code == 403
@@ -121,7 +122,7 @@ async def test_walk_in_api_refuses_what_it_should_and_registers_once(http, live_
 
 
 async def test_pages_and_navigation_follow_the_roles(http, live_stack):
-    info, employee, back_office = await login(http, "info1"), await login(http, "pegawai1"), await login(http, "bo1")
+    info, employee, back_office = await login(http, "info1"), await login(http, "pegawai3"), await login(http, "bo1")
     visit = (await http.post("/api/v1/walk-ins", headers=info, json={"service_code": "arah_kiblat", "visitor": {"name": visitor_name()}})).json()
 
     def nav(html: str) -> set[str]:

@@ -17,11 +17,12 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.notify import NotifyActivities
+from cli.seed import seed_offices
 from contracts import NotifyInput
 from gateway.services.whatsapp import sign
 from process_defs.counter import load_counter
 from store.models import Notification, WhatsAppMessage
-from tests.factories import login, record_golden_history, wait_for
+from tests.factories import COURT, login, office_defs, office_ids, record_golden_history, wait_for
 from tests.pgserver import ThrowawayPostgres, postgres_available
 
 
@@ -142,7 +143,7 @@ async def test_delivery_receipts_update_the_state(http, live_stack):
         assert response.status_code == 200 and response.json()["statuses"] == 1
     assert (await out_row()).status == "read"
 
-    info = await login(http, "info1")
+    info = await login(http, "info2")
     talk = (await http.get(f"/api/v1/whatsapp/conversations/{citizen.phone}", headers=info)).json()
     out = [i for i in talk["items"] if i["direction"] == "out"]
     assert out[0]["state"] == "read" and out[0]["state_label"] == "Dibaca" and out[0]["kind"] == "auto"
@@ -184,7 +185,8 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
     handed = (await citizen.gets(4))[3]["text"]
     assert "diteruskan ke petugas" in handed.lower() or "kami teruskan ke petugas" in handed
 
-    info, fo, pegawai = await login(http, "info1"), await login(http, "fo1"), await login(http, "pegawai1")
+    # The court's assistant: its information officer answers (the Kemenag counter's staff are another office's).
+    info, pegawai = await login(http, "info2"), await login(http, "pegawai1")
 
     async def handoff_task():
         items = (await http.get("/api/v1/tasks", headers=info, params={"process": "whatsapp"})).json()["items"]
@@ -222,7 +224,7 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
                            json={"text": answer_text, "reply_id": reply_id})
     assert sent.status_code == 202 and sent.json()["status"] == "queued"
     # The same reply sent again (a retried request) goes out once.
-    again = await http.post(f"/api/v1/whatsapp/conversations/{citizen.phone}/replies", headers=fo,
+    again = await http.post(f"/api/v1/whatsapp/conversations/{citizen.phone}/replies", headers=info,
                             json={"text": answer_text, "reply_id": reply_id})
     assert again.status_code == 202
     got = await citizen.gets(5)
@@ -244,10 +246,14 @@ async def test_auto_reply_follow_up_handoff_and_back(http, live_stack):
     assert mine["contact_name"] == "Ahmad Fauzi" and mine["handoff"] is None
     talk = (await http.get(f"/api/v1/whatsapp/conversations/{citizen.phone}", headers=info)).json()
     officer = [i for i in talk["items"] if i["kind"] == "officer"]
-    assert [o["body"] for o in officer] == [answer_text] and officer[0]["author"] == "Dewi Kartika, A.Md."
+    assert [o["body"] for o in officer] == [answer_text] and officer[0]["author"] == "Putri Balqis, A.Md."
     assert [i["body"] for i in talk["items"] if i["direction"] == "in"] == [
         "Assalamualaikum", "kiblat", "berapa biayanya?", "petugas", "Apakah surat permohonan harus bermeterai?", "umroh"]
     assert (await http.get("/api/v1/whatsapp/conversations", headers=pegawai)).status_code == 403
+    # The Kemenag office's information officer holds the same role, and does not see the court's conversations.
+    kemenag = await login(http, "info1")
+    assert citizen.phone not in (await http.get("/api/v1/whatsapp/conversations", headers=kemenag)).text
+    assert (await http.post(f"/api/v1/tasks/{task['id']}/decision", headers=kemenag, json={"outcome": "selesai"})).status_code == 404
     # The conversation so far (auto-replies, a hand-off, an officer's reply, auto-reply again) as a golden history.
     await record_golden_history(live_stack.client.get_workflow_handle(task["workflow_id"]), "whatsapp_handoff_and_back")
 
@@ -290,7 +296,7 @@ async def test_the_number_is_in_no_workflow_id_task_id_or_history_field_in_clear
     await citizen.gets(1)
     await citizen.says("petugas")
     await citizen.gets(2)
-    info = await login(http, "info1")
+    info = await login(http, "info2")
     task = await handoff_task_of(http, info, citizen.phone)
     wid = task["workflow_id"]
     assert number not in wid and number not in task["id"]
@@ -336,17 +342,19 @@ async def test_two_first_messages_at_once_start_one_conversation(http, live_stac
 
 
 async def first_messages_at_once(sessionmaker, client) -> None:
-    """Twenty first messages from one number, each in its own request: one conversation row, one id for all."""
+    """Twenty first messages from one number to the court's assistant, each in its own request: one conversation row, one
+    id for all."""
     import asyncio
 
     from gateway.services.whatsapp import conversation_of
     from store.models import WhatsAppConversation
 
     phone = new_phone()
+    court = (await office_ids(sessionmaker))[COURT]
 
     async def one() -> str:
         async with sessionmaker() as session:
-            return (await conversation_of(session, client, phone)).workflow_id
+            return (await conversation_of(session, client, phone, court)).workflow_id
 
     ids = set(await asyncio.gather(*(one() for _ in range(20))))
     async with sessionmaker() as session:
@@ -368,7 +376,11 @@ async def test_first_messages_at_once_make_one_conversation_row_on_postgresql(lo
         engine = make_engine(pg.url)
         try:
             await create_schema(engine)
-            await first_messages_at_once(make_sessionmaker(engine), local_env.client)
+            sessionmaker = make_sessionmaker(engine)
+            async with sessionmaker() as session:
+                await seed_offices(session)
+                await session.commit()
+            await first_messages_at_once(sessionmaker, local_env.client)
         finally:
             await engine.dispose()
 
@@ -389,7 +401,7 @@ async def test_a_conversation_open_under_the_number_continues_there_until_it_end
         session.add(WhatsAppMessage(wa_message_id=first.message_id, direction="in", phone=citizen.phone, contact_name="Lestari",
                                     body="kiblat", status="processed"))
         await session.commit()
-    await live_stack.client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(citizen.phone, "Lestari"), id=legacy,
+    await live_stack.client.start_workflow(WhatsAppConversationWorkflow.run, conversation_input(office_defs(COURT), citizen.phone, "Lestari"), id=legacy,
                                            task_queue=live_stack.settings.task_queue, start_signal=WHATSAPP_MESSAGE, start_signal_args=[first])
     assert load_counter().service("arah_kiblat").name in (await citizen.gets(1))[0]["text"]
 
@@ -397,7 +409,7 @@ async def test_a_conversation_open_under_the_number_continues_there_until_it_end
     assert "Rp 0" in (await citizen.gets(2))[1]["text"]
     await citizen.says("petugas")
     await citizen.gets(3)
-    info = await login(http, "info1")
+    info = await login(http, "info2")
     task = await handoff_task_of(http, info, citizen.phone)
     assert task["workflow_id"] == legacy
     await citizen.says("Apakah harus datang sendiri?")  # while the officer has it: told to the officer, not auto-answered
@@ -420,7 +432,7 @@ async def test_a_conversation_open_under_the_number_continues_there_until_it_end
     talk = (await http.get(f"/api/v1/whatsapp/conversations/{citizen.phone}", headers=info)).json()
     assert [i["body"] for i in talk["items"] if i["direction"] == "in"] == [
         "kiblat", "berapa biayanya?", "petugas", "Apakah harus datang sendiri?", "umroh"]
-    assert [(i["body"], i["author"]) for i in talk["items"] if i["kind"] == "officer"] == [(answer, "Dewi Kartika, A.Md.")]
+    assert [(i["body"], i["author"]) for i in talk["items"] if i["kind"] == "officer"] == [(answer, "Putri Balqis, A.Md.")]
 
 
 async def test_api_outage_delays_but_delivers_each_message_once(http, live_stack):
@@ -537,7 +549,7 @@ async def test_long_conversation_continues_as_new_and_quiet_one_ends(db, time_sk
     client = time_skipping_env.client
     await worker_for(client)
     phone = new_phone()
-    inp = conversation_input(phone, "Rina")
+    inp = conversation_input(office_defs(COURT), phone, "Rina")
     inp.continue_after = 2
     wid = new_workflow_id()
     messages = [WhatsAppInbound(message_id=f"wamid.LONG{i}", text=text, contact_name="Rina") for i, text in enumerate(("halo", "1", "biaya"))]
@@ -579,7 +591,7 @@ async def test_officer_pages_and_simulator(http, live_stack):
     await citizen.says("PETUGAS")
     await citizen.gets(2)
 
-    info = await page_login(live_stack.base_url, "info1")
+    info = await page_login(live_stack.base_url, "info2")
     try:
         async def listed():
             page = await info.get("/whatsapp")
@@ -605,7 +617,7 @@ async def test_officer_pages_and_simulator(http, live_stack):
         assert done.status_code == 303
         assert "telah selesai" in (await citizen.gets(4))[3]["text"]
         shown = await info.get(f"/whatsapp/{citizen.phone}")
-        assert "Dewi Kartika" in shown.text and "Dijawab otomatis" in shown.text and 'action="/whatsapp/' not in shown.text
+        assert "Putri Balqis" in shown.text and "Dijawab otomatis" in shown.text and 'action="/whatsapp/' not in shown.text
         assert (await info.get("/whatsapp/bukan-nomor")).status_code == 404
         # A reply typed on a page that was open while a colleague closed the conversation is refused, and kept.
         late = await info.post(f"/whatsapp/{citizen.phone}/balas", data={"text": "Satu lagi: bawa materai.", "reply_id": uuid.uuid4().hex})
@@ -677,7 +689,7 @@ async def test_citizen_in_simulator_and_officer_on_a_phone(browser, live_stack):
     await expect(sim.locator("#wa-pesan")).to_contain_text("kami teruskan ke petugas")
     await shot(sim, "wa-simulator")
 
-    context, page = await sign_in(browser, live_stack.base_url, "fo1", PHONE)
+    context, page = await sign_in(browser, live_stack.base_url, "info2", PHONE)
     await page.goto("/whatsapp")
     await expect(page.get_by_role("heading", name="Percakapan WhatsApp")).to_be_visible()
     item = page.locator(".wa-conv", has_text="Hasanah")

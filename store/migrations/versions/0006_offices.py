@@ -190,6 +190,17 @@ def upgrade() -> None:
     for table in ("number_sequence", "issued_number"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column('scope', existing_type=sa.String(length=80), type_=sa.String(length=160), existing_nullable=False)
+    # Owners and auditors page through their own office's runs: the keyset indexes lead with the office.
+    with op.batch_alter_table('process_run', schema=None) as batch_op:
+        for name in ('ix_process_run_process_status_started', 'ix_process_run_status_started', 'ix_process_run_process_started',
+                     'ix_process_run_business_key'):
+            batch_op.drop_index(name)
+        batch_op.create_index('ix_process_run_business_key', ['office_id', 'business_key'], unique=False)
+        batch_op.create_index('ix_process_run_office_started', ['office_id', 'started_at', 'workflow_id'], unique=False)
+        batch_op.create_index('ix_process_run_process_status_started', ['office_id', 'process', 'status', 'started_at', 'workflow_id'],
+                              unique=False)
+        batch_op.create_index('ix_process_run_status_started', ['office_id', 'status', 'started_at', 'workflow_id'], unique=False)
+        batch_op.create_index('ix_process_run_process_started', ['office_id', 'process', 'started_at', 'workflow_id'], unique=False)
 
     # The letter registers become the first office's: its numbers go on from where they were.
     if holds_data:
@@ -209,6 +220,14 @@ def downgrade() -> None:
     for table in ("number_sequence", "issued_number"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.alter_column('scope', existing_type=sa.String(length=160), type_=sa.String(length=80), existing_nullable=False)
+    with op.batch_alter_table('process_run', schema=None) as batch_op:
+        for name in ('ix_process_run_office_started', 'ix_process_run_process_status_started', 'ix_process_run_status_started',
+                     'ix_process_run_process_started', 'ix_process_run_business_key'):
+            batch_op.drop_index(name)
+        batch_op.create_index('ix_process_run_business_key', ['business_key'], unique=False)
+        batch_op.create_index('ix_process_run_process_status_started', ['process', 'status', 'started_at', 'workflow_id'], unique=False)
+        batch_op.create_index('ix_process_run_status_started', ['status', 'started_at', 'workflow_id'], unique=False)
+        batch_op.create_index('ix_process_run_process_started', ['process', 'started_at', 'workflow_id'], unique=False)
     with op.batch_alter_table('task', schema=None) as batch_op:
         batch_op.drop_index('ix_task_inbox_role_unowned', postgresql_where=sa.text('owner_id IS NULL'), sqlite_where=sa.text('owner_id IS NULL'))
         batch_op.drop_index('ix_task_inbox_escalated')
