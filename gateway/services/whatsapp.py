@@ -548,6 +548,8 @@ class SimulatedMessage:
     phone: str
     name: str
     text: str
+    # The business number of the office's assistant it is written to (None: the installation's number).
+    business_number: str | None = None
 
 
 def check_simulated(*, phone: object, name: object, text: object) -> tuple[SimulatedMessage | None, dict[str, str]]:
@@ -570,7 +572,7 @@ def simulated_payload(settings: Settings, message: SimulatedMessage) -> dict:
     """A webhook event exactly as the Cloud API sends one for an inbound text message."""
     value = {
         "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "6280000000000", "phone_number_id": settings.whatsapp_phone_number_id},
+        "metadata": {"display_phone_number": "6280000000000", "phone_number_id": message.business_number or settings.whatsapp_phone_number_id},
         "contacts": [{"profile": {"name": message.name or display_phone(message.phone)}, "wa_id": message.phone}],
         "messages": [{"from": message.phone, "id": f"wamid.SIM{secrets.token_hex(16).upper()}", "timestamp": str(int(time.time())),
                       "type": "text", "text": {"body": message.text}}],

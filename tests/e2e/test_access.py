@@ -35,6 +35,8 @@ PUBLIC = {
     ("POST", "/api/v1/applicants"): "applicant registration",
     ("POST", "/api/v1/auth/forgot-password"): "PIN reset request (throttled)",
     ("POST", "/api/v1/auth/reset-password"): "PIN reset with the emailed PIN (throttled)",
+    ("POST", "/api/v1/auth/staff-forgot-password"): "a member of staff asks for a password link by e-mail (throttled)",
+    ("POST", "/api/v1/auth/staff-reset-password"): "a new staff password with the e-mailed one-time link (throttled)",
     ("GET", "/api/v1/regions/provinces"): "region pickers of the registration form",
     ("GET", "/api/v1/regions/provinces/{code}/regencies"): "region pickers of the registration form",
     ("GET", "/api/v1/regions/regencies/{code}/districts"): "region pickers of the registration form",
