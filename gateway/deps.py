@@ -38,6 +38,9 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         async with request.app.state.sessionmaker() as lookup:
             await offices.refresh(lookup)
     use_directory(offices)
+    # Each request speaks for no office until its user is known: nothing of another request's office carries over
+    # (an ASGI server runs each in its own context; an in-process client runs them all in the caller's).
+    speak_for(None)
     async with request.app.state.sessionmaker() as session:
         yield session
 

@@ -8,9 +8,11 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from cli.seed import DEMO_PASSWORD
-from gateway.services.leave import office_calendar
 from gateway.services.people import office_today
+from office.calendar import OfficeCalendar
+from process_defs.loader import calendar_snapshot
 from store.models import LeaveRequest, User
+from tests.factories import office_of_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -35,7 +37,7 @@ async def sign_in(browser: Browser, base_url: str, username: str, viewport: dict
 async def free_leave_window(live_stack, username: str = "pegawai1") -> tuple[date, date]:
     """A Monday–Wednesday, at least two weeks ahead, of three working days that no earlier request of
     the person touches (the stack is shared by every test of the session)."""
-    calendar = office_calendar()
+    calendar = OfficeCalendar(calendar_snapshot(await office_of_user(live_stack.sessionmaker, username)))  # the person's office's
     async with live_stack.sessionmaker() as session:
         user = await session.scalar(select(User).where(User.username == username))
         taken = list(await session.execute(select(LeaveRequest.start_date, LeaveRequest.end_date)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.api import leave as leave_api
-from gateway.deps import CurrentUser, SessionDep, SettingsDep
+from gateway.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from gateway.errors import DomainError, not_found, status_of
 from gateway.pages.framework import _CLIENT_KEY, FINAL_STATUSES, SameOrigin, _field, _field_errors, _is_htmx, _parse_date, _redirect, _render, _temporal
 from gateway.services import leave as leave_service
@@ -68,8 +68,9 @@ async def new_leave_page(request: Request, user: CurrentUser, session: SessionDe
 
 
 @router.get("/cuti/hitung-hari")
-async def working_days_fragment(request: Request, start_date: str = "", end_date: str = "") -> Response:
-    """Live preview for the leave form: the working days in the range and the days not counted."""
+async def working_days_fragment(request: Request, _viewer: OptionalUser, start_date: str = "", end_date: str = "") -> Response:
+    """Live preview for the leave form: the working days in the range and the days not counted, in the signed-in
+    employee's office calendar (the viewer dependency reads the offices and speaks for theirs)."""
     preview = await _working_days_preview(start_date.strip()[:10], end_date.strip()[:10])
     return await _render(request, "pages/leave_new.html", {"preview": preview}, block="working_days")
 

@@ -121,7 +121,8 @@ async def test_approved_leave_gets_a_number_and_a_downloadable_letter(browser, l
     await page.goto(case_url)
     status = page.locator("#status-kasus")
     await expect(status.locator(".badge").first).to_have_text("Disetujui", timeout=WAIT_MS)
-    await expect(status.locator(".letter-number")).to_have_text(re.compile(r"^B-\d+/Kk\.13\.21/1/KP\.07\.6/\d{1,2}/\d{4}$"))
+    # The court's leave-letter format (process_defs/offices/ms-lhokseumawe/office.yaml).
+    await expect(status.locator(".letter-number")).to_have_text(re.compile(r"^B-\d+/MS\.W1-A5/KP\.05\.2/\d{1,2}/\d{4}$"))
     letter_number = await status.locator(".letter-number").inner_text()
     await expect(status).to_contain_text("Surat Izin Cuti dapat diunduh")
     link = page.get_by_role("link", name="Unduh Surat Izin Cuti (PDF)")

@@ -2,9 +2,10 @@
 
 from datetime import date
 
+from gateway.deps import SESSION_COOKIE
 from gateway.services.leave import annual_balance
 from store.models import LeaveRequest
-from tests.factories import COURT, speak_as_office, user
+from tests.factories import COURT, login, speak_as_office, user
 
 
 async def add_leave(db, employee_id: int, start: date, end: date, days: int, status: str = "approved") -> None:
@@ -71,3 +72,18 @@ async def test_a_client_key_held_by_another_employees_request_is_refused_never_r
     assert (status_of(refused.value), refused.value.detail) == (409, "Kunci pengiriman ini sudah dipakai.")
     found, created = await record(first.id)
     assert (found.workflow_id, created) == ("leave-kunci-1", False)
+
+
+async def test_the_working_days_preview_reads_the_office_calendar_signed_in_or_not(client):
+    """The leave form's live count (its API and its page fragment) works for anyone, in the signed-in employee's office
+    calendar (it answered 500 before: no request there had read the offices)."""
+    week = {"start_date": "2026-11-23", "end_date": "2026-11-29"}  # Monday to Sunday
+    # The fragment first: in process, a request's context (the offices it read) outlives it, a real server's does not.
+    fragment = await client.get("/cuti/hitung-hari", params=week)
+    assert fragment.status_code == 200 and "5 hari kerja" in fragment.text
+    counted = await client.get("/api/v1/working-days", params=week)
+    assert counted.status_code == 200 and counted.json()["working_days"] == 5
+    assert [d["date"] for d in counted.json()["excluded"]] == ["2026-11-28", "2026-11-29"]
+    client.cookies.set(SESSION_COOKIE, (await login(client, "pegawai3"))["Authorization"].removeprefix("Bearer "))
+    signed_in = await client.get("/cuti/hitung-hari", params=week)
+    assert signed_in.status_code == 200 and "5 hari kerja" in signed_in.text
