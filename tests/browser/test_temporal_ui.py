@@ -293,5 +293,5 @@ async def test_the_ui_server_never_sees_the_session_and_its_page_runs_only_its_o
     # No UI server there: a readable refusal, not a 500.
     app = create_app(db.settings.model_copy(update={"temporal_ui_upstream": f"http://127.0.0.1:{free_port()}"}))
     async with app.router.lifespan_context(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
-        down = await c.get("/temporal/", headers=await login(c, "admin_ms"))
+        down = await c.get("/temporal/", headers=await login(c, "admin"))
         assert down.status_code == 503 and "belum dapat dihubungi" in down.text
