@@ -6,7 +6,7 @@ to storage by an id alone (a run's history, its audit report, an owner's action,
 first: it asks `require_run_of_office`, which finds the run's office (the run index, its case row, its tasks, its
 WhatsApp conversation, read across offices; else the memo its start wrote) and answers 404 when it is not the
 person's. Of the accounts of no office, the installation's process owners and auditors reach every office's runs and
-its administrator none."""
+its administrator those of the routes that let it through (the Temporal Web UI)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,8 +35,9 @@ from store.models import (
 from store.offices import first_office, scope_to_office, scoped_office_id
 from store.outbox import MEMO_OFFICE
 
-# Staff of no office who read every office's runs (roles as gateway/deps.py RUN_READER_ROLES names them).
-INSTALLATION_RUN_READERS = frozenset({"pemilik_proses", "auditor"})
+# Staff of no office who read every office's runs (roles as gateway/deps.py RUN_READER_ROLES names them), and the
+# installation's administrator where a route lets it through at all (the Temporal Web UI it operates).
+INSTALLATION_RUN_READERS = frozenset({"pemilik_proses", "auditor", "admin_instalasi"})
 # Office codes are short slugs (ms-lhokseumawe); anything longer names no office.
 MAX_CODE = 60
 
@@ -174,7 +175,7 @@ async def require_run_of_office(session: AsyncSession, client: Client | None, *,
         raise refusal
     if user.office_id is None:
         # Above the offices: the installation's own process owners and auditors (the inspectorate) read every office's
-        # runs; its administrator reaches none.
+        # runs, and its administrator the runs the Temporal Web UI shows it.
         office_id = await workflow_office_id(session, client, workflow_id) if INSTALLATION_RUN_READERS & set(user.role_names) else None
         if office_id is None:
             raise refusal
