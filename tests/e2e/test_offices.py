@@ -73,7 +73,7 @@ async def test_the_offices_are_listed_and_each_office_page_speaks_for_its_office
     assert offices["dpmptsp"] == {"code": "dpmptsp", "name": PERMIT_OFFICE_NAME, "short_name": "DPMPTSP Kota Semarang", "city": "Semarang",
                                   "processes": ["permit", "complaint"]}
     assert set(offices["ms-lhokseumawe"]["processes"]) == {"leave", "whatsapp", "siramasakan", "complaint"}
-    assert set(offices["kemenag-lamongan"]["processes"]) == {"walk_in", "letter", "leave"}
+    assert set(offices["kemenag-lamongan"]["processes"]) == {"walk_in", "letter", "leave", "whatsapp"}
 
     index = await http.get("/kantor")
     assert index.status_code == 200
