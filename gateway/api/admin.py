@@ -313,7 +313,7 @@ class StaffForgotBody(ChallengeFields):
 
 
 class StaffResetBody(BaseModel):
-    token: str = Field(default="", max_length=200, description="Bagian terakhir tautan di email (/atur-sandi/<token>)")
+    token: str = Field(default="", max_length=200, description="Bagian terakhir tautan di email (/atur-sandi?token=<token>)")
     new_password: str = Field(default="", max_length=200)
 
 

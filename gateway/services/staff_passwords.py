@@ -3,7 +3,8 @@ account, when an account is made without a password (an administrator's choice, 
 of staff forgot theirs ("Lupa kata sandi", the way applicants get their PIN, behind the same challenge and throttles).
 
 The link is the applicants' one-time e-mail code (store/models.py EmailCode) made long enough to travel in a URL:
-`/atur-sandi/<code id>.<secret>`. Only a keyed hash of the secret is stored; a new link replaces the person's earlier
+`/atur-sandi?token=<code id>.<secret>` (a query, which every log and trace line redacts by its name, never a path
+segment, which they keep). Only a keyed hash of the secret is stored; a new link replaces the person's earlier
 ones; it is spent with the new password in place; wrong guesses count against the code and the client address. The
 e-mail goes through the one notification mechanism, and once delivered the recorded copy no longer carries the link.
 """
@@ -100,7 +101,7 @@ async def prepare_link(session: AsyncSession, settings: Settings, *, user: User,
     subject, body = _TEXTS[kind]
     office_name = office.short_name if office is not None else (user.office.short_name if user.office else "kantor Anda")
     message = NotifyInput(idempotency_key=f"staff-link-{row.id}", subject=subject, body=body.format(office=office_name, username=user.username),
-                          channels=["email"], recipient_emails=[email], link=f"{LINK_PATH}/{row.id}.{secret}",
+                          channels=["email"], recipient_emails=[email], link=f"{LINK_PATH}?token={row.id}.{secret}",
                           office=office.code if office is not None else (user.office.code if user.office else ""))
     return PendingLink(code_id=row.id, message=message, email=email)
 

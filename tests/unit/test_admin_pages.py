@@ -92,7 +92,8 @@ async def test_staff_reset_their_own_password_from_the_sign_in_page(client):
     assert form.status_code == 200 and "Nama pengguna atau email" in form.text
     wrong = await client.post("/lupa-password/pegawai", data={"identifier": "kepala1", "challenge_token": "x", "challenge_answer": "3"})
     assert wrong.status_code == 422 and 'value="kepala1"' in wrong.text
-    assert (await client.get("/atur-sandi/12.bukan-tautan-yang-sah-sama-sekali")).status_code == 410
+    assert (await client.get("/atur-sandi", params={"token": "12.bukan-tautan-yang-sah-sama-sekali"})).status_code == 410
+    assert (await client.get("/atur-sandi")).status_code == 410
 
 
 async def test_the_deactivation_page_shows_where_each_open_task_goes(client, db):

@@ -183,6 +183,27 @@ def test_an_unhandled_error_writes_no_secret_password_phone_or_locals(gateway_pr
     assert "RuntimeError" in event["attributes"]["exception.stacktrace"]
 
 
+def test_a_password_link_opened_leaves_its_secret_in_no_log_or_trace(gateway_process):
+    """A staff password link (issue 17) is a secret until it is spent: opening it and sending the form write the
+    access line and the request's span, and neither keeps it (it travels as ?token=, never as a path segment)."""
+    settings, base_url, proc = gateway_process
+    secret = "Zq8uJ2kPq4rT7vWx1yA3bC5dE6fG9hK0mN2pS4uV6w"
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        assert http.get("/atur-sandi", params={"token": f"7.{secret}"}).status_code == 410
+    traces = traces_file(settings, "gateway")
+    deadline = time.monotonic() + 30
+    while '"GET /atur-sandi"' not in (traces.read_text() if traces.exists() else ""):
+        assert time.monotonic() < deadline, "the request's span was never exported"
+        time.sleep(0.2)
+    proc.terminate()
+    printed = proc.communicate(timeout=30)[0].decode(errors="replace")
+    log_dir = settings.var_dir / "log"
+    files = {path.name: path.read_text(encoding="utf-8") for path in sorted(log_dir.iterdir()) if path.is_file()}
+    assert "/atur-sandi?token=" in files["gateway.jsonl"]  # the line is there, with the secret replaced
+    for name, text in {**files, "the process's stderr": printed}.items():
+        assert secret not in text, f"the link's secret is in {name}"
+
+
 @pytest.fixture
 def log_stream():
     stream = io.StringIO()
