@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from gateway.deps import OptionalUser, SessionDep
 from gateway.errors import not_found
 from gateway.pages.framework import _render
-from gateway.services.office_access import office_by_code, public_offices
+from gateway.services.office_access import active_office, public_offices
 from gateway.services.offices import OfficeEntry, speak_for
 from process_defs.catalog import load_catalog
 from process_defs.counter import load_counter
@@ -79,7 +79,7 @@ def _walk_ins() -> list[dict[str, Any]]:
 
 @router.get("/kantor/{code}")
 async def office_page(request: Request, code: str, user: OptionalUser, session: SessionDep) -> Response:
-    entry = office_by_code(code)
+    entry = active_office(code)
     if entry is None:
         raise not_found(f"Kantor dengan kode '{code[:60]}'")
     speak_for(entry.id)

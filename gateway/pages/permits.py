@@ -42,8 +42,8 @@ from gateway.services import files as file_service
 from gateway.services import permit_wizard as wizard_service
 from gateway.services import permits as permit_service
 from gateway.services import processes
+from gateway.services.office_access import active_office, chosen, offering, speak_for_code
 from gateway.services.office_access import choices as office_choices
-from gateway.services.office_access import chosen, offering, office_by_code, speak_for_code
 from gateway.services.offices import speak_for
 from gateway.services.permits import PermitForm
 from gateway.services.throttle import client_ip
@@ -313,7 +313,7 @@ def _summary(d: dict) -> list[dict[str, Any]]:
     permit = catalog.permit_type(d.get("permit_type") or "")
     a, c, loc = d["applicant"], d["company"], d["location"]
     kind = catalog.request_kind_label(d["request_kind"]) if d.get("request_kind") else "–"
-    office = office_by_code(d.get("office")) or (only[0] if len(only := offering("permit")) == 1 else None)
+    office = active_office(d.get("office")) or (only[0] if len(only := offering("permit")) == 1 else None)
     company = (["Perorangan, tanpa perusahaan"] if c.get("mode") != "perusahaan"
                else [(c.get("name") or "–") + (f" · NIB {c['nib']}" if c.get("nib") else "")])
     street = ", ".join(x for x in (loc.get("street"), f"RT {loc['rt']}" if loc.get("rt") else "", f"RW {loc['rw']}" if loc.get("rw") else "") if x)

@@ -23,7 +23,7 @@ from gateway.deps import CurrentUser, OptionalUser, SessionDep
 from gateway.errors import DomainError, not_found, status_of
 from gateway.pages.framework import FLASH, SameOrigin, _is_htmx, _redirect, _render, templates, waktu
 from gateway.services import queue as queue_service
-from gateway.services.office_access import office_by_code
+from gateway.services.office_access import active_office
 from gateway.services.offices import directory, office_for_staff, speak_for
 from gateway.services.throttle import client_ip
 from process_defs.counter import load_counter
@@ -74,7 +74,7 @@ async def _queue_office(session: AsyncSession, user: User | None, code: str | No
     """The office whose queue the page shows and its pages' base path: the office in the address (/kantor/<code>/antrian),
     else the signed-in officer's own, else the one office with a counter (/antrian). The page speaks for it."""
     if code is not None:
-        entry = office_by_code(code)
+        entry = active_office(code)
         if entry is None or "walk_in" not in entry.processes:
             raise not_found("Antrean kantor")
         office_id, base = entry.id, f"/kantor/{entry.code}/antrian"
@@ -115,7 +115,7 @@ async def _ticket(request: Request, session: AsyncSession, user: User | None, ti
     if not ticket_id.isdigit() or len(ticket_id) > 12:
         raise not_found("Nomor antrean")
     ticket = await queue_service.get_ticket(session, ticket_id=int(ticket_id))
-    entry = office_by_code(code) if code is not None else None
+    entry = active_office(code) if code is not None else None
     if code is not None and (entry is None or entry.id != ticket.office_id):
         raise not_found("Nomor antrean")  # another office's ticket is not this kiosk's
     office = directory().get(ticket.office_id)

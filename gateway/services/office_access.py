@@ -50,7 +50,7 @@ def public_offices() -> list[OfficeEntry]:
     return [o for o in directory().all() if o.is_active]
 
 
-def office_by_code(code: str | None) -> OfficeEntry | None:
+def active_office(code: str | None) -> OfficeEntry | None:
     """The active office with this code; None for an unknown, inactive or malformed one."""
     code = (code or "").strip()
     if not code or len(code) > MAX_CODE:
@@ -70,7 +70,7 @@ def speak_for_code(code: str | None) -> OfficeEntry | None:
 def chosen(code: str | None, process: str) -> OfficeEntry | None:
     """The office a form names (`?kantor=` of a link from its page, or the form's own choice) when it offers `process`;
     the page speaks for it from then on."""
-    entry = office_by_code(code)
+    entry = active_office(code)
     if entry is None or process not in entry.processes:
         return None
     speak_for(entry.id)

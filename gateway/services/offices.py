@@ -37,8 +37,12 @@ class OfficeEntry:
     id: int
     code: str
     is_active: bool
-    processes: tuple[str, ...]
     defs: OfficeFile
+
+    @property
+    def processes(self) -> tuple[str, ...]:
+        """What it offers: what its administrators chose, of what its registers can run (process_defs/loader.py office_file)."""
+        return tuple(self.defs.processes)
 
 
 class OfficeDirectory:
@@ -58,7 +62,7 @@ class OfficeDirectory:
 
     async def refresh(self, session: AsyncSession) -> None:
         rows = list(await session.scalars(select(Office).order_by(Office.id).execution_options(populate_existing=True)))
-        self._by_id = {o.id: OfficeEntry(id=o.id, code=o.code, is_active=o.is_active, processes=tuple(o.processes or ()), defs=office_file(o))
+        self._by_id = {o.id: OfficeEntry(id=o.id, code=o.code, is_active=o.is_active, defs=office_file(o))
                        for o in rows}
         self._read_at = time.monotonic()
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from gateway.services import applicants as applicant_service
 from gateway.services import files as file_service
 from gateway.services.errors import DomainError
-from gateway.services.office_access import offering, office_by_code
+from gateway.services.office_access import active_office, offering
 from gateway.services.permits import company_problems, location_problems
 from process_defs import catalog
 from store.models import User
@@ -58,7 +58,7 @@ def office_problem(draft: dict) -> str | None:
     offices = offering("permit")
     code = draft.get("office") or ""
     if code:
-        entry = office_by_code(code)
+        entry = active_office(code)
         return None if entry is not None and entry in offices else "Kantor yang dipilih tidak melayani perizinan; pilih kantor lain."
     return "Pilih kantor tujuan permohonan." if len(offices) > 1 else None
 
